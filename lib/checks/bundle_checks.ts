@@ -1,0 +1,138 @@
+/**
+ * Turns one Sigstore bundle's verification into report checks: `attestation` (signature,
+ * certificate chain, transparency log, timestamps), `subject-digest` (the bundle is about this
+ * artifact), `rekor` (transparency-log evidence) and `identity` (the signer is one that was named).
+ * @module
+ */
+import { encodeHex } from "../crypto/bytes.ts";
+import type { PublicKeyMaterial } from "../crypto/signature.ts";
+import type { Bundle } from "../evidence/bundle.ts";
+import type { TrustedRoot } from "../trust/trusted_root.ts";
+import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
+import { checkIdentity, type SignerRequirement } from "./identity.ts";
+import { type ArtifactInput, type VerifiedBundle, verifyBundle } from "./sigstore_bundle.ts";
+
+/** Codes of bundle failures that concern the artifact binding rather than the signature. */
+const BINDING_CODES = new Set(["subject-digest-mismatch", "artifact-mismatch"]);
+
+/** Options for {@link checkBundle}. */
+export interface BundleCheckOptions {
+  readonly roots: readonly TrustedRoot[];
+  readonly key?: PublicKeyMaterial;
+  readonly requireTlog: boolean;
+  readonly signer?: SignerRequirement;
+  readonly origin: EvidenceOrigin;
+}
+
+function describeVerified(v: VerifiedBundle): string {
+  const parts: string[] = [];
+  parts.push(
+    v.managedKey
+      ? "signature by the named key"
+      : `certificate chains to trusted root '${v.root.name}'`,
+  );
+  for (const e of v.tlogEntries) {
+    parts.push(`${e.kind} entry ${e.logIndex} in ${e.logUrl} (${e.inclusion.join(" + ")})`);
+  }
+  for (const t of v.times) {
+    if (t.source === "timestamp-authority") {
+      parts.push(`timestamped ${t.time.toISOString()} by ${t.detail}`);
+    }
+  }
+  if (v.scts > 0) parts.push(`${v.scts} SCT${v.scts > 1 ? "s" : ""}`);
+  for (const t of v.ignoredTimestamps) {
+    parts.push(`timestamp ${t.index} ignored (${t.code}: ${t.message})`);
+  }
+  return parts.join("; ");
+}
+
+/** Checks that a failed parse or an unreadable bundle produces (attestation fail + identity not checked). */
+export function bundleRejected(
+  code: string,
+  message: string,
+  origin: EvidenceOrigin,
+): CheckResult[] {
+  return [
+    { id: "attestation", status: "fail", code, message, origin, loadBearing: false },
+  ];
+}
+
+/** Verifies one parsed bundle against the artifact and returns its checks. */
+export async function checkBundle(
+  bundle: Bundle,
+  artifact: ArtifactInput,
+  options: BundleCheckOptions,
+): Promise<CheckResult[]> {
+  const origin = options.origin;
+  const result = await verifyBundle(bundle, artifact, {
+    roots: options.roots,
+    key: options.key,
+    requireTlog: options.requireTlog,
+  });
+  if (!result.ok) {
+    const checks: CheckResult[] = [{
+      id: "attestation",
+      status: "fail",
+      code: result.code,
+      message: result.message,
+      origin,
+      loadBearing: false,
+    }];
+    if (BINDING_CODES.has(result.code)) {
+      checks.push({
+        id: "subject-digest",
+        status: "fail",
+        code: result.code,
+        message: result.message,
+        actual: `sha256:${encodeHex(artifact.sha256)}`,
+        origin,
+        loadBearing: false,
+      });
+    }
+    return checks;
+  }
+  const verified = result.value;
+  let identity: CheckResult;
+  if (verified.managedKey) {
+    identity = {
+      id: "identity",
+      status: "pass",
+      code: "identity-key-match",
+      message: "signed by the public key given with --key",
+      loadBearing: false,
+    };
+  } else {
+    identity = checkIdentity(verified.identity!, options.signer);
+  }
+  const checks: CheckResult[] = [
+    {
+      id: "attestation",
+      status: "pass",
+      code: "attestation-verified",
+      message: describeVerified(verified),
+      origin,
+      loadBearing: identity.status === "pass",
+    },
+    {
+      id: "subject-digest",
+      status: "pass",
+      code: "subject-digest-match",
+      message: `the artifact matches the ${verified.artifactBinding}`,
+      expected: `sha256:${encodeHex(artifact.sha256)}`,
+      origin,
+      loadBearing: false,
+    },
+  ];
+  if (verified.tlogEntries.length > 0) {
+    checks.push({
+      id: "rekor",
+      status: "pass",
+      code: "rekor-verified",
+      message: verified.tlogEntries.map((e) => `${e.logUrl} entry ${e.logIndex}`).join(", "),
+      origin,
+      loadBearing: false,
+    });
+  }
+  checks.push({ ...identity, origin });
+  return checks;
+}

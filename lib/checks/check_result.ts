@@ -1,0 +1,48 @@
+/**
+ * The outcome of one check on one subject: what the report lists, the verdict is decided from,
+ * and the JSON report carries unchanged.
+ * @module
+ */
+
+/** Stable check ids (kebab-case; documented in the README). */
+export type CheckId =
+  | "checksum"
+  | "attestation"
+  | "identity"
+  | "subject-digest"
+  | "rekor"
+  | "cosign"
+  | "crate-checksum"
+  | "crate-vcs"
+  | "crate-source"
+  | "trusted-publishing"
+  | "policy";
+
+/** `pass`: verified; `fail`: present but wrong; `skip`: missing; `error`: could not be checked. */
+export type CheckStatus = "pass" | "fail" | "skip" | "error";
+
+/** Where a piece of evidence came from. */
+export interface EvidenceOrigin {
+  readonly url?: string;
+  readonly path?: string;
+  readonly cached?: boolean;
+}
+
+/** One check's result. */
+export interface CheckResult {
+  readonly id: CheckId;
+  readonly status: CheckStatus;
+  /** Stable kebab-case code (see `lib/codes.ts`). */
+  readonly code: string;
+  /** What happened, for a person. */
+  readonly message: string;
+  readonly expected?: string;
+  readonly actual?: string;
+  readonly origin?: EvidenceOrigin;
+  readonly policyRef?: { readonly file: string; readonly line: number };
+  /**
+   * True when a pass of this check is a proof that binds the subject to its source (a checksum
+   * the publisher published, an attestation whose signer matched). TRUSTED needs at least one.
+   */
+  readonly loadBearing: boolean;
+}

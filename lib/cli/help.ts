@@ -1,0 +1,120 @@
+/**
+ * Help text for `cargo-attest --help` and `cargo-attest COMMAND --help`, with examples.
+ * @module
+ */
+
+/** The program's version, printed by `--version` and recorded in reports. */
+export const VERSION = "0.1.0";
+
+const TOP = `cargo-attest ${VERSION}
+Does this published Rust artifact line up with the source it claims? cargo-attest gathers the
+provenance evidence there is (checksums, GitHub artifact attestations, Sigstore bundles), checks
+each cryptographically and prints a verdict.
+
+USAGE:
+    cargo-attest <COMMAND> [OPTIONS]        (or: cargo attest <COMMAND> ...)
+
+COMMANDS:
+    hash FILE...                 sha256 of each file, in sha256sum format
+    file PATH --bundle FILE      verify a local artifact against a Sigstore bundle
+    verify-bundle ...            the sigstore-conformance CLI protocol (exit 0 pass, 1 fail)
+    release OWNER/REPO TAG       verify a GitHub release's assets        (not yet available)
+    crate NAME@VERSION...        verify crates from crates.io             (not yet available)
+    lock [PATH]                  verify every crate of a Cargo.lock       (not yet available)
+    policy check|explain         validate or explain an attest.toml       (not yet available)
+    init                         write a commented attest.toml            (not yet available)
+    cache info|clear|prune       manage the download cache                (not yet available)
+
+VERDICTS AND EXIT CODES:
+    TRUSTED     0   at least one load-bearing proof matched and nothing failed
+    UNVERIFIED  1   nothing failed, but evidence was missing
+    MISMATCH    2   a proof that was present did not match
+    ERROR       3   the run could not complete (bad arguments, unreadable input, network)
+
+EXAMPLES:
+    cargo-attest hash target/release/app
+    cargo-attest file app.tgz --bundle app.tgz.sigstore.json --repo OWNER/REPO
+    cargo-attest COMMAND --help
+
+Run 'cargo-attest COMMAND --help' for a command's options.
+`;
+
+const HASH = `cargo-attest hash FILE...
+Prints the SHA-256 of each file as "<hex>  <file>", exactly like sha256sum, so the output can
+be compared with a release's SHA256SUMS. Files are hashed as a stream (memory stays flat).
+
+EXIT CODES:
+    0  every file was hashed      3  a file was missing or unreadable (the others are still hashed)
+
+EXAMPLES:
+    cargo-attest hash ripgrep-14.1.0-x86_64-unknown-linux-musl.tar.gz
+    cargo-attest hash *.tar.gz > SHA256SUMS
+`;
+
+const FILE = `cargo-attest file PATH --bundle FILE [OPTIONS]
+Verifies a local artifact with local evidence: one or more Sigstore bundles (GitHub artifact
+attestations, cosign/sigstore bundles) and/or an expected SHA-256. Prints a report with one line
+per check and a verdict.
+
+A valid signature proves something only when its signer is bound to someone you named. Name the
+signer with one of:
+    --repo OWNER/REPO                 the certificate's source repository (GitHub Actions)
+    --signer-workflow OWNER/REPO/PATH the workflow that signed (SAN without its @ref)
+    --source-ref REF                  also require this source ref (e.g. refs/tags/v1.2.3)
+    --certificate-identity SAN --certificate-oidc-issuer URL   an exact identity
+Without one, a valid bundle gives 'identity: skip' and the verdict UNVERIFIED.
+
+OPTIONS:
+    --bundle FILE          a Sigstore bundle (repeatable)
+    --sha256 HEX           the artifact's expected SHA-256 (e.g. from a release page)
+    --trusted-root FILE    use this Sigstore trusted_root.json instead of the embedded roots (repeatable)
+    --staging              trust Sigstore's staging instance instead of public-good
+    --require-rekor        a bundle without verified transparency-log evidence fails
+    --strict               every skipped check counts as a failure
+    --json                 print the JSON report (schema cargo-attest/report/v1); also CARGO_ATTEST_JSON=1
+    --verbose              explain every step; stack traces for internal errors
+
+EXAMPLES:
+    cargo-attest file rg.tar.gz --bundle rg.tar.gz.sigstore.json --repo BurntSushi/ripgrep
+    cargo-attest file app.tgz --bundle att.json --signer-workflow o/r/.github/workflows/release.yml
+    cargo-attest file app.tgz --sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    cargo-attest file app.tgz --bundle att.json --repo o/r --json | jq .verdict
+`;
+
+const VERIFY_BUNDLE =
+  `cargo-attest verify-bundle [--staging] --bundle FILE (IDENTITY | --key FILE) [--trusted-root FILE] ARTIFACT
+The sigstore-conformance client protocol. ARTIFACT is a file path or sha256:<hex>.
+IDENTITY is --certificate-identity SAN --certificate-oidc-issuer URL (both exact matches).
+Exit 0 when the bundle verifies, 1 when it does not (the reason is printed on stderr), 3 on
+unusable input (missing file, bad arguments).
+
+EXAMPLES:
+    cargo-attest verify-bundle --bundle a.sigstore.json \\
+        --certificate-identity https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1 \\
+        --certificate-oidc-issuer https://token.actions.githubusercontent.com a.txt
+    cargo-attest verify-bundle --bundle b.json --key cosign.pub --trusted-root root.json b.txt
+`;
+
+const NOT_YET = (usage: string) =>
+  `${usage}
+This command is part of cargo-attest's contract but not available in this version yet.
+See the README's status section.
+`;
+
+/** Help text per command name. */
+export const COMMAND_HELP: Readonly<Record<string, string>> = {
+  hash: HASH,
+  file: FILE,
+  "verify-bundle": VERIFY_BUNDLE,
+  release: NOT_YET("cargo-attest release OWNER/REPO TAG [--asset NAME]..."),
+  crate: NOT_YET("cargo-attest crate NAME@VERSION..."),
+  lock: NOT_YET("cargo-attest lock [PATH]"),
+  policy: NOT_YET("cargo-attest policy check [PATH] | policy explain SUBJECT..."),
+  init: NOT_YET("cargo-attest init [--force]"),
+  cache: NOT_YET("cargo-attest cache info|clear|prune"),
+};
+
+/** The top-level help. */
+export function renderTopHelp(): string {
+  return TOP;
+}

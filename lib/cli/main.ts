@@ -1,0 +1,106 @@
+/**
+ * The command dispatcher: `main(args, io)` runs one command and returns its exit code. It never
+ * throws: every failure becomes a message on stderr and exit 3, and nothing here can turn an
+ * error into exit 0.
+ * @module
+ */
+import { AttestError, NotImplementedError, UsageError } from "../errors.ts";
+import { COMMAND_HELP, renderTopHelp, VERSION } from "./help.ts";
+import { runHash } from "./hash_command.ts";
+import type { CliIo } from "./io.ts";
+
+type Command = (args: readonly string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  hash: runHash,
+  file: async (args, io) => (await import("./file_command.ts")).runFile(args, io),
+  "verify-bundle": async (args, io) =>
+    (await import("./verify_bundle_command.ts")).runVerifyBundle(args, io),
+  release: () => Promise.reject(new NotImplementedError("release")),
+  crate: () => Promise.reject(new NotImplementedError("crate")),
+  lock: () => Promise.reject(new NotImplementedError("lock")),
+  policy: () => Promise.reject(new NotImplementedError("policy")),
+  init: () => Promise.reject(new NotImplementedError("init")),
+  cache: () => Promise.reject(new NotImplementedError("cache")),
+};
+
+/** Exit code of a run that could not complete. */
+export const EXIT_ERROR = 3;
+
+/** Runs the command line `argv` (without the program name); returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = argv[0] === "attest" ? argv.slice(1) : [...argv];
+  const verbose = args.includes("--verbose");
+  try {
+    return await dispatch(args, io);
+  } catch (error) {
+    return reportError(error, io, verbose);
+  }
+}
+
+async function dispatch(args: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    const topic = name === "help" ? rest[0] : undefined;
+    io.stdout(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : renderTopHelp());
+    return 0;
+  }
+  if (name === "--version" || name === "-V") {
+    io.stdout(`cargo-attest ${VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    const hint = name.startsWith("-")
+      ? "options come after the command: cargo-attest COMMAND [OPTIONS]"
+      : suggest(name, Object.keys(COMMANDS)) ?? "run 'cargo-attest --help' for the commands";
+    throw new UsageError(`unknown command '${name}'`, hint);
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout(COMMAND_HELP[name]);
+    return 0;
+  }
+  return await command(rest, io);
+}
+
+function reportError(error: unknown, io: CliIo, verbose: boolean): number {
+  if (error instanceof AttestError) {
+    io.stderr(`cargo-attest: error: ${error.message}\n`);
+    if (error.hint) io.stderr(`  hint: ${error.hint}\n`);
+    if (verbose && error.cause) io.stderr(`  cause: ${describeCause(error.cause)}\n`);
+    return EXIT_ERROR;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`cargo-attest: internal error: ${message}\n`);
+  if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  else io.stderr("  hint: run again with --verbose for details, and please report it\n");
+  return EXIT_ERROR;
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+
+/** Suggests the closest command name ("did you mean …?") within edit distance 2. */
+function suggest(input: string, names: string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of names) {
+    const d = editDistance(input, candidate);
+    if (d <= 2 && (!best || d < best.distance)) best = { name: candidate, distance: d };
+  }
+  return best ? `did you mean '${best.name}'?` : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}

@@ -1,0 +1,81 @@
+/**
+ * Byte helpers shared by the pure verification stages: base64, hex, concatenation, comparison.
+ * @module
+ */
+
+/** Decodes standard or URL-safe base64 (padding optional); throws `TypeError` on bad input. */
+export function decodeBase64(text: string): Uint8Array {
+  const normalized = text.replace(/-/g, "+").replace(/_/g, "/").replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(normalized) || normalized.length % 4 === 1) {
+    throw new TypeError("not valid base64");
+  }
+  const padded = normalized.padEnd(Math.ceil(normalized.length / 4) * 4, "=");
+  const binary = atob(padded);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** Encodes bytes as standard, padded base64. */
+export function encodeBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** Encodes bytes as lowercase hex. */
+export function encodeHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** Decodes hex (either case); throws `TypeError` on odd length or non-hex characters. */
+export function decodeHex(text: string): Uint8Array {
+  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) {
+    throw new TypeError("not valid hex");
+  }
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** Concatenates byte arrays. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** True when both byte arrays have the same length and content. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
+/** UTF-8 encodes a string. */
+export function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** Returns a copy backed by a plain `ArrayBuffer` (what WebCrypto's typings want). */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer as ArrayBuffer;
+}
+
+/** SHA-256 (or another SHA-2) digest of in-memory bytes through WebCrypto. */
+export async function digestBytes(
+  bytes: Uint8Array,
+  algorithm: "SHA-256" | "SHA-384" | "SHA-512" = "SHA-256",
+): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest(algorithm, toArrayBuffer(bytes)));
+}

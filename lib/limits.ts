@@ -1,0 +1,26 @@
+/**
+ * Every cap cargo-attest enforces, in one place. Inputs beyond a cap are refused with a message
+ * that names the cap; nothing is read past it.
+ * @module
+ */
+
+/** Largest Sigstore bundle accepted (real bundles are 5–30 KiB). */
+export const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
+
+/** Largest trusted root accepted. */
+export const MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
+
+/** Most transparency-log entries considered in one bundle. */
+export const MAX_TLOG_ENTRIES = 32;
+
+/** Most RFC 3161 timestamps considered in one bundle. */
+export const MAX_TIMESTAMPS = 32;
+
+/** Largest public key file accepted (`--key`). */
+export const MAX_KEY_BYTES = 64 * 1024;
+
+/** Largest artifact read into memory when a signature scheme needs the whole message (Ed25519). */
+export const MAX_IN_MEMORY_ARTIFACT_BYTES = 256 * 1024 * 1024;
+
+/** Read size for streaming digests (about 8 MiB, as the design asks). */
+export const HASH_CHUNK_BYTES = 8 * 1024 * 1024;

@@ -1,0 +1,82 @@
+/**
+ * The human rendering of a report: one block per subject, one line per check (✓ pass, ✗ fail,
+ * – skip, ! error) with expected vs actual under failures, then the verdict and what it means.
+ * @module
+ */
+import type { CheckResult } from "../checks/check_result.ts";
+import type { Verdict } from "../verdict/decide.ts";
+import type { Report, SubjectDescription } from "../verdict/report.ts";
+
+/** Rendering options. */
+export interface TextOptions {
+  readonly color: boolean;
+  readonly verbose?: boolean;
+}
+
+const MARKS: Record<CheckResult["status"], string> = {
+  pass: "✓",
+  fail: "✗",
+  skip: "–",
+  error: "!",
+};
+const COLORS: Record<CheckResult["status"], string> = {
+  pass: "\x1b[32m",
+  fail: "\x1b[31m",
+  skip: "\x1b[33m",
+  error: "\x1b[31m",
+};
+const VERDICT_COLORS: Record<Verdict, string> = {
+  TRUSTED: "\x1b[1;32m",
+  UNVERIFIED: "\x1b[1;33m",
+  MISMATCH: "\x1b[1;31m",
+  ERROR: "\x1b[1;31m",
+};
+const MEANING: Record<Verdict, string> = {
+  TRUSTED: "a load-bearing proof matched and nothing failed",
+  UNVERIFIED: "nothing failed, but evidence was missing",
+  MISMATCH: "evidence was present and did not match",
+  ERROR: "the run could not complete",
+};
+
+function describeSubject(s: SubjectDescription): string {
+  switch (s.kind) {
+    case "local-file":
+      return `${s.path}  (sha256 ${s.sha256})`;
+    case "release-asset":
+      return `${s.repo}@${s.tag}: ${s.name}  (sha256 ${s.sha256})`;
+    case "crate":
+      return `${s.name}@${s.version}${s.sha256 ? `  (sha256 ${s.sha256})` : ""}`;
+  }
+}
+
+/** Renders the report as text for a terminal or a CI log. */
+export function renderTextReport(report: Report, options: TextOptions): string {
+  const paint = (code: string, text: string) => (options.color ? `${code}${text}\x1b[0m` : text);
+  const lines: string[] = [];
+  for (const subject of report.subjects) {
+    lines.push(describeSubject(subject.subject));
+    const width = Math.max(...subject.checks.map((c) => c.id.length), 8);
+    for (const check of subject.checks) {
+      const mark = paint(COLORS[check.status], MARKS[check.status]);
+      lines.push(`  ${mark} ${check.id.padEnd(width)}  ${check.message}`);
+      if (check.status === "fail" || check.status === "error" || options.verbose) {
+        if (check.expected !== undefined) lines.push(`      expected: ${check.expected}`);
+        if (check.actual !== undefined) lines.push(`      found:    ${check.actual}`);
+        lines.push(`      code:     ${check.code}`);
+      }
+      if (options.verbose && check.origin) {
+        const where = check.origin.url ?? check.origin.path;
+        if (where) lines.push(`      from:     ${where}${check.origin.cached ? " (cached)" : ""}`);
+      }
+      if (check.policyRef) {
+        lines.push(`      rule:     ${check.policyRef.file}:${check.policyRef.line}`);
+      }
+    }
+    if (report.subjects.length > 1) lines.push(`  → ${subject.verdict}`);
+    lines.push("");
+  }
+  for (const d of report.diagnostics) lines.push(`${d.level}[${d.code}]: ${d.message}`);
+  const verdict = paint(VERDICT_COLORS[report.verdict], report.verdict);
+  lines.push(`verdict: ${verdict} (exit ${report.exitCode}): ${MEANING[report.verdict]}`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,96 @@
+/**
+ * Reading local inputs (bundles, trusted roots, keys, artifacts) with size caps and messages
+ * that name the file. The only place that reads user-named files.
+ * @module
+ */
+import { describeOpenError, digestFile } from "../crypto/digest.ts";
+import { decodeHex } from "../crypto/bytes.ts";
+import { InputError } from "../errors.ts";
+import { MAX_IN_MEMORY_ARTIFACT_BYTES } from "../limits.ts";
+import type { ArtifactInput } from "../checks/sigstore_bundle.ts";
+
+/** Thrown when a file exists but is larger than the cap for its kind. */
+export class OversizedInputError extends InputError {
+  override name = "OversizedInputError";
+  /** The file's size in bytes. */
+  readonly size: number;
+  /** The cap in bytes. */
+  readonly limit: number;
+  constructor(path: string, what: string, size: number, limit: number) {
+    super(path, `${what} is ${size} bytes, over the ${limit}-byte limit for a ${what}`);
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** Reads a whole (small) file as text, refusing directories and anything over `limit` bytes. */
+export async function readCappedText(path: string, limit: number, what: string): Promise<string> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (cause) {
+    throw describeOpenError(path, cause);
+  }
+  if (info.isDirectory) throw new InputError(path, "is a directory, not a file");
+  if (info.size > limit) throw new OversizedInputError(path, what, info.size, limit);
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (cause) {
+    throw describeOpenError(path, cause);
+  }
+  if (bytes.length > limit) throw new OversizedInputError(path, what, bytes.length, limit);
+  return new TextDecoder().decode(bytes);
+}
+
+/** An artifact given on the command line: a file path, or `sha256:<hex>` when only the digest is known. */
+export interface ArtifactSource {
+  /** What to call it in reports: the path, or the digest text. */
+  readonly label: string;
+  readonly path?: string;
+  readonly input: ArtifactInput;
+  readonly size?: number;
+}
+
+/**
+ * Opens an artifact argument: `sha256:<64 hex>` becomes a digest-only input; anything else is a
+ * file hashed as a stream (other digests and the bytes are read again only when a check needs them).
+ */
+export async function openArtifact(argument: string): Promise<ArtifactSource> {
+  const digest = argument.match(/^sha256:(.*)$/i);
+  if (digest) {
+    if (!/^[0-9a-fA-F]{64}$/.test(digest[1])) {
+      throw new InputError(argument, "a digest must be sha256: followed by 64 hex characters");
+    }
+    return { label: argument, input: { sha256: decodeHex(digest[1]) } };
+  }
+  const { sha256, size } = await digestFile(argument, ["sha256"]);
+  const others = new Map<string, Promise<Uint8Array>>();
+  return {
+    label: argument,
+    path: argument,
+    size,
+    input: {
+      sha256: sha256!,
+      digest(algorithm) {
+        let d = others.get(algorithm);
+        if (!d) {
+          d = digestFile(argument, [algorithm]).then((r) => r[algorithm]!);
+          others.set(algorithm, d);
+        }
+        return d;
+      },
+      async readAll() {
+        if (size > MAX_IN_MEMORY_ARTIFACT_BYTES) {
+          throw new OversizedInputError(
+            argument,
+            "artifact read into memory",
+            size,
+            MAX_IN_MEMORY_ARTIFACT_BYTES,
+          );
+        }
+        return await Deno.readFile(argument);
+      },
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The trusted roots compiled into cargo-attest (imported as text so `deno compile` embeds them),
+ * and the selection of roots for a run.
+ * @module
+ */
+import publicGoodText from "../../roots/public-good.trusted_root.json" with { type: "text" };
+import stagingText from "../../roots/staging.trusted_root.json" with { type: "text" };
+import githubText from "../../roots/github.trusted_root.json" with { type: "text" };
+import { parseTrustedRoot, type TrustedRoot } from "./trusted_root.ts";
+
+/** Names of the embedded roots. */
+export type EmbeddedRootName = "public-good" | "staging" | "github";
+
+const TEXTS: Record<EmbeddedRootName, string> = {
+  "public-good": publicGoodText,
+  staging: stagingText,
+  github: githubText,
+};
+
+const cache = new Map<EmbeddedRootName, Promise<TrustedRoot>>();
+
+/** Parses (once) and returns an embedded root. */
+export function loadEmbeddedRoot(name: EmbeddedRootName): Promise<TrustedRoot> {
+  let root = cache.get(name);
+  if (!root) {
+    root = parseTrustedRoot(TEXTS[name], name);
+    cache.set(name, root);
+  }
+  return root;
+}
+
+/** The embedded root text, for `roots:check` and tests. */
+export function embeddedRootText(name: EmbeddedRootName): string {
+  return TEXTS[name];
+}
+
+/**
+ * The roots a run trusts: the user's `--trusted-root` files when given (they replace the embedded
+ * ones, as the conformance protocol requires), else staging with `--staging`, else public-good
+ * followed by GitHub's own instance (GitHub artifact attestations from private repositories).
+ */
+export async function selectRoots(
+  options: { custom: readonly TrustedRoot[]; staging: boolean },
+): Promise<TrustedRoot[]> {
+  if (options.custom.length > 0) return [...options.custom];
+  if (options.staging) return [await loadEmbeddedRoot("staging")];
+  return [await loadEmbeddedRoot("public-good"), await loadEmbeddedRoot("github")];
+}

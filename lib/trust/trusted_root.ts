@@ -1,0 +1,194 @@
+/**
+ * Sigstore trusted roots (`application/vnd.dev.sigstore.trustedroot+json`): parsed into typed,
+ * decoded trust material. Parsing is pure; loading files and embedding live elsewhere.
+ * @module
+ */
+import { decodeBase64, digestBytes, encodeHex, utf8 } from "../crypto/bytes.ts";
+import {
+  parsePkcs1RsaPublicKey,
+  parsePublicKey,
+  type PublicKeyMaterial,
+} from "../crypto/signature.ts";
+
+/** A closed validity interval; a missing bound is unbounded. Both ends are inclusive. */
+export interface ValidityWindow {
+  readonly start?: Date;
+  readonly end?: Date;
+}
+
+/** A transparency log (Rekor) or certificate transparency log key. */
+export interface TransparencyLogKey {
+  readonly baseUrl: string;
+  /** The log id: SHA-256 of the DER public key for Rekor v1 and CT logs; as given for Rekor v2. */
+  readonly logId: Uint8Array;
+  /** Rekor v2 logs may publish a distinct checkpoint key id (signed-note key hint source). */
+  readonly checkpointKeyId?: Uint8Array;
+  readonly key: PublicKeyMaterial;
+  /** The key's `keyDetails` string from the root (e.g. `PKIX_ECDSA_P256_SHA_256`). */
+  readonly keyDetails: string;
+  readonly validFor: ValidityWindow;
+}
+
+/** A certificate authority (Fulcio) or timestamp authority (RFC 3161 TSA). */
+export interface CertificateAuthority {
+  readonly uri: string;
+  readonly subject: { readonly organization?: string; readonly commonName?: string };
+  /** DER certificates in the root's order: the issuing (leaf-most) certificate first, the root last. */
+  readonly certChain: readonly Uint8Array[];
+  readonly validFor: ValidityWindow;
+}
+
+/** A parsed trusted root. */
+export interface TrustedRoot {
+  /** A short name for reports (`public-good`, `github`, or the file name). */
+  readonly name: string;
+  /** SHA-256 (hex) of the JSON bytes it was parsed from. */
+  readonly sha256: string;
+  readonly tlogs: readonly TransparencyLogKey[];
+  readonly ctlogs: readonly TransparencyLogKey[];
+  readonly certificateAuthorities: readonly CertificateAuthority[];
+  readonly timestampAuthorities: readonly CertificateAuthority[];
+}
+
+/** Raised when a trusted root document is not usable; names the field at fault. */
+export class TrustedRootError extends Error {
+  override name = "TrustedRootError";
+}
+
+/** True when `time` lies inside the closed window. */
+export function isWithinWindow(window: ValidityWindow, time: Date): boolean {
+  const t = time.getTime();
+  if (window.start && t < window.start.getTime()) return false;
+  if (window.end && t > window.end.getTime()) return false;
+  return true;
+}
+
+type Json = Record<string, unknown>;
+
+function asObject(value: unknown, where: string): Json {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TrustedRootError(`${where}: expected an object`);
+  }
+  return value as Json;
+}
+
+function asArray(value: unknown, where: string): unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new TrustedRootError(`${where}: expected an array`);
+  return value;
+}
+
+function parseTime(value: unknown, where: string): Date | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw new TrustedRootError(`${where}: expected an RFC 3339 time`);
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new TrustedRootError(`${where}: "${value}" is not an RFC 3339 time`);
+  }
+  return date;
+}
+
+function parseWindow(value: unknown, where: string): ValidityWindow {
+  if (value === undefined) return {};
+  const obj = asObject(value, where);
+  return { start: parseTime(obj.start, `${where}.start`), end: parseTime(obj.end, `${where}.end`) };
+}
+
+function parseB64(value: unknown, where: string): Uint8Array {
+  if (typeof value !== "string") throw new TrustedRootError(`${where}: expected base64 text`);
+  try {
+    return decodeBase64(value);
+  } catch {
+    throw new TrustedRootError(`${where}: not valid base64`);
+  }
+}
+
+function parseLog(value: unknown, where: string): TransparencyLogKey | undefined {
+  const obj = asObject(value, where);
+  const publicKey = asObject(obj.publicKey, `${where}.publicKey`);
+  if (publicKey.rawBytes === undefined) return undefined; // a log without a key cannot verify anything
+  const spki = parseB64(publicKey.rawBytes, `${where}.publicKey.rawBytes`);
+  let key: PublicKeyMaterial;
+  try {
+    key = typeof publicKey.keyDetails === "string" && publicKey.keyDetails.startsWith("PKCS1_")
+      ? parsePkcs1RsaPublicKey(spki)
+      : parsePublicKey(spki);
+  } catch (cause) {
+    throw new TrustedRootError(`${where}.publicKey: ${(cause as Error).message}`, { cause });
+  }
+  const logId = asObject(obj.logId, `${where}.logId`);
+  const checkpointKeyId = obj.checkpointKeyId === undefined ? undefined : parseB64(
+    asObject(obj.checkpointKeyId, `${where}.checkpointKeyId`).keyId,
+    `${where}.checkpointKeyId.keyId`,
+  );
+  return {
+    baseUrl: typeof obj.baseUrl === "string" ? obj.baseUrl : "",
+    logId: parseB64(logId.keyId, `${where}.logId.keyId`),
+    checkpointKeyId,
+    key,
+    keyDetails: typeof publicKey.keyDetails === "string" ? publicKey.keyDetails : "",
+    validFor: parseWindow(publicKey.validFor, `${where}.publicKey.validFor`),
+  };
+}
+
+function parseAuthority(value: unknown, where: string): CertificateAuthority {
+  const obj = asObject(value, where);
+  const subject = obj.subject === undefined ? {} : asObject(obj.subject, `${where}.subject`);
+  const chain = asObject(obj.certChain, `${where}.certChain`);
+  const certificates = asArray(chain.certificates, `${where}.certChain.certificates`).map((c, i) =>
+    parseB64(
+      asObject(c, `${where}.certChain.certificates[${i}]`).rawBytes,
+      `${where}.certChain.certificates[${i}].rawBytes`,
+    )
+  );
+  if (certificates.length === 0) throw new TrustedRootError(`${where}.certChain: no certificates`);
+  return {
+    uri: typeof obj.uri === "string" ? obj.uri : "",
+    subject: {
+      organization: typeof subject.organization === "string" ? subject.organization : undefined,
+      commonName: typeof subject.commonName === "string" ? subject.commonName : undefined,
+    },
+    certChain: certificates,
+    validFor: parseWindow(obj.validFor, `${where}.validFor`),
+  };
+}
+
+/**
+ * Parses trusted root JSON text. `name` labels it in reports and messages.
+ * Throws {@link TrustedRootError} naming the field at fault.
+ */
+export async function parseTrustedRoot(text: string, name: string): Promise<TrustedRoot> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (cause) {
+    throw new TrustedRootError(`${name}: not JSON (${(cause as Error).message})`, { cause });
+  }
+  const obj = asObject(doc, name);
+  const mediaType = obj.mediaType;
+  if (
+    typeof mediaType !== "string" ||
+    !mediaType.startsWith("application/vnd.dev.sigstore.trustedroot")
+  ) {
+    throw new TrustedRootError(
+      `${name}: mediaType ${JSON.stringify(mediaType)} is not a Sigstore trusted root ` +
+        `(expected application/vnd.dev.sigstore.trustedroot+json;version=0.1)`,
+    );
+  }
+  const logs = (field: string) =>
+    asArray(obj[field], `${name}.${field}`)
+      .map((v, i) => parseLog(v, `${name}.${field}[${i}]`))
+      .filter((v): v is TransparencyLogKey => v !== undefined);
+  const authorities = (field: string) =>
+    asArray(obj[field], `${name}.${field}`).map((v, i) =>
+      parseAuthority(v, `${name}.${field}[${i}]`)
+    );
+  return {
+    name,
+    sha256: encodeHex(await digestBytes(utf8(text))),
+    tlogs: logs("tlogs"),
+    ctlogs: logs("ctlogs"),
+    certificateAuthorities: authorities("certificateAuthorities"),
+    timestampAuthorities: authorities("timestampAuthorities"),
+  };
+}
