@@ -1,0 +1,109 @@
+/**
+ * Every stable code cargo-attest emits, with what it means. Check results, rejections and run
+ * errors carry these; the README documents each (a test keeps this list, the code base and the
+ * README in step).
+ * @module
+ */
+
+/** Codes of check results and of evidence that did not verify. */
+export const CHECK_CODES: Readonly<Record<string, string>> = {
+  // checksum
+  "checksum-match": "the artifact's SHA-256 equals the expected value",
+  "checksum-mismatch": "the artifact's SHA-256 differs from the expected value",
+  // attestation: the bundle's shape
+  "attestation-verified": "the Sigstore bundle verified completely",
+  "bundle-malformed-json": "the bundle is not JSON (truncated, or not a bundle)",
+  "bundle-unknown-media-type": "the media type is not a Sigstore bundle version cargo-attest knows",
+  "bundle-invalid": "a bundle field has the wrong shape (the message names its JSON path)",
+  "bundle-invalid-base64": "a base64 field of the bundle does not decode",
+  "bundle-empty-certificate-chain": "a certificate chain with no certificate in it",
+  "bundle-missing-inclusion-proof":
+    "a v0.2+ log entry without the inclusion proof its version requires",
+  "bundle-too-many-entries": "more log entries or timestamps than lib/limits.ts allows",
+  "bundle-too-large": "the bundle file is over the size cap (it is not read)",
+  "key-required": "a bundle signed with a managed key, but no --key was given",
+  // certificate
+  "certificate-malformed": "the signing certificate does not parse",
+  "certificate-untrusted": "the certificate does not chain to a CA of the trusted root",
+  "certificate-expired":
+    "a verified time lies outside the validity of the certificate or a CA on its path",
+  "certificate-authority-outside-validity":
+    "a verified time lies outside the window the trusted root gives the CA",
+  "certificate-key-usage": "the leaf is not a code-signing leaf (key usage, EKU or CA flag)",
+  "sct-missing": "the certificate carries no (or too few) SCTs although the root lists CT logs",
+  "sct-invalid": "an SCT from a known CT log does not verify",
+  "sct-unknown-log": "the SCTs name only CT logs the trusted root does not list",
+  "sct-malformed": "the SCT list or the certificates it covers cannot be decoded",
+  // transparency log
+  "tlog-missing":
+    "no transparency-log entry where one is required (--require-rekor, or the root lists logs)",
+  "tlog-unknown-log": "the entry's log is not in the trusted root",
+  "tlog-body-malformed": "the entry's canonicalized body is not JSON",
+  "tlog-body-mismatch":
+    "the log entry records another signature, key, artifact or envelope than the bundle",
+  "tlog-body-unsupported": "a log entry kind or hash algorithm cargo-attest does not support",
+  "tlog-set-invalid": "a signed entry timestamp without the integrated time it signs",
+  "tlog-inclusion-unverified":
+    "neither a signed entry timestamp nor an inclusion proof shows inclusion",
+  "tlog-key-outside-validity": "the integrated time lies outside the log key's validity window",
+  "set-malformed": "the signed entry timestamp's integers are out of range",
+  "set-signature-invalid": "the signed entry timestamp does not verify with the log's key",
+  "set-unknown-log": "the signed entry timestamp names a log the trusted root does not list",
+  "inclusion-proof-invalid": "the Merkle inclusion proof does not reach the tree's root hash",
+  "inclusion-proof-malformed":
+    "the inclusion proof has the wrong shape (index, size, hash count or length)",
+  "checkpoint-missing": "an inclusion proof without the signed checkpoint it needs",
+  "checkpoint-malformed": "the checkpoint is not a well-formed signed note",
+  "checkpoint-signature-invalid": "no checkpoint signature from the log verifies",
+  "checkpoint-unknown-log": "the checkpoint's log is not in the trusted root",
+  "checkpoint-proof-mismatch":
+    "the checkpoint is for another tree (size or root) than the inclusion proof",
+  // time
+  "timestamp-malformed": "an RFC 3161 timestamp does not parse",
+  "timestamp-rejected": "the timestamp response's status is not granted",
+  "timestamp-unsupported-algorithm":
+    "the timestamp uses a hash or signature algorithm not supported",
+  "timestamp-imprint-mismatch": "the timestamp is not over this bundle's signature",
+  "timestamp-signature-invalid": "the timestamp's CMS signature does not verify",
+  "timestamp-untrusted-authority": "the timestamp is not from a TSA of the trusted root",
+  "timestamp-outside-validity":
+    "the timestamp lies outside its TSA's certificate or trusted-root window",
+  "timestamp-duplicate": "the same timestamp appears twice",
+  "no-verified-time": "no verified time at which to check the short-lived certificate",
+  // signature and binding
+  "signature-invalid": "the signature does not verify with the signer's key",
+  "signature-needs-artifact":
+    "only a digest was given, but the signature scheme needs the artifact's bytes",
+  "artifact-mismatch": "the bundle's message digest is not the artifact's",
+  "artifact-digest-unsupported": "the bundle's message digest uses an unsupported hash algorithm",
+  "subject-digest-match": "the artifact is a subject of the in-toto statement",
+  "subject-digest-mismatch": "the artifact is none of the in-toto statement's subjects",
+  "statement-malformed": "the DSSE payload is not a well-formed in-toto statement",
+  "statement-unknown-type": "the in-toto statement type is not v0.1 or v1",
+  "statement-no-subjects": "the in-toto statement has no subjects",
+  "dsse-unsupported-payload": "the DSSE payload type is not in-toto",
+  "rekor-verified": "the bundle's transparency-log entries verified",
+  "no-trusted-root": "no trusted root to verify against",
+  // identity
+  "identity-match": "the signer is the one named",
+  "identity-key-match": "the bundle is signed by the key given with --key",
+  "identity-unbound": "(skip) the bundle verified, but no signer was named, so it proves nothing",
+  "identity-issuer-mismatch": "the certificate's OIDC issuer is not the one required",
+  "identity-san-mismatch": "the certificate's SAN is not the one required (exact match)",
+  "identity-not-a-workflow":
+    "a workflow was required, but the SAN is not a GitHub Actions workflow",
+  "identity-repository-mismatch": "the certificate's source repository is not the one named",
+  "identity-workflow-mismatch":
+    "the signing workflow is not the one named (or not in the named repository)",
+  "identity-ref-mismatch": "the certificate's source ref is not the one named",
+};
+
+/** Codes of run errors (exit 3). */
+export const ERROR_CODES: Readonly<Record<string, string>> = {
+  usage: "the command line is wrong (unknown flag, missing argument, bad value)",
+  "input-unusable": "an input file is missing, a directory or unreadable",
+  "trust-material-unusable": "a --trusted-root or --key file cannot be used",
+  network: "a network request failed after retries",
+  "not-implemented": "the command is not built in this version",
+  "policy-unsupported": "a policy file was given or found, but policies are not supported yet",
+};
