@@ -10,8 +10,17 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   // checksum
   "checksum-match": "the artifact's SHA-256 equals the expected value",
   "checksum-mismatch": "the artifact's SHA-256 differs from the expected value",
+  "checksum-conflict": "one checksum source lists the asset twice with different values",
+  "checksum-not-published": "(optional skip) the release publishes no checksum for the asset",
+  "api-digest-match":
+    "the download matches the digest GitHub recorded at upload (not load-bearing)",
+  "api-digest-mismatch": "the downloaded bytes differ from the digest GitHub recorded at upload",
   // attestation: the bundle's shape
   "attestation-verified": "the Sigstore bundle verified completely",
+  "attestation-not-published":
+    "(optional skip) no GitHub artifact attestation exists for the asset's digest in the repository",
+  "cosign-detached-unsupported":
+    "(optional skip) a detached .sig needs a Rekor lookup, which this version does not do",
   "bundle-malformed-json": "the bundle is not JSON (truncated, or not a bundle)",
   "bundle-unknown-media-type": "the media type is not a Sigstore bundle version cargo-attest knows",
   "bundle-invalid": "a bundle field has the wrong shape (the message names its JSON path)",
@@ -106,4 +115,8 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   network: "a network request failed after retries",
   "not-implemented": "the command is not built in this version",
   "policy-unsupported": "a policy file was given or found, but policies are not supported yet",
+  "release-not-found": "the repository or the release tag does not exist (or is not visible)",
+  "asset-not-found": "an --asset is not in the release, or the release has no assets to verify",
+  "unexpected-response": "an API answered with JSON of an unexpected shape",
+  "offline-unsupported": "--offline needs the cache, which is not built yet",
 };

@@ -24,3 +24,24 @@ export const MAX_IN_MEMORY_ARTIFACT_BYTES = 256 * 1024 * 1024;
 
 /** Read size for streaming digests (about 8 MiB, as the design asks). */
 export const HASH_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Most HTTP redirects followed for one request (each hop is checked: scheme, host, token). */
+export const MAX_REDIRECTS = 5;
+
+/** Largest JSON document read from an API (GitHub, crates.io, Rekor); bodies are cut off past it. */
+export const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
+/** Bytes read from an HTTP error response to quote a short excerpt of it in the message. */
+export const MAX_HTTP_ERROR_EXCERPT_BYTES = 4 * 1024;
+
+/** Largest release asset downloaded and hashed (streamed; never held in memory). */
+export const MAX_ASSET_BYTES = 8 * 1024 * 1024 * 1024;
+
+/** Largest checksum file (SHA256SUMS, `.sha256` sidecar) read from a release. */
+export const MAX_CHECKSUM_FILE_BYTES = 1024 * 1024;
+
+/** Default timeout of one HTTP request, in milliseconds (`--timeout` overrides, in seconds). */
+export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+
+/** Retries of a GET after a 5xx or a network error. */
+export const DEFAULT_HTTP_RETRIES = 3;

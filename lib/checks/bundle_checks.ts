@@ -22,6 +22,11 @@ export interface BundleCheckOptions {
   readonly requireTlog: boolean;
   readonly signer?: SignerRequirement;
   readonly origin: EvidenceOrigin;
+  /**
+   * Decides the identity of signers that are not workflows the requirement can describe (e.g.
+   * GitHub's own release attestations); returns `undefined` to use the requirement.
+   */
+  readonly identityFor?: (verified: VerifiedBundle) => CheckResult | undefined;
 }
 
 function describeVerified(v: VerifiedBundle): string {
@@ -102,7 +107,7 @@ export async function checkBundle(
       loadBearing: false,
     };
   } else {
-    identity = checkIdentity(verified.identity!, options.signer);
+    identity = options.identityFor?.(verified) ?? checkIdentity(verified.identity!, options.signer);
   }
   const checks: CheckResult[] = [
     {

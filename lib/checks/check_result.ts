@@ -45,4 +45,10 @@ export interface CheckResult {
    * the publisher published, an attestation whose signer matched). TRUSTED needs at least one.
    */
   readonly loadBearing: boolean;
+  /**
+   * Whether a `skip` of this check makes the subject UNVERIFIED. Defaults to true. Evidence a
+   * publisher may or may not publish (an attestation, a checksum file) is reported as a skip
+   * with `required: false` unless a policy or `--strict` demands it.
+   */
+  readonly required?: boolean;
 }

@@ -18,6 +18,11 @@ export interface SignerRequirement {
   readonly signerWorkflow?: string;
   /** The certificate's source repository ref (e.g. `refs/tags/v1.2.3`). */
   readonly sourceRef?: string;
+  /**
+   * A release's tag: the certificate's source ref must be this ref, or its source commit must be
+   * the tag's commit (a release built from a branch at the tagged commit).
+   */
+  readonly releaseRef?: { readonly ref: string; readonly commit?: string };
   /** An exact SAN. */
   readonly san?: string;
   /** An exact OIDC issuer (defaults to GitHub Actions for repo/workflow requirements). */
@@ -68,6 +73,12 @@ export function describeRequirement(req: SignerRequirement): string {
   if (req.repo) parts.push(`repository ${req.repo}`);
   if (req.signerWorkflow) parts.push(`workflow ${req.signerWorkflow}`);
   if (req.sourceRef) parts.push(`source ref ${req.sourceRef}`);
+  if (req.releaseRef) {
+    parts.push(
+      `built from ${req.releaseRef.ref}` +
+        (req.releaseRef.commit ? ` or commit ${req.releaseRef.commit}` : ""),
+    );
+  }
   if (req.san) parts.push(`SAN ${req.san}`);
   if (req.issuer) parts.push(`issuer ${req.issuer}`);
   return parts.join(", ");
@@ -96,7 +107,7 @@ export function checkIdentity(
     };
   }
   const workflowRequired = req.repo !== undefined || req.signerWorkflow !== undefined ||
-    req.sourceRef !== undefined;
+    req.sourceRef !== undefined || req.releaseRef !== undefined;
   const expectedIssuer = req.issuer ?? (workflowRequired ? GITHUB_ACTIONS_ISSUER : undefined);
   if (expectedIssuer !== undefined && identity.issuer !== expectedIssuer) {
     return failed(
@@ -174,6 +185,23 @@ export function checkIdentity(
           ref ?? "(none)",
         );
       }
+    }
+  }
+  if (req.releaseRef !== undefined) {
+    const ref = identity.extensions.sourceRepositoryRef;
+    const commit = identity.extensions.sourceRepositoryDigest;
+    const byRef = ref === req.releaseRef.ref;
+    const byCommit = req.releaseRef.commit !== undefined && commit !== undefined &&
+      commit.toLowerCase() === req.releaseRef.commit.toLowerCase();
+    if (!byRef && !byCommit) {
+      return failed(
+        "identity-ref-mismatch",
+        `built from ${ref ?? "(no ref recorded)"} at ${commit ?? "(no commit recorded)"}, ` +
+          `not from the release's ${req.releaseRef.ref}` +
+          (req.releaseRef.commit ? ` (commit ${req.releaseRef.commit})` : "") + ` (${req.source})`,
+        req.releaseRef.ref + (req.releaseRef.commit ? ` or ${req.releaseRef.commit}` : ""),
+        `${ref ?? "(none)"} at ${commit ?? "(none)"}`,
+      );
     }
   }
   return {

@@ -18,7 +18,7 @@ COMMANDS:
     hash FILE...                 sha256 of each file, in sha256sum format
     file PATH --bundle FILE      verify a local artifact against a Sigstore bundle
     verify-bundle ...            the sigstore-conformance CLI protocol (exit 0 pass, 1 fail)
-    release OWNER/REPO TAG       verify a GitHub release's assets        (not yet available)
+    release OWNER/REPO TAG       verify a GitHub release's assets
     crate NAME@VERSION...        verify crates from crates.io             (not yet available)
     lock [PATH]                  verify every crate of a Cargo.lock       (not yet available)
     policy check|explain         validate or explain an attest.toml       (not yet available)
@@ -81,6 +81,39 @@ EXAMPLES:
     cargo-attest file app.tgz --bundle att.json --repo o/r --json | jq .verdict
 `;
 
+const RELEASE = `cargo-attest release OWNER/REPO TAG [--asset NAME]... [OPTIONS]
+Downloads each asset of a GitHub release (all of them when no --asset is named; checksum files,
+signatures and bundles are evidence, not subjects), hashes it as it streams, and checks it
+against:
+    - the digest GitHub recorded at upload (the API's "digest" field)
+    - checksums published with the release: the release notes, <asset>.sha256 sidecars,
+      SHA256SUMS / checksums.txt-style files
+    - GitHub artifact attestations for the asset's digest, signed by a workflow of OWNER/REPO and
+      built from TAG (or from the tag's commit); GitHub's own release attestations too
+    - <asset>.sigstore.json / .sigstore / .bundle Sigstore bundles published beside it
+One published checksum or one attestation from the release's own workflow is enough for
+TRUSTED; evidence a project does not publish is shown as '–' and does not count against it.
+
+OPTIONS:
+    --asset NAME           verify only this asset (repeatable)
+    --signer-workflow OWNER/REPO/PATH   require this workflow (e.g. a reusable workflow)
+    --source-ref REF       require this source ref instead of the tag
+    --require-rekor        attestations without verified transparency-log evidence fail
+    --strict               missing evidence fails (MISMATCH)
+    --trusted-root FILE, --staging, --json, --quiet, --verbose, --color WHEN
+    --timeout SECONDS      per HTTP request (default 30)
+
+ENVIRONMENT:
+    GH_TOKEN / GITHUB_TOKEN          sent to the GitHub API host only (raises the rate limit;
+                                     needed for private repositories)
+    CARGO_ATTEST_GITHUB_API_URL      GitHub Enterprise (https://HOST/api/v3) or a test server
+
+EXAMPLES:
+    cargo-attest release BurntSushi/ripgrep 14.1.0
+    cargo-attest release cli/cli v2.62.0 --asset gh_2.62.0_linux_amd64.tar.gz
+    GH_TOKEN=$(gh auth token) cargo-attest release my-org/private-tool v1.2.3 --json
+`;
+
 const VERIFY_BUNDLE =
   `cargo-attest verify-bundle [--staging] --bundle FILE (IDENTITY | --key FILE) [--trusted-root FILE] ARTIFACT
 The sigstore-conformance client protocol. ARTIFACT is a file path or sha256:<hex>.
@@ -106,7 +139,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   hash: HASH,
   file: FILE,
   "verify-bundle": VERIFY_BUNDLE,
-  release: NOT_YET("cargo-attest release OWNER/REPO TAG [--asset NAME]..."),
+  release: RELEASE,
   crate: NOT_YET("cargo-attest crate NAME@VERSION..."),
   lock: NOT_YET("cargo-attest lock [PATH]"),
   policy: NOT_YET("cargo-attest policy check [PATH] | policy explain SUBJECT..."),

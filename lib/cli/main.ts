@@ -16,7 +16,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   file: async (args, io) => (await import("./file_command.ts")).runFile(args, io),
   "verify-bundle": async (args, io) =>
     (await import("./verify_bundle_command.ts")).runVerifyBundle(args, io),
-  release: () => Promise.reject(new NotImplementedError("release")),
+  release: async (args, io) => (await import("./release_command.ts")).runRelease(args, io),
   crate: () => Promise.reject(new NotImplementedError("crate")),
   lock: () => Promise.reject(new NotImplementedError("lock")),
   policy: () => Promise.reject(new NotImplementedError("policy")),

@@ -24,13 +24,15 @@ const SEVERITY: Readonly<Record<Verdict, number>> = {
 };
 
 /**
- * A subject's verdict: any `error` → ERROR; any `fail` → MISMATCH; any `skip` (with `strict`,
- * a skip is a failure) → UNVERIFIED; no load-bearing pass → UNVERIFIED; else TRUSTED.
+ * A subject's verdict: any `error` → ERROR; any `fail` → MISMATCH; with `strict` any `skip` →
+ * MISMATCH; a `skip` of a required check → UNVERIFIED; no load-bearing pass → UNVERIFIED;
+ * else TRUSTED.
  */
 export function decideSubjectVerdict(checks: readonly CheckResult[], strict = false): Verdict {
   if (checks.some((c) => c.status === "error")) return "ERROR";
   if (checks.some((c) => c.status === "fail")) return "MISMATCH";
-  if (checks.some((c) => c.status === "skip")) return strict ? "MISMATCH" : "UNVERIFIED";
+  if (strict && checks.some((c) => c.status === "skip")) return "MISMATCH";
+  if (checks.some((c) => c.status === "skip" && c.required !== false)) return "UNVERIFIED";
   if (!checks.some((c) => c.status === "pass" && c.loadBearing)) return "UNVERIFIED";
   return "TRUSTED";
 }

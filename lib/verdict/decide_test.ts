@@ -66,3 +66,11 @@ Deno.test("applyStrict() turns every skip into a fail", () => {
   assert.equal(decideSubjectVerdict(strict), "MISMATCH");
   assert.equal(decideSubjectVerdict([check("pass", true), check("skip")], true), "MISMATCH");
 });
+
+Deno.test("a skip of an optional check does not block TRUSTED, but --strict fails it", () => {
+  const optional: CheckResult = { ...check("skip"), required: false };
+  assert.equal(decideSubjectVerdict([check("pass", true), optional]), "TRUSTED");
+  assert.equal(decideSubjectVerdict([optional]), "UNVERIFIED", "still needs a load-bearing pass");
+  assert.equal(decideSubjectVerdict([check("pass", true), optional], true), "MISMATCH");
+  assert.equal(decideSubjectVerdict(applyStrict([check("pass", true), optional])), "MISMATCH");
+});

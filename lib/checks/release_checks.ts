@@ -1,0 +1,210 @@
+/**
+ * The checks of one GitHub release asset, from evidence already gathered: the download's
+ * agreement with GitHub's recorded digest, published checksums, GitHub artifact attestations
+ * (bound to the release's repository and tag) and cosign bundles published beside the asset.
+ * Pure: I/O happened in the sources stage.
+ * @module
+ */
+import { parseBundle } from "../evidence/bundle.ts";
+import { splitBundleDocuments } from "../evidence/bundle_file.ts";
+import type { TrustedRoot } from "../trust/trusted_root.ts";
+import { bundleRejected, checkBundle } from "./bundle_checks.ts";
+import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
+import { checkPublishedChecksum, type ChecksumSource } from "./checksum_check.ts";
+import type { SignerRequirement } from "./identity.ts";
+import type { ArtifactInput, VerifiedBundle } from "./sigstore_bundle.ts";
+
+/** The SAN of the certificates GitHub signs its own release attestations with (github.com). */
+export const GITHUB_RELEASES_SAN = "https://dotcom.releases.github.com";
+
+/** The predicate type of GitHub's release attestations. */
+export const RELEASE_PREDICATE = "https://in-toto.io/attestation/release/v0.1";
+
+/** A bundle's text and where it came from. */
+export interface BundleEvidence {
+  readonly text: string;
+  readonly origin: EvidenceOrigin;
+}
+
+/** Everything gathered for one asset. */
+export interface AssetEvidence {
+  readonly name: string;
+  /** SHA-256 of the downloaded bytes (lowercase hex). */
+  readonly sha256: string;
+  /** The digest GitHub recorded for the asset at upload, when the API gives one. */
+  readonly apiSha256?: string;
+  readonly downloadUrl: string;
+  readonly checksumSources: readonly ChecksumSource[];
+  readonly attestations: readonly BundleEvidence[];
+  /** Where attestations were looked up (for the "none found" message). */
+  readonly attestationsUrl: string;
+  readonly cosignBundles: readonly BundleEvidence[];
+  /** `.sig` files found beside the asset that this version cannot verify (need a Rekor lookup). */
+  readonly detachedSignatures: readonly string[];
+}
+
+/** The release context every asset is checked in. */
+export interface ReleaseContext {
+  readonly owner: string;
+  readonly repo: string;
+  readonly tag: string;
+  readonly tagCommit?: string;
+  readonly roots: readonly TrustedRoot[];
+  readonly requireTlog: boolean;
+  /** The signer requirement (the release's repository and tag by default). */
+  readonly signer: SignerRequirement;
+}
+
+/** The default signer of a release: a workflow of the repository, built from the tag (or its commit). */
+export function defaultReleaseSigner(
+  owner: string,
+  repo: string,
+  tag: string,
+  tagCommit: string | undefined,
+): SignerRequirement {
+  return {
+    repo: `${owner}/${repo}`,
+    releaseRef: { ref: `refs/tags/${tag}`, commit: tagCommit },
+    source: `the release ${owner}/${repo}@${tag}`,
+  };
+}
+
+/**
+ * GitHub's own release attestation (immutable releases) is signed by GitHub, not by a workflow:
+ * its identity is the releases SAN, and what binds it is the statement's repository and tag.
+ * Returns `undefined` for any other signer (the workflow requirement then applies).
+ */
+export function checkGithubReleaseIdentity(
+  verified: VerifiedBundle,
+  ctx: Pick<ReleaseContext, "owner" | "repo" | "tag">,
+): CheckResult | undefined {
+  if (!verified.identity?.san.some((s) => s.value === GITHUB_RELEASES_SAN)) return undefined;
+  const statement = verified.statement;
+  const predicate = (statement?.predicate ?? {}) as Record<string, unknown>;
+  const expected = `${ctx.owner}/${ctx.repo}@${ctx.tag}`;
+  const actual = `${String(predicate.repository)}@${String(predicate.tag)}`;
+  const ok = statement?.predicateType === RELEASE_PREDICATE &&
+    typeof predicate.repository === "string" &&
+    predicate.repository.toLowerCase() === `${ctx.owner}/${ctx.repo}`.toLowerCase() &&
+    predicate.tag === ctx.tag;
+  return ok
+    ? {
+      id: "identity",
+      status: "pass",
+      code: "identity-match",
+      message: `GitHub's own release attestation for ${expected}`,
+      expected,
+      actual,
+      loadBearing: false,
+    }
+    : {
+      id: "identity",
+      status: "fail",
+      code: "identity-repository-mismatch",
+      message: `a GitHub release attestation for ${actual} (${
+        statement?.predicateType ?? "no statement"
+      }), not for ${expected}`,
+      expected,
+      actual,
+      loadBearing: false,
+    };
+}
+
+async function checkBundles(
+  evidence: readonly BundleEvidence[],
+  artifact: ArtifactInput,
+  ctx: ReleaseContext,
+  relabel: "attestation" | "cosign",
+): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const item of evidence) {
+    for (const document of splitBundleDocuments(item.text)) {
+      const parsed = parseBundle(document.text);
+      let checks: CheckResult[];
+      if (!parsed.ok) {
+        checks = bundleRejected(parsed.code, parsed.message, item.origin);
+      } else {
+        checks = await checkBundle(parsed.value, artifact, {
+          roots: ctx.roots,
+          requireTlog: ctx.requireTlog,
+          signer: ctx.signer,
+          origin: item.origin,
+          identityFor: (verified) => checkGithubReleaseIdentity(verified, ctx),
+        });
+      }
+      out.push(
+        ...checks.map((
+          c,
+        ) => (relabel === "cosign" && c.id === "attestation"
+          ? { ...c, id: "cosign" as const }
+          : c)
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** Checks one asset from its gathered evidence. */
+export async function checkReleaseAsset(
+  evidence: AssetEvidence,
+  artifact: ArtifactInput,
+  ctx: ReleaseContext,
+): Promise<CheckResult[]> {
+  const checks: CheckResult[] = [];
+  const download = { url: evidence.downloadUrl };
+  if (evidence.apiSha256 !== undefined) {
+    checks.push(
+      evidence.apiSha256 === evidence.sha256
+        ? {
+          id: "checksum",
+          status: "pass",
+          code: "api-digest-match",
+          message: "the download matches the digest GitHub recorded when the asset was uploaded",
+          expected: evidence.apiSha256,
+          actual: evidence.sha256,
+          origin: download,
+          loadBearing: false,
+        }
+        : {
+          id: "checksum",
+          status: "fail",
+          code: "api-digest-mismatch",
+          message:
+            "the downloaded bytes differ from the digest GitHub recorded when the asset was uploaded",
+          expected: evidence.apiSha256,
+          actual: evidence.sha256,
+          origin: download,
+          loadBearing: false,
+        },
+    );
+  }
+  checks.push(checkPublishedChecksum(evidence.name, evidence.sha256, evidence.checksumSources));
+  if (evidence.attestations.length === 0) {
+    checks.push({
+      id: "attestation",
+      status: "skip",
+      code: "attestation-not-published",
+      message:
+        `no GitHub artifact attestation for sha256:${evidence.sha256} in ${ctx.owner}/${ctx.repo}`,
+      origin: { url: evidence.attestationsUrl },
+      loadBearing: false,
+      required: false,
+    });
+  } else {
+    checks.push(...await checkBundles(evidence.attestations, artifact, ctx, "attestation"));
+  }
+  checks.push(...await checkBundles(evidence.cosignBundles, artifact, ctx, "cosign"));
+  for (const sig of evidence.detachedSignatures) {
+    checks.push({
+      id: "cosign",
+      status: "skip",
+      code: "cosign-detached-unsupported",
+      message: `${sig} is a detached cosign signature; verifying it needs a Rekor lookup, ` +
+        "which this version does not do (publish a .sigstore.json bundle instead)",
+      loadBearing: false,
+      required: false,
+    });
+  }
+  return checks;
+}

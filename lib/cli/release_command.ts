@@ -1,0 +1,177 @@
+/**
+ * `cargo-attest release OWNER/REPO TAG [--asset NAME]...`: verify a GitHub release's assets
+ * against the checksums published with the release, GitHub artifact attestations for each
+ * asset's digest (signed by a workflow of the repository, built from the tag) and cosign bundles
+ * published beside the assets.
+ * @module
+ */
+import type { CheckResult } from "../checks/check_result.ts";
+import { defaultReleaseSigner } from "../checks/release_checks.ts";
+import { checkReleaseAsset } from "../checks/release_checks.ts";
+import { decodeHex } from "../crypto/bytes.ts";
+import { AttestError, UsageError } from "../errors.ts";
+import { DEFAULT_HTTP_RETRIES, DEFAULT_HTTP_TIMEOUT_MS } from "../limits.ts";
+import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
+import { fetchRelease, fetchTagCommit } from "../sources/github.ts";
+import { HttpClient } from "../sources/http.ts";
+import {
+  gatherAssetEvidence,
+  gatherReleaseChecksums,
+  isEvidenceAsset,
+} from "../sources/release_evidence.ts";
+import type { SubjectDescription } from "../verdict/report.ts";
+import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
+import { emitReport } from "./emit_report.ts";
+import { VERSION } from "./help.ts";
+import type { CliIo } from "./io.ts";
+import { resolveOutput } from "./output_options.ts";
+import {
+  refuseUnsupportedPolicy,
+  rootsFromArgs,
+  signerFromArgs,
+  VERIFY_OPTIONS,
+} from "./verify_options.ts";
+
+/** Builds the HTTP client for GitHub from the environment and `--timeout`. */
+export function createGithubClient(
+  io: CliIo,
+  githubApi: URL,
+  timeoutSeconds: string | undefined,
+): HttpClient {
+  let timeoutMs = DEFAULT_HTTP_TIMEOUT_MS;
+  if (timeoutSeconds !== undefined) {
+    const seconds = Number(timeoutSeconds);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw new UsageError(
+        `--timeout must be a positive number of seconds (got '${timeoutSeconds}')`,
+      );
+    }
+    timeoutMs = seconds * 1000;
+  }
+  return new HttpClient({
+    token: githubTokenFor(io.env, githubApi),
+    timeoutMs,
+    retries: DEFAULT_HTTP_RETRIES,
+    userAgent: `cargo-attest/${VERSION}`,
+    onRetry: (info) =>
+      io.stderr(
+        `cargo-attest: retrying ${info.url} (attempt ${
+          info.attempt + 1
+        } of ${info.attempts}: ${info.reason})\n`,
+      ),
+  });
+}
+
+/** Runs `release`; returns the verdict's exit code. */
+export async function runRelease(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs("release", args, {
+    ...VERIFY_OPTIONS,
+    asset: { type: "string", multiple: true },
+    timeout: { type: "string" },
+  });
+  const output = resolveOutput(parsed, io, "release");
+  const usage = "usage: cargo-attest release OWNER/REPO TAG [--asset NAME]...";
+  if (parsed.positionals.length !== 2) {
+    throw new UsageError(
+      `release: expected OWNER/REPO and TAG, got ${parsed.positionals.length} argument(s)`,
+      usage,
+    );
+  }
+  const [slug, tag] = parsed.positionals;
+  const match = slug.match(/^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/);
+  if (!match) throw new UsageError(`release: '${slug}' is not OWNER/REPO`, usage);
+  const [, owner, repo] = match;
+  if (flag(parsed, "offline")) {
+    throw new AttestError(
+      "offline-unsupported",
+      "release: --offline needs the cache, which is not built yet",
+      {
+        hint: "run without --offline",
+      },
+    );
+  }
+  const extraSigner = signerFromArgs(parsed);
+  await refuseUnsupportedPolicy(parsed);
+  const roots = await rootsFromArgs(parsed);
+  const endpoints = resolveEndpoints(io.env);
+  const client = createGithubClient(io, endpoints.githubApi, stringOption(parsed, "timeout"));
+  const progress = (text: string) => {
+    if (!output.quiet && (io.stderrIsTerminal || output.verbose)) {
+      io.stderr(`cargo-attest: ${text}\n`);
+    }
+  };
+
+  progress(`reading release ${owner}/${repo}@${tag}`);
+  const release = await fetchRelease(client, endpoints.githubApi, owner, repo, tag);
+  const tagCommit = await fetchTagCommit(client, endpoints.githubApi, owner, repo, tag);
+  const names = release.assets.map((a) => a.name);
+  const wanted = listOption(parsed, "asset");
+  for (const name of wanted) {
+    if (!names.includes(name)) {
+      throw new AttestError(
+        "asset-not-found",
+        `release ${owner}/${repo}@${tag} has no asset '${name}'`,
+        {
+          hint: names.length ? `its assets are: ${names.join(", ")}` : "the release has no assets",
+        },
+      );
+    }
+  }
+  const subjects = wanted.length
+    ? release.assets.filter((a) => wanted.includes(a.name))
+    : release.assets.filter((a) => !isEvidenceAsset(a.name, names));
+  if (subjects.length === 0) {
+    throw new AttestError(
+      "asset-not-found",
+      `release ${owner}/${repo}@${tag} has no assets to verify` +
+        (names.length ? ` (only evidence files: ${names.join(", ")})` : ""),
+    );
+  }
+
+  const signer = extraSigner
+    ? {
+      ...extraSigner,
+      releaseRef: extraSigner.sourceRef
+        ? undefined
+        : { ref: `refs/tags/${tag}`, commit: tagCommit },
+    }
+    : defaultReleaseSigner(owner, repo, tag, tagCommit);
+  const context = {
+    owner,
+    repo,
+    tag,
+    tagCommit,
+    roots,
+    requireTlog: flag(parsed, "require-rekor"),
+    signer,
+  };
+  const releaseChecksums = await gatherReleaseChecksums(client, release);
+  const reports: { subject: SubjectDescription; checks: CheckResult[] }[] = [];
+  for (const [i, asset] of subjects.entries()) {
+    progress(`[${i + 1}/${subjects.length}] ${asset.name} (${asset.size} bytes)`);
+    const evidence = await gatherAssetEvidence(asset, {
+      client,
+      githubApi: endpoints.githubApi,
+      owner,
+      repo,
+      release,
+      releaseChecksums,
+    });
+    const checks = await checkReleaseAsset(
+      evidence,
+      { sha256: decodeHex(evidence.sha256) },
+      context,
+    );
+    reports.push({
+      subject: {
+        kind: "release-asset",
+        repo: `${owner}/${repo}`,
+        tag,
+        name: asset.name,
+        sha256: evidence.sha256,
+      },
+      checks,
+    });
+  }
+  return emitReport(io, output, { roots, strict: flag(parsed, "strict"), subjects: reports });
+}

@@ -1,0 +1,243 @@
+/**
+ * GitHub REST API access for releases: the release by tag, the tag's commit, asset downloads
+ * (streamed, hashed by the caller) and artifact attestations by digest (paged; snappy
+ * `bundle_url`s). Network I/O only: shapes are checked, nothing is verified here.
+ * @module
+ */
+import snappy from "snappyjs";
+import { AttestError } from "../errors.ts";
+import { MAX_BUNDLE_BYTES, MAX_JSON_BYTES } from "../limits.ts";
+import { endpointUrl } from "./endpoints.ts";
+import { type HttpClient, NotFoundError } from "./http.ts";
+
+const GITHUB_JSON = "application/vnd.github+json";
+
+/** Most pages of attestations read for one digest. */
+export const MAX_ATTESTATION_PAGES = 10;
+
+/** A release asset as the API describes it. */
+export interface GithubAsset {
+  readonly id: number;
+  readonly name: string;
+  readonly size: number;
+  /** The API's own `digest` field (`sha256:<hex>`), lowercase hex; absent on older releases. */
+  readonly sha256?: string;
+  /** The API URL that serves the bytes with `Accept: application/octet-stream`. */
+  readonly apiUrl: string;
+  readonly browserDownloadUrl: string;
+}
+
+/** A release. */
+export interface GithubRelease {
+  readonly tag: string;
+  readonly name: string;
+  readonly body: string;
+  readonly htmlUrl: string;
+  readonly assets: readonly GithubAsset[];
+  /** The API URL the release was read from. */
+  readonly url: string;
+}
+
+/** An attestation bundle fetched from the attestations API. */
+export interface FetchedAttestation {
+  /** The bundle's JSON text. */
+  readonly text: string;
+  /** Where it came from (API page URL, or its bundle_url). */
+  readonly url: string;
+}
+
+/** The repository or tag does not exist (or is not visible with the credentials given). */
+export class ReleaseNotFoundError extends AttestError {
+  override name = "ReleaseNotFoundError";
+  constructor(message: string, options?: { cause?: unknown; hint?: string }) {
+    super("release-not-found", message, options);
+  }
+}
+
+function repoPath(owner: string, repo: string): string {
+  return `repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
+}
+
+function asRecord(value: unknown, what: string, url: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AttestError("unexpected-response", `${url}: ${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function parseAsset(value: unknown, url: string): GithubAsset {
+  const a = asRecord(value, "an asset", url);
+  if (typeof a.name !== "string" || typeof a.size !== "number" || typeof a.url !== "string") {
+    throw new AttestError("unexpected-response", `${url}: an asset lacks name, size or url`);
+  }
+  const digest = typeof a.digest === "string" ? a.digest.match(/^sha256:([0-9a-fA-F]{64})$/) : null;
+  return {
+    id: typeof a.id === "number" ? a.id : 0,
+    name: a.name,
+    size: a.size,
+    sha256: digest ? digest[1].toLowerCase() : undefined,
+    apiUrl: a.url,
+    browserDownloadUrl: typeof a.browser_download_url === "string" ? a.browser_download_url : a.url,
+  };
+}
+
+/** Fetches the release for `tag`; a missing repository or tag is a {@link ReleaseNotFoundError}. */
+export async function fetchRelease(
+  client: HttpClient,
+  api: URL,
+  owner: string,
+  repo: string,
+  tag: string,
+): Promise<GithubRelease> {
+  const url = endpointUrl(api, `${repoPath(owner, repo)}/releases/tags/${encodeURIComponent(tag)}`);
+  let response;
+  try {
+    response = await client.getJson(url, { accept: GITHUB_JSON, maxBytes: MAX_JSON_BYTES });
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      throw new ReleaseNotFoundError(
+        `no release ${tag} in ${owner}/${repo} (${url.href} answered 404)`,
+        {
+          cause: error,
+          hint: "check the repository and tag names (tags are case-sensitive); " +
+            "a private repository needs GH_TOKEN or GITHUB_TOKEN",
+        },
+      );
+    }
+    throw error;
+  }
+  const r = asRecord(response.data, "the release", url.href);
+  if (!Array.isArray(r.assets)) {
+    throw new AttestError("unexpected-response", `${url.href}: the release has no assets array`);
+  }
+  return {
+    tag: typeof r.tag_name === "string" ? r.tag_name : tag,
+    name: typeof r.name === "string" ? r.name : tag,
+    body: typeof r.body === "string" ? r.body : "",
+    htmlUrl: typeof r.html_url === "string" ? r.html_url : "",
+    assets: r.assets.map((a) => parseAsset(a, url.href)),
+    url: response.url,
+  };
+}
+
+/** Resolves a tag to its commit (lightweight and annotated tags); `undefined` if it has none. */
+export async function fetchTagCommit(
+  client: HttpClient,
+  api: URL,
+  owner: string,
+  repo: string,
+  tag: string,
+): Promise<string | undefined> {
+  const url = endpointUrl(api, `${repoPath(owner, repo)}/git/ref/tags/${encodeURIComponent(tag)}`);
+  let ref;
+  try {
+    ref = await client.getJson(url, { accept: GITHUB_JSON });
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+  let object = asRecord(
+    asRecord(ref.data, "the tag ref", url.href).object,
+    "the ref object",
+    url.href,
+  );
+  for (let depth = 0; depth < 4 && object.type === "tag"; depth++) {
+    if (typeof object.sha !== "string") break;
+    const tagUrl = endpointUrl(api, `${repoPath(owner, repo)}/git/tags/${object.sha}`);
+    const tagObject = await client.getJson(tagUrl, { accept: GITHUB_JSON });
+    object = asRecord(
+      asRecord(tagObject.data, "the tag", tagUrl.href).object,
+      "the tag object",
+      tagUrl.href,
+    );
+  }
+  return object.type === "commit" && typeof object.sha === "string" &&
+      /^[0-9a-f]{40,64}$/i.test(object.sha)
+    ? object.sha.toLowerCase()
+    : undefined;
+}
+
+/** Streams an asset's bytes to `onChunk`, checking its size against the API's. */
+export async function downloadAsset(
+  client: HttpClient,
+  asset: GithubAsset,
+  maxBytes: number,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<{ url: string; size: number }> {
+  const response = await client.download(asset.apiUrl, {
+    accept: "application/octet-stream",
+    maxBytes,
+    expectedSize: asset.size,
+    onChunk,
+  });
+  return { url: response.url, size: response.size };
+}
+
+/**
+ * Fetches every attestation stored in OWNER/REPO for the digest (paged, at most
+ * {@link MAX_ATTESTATION_PAGES} pages). None (404) is an empty list.
+ */
+export async function fetchAttestations(
+  client: HttpClient,
+  api: URL,
+  owner: string,
+  repo: string,
+  sha256: string,
+): Promise<FetchedAttestation[]> {
+  const out: FetchedAttestation[] = [];
+  let next: string | undefined = endpointUrl(
+    api,
+    `${repoPath(owner, repo)}/attestations/sha256:${sha256}`,
+    { per_page: "30" },
+  ).href;
+  for (let page = 0; next && page < MAX_ATTESTATION_PAGES; page++) {
+    let response;
+    try {
+      response = await client.getJson(next, { accept: GITHUB_JSON });
+    } catch (error) {
+      if (error instanceof NotFoundError) return out;
+      throw error;
+    }
+    const data = asRecord(response.data, "the attestations page", response.url);
+    if (!Array.isArray(data.attestations)) {
+      throw new AttestError("unexpected-response", `${response.url}: no attestations array`);
+    }
+    for (const item of data.attestations) {
+      const a = asRecord(item, "an attestation", response.url);
+      if (typeof a.bundle === "object" && a.bundle !== null) {
+        out.push({ text: JSON.stringify(a.bundle), url: response.url });
+      } else if (typeof a.bundle_url === "string") {
+        out.push({ text: await fetchSnappyBundle(client, a.bundle_url), url: a.bundle_url });
+      }
+    }
+    next = response.linkNext;
+  }
+  return out;
+}
+
+/** Fetches a snappy-compressed bundle (`bundle_url`) and decompresses it within the bundle cap. */
+async function fetchSnappyBundle(client: HttpClient, url: string): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  await client.download(url, {
+    maxBytes: MAX_BUNDLE_BYTES,
+    onChunk(chunk) {
+      chunks.push(chunk.slice());
+      size += chunk.length;
+    },
+  });
+  const compressed = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    compressed.set(c, offset);
+    offset += c.length;
+  }
+  try {
+    const raw = snappy.uncompress(compressed, MAX_BUNDLE_BYTES) as Uint8Array;
+    return new TextDecoder().decode(raw);
+  } catch (cause) {
+    // Not snappy (or corrupt): hand the bytes over as they are; the bundle parser will say why.
+    void cause;
+    return new TextDecoder().decode(compressed);
+  }
+}
