@@ -99,8 +99,9 @@ const HASH_NAMES: Record<string, "sha256" | "sha384" | "sha512"> = {
 
 /**
  * Verifies `bundle` against `artifact` under each trusted root in turn; the first root under
- * which every step passes wins. When none does, the most telling failure is returned (one from
- * a root that at least recognised the signer, in preference to "untrusted" failures).
+ * which every step passes wins. When none does, the most telling failure is returned: the one
+ * from the root under which verification got furthest (a root that verified the log entries,
+ * the time and the certificate explains the failure better than one that knew none of them).
  */
 export async function verifyBundle(
   bundle: Bundle,
@@ -110,23 +111,32 @@ export async function verifyBundle(
   if (options.roots.length === 0) {
     return fail("no-trusted-root", "no trusted root to verify against");
   }
-  const failures: { code: string; message: string; root: string }[] = [];
+  let best: { code: string; message: string; root: string; stage: number } | undefined;
   for (const root of options.roots) {
-    const result = await verifyUnderRoot(bundle, artifact, root, options);
+    const progress = { stage: 0 };
+    const result = await verifyUnderRoot(bundle, artifact, root, options, progress);
     if (result.ok) return result;
-    failures.push({ code: result.code, message: result.message, root: root.name });
+    if (!best || progress.stage > best.stage) {
+      best = { code: result.code, message: result.message, root: root.name, stage: progress.stage };
+    }
   }
-  const untrusted = new Set(["certificate-untrusted", "tlog-unknown-log", "no-verified-time"]);
-  const best = failures.find((f) => !untrusted.has(f.code)) ?? failures[0];
+  if (!best) return fail("no-trusted-root", "no trusted root to verify against");
   const where = options.roots.length > 1 ? ` (judged against trusted root '${best.root}')` : "";
   return { ok: false, code: best.code, message: best.message + where, root: best.root };
 }
 
-function dedupeEntries(entries: readonly TlogEntry[]): TlogEntry[] {
+/**
+ * Drops exact repeats of an entry (same log, index, body and signed entry timestamp), so a
+ * duplicated entry counts once. Entries that share a log index but differ in content are all
+ * kept, and so all verified: which copy is checked never depends on order.
+ */
+async function dedupeEntries(entries: readonly TlogEntry[]): Promise<TlogEntry[]> {
   const seen = new Set<string>();
   const out: TlogEntry[] = [];
   for (const e of entries) {
-    const id = `${encodeHex(e.logId)}:${e.logIndex}`;
+    const body = encodeHex(await digestBytes(e.canonicalizedBody));
+    const set = e.signedEntryTimestamp ? encodeHex(e.signedEntryTimestamp) : "";
+    const id = `${encodeHex(e.logId)}:${e.logIndex}:${body}:${set}`;
     if (seen.has(id)) continue;
     seen.add(id);
     out.push(e);
@@ -145,6 +155,7 @@ async function verifyUnderRoot(
   artifact: ArtifactInput,
   root: TrustedRoot,
   options: BundleVerificationOptions,
+  progress: { stage: number },
 ): Promise<BundleVerification> {
   // 1. Key material.
   let signingKey: PublicKeyMaterial;
@@ -171,10 +182,12 @@ async function verifyUnderRoot(
     verifierDer = options.key.spki;
   }
 
+  progress.stage = 1;
+
   // 2. Transparency-log entries: body, SET, inclusion proof + checkpoint.
   const times: VerifiedTime[] = [];
   const verifiedEntries: VerifiedTlogEntry[] = [];
-  for (const entry of dedupeEntries(bundle.tlogEntries)) {
+  for (const entry of await dedupeEntries(bundle.tlogEntries)) {
     const result = await verifyTlogEntry(entry, bundle, root, verifierDer, artifact.sha256);
     if (!result.ok) return result;
     verifiedEntries.push(result.value.entry);
@@ -189,6 +202,8 @@ async function verifyUnderRoot(
         : `no transparency-log entry, but trusted root '${root.name}' expects one`,
     );
   }
+
+  progress.stage = 2;
 
   // 3. RFC 3161 timestamps over the signature bytes. A byte-identical repeat is rejected; a
   // timestamp that does not verify establishes no time and is reported, not counted (as
@@ -216,6 +231,13 @@ async function verifyUnderRoot(
       detail: ts.value.authority.subject.commonName ?? ts.value.authority.uri,
     });
   }
+  if (bundle.key.kind === "publicKey" && times.length === 0 && verifiedEntries.length === 0) {
+    return fail(
+      "no-verified-time",
+      "a managed-key signature with no verified transparency-log entry and no verified timestamp: " +
+        `nothing under trusted root '${root.name}' shows when (or that publicly) it was signed`,
+    );
+  }
   if (bundle.key.kind === "certificate" && times.length === 0) {
     const why = ignoredTimestamps.map((t) =>
       `; rfc3161Timestamps[${t.index}]: ${t.message} [${t.code}]`
@@ -227,6 +249,8 @@ async function verifyUnderRoot(
         `that verifies, so the short-lived certificate cannot be checked${why}`,
     );
   }
+
+  progress.stage = 3;
 
   // 4. Certificate chain at every verified time, then SCTs.
   let scts = 0;
@@ -246,12 +270,15 @@ async function verifyUnderRoot(
       }
       issuer = chain.value.issuer;
     }
+    progress.stage = 4;
     if (root.ctlogs.length > 0) {
       const sct = await verifyEmbeddedScts(bundle.key.leaf, issuer!, root.ctlogs, 1);
       if (!sct.ok) return sct;
       scts = sct.value.verified;
     }
   }
+
+  progress.stage = 5;
 
   // 5. The signature and the artifact binding.
   const binding = await verifyContent(bundle, artifact, signingKey);
