@@ -126,17 +126,23 @@ export async function verifyBundle(
 }
 
 /**
- * Drops exact repeats of an entry (same log, index, body and signed entry timestamp), so a
- * duplicated entry counts once. Entries that share a log index but differ in content are all
- * kept, and so all verified: which copy is checked never depends on order.
+ * Drops exact repeats of an entry (every field equal), so a duplicated entry counts once.
+ * Entries that share a log index but differ in anything (body, time, proof, kind) are all kept,
+ * and so all verified: which copy is checked never depends on order.
  */
-async function dedupeEntries(entries: readonly TlogEntry[]): Promise<TlogEntry[]> {
+function dedupeEntries(entries: readonly TlogEntry[]): TlogEntry[] {
   const seen = new Set<string>();
   const out: TlogEntry[] = [];
   for (const e of entries) {
-    const body = encodeHex(await digestBytes(e.canonicalizedBody));
-    const set = e.signedEntryTimestamp ? encodeHex(e.signedEntryTimestamp) : "";
-    const id = `${encodeHex(e.logId)}:${e.logIndex}:${body}:${set}`;
+    const id = JSON.stringify(
+      e,
+      (_key, value) =>
+        typeof value === "bigint"
+          ? `n${value}`
+          : value instanceof Uint8Array
+          ? `b${encodeHex(value)}`
+          : value,
+    );
     if (seen.has(id)) continue;
     seen.add(id);
     out.push(e);
@@ -187,7 +193,7 @@ async function verifyUnderRoot(
   // 2. Transparency-log entries: body, SET, inclusion proof + checkpoint.
   const times: VerifiedTime[] = [];
   const verifiedEntries: VerifiedTlogEntry[] = [];
-  for (const entry of await dedupeEntries(bundle.tlogEntries)) {
+  for (const entry of dedupeEntries(bundle.tlogEntries)) {
     const result = await verifyTlogEntry(entry, bundle, root, verifierDer, artifact.sha256);
     if (!result.ok) return result;
     verifiedEntries.push(result.value.entry);
