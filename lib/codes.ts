@@ -105,7 +105,13 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "identity-workflow-mismatch":
     "the signing workflow is not the one named (or not in the named repository)",
   "identity-ref-mismatch": "the certificate's source ref is not the one named",
+  "identity-runner-mismatch":
+    "the certificate's runner environment is not the one the policy pins (github-hosted)",
+  "policy-required-missing": "(skip) a check the policy requires has no evidence at all",
 };
+
+/** Codes of policy diagnostics (`error[code]` / `warning[code]` with file:line:col). */
+export { POLICY_DIAGNOSTIC_CODES as POLICY_CODES } from "./policy/diagnostics.ts";
 
 /** Codes of run errors (exit 3). */
 export const ERROR_CODES: Readonly<Record<string, string>> = {
@@ -114,9 +120,11 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   "trust-material-unusable": "a --trusted-root or --key file cannot be used",
   network: "a network request failed after retries",
   "not-implemented": "the command is not built in this version",
-  "policy-unsupported": "a policy file was given or found, but policies are not supported yet",
   "release-not-found": "the repository or the release tag does not exist (or is not visible)",
   "asset-not-found": "an --asset is not in the release, or the release has no assets to verify",
   "unexpected-response": "an API answered with JSON of an unexpected shape",
   "offline-unsupported": "--offline needs the cache, which is not built yet",
+  "policy-invalid":
+    "the policy file has errors (each printed with its place); the run stops before any network request",
+  "policy-file-exists": "init would overwrite an existing file (use --force)",
 };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CHECK_CODES, ERROR_CODES } from "./codes.ts";
+import { CHECK_CODES, ERROR_CODES, POLICY_CODES } from "./codes.ts";
 
 const CODE = "[a-z0-9]+(?:-[a-z0-9]+)+";
 const EMITTERS = [
@@ -36,7 +36,11 @@ async function emittedCodes(): Promise<Map<string, string>> {
 }
 
 Deno.test("every code the code base emits is registered in lib/codes.ts", async () => {
-  const known = new Set([...Object.keys(CHECK_CODES), ...Object.keys(ERROR_CODES)]);
+  const known = new Set([
+    ...Object.keys(CHECK_CODES),
+    ...Object.keys(ERROR_CODES),
+    ...Object.keys(POLICY_CODES),
+  ]);
   const emitted = await emittedCodes();
   assert.ok(emitted.size > 40, `the extractor found only ${emitted.size} codes`);
   const missing = [...emitted].filter(([code]) => !known.has(code));
@@ -45,14 +49,24 @@ Deno.test("every code the code base emits is registered in lib/codes.ts", async 
 
 Deno.test("every registered code is documented in the README", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  const undocumented = [...Object.keys(CHECK_CODES), ...Object.keys(ERROR_CODES)].filter(
+  const undocumented = [
+    ...Object.keys(CHECK_CODES),
+    ...Object.keys(ERROR_CODES),
+    ...Object.keys(POLICY_CODES),
+  ].filter(
     (code) => !readme.includes(`\`${code}\``),
   );
   assert.deepEqual(undocumented, []);
 });
 
 Deno.test("codes are kebab-case", () => {
-  for (const code of [...Object.keys(CHECK_CODES), ...Object.keys(ERROR_CODES)]) {
+  for (
+    const code of [
+      ...Object.keys(CHECK_CODES),
+      ...Object.keys(ERROR_CODES),
+      ...Object.keys(POLICY_CODES),
+    ]
+  ) {
     assert.match(code, /^[a-z0-9]+(-[a-z0-9]+)*$/);
   }
 });

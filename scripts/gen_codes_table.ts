@@ -3,7 +3,7 @@
  * tables (between the `codes:begin` and `codes:end` markers) from lib/codes.ts.
  * @module
  */
-import { CHECK_CODES, ERROR_CODES } from "../lib/codes.ts";
+import { CHECK_CODES, ERROR_CODES, POLICY_CODES } from "../lib/codes.ts";
 
 const readmeUrl = new URL("../README.md", import.meta.url);
 const readme = await Deno.readTextFile(readmeUrl);
@@ -27,6 +27,12 @@ Run errors (exit 3) print \`cargo-attest: error: …\` and a \`hint:\`; their co
 | code | meaning |
 |---|---|
 ${rows(ERROR_CODES)}
+
+Policy diagnostics (\`error[code]\` or \`warning[code]\`, with \`file:line:col\`, the line and a caret):
+
+| code | meaning |
+|---|---|
+${rows(POLICY_CODES)}
 
 `;
 await Deno.writeTextFile(readmeUrl, readme.slice(0, begin) + table + readme.slice(end));

@@ -12,6 +12,7 @@ import { bundleRejected, checkBundle } from "./bundle_checks.ts";
 import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
 import { checkPublishedChecksum, type ChecksumSource } from "./checksum_check.ts";
 import type { SignerRequirement } from "./identity.ts";
+import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
 import type { ArtifactInput, VerifiedBundle } from "./sigstore_bundle.ts";
 
 /** The SAN of the certificates GitHub signs its own release attestations with (github.com). */
@@ -51,8 +52,8 @@ export interface ReleaseContext {
   readonly tagCommit?: string;
   readonly roots: readonly TrustedRoot[];
   readonly requireTlog: boolean;
-  /** The signer requirement (the release's repository and tag by default). */
-  readonly signer: SignerRequirement;
+  /** Judges a workflow certificate's identity (command line, policy, or the release's default). */
+  readonly judgeIdentity: (identity: CertificateIdentity) => CheckResult;
 }
 
 /** The default signer of a release: a workflow of the repository, built from the tag (or its commit). */
@@ -127,9 +128,9 @@ async function checkBundles(
         checks = await checkBundle(parsed.value, artifact, {
           roots: ctx.roots,
           requireTlog: ctx.requireTlog,
-          signer: ctx.signer,
           origin: item.origin,
-          identityFor: (verified) => checkGithubReleaseIdentity(verified, ctx),
+          identityFor: (verified) =>
+            checkGithubReleaseIdentity(verified, ctx) ?? ctx.judgeIdentity(verified.identity!),
         });
       }
       out.push(

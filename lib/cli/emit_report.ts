@@ -20,12 +20,13 @@ export function emitReport(
     readonly subjects: ReportInput["subjects"];
     readonly strict: boolean;
     readonly diagnostics?: readonly Diagnostic[];
+    readonly policy?: { path: string | null; sha256: string | null; builtin: boolean };
   },
 ): number {
   const report = buildReport({
     version: VERSION,
     now: io.now(),
-    policy: { path: null, sha256: null, builtin: true },
+    policy: input.policy ?? { path: null, sha256: null, builtin: true },
     roots: input.roots.map((r) => ({ name: r.name, sha256: r.sha256 })),
     subjects: input.strict
       ? input.subjects.map((s) => ({ subject: s.subject, checks: applyStrict(s.checks) }))

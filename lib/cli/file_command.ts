@@ -13,11 +13,13 @@ import { MAX_BUNDLE_BYTES } from "../limits.ts";
 import { openArtifact, OversizedInputError, readCappedText } from "../sources/local_files.ts";
 import { loadPublicKeyFile } from "../trust/load.ts";
 import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
-import { emitReport } from "./emit_report.ts";
+import { evaluatePolicy } from "../policy/evaluate.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
 import {
-  refuseUnsupportedPolicy,
+  emitPolicyReport,
+  judgeIdentity,
+  policyFromArgs,
   rootsFromArgs,
   signerFromArgs,
   VERIFY_OPTIONS,
@@ -51,13 +53,23 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
   ) {
     throw new UsageError(`file: --sha256 must be 64 hex characters (got '${expectedHex}')`);
   }
-  const signer = signerFromArgs(parsed);
-  await refuseUnsupportedPolicy(parsed);
+  const cliSigner = signerFromArgs(parsed);
+  const loaded = await policyFromArgs(parsed, io, output);
+  const strict = flag(parsed, "strict");
+  const requireRekor = flag(parsed, "require-rekor");
   const roots = await rootsFromArgs(parsed);
   const keyPath = stringOption(parsed, "key");
   const key = keyPath ? await loadPublicKeyFile(keyPath) : undefined;
   const artifact = await openArtifact(parsed.positionals[0]);
   const actualHex = encodeHex(artifact.input.sha256);
+  const subject = {
+    kind: "local-file" as const,
+    path: artifact.label,
+    sha256: actualHex,
+    size: artifact.size,
+  };
+  const plan = evaluatePolicy(loaded.policy, subject, [], { strict, requireRekor, now: io.now() });
+  const rules = { cli: cliSigner, policy: plan.signers };
 
   const checks: CheckResult[] = [];
   if (expectedHex !== undefined) {
@@ -105,20 +117,19 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
         ...await checkBundle(bundle.value, artifact.input, {
           roots,
           key,
-          requireTlog: flag(parsed, "require-rekor"),
-          signer,
+          requireTlog: requireRekor || plan.rekorRequired,
           origin,
+          identityFor: (verified) => judgeIdentity(verified.identity!, rules),
         }),
       );
     }
   }
 
-  return emitReport(io, output, {
+  return emitPolicyReport(io, output, {
+    loaded,
     roots,
-    strict: flag(parsed, "strict"),
-    subjects: [{
-      subject: { kind: "local-file", path: artifact.label, sha256: actualHex, size: artifact.size },
-      checks,
-    }],
+    subjects: [{ subject, checks }],
+    strict,
+    requireRekor,
   });
 }

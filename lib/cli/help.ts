@@ -21,8 +21,8 @@ COMMANDS:
     release OWNER/REPO TAG       verify a GitHub release's assets
     crate NAME@VERSION...        verify crates from crates.io             (not yet available)
     lock [PATH]                  verify every crate of a Cargo.lock       (not yet available)
-    policy check|explain         validate or explain an attest.toml       (not yet available)
-    init                         write a commented attest.toml            (not yet available)
+    policy check|explain|schema  validate or explain an attest.toml
+    init                         write a commented attest.toml
     cache info|clear|prune       manage the download cache                (not yet available)
 
 VERDICTS AND EXIT CODES:
@@ -71,6 +71,7 @@ OPTIONS:
     --staging              trust Sigstore's staging instance instead of public-good
     --require-rekor        a bundle without verified transparency-log evidence fails
     --strict               every skipped check counts as a failure
+    --policy PATH          the policy (default ./attest.toml when it exists, else built-in)
     --json                 print the JSON report (schema cargo-attest/report/v1); also CARGO_ATTEST_JSON=1
     --verbose              explain every step; stack traces for internal errors
 
@@ -100,6 +101,7 @@ OPTIONS:
     --source-ref REF       require this source ref instead of the tag
     --require-rekor        attestations without verified transparency-log evidence fail
     --strict               missing evidence fails (MISMATCH)
+    --policy PATH          the policy (default ./attest.toml when it exists, else built-in)
     --trusted-root FILE, --staging, --json, --quiet, --verbose, --color WHEN
     --timeout SECONDS      per HTTP request (default 30)
 
@@ -112,6 +114,50 @@ EXAMPLES:
     cargo-attest release BurntSushi/ripgrep 14.1.0
     cargo-attest release cli/cli v2.62.0 --asset gh_2.62.0_linux_amd64.tar.gz
     GH_TOKEN=$(gh auth token) cargo-attest release my-org/private-tool v1.2.3 --json
+`;
+
+const POLICY = `cargo-attest policy check [PATH] | policy explain SUBJECT... | policy schema
+A policy (attest.toml) keeps a team's supply-chain rules next to Cargo.lock. Every verifying
+command reads ./attest.toml (or --policy PATH); an invalid policy stops the run before any
+network request (exit 3).
+
+SUBCOMMANDS:
+    check [PATH]        validate a policy (default ./attest.toml): every problem at once, each
+                        with file:line:col, the line and a caret; exit 0 with a one-line summary
+                        of what it demands, exit 3 when it has errors
+    explain SUBJECT...  which rules apply to each subject and where they are written; SUBJECT
+                        is OWNER/REPO (a release), NAME@VERSION or NAME (a crate)
+    schema              print the policy's JSON Schema (draft 2020-12), for editors
+
+OPTIONS:
+    --policy PATH              explain: the policy to read (default ./attest.toml, else built-in)
+    --strict, --require-rekor  explain: show what these flags change (they only tighten)
+    --json                     print the result as JSON
+    --color WHEN, --quiet
+
+EXAMPLES:
+    cargo-attest policy check
+    cargo-attest policy check policies/high-assurance.toml --json
+    cargo-attest policy explain serde@1.0.200 BurntSushi/ripgrep
+    cargo-attest policy schema > .attest.schema.json
+`;
+
+const INIT = `cargo-attest init [--path PATH] [--force]
+Writes a commented attest.toml (every key explained, examples commented out). It passes
+'cargo-attest policy check' and demands nothing beyond the built-in rules until you edit it.
+An existing file is never overwritten without --force.
+
+OPTIONS:
+    --path PATH    where to write (default ./attest.toml)
+    --force        overwrite an existing file
+    --quiet        print nothing on success
+
+EXIT CODES:
+    0  written      3  the file exists (without --force) or cannot be written
+
+EXAMPLES:
+    cargo-attest init
+    cargo-attest init --path ci/attest.toml
 `;
 
 const VERIFY_BUNDLE =
@@ -142,8 +188,8 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   release: RELEASE,
   crate: NOT_YET("cargo-attest crate NAME@VERSION..."),
   lock: NOT_YET("cargo-attest lock [PATH]"),
-  policy: NOT_YET("cargo-attest policy check [PATH] | policy explain SUBJECT..."),
-  init: NOT_YET("cargo-attest init [--force]"),
+  policy: POLICY,
+  init: INIT,
   cache: NOT_YET("cargo-attest cache info|clear|prune"),
 };
 

@@ -19,8 +19,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   release: async (args, io) => (await import("./release_command.ts")).runRelease(args, io),
   crate: () => Promise.reject(new NotImplementedError("crate")),
   lock: () => Promise.reject(new NotImplementedError("lock")),
-  policy: () => Promise.reject(new NotImplementedError("policy")),
-  init: () => Promise.reject(new NotImplementedError("init")),
+  policy: async (args, io) => (await import("./policy_command.ts")).runPolicy(args, io),
+  init: async (args, io) => (await import("./init_command.ts")).runInit(args, io),
   cache: () => Promise.reject(new NotImplementedError("cache")),
 };
 

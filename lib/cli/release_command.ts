@@ -6,6 +6,7 @@
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
+import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
 import { defaultReleaseSigner } from "../checks/release_checks.ts";
 import { checkReleaseAsset } from "../checks/release_checks.ts";
 import { decodeHex } from "../crypto/bytes.ts";
@@ -21,12 +22,14 @@ import {
 } from "../sources/release_evidence.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
 import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
-import { emitReport } from "./emit_report.ts";
+import { evaluatePolicy } from "../policy/evaluate.ts";
 import { VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
 import {
-  refuseUnsupportedPolicy,
+  emitPolicyReport,
+  judgeIdentity,
+  policyFromArgs,
   rootsFromArgs,
   signerFromArgs,
   VERIFY_OPTIONS,
@@ -90,8 +93,10 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
       },
     );
   }
-  const extraSigner = signerFromArgs(parsed);
-  await refuseUnsupportedPolicy(parsed);
+  const cliSigner = signerFromArgs(parsed);
+  const loaded = await policyFromArgs(parsed, io, output);
+  const strict = flag(parsed, "strict");
+  const requireRekor = flag(parsed, "require-rekor");
   const roots = await rootsFromArgs(parsed);
   const endpoints = resolveEndpoints(io.env);
   const client = createGithubClient(io, endpoints.githubApi, stringOption(parsed, "timeout"));
@@ -128,22 +133,29 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
     );
   }
 
-  const signer = extraSigner
-    ? {
-      ...extraSigner,
-      releaseRef: extraSigner.sourceRef
-        ? undefined
-        : { ref: `refs/tags/${tag}`, commit: tagCommit },
-    }
-    : defaultReleaseSigner(owner, repo, tag, tagCommit);
+  const releaseRef = { ref: `refs/tags/${tag}`, commit: tagCommit };
+  const plan = evaluatePolicy(loaded.policy, { kind: "release", repo: `${owner}/${repo}` }, [], {
+    strict,
+    requireRekor,
+    now: io.now(),
+  });
   const context = {
     owner,
     repo,
     tag,
     tagCommit,
     roots,
-    requireTlog: flag(parsed, "require-rekor"),
-    signer,
+    requireTlog: requireRekor || plan.rekorRequired,
+  };
+  const rules = {
+    cli: cliSigner && !cliSigner.sourceRef ? { ...cliSigner, releaseRef } : cliSigner,
+    policy: plan.signers,
+    fallback: defaultReleaseSigner(owner, repo, tag, tagCommit),
+    releaseRef,
+  };
+  const checkContext = {
+    ...context,
+    judgeIdentity: (identity: CertificateIdentity) => judgeIdentity(identity, rules),
   };
   const releaseChecksums = await gatherReleaseChecksums(client, release);
   const reports: { subject: SubjectDescription; checks: CheckResult[] }[] = [];
@@ -160,7 +172,7 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
     const checks = await checkReleaseAsset(
       evidence,
       { sha256: decodeHex(evidence.sha256) },
-      context,
+      checkContext,
     );
     reports.push({
       subject: {
@@ -173,5 +185,11 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
       checks,
     });
   }
-  return emitReport(io, output, { roots, strict: flag(parsed, "strict"), subjects: reports });
+  return emitPolicyReport(io, output, {
+    loaded,
+    roots,
+    subjects: reports,
+    strict,
+    requireRekor,
+  });
 }

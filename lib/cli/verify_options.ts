@@ -3,8 +3,17 @@
  * roots, how strict, and the policy file (refused until policies are supported).
  * @module
  */
-import type { SignerRequirement } from "../checks/identity.ts";
-import { AttestError, UsageError } from "../errors.ts";
+import type { CheckResult } from "../checks/check_result.ts";
+import { checkIdentity, type SignerRequirement } from "../checks/identity.ts";
+import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
+import { UsageError } from "../errors.ts";
+import { evaluatePolicy, type PolicySigner } from "../policy/evaluate.ts";
+import { checkPolicySigners } from "../policy/signer.ts";
+import type { SubjectDescription } from "../verdict/report.ts";
+import { emitReport } from "./emit_report.ts";
+import type { CliIo } from "./io.ts";
+import { type OutputSettings } from "./output_options.ts";
+import { type LoadedPolicy, loadPolicyForCommand } from "./policy_command.ts";
 import { selectRoots } from "../trust/embedded.ts";
 import { loadTrustedRootFiles } from "../trust/load.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
@@ -70,25 +79,84 @@ export function signerFromArgs(parsed: ParsedArgs): SignerRequirement | undefine
   return { repo, signerWorkflow, sourceRef, san, issuer, source };
 }
 
-/** Stops the run when a policy file is given or found: ignoring it could weaken what it demands. */
-export async function refuseUnsupportedPolicy(parsed: ParsedArgs): Promise<void> {
-  const explicit = stringOption(parsed, "policy");
-  let implicit = false;
-  if (explicit === undefined) {
-    try {
-      implicit = (await Deno.stat("attest.toml")).isFile;
-    } catch {
-      implicit = false;
-    }
+/** The policy a verifying command runs with (`--policy`, `./attest.toml`, or the built-in one). */
+export async function policyFromArgs(
+  parsed: ParsedArgs,
+  io: CliIo,
+  output: OutputSettings,
+): Promise<LoadedPolicy> {
+  return await loadPolicyForCommand(stringOption(parsed, "policy"), io, {
+    color: output.color,
+    quiet: output.quiet,
+  });
+}
+
+/** Who may sign, from every source: the command line, the policy, and the command's default. */
+export interface IdentityRules {
+  /** `--repo`, `--signer-workflow`, `--certificate-identity`, … */
+  readonly cli?: SignerRequirement;
+  /** The policy's signers for this subject. */
+  readonly policy: readonly PolicySigner[];
+  /** Used when neither the command line nor the policy names a signer (a release's own workflow). */
+  readonly fallback?: SignerRequirement;
+  /** A release's tag and commit, which policy signers without a ref must have built from. */
+  readonly releaseRef?: SignerRequirement["releaseRef"];
+}
+
+/**
+ * Judges a certificate identity: it must satisfy the command line's signer (when given) and one
+ * of the policy's signers (when it names any) — flags tighten a policy, never loosen it; with
+ * neither, the fallback applies (no fallback: a skip, since nobody named a signer).
+ */
+export function judgeIdentity(identity: CertificateIdentity, rules: IdentityRules): CheckResult {
+  const results: CheckResult[] = [];
+  if (rules.cli) results.push(checkIdentity(identity, rules.cli));
+  if (rules.policy.length > 0) {
+    results.push(checkPolicySigners(identity, rules.policy, { releaseRef: rules.releaseRef }));
   }
-  if (explicit !== undefined || implicit) {
-    throw new AttestError(
-      "policy-unsupported",
-      `${explicit ?? "./attest.toml"}: policy files are not supported by this version yet, ` +
-        "and ignoring one could weaken what it demands",
-      {
-        hint: "run without a policy (move attest.toml aside) or use a version with policy support",
-      },
-    );
-  }
+  if (results.length === 0) return checkIdentity(identity, rules.fallback);
+  return results.find((r) => r.status !== "pass") ?? results[results.length - 1];
+}
+
+/** One subject's description and checks, before the policy is applied. */
+export interface CheckedSubject {
+  readonly subject: SubjectDescription;
+  readonly checks: readonly CheckResult[];
+}
+
+/**
+ * Applies the policy to every subject (required checks, exceptions, strictness — the flags only
+ * tighten), and writes the report. Returns the exit code.
+ */
+export function emitPolicyReport(
+  io: CliIo,
+  output: OutputSettings,
+  input: {
+    readonly loaded: LoadedPolicy;
+    readonly roots: readonly TrustedRoot[];
+    readonly subjects: readonly CheckedSubject[];
+    readonly strict: boolean;
+    readonly requireRekor: boolean;
+  },
+): number {
+  const subjects = input.subjects.map((s) => ({
+    subject: s.subject,
+    checks: evaluatePolicy(input.loaded.policy, s.subject, s.checks, {
+      strict: input.strict,
+      requireRekor: input.requireRekor,
+      now: io.now(),
+    }).checks,
+  }));
+  return emitReport(io, output, {
+    roots: input.roots,
+    subjects,
+    // evaluatePolicy has applied strictness (file and flag) already, exceptions included.
+    strict: false,
+    policy: input.loaded.report,
+    diagnostics: input.loaded.diagnostics.map((d) => ({
+      level: d.level,
+      code: d.code,
+      message: `${d.file}:${d.line}:${d.col}: ${d.message}`,
+    })),
+  });
 }

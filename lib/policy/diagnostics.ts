@@ -1,0 +1,184 @@
+/**
+ * Policy diagnostics: a stable code, a message, the place in the file (line, column, length) and
+ * the source line, rendered as a rustc/codespan-style snippet:
+ *
+ * ```text
+ * error[policy-unknown-key]: unknown key "requre" in [defaults]
+ *   --> attest.toml:12:1
+ *    |
+ * 12 | requre = ["checksum"]
+ *    | ^^^^^^
+ *    = help: did you mean "require"?
+ * ```
+ * @module
+ */
+
+/** One problem (or warning) in a policy file. */
+export interface PolicyDiagnostic {
+  readonly level: "error" | "warning";
+  /** Stable kebab-case code (`policy-…`). */
+  readonly code: string;
+  /** What is wrong, for a person. */
+  readonly message: string;
+  /** The file as shown (`attest.toml`). */
+  readonly file: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column, in code points. */
+  readonly col: number;
+  /** How many characters the caret underlines (at least one is drawn). */
+  readonly length: number;
+  /** The text of the line (without its line break); empty when the file has no such line. */
+  readonly sourceLine: string;
+  /** What to do about it, when that is clear (`did you mean "require"?`). */
+  readonly help?: string;
+}
+
+/** Rendering options. */
+export interface DiagnosticRenderOptions {
+  /** ANSI colours (only when writing to a terminal and NO_COLOR is unset). */
+  readonly color: boolean;
+}
+
+const STYLE = {
+  error: "\x1b[1;31m",
+  warning: "\x1b[1;33m",
+  bold: "\x1b[1m",
+  gutter: "\x1b[1;34m",
+  reset: "\x1b[0m",
+};
+
+/** Renders one diagnostic as a snippet (ends with a newline). */
+export function renderDiagnostic(d: PolicyDiagnostic, options: DiagnosticRenderOptions): string {
+  const paint = (style: string, text: string) =>
+    options.color ? `${style}${text}${STYLE.reset}` : text;
+  const number = String(d.line);
+  const pad = " ".repeat(number.length);
+  const bar = paint(STYLE.gutter, `${pad} |`);
+  const lines = [
+    paint(STYLE[d.level], `${d.level}[${d.code}]`) + paint(STYLE.bold, `: ${d.message}`),
+    `${pad}${paint(STYLE.gutter, "-->")} ${d.file}:${d.line}:${d.col}`,
+  ];
+  if (d.sourceLine !== "" || d.length > 0) {
+    const chars = [...d.sourceLine];
+    // Keep tabs in the padding so the caret lines up with the source line however tabs render.
+    const indent = chars.slice(0, d.col - 1).map((c) => (c === "\t" ? "\t" : " ")).join("");
+    const carets = "^".repeat(
+      Math.max(1, Math.min(d.length, Math.max(1, chars.length - d.col + 1))),
+    );
+    lines.push(bar);
+    lines.push(
+      `${paint(STYLE.gutter, `${number} |`)}${d.sourceLine === "" ? "" : " "}${d.sourceLine}`,
+    );
+    lines.push(`${bar} ${indent}${paint(STYLE[d.level], carets)}`);
+  }
+  if (d.help) {
+    lines.push(`${pad} ${paint(STYLE.gutter, "=")} ${paint(STYLE.bold, "help")}: ${d.help}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Renders diagnostics in file order, separated by blank lines, then a count line. */
+export function renderDiagnostics(
+  diagnostics: readonly PolicyDiagnostic[],
+  options: DiagnosticRenderOptions,
+): string {
+  if (diagnostics.length === 0) return "";
+  const blocks = diagnostics.map((d) => renderDiagnostic(d, options));
+  return blocks.join("\n") + "\n" + renderDiagnosticCount(diagnostics, options);
+}
+
+/** `attest.toml: 2 errors, 1 warning` (ends with a newline; empty when there are none). */
+export function renderDiagnosticCount(
+  diagnostics: readonly PolicyDiagnostic[],
+  options: DiagnosticRenderOptions,
+): string {
+  if (diagnostics.length === 0) return "";
+  const errors = diagnostics.filter((d) => d.level === "error").length;
+  const warnings = diagnostics.length - errors;
+  const parts: string[] = [];
+  if (errors) parts.push(`${errors} error${errors === 1 ? "" : "s"}`);
+  if (warnings) parts.push(`${warnings} warning${warnings === 1 ? "" : "s"}`);
+  const style = errors ? STYLE.error : STYLE.warning;
+  const text = `${diagnostics[0].file}: ${parts.join(", ")}`;
+  return (options.color ? `${style}${text}${STYLE.reset}` : text) + "\n";
+}
+
+/** Orders diagnostics by place in the file (then code), dropping exact duplicates. */
+export function sortDiagnostics(diagnostics: readonly PolicyDiagnostic[]): PolicyDiagnostic[] {
+  const seen = new Set<string>();
+  const unique = diagnostics.filter((d) => {
+    const key = `${d.line}:${d.col}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique.sort((a, b) =>
+    a.line - b.line || a.col - b.col || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)
+  );
+}
+
+/** Levenshtein distance between two short strings. */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+const fold = (s: string) => s.toLowerCase().replace(/[-_]/g, "");
+
+/**
+ * The closest candidate to `input`: equal up to case, `-` and `_` first, then the smallest edit
+ * distance within 2 (and less than the input's length); `undefined` when nothing is close.
+ */
+export function suggestClosest(input: string, candidates: readonly string[]): string | undefined {
+  const folded = candidates.find((c) => fold(c) === fold(input));
+  if (folded !== undefined) return folded;
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(input.toLowerCase(), candidate.toLowerCase());
+    if (distance <= 2 && distance < input.length && (!best || distance < best.distance)) {
+      best = { candidate, distance };
+    }
+  }
+  return best?.candidate;
+}
+
+/**
+ * Every code a policy diagnostic can carry, with what it means (for `lib/codes.ts` and the
+ * README). Warnings are marked; everything else is an error that stops the run (exit 3).
+ */
+export const POLICY_DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
+  "policy-syntax": "the policy file is not valid TOML (the first syntax error is shown)",
+  "policy-unknown-key":
+    "a key that is not allowed at that place (a typo must never weaken a policy)",
+  "policy-type": "a value of the wrong type (a string where a list of check ids belongs, …)",
+  "policy-missing-key": "a key that must be there is missing (version; an exception's allow)",
+  "policy-invalid-value":
+    "a value outside what the key accepts (rekor, runner_environment, issuer, san, source_ref, …)",
+  "policy-unknown-check": "a check id in require or allow that does not exist",
+  "policy-inapplicable-check":
+    "a repo rule, crate rule or exception names a check its subjects can never have",
+  "policy-invalid-glob": "a signer's ref glob that is malformed or can never match a ref",
+  "policy-signer-unbound": "a signer that names neither a workflow nor a san",
+  "policy-duplicate":
+    "the same rule, exception, signer (warning) or check id (warning) is written twice",
+  "policy-exception-reason": "an exception without a reason, or with an empty one",
+  "policy-expired-exception": "an exception whose expires date has passed",
+  "policy-exception-expiring": "(warning) an exception expires within 14 days",
+  "policy-invalid-crate": "a crate name or exact version that is not well-formed",
+  "policy-invalid-repo": "a repository that is not OWNER/REPO",
+  "policy-invalid-workflow": "a signer workflow that is not OWNER/REPO/.github/workflows/FILE",
+  "policy-invalid-date": "an expires value that is not a calendar date (YYYY-MM-DD)",
+  "policy-exception-target": "an exception that names no crate or repo, or both",
+  "policy-unmatched-rule":
+    "(warning) a rule or exception that matches no subject of the run (a crate not in Cargo.lock)",
+};

@@ -1,0 +1,737 @@
+/**
+ * Loading a policy: TOML (smol-toml) → JSON Schema (ajv, lazily) → semantic rules → a typed
+ * {@link Policy}. Every problem is reported at once, each with its place in the file; a policy
+ * with any error is not returned.
+ * @module
+ */
+import { parse, TomlDate, TomlError } from "smol-toml";
+import type { PolicyDiagnostic } from "./diagnostics.ts";
+import { sortDiagnostics, suggestClosest } from "./diagnostics.ts";
+import { validateRefGlob } from "./glob.ts";
+import {
+  CHECK_APPLIES_TO,
+  DEFAULT_SIGNER_ISSUER,
+  type ExceptionTarget,
+  isCrateName,
+  isPolicyCheckId,
+  isRepoName,
+  isSemver,
+  isWorkflowPath,
+  normalizeCrateName,
+  normalizeRepo,
+  type Policy,
+  POLICY_CHECK_IDS,
+  type PolicyCheckId,
+  type PolicyException,
+  type Rule,
+  type RuleKind,
+  ruleLabel,
+  type Signer,
+  type SourcePos,
+  splitCrateSpec,
+  type TargetKind,
+} from "./model.ts";
+import { findSpan, type PositionMap, scanTomlPositions, type Span } from "./positions.ts";
+import {
+  describeNode,
+  describeTable,
+  type Finding,
+  mapSchemaErrors,
+  validatePolicySchema,
+} from "./schema.ts";
+
+/** Options of {@link loadPolicy}. */
+export interface LoadOptions {
+  /**
+   * The current time: exceptions past their `expires` date are errors, and those expiring within
+   * {@link EXPIRY_WARNING_DAYS} days are warnings. Without it, expiry is not checked.
+   */
+  readonly now?: Date;
+}
+
+/** What {@link loadPolicy} returns: the policy when there is no error, and every diagnostic. */
+export interface LoadResult {
+  readonly policy?: Policy;
+  readonly diagnostics: PolicyDiagnostic[];
+}
+
+/** Days before an exception's expiry from which loading warns about it. */
+export const EXPIRY_WARNING_DAYS = 14;
+
+const DAY_MS = 86_400_000;
+
+/** Loads and validates the policy `text` read from `file` (the name used in messages). */
+export async function loadPolicy(
+  text: string,
+  file: string,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
+  const lines = text.split("\n").map((l) => l.replace(/\r$/, ""));
+  const toDiagnostic = (f: Finding, span: Span): PolicyDiagnostic => ({
+    level: f.level,
+    code: f.code,
+    message: f.message,
+    file,
+    line: span.line,
+    col: span.col,
+    length: span.length,
+    sourceLine: lines[span.line - 1] ?? "",
+    ...(f.help !== undefined ? { help: f.help } : {}),
+  });
+
+  let raw: Record<string, unknown>;
+  try {
+    raw = parse(text) as Record<string, unknown>;
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    return { diagnostics: [syntaxDiagnostic(error, file, lines)] };
+  }
+  const positions = scanTomlPositions(text);
+  const doc = normalizeDates(raw) as Record<string, unknown>;
+
+  const schemaErrors = await validatePolicySchema(doc);
+  const { findings, deferred } = mapSchemaErrors(schemaErrors);
+  const semantic = new SemanticChecker(file, text, positions, options.now);
+  const policy = semantic.check(doc);
+  findings.push(...semantic.findings);
+
+  // Every deferred schema error must be covered by a semantic error at or around its path.
+  for (const e of deferred) {
+    const extra = typeof e.params.propertyName === "string" ? [e.params.propertyName] : [];
+    const path = [...e.path, ...extra];
+    const covered = semantic.findings.some((f) =>
+      f.level === "error" && (isPrefix(f.path, path) || isPrefix(path, f.path))
+    );
+    if (!covered) {
+      findings.push({
+        level: "error",
+        code: "policy-invalid-value",
+        message: `${describeNode(path)} does not match the policy schema: ${e.message}`,
+        path,
+        prefer: "value",
+      });
+    }
+  }
+
+  const diagnostics = sortDiagnostics(
+    findings.map((f) => toDiagnostic(f, findSpan(positions, f.path, f.prefer))),
+  );
+  const failed = diagnostics.some((d) => d.level === "error");
+  return failed || !policy ? { diagnostics } : { policy, diagnostics };
+}
+
+function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
+  return prefix.length <= path.length && prefix.every((s, i) => path[i] === s);
+}
+
+function syntaxDiagnostic(error: TomlError, file: string, lines: string[]): PolicyDiagnostic {
+  const message = error.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
+  const line = Math.max(1, error.line);
+  const col = Math.max(1, error.column);
+  const sourceLine = lines[line - 1] ?? "";
+  const rest = [...sourceLine].slice(col - 1).join("");
+  const word = rest.match(/^[A-Za-z0-9_-]+/)?.[0];
+  let help: string | undefined;
+  if (/redefine/.test(message)) {
+    help = "each table and key may be written once: merge the two definitions";
+  } else if (/invalid value|unexpected/.test(message) && /^[A-Za-z]/.test(rest)) {
+    help = 'strings need quotes: write key = "value"';
+  }
+  return {
+    level: "error",
+    code: "policy-syntax",
+    message: `invalid TOML: ${message}`,
+    file,
+    line,
+    col,
+    length: word ? [...word].length : 1,
+    sourceLine,
+    ...(help ? { help } : {}),
+  };
+}
+
+/** Turns TOML local dates into `YYYY-MM-DD` strings; other dates and times stay as they are. */
+function normalizeDates(value: unknown): unknown {
+  if (value instanceof TomlDate) return value.isDate() ? value.toISOString() : value;
+  if (Array.isArray(value)) return value.map(normalizeDates);
+  if (isTable(value)) {
+    // No prototype: a key named __proto__ stays a plain key.
+    const out: Record<string, unknown> = Object.create(null);
+    for (const [k, v] of Object.entries(value)) out[k] = normalizeDates(v);
+    return out;
+  }
+  return value;
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+    !(value instanceof Date);
+}
+
+/** The semantic rules (what a schema cannot say), building the typed policy as it goes. */
+class SemanticChecker {
+  readonly findings: Finding[] = [];
+  readonly #ruleKeys = new Map<string, { label: string; pos: SourcePos }>();
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+    readonly positions: PositionMap,
+    readonly now: Date | undefined,
+  ) {}
+
+  pos(path: readonly string[], prefer: "key" | "header" | "value" = "header"): SourcePos {
+    const span = findSpan(this.positions, path, prefer);
+    return { file: this.file, line: span.line, col: span.col, length: span.length };
+  }
+
+  error(
+    code: string,
+    path: readonly string[],
+    message: string,
+    help?: string,
+    prefer: Finding["prefer"] = "value",
+  ): void {
+    this.findings.push({ level: "error", code, message, path, prefer, help });
+  }
+
+  warning(
+    code: string,
+    path: readonly string[],
+    message: string,
+    help?: string,
+    prefer: Finding["prefer"] = "value",
+  ): void {
+    this.findings.push({ level: "warning", code, message, path, prefer, help });
+  }
+
+  check(doc: Record<string, unknown>): Policy | undefined {
+    const defaults = isTable(doc.defaults)
+      ? this.rule("defaults", "defaults", ["defaults"], doc.defaults)
+      : undefined;
+    const repos: Rule[] = [];
+    if (isTable(doc.repo)) {
+      for (const [key, table] of Object.entries(doc.repo)) {
+        const path = ["repo", key];
+        if (!this.repoKey(key, path)) continue;
+        if (isTable(table)) repos.push(this.rule("repo", key, path, table));
+      }
+    }
+    const crates: Rule[] = [];
+    if (isTable(doc.crate)) {
+      for (const [key, table] of Object.entries(doc.crate)) {
+        const path = ["crate", key];
+        const spec = this.crateSpec(key, path, "key");
+        if (!spec) continue;
+        if (isTable(table)) {
+          crates.push(
+            this.rule(spec.version === undefined ? "crate" : "crate-version", key, path, table),
+          );
+        }
+      }
+    }
+    const exceptions: { exception: PolicyException; path: string[] }[] = [];
+    if (Array.isArray(doc.exception)) {
+      doc.exception.forEach((entry, i) => {
+        if (!isTable(entry)) return;
+        const path = ["exception", String(i)];
+        const exception = this.exception(entry, path);
+        if (exception) exceptions.push({ exception, path });
+      });
+      this.overlappingExceptions(exceptions);
+    }
+    if (typeof doc.version !== "number") return undefined;
+    return {
+      file: this.file,
+      version: doc.version,
+      builtin: false,
+      text: this.text,
+      ...(defaults ? { defaults } : {}),
+      repos,
+      crates,
+      exceptions: exceptions.map((e) => e.exception),
+    };
+  }
+
+  repoKey(key: string, path: string[]): boolean {
+    if (isRepoName(key)) {
+      this.duplicateRule(`repo:${normalizeRepo(key)}`, ruleLabel("repo", key), path);
+      return true;
+    }
+    this.error(
+      "policy-invalid-repo",
+      path,
+      `${JSON.stringify(key)} is not a GitHub repository (OWNER/REPO)`,
+      repoHelp(key),
+      "key",
+    );
+    return false;
+  }
+
+  duplicateRule(normalized: string, label: string, path: string[]): void {
+    const first = this.#ruleKeys.get(normalized);
+    const pos = this.pos(path);
+    if (first) {
+      this.error(
+        "policy-duplicate",
+        path,
+        `${label} is the same rule as ${first.label} (written at ${this.file}:${first.pos.line})`,
+        normalized.startsWith("repo:")
+          ? "repository names compare case-insensitively, as GitHub treats them: merge the two tables"
+          : "crate names compare as crates.io does (case-insensitive, - and _ the same): " +
+            "merge the two tables",
+        "header",
+      );
+    } else {
+      this.#ruleKeys.set(normalized, { label, pos });
+    }
+  }
+
+  /** Validates `NAME` or `NAME@VERSION` (a table key or an exception's `crate`). */
+  crateSpec(
+    spec: string,
+    path: string[],
+    prefer: "key" | "value",
+  ): { name: string; version?: string } | undefined {
+    const { name, version } = splitCrateSpec(spec);
+    if (!isCrateName(name)) {
+      this.error(
+        "policy-invalid-crate",
+        path,
+        `${JSON.stringify(name)} is not a crate name`,
+        "a crate name starts with an ASCII letter and has letters, digits, - and _ (at most 64)",
+        prefer,
+      );
+      return undefined;
+    }
+    if (version !== undefined && !isSemver(version)) {
+      const requirement = /^[=^~<>*]|[*xX]$|,/.test(version) || version.split(".").length < 3;
+      this.error(
+        "policy-invalid-crate",
+        path,
+        `${JSON.stringify(version)} is not an exact crate version (MAJOR.MINOR.PATCH)`,
+        requirement
+          ? `version requirements are not supported: name one version ("${name}@1.2.3") or ` +
+            `use ${prefer === "key" ? `[crate.${name}]` : `crate = "${name}"`} for every version`
+          : `write it as in Cargo.lock, e.g. "${name}@1.0.200"`,
+        prefer,
+      );
+      return undefined;
+    }
+    if (prefer === "key") {
+      const normalized = `crate:${normalizeCrateName(name)}${version ? `@${version}` : ""}`;
+      this.duplicateRule(normalized, ruleLabel(version ? "crate-version" : "crate", spec), path);
+    }
+    return { name, version };
+  }
+
+  checkList(
+    value: unknown,
+    path: string[],
+    targetKinds: readonly TargetKind[] | undefined,
+    label: string,
+  ): PolicyCheckId[] {
+    if (!Array.isArray(value)) return [];
+    const ids: PolicyCheckId[] = [];
+    value.forEach((item, i) => {
+      if (typeof item !== "string") return;
+      const itemPath = [...path, String(i)];
+      if (!isPolicyCheckId(item)) {
+        const close = suggestClosest(item, POLICY_CHECK_IDS);
+        this.error(
+          "policy-unknown-check",
+          itemPath,
+          `unknown check ${JSON.stringify(item)} in ${listName(path)}`,
+          close !== undefined
+            ? `did you mean "${close}"?`
+            : `the checks are: ${POLICY_CHECK_IDS.join(", ")}`,
+        );
+        return;
+      }
+      if (ids.includes(item)) {
+        this.warning(
+          "policy-duplicate",
+          itemPath,
+          `${JSON.stringify(item)} is listed twice in ${listName(path)}`,
+          "remove the second one",
+        );
+        return;
+      }
+      if (targetKinds && !targetKinds.some((k) => CHECK_APPLIES_TO[item].includes(k))) {
+        const fits = item === "checksum" ? "crate-checksum" : undefined;
+        this.error(
+          "policy-inapplicable-check",
+          itemPath,
+          `${label} names ${JSON.stringify(item)}, which ${
+            targetKinds.includes("crate") ? "a crate" : "a release asset"
+          } never has, so it could never be satisfied`,
+          fits
+            ? `did you mean "${fits}"?`
+            : `${item} applies to ${
+              CHECK_APPLIES_TO[item].map((k) => k === "file" ? "local files" : `${k}s`).join(
+                " and ",
+              )
+            }`,
+        );
+        return;
+      }
+      ids.push(item);
+    });
+    return ids;
+  }
+
+  rule(kind: RuleKind, key: string, path: string[], table: Record<string, unknown>): Rule {
+    const label = ruleLabel(kind, key);
+    const targetKinds: TargetKind[] | undefined = kind === "defaults"
+      ? undefined
+      : kind === "repo"
+      ? ["release"]
+      : ["crate"];
+    const spec = kind === "crate" || kind === "crate-version" ? splitCrateSpec(key) : undefined;
+    let require: Rule["require"];
+    if (Array.isArray(table.require)) {
+      require = {
+        value: this.checkList(table.require, [...path, "require"], targetKinds, label),
+        pos: this.pos([...path, "require"], "key"),
+      };
+    }
+    let rekor: Rule["rekor"];
+    if (table.rekor === "required" || table.rekor === "optional") {
+      rekor = { value: table.rekor, pos: this.pos([...path, "rekor"], "key") };
+    }
+    let strict: Rule["strict"];
+    if (typeof table.strict === "boolean") {
+      strict = { value: table.strict, pos: this.pos([...path, "strict"], "key") };
+    }
+    let signers: Rule["signers"];
+    if (Array.isArray(table.signer)) {
+      const list: Signer[] = [];
+      const seen = new Map<string, number>();
+      table.signer.forEach((entry, i) => {
+        if (!isTable(entry)) return;
+        const signerPath = [...path, "signer", String(i)];
+        const signer = this.signer(entry, signerPath);
+        if (!signer) return;
+        const identity = JSON.stringify([
+          signer.workflow,
+          signer.ref,
+          signer.issuer,
+          signer.san,
+          signer.sourceRepository?.toLowerCase(),
+          signer.sourceRef,
+          signer.runnerEnvironment,
+        ]);
+        const first = seen.get(identity);
+        if (first !== undefined) {
+          this.warning(
+            "policy-duplicate",
+            signerPath,
+            `this signer is the same as the one at ${this.file}:${list[first].pos.line}`,
+            "remove one of them",
+            "header",
+          );
+          return;
+        }
+        seen.set(identity, list.length);
+        list.push(signer);
+      });
+      signers = { value: list, pos: this.pos([...path, "signer"], "key") };
+    }
+    return {
+      kind,
+      key,
+      label,
+      ...(kind === "repo" ? { repo: key } : {}),
+      ...(spec ? { crateName: spec.name } : {}),
+      ...(spec?.version !== undefined ? { crateVersion: spec.version } : {}),
+      ...(require ? { require } : {}),
+      ...(rekor ? { rekor } : {}),
+      ...(strict ? { strict } : {}),
+      ...(signers ? { signers } : {}),
+      pos: this.pos(path),
+    };
+  }
+
+  signer(entry: Record<string, unknown>, path: string[]): Signer | undefined {
+    const str = (key: string) => typeof entry[key] === "string" ? entry[key] as string : undefined;
+    let ok = true;
+    const workflow = str("workflow");
+    if (workflow !== undefined && !isWorkflowPath(workflow)) {
+      ok = false;
+      this.error(
+        "policy-invalid-workflow",
+        [...path, "workflow"],
+        `${JSON.stringify(workflow)} is not a workflow (OWNER/REPO/.github/workflows/FILE)`,
+        workflowHelp(workflow),
+      );
+    }
+    const ref = str("ref");
+    if (ref !== undefined) {
+      const problem = validateRefGlob(ref);
+      if (problem) {
+        ok = false;
+        this.error("policy-invalid-glob", [...path, "ref"], problem.message, problem.help);
+      }
+    }
+    const issuer = str("issuer");
+    if (issuer !== undefined && !isHttpsUrl(issuer)) {
+      ok = false;
+      this.error(
+        "policy-invalid-value",
+        [...path, "issuer"],
+        `issuer ${JSON.stringify(issuer)} is not an https:// URL`,
+        `the OIDC issuer exactly as the certificate records it, e.g. "${DEFAULT_SIGNER_ISSUER}"`,
+      );
+    }
+    const san = str("san");
+    if (san !== undefined) {
+      if (san.trim() === "") {
+        ok = false;
+        this.error("policy-invalid-value", [...path, "san"], "san is empty");
+      } else if (/^https:\/\/github\.com\/[^@]+\/\.github\/workflows\/[^@]+$/.test(san)) {
+        ok = false;
+        const short = san.slice("https://github.com/".length);
+        this.error(
+          "policy-invalid-value",
+          [...path, "san"],
+          "a workflow SAN always ends with @REF, so this exact san can never match",
+          `to accept the workflow at any ref write workflow = "${short}" (and narrow it with ref = "refs/tags/*")`,
+        );
+      }
+    }
+    const sourceRepository = str("source_repository");
+    if (sourceRepository !== undefined && !isRepoName(sourceRepository)) {
+      ok = false;
+      this.error(
+        "policy-invalid-repo",
+        [...path, "source_repository"],
+        `source_repository ${
+          JSON.stringify(sourceRepository)
+        } is not a GitHub repository (OWNER/REPO)`,
+        repoHelp(sourceRepository),
+      );
+    }
+    const sourceRef = str("source_ref");
+    if (sourceRef !== undefined && !sourceRef.startsWith("refs/")) {
+      ok = false;
+      this.error(
+        "policy-invalid-value",
+        [...path, "source_ref"],
+        `source_ref ${JSON.stringify(sourceRef)} can never match: a source ref starts with refs/`,
+        `did you mean "${/^v?[0-9]/.test(sourceRef) ? "refs/tags/" : "refs/heads/"}${sourceRef}"?`,
+      );
+    }
+    if (workflow === undefined && san === undefined) {
+      ok = false;
+      this.error(
+        "policy-signer-unbound",
+        path,
+        `${describeNode(path)} names neither a workflow nor a san, so it would accept any signer`,
+        'add workflow = "OWNER/REPO/.github/workflows/FILE.yml" (or an exact san = "…")',
+        "header",
+      );
+    }
+    if (!ok) return undefined;
+    const runner = entry.runner_environment === "github-hosted" ? "github-hosted" : undefined;
+    return {
+      ...(workflow !== undefined ? { workflow } : {}),
+      ...(ref !== undefined ? { ref } : {}),
+      issuer: issuer ?? DEFAULT_SIGNER_ISSUER,
+      issuerExplicit: issuer !== undefined,
+      ...(san !== undefined ? { san } : {}),
+      ...(sourceRepository !== undefined ? { sourceRepository } : {}),
+      ...(sourceRef !== undefined ? { sourceRef } : {}),
+      ...(runner ? { runnerEnvironment: runner } : {}),
+      pos: this.pos(path),
+    };
+  }
+
+  exception(entry: Record<string, unknown>, path: string[]): PolicyException | undefined {
+    let target: ExceptionTarget | undefined;
+    let targetText = "";
+    const hasCrate = "crate" in entry;
+    const hasRepo = "repo" in entry;
+    if (hasCrate && hasRepo) {
+      this.error(
+        "policy-exception-target",
+        path,
+        "[[exception]] names both a crate and a repo",
+        "one exception is for one target: split it in two",
+        "header",
+      );
+    } else if (!hasCrate && !hasRepo) {
+      this.error(
+        "policy-exception-target",
+        path,
+        "[[exception]] names no crate or repo",
+        'add crate = "NAME@VERSION" (or "NAME" for every version), or repo = "OWNER/REPO"',
+        "header",
+      );
+    } else if (typeof entry.crate === "string") {
+      const spec = this.crateSpec(entry.crate, [...path, "crate"], "value");
+      if (spec) {
+        target = { kind: "crate", ...spec };
+        targetText = entry.crate;
+      }
+    } else if (typeof entry.repo === "string") {
+      if (isRepoName(entry.repo)) {
+        target = { kind: "repo", repo: entry.repo };
+        targetText = entry.repo;
+      } else {
+        this.error(
+          "policy-invalid-repo",
+          [...path, "repo"],
+          `${JSON.stringify(entry.repo)} is not a GitHub repository (OWNER/REPO)`,
+          repoHelp(entry.repo),
+        );
+      }
+    }
+    const allow = this.checkList(
+      entry.allow,
+      [...path, "allow"],
+      target ? [target.kind === "repo" ? "release" : "crate"] : undefined,
+      `the exception for ${targetText || "this target"}`,
+    );
+    let reason: string | undefined;
+    if (typeof entry.reason === "string") {
+      if (entry.reason.trim() === "") {
+        this.error(
+          "policy-exception-reason",
+          [...path, "reason"],
+          "the exception's reason is empty",
+          "say why the evidence may be missing: the reason is shown in every report it changes",
+        );
+      } else {
+        reason = entry.reason;
+      }
+    }
+    let expires: string | undefined;
+    if (typeof entry.expires === "string") {
+      expires = this.expiry(entry.expires, [...path, "expires"], targetText, allow);
+    } else if (entry.expires instanceof Date) {
+      this.error(
+        "policy-invalid-date",
+        [...path, "expires"],
+        "expires must be a date (YYYY-MM-DD), not a date-time or a time",
+        "write a date without a time, e.g. expires = 2027-06-30: the exception holds through that day (UTC)",
+      );
+    }
+    if (!target || reason === undefined || !Array.isArray(entry.allow)) return undefined;
+    return {
+      target,
+      targetText,
+      allow,
+      reason,
+      ...(expires !== undefined ? { expires } : {}),
+      pos: this.pos(path),
+    };
+  }
+
+  expiry(
+    text: string,
+    path: string[],
+    targetText: string,
+    allow: readonly string[],
+  ): string | undefined {
+    const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(text);
+    const day = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+    if (!m || new Date(day).toISOString().slice(0, 10) !== text) {
+      this.error(
+        "policy-invalid-date",
+        path,
+        `expires ${JSON.stringify(text)} is not a calendar date (YYYY-MM-DD)`,
+        "write a day that exists, e.g. expires = 2027-06-30: the exception holds through that day (UTC)",
+      );
+      return undefined;
+    }
+    if (this.now) {
+      const end = day + DAY_MS;
+      const name = `the exception for ${targetText || "?"} (allow ${allow.join(", ") || "?"})`;
+      if (this.now.getTime() >= end) {
+        this.error(
+          "policy-expired-exception",
+          path,
+          `${name} expired on ${text}`,
+          "check whether the evidence exists now; if not, renew the exception with a new " +
+            "expires date and an updated reason, or remove it",
+        );
+      } else if (this.now.getTime() >= end - EXPIRY_WARNING_DAYS * DAY_MS) {
+        const days = Math.ceil((end - this.now.getTime()) / DAY_MS);
+        this.warning(
+          "policy-exception-expiring",
+          path,
+          `${name} expires on ${text} (in ${days} day${days === 1 ? "" : "s"})`,
+          "after that day the policy is invalid and every run stops: renew or remove it",
+        );
+      }
+    }
+    return text;
+  }
+
+  overlappingExceptions(
+    exceptions: readonly { exception: PolicyException; path: string[] }[],
+  ): void {
+    for (let i = 0; i < exceptions.length; i++) {
+      for (let j = 0; j < i; j++) {
+        const a = exceptions[j].exception;
+        const b = exceptions[i].exception;
+        if (targetKey(a.target) !== targetKey(b.target)) continue;
+        const both = b.allow.filter((id) => a.allow.includes(id));
+        if (both.length === 0) continue;
+        this.error(
+          "policy-duplicate",
+          exceptions[i].path,
+          `this exception allows ${both.join(", ")} for ${b.targetText} again ` +
+            `(already allowed at ${this.file}:${a.pos.line})`,
+          "keep one exception per target and check, so one reason and one expiry apply",
+          "header",
+        );
+        break;
+      }
+    }
+  }
+}
+
+/** `require of [defaults]`, `allow of [[exception]]`. */
+function listName(path: readonly string[]): string {
+  return `${path[path.length - 1]} of ${describeTable(path.slice(0, -1))}`;
+}
+
+function targetKey(target: ExceptionTarget): string {
+  return target.kind === "repo"
+    ? `repo:${normalizeRepo(target.repo)}`
+    : `crate:${normalizeCrateName(target.name)}@${target.version ?? "*"}`;
+}
+
+function isHttpsUrl(text: string): boolean {
+  try {
+    return new URL(text).protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+function repoHelp(text: string): string {
+  const m = /^(?:https?:\/\/)?github\.com\/([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(text);
+  if (m) return `write it without the URL: "${m[1]}"`;
+  return 'write it as on GitHub, e.g. "BurntSushi/ripgrep"';
+}
+
+function workflowHelp(text: string): string {
+  const at = text.indexOf("@");
+  if (at >= 0) {
+    return `the ref goes in its own key: workflow = "${
+      text.slice(0, at).replace(/^https:\/\/github\.com\//, "")
+    }" and ref = "${text.slice(at + 1)}"`;
+  }
+  if (text.startsWith("https://github.com/")) {
+    return `write it without https://github.com/: "${text.slice("https://github.com/".length)}"`;
+  }
+  const parts = text.split("/");
+  if (parts.length === 3 && /\.ya?ml$/.test(parts[2])) {
+    return `workflows live in .github/workflows/: "${parts[0]}/${parts[1]}/.github/workflows/${
+      parts[2]
+    }"`;
+  }
+  return 'e.g. workflow = "BurntSushi/ripgrep/.github/workflows/release.yml"';
+}
