@@ -20,7 +20,10 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "attestation-not-published":
     "(optional skip) no GitHub artifact attestation exists for the asset's digest in the repository",
   "cosign-detached-unsupported":
-    "(optional skip) a detached .sig needs a Rekor lookup, which this version does not do",
+    "(optional skip) a detached .sig without a certificate beside it (a key-based signature)",
+  "signature-unverifiable":
+    "a published signature could not be checked (no Rekor entry for it, an unreadable certificate)",
+  "rekor-entry-malformed": "a Rekor API entry does not have the shape of a log entry",
   "bundle-malformed-json": "the bundle is not JSON (truncated, or not a bundle)",
   "bundle-unknown-media-type": "the media type is not a Sigstore bundle version cargo-attest knows",
   "bundle-invalid": "a bundle field has the wrong shape (the message names its JSON path)",
@@ -127,4 +130,6 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   "policy-invalid":
     "the policy file has errors (each printed with its place); the run stops before any network request",
   "policy-file-exists": "init would overwrite an existing file (use --force)",
+  "crate-not-found":
+    "the crate, or that version of it, is not in the registry (index, API or download)",
 };

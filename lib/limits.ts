@@ -45,3 +45,26 @@ export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
 
 /** Retries of a GET after a 5xx or a network error. */
 export const DEFAULT_HTTP_RETRIES = 3;
+
+/**
+ * Most bytes a `.crate`'s gzip stream may inflate to (the whole tar stream: headers, contents,
+ * padding). Cargo refuses to unpack more than 512 MiB, or 20 times the compressed size when that
+ * is larger ({@link MAX_CRATE_COMPRESSION_RATIO}); cargo-attest applies the same rule, so no
+ * crate cargo would build from is refused, and decompression stops as soon as it is passed.
+ */
+export const MAX_CRATE_UNPACKED_BYTES = 512 * 1024 * 1024;
+
+/** With {@link MAX_CRATE_UNPACKED_BYTES}: a `.crate` may always inflate to this many times its size. */
+export const MAX_CRATE_COMPRESSION_RATIO = 20;
+
+/** Most entries (files, directories, links) read from one `.crate`. */
+export const MAX_CRATE_ENTRIES = 100_000;
+
+/** Largest single file of a `.crate` (its declared size is checked before anything is inflated). */
+export const MAX_CRATE_FILE_BYTES = 256 * 1024 * 1024;
+
+/** Largest `.cargo_vcs_info.json` or `Cargo.toml.orig` kept in memory from a `.crate`. */
+export const MAX_CRATE_METADATA_FILE_BYTES = 1024 * 1024;
+
+/** Largest pax extended header or GNU long name/link entry read from a tar stream. */
+export const MAX_TAR_EXTENDED_HEADER_BYTES = 64 * 1024;

@@ -25,6 +25,8 @@ export const RELEASE_PREDICATE = "https://in-toto.io/attestation/release/v0.1";
 export interface BundleEvidence {
   readonly text: string;
   readonly origin: EvidenceOrigin;
+  /** Why the evidence could not be assembled into a bundle (it then fails as unverifiable). */
+  readonly problem?: string;
 }
 
 /** Everything gathered for one asset. */
@@ -119,6 +121,17 @@ async function checkBundles(
 ): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   for (const item of evidence) {
+    if (item.problem !== undefined) {
+      out.push({
+        id: relabel,
+        status: "fail",
+        code: "signature-unverifiable",
+        message: item.problem,
+        origin: item.origin,
+        loadBearing: false,
+      });
+      continue;
+    }
     for (const document of splitBundleDocuments(item.text)) {
       const parsed = parseBundle(document.text);
       let checks: CheckResult[];
@@ -201,8 +214,8 @@ export async function checkReleaseAsset(
       id: "cosign",
       status: "skip",
       code: "cosign-detached-unsupported",
-      message: `${sig} is a detached cosign signature; verifying it needs a Rekor lookup, ` +
-        "which this version does not do (publish a .sigstore.json bundle instead)",
+      message: `${sig} is a detached signature without a certificate beside it (a key-based ` +
+        "signature); cargo-attest cannot tell whose key it is",
       loadBearing: false,
       required: false,
     });

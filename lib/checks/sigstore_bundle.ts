@@ -7,7 +7,8 @@
  * bundle, and a `catch` here never produces a pass.
  * @module
  */
-import { bytesEqual, digestBytes, encodeHex } from "../crypto/bytes.ts";
+import { bytesEqual, encodeHex } from "../crypto/bytes.ts";
+import { digestBytesSync } from "../crypto/digest_bytes.ts";
 import { parseCertificatePublicKey } from "../crypto/certificate_key.ts";
 import { checkpointMatchesProof, parseCheckpoint, verifyCheckpoint } from "../crypto/checkpoint.ts";
 import { hashLeaf, verifyInclusionProof } from "../crypto/merkle.ts";
@@ -16,7 +17,13 @@ import { verifyRfc3161Timestamp } from "../crypto/rfc3161.ts";
 import { verifyEmbeddedScts } from "../crypto/sct.ts";
 import { type PublicKeyMaterial, verifyPrehashed, verifySignature } from "../crypto/signature.ts";
 import { fail, ok, type Verified } from "../crypto/verified.ts";
-import { verifyCertificateChain } from "../crypto/x509_chain.ts";
+import {
+  candidateIssuers,
+  type ChainCache,
+  createChainCache,
+  primeCertificateChain,
+  verifyCertificateChain,
+} from "../crypto/x509_chain.ts";
 import type { Bundle, TlogEntry } from "../evidence/bundle.ts";
 import { encodePae, type InTotoStatement, parseInTotoStatement } from "../evidence/dsse.ts";
 import { type CertificateIdentity, parseCertificateIdentity } from "../evidence/fulcio_identity.ts";
@@ -31,7 +38,12 @@ export interface ArtifactInput {
   digest?(algorithm: "sha384" | "sha512"): Promise<Uint8Array | undefined>;
   /** The whole artifact, for schemes that sign messages rather than digests (Ed25519). */
   readAll?(): Promise<Uint8Array>;
+  /** The artifact's size in bytes, when known: small artifacts are verified from their bytes. */
+  readonly size?: number;
 }
+
+/** Artifacts up to this size are verified from their bytes (WebCrypto, off the main thread). */
+const VERIFY_FROM_BYTES_LIMIT = 16 * 1024 * 1024;
 
 /** Options that tighten verification. */
 export interface BundleVerificationOptions {
@@ -111,10 +123,22 @@ export async function verifyBundle(
   if (options.roots.length === 0) {
     return fail("no-trusted-root", "no trusted root to verify against");
   }
+  const context = prepareBundle(bundle, options);
+  if (!context.ok) return context;
+  // The content signature does not depend on the root: start it now, judge it in order later.
+  const content = settle(verifyContent(bundle, artifact, context.value.signingKey));
   let best: { code: string; message: string; root: string; stage: number } | undefined;
   for (const root of options.roots) {
     const progress = { stage: 0 };
-    const result = await verifyUnderRoot(bundle, artifact, root, options, progress);
+    const result = await verifyUnderRoot(
+      bundle,
+      artifact,
+      root,
+      options,
+      context.value,
+      content,
+      progress,
+    );
     if (result.ok) return result;
     if (!best || progress.stage > best.stage) {
       best = { code: result.code, message: result.message, root: root.name, stage: progress.stage };
@@ -123,6 +147,62 @@ export async function verifyBundle(
   if (!best) return fail("no-trusted-root", "no trusted root to verify against");
   const where = options.roots.length > 1 ? ` (judged against trusted root '${best.root}')` : "";
   return { ok: false, code: best.code, message: best.message + where, root: best.root };
+}
+
+/** What a bundle's key material gives, parsed once for all roots. */
+interface BundleContext {
+  readonly signingKey: PublicKeyMaterial;
+  /** DER of the certificate, or the managed key's SPKI (what the log must record). */
+  readonly verifierDer: Uint8Array;
+  readonly identity?: CertificateIdentity;
+  /** The chain checks' shared work for this bundle (never shared between bundles). */
+  readonly chainCache: ChainCache;
+}
+
+function prepareBundle(
+  bundle: Bundle,
+  options: BundleVerificationOptions,
+): Verified<BundleContext> {
+  if (bundle.key.kind === "certificate") {
+    const key = parseCertificatePublicKey(bundle.key.leaf);
+    if (!key.ok) return key;
+    let identity: CertificateIdentity;
+    try {
+      identity = parseCertificateIdentity(bundle.key.leaf);
+    } catch (error) {
+      return fail("certificate-malformed", `the signing certificate: ${(error as Error).message}`);
+    }
+    return ok({
+      signingKey: key.value,
+      verifierDer: bundle.key.leaf,
+      identity,
+      chainCache: createChainCache(),
+    });
+  }
+  if (!options.key) {
+    return fail(
+      "key-required",
+      "the bundle is signed with a managed key (no certificate); pass the public key with --key",
+    );
+  }
+  return ok({
+    signingKey: options.key,
+    verifierDer: options.key.spki,
+    chainCache: createChainCache(),
+  });
+}
+
+/** A promise's outcome captured, so work can start early and be judged later, in order. */
+type Settled<T> = Promise<{ value: T } | { error: unknown }>;
+
+function settle<T>(promise: Promise<T>): Settled<T> {
+  return promise.then((value) => ({ value }), (error) => ({ error }));
+}
+
+async function unsettle<T>(settled: Settled<T>): Promise<T> {
+  const outcome = await settled;
+  if ("error" in outcome) throw outcome.error;
+  return outcome.value;
 }
 
 /**
@@ -161,40 +241,45 @@ async function verifyUnderRoot(
   artifact: ArtifactInput,
   root: TrustedRoot,
   options: BundleVerificationOptions,
+  context: BundleContext,
+  content: Settled<Verified<{ binding: string; statement?: InTotoStatement }>>,
   progress: { stage: number },
 ): Promise<BundleVerification> {
-  // 1. Key material.
-  let signingKey: PublicKeyMaterial;
-  let verifierDer: Uint8Array;
-  let identity: CertificateIdentity | undefined;
+  const { verifierDer, identity } = context;
+  // Work that needs no verified time starts now and overlaps the log and timestamp checks; it is
+  // judged later, in the specification's order.
+  let earlyScts: Promise<{ issuer?: Uint8Array; result?: Verified<{ verified: number }> }> = Promise
+    .resolve({});
   if (bundle.key.kind === "certificate") {
-    const key = parseCertificatePublicKey(bundle.key.leaf);
-    if (!key.ok) return key;
-    signingKey = key.value;
-    verifierDer = bundle.key.leaf;
-    try {
-      identity = parseCertificateIdentity(bundle.key.leaf);
-    } catch (error) {
-      return fail("certificate-malformed", `the signing certificate: ${(error as Error).message}`);
+    const leaf = bundle.key.leaf;
+    primeCertificateChain(leaf, root.certificateAuthorities, context.chainCache);
+    if (root.ctlogs.length > 0) {
+      earlyScts = candidateIssuers(leaf, root.certificateAuthorities).then(async (issuers) =>
+        issuers.length === 1
+          ? {
+            issuer: issuers[0],
+            result: await verifyEmbeddedScts(leaf, issuers[0], root.ctlogs, 1),
+          }
+          : {}
+      ).catch(() => ({}));
     }
-  } else {
-    if (!options.key) {
-      return fail(
-        "key-required",
-        "the bundle is signed with a managed key (no certificate); pass the public key with --key",
-      );
-    }
-    signingKey = options.key;
-    verifierDer = options.key.spki;
   }
-
   progress.stage = 1;
 
   // 2. Transparency-log entries: body, SET, inclusion proof + checkpoint.
   const times: VerifiedTime[] = [];
   const verifiedEntries: VerifiedTlogEntry[] = [];
-  for (const entry of dedupeEntries(bundle.tlogEntries)) {
-    const result = await verifyTlogEntry(entry, bundle, root, verifierDer, artifact.sha256);
+  const timestampResults = Promise.all(
+    bundle.timestamps.map((token) =>
+      verifyRfc3161Timestamp(token, signatureBytes(bundle), root.timestampAuthorities)
+    ),
+  );
+  const entryResults = await Promise.all(
+    dedupeEntries(bundle.tlogEntries).map((entry) =>
+      verifyTlogEntry(entry, bundle, root, verifierDer, artifact.sha256)
+    ),
+  );
+  for (const result of entryResults) {
     if (!result.ok) return result;
     verifiedEntries.push(result.value.entry);
     if (result.value.time) times.push(result.value.time);
@@ -217,16 +302,13 @@ async function verifyUnderRoot(
   const seenTokens = new Set<string>();
   const ignoredTimestamps: IgnoredTimestamp[] = [];
   for (const [i, token] of bundle.timestamps.entries()) {
-    const id = encodeHex(await digestBytes(token));
+    const id = encodeHex(digestBytesSync(token));
     if (seenTokens.has(id)) {
       return fail("timestamp-duplicate", `rfc3161Timestamps[${i}] repeats an earlier timestamp`);
     }
     seenTokens.add(id);
-    const ts = await verifyRfc3161Timestamp(
-      token,
-      signatureBytes(bundle),
-      root.timestampAuthorities,
-    );
+  }
+  for (const [i, ts] of (await timestampResults).entries()) {
     if (!ts.ok) {
       ignoredTimestamps.push({ index: i, code: ts.code, message: ts.message });
       continue;
@@ -261,13 +343,20 @@ async function verifyUnderRoot(
   // 4. Certificate chain at every verified time, then SCTs.
   let scts = 0;
   if (bundle.key.kind === "certificate") {
+    const leaf = bundle.key.leaf;
     let issuer: Uint8Array | undefined;
-    for (const t of times) {
-      const chain = await verifyCertificateChain(
-        bundle.key.leaf,
-        root.certificateAuthorities,
-        t.time,
-      );
+    const chains = await Promise.all(
+      times.map((t) =>
+        verifyCertificateChain(
+          leaf,
+          root.certificateAuthorities,
+          t.time,
+          context.chainCache,
+        )
+      ),
+    );
+    for (const [i, chain] of chains.entries()) {
+      const t = times[i];
       if (!chain.ok) {
         return fail(
           chain.code,
@@ -278,7 +367,10 @@ async function verifyUnderRoot(
     }
     progress.stage = 4;
     if (root.ctlogs.length > 0) {
-      const sct = await verifyEmbeddedScts(bundle.key.leaf, issuer!, root.ctlogs, 1);
+      const early = await earlyScts;
+      const sct = early.issuer && early.result && bytesEqual(early.issuer, issuer!)
+        ? early.result
+        : await verifyEmbeddedScts(leaf, issuer!, root.ctlogs, 1);
       if (!sct.ok) return sct;
       scts = sct.value.verified;
     }
@@ -286,8 +378,8 @@ async function verifyUnderRoot(
 
   progress.stage = 5;
 
-  // 5. The signature and the artifact binding.
-  const binding = await verifyContent(bundle, artifact, signingKey);
+  // 5. The signature and the artifact binding (started before the roots were tried).
+  const binding = await unsettle(content);
   if (!binding.ok) return binding;
 
   return ok({
@@ -327,22 +419,33 @@ async function verifyTlogEntry(
   });
   if (!body.ok) return fail(body.code, `${where}: ${body.message}`);
 
-  const inclusion: ("set" | "proof")[] = [];
-  let time: VerifiedTime | undefined;
-  if (entry.signedEntryTimestamp) {
-    if (entry.integratedTime === undefined) {
-      return fail(
-        "tlog-set-invalid",
-        `${where}: a signed entry timestamp without an integrated time`,
-      );
-    }
-    const set = await verifySignedEntryTimestamp({
+  // The SET and the checkpoint signature are independent: verify them concurrently, judge them
+  // in order.
+  const setResult = entry.signedEntryTimestamp && entry.integratedTime !== undefined
+    ? verifySignedEntryTimestamp({
       set: entry.signedEntryTimestamp,
       canonicalizedBody: entry.canonicalizedBody,
       integratedTime: entry.integratedTime,
       logIndex: entry.logIndex,
       logId: entry.logId,
-    }, root.tlogs);
+    }, root.tlogs)
+    : undefined;
+  const proof = entry.inclusionProof;
+  const checkpoint = proof?.checkpoint ? parseCheckpoint(proof.checkpoint) : undefined;
+  const checkpointSignature = checkpoint?.ok
+    ? verifyCheckpoint(checkpoint.value, root.tlogs, { logId: entry.logId })
+    : undefined;
+
+  const inclusion: ("set" | "proof")[] = [];
+  let time: VerifiedTime | undefined;
+  if (entry.signedEntryTimestamp) {
+    if (entry.integratedTime === undefined || !setResult) {
+      return fail(
+        "tlog-set-invalid",
+        `${where}: a signed entry timestamp without an integrated time`,
+      );
+    }
+    const set = await setResult;
     if (!set.ok) return fail(set.code, `${where}: ${set.message}`);
     inclusion.push("set");
     time = {
@@ -351,16 +454,14 @@ async function verifyTlogEntry(
       detail: `${log.baseUrl} entry ${entry.logIndex}`,
     };
   }
-  if (entry.inclusionProof) {
-    const proof = entry.inclusionProof;
-    if (!proof.checkpoint) {
+  if (proof) {
+    if (!checkpoint) {
       return fail("checkpoint-missing", `${where}: the inclusion proof has no checkpoint`);
     }
-    const cp = parseCheckpoint(proof.checkpoint);
-    if (!cp.ok) return fail(cp.code, `${where}: ${cp.message}`);
-    const signed = await verifyCheckpoint(cp.value, root.tlogs, { logId: entry.logId });
+    if (!checkpoint.ok) return fail(checkpoint.code, `${where}: ${checkpoint.message}`);
+    const signed = await checkpointSignature!;
     if (!signed.ok) return fail(signed.code, `${where}: ${signed.message}`);
-    const sameTree = checkpointMatchesProof(cp.value, proof);
+    const sameTree = checkpointMatchesProof(checkpoint.value, proof);
     if (!sameTree.ok) return fail(sameTree.code, `${where}: ${sameTree.message}`);
     const included = await verifyInclusionProof({
       leafHash: await hashLeaf(entry.canonicalizedBody),
@@ -412,7 +513,17 @@ async function verifyMessageSignature(
       "the Ed25519 message signature does not verify for this artifact",
     );
   }
-  if (await verifyPrehashed(key, artifact.sha256, signature, "SHA-256")) return ok(undefined);
+  if (
+    artifact.readAll && artifact.size !== undefined && artifact.size <= VERIFY_FROM_BYTES_LIMIT
+  ) {
+    const bytes = await artifact.readAll();
+    if (!bytesEqual(digestBytesSync(bytes), artifact.sha256)) {
+      return fail("artifact-mismatch", "the artifact changed while it was being verified");
+    }
+    if (await verifySignature(key, bytes, signature, "SHA-256")) return ok(undefined);
+  } else if (await verifyPrehashed(key, artifact.sha256, signature, "SHA-256")) {
+    return ok(undefined);
+  }
   if (key.defaultHash !== "SHA-256") {
     const other = await artifact.digest?.(key.defaultHash === "SHA-384" ? "sha384" : "sha512");
     if (other && await verifyPrehashed(key, other, signature, key.defaultHash)) {

@@ -5,7 +5,8 @@
  * Rekor v2 (hashedrekord 0.0.2, dsse 0.0.2) bodies.
  * @module
  */
-import { bytesEqual, decodeBase64, decodeHex, digestBytes, encodeHex } from "../crypto/bytes.ts";
+import { bytesEqual, decodeBase64, decodeHex, encodeHex } from "../crypto/bytes.ts";
+import { digestBytes } from "../crypto/digest_bytes.ts";
 import { fail, ok, type Verified } from "../crypto/verified.ts";
 import type { BundleContent, TlogEntry } from "../evidence/bundle.ts";
 import { encodePae } from "../evidence/dsse.ts";

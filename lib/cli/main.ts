@@ -6,13 +6,12 @@
  */
 import { AttestError, NotImplementedError, UsageError } from "../errors.ts";
 import { COMMAND_HELP, renderTopHelp, VERSION } from "./help.ts";
-import { runHash } from "./hash_command.ts";
 import type { CliIo } from "./io.ts";
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  hash: runHash,
+  hash: async (args, io) => (await import("./hash_command.ts")).runHash(args, io),
   file: async (args, io) => (await import("./file_command.ts")).runFile(args, io),
   "verify-bundle": async (args, io) =>
     (await import("./verify_bundle_command.ts")).runVerifyBundle(args, io),

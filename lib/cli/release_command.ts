@@ -100,6 +100,15 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
   const roots = await rootsFromArgs(parsed);
   const endpoints = resolveEndpoints(io.env);
   const client = createGithubClient(io, endpoints.githubApi, stringOption(parsed, "timeout"));
+  // Rekor gets a client of its own, without the GitHub token.
+  const rekorClient = createGithubClient(
+    {
+      ...io,
+      env: (name) => (name === "GH_TOKEN" || name === "GITHUB_TOKEN" ? undefined : io.env(name)),
+    },
+    endpoints.rekor,
+    stringOption(parsed, "timeout"),
+  );
   const progress = (text: string) => {
     if (!output.quiet && (io.stderrIsTerminal || output.verbose)) {
       io.stderr(`cargo-attest: ${text}\n`);
@@ -163,6 +172,7 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
     progress(`[${i + 1}/${subjects.length}] ${asset.name} (${asset.size} bytes)`);
     const evidence = await gatherAssetEvidence(asset, {
       client,
+      rekor: { client: rekorClient, url: endpoints.rekor },
       githubApi: endpoints.githubApi,
       owner,
       repo,

@@ -12,7 +12,7 @@ import { checkPolicySigners } from "../policy/signer.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
 import { emitReport } from "./emit_report.ts";
 import type { CliIo } from "./io.ts";
-import { type OutputSettings } from "./output_options.ts";
+import type { OutputSettings } from "./output_options.ts";
 import { type LoadedPolicy, loadPolicyForCommand } from "./policy_command.ts";
 import { selectRoots } from "../trust/embedded.ts";
 import { loadTrustedRootFiles } from "../trust/load.ts";

@@ -71,11 +71,3 @@ export function utf8(text: string): Uint8Array {
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer as ArrayBuffer;
 }
-
-/** SHA-256 (or another SHA-2) digest of in-memory bytes through WebCrypto. */
-export async function digestBytes(
-  bytes: Uint8Array,
-  algorithm: "SHA-256" | "SHA-384" | "SHA-512" = "SHA-256",
-): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest(algorithm, toArrayBuffer(bytes)));
-}

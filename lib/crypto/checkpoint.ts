@@ -25,7 +25,8 @@
  * inclusion proof is {@link checkpointMatchesProof}, which the caller must also run.
  * @module
  */
-import { bytesEqual, concatBytes, decodeBase64, digestBytes, encodeHex, utf8 } from "./bytes.ts";
+import { bytesEqual, concatBytes, decodeBase64, encodeHex, utf8 } from "./bytes.ts";
+import { digestBytes } from "./digest_bytes.ts";
 import { verifySignature } from "./signature.ts";
 import { fail, ok, type Verified } from "./verified.ts";
 import type { TransparencyLogKey } from "../trust/trusted_root.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { concatBytes, decodeBase64, digestBytes, encodeBase64, encodeHex, utf8 } from "./bytes.ts";
+import { concatBytes, decodeBase64, encodeBase64, encodeHex, utf8 } from "./bytes.ts";
+import { digestBytes } from "./digest_bytes.ts";
 import {
   type Checkpoint,
   checkpointMatchesProof,

@@ -2,7 +2,6 @@
  * Streaming file digests with `node:crypto`: memory stays flat whatever the file size.
  * @module
  */
-import { createHash } from "node:crypto";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
 import { InputError } from "../errors.ts";
 
@@ -29,19 +28,27 @@ export async function digestFile(
   try {
     const stat = await file.stat();
     if (stat.isDirectory) throw new InputError(path, "is a directory, not a file");
+    if (stat.size <= HASH_CHUNK_BYTES) return await digestSmallFile(file, stat.size, algorithms);
+    // Loaded only for files larger than one read: small files start faster without it.
+    const { createHash } = await import("node:crypto");
     const hashes = algorithms.map((a) => createHash(a));
-    const buffer = new Uint8Array(HASH_CHUNK_BYTES);
-    let size = 0;
-    while (true) {
-      let n: number | null;
-      try {
-        n = await file.read(buffer);
-      } catch (cause) {
+    // Two buffers: the next read is in flight while the previous chunk is hashed, so reading
+    // and hashing overlap instead of alternating. One read is outstanding at a time.
+    const buffers = [new Uint8Array(HASH_CHUNK_BYTES), new Uint8Array(HASH_CHUNK_BYTES)];
+    const read = (buffer: Uint8Array) =>
+      file.read(buffer).catch((cause) => {
         throw describeOpenError(path, cause);
-      }
+      });
+    let size = 0;
+    let current = 0;
+    let pending = read(buffers[current]);
+    while (true) {
+      const n = await pending;
       if (n === null) break;
+      const chunk = buffers[current].subarray(0, n);
+      current = 1 - current;
+      pending = read(buffers[current]);
       size += n;
-      const chunk = buffer.subarray(0, n);
       for (const h of hashes) h.update(chunk);
     }
     const out: FileDigests = { size };
@@ -50,6 +57,36 @@ export async function digestFile(
   } finally {
     file.close();
   }
+}
+
+const WEB_HASH_NAMES: Record<StreamHash, string> = {
+  sha256: "SHA-256",
+  sha384: "SHA-384",
+  sha512: "SHA-512",
+};
+
+/** A file that fits in one read: read it whole and hash it with WebCrypto. */
+async function digestSmallFile(
+  file: Deno.FsFile,
+  expectedSize: number,
+  algorithms: readonly StreamHash[],
+): Promise<FileDigests> {
+  const buffer = new Uint8Array(expectedSize + 1);
+  let size = 0;
+  while (true) {
+    const n = await file.read(buffer.subarray(size));
+    if (n === null) break;
+    size += n;
+    if (size === buffer.length) {
+      throw new InputError("(file)", "grew while it was being read");
+    }
+  }
+  const data = buffer.subarray(0, size);
+  const out: FileDigests = { size };
+  for (const a of algorithms) {
+    out[a] = new Uint8Array(await crypto.subtle.digest(WEB_HASH_NAMES[a], data));
+  }
+  return out;
 }
 
 /** Turns a Deno file-system error into an {@link InputError} with a plain-language reason. */

@@ -8,7 +8,8 @@
  * malformed rather than as a root mismatch.
  * @module
  */
-import { bytesEqual, concatBytes, digestBytes, encodeHex } from "./bytes.ts";
+import { bytesEqual, concatBytes, encodeHex } from "./bytes.ts";
+import { digestBytes } from "./digest_bytes.ts";
 import { fail, ok, type Verified } from "./verified.ts";
 
 /** Size in bytes of every hash in a SHA-256 Merkle tree. */

@@ -11,7 +11,8 @@
  * the exact bytes that were hashed and signed are the ones checked; no X.509 library is loaded.
  * @module
  */
-import { bytesEqual, digestBytes, encodeHex } from "./bytes.ts";
+import { bytesEqual, encodeHex } from "./bytes.ts";
+import { digestBytes } from "./digest_bytes.ts";
 import {
   type HashName,
   parsePublicKey,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type VerifiedTimestamp, verifyRfc3161Timestamp } from "./rfc3161.ts";
-import { concatBytes, decodeBase64, digestBytes, utf8 } from "./bytes.ts";
+import { concatBytes, decodeBase64, utf8 } from "./bytes.ts";
+import { digestBytes } from "./digest_bytes.ts";
 import { ecKey, NULL, oid, rsaKey, seq, type SynthKey } from "../../tests/support/der.ts";
 import {
   type CertOptions,

@@ -3,7 +3,8 @@
  * precertificate of a signing certificate in a certificate transparency log the trusted root names.
  * @module
  */
-import { bytesEqual, concatBytes, digestBytes, encodeHex } from "./bytes.ts";
+import { bytesEqual, concatBytes, encodeHex } from "./bytes.ts";
+import { digestBytes } from "./digest_bytes.ts";
 import { type HashName, verifySignature } from "./signature.ts";
 import { fail, ok, type Verified } from "./verified.ts";
 import { isWithinWindow, type TransparencyLogKey } from "../trust/trusted_root.ts";

@@ -7,15 +7,16 @@
  * never trusted: a path may only use the certificates of one authority's `certChain`.
  * @module
  */
+import { parseAsnCertificate } from "./asn1_certificate.ts";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   AlgorithmIdentifier,
   BasicConstraints,
-  Certificate,
+  type Certificate,
   ExtendedKeyUsage,
   type Name,
 } from "@peculiar/asn1-x509";
-import { bytesEqual } from "./bytes.ts";
+import { bytesEqual, encodeHex } from "./bytes.ts";
 import {
   type HashName,
   parsePublicKey,
@@ -149,7 +150,7 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
   }
   let cert: Certificate;
   try {
-    cert = AsnConvert.parse(der, Certificate);
+    cert = parseAsnCertificate(der);
   } catch (cause) {
     throw new MalformedCertificate(`not an X.509 certificate (${(cause as Error).message})`);
   }
@@ -230,6 +231,101 @@ async function pssParameters(
 }
 
 /** True when `issuer`'s key produced `child`'s signature; explains why not otherwise. */
+/**
+ * Work shared by the chain checks of one bundle (one leaf, several verified times and trusted
+ * roots): the parsed leaf and the leaf-signature checks per issuing certificate. Create one per
+ * bundle verification with {@link createChainCache}; it is never shared between bundles.
+ */
+export interface ChainCache {
+  leafDer?: Uint8Array;
+  leaf?: ParsedCertificate;
+  readonly signatures: Map<string, Promise<string | undefined>>;
+}
+
+/** A fresh {@link ChainCache} for one bundle. */
+export function createChainCache(): ChainCache {
+  return { signatures: new Map() };
+}
+
+/**
+ * Starts the leaf-signature checks against every trusted CA certificate that could have issued
+ * the leaf, without waiting: the later {@link verifyCertificateChain} calls with the same cache
+ * then find them running (or done). Verification needs no time for this step, so it can overlap
+ * the transparency-log and timestamp checks. Never throws.
+ */
+export function primeCertificateChain(
+  leafDer: Uint8Array,
+  authorities: readonly CertificateAuthority[],
+  cache: ChainCache,
+): void {
+  let leaf: ParsedCertificate;
+  try {
+    leaf = cache.leaf && cache.leafDer === leafDer ? cache.leaf : parseCertificate(leafDer);
+  } catch {
+    return; // verifyCertificateChain reports it
+  }
+  if (cache.leafDer !== leafDer) {
+    cache.leaf = leaf;
+    cache.leafDer = leafDer;
+    cache.signatures.clear();
+  }
+  for (const authority of authorities) {
+    loadAuthority(authority).then((state) => {
+      for (const issuer of state.certs) {
+        if (bytesEqual(leaf.issuerName, issuer.subjectName)) {
+          void checkLeafSignature(leaf, issuer, cache);
+        }
+      }
+    }, () => {});
+  }
+}
+
+/**
+ * The DER of the trusted CA certificates whose subject is the leaf's issuer name (distinct by
+ * bytes), before any signature is checked: a guess at the issuer that lets work needing it
+ * (SCTs) start early. The chain check decides which one, if any, really issued the leaf.
+ */
+export async function candidateIssuers(
+  leafDer: Uint8Array,
+  authorities: readonly CertificateAuthority[],
+): Promise<Uint8Array[]> {
+  let leaf: ParsedCertificate;
+  try {
+    leaf = parseCertificate(leafDer);
+  } catch {
+    return [];
+  }
+  const seen = new Set<string>();
+  const out: Uint8Array[] = [];
+  for (const authority of authorities) {
+    const state = await loadAuthority(authority);
+    for (const cert of state.certs) {
+      if (!bytesEqual(leaf.issuerName, cert.subjectName)) continue;
+      const id = encodeHex(cert.der);
+      if (!seen.has(id)) {
+        seen.add(id);
+        out.push(cert.der);
+      }
+    }
+  }
+  return out;
+}
+
+function checkLeafSignature(
+  leaf: ParsedCertificate,
+  issuer: ParsedCertificate,
+  cache: ChainCache | undefined,
+): Promise<string | undefined> {
+  if (!cache) return checkSignature(leaf, issuer);
+  const id = encodeHex(issuer.der);
+  let result = cache.signatures.get(id);
+  if (!result) {
+    result = checkSignature(leaf, issuer);
+    cache.signatures.set(id, result);
+  }
+  return result;
+}
+
 async function checkSignature(
   child: ParsedCertificate,
   issuer: ParsedCertificate,
@@ -347,11 +443,12 @@ async function findIssuer(
   leaf: ParsedCertificate,
   state: AuthorityState,
   found: (start: number) => void,
+  cache: ChainCache | undefined,
 ): Promise<string | undefined> {
   const reasons: string[] = [];
   for (const [start, issuer] of state.certs.entries()) {
     if (!bytesEqual(leaf.issuerName, issuer.subjectName)) continue;
-    const why = await checkSignature(leaf, issuer);
+    const why = await checkLeafSignature(leaf, issuer, cache);
     if (why) {
       reasons.push(`certChain[${start}] (${issuer.subjectText}): ${why}`);
       continue;
@@ -431,10 +528,20 @@ export async function verifyCertificateChain(
   leafDer: Uint8Array,
   authorities: readonly CertificateAuthority[],
   time: Date,
+  cache?: ChainCache,
 ): Promise<Verified<VerifiedChain>> {
   let leaf: ParsedCertificate;
   try {
-    leaf = parseCertificate(leafDer);
+    if (cache?.leaf && cache.leafDer === leafDer) {
+      leaf = cache.leaf;
+    } else {
+      leaf = parseCertificate(leafDer);
+      if (cache) {
+        cache.leaf = leaf;
+        cache.leafDer = leafDer;
+        cache.signatures.clear();
+      }
+    }
   } catch (cause) {
     return fail("certificate-malformed", `signing certificate: ${(cause as Error).message}`);
   }
@@ -454,7 +561,7 @@ export async function verifyCertificateChain(
     const state = await loadAuthority(authority);
     const why = state.problem ?? await findIssuer(leaf, state, (start) => {
       chaining.push({ authority, state, path: state.certs.slice(start) });
-    });
+    }, cache);
     if (why) tried.push(`${authorityText(authority)}: ${why}`);
   }
   if (chaining.length === 0) {

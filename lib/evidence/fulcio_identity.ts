@@ -6,10 +6,11 @@
  * chain first (`lib/crypto/x509_chain.ts`) and only then read identities from it.
  * @module
  */
+import { parseAsnCertificate } from "../crypto/asn1_certificate.ts";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   type AttributeValue,
-  Certificate,
+  type Certificate,
   type Extension,
   type Name,
   SubjectAlternativeName,
@@ -217,7 +218,7 @@ export function parseCertificateIdentity(leafDer: Uint8Array): CertificateIdenti
     ) {
       throw new Error("not a single DER SEQUENCE");
     }
-    cert = AsnConvert.parse(leafDer, Certificate);
+    cert = parseAsnCertificate(leafDer);
   } catch (cause) {
     throw new CertificateParseError(
       `not a DER X.509 certificate (${(cause as Error).message})`,

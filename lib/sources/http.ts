@@ -229,9 +229,24 @@ interface Exchange {
   identity: boolean;
   /** The timeout restarts on each body chunk (downloads) instead of covering the whole exchange. */
   stall: boolean;
+  /** A JSON request body: the request is then a POST (only for idempotent queries). */
+  jsonBody?: string;
 }
 
 type Consume<T> = (response: Response, url: URL, deadline: Deadline) => Promise<T>;
+
+/** Parses a response body as JSON; a body that is not JSON is a NetworkError naming the URL. */
+function parseJsonBody<T>(bytes: Uint8Array, url: string): T {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+  } catch (cause) {
+    throw new NetworkError(
+      url,
+      `the response is not JSON (${errorMessage(cause)}): ${excerptOf(bytes) || "(empty body)"}`,
+      { cause },
+    );
+  }
+}
 
 /**
  * An HTTP client for idempotent GETs. One instance per run; it holds no connection state.
@@ -272,17 +287,7 @@ export class HttpClient {
     options: GetOptions = {},
   ): Promise<JsonResponse<T>> {
     const { bytes, info } = await this.#getBytes(url, options, "application/json");
-    let data: T;
-    try {
-      data = JSON.parse(new TextDecoder().decode(bytes)) as T;
-    } catch (cause) {
-      throw new NetworkError(
-        info.url,
-        `the response is not JSON (${errorMessage(cause)}): ${excerptOf(bytes) || "(empty body)"}`,
-        { cause },
-      );
-    }
-    return { ...info, data };
+    return { ...info, data: parseJsonBody<T>(bytes, info.url) };
   }
 
   /**
@@ -336,10 +341,32 @@ export class HttpClient {
     });
   }
 
+  /**
+   * POSTs a JSON query and parses the JSON answer, for read-only query endpoints (Rekor's index
+   * search); retried like a GET, since the query changes nothing.
+   *
+   * @throws {NotFoundError} on 404
+   * @throws {NetworkError} on any other failure, naming the URL
+   */
+  async postJson<T = unknown>(
+    url: string | URL,
+    body: unknown,
+    options: GetOptions = {},
+  ): Promise<JsonResponse<T>> {
+    const { bytes, info } = await this.#getBytes(
+      url,
+      options,
+      "application/json",
+      JSON.stringify(body),
+    );
+    return { ...info, data: parseJsonBody<T>(bytes, info.url) };
+  }
+
   async #getBytes(
     url: string | URL,
     options: GetOptions,
     defaultAccept: string,
+    jsonBody?: string,
   ): Promise<{ bytes: Uint8Array; info: HttpResponseInfo }> {
     const maxBytes = options.maxBytes ?? MAX_JSON_BYTES;
     return await this.#exchange(url, {
@@ -347,6 +374,7 @@ export class HttpClient {
       headers: options.headers,
       identity: false,
       stall: false,
+      jsonBody,
     }, async (response, finalUrl, deadline) => {
       const chunks: Uint8Array[] = [];
       const size = await streamBody(response, finalUrl, deadline, this.#options.timeoutMs, {
@@ -433,7 +461,8 @@ export class HttpClient {
       let response: Response;
       try {
         response = await this.#fetch(url.href, {
-          method: "GET",
+          method: exchange.jsonBody === undefined ? "GET" : "POST",
+          body: exchange.jsonBody,
           headers: this.#headers(exchange, authorized),
           redirect: "manual",
           signal: deadline.signal,
@@ -484,6 +513,7 @@ export class HttpClient {
     headers.set("user-agent", this.#options.userAgent);
     headers.set("accept", exchange.accept);
     if (exchange.identity) headers.set("accept-encoding", "identity");
+    if (exchange.jsonBody !== undefined) headers.set("content-type", "application/json");
     if (authorized && this.#options.token) {
       headers.set("authorization", `Bearer ${this.#options.token.value}`);
     }

@@ -72,6 +72,7 @@ export async function openArtifact(argument: string): Promise<ArtifactSource> {
     size,
     input: {
       sha256: sha256!,
+      size,
       digest(algorithm) {
         let d = others.get(algorithm);
         if (!d) {

@@ -23,6 +23,14 @@ import {
   type GithubRelease,
 } from "./github.ts";
 import type { HttpClient } from "./http.ts";
+import { fetchRekorEntriesForDigest } from "./rekor.ts";
+import {
+  assembleDetachedBundle,
+  parseCertificateFile,
+  parseDetachedSignature,
+  parseRekorEntries,
+} from "../evidence/rekor_entry.ts";
+import { decodeHex } from "../crypto/bytes.ts";
 
 const BUNDLE_SUFFIXES = [".sigstore.json", ".sigstore", ".bundle"];
 const SIGNATURE_SUFFIXES = [".sig", ".pem", ".crt", ".asc", ".minisig", ".intoto.jsonl"];
@@ -79,6 +87,62 @@ export async function gatherReleaseChecksums(
   return sources;
 }
 
+/**
+ * A detached cosign signature (`.sig` + `.pem`/`.crt`) turned into bundles: one per Rekor entry
+ * recorded for the asset's digest (the entry supplies the signed time and the log evidence).
+ * No entry at all yields an empty bundle text, which the verifier rejects as evidence that
+ * cannot be checked.
+ */
+async function gatherDetachedSignature(
+  client: HttpClient,
+  rekor: { client: HttpClient; url: URL },
+  sigAsset: GithubAsset,
+  certAsset: GithubAsset,
+  sha256: string,
+): Promise<BundleEvidence[]> {
+  const origin = { url: sigAsset.browserDownloadUrl };
+  const signature = parseDetachedSignature(
+    new TextEncoder().encode(await fetchSmallText(client, sigAsset, MAX_CHECKSUM_FILE_BYTES)),
+  );
+  const certificate = parseCertificateFile(
+    new TextEncoder().encode(await fetchSmallText(client, certAsset, MAX_BUNDLE_BYTES)),
+  );
+  if (!certificate.ok) {
+    return [{ text: "", origin, problem: `${certAsset.name}: ${certificate.message}` }];
+  }
+  const found = await fetchRekorEntriesForDigest(rekor.client, rekor.url, sha256);
+  if (found.length === 0) {
+    return [{
+      text: "",
+      origin,
+      problem: `${sigAsset.name}: no Rekor entry in ${rekor.url.href} records sha256:${sha256}, ` +
+        "so the short-lived certificate cannot be checked at a trusted time",
+    }];
+  }
+  const out: BundleEvidence[] = [];
+  for (const item of found) {
+    const entries = parseRekorEntries(item.data);
+    if (!entries.ok) {
+      out.push({ text: "", origin: { url: item.url }, problem: entries.message });
+      continue;
+    }
+    for (const entry of entries.value) {
+      const bundle = assembleDetachedBundle({
+        signature,
+        certificateDer: certificate.value,
+        artifactSha256: decodeHex(sha256),
+        entry,
+      });
+      out.push(
+        bundle.ok
+          ? { text: bundle.value, origin: { url: `${origin.url} + ${item.url}` } }
+          : { text: "", origin: { url: item.url }, problem: bundle.message },
+      );
+    }
+  }
+  return out;
+}
+
 /** Options of {@link gatherAssetEvidence}. */
 export interface GatherOptions {
   readonly client: HttpClient;
@@ -87,6 +151,8 @@ export interface GatherOptions {
   readonly repo: string;
   readonly release: GithubRelease;
   readonly releaseChecksums: readonly ChecksumSource[];
+  /** Rekor, for detached cosign signatures (absent: they are reported as not verifiable). */
+  readonly rekor?: { readonly client: HttpClient; readonly url: URL };
   /** Called as the download progresses (bytes so far, total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -148,7 +214,16 @@ export async function gatherAssetEvidence(
       origin: { url: bundleAsset.browserDownloadUrl },
     });
   }
-  const detachedSignatures = byName.has(`${asset.name}.sig`) ? [`${asset.name}.sig`] : [];
+  const detachedSignatures: string[] = [];
+  const sigAsset = byName.get(`${asset.name}.sig`);
+  const certAsset = [".pem", ".crt", ".cert"].map((x) => byName.get(asset.name + x)).find((a) => a);
+  if (sigAsset && certAsset && options.rekor) {
+    cosignBundles.push(
+      ...await gatherDetachedSignature(client, options.rekor, sigAsset, certAsset, sha256),
+    );
+  } else if (sigAsset) {
+    detachedSignatures.push(sigAsset.name);
+  }
 
   return {
     name: asset.name,

@@ -3,7 +3,8 @@
  * decoded trust material. Parsing is pure; loading files and embedding live elsewhere.
  * @module
  */
-import { decodeBase64, digestBytes, encodeHex, utf8 } from "../crypto/bytes.ts";
+import { decodeBase64, encodeHex, utf8 } from "../crypto/bytes.ts";
+import { digestBytes } from "../crypto/digest_bytes.ts";
 import {
   parsePkcs1RsaPublicKey,
   parsePublicKey,

@@ -3,8 +3,13 @@
  * JSON and real attestation bundles, with switches for the failure shapes users meet (5xx then
  * success, rate limits, truncated downloads, missing tags). Two `Deno.serve` listeners on
  * 127.0.0.1:0: the API, and a separate download host (so cross-host redirects are real).
+ *
+ * Repositories (`options.repositories`) add the routes a crate's source check uses: the tag list
+ * (paged), commits, git trees (recursive or not, with truncation switches) and workflow runs.
+ * `gitTreeEntries` builds a tree with real git object hashes from file contents.
  * @module
  */
+import { createHash } from "node:crypto";
 
 /** One asset of a fake release. */
 export interface FakeAsset {
@@ -52,6 +57,46 @@ export interface FakeGithubOptions {
   readonly rateLimited?: { readonly resetEpochSeconds: number };
   /** Answer every API request with 500. */
   readonly alwaysFail?: boolean;
+  /** Repositories with tags, commits, trees and workflow runs (independent of `releases`). */
+  readonly repositories?: readonly FakeRepository[];
+}
+
+/** One entry of a fake git tree; `path` is from the repository root (as `recursive=1` lists it). */
+export interface FakeTreeEntry {
+  readonly path: string;
+  readonly mode: string;
+  readonly type: "blob" | "tree" | "commit";
+  readonly sha: string;
+  readonly size?: number;
+}
+
+/** A workflow run of a fake repository (`GET /repos/O/R/actions/runs/ID`). */
+export interface FakeWorkflowRun {
+  readonly id: number;
+  /** The workflow file, e.g. `.github/workflows/release.yml`. */
+  readonly path: string;
+  readonly headSha: string;
+  readonly event?: string;
+  readonly headBranch?: string;
+}
+
+/** A repository's contents, for the tags, commits, git/trees and actions/runs routes. */
+export interface FakeRepository {
+  readonly owner: string;
+  readonly repo: string;
+  /** Tags in the order `GET /repos/O/R/tags` lists them; also served by `git/ref/tags/TAG`. */
+  readonly tags: readonly { readonly name: string; readonly commit: string }[];
+  /** The full recursive tree of each commit (every directory as a `tree` entry with its sha). */
+  readonly trees: Readonly<Record<string, readonly FakeTreeEntry[]>>;
+  /** More commits that exist (without a tree). */
+  readonly commits?: readonly string[];
+  readonly runs?: readonly FakeWorkflowRun[];
+  /** Tags per page (`Link: rel="next"`); default 100. */
+  readonly tagsPerPage?: number;
+  /** Truncate the recursive listing of a commit's whole tree (to half its entries). */
+  readonly truncated?: boolean;
+  /** Truncate every recursive listing longer than this many entries (to this many). */
+  readonly recursiveLimit?: number;
 }
 
 /** A running fake GitHub. */
@@ -137,6 +182,11 @@ export function startFakeGithub(
     const parts = url.pathname.split("/").slice(1).map(decodeURIComponent);
     if (parts[0] !== "repos" || parts.length < 4) return json(NOT_FOUND, 404);
     const [, owner, repo, ...rest] = parts;
+    const repository = options.repositories?.find((r) => r.owner === owner && r.repo === repo);
+    if (repository) {
+      const answer = serveRepository(repository, rest, url, req, releases, apiPort);
+      if (answer) return answer;
+    }
     const ofRepo = releases.filter((r) => r.owner === owner && r.repo === repo);
     if (ofRepo.length === 0) return json(NOT_FOUND, 404);
     const base = `http://127.0.0.1:${apiPort}/repos/${owner}/${repo}`;
@@ -232,4 +282,246 @@ export function startFakeGithub(
       await Promise.all([api.shutdown(), download.shutdown()]);
     },
   };
+}
+
+/** The routes of a {@link FakeRepository}; undefined hands the request to the release routes. */
+function serveRepository(
+  repository: FakeRepository,
+  rest: readonly string[],
+  url: URL,
+  req: Request,
+  releases: readonly FakeRelease[],
+  apiPort: number,
+): Response | undefined {
+  const { owner, repo } = repository;
+  const base = `http://127.0.0.1:${apiPort}/repos/${owner}/${repo}`;
+  // GET /repos/O/R/tags[?per_page=N&page=N]
+  if (rest[0] === "tags" && rest.length === 1) {
+    const perPage = repository.tagsPerPage ?? 100;
+    const page = Number(url.searchParams.get("page") ?? "1");
+    const slice = repository.tags.slice((page - 1) * perPage, page * perPage);
+    const headers: Record<string, string> = {};
+    if (page * perPage < repository.tags.length) {
+      headers.link = `<${base}/tags?per_page=${perPage}&page=${page + 1}>; rel="next", ` +
+        `<${base}/tags?per_page=${perPage}&page=${
+          Math.ceil(repository.tags.length / perPage)
+        }>; rel="last"`;
+    }
+    return json(
+      slice.map((t) => ({
+        name: t.name,
+        commit: { sha: t.commit, url: `${base}/commits/${t.commit}` },
+        zipball_url: `${base}/zipball/refs/tags/${t.name}`,
+        tarball_url: `${base}/tarball/refs/tags/${t.name}`,
+        node_id: "MDM6UmVmMQ==",
+      })),
+      200,
+      headers,
+    );
+  }
+  // GET /repos/O/R/git/ref/tags/TAG, for tags no release of `releases` answers
+  if (rest[0] === "git" && rest[1] === "ref" && rest[2] === "tags" && rest.length === 4) {
+    const byRelease = releases.some((r) =>
+      r.owner === owner && r.repo === repo && r.tag === rest[3]
+    );
+    const tag = repository.tags.find((t) => t.name === rest[3]);
+    if (byRelease || !tag) return undefined;
+    return json({
+      ref: `refs/tags/${tag.name}`,
+      object: { type: "commit", sha: tag.commit, url: `${base}/git/commits/${tag.commit}` },
+    });
+  }
+  // GET /repos/O/R/commits/SHA
+  if (rest[0] === "commits" && rest.length === 2) {
+    const wanted = rest[1].toLowerCase();
+    const known = new Set([
+      ...Object.keys(repository.trees),
+      ...repository.tags.map((t) => t.commit),
+      ...(repository.commits ?? []),
+      ...(repository.runs ?? []).map((r) => r.headSha),
+    ].map((c) => c.toLowerCase()));
+    const matches = /^[0-9a-f]{7,64}$/.test(wanted)
+      ? [...known].filter((c) => c.startsWith(wanted))
+      : [];
+    if (matches.length !== 1) {
+      return json({
+        message: matches.length > 1
+          ? `Ambiguous SHA: ${rest[1]}`
+          : `No commit found for SHA: ${rest[1]}`,
+        documentation_url: "https://docs.github.com/rest/commits/commits#get-a-commit",
+        status: "422",
+      }, 422);
+    }
+    if (req.headers.get("accept") === "application/vnd.github.sha") {
+      return new Response(matches[0], { headers: { "content-type": "text/plain" } });
+    }
+    return json({ sha: matches[0], commit: { message: "a commit" }, files: [] });
+  }
+  // GET /repos/O/R/git/trees/SHA[?recursive=1]
+  if (rest[0] === "git" && rest[1] === "trees" && rest.length === 3) {
+    const found = findTree(repository, rest[2].toLowerCase());
+    if (!found) return json(NOT_FOUND, 404);
+    const recursive = url.searchParams.has("recursive") &&
+      !["0", "false"].includes(url.searchParams.get("recursive") ?? "");
+    const prefix = found.dir === "" ? "" : `${found.dir}/`;
+    const under = found.entries
+      .filter((e) => e.path.startsWith(prefix) && e.path !== found.dir)
+      .map((e) => ({ ...e, path: e.path.slice(prefix.length) }))
+      .filter((e) => recursive || !e.path.includes("/"));
+    let listed = under;
+    let truncated = false;
+    if (recursive && repository.truncated && found.dir === "") {
+      listed = under.slice(0, Math.floor(under.length / 2));
+      truncated = true;
+    }
+    if (
+      recursive && repository.recursiveLimit !== undefined &&
+      listed.length > repository.recursiveLimit
+    ) {
+      listed = listed.slice(0, repository.recursiveLimit);
+      truncated = true;
+    }
+    return json({
+      sha: found.sha,
+      url: `${base}/git/trees/${found.sha}`,
+      tree: listed.map((e) => ({
+        path: e.path,
+        mode: e.mode,
+        type: e.type,
+        sha: e.sha,
+        ...(e.type === "blob" ? { size: e.size ?? 0 } : {}),
+        url: `${base}/git/${e.type === "tree" ? "trees" : "blobs"}/${e.sha}`,
+      })),
+      truncated,
+    });
+  }
+  // GET /repos/O/R/actions/runs/ID
+  if (rest[0] === "actions" && rest[1] === "runs" && rest.length === 3) {
+    const run = repository.runs?.find((r) => String(r.id) === rest[2]);
+    if (!run) return json(NOT_FOUND, 404);
+    return json({
+      id: run.id,
+      name: "release",
+      path: run.path,
+      head_sha: run.headSha,
+      head_branch: run.headBranch ?? null,
+      event: run.event ?? "push",
+      status: "completed",
+      conclusion: "success",
+      html_url: `https://github.com/${owner}/${repo}/actions/runs/${run.id}`,
+      repository: { full_name: `${owner}/${repo}` },
+    });
+  }
+  return undefined;
+}
+
+/** The SHA the fake gives a commit's root tree (deterministic, 40 hex digits). */
+export function fakeRootTreeSha(commit: string): string {
+  return createHash("sha1").update(`root-tree:${commit.toLowerCase()}`).digest("hex");
+}
+
+/** Finds the directory a tree SHA (or a commit SHA, for its root) names. */
+function findTree(
+  repository: FakeRepository,
+  sha: string,
+): { dir: string; sha: string; entries: readonly FakeTreeEntry[] } | undefined {
+  for (const [commit, entries] of Object.entries(repository.trees)) {
+    const root = fakeRootTreeSha(commit);
+    if (commit.toLowerCase() === sha || root === sha) return { dir: "", sha: root, entries };
+    const entry = entries.find((e) => e.type === "tree" && e.sha.toLowerCase() === sha);
+    if (entry) return { dir: entry.path, sha: entry.sha.toLowerCase(), entries };
+  }
+  return undefined;
+}
+
+/**
+ * A recursive tree listing of `files` (path → content) with real git object hashes: blob SHAs as
+ * `git hash-object` computes them and tree SHAs of the actual tree objects, so a test can compare
+ * file contents with tree entries the way git would. Paths listed in `executable` get mode 100755.
+ */
+export function gitTreeEntries(
+  files: Readonly<Record<string, string | Uint8Array>>,
+  options: { executable?: readonly string[] } = {},
+): FakeTreeEntry[] {
+  return buildGitTree(files, options).entries;
+}
+
+/** The git SHA of the root tree of `files` (as `git write-tree` computes it). */
+export function gitRootTreeSha(
+  files: Readonly<Record<string, string | Uint8Array>>,
+  options: { executable?: readonly string[] } = {},
+): string {
+  return buildGitTree(files, options).root;
+}
+
+function buildGitTree(
+  files: Readonly<Record<string, string | Uint8Array>>,
+  options: { executable?: readonly string[] },
+): { root: string; entries: FakeTreeEntry[] } {
+  const encoder = new TextEncoder();
+  const out: FakeTreeEntry[] = [];
+  interface Dir {
+    dirs: Map<string, Dir>;
+    blobs: Map<string, { mode: string; sha: string }>;
+  }
+  const root: Dir = { dirs: new Map(), blobs: new Map() };
+  for (const [path, content] of Object.entries(files)) {
+    const bytes = typeof content === "string" ? encoder.encode(content) : content;
+    const sha = gitObjectSha("blob", bytes);
+    const mode = options.executable?.includes(path) ? "100755" : "100644";
+    out.push({ path, mode, type: "blob", sha, size: bytes.length });
+    const parts = path.split("/");
+    let dir = root;
+    for (const part of parts.slice(0, -1)) {
+      let next = dir.dirs.get(part);
+      if (!next) {
+        next = { dirs: new Map(), blobs: new Map() };
+        dir.dirs.set(part, next);
+      }
+      dir = next;
+    }
+    dir.blobs.set(parts[parts.length - 1], { mode, sha });
+  }
+  const hashDir = (dir: Dir, path: string): string => {
+    const items: { name: string; sortKey: string; mode: string; sha: string }[] = [];
+    for (const [name, blob] of dir.blobs) items.push({ name, sortKey: name, ...blob });
+    for (const [name, sub] of dir.dirs) {
+      const subPath = path === "" ? name : `${path}/${name}`;
+      const sha = hashDir(sub, subPath);
+      out.push({ path: subPath, mode: "040000", type: "tree", sha });
+      items.push({ name, sortKey: `${name}/`, mode: "40000", sha });
+    }
+    items.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+    const chunks: Uint8Array[] = [];
+    for (const item of items) {
+      chunks.push(encoder.encode(`${item.mode} ${item.name}\0`));
+      chunks.push(hexBytes(item.sha));
+    }
+    return gitObjectSha("tree", concat(chunks));
+  };
+  const rootSha = hashDir(root, "");
+  return {
+    root: rootSha,
+    entries: out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+  };
+}
+
+function gitObjectSha(kind: "blob" | "tree", body: Uint8Array): string {
+  return createHash("sha1").update(`${kind} ${body.length}\0`).update(body).digest("hex");
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
 }

@@ -3,7 +3,8 @@
  * reach paths no real token does (moved here from `lib/crypto/rfc3161_test.ts`).
  * @module
  */
-import { concatBytes, digestBytes, utf8 } from "../../lib/crypto/bytes.ts";
+import { concatBytes, utf8 } from "../../lib/crypto/bytes.ts";
+import { digestBytes } from "../../lib/crypto/digest_bytes.ts";
 import {
   int,
   name,

@@ -24,7 +24,8 @@
 import "reflect-metadata";
 import { PemConverter } from "@peculiar/x509";
 import type { ArtifactInput } from "../../lib/checks/sigstore_bundle.ts";
-import { concatBytes, digestBytes, encodeBase64, encodeHex, utf8 } from "../../lib/crypto/bytes.ts";
+import { concatBytes, encodeBase64, encodeHex, utf8 } from "../../lib/crypto/bytes.ts";
+import { digestBytes } from "../../lib/crypto/digest_bytes.ts";
 import {
   bitString,
   cachedKey,
