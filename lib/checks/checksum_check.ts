@@ -12,6 +12,11 @@ export interface ChecksumSource {
   readonly label: string;
   readonly parse: ChecksumParse;
   readonly origin: EvidenceOrigin;
+  /**
+   * The checks of the signatures on the checksum file itself (its attestations, bundles beside
+   * it), when it has any: a signed checksum file vouches for the assets it lists.
+   */
+  readonly signatureChecks?: readonly CheckResult[];
 }
 
 /**

@@ -11,6 +11,7 @@ import type { TrustedRoot } from "../trust/trusted_root.ts";
 import { bundleRejected, checkBundle } from "./bundle_checks.ts";
 import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
 import { checkPublishedChecksum, type ChecksumSource } from "./checksum_check.ts";
+import { lookupChecksum } from "../evidence/checksums.ts";
 import type { SignerRequirement } from "./identity.ts";
 import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
 import type { ArtifactInput, VerifiedBundle } from "./sigstore_bundle.ts";
@@ -29,8 +30,20 @@ export interface BundleEvidence {
   readonly problem?: string;
 }
 
+/** The signatures published about one file (an asset, or a checksum file). */
+export interface SignatureEvidence {
+  /** GitHub artifact attestations for the file's digest. */
+  readonly attestations: readonly BundleEvidence[];
+  /** Where attestations were looked up (for the "none found" message). */
+  readonly attestationsUrl: string;
+  /** Sigstore bundles beside the file, and detached signatures assembled through Rekor. */
+  readonly cosignBundles: readonly BundleEvidence[];
+  /** `.sig` files beside the file with no certificate (key-based; not verifiable here). */
+  readonly detachedSignatures: readonly string[];
+}
+
 /** Everything gathered for one asset. */
-export interface AssetEvidence {
+export interface AssetEvidence extends SignatureEvidence {
   readonly name: string;
   /** SHA-256 of the downloaded bytes (lowercase hex). */
   readonly sha256: string;
@@ -38,12 +51,6 @@ export interface AssetEvidence {
   readonly apiSha256?: string;
   readonly downloadUrl: string;
   readonly checksumSources: readonly ChecksumSource[];
-  readonly attestations: readonly BundleEvidence[];
-  /** Where attestations were looked up (for the "none found" message). */
-  readonly attestationsUrl: string;
-  readonly cosignBundles: readonly BundleEvidence[];
-  /** `.sig` files found beside the asset that this version cannot verify (need a Rekor lookup). */
-  readonly detachedSignatures: readonly string[];
 }
 
 /** The release context every asset is checked in. */
@@ -194,13 +201,28 @@ export async function checkReleaseAsset(
     );
   }
   checks.push(checkPublishedChecksum(evidence.name, evidence.sha256, evidence.checksumSources));
+  checks.push(...checksFromSignedChecksumFiles(evidence));
+  checks.push(...await checkSignatureEvidence(evidence, artifact, ctx, evidence.sha256));
+  return checks;
+}
+
+/**
+ * The checks of the signatures published about one file: its attestations (none is an optional
+ * skip), the bundles beside it, and detached signatures that cannot be checked.
+ */
+export async function checkSignatureEvidence(
+  evidence: SignatureEvidence,
+  artifact: ArtifactInput,
+  ctx: ReleaseContext,
+  sha256: string,
+): Promise<CheckResult[]> {
+  const checks: CheckResult[] = [];
   if (evidence.attestations.length === 0) {
     checks.push({
       id: "attestation",
       status: "skip",
       code: "attestation-not-published",
-      message:
-        `no GitHub artifact attestation for sha256:${evidence.sha256} in ${ctx.owner}/${ctx.repo}`,
+      message: `no GitHub artifact attestation for sha256:${sha256} in ${ctx.owner}/${ctx.repo}`,
       origin: { url: evidence.attestationsUrl },
       loadBearing: false,
       required: false,
@@ -221,4 +243,24 @@ export async function checkReleaseAsset(
     });
   }
   return checks;
+}
+
+/**
+ * A checksum file that is itself attested or signed vouches for every asset it lists: for each
+ * source that lists this asset with the asset's own digest, its signature checks are repeated
+ * here, saying which file and line they cover. A failing signature on that file fails the asset.
+ */
+function checksFromSignedChecksumFiles(evidence: AssetEvidence): CheckResult[] {
+  const out: CheckResult[] = [];
+  for (const source of evidence.checksumSources) {
+    if (!source.signatureChecks?.length) continue;
+    const found = lookupChecksum([source.parse], evidence.name);
+    if (!found || "conflict" in found || found.sha256 !== evidence.sha256) continue;
+    const via = `${source.label} (line ${found.entry.line} lists this asset's sha256)`;
+    for (const check of source.signatureChecks) {
+      if (check.status === "skip") continue;
+      out.push({ ...check, message: `via ${via}: ${check.message}` });
+    }
+  }
+  return out;
 }

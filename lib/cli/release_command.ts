@@ -8,7 +8,7 @@
 import type { CheckResult } from "../checks/check_result.ts";
 import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
 import { defaultReleaseSigner } from "../checks/release_checks.ts";
-import { checkReleaseAsset } from "../checks/release_checks.ts";
+import { checkReleaseAsset, checkSignatureEvidence } from "../checks/release_checks.ts";
 import { decodeHex } from "../crypto/bytes.ts";
 import { AttestError, UsageError } from "../errors.ts";
 import { DEFAULT_HTTP_RETRIES, DEFAULT_HTTP_TIMEOUT_MS } from "../limits.ts";
@@ -166,19 +166,31 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
     ...context,
     judgeIdentity: (identity: CertificateIdentity) => judgeIdentity(identity, rules),
   };
-  const releaseChecksums = await gatherReleaseChecksums(client, release);
+  const signatureSources = {
+    client,
+    githubApi: endpoints.githubApi,
+    owner,
+    repo,
+    release,
+    rekor: { client: rekorClient, url: endpoints.rekor },
+  };
+  const gathered = await gatherReleaseChecksums(signatureSources);
+  // A signed checksum file is verified once and vouches for each asset it lists.
+  const releaseChecksums = await Promise.all(gathered.sources.map(async (source) => {
+    const signed = gathered.signedFiles.find((f) => f.source === source);
+    if (!signed) return source;
+    const signatureChecks = await checkSignatureEvidence(
+      signed.signatures,
+      { sha256: decodeHex(signed.sha256) },
+      checkContext,
+      signed.sha256,
+    );
+    return { ...source, signatureChecks };
+  }));
   const reports: { subject: SubjectDescription; checks: CheckResult[] }[] = [];
   for (const [i, asset] of subjects.entries()) {
     progress(`[${i + 1}/${subjects.length}] ${asset.name} (${asset.size} bytes)`);
-    const evidence = await gatherAssetEvidence(asset, {
-      client,
-      rekor: { client: rekorClient, url: endpoints.rekor },
-      githubApi: endpoints.githubApi,
-      owner,
-      repo,
-      release,
-      releaseChecksums,
-    });
+    const evidence = await gatherAssetEvidence(asset, { ...signatureSources, releaseChecksums });
     const checks = await checkReleaseAsset(
       evidence,
       { sha256: decodeHex(evidence.sha256) },

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ChecksumSource } from "../checks/checksum_check.ts";
-import type { AssetEvidence, BundleEvidence } from "../checks/release_checks.ts";
+import type { AssetEvidence, BundleEvidence, SignatureEvidence } from "../checks/release_checks.ts";
 import {
   isChecksumFileName,
   parseChecksumFile,
@@ -49,6 +49,14 @@ async function fetchSmallText(
   asset: GithubAsset,
   max: number,
 ): Promise<string> {
+  return new TextDecoder().decode(await fetchSmallBytes(client, asset, max));
+}
+
+async function fetchSmallBytes(
+  client: HttpClient,
+  asset: GithubAsset,
+  max: number,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   await client.download(asset.apiUrl, {
     accept: "application/octet-stream",
@@ -62,29 +70,47 @@ async function fetchSmallText(
     bytes.set(c, offset);
     offset += c.length;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }
 
-/** Checksums published for the whole release: the release notes and SUMS-style files. */
+/** A SUMS-style file of the release, with the signatures published about it. */
+export interface SignedChecksumFile {
+  readonly source: ChecksumSource;
+  readonly sha256: string;
+  readonly signatures: SignatureEvidence;
+}
+
+/**
+ * Checksums published for the whole release: the release notes and SUMS-style files, each file
+ * with the signatures published about it (so a signed SHA256SUMS can vouch for what it lists).
+ */
 export async function gatherReleaseChecksums(
-  client: HttpClient,
-  release: GithubRelease,
-): Promise<ChecksumSource[]> {
+  options: SignatureSources,
+): Promise<{ sources: ChecksumSource[]; signedFiles: SignedChecksumFile[] }> {
+  const { client, release } = options;
   const sources: ChecksumSource[] = [{
     label: "the release notes",
     parse: parseReleaseBody(release.body),
     origin: { url: release.htmlUrl || release.url },
   }];
+  const signedFiles: SignedChecksumFile[] = [];
   for (const asset of release.assets) {
     if (!isChecksumFileName(asset.name) || asset.size > MAX_CHECKSUM_FILE_BYTES) continue;
-    const text = await fetchSmallText(client, asset, MAX_CHECKSUM_FILE_BYTES);
-    sources.push({
+    const bytes = await fetchSmallBytes(client, asset, MAX_CHECKSUM_FILE_BYTES);
+    const source: ChecksumSource = {
       label: asset.name,
-      parse: parseChecksumFile(text, asset.name),
+      parse: parseChecksumFile(new TextDecoder().decode(bytes), asset.name),
       origin: { url: asset.browserDownloadUrl },
+    };
+    sources.push(source);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    signedFiles.push({
+      source,
+      sha256,
+      signatures: await gatherSignatureEvidence(asset.name, sha256, options),
     });
   }
-  return sources;
+  return { sources, signedFiles };
 }
 
 /**
@@ -143,16 +169,77 @@ async function gatherDetachedSignature(
   return out;
 }
 
-/** Options of {@link gatherAssetEvidence}. */
-export interface GatherOptions {
+/** Where to look for signatures about a file of the release. */
+export interface SignatureSources {
   readonly client: HttpClient;
   readonly githubApi: URL;
   readonly owner: string;
   readonly repo: string;
   readonly release: GithubRelease;
-  readonly releaseChecksums: readonly ChecksumSource[];
-  /** Rekor, for detached cosign signatures (absent: they are reported as not verifiable). */
   readonly rekor?: { readonly client: HttpClient; readonly url: URL };
+}
+
+/**
+ * The signatures published about one file of the release (an asset or a checksum file): GitHub
+ * attestations for its digest, `NAME.sigstore.json` / `.sigstore` / `.bundle` beside it, and
+ * `NAME.sig` + `.pem`/`.crt` pairs (through Rekor).
+ */
+export async function gatherSignatureEvidence(
+  name: string,
+  sha256: string,
+  options: SignatureSources,
+): Promise<SignatureEvidence> {
+  const { client } = options;
+  const byName = new Map(options.release.assets.map((a) => [a.name, a]));
+  const attestationsUrl = endpointUrl(
+    options.githubApi,
+    `repos/${encodeURIComponent(options.owner)}/${
+      encodeURIComponent(options.repo)
+    }/attestations/sha256:${sha256}`,
+  ).href;
+  const attestations: BundleEvidence[] = (await fetchAttestations(
+    client,
+    options.githubApi,
+    options.owner,
+    options.repo,
+    sha256,
+  )).map((a) => ({ text: a.text, origin: { url: a.url } }));
+
+  const cosignBundles: BundleEvidence[] = [];
+  for (const suffix of BUNDLE_SUFFIXES) {
+    const bundleAsset = byName.get(name + suffix);
+    if (!bundleAsset) continue;
+    const origin = { url: bundleAsset.browserDownloadUrl };
+    if (bundleAsset.size > MAX_BUNDLE_BYTES) {
+      cosignBundles.push({
+        text: "",
+        origin,
+        problem: `${bundleAsset.name} is ${bundleAsset.size} bytes, over the ` +
+          `${MAX_BUNDLE_BYTES}-byte limit for a bundle; not downloaded`,
+      });
+      continue;
+    }
+    cosignBundles.push({
+      text: await fetchSmallText(client, bundleAsset, MAX_BUNDLE_BYTES),
+      origin,
+    });
+  }
+  const detachedSignatures: string[] = [];
+  const sigAsset = byName.get(`${name}.sig`);
+  const certAsset = [".pem", ".crt", ".cert"].map((x) => byName.get(name + x)).find((a) => a);
+  if (sigAsset && certAsset && options.rekor) {
+    cosignBundles.push(
+      ...await gatherDetachedSignature(client, options.rekor, sigAsset, certAsset, sha256),
+    );
+  } else if (sigAsset) {
+    detachedSignatures.push(sigAsset.name);
+  }
+  return { attestations, attestationsUrl, cosignBundles, detachedSignatures };
+}
+
+/** Options of {@link gatherAssetEvidence}. */
+export interface GatherOptions extends SignatureSources {
+  readonly releaseChecksums: readonly ChecksumSource[];
   /** Called as the download progresses (bytes so far, total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -187,53 +274,13 @@ export async function gatherAssetEvidence(
     });
   }
 
-  const attestationsUrl = endpointUrl(
-    options.githubApi,
-    `repos/${encodeURIComponent(options.owner)}/${
-      encodeURIComponent(options.repo)
-    }/attestations/sha256:${sha256}`,
-  ).href;
-  const attestations: BundleEvidence[] = (await fetchAttestations(
-    client,
-    options.githubApi,
-    options.owner,
-    options.repo,
-    sha256,
-  )).map((a) => ({ text: a.text, origin: { url: a.url } }));
-
-  const cosignBundles: BundleEvidence[] = [];
-  for (const suffix of BUNDLE_SUFFIXES) {
-    const bundleAsset = byName.get(asset.name + suffix);
-    if (!bundleAsset) continue;
-    if (bundleAsset.size > MAX_BUNDLE_BYTES) {
-      cosignBundles.push({ text: "", origin: { url: bundleAsset.browserDownloadUrl } });
-      continue;
-    }
-    cosignBundles.push({
-      text: await fetchSmallText(client, bundleAsset, MAX_BUNDLE_BYTES),
-      origin: { url: bundleAsset.browserDownloadUrl },
-    });
-  }
-  const detachedSignatures: string[] = [];
-  const sigAsset = byName.get(`${asset.name}.sig`);
-  const certAsset = [".pem", ".crt", ".cert"].map((x) => byName.get(asset.name + x)).find((a) => a);
-  if (sigAsset && certAsset && options.rekor) {
-    cosignBundles.push(
-      ...await gatherDetachedSignature(client, options.rekor, sigAsset, certAsset, sha256),
-    );
-  } else if (sigAsset) {
-    detachedSignatures.push(sigAsset.name);
-  }
-
+  const signatures = await gatherSignatureEvidence(asset.name, sha256, options);
   return {
     name: asset.name,
     sha256,
     apiSha256: asset.sha256,
     downloadUrl: downloaded.url,
     checksumSources,
-    attestations,
-    attestationsUrl,
-    cosignBundles,
-    detachedSignatures,
+    ...signatures,
   };
 }
