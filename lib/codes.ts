@@ -111,6 +111,54 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "identity-runner-mismatch":
     "the certificate's runner environment is not the one the policy pins (github-hosted)",
   "policy-required-missing": "(skip) a check the policy requires has no evidence at all",
+  // crates
+  "crate-checksum-match": "the .crate's SHA-256 equals the index, the API and the lock file",
+  "crate-checksum-mismatch":
+    "the .crate's SHA-256 differs from what the index, the API or the lock says",
+  "crate-checksum-unavailable":
+    "no checksum for the crate from the index, the API or the lock file",
+  "crate-not-verifiable":
+    "a lock package from git or another registry: this command verifies crates.io packages only",
+  "crate-vcs-tag-match":
+    "the crate's recorded commit is the commit of the repository's tag for the version",
+  "crate-vcs-commit-match": "the crate's recorded commit exists in the repository (no tag for it)",
+  "crate-vcs-commit-unknown": "the crate's recorded commit does not exist in the repository",
+  "crate-vcs-no-info": "(optional skip) the crate has no .cargo_vcs_info.json",
+  "crate-vcs-no-commit": "(optional skip) .cargo_vcs_info.json records no commit",
+  "crate-vcs-no-repository": "(optional skip) crates.io records no repository for the crate",
+  "crate-vcs-unsupported-host": "(optional skip) the repository is not on GitHub",
+  "crate-vcs-github-unavailable":
+    "(optional skip) GitHub is not consulted (no GH_TOKEN/GITHUB_TOKEN)",
+  "trusted-publishing-match":
+    "crates.io's trusted-publishing record agrees with the repository and commit",
+  "trusted-publishing-none":
+    "(optional skip) the version was published with a token, not a trusted publisher",
+  "trusted-publishing-repository-mismatch":
+    "the trusted publisher's repository is not the crate's repository",
+  "trusted-publishing-commit-mismatch":
+    "the trusted publisher's commit is not the crate's recorded commit",
+  "crate-archive-path-escape":
+    "an entry path has a '..', '.' or empty component, a backslash or a NUL",
+  "crate-archive-absolute-path": "an entry path starts with '/' or a drive letter",
+  "crate-archive-outside-root": "an entry is not under NAME-VERSION/, the root cargo uses",
+  "crate-archive-special-file": "a hard link, device, FIFO, sparse file or entry of unknown type",
+  "crate-archive-symlink": "a symbolic link (cargo archives linked files' content, never links)",
+  "crate-archive-duplicate": "a path archived twice, or used both as a file and as a directory",
+  "crate-archive-too-large":
+    "the entry count, one file's size, the total or an extended header is over its cap",
+  "crate-archive-gzip-bomb": "the gzip stream inflates past the cap; decompression stopped",
+  "crate-archive-malformed": "a truncated or corrupt gzip/tar stream, or no Cargo.toml",
+  "crate-archive-vcs-info-malformed": ".cargo_vcs_info.json is not the JSON cargo writes",
+  "crate-archive-not-gzip": "the .crate is not gzip (an HTML error page, an uncompressed tar)",
+  "crate-archive-not-tar": "the .crate's gzip stream is not a tar archive",
+  // lock-file notes
+  "lock-unknown-source": "(warning) a package source of a kind cargo-attest does not know",
+  "lock-git-without-commit": "(warning) a git source without the #<commit> cargo records",
+  "lock-missing-checksum": "(warning) a registry package with no checksum in the lock",
+  "lock-orphan-checksum": "(warning) a v1 [metadata] checksum for a package not in the file",
+  "lock-ignored-metadata-checksum":
+    "(warning) v1-style [metadata] checksums in a v2+ file (ignored, as cargo does)",
+  "lock-path-packages": "(warning) path packages (the workspace's own) are not verified",
 };
 
 /** Codes of policy diagnostics (`error[code]` / `warning[code]` with file:line:col). */

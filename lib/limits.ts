@@ -68,3 +68,9 @@ export const MAX_CRATE_METADATA_FILE_BYTES = 1024 * 1024;
 
 /** Largest pax extended header or GNU long name/link entry read from a tar stream. */
 export const MAX_TAR_EXTENDED_HEADER_BYTES = 64 * 1024;
+
+/** Largest `.crate` downloaded (crates.io's own upload limit is 10 MiB unless raised per crate). */
+export const MAX_CRATE_DOWNLOAD_BYTES = 64 * 1024 * 1024;
+
+/** Crates verified at once by `lock` (and `crate` with several), unless `--jobs` says otherwise. */
+export const DEFAULT_CRATE_JOBS = 8;

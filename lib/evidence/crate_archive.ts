@@ -1,0 +1,1087 @@
+/**
+ * A `.crate` file (a gzip-compressed tar archive) read into a listing of its files with their Git
+ * blob ids, its `.cargo_vcs_info.json` and its `Cargo.toml.orig`, entirely in memory: nothing is
+ * ever written to disk, and no file's content is kept except those two small ones (contents are
+ * hashed as they stream out of the decompressor, so memory stays flat whatever the crate's size).
+ *
+ * **What a well-formed crate looks like** (what `cargo package` writes): every entry is a regular
+ * file under `NAME-VERSION/`, once, with a relative `/`-separated path; the tar stream ends with
+ * its end-of-archive marker (zero blocks) and nothing but zeros after it; the gzip stream is one
+ * complete member, its CRC matches, and nothing follows it.
+ *
+ * **Problems, not exceptions.** A crate that breaks those rules is bad evidence, and bad evidence
+ * is a result, never a throw: each breach becomes an {@link ArchiveProblem} with a stable code
+ * (the caller turns any problem into a failed check, MISMATCH), and the listing is returned
+ * best-effort (entries that could escape the crate root are never listed). Reading stops at the
+ * first problem that makes the rest of the stream untrustworthy (a corrupt header, a truncated or
+ * corrupt gzip stream, a cap passed); other problems are collected and reading goes on.
+ *
+ * Only input that is no crate at all throws, a {@link CrateArchiveError}: bytes that are not gzip
+ * (`crate-archive-not-gzip`, e.g. an HTML error page) and a gzip stream that decodes cleanly to
+ * something that is not a tar archive (`crate-archive-not-tar`).
+ *
+ * **Caps** (from `lib/limits.ts`; each passed cap is a problem and stops reading at once): the
+ * inflated stream ({@link MAX_CRATE_UNPACKED_BYTES}, or {@link MAX_CRATE_COMPRESSION_RATIO} times
+ * the compressed size when that is larger, as cargo does; decompression is fed 4 KiB at a time,
+ * so it stops within about 4 MiB of the cap, however the input was built), entries
+ * ({@link MAX_CRATE_ENTRIES}), one file's declared size ({@link MAX_CRATE_FILE_BYTES}, checked
+ * before its content is inflated), extended headers ({@link MAX_TAR_EXTENDED_HEADER_BYTES}), and
+ * the problems kept ({@link MAX_CRATE_PROBLEMS}).
+ *
+ * The tar reader is this module's own. nanotar (npm) was considered and not used: it silently
+ * rewrites `..`, absolute and backslashed paths instead of reporting them, inflates the whole
+ * stream into memory with no cap, never reads link targets or the ustar prefix, does not verify
+ * header checksums, misreads pax records whose values contain spaces, ignores a `Uint8Array`'s
+ * offset into its buffer, and stops silently at truncation.
+ * @module
+ */
+import { AttestError } from "../errors.ts";
+import {
+  MAX_CRATE_COMPRESSION_RATIO,
+  MAX_CRATE_ENTRIES,
+  MAX_CRATE_FILE_BYTES,
+  MAX_CRATE_METADATA_FILE_BYTES,
+  MAX_CRATE_UNPACKED_BYTES,
+  MAX_TAR_EXTENDED_HEADER_BYTES,
+} from "../limits.ts";
+import { type GitBlobHasher, gitBlobSha1, startGitBlobSha1 } from "./git_blob.ts";
+
+/** Stable codes of {@link ArchiveProblem}s. */
+export type CrateArchiveProblemCode =
+  /** A path with a `..`, `.` or empty component, a backslash or a NUL. */
+  | "crate-archive-path-escape"
+  /** A path starting with `/` or a drive letter. */
+  | "crate-archive-absolute-path"
+  /** An entry that is not under `NAME-VERSION/`. */
+  | "crate-archive-outside-root"
+  /** A hard link, device, FIFO, sparse file or entry of an unknown type. */
+  | "crate-archive-special-file"
+  /** A symbolic link (cargo stores the content of linked files, never links). */
+  | "crate-archive-symlink"
+  /** A path archived twice, or used both as a file and as a directory. */
+  | "crate-archive-duplicate"
+  /** Entries, one file or an extended header beyond the caps; reading stopped. */
+  | "crate-archive-too-large"
+  /** The gzip stream inflates past the cap; decompression stopped. */
+  | "crate-archive-gzip-bomb"
+  /** A truncated or corrupt gzip or tar stream, or a crate without `Cargo.toml`. */
+  | "crate-archive-malformed"
+  /** `.cargo_vcs_info.json` is not the JSON cargo writes. */
+  | "crate-archive-vcs-info-malformed";
+
+/** One way the archive breaks the rules of a well-formed crate. */
+export interface ArchiveProblem {
+  /** Stable kebab-case code. */
+  readonly code: CrateArchiveProblemCode;
+  /** What is wrong, for a person; paths are quoted JSON-style (no raw control characters). */
+  readonly message: string;
+  /**
+   * The entry's path as written in the archive, when the problem is about one entry. Raw: it may
+   * hold control characters, so escape it before printing (the message already does).
+   */
+  readonly entry?: string;
+}
+
+/** One file of the crate. */
+export interface CrateFile {
+  /** Relative to the crate root (`NAME-VERSION/` removed), `/`-separated: `src/lib.rs`. */
+  path: string;
+  /** Content size in bytes (for a symlink, the length of its target). */
+  size: number;
+  /**
+   * The Git blob id of the content (for a symlink, of its target, as Git stores links), so it
+   * can be compared with a Git tree entry.
+   */
+  gitBlob: string;
+  /** A regular file, or a symbolic link (always also reported as `crate-archive-symlink`). */
+  kind: "file" | "symlink";
+  /** A symlink's target, as written. */
+  linkTarget?: string;
+  /** Whether any execute bit is set in the entry's mode (Git records it as mode 100755). */
+  executable: boolean;
+  /**
+   * Written by cargo rather than copied from the source tree: `.cargo_vcs_info.json`,
+   * `Cargo.lock` and, when a `Cargo.toml.orig` sits beside it, `Cargo.toml` (the normalized
+   * manifest; the original is `Cargo.toml.orig`). Only at the crate root. Files cargo copied from
+   * outside the package directory (a `readme` or `license-file` in a parent directory) are not
+   * marked: only the manifest says where they came from.
+   */
+  generated: boolean;
+}
+
+/** `.cargo_vcs_info.json`: the commit cargo packaged from. */
+export interface CrateVcsInfo {
+  /** The commit id (40 or 64 lowercase hex characters), when recorded and well-formed. */
+  sha1?: string;
+  /** Whether cargo packaged from a working tree with uncommitted changes. */
+  dirty: boolean;
+  /** The package's directory inside the repository (`""` for the repository root). */
+  pathInVcs: string;
+  /** The parsed JSON as written. */
+  raw: unknown;
+}
+
+/** What a `.crate` holds, and what is wrong with it. */
+export interface CrateArchive {
+  /** The files, in archive order (entries with problems that could escape are not listed). */
+  files: CrateFile[];
+  /** The parsed `.cargo_vcs_info.json` at the crate root, when there is one. */
+  vcsInfo?: CrateVcsInfo;
+  /** The text of `Cargo.toml.orig` at the crate root, when there is one. */
+  cargoTomlOrig?: string;
+  /** Every breach of the rules of a well-formed crate (empty for a good crate). */
+  problems: ArchiveProblem[];
+  /** Problems found beyond the {@link MAX_CRATE_PROBLEMS} kept. */
+  omittedProblems: number;
+  /** Bytes the gzip stream inflated to before reading ended (or stopped at a cap). */
+  unpackedBytes: number;
+}
+
+/** Overrides of the caps (tests use them; the defaults come from `lib/limits.ts`). */
+export interface CrateArchiveOptions {
+  /**
+   * Most bytes the gzip stream may inflate to. Default: the larger of
+   * {@link MAX_CRATE_UNPACKED_BYTES} and {@link MAX_CRATE_COMPRESSION_RATIO} × the input size.
+   */
+  maxUnpackedBytes?: number;
+  /** Most entries. Default {@link MAX_CRATE_ENTRIES}. */
+  maxEntries?: number;
+  /** Largest single file. Default {@link MAX_CRATE_FILE_BYTES}. */
+  maxFileBytes?: number;
+}
+
+/** At most this many problems are kept; {@link CrateArchive.omittedProblems} counts the rest. */
+export const MAX_CRATE_PROBLEMS = 100;
+
+/**
+ * The input is no crate at all: not gzip (`crate-archive-not-gzip`) or gzip of something that is
+ * not a tar archive (`crate-archive-not-tar`). A caller verifying a crate turns it into a failed
+ * check with the same code; uncaught, it is a run error (exit 3).
+ */
+export class CrateArchiveError extends AttestError {
+  override name = "CrateArchiveError";
+  declare readonly code: "crate-archive-not-gzip" | "crate-archive-not-tar";
+
+  constructor(
+    code: "crate-archive-not-gzip" | "crate-archive-not-tar",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, {
+      cause: options?.cause,
+      hint:
+        "check that the download is the .crate file itself (not an error page or a mirror's index)",
+    });
+  }
+}
+
+/**
+ * Reads a `.crate` in memory and lists its files. `expected` names the crate: every entry must lie
+ * under `NAME-VERSION/`. Never throws for a bad archive (its problems are in the result), only
+ * {@link CrateArchiveError} for input that is not a gzip-compressed tar archive at all.
+ *
+ * @example
+ * ```ts
+ * const archive = await readCrateArchive(bytes, { name: "serde", version: "1.0.200" });
+ * if (archive.problems.length > 0) console.log(archive.problems[0].code);
+ * const lib = archive.files.find((f) => f.path === "src/lib.rs")?.gitBlob;
+ * ```
+ */
+export async function readCrateArchive(
+  bytes: Uint8Array,
+  expected: { name: string; version: string },
+  options: CrateArchiveOptions = {},
+): Promise<CrateArchive> {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
+    throw new CrateArchiveError(
+      "crate-archive-not-gzip",
+      `${expected.name}-${expected.version}.crate is not gzip-compressed (${
+        bytes.length === 0 ? "it is empty" : `it starts with ${describeStart(bytes)}`
+      }): it is not a .crate file`,
+    );
+  }
+  const reader = new ArchiveReader(expected, {
+    maxUnpackedBytes: options.maxUnpackedBytes ??
+      Math.max(MAX_CRATE_UNPACKED_BYTES, bytes.length * MAX_CRATE_COMPRESSION_RATIO),
+    maxEntries: options.maxEntries ?? MAX_CRATE_ENTRIES,
+    maxFileBytes: options.maxFileBytes ?? MAX_CRATE_FILE_BYTES,
+  });
+  return await reader.read(bytes);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decompression with a cap
+
+/** Compressed bytes fed per step: deflate inflates at most ~1032:1, so ≤ ~4 MiB out per step. */
+const INFLATE_INPUT_SLICE = 4096;
+const BLOCK = 512;
+const EMPTY = new Uint8Array(0);
+
+/** Stops reading: the problem that says why has been recorded already. */
+class Halt extends Error {
+  constructor() {
+    super("archive reading stopped");
+  }
+}
+
+/** The gzip stream failed to inflate (corrupt or truncated). */
+class GzipFailure extends Error {}
+
+/** The gzip stream inflated past the cap. */
+class InflateCapExceeded extends Error {}
+
+/** Pulls inflated bytes, counting them against the cap, as runs of at most a given length. */
+class Inflater {
+  /** Bytes inflated so far. */
+  produced = 0;
+  /** Bytes handed out so far (the offset in the tar stream). */
+  consumed = 0;
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>;
+  private chunk: Uint8Array = EMPTY;
+  private pos = 0;
+  private ended = false;
+
+  constructor(input: Uint8Array, private readonly cap: number) {
+    let fed = 0;
+    const source = new ReadableStream<Uint8Array<ArrayBuffer>>({
+      pull(controller) {
+        if (fed >= input.length) {
+          controller.close();
+          return;
+        }
+        const end = Math.min(input.length, fed + INFLATE_INPUT_SLICE);
+        controller.enqueue(input.slice(fed, end));
+        fed = end;
+      },
+    }, { highWaterMark: 0 });
+    this.reader = source.pipeThrough(new DecompressionStream("gzip")).getReader();
+  }
+
+  /** The next run of at most `max` bytes; `null` at the clean end of the gzip stream. */
+  async next(max: number): Promise<Uint8Array | null> {
+    while (this.pos >= this.chunk.length) {
+      if (this.ended) return null;
+      let result: ReadableStreamReadResult<Uint8Array<ArrayBuffer>>;
+      try {
+        result = await this.reader.read();
+      } catch (cause) {
+        this.ended = true;
+        throw new GzipFailure(cause instanceof Error ? cause.message : String(cause), { cause });
+      }
+      if (result.done) {
+        this.ended = true;
+        return null;
+      }
+      this.produced += result.value.length;
+      if (this.produced > this.cap) {
+        this.chunk = EMPTY;
+        throw new InflateCapExceeded();
+      }
+      this.chunk = result.value;
+      this.pos = 0;
+    }
+    const n = Math.min(max, this.chunk.length - this.pos);
+    const out = this.chunk.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    this.consumed += n;
+    return out;
+  }
+
+  /** Stops decompression (idempotent). */
+  async cancel(): Promise<void> {
+    this.chunk = EMPTY;
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      await this.reader.cancel();
+    } catch {
+      // Already errored or closed: nothing left to stop.
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tar reader
+
+interface Caps {
+  maxUnpackedBytes: number;
+  maxEntries: number;
+  maxFileBytes: number;
+}
+
+/** A header with its extended (pax, GNU) fields applied. */
+interface Entry {
+  /** The path as written (after pax/GNU long names and the ustar prefix). */
+  name: string;
+  /** The type flag character (`"0"` for `\0` too). */
+  type: string;
+  size: number;
+  linkName: string;
+  mode: number;
+  /** GNU sparse keys in a pax header: the data is a sparse map, not the content. */
+  sparse: boolean;
+}
+
+type PathKind = "file" | "symlink" | "dir";
+
+const GENERATED_AT_ROOT = new Set([".cargo_vcs_info.json", "Cargo.lock"]);
+const utf8Fatal = new TextDecoder("utf-8", { fatal: true });
+
+class ArchiveReader {
+  private readonly root: string;
+  private readonly files: CrateFile[] = [];
+  private readonly problems: ArchiveProblem[] = [];
+  private omittedProblems = 0;
+  private readonly kinds = new Map<string, PathKind>();
+  private vcsInfoBytes?: Uint8Array;
+  private cargoTomlOrigBytes?: Uint8Array;
+  private entries = 0;
+  private inflater!: Inflater;
+
+  constructor(
+    private readonly expected: { name: string; version: string },
+    private readonly caps: Caps,
+  ) {
+    this.root = `${expected.name}-${expected.version}`;
+  }
+
+  async read(bytes: Uint8Array): Promise<CrateArchive> {
+    this.inflater = new Inflater(bytes, this.caps.maxUnpackedBytes);
+    let complete = false;
+    try {
+      await this.readEntries();
+      complete = true;
+    } catch (e) {
+      if (e instanceof GzipFailure) {
+        this.report(
+          "crate-archive-malformed",
+          `the gzip stream is truncated or corrupt after ${this.inflater.produced} inflated bytes (${e.message})`,
+        );
+      } else if (e instanceof InflateCapExceeded) {
+        this.report(
+          "crate-archive-gzip-bomb",
+          `the gzip stream inflates to more than ${this.caps.maxUnpackedBytes} bytes ` +
+            `(the cap); decompression stopped at ${this.inflater.produced} bytes, ` +
+            `${this.inflater.consumed} of them tar content`,
+        );
+      } else if (!(e instanceof Halt)) {
+        await this.inflater.cancel();
+        throw e;
+      }
+    } finally {
+      await this.inflater.cancel();
+    }
+
+    this.markGenerated();
+    this.checkFileDirectoryConflicts();
+    if (complete && !this.kinds.has("Cargo.toml")) {
+      this.report(
+        "crate-archive-malformed",
+        `there is no ${this.root}/Cargo.toml: cargo always packages the manifest`,
+      );
+    }
+    const archive: CrateArchive = {
+      files: this.files,
+      problems: this.problems,
+      omittedProblems: this.omittedProblems,
+      unpackedBytes: this.inflater.produced,
+    };
+    if (this.vcsInfoBytes !== undefined) {
+      const vcsInfo = this.parseVcsInfo(this.vcsInfoBytes);
+      if (vcsInfo !== undefined) archive.vcsInfo = vcsInfo;
+    }
+    if (this.cargoTomlOrigBytes !== undefined) {
+      try {
+        archive.cargoTomlOrig = utf8Fatal.decode(this.cargoTomlOrigBytes);
+      } catch {
+        this.report(
+          "crate-archive-malformed",
+          "Cargo.toml.orig is not UTF-8 text",
+          "Cargo.toml.orig",
+        );
+      }
+    }
+    return archive;
+  }
+
+  private report(code: CrateArchiveProblemCode, message: string, entry?: string): void {
+    if (this.problems.length >= MAX_CRATE_PROBLEMS) {
+      this.omittedProblems++;
+      return;
+    }
+    this.problems.push(entry === undefined ? { code, message } : { code, message, entry });
+  }
+
+  /** Records a problem that makes the rest of the stream untrustworthy, and stops. */
+  private halt(code: CrateArchiveProblemCode, message: string, entry?: string): never {
+    this.report(code, message, entry);
+    throw new Halt();
+  }
+
+  // -- reading primitives ----------------------------------------------------------------------
+
+  /**
+   * Exactly `n` bytes (copied), or `null` when the stream ends cleanly before the first byte.
+   * A stream that ends part-way through is truncated: a problem, and reading stops.
+   */
+  private async readExact(n: number, what: string): Promise<Uint8Array | null> {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const part = await this.inflater.next(n - filled);
+      if (part === null) {
+        if (filled === 0) return null;
+        this.truncated(what, n - filled);
+      }
+      out.set(part, filled);
+      filled += part.length;
+    }
+    return out;
+  }
+
+  /** Streams `n` bytes to `sink` (or drops them); truncation is a problem and stops reading. */
+  private async readData(n: number, what: string, sink?: (part: Uint8Array) => void) {
+    let left = n;
+    while (left > 0) {
+      const part = await this.inflater.next(Math.min(left, 1 << 20));
+      if (part === null) this.truncated(what, left);
+      sink?.(part);
+      left -= part.length;
+    }
+  }
+
+  private truncated(what: string, missing: number): never {
+    this.halt(
+      "crate-archive-malformed",
+      `the tar stream ends inside ${what} (${missing} more bytes were declared)`,
+    );
+  }
+
+  private async skipPadding(size: number, what: string): Promise<void> {
+    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (pad > 0) await this.readData(pad, `the padding of ${what}`);
+  }
+
+  // -- the entry loop --------------------------------------------------------------------------
+
+  private async readEntries(): Promise<void> {
+    let pax: Map<string, string> | undefined;
+    let longName: string | undefined;
+    let longLink: string | undefined;
+    let first = true;
+
+    while (true) {
+      const offset = this.inflater.consumed;
+      const header = await this.readHeaderBlock(first);
+      if (header === null) {
+        // A clean end without the end-of-archive marker.
+        if (first) this.notTar("the gzip stream is empty");
+        this.halt(
+          "crate-archive-malformed",
+          "the tar stream ends without its end-of-archive marker (it was cut short)",
+        );
+      }
+      if (isZeroBlock(header)) {
+        if (pax !== undefined || longName !== undefined || longLink !== undefined) {
+          this.report(
+            "crate-archive-malformed",
+            "an extended header (pax or GNU long name) is not followed by an entry",
+          );
+        }
+        await this.drainAfterEnd();
+        return;
+      }
+      if (!checksumMatches(header)) {
+        if (first) {
+          this.notTar("its first block is not a tar header (the header checksum does not match)");
+        }
+        this.halt(
+          "crate-archive-malformed",
+          `the tar header at offset ${offset} is corrupt (its checksum does not match)`,
+        );
+      }
+      first = false;
+
+      const typeByte = header[156];
+      const type = typeByte === 0 ? "0" : String.fromCharCode(typeByte);
+      let size = readNumber(header, 124, 12);
+      if (size === undefined) {
+        this.halt(
+          "crate-archive-malformed",
+          `the tar header at offset ${offset} has a size field that is not a number`,
+        );
+      }
+
+      // Extended headers: read their data, apply them to the next entry.
+      if (type === "x" || type === "g" || type === "L" || type === "K") {
+        if (size > MAX_TAR_EXTENDED_HEADER_BYTES) {
+          this.halt(
+            "crate-archive-too-large",
+            `an extended header (type ${type}) at offset ${offset} declares ${size} bytes, ` +
+              `over the cap of ${MAX_TAR_EXTENDED_HEADER_BYTES}`,
+          );
+        }
+        const what = `the extended header at offset ${offset}`;
+        const data = size === 0
+          ? EMPTY
+          : (await this.readExact(size, what)) ?? this.truncated(what, size);
+        await this.skipPadding(size, what);
+        if (type === "x" || type === "g") {
+          const records = parsePax(data);
+          if (typeof records === "string") {
+            this.halt("crate-archive-malformed", `the pax header at offset ${offset} ${records}`);
+          }
+          if (type === "x") {
+            pax = records;
+          } else if (records.has("path") || records.has("linkpath") || records.has("size")) {
+            // A global header that renames or resizes every later entry: no crate has one.
+            this.halt(
+              "crate-archive-malformed",
+              `the global pax header at offset ${offset} sets a path, link path or size for every later entry`,
+            );
+          }
+        } else {
+          const text = decodeLongName(data);
+          if (text === undefined) {
+            this.halt(
+              "crate-archive-malformed",
+              `the GNU long ${type === "L" ? "name" : "link"} at offset ${offset} is not UTF-8`,
+            );
+          }
+          if (type === "L") longName = text;
+          else longLink = text;
+        }
+        continue;
+      }
+
+      // A real entry: resolve its name, link and size.
+      const paxSize = pax?.get("size");
+      if (paxSize !== undefined) {
+        if (!/^\d{1,16}$/.test(paxSize) || !Number.isSafeInteger(Number(paxSize))) {
+          this.halt(
+            "crate-archive-malformed",
+            `the pax size of the entry at offset ${offset} is not a number`,
+          );
+        }
+        size = Number(paxSize);
+      }
+      const name = pax?.get("path") ?? longName ?? readHeaderPath(header);
+      const linkName = pax?.get("linkpath") ?? longLink ?? decodeField(header, 157, 100);
+      const sparse = pax !== undefined && [...pax.keys()].some((k) => k.startsWith("GNU.sparse."));
+      pax = longName = longLink = undefined;
+      if (name === undefined || linkName === undefined) {
+        this.report(
+          "crate-archive-malformed",
+          `the entry at offset ${offset} has a name or link target that is not UTF-8`,
+        );
+        await this.skipEntryData(size, `the entry at offset ${offset}`);
+        continue;
+      }
+      const mode = readNumber(header, 100, 8) ?? 0;
+      await this.readEntry({ name, type, size, linkName, mode, sparse });
+    }
+  }
+
+  /** A header block, or `null` at a clean end; on the first block, a short stream is no tar. */
+  private async readHeaderBlock(first: boolean): Promise<Uint8Array | null> {
+    if (!first) return await this.readExact(BLOCK, "a tar header");
+    const out = new Uint8Array(BLOCK);
+    let filled = 0;
+    while (filled < BLOCK) {
+      const part = await this.inflater.next(BLOCK - filled);
+      if (part === null) {
+        if (filled === 0) return null;
+        this.notTar(`the gzip stream holds only ${filled} bytes, less than one tar block`);
+      }
+      out.set(part, filled);
+      filled += part.length;
+    }
+    return out;
+  }
+
+  private notTar(why: string): never {
+    throw new CrateArchiveError(
+      "crate-archive-not-tar",
+      `${this.root}.crate is gzip, but not a tar archive: ${why}`,
+    );
+  }
+
+  private async skipEntryData(size: number, what: string): Promise<void> {
+    this.checkTotal(size, what);
+    await this.readData(size, what);
+    await this.skipPadding(size, what);
+  }
+
+  /** Stops before inflating an entry whose declared size alone passes the total cap. */
+  private checkTotal(size: number, what: string): void {
+    const needed = this.inflater.consumed + size + ((BLOCK - (size % BLOCK)) % BLOCK);
+    if (needed > this.caps.maxUnpackedBytes) {
+      this.halt(
+        "crate-archive-too-large",
+        `${what} declares ${size} bytes, which would take the crate past ` +
+          `${this.caps.maxUnpackedBytes} unpacked bytes (the cap)`,
+      );
+    }
+  }
+
+  private async readEntry(entry: Entry): Promise<void> {
+    const shown = show(entry.name);
+    const what = `entry ${shown}`;
+    this.entries++;
+    if (this.entries > this.caps.maxEntries) {
+      this.halt(
+        "crate-archive-too-large",
+        `the crate has more than ${this.caps.maxEntries} entries (the cap)`,
+      );
+    }
+    if (entry.size > this.caps.maxFileBytes) {
+      this.halt(
+        "crate-archive-too-large",
+        `${what} declares ${entry.size} bytes, over the cap of ${this.caps.maxFileBytes} for one file`,
+        entry.name,
+      );
+    }
+    this.checkTotal(entry.size, what);
+
+    const kind = entryKind(entry);
+    const path = this.checkPath(entry.name, kind === "dir");
+    if (path === undefined) {
+      await this.skipEntryData(entry.size, what);
+      return;
+    }
+
+    switch (kind) {
+      case "dir":
+        if (path !== "") this.claim(path, "dir", entry.name);
+        await this.skipEntryData(entry.size, what);
+        return;
+      case "file":
+        await this.readFile(entry, path, what);
+        return;
+      case "symlink": {
+        this.report(
+          "crate-archive-symlink",
+          `${what} is a symbolic link to ${show(entry.linkName)}; cargo archives the content of ` +
+            `linked files, never links${
+              linkEscapes(path, entry.linkName) ? " (and this one points outside the crate)" : ""
+            }`,
+          entry.name,
+        );
+        await this.skipEntryData(entry.size, what);
+        if (!this.claim(path, "symlink", entry.name)) return;
+        const target = new TextEncoder().encode(entry.linkName);
+        this.files.push({
+          path,
+          size: target.length,
+          gitBlob: gitBlobSha1(target),
+          kind: "symlink",
+          linkTarget: entry.linkName,
+          executable: false,
+          generated: false,
+        });
+        return;
+      }
+      default:
+        this.report(
+          "crate-archive-special-file",
+          `${what} is ${kind}, which a crate never holds`,
+          entry.name,
+        );
+        await this.skipEntryData(entry.size, what);
+    }
+  }
+
+  private async readFile(entry: Entry, path: string, what: string): Promise<void> {
+    const keep = path === ".cargo_vcs_info.json" || path === "Cargo.toml.orig";
+    const claimed = this.claim(path, "file", entry.name);
+    if (!claimed) {
+      await this.skipEntryData(entry.size, what);
+      return;
+    }
+    if (keep && entry.size > MAX_CRATE_METADATA_FILE_BYTES) {
+      this.report(
+        "crate-archive-too-large",
+        `${what} has ${entry.size} bytes, over the cap of ${MAX_CRATE_METADATA_FILE_BYTES} for it`,
+        entry.name,
+      );
+    }
+    const kept = keep && entry.size <= MAX_CRATE_METADATA_FILE_BYTES
+      ? new Uint8Array(entry.size)
+      : undefined;
+    let filled = 0;
+    const hasher: GitBlobHasher = startGitBlobSha1(entry.size);
+    await this.readData(entry.size, what, (part) => {
+      hasher.update(part);
+      kept?.set(part, filled);
+      filled += part.length;
+    });
+    await this.skipPadding(entry.size, what);
+    if (kept !== undefined) {
+      if (path === ".cargo_vcs_info.json") this.vcsInfoBytes = kept;
+      else this.cargoTomlOrigBytes = kept;
+    }
+    this.files.push({
+      path,
+      size: entry.size,
+      gitBlob: hasher.digest(),
+      kind: "file",
+      executable: (entry.mode & 0o111) !== 0,
+      generated: false,
+    });
+  }
+
+  /** Records a path; a path seen before (other than a repeated directory) is a duplicate. */
+  private claim(path: string, kind: PathKind, entryName: string): boolean {
+    const before = this.kinds.get(path);
+    if (before === undefined) {
+      this.kinds.set(path, kind);
+      return true;
+    }
+    if (before === "dir" && kind === "dir") return true;
+    this.report(
+      "crate-archive-duplicate",
+      `${show(entryName)} is archived more than once (as a ${
+        before === "dir" ? "directory" : before
+      } ` +
+        `and as a ${
+          kind === "dir" ? "directory" : kind
+        }); which copy is meant depends on the tool ` +
+        `that unpacks it`,
+      entryName,
+    );
+    return false;
+  }
+
+  /**
+   * The path relative to the crate root, or `undefined` (with a problem reported) when it could
+   * escape or is not under the root. `""` is the root directory itself.
+   */
+  private checkPath(name: string, isDir: boolean): string | undefined {
+    const shown = show(name);
+    if (name.includes("\0") || name.includes("\\")) {
+      this.report(
+        "crate-archive-path-escape",
+        `entry ${shown} has a ${name.includes("\0") ? "NUL" : "backslash"} in its path`,
+        name,
+      );
+      return undefined;
+    }
+    if (name.startsWith("/") || /^[A-Za-z]:/.test(name)) {
+      this.report("crate-archive-absolute-path", `entry ${shown} has an absolute path`, name);
+      return undefined;
+    }
+    let trimmed = name;
+    if (isDir && trimmed.endsWith("/")) trimmed = trimmed.slice(0, -1);
+    const parts = trimmed.split("/");
+    const bad = parts.find((p) => p === "" || p === "." || p === "..");
+    if (bad !== undefined) {
+      this.report(
+        "crate-archive-path-escape",
+        bad === ".."
+          ? `entry ${shown} has a ".." component: it would be written outside ${this.root}/`
+          : `entry ${shown} has ${bad === "" ? "an empty" : 'a "."'} path component`,
+        name,
+      );
+      return undefined;
+    }
+    if (parts[0] !== this.root || (parts.length === 1 && !isDir)) {
+      this.report(
+        "crate-archive-outside-root",
+        `entry ${shown} is not under ${this.root}/, the root of ${this.expected.name} ${this.expected.version}`,
+        name,
+      );
+      return undefined;
+    }
+    return parts.slice(1).join("/");
+  }
+
+  /** After the first zero block: the rest must be zeros (counted against the cap). */
+  private async drainAfterEnd(): Promise<void> {
+    let reported = false;
+    while (true) {
+      const part = await this.inflater.next(1 << 22);
+      if (part === null) return;
+      if (!reported && !isAllZero(part)) {
+        reported = true;
+        this.report(
+          "crate-archive-malformed",
+          "there is data after the tar end-of-archive marker (tools that unpack the crate ignore it)",
+        );
+      }
+    }
+  }
+
+  // -- after reading ---------------------------------------------------------------------------
+
+  private markGenerated(): void {
+    const hasOrig = this.kinds.get("Cargo.toml.orig") === "file";
+    for (const file of this.files) {
+      if (file.kind !== "file") continue;
+      file.generated = GENERATED_AT_ROOT.has(file.path) || (hasOrig && file.path === "Cargo.toml");
+    }
+  }
+
+  /** A path used as a file (or link) and also as a directory holding other entries. */
+  private checkFileDirectoryConflicts(): void {
+    for (const path of this.kinds.keys()) {
+      let slash = path.indexOf("/");
+      while (slash > 0) {
+        const parent = path.slice(0, slash);
+        const kind = this.kinds.get(parent);
+        if (kind === "file" || kind === "symlink") {
+          this.report(
+            "crate-archive-duplicate",
+            `${show(`${this.root}/${parent}`)} is a ${kind}, and also the directory of ` +
+              `${show(`${this.root}/${path}`)}`,
+            `${this.root}/${path}`,
+          );
+          break;
+        }
+        slash = path.indexOf("/", slash + 1);
+      }
+    }
+  }
+
+  private parseVcsInfo(bytes: Uint8Array): CrateVcsInfo | undefined {
+    const entry = `${this.root}/.cargo_vcs_info.json`;
+    const fail = (why: string) =>
+      this.report("crate-archive-vcs-info-malformed", `.cargo_vcs_info.json ${why}`, entry);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(utf8Fatal.decode(bytes));
+    } catch {
+      fail("is not JSON");
+      return undefined;
+    }
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      fail("is not a JSON object");
+      return undefined;
+    }
+    const doc = raw as Record<string, unknown>;
+    const info: CrateVcsInfo = { dirty: false, pathInVcs: "", raw };
+    const git = doc.git;
+    if (git === null || typeof git !== "object" || Array.isArray(git)) {
+      fail(git === undefined ? 'has no "git" object' : 'has a "git" that is not an object');
+    } else {
+      const { sha1, dirty } = git as Record<string, unknown>;
+      if (sha1 !== undefined) {
+        if (typeof sha1 === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha1)) {
+          info.sha1 = sha1;
+        } else fail(`has a git.sha1 that is not a commit id (${show(String(sha1))})`);
+      }
+      if (dirty !== undefined) {
+        if (typeof dirty === "boolean") info.dirty = dirty;
+        else {
+          // Unknown means it cannot be trusted to be clean.
+          info.dirty = true;
+          fail("has a git.dirty that is not true or false");
+        }
+      }
+    }
+    const pathInVcs = doc.path_in_vcs;
+    if (pathInVcs !== undefined) {
+      if (typeof pathInVcs === "string" && isCleanRelativePath(pathInVcs)) {
+        info.pathInVcs = pathInVcs;
+      } else {
+        fail(
+          `has a path_in_vcs that is not a relative path inside the repository (${
+            show(String(pathInVcs))
+          })`,
+        );
+      }
+    }
+    return info;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tar fields
+
+/** `"file"`, `"dir"`, `"symlink"`, or a description of a special entry ("a FIFO"). */
+function entryKind(entry: Entry): string {
+  if (entry.sparse) return "a GNU sparse file";
+  switch (entry.type) {
+    case "0":
+    case "7":
+      return "file";
+    case "5":
+      return "dir";
+    case "2":
+      return "symlink";
+    case "1":
+      return `a hard link (to ${show(entry.linkName)})`;
+    case "3":
+      return "a character device";
+    case "4":
+      return "a block device";
+    case "6":
+      return "a FIFO";
+    default:
+      return `an entry of type ${JSON.stringify(entry.type)}`;
+  }
+}
+
+/** Whether the header checksum (unsigned, or signed as some old tars wrote it) matches. */
+function checksumMatches(header: Uint8Array): boolean {
+  const stored = readOctal(header, 148, 8);
+  if (stored === undefined) return false;
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const b = i >= 148 && i < 156 ? 0x20 : header[i];
+    unsigned += b;
+    signed += b >= 0x80 ? b - 0x100 : b;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+/** A numeric field: octal (NUL/space terminated) or GNU base-256; `undefined` when invalid. */
+function readNumber(header: Uint8Array, offset: number, length: number): number | undefined {
+  const first = header[offset];
+  if (first & 0x80) {
+    if (first === 0xff) return undefined; // negative
+    let value = first & 0x7f;
+    for (let i = 1; i < length; i++) {
+      value = value * 256 + header[offset + i];
+      if (value > Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER;
+    }
+    return value;
+  }
+  return readOctal(header, offset, length);
+}
+
+function readOctal(header: Uint8Array, offset: number, length: number): number | undefined {
+  let i = offset;
+  const end = offset + length;
+  while (i < end && header[i] === 0x20) i++;
+  let value = 0;
+  let digits = 0;
+  for (; i < end; i++) {
+    const c = header[i];
+    if (c < 0x30 || c > 0x37) break;
+    value = value * 8 + (c - 0x30);
+    digits++;
+  }
+  for (; i < end; i++) {
+    if (header[i] !== 0 && header[i] !== 0x20) return undefined;
+  }
+  return digits === 0 ? (offset === 148 ? undefined : 0) : value;
+}
+
+/** A NUL-terminated UTF-8 field; `undefined` when it is not UTF-8. */
+function decodeField(header: Uint8Array, offset: number, length: number): string | undefined {
+  const field = header.subarray(offset, offset + length);
+  const nul = field.indexOf(0);
+  try {
+    return utf8Fatal.decode(nul < 0 ? field : field.subarray(0, nul));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The header's path: the name field, after the ustar prefix (POSIX `ustar\0` only). */
+function readHeaderPath(header: Uint8Array): string | undefined {
+  const name = decodeField(header, 0, 100);
+  const posix = header[257] === 0x75 && header[258] === 0x73 && header[259] === 0x74 &&
+    header[260] === 0x61 && header[261] === 0x72 && header[262] === 0;
+  if (!posix || name === undefined) return name;
+  const prefix = decodeField(header, 345, 155);
+  if (prefix === undefined) return undefined;
+  return prefix === "" ? name : `${prefix}/${name}`;
+}
+
+/** A GNU long name: the data up to its trailing NULs (an inner NUL is kept, and caught later). */
+function decodeLongName(data: Uint8Array): string | undefined {
+  let end = data.length;
+  while (end > 0 && data[end - 1] === 0) end--;
+  try {
+    return utf8Fatal.decode(data.subarray(0, end));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pax records, strictly: `LEN KEY=VALUE\n`, where LEN counts the whole record. Returns why not
+ * (a phrase) when the data is not a sequence of such records.
+ */
+function parsePax(data: Uint8Array): Map<string, string> | string {
+  const records = new Map<string, string>();
+  let i = 0;
+  while (i < data.length) {
+    let j = i;
+    let length = 0;
+    while (j < data.length && data[j] >= 0x30 && data[j] <= 0x39 && j - i < 8) {
+      length = length * 10 + (data[j] - 0x30);
+      j++;
+    }
+    if (j === i || data[j] !== 0x20) return "has a record without a length";
+    const end = i + length;
+    if (end > data.length || end <= j + 1 || data[end - 1] !== 0x0a) {
+      return "has a record whose length does not match its content";
+    }
+    const record = data.subarray(j + 1, end - 1);
+    const eq = record.indexOf(0x3d);
+    if (eq <= 0) return "has a record without a key";
+    try {
+      records.set(
+        utf8Fatal.decode(record.subarray(0, eq)),
+        utf8Fatal.decode(record.subarray(eq + 1)),
+      );
+    } catch {
+      return "has a record that is not UTF-8";
+    }
+    i = end;
+  }
+  return records;
+}
+
+function isZeroBlock(block: Uint8Array): boolean {
+  return isAllZero(block);
+}
+
+function isAllZero(bytes: Uint8Array): boolean {
+  // Word-wise where aligned: the tail after a bomb can be hundreds of MiB.
+  let i = 0;
+  const misalign = (4 - (bytes.byteOffset % 4)) % 4;
+  for (; i < Math.min(misalign, bytes.length); i++) if (bytes[i] !== 0) return false;
+  const words = Math.floor((bytes.length - i) / 4);
+  if (words > 0) {
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    for (let w = 0; w < words; w++) if (view[w] !== 0) return false;
+    i += words * 4;
+  }
+  for (; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/** Whether a symlink at `path` (relative to the crate root) pointing at `target` leaves it. */
+function linkEscapes(path: string, target: string): boolean {
+  if (target.startsWith("/") || target.includes("\\") || /^[A-Za-z]:/.test(target)) return true;
+  const stack = path.split("/").slice(0, -1);
+  for (const part of target.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (stack.length === 0) return true;
+      stack.pop();
+    } else stack.push(part);
+  }
+  return false;
+}
+
+function isCleanRelativePath(path: string): boolean {
+  if (path === "") return true;
+  if (path.startsWith("/") || path.includes("\\") || path.includes("\0")) return false;
+  if (/^[A-Za-z]:/.test(path)) return false;
+  return path.split("/").every((p) => p !== "" && p !== "." && p !== "..");
+}
+
+/** A path or value quoted for a message: JSON-escaped, cut when long. */
+function show(value: string): string {
+  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+}
+
+function describeStart(bytes: Uint8Array): string {
+  const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+  return `bytes ${head}`;
+}
