@@ -129,6 +129,19 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "crate-vcs-unsupported-host": "(optional skip) the repository is not on GitHub",
   "crate-vcs-github-unavailable":
     "(optional skip) GitHub is not consulted (no GH_TOKEN/GITHUB_TOKEN)",
+  "crate-source-match":
+    "every file of the crate equals the repository's at its commit (explained cases listed)",
+  "crate-source-mismatch":
+    "files of the crate differ from, or are absent in, the repository at its commit",
+  "crate-source-incomplete":
+    "(skip) the tree listing is incomplete, so some crate files could not be compared",
+  "crate-source-unresolved":
+    "(skip) some crate files could not be decided (symlink, line endings, git-lfs or submodule without the bytes)",
+  "crate-source-unavailable": "(skip) the repository tree at the crate's commit is unavailable",
+  "crate-source-no-vcs-info":
+    "(skip) the crate records no commit (.cargo_vcs_info.json or git.sha1 missing)",
+  "crate-source-path-unknown":
+    "(skip) no path_in_vcs recorded and the package directory cannot be told",
   "trusted-publishing-match":
     "crates.io's trusted-publishing record agrees with the repository and commit",
   "trusted-publishing-none":

@@ -19,8 +19,8 @@ COMMANDS:
     file PATH --bundle FILE      verify a local artifact against a Sigstore bundle
     verify-bundle ...            the sigstore-conformance CLI protocol (exit 0 pass, 1 fail)
     release OWNER/REPO TAG       verify a GitHub release's assets
-    crate NAME@VERSION...        verify crates from crates.io             (not yet available)
-    lock [PATH]                  verify every crate of a Cargo.lock       (not yet available)
+    crate NAME@VERSION...        verify crates from crates.io
+    lock [PATH]                  verify every crate of a Cargo.lock
     policy check|explain|schema  validate or explain an attest.toml
     init                         write a commented attest.toml
     cache info|clear|prune       manage the download cache                (not yet available)
@@ -116,6 +116,55 @@ EXAMPLES:
     GH_TOKEN=$(gh auth token) cargo-attest release my-org/private-tool v1.2.3 --json
 `;
 
+const CRATE_CHECKS = `CHECKS (each crate):
+    crate-checksum      the downloaded .crate's SHA-256 equals the sparse index's cksum, the
+                        crates.io API's checksum (and, under lock, Cargo.lock's) — load-bearing
+    crate-vcs           the commit in .cargo_vcs_info.json is the commit of the repository's tag
+                        for the version (v1.2.3, 1.2.3, NAME-v1.2.3, NAME@1.2.3, …), or at least a
+                        commit of that repository
+    crate-source        every file of the .crate equals the repository's file at that commit
+                        under path_in_vcs (git blob ids); files cargo generates are named as such
+    trusted-publishing  crates.io's trusted-publisher record agrees with the repository and commit
+Archive problems (paths escaping the crate, links, gzip bombs) fail crate-source.
+crate-vcs and crate-source need the GitHub API: set GH_TOKEN or GITHUB_TOKEN (without one they
+are skipped, with one warning).`;
+
+const CRATE = `cargo-attest crate NAME@VERSION... [OPTIONS]
+Verifies crates as crates.io publishes them.
+
+${CRATE_CHECKS}
+
+OPTIONS:
+    --jobs N               crates verified at once (default 8)
+    --policy PATH, --strict, --json, --quiet, --verbose, --color WHEN, --timeout SECONDS
+
+ENVIRONMENT:
+    CARGO_ATTEST_CRATES_API_URL, CARGO_ATTEST_CRATES_DL_URL, CARGO_ATTEST_CRATES_INDEX_URL
+    GH_TOKEN / GITHUB_TOKEN, CARGO_ATTEST_GITHUB_API_URL
+
+EXAMPLES:
+    cargo-attest crate serde@1.0.200
+    GH_TOKEN=$(gh auth token) cargo-attest crate ripgrep@14.1.0 --json
+`;
+
+const LOCK = `cargo-attest lock [PATH] [OPTIONS]
+Verifies every crates.io package of a Cargo.lock (v1 to v4; default ./Cargo.lock). Git and
+other-registry packages are listed as not verifiable by this command (never TRUSTED); path
+packages (the workspace's own) are not subjects.
+
+${CRATE_CHECKS}
+
+The text report lists the crates that are not TRUSTED, then a summary; --json has every crate.
+
+OPTIONS:
+    --jobs N               crates verified at once (default 8)
+    --policy PATH, --strict, --json, --quiet, --verbose, --color WHEN, --timeout SECONDS
+
+EXAMPLES:
+    cargo attest lock
+    GH_TOKEN=$(gh auth token) cargo attest lock --policy attest.toml --json > attest-report.json
+`;
+
 const POLICY = `cargo-attest policy check [PATH] | policy explain SUBJECT... | policy schema
 A policy (attest.toml) keeps a team's supply-chain rules next to Cargo.lock. Every verifying
 command reads ./attest.toml (or --policy PATH); an invalid policy stops the run before any
@@ -186,8 +235,8 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   file: FILE,
   "verify-bundle": VERIFY_BUNDLE,
   release: RELEASE,
-  crate: NOT_YET("cargo-attest crate NAME@VERSION..."),
-  lock: NOT_YET("cargo-attest lock [PATH]"),
+  crate: CRATE,
+  lock: LOCK,
   policy: POLICY,
   init: INIT,
   cache: NOT_YET("cargo-attest cache info|clear|prune"),

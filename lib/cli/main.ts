@@ -16,8 +16,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   "verify-bundle": async (args, io) =>
     (await import("./verify_bundle_command.ts")).runVerifyBundle(args, io),
   release: async (args, io) => (await import("./release_command.ts")).runRelease(args, io),
-  crate: () => Promise.reject(new NotImplementedError("crate")),
-  lock: () => Promise.reject(new NotImplementedError("lock")),
+  crate: async (args, io) => (await import("./crate_command.ts")).runCrate(args, io),
+  lock: async (args, io) => (await import("./crate_command.ts")).runLock(args, io),
   policy: async (args, io) => (await import("./policy_command.ts")).runPolicy(args, io),
   init: async (args, io) => (await import("./init_command.ts")).runInit(args, io),
   cache: () => Promise.reject(new NotImplementedError("cache")),

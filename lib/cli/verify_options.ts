@@ -137,6 +137,12 @@ export function emitPolicyReport(
     readonly subjects: readonly CheckedSubject[];
     readonly strict: boolean;
     readonly requireRekor: boolean;
+    /** Notes about the run (lock-file warnings), reported beside the policy's diagnostics. */
+    readonly diagnostics?: readonly {
+      level: "error" | "warning" | "note";
+      code: string;
+      message: string;
+    }[];
   },
 ): number {
   const subjects = input.subjects.map((s) => ({
@@ -153,10 +159,13 @@ export function emitPolicyReport(
     // evaluatePolicy has applied strictness (file and flag) already, exceptions included.
     strict: false,
     policy: input.loaded.report,
-    diagnostics: input.loaded.diagnostics.map((d) => ({
-      level: d.level,
-      code: d.code,
-      message: `${d.file}:${d.line}:${d.col}: ${d.message}`,
-    })),
+    diagnostics: [
+      ...input.loaded.diagnostics.map((d) => ({
+        level: d.level,
+        code: d.code,
+        message: `${d.file}:${d.line}:${d.col}: ${d.message}`,
+      })),
+      ...(input.diagnostics ?? []),
+    ],
   });
 }

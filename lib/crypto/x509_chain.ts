@@ -317,7 +317,9 @@ function checkLeafSignature(
   cache: ChainCache | undefined,
 ): Promise<string | undefined> {
   if (!cache) return checkSignature(leaf, issuer);
-  const id = encodeHex(issuer.der);
+  // The leaf's signature depends only on the issuer's key: CA generations that share a key
+  // (GitHub's root lists six) share one check.
+  const id = issuer.key ? `key:${encodeHex(issuer.key.spki)}` : `der:${encodeHex(issuer.der)}`;
   let result = cache.signatures.get(id);
   if (!result) {
     result = checkSignature(leaf, issuer);

@@ -13,6 +13,9 @@ export interface TextOptions {
   readonly verbose?: boolean;
 }
 
+/** Above this many subjects the text report shows a summary and hides TRUSTED subjects. */
+const SUMMARY_THRESHOLD = 5;
+
 const MARKS: Record<CheckResult["status"], string> = {
   pass: "✓",
   fail: "✗",
@@ -53,7 +56,15 @@ function describeSubject(s: SubjectDescription): string {
 export function renderTextReport(report: Report, options: TextOptions): string {
   const paint = (code: string, text: string) => (options.color ? `${code}${text}\x1b[0m` : text);
   const lines: string[] = [];
-  for (const subject of report.subjects) {
+  // Many subjects (a lock file): the ones that need attention first, TRUSTED ones only with
+  // --verbose, then a summary.
+  const many = report.subjects.length > SUMMARY_THRESHOLD;
+  const rank: Record<Verdict, number> = { ERROR: 0, MISMATCH: 1, UNVERIFIED: 2, TRUSTED: 3 };
+  const shown = many
+    ? report.subjects.filter((s) => options.verbose || s.verdict !== "TRUSTED")
+      .sort((a, b) => rank[a.verdict] - rank[b.verdict])
+    : report.subjects;
+  for (const subject of shown) {
     lines.push(describeSubject(subject.subject));
     const width = Math.max(...subject.checks.map((c) => c.id.length), 8);
     for (const check of subject.checks) {
@@ -74,6 +85,14 @@ export function renderTextReport(report: Report, options: TextOptions): string {
     }
     if (report.subjects.length > 1) lines.push(`  → ${subject.verdict}`);
     lines.push("");
+  }
+  if (many) {
+    const hidden = report.subjects.length - shown.length;
+    if (hidden > 0) lines.push(`(${hidden} TRUSTED subjects not shown; --verbose shows them)`);
+    const counts = (["TRUSTED", "UNVERIFIED", "MISMATCH", "ERROR"] as const).map((v) =>
+      `${report.subjects.filter((s) => s.verdict === v).length} ${paint(VERDICT_COLORS[v], v)}`
+    );
+    lines.push(`summary: ${report.subjects.length} subjects: ${counts.join(", ")}`);
   }
   for (const d of report.diagnostics) lines.push(`${d.level}[${d.code}]: ${d.message}`);
   const verdict = paint(VERDICT_COLORS[report.verdict], report.verdict);

@@ -1,0 +1,228 @@
+/**
+ * The checks of one crate from evidence already gathered: `crate-checksum` (the downloaded
+ * `.crate` against the sparse index, the API and the lock file), `crate-vcs` (the commit in
+ * `.cargo_vcs_info.json` against the repository's tag for the version) and
+ * `trusted-publishing` (crates.io's record of a trusted publisher against the repository and
+ * commit). Pure.
+ * @module
+ */
+import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
+
+/** One place that states what the `.crate` checksum should be. */
+export interface CrateChecksumSource {
+  /** `the sparse index`, `the crates.io API`, `Cargo.lock`. */
+  readonly label: string;
+  readonly sha256: string;
+  readonly origin: EvidenceOrigin;
+}
+
+/** `crate-checksum`: every stated checksum must equal the downloaded bytes' SHA-256. */
+export function checkCrateChecksum(
+  crate: string,
+  actualSha256: string,
+  sources: readonly CrateChecksumSource[],
+  yanked: boolean,
+): CheckResult {
+  const note = yanked ? " (this version is yanked on crates.io)" : "";
+  if (sources.length === 0) {
+    return {
+      id: "crate-checksum",
+      status: "skip",
+      code: "crate-checksum-unavailable",
+      message: `no checksum for ${crate} from the index, the API or the lock file${note}`,
+      actual: actualSha256,
+      loadBearing: false,
+    };
+  }
+  const wrong = sources.filter((s) => s.sha256 !== actualSha256);
+  if (wrong.length > 0) {
+    return {
+      id: "crate-checksum",
+      status: "fail",
+      code: "crate-checksum-mismatch",
+      message: `the downloaded ${crate}.crate (sha256 ${actualSha256}) is not what ` +
+        wrong.map((s) => `${s.label} says (${s.sha256})`).join(" nor what ") + note,
+      expected: wrong[0].sha256,
+      actual: actualSha256,
+      origin: wrong[0].origin,
+      loadBearing: false,
+    };
+  }
+  return {
+    id: "crate-checksum",
+    status: "pass",
+    code: "crate-checksum-match",
+    message: `matches ${sources.map((s) => s.label).join(", ")}${note}`,
+    expected: actualSha256,
+    actual: actualSha256,
+    origin: sources[0].origin,
+    loadBearing: true,
+  };
+}
+
+/** The tag names tried for a version, in order: `v1.2.3`, `1.2.3`, `NAME-v1.2.3`, … */
+export function tagCandidates(name: string, version: string): string[] {
+  return [
+    `v${version}`,
+    version,
+    `${name}-v${version}`,
+    `${name}-${version}`,
+    `${name}@${version}`,
+    `${name}@v${version}`,
+    `${name}/v${version}`,
+    `${name}/${version}`,
+    `${name}_v${version}`,
+  ];
+}
+
+/** What was learnt about the repository for `crate-vcs`. */
+export interface CrateVcsEvidence {
+  readonly crate: string;
+  /** From `.cargo_vcs_info.json`; undefined when the crate has none. */
+  readonly vcsInfo?: {
+    readonly sha1?: string;
+    readonly dirty: boolean;
+    readonly pathInVcs: string;
+  };
+  /** `owner/repo` on GitHub, from the crate's metadata. */
+  readonly repository?: string;
+  /** The repository URL as crates.io records it (for messages). */
+  readonly repositoryUrl?: string;
+  /** Why the repository could not be consulted (not GitHub, no token, …). */
+  readonly unavailable?: { readonly code: string; readonly message: string };
+  /** The first tag (of {@link tagCandidates}) that exists, with its commit. */
+  readonly tag?: { readonly name: string; readonly commit: string };
+  /** The tags that were looked for. */
+  readonly triedTags: readonly string[];
+  /** Whether the recorded commit exists in the repository (asked when no tag matched it). */
+  readonly commitExists?: boolean;
+  readonly origin?: EvidenceOrigin;
+}
+
+/** `crate-vcs`: the commit the crate says it was packaged from, against the repository. */
+export function checkCrateVcs(e: CrateVcsEvidence): CheckResult {
+  const base = { id: "crate-vcs" as const, origin: e.origin, loadBearing: false };
+  if (!e.vcsInfo) {
+    return {
+      ...base,
+      status: "skip",
+      code: "crate-vcs-no-info",
+      message: `${e.crate} has no .cargo_vcs_info.json (published from outside git, or with ` +
+        "--allow-dirty on an old cargo), so it names no commit",
+      required: false,
+    };
+  }
+  const sha1 = e.vcsInfo.sha1;
+  const dirty = e.vcsInfo.dirty ? "; cargo packaged it from a DIRTY working tree" : "";
+  if (!sha1) {
+    return {
+      ...base,
+      status: "skip",
+      code: "crate-vcs-no-commit",
+      message: `.cargo_vcs_info.json records no commit${dirty}`,
+      required: false,
+    };
+  }
+  if (e.unavailable) {
+    return {
+      ...base,
+      status: "skip",
+      code: e.unavailable.code,
+      message: `${e.unavailable.message} (the crate names commit ${sha1}${dirty})`,
+      required: false,
+    };
+  }
+  if (e.tag && e.tag.commit === sha1) {
+    return {
+      ...base,
+      status: "pass",
+      code: "crate-vcs-tag-match",
+      message: `packaged from ${e.repository} at ${sha1}, the commit of tag ${e.tag.name}${dirty}`,
+      expected: e.tag.commit,
+      actual: sha1,
+    };
+  }
+  if (e.commitExists) {
+    return {
+      ...base,
+      status: "pass",
+      code: "crate-vcs-commit-match",
+      message: `packaged from commit ${sha1} of ${e.repository}` +
+        (e.tag
+          ? `, not the commit of tag ${e.tag.name} (${e.tag.commit})`
+          : `; no tag for the version was found (tried ${e.triedTags.join(", ")})`) +
+        dirty,
+      actual: sha1,
+    };
+  }
+  return {
+    ...base,
+    status: "fail",
+    code: "crate-vcs-commit-unknown",
+    message: `the crate says it was packaged from commit ${sha1}, which ${e.repository} does not ` +
+      "have" + (e.tag ? ` (tag ${e.tag.name} is ${e.tag.commit})` : "") + dirty,
+    expected: e.tag?.commit ?? `a commit of ${e.repository}`,
+    actual: sha1,
+  };
+}
+
+/** `trusted-publishing`: crates.io's record of the publishing workflow against the crate. */
+export function checkTrustedPublishing(input: {
+  readonly crate: string;
+  readonly trustedPublishing?: {
+    readonly provider: string;
+    readonly repository?: string;
+    readonly sha?: string;
+    readonly runId?: string;
+  };
+  /** `owner/repo` the crate's metadata names. */
+  readonly repository?: string;
+  /** The commit in `.cargo_vcs_info.json`. */
+  readonly sha1?: string;
+  readonly origin?: EvidenceOrigin;
+}): CheckResult {
+  const base = { id: "trusted-publishing" as const, origin: input.origin, loadBearing: false };
+  const tp = input.trustedPublishing;
+  if (!tp) {
+    return {
+      ...base,
+      status: "skip",
+      code: "trusted-publishing-none",
+      message: `crates.io records no trusted publisher for ${input.crate} (published with a token)`,
+      required: false,
+    };
+  }
+  const by = `${tp.provider} ${tp.repository ?? "(no repository)"}` +
+    (tp.runId ? ` run ${tp.runId}` : "");
+  if (
+    input.repository && tp.repository &&
+    tp.repository.toLowerCase() !== input.repository.toLowerCase()
+  ) {
+    return {
+      ...base,
+      status: "fail",
+      code: "trusted-publishing-repository-mismatch",
+      message: `published by ${by}, but the crate names ${input.repository} as its repository`,
+      expected: input.repository,
+      actual: tp.repository,
+    };
+  }
+  if (input.sha1 && tp.sha && input.sha1 !== tp.sha.toLowerCase()) {
+    return {
+      ...base,
+      status: "fail",
+      code: "trusted-publishing-commit-mismatch",
+      message: `published by ${by} at commit ${tp.sha}, but the crate says it was packaged ` +
+        `from ${input.sha1}`,
+      expected: input.sha1,
+      actual: tp.sha,
+    };
+  }
+  return {
+    ...base,
+    status: "pass",
+    code: "trusted-publishing-match",
+    message: `published by ${by}` + (tp.sha ? ` at ${tp.sha}` : "") +
+      (input.repository ? `, the crate's own repository` : ""),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * All the checks of one crate version, from its gathered evidence.
+ * @module
+ */
+import type { CrateEvidence } from "../sources/crate_evidence.ts";
+import type { CheckResult } from "./check_result.ts";
+import { checkCrateChecksum, checkCrateVcs, checkTrustedPublishing } from "./crate_checks.ts";
+import { checkCrateSource } from "./crate_source.ts";
+
+/** Checks one crate: checksum, archive well-formedness, VCS commit, source, trusted publishing. */
+export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]> {
+  const crate = `${evidence.name}@${evidence.version}`;
+  const checks: CheckResult[] = [
+    checkCrateChecksum(
+      crate,
+      evidence.sha256,
+      evidence.checksumSources,
+      evidence.api?.yanked ?? evidence.index?.yanked ?? false,
+    ),
+  ];
+  if (evidence.archiveError) {
+    checks.push({
+      id: "crate-source",
+      status: "fail",
+      code: evidence.archiveError.code,
+      message: evidence.archiveError.message,
+      origin: { url: evidence.downloadUrl },
+      loadBearing: false,
+    });
+  }
+  const archive = evidence.archive;
+  if (archive && archive.problems.length > 0) {
+    const byCode = new Map<string, string[]>();
+    for (const p of archive.problems) {
+      byCode.set(p.code, [...(byCode.get(p.code) ?? []), p.message]);
+    }
+    for (const [code, messages] of byCode) {
+      checks.push({
+        id: "crate-source",
+        status: "fail",
+        code,
+        message: messages.slice(0, 5).join("; ") +
+          (messages.length > 5 ? `; and ${messages.length - 5} more` : "") +
+          (archive.omittedProblems
+            ? ` (${archive.omittedProblems} further problems not kept)`
+            : ""),
+        origin: { url: evidence.downloadUrl },
+        loadBearing: false,
+      });
+    }
+  }
+  checks.push(checkCrateVcs(evidence.vcs));
+  if (archive) {
+    const source = await checkCrateSource({
+      archive,
+      tree: evidence.tree,
+      pathInVcs: archive.vcsInfo?.pathInVcs ?? "",
+      repository: evidence.repository ?? evidence.repositoryUrl ?? "(no repository)",
+      fetchBlob: evidence.fetchBlob,
+    });
+    // Without a repository to compare with, the comparison is evidence that is not there.
+    checks.push(source.status === "skip" ? { ...source, required: false } : source);
+  }
+  checks.push(checkTrustedPublishing({
+    crate,
+    trustedPublishing: evidence.api?.trustedPublishing,
+    repository: evidence.repository,
+    sha1: archive?.vcsInfo?.sha1,
+    origin: evidence.api ? { url: evidence.api.url } : undefined,
+  }));
+  return checks;
+}

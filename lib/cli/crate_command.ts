@@ -1,0 +1,266 @@
+/**
+ * `cargo-attest crate NAME@VERSION...` and `cargo-attest lock [Cargo.lock]`: verify crates from
+ * crates.io — the `.crate` against the index, the API and the lock file; its recorded commit
+ * against the repository's tags; its files against the repository tree; crates.io's trusted
+ * publishing record.
+ * @module
+ */
+import type { CheckResult } from "../checks/check_result.ts";
+import { checkCrate } from "../checks/crate_subject.ts";
+import { type CargoLock, type LockPackage, parseCargoLock } from "../evidence/cargo_lock.ts";
+import { AttestError, UsageError } from "../errors.ts";
+import { DEFAULT_CRATE_JOBS, DEFAULT_HTTP_RETRIES, DEFAULT_HTTP_TIMEOUT_MS } from "../limits.ts";
+import { type CrateSources, gatherCrateEvidence } from "../sources/crate_evidence.ts";
+import { checkCrateName } from "../sources/crates_io.ts";
+import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
+import { HttpClient } from "../sources/http.ts";
+import { readCappedText } from "../sources/local_files.ts";
+import type { SubjectDescription } from "../verdict/report.ts";
+import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts";
+import { mapWithConcurrency } from "./concurrency.ts";
+import { VERSION } from "./help.ts";
+import type { CliIo } from "./io.ts";
+import { resolveOutput } from "./output_options.ts";
+import {
+  emitPolicyReport,
+  policyFromArgs,
+  rootsFromArgs,
+  VERIFY_OPTIONS,
+} from "./verify_options.ts";
+
+/** Largest Cargo.lock read. */
+const MAX_LOCK_BYTES = 16 * 1024 * 1024;
+
+interface CrateTarget {
+  readonly name: string;
+  readonly version: string;
+  readonly lock?: { readonly checksum?: string; readonly file: string };
+  /** Set for lock packages that this command cannot verify (git, other registries). */
+  readonly unverifiable?: { readonly code: string; readonly message: string };
+}
+
+function parseCrateSpec(spec: string): CrateTarget {
+  const at = spec.lastIndexOf("@");
+  if (at <= 0 || at === spec.length - 1) {
+    throw new UsageError(
+      `crate: '${spec}' is not NAME@VERSION`,
+      "e.g. cargo-attest crate serde@1.0.200",
+    );
+  }
+  const name = spec.slice(0, at);
+  const version = spec.slice(at + 1);
+  checkCrateName(name);
+  if (!/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?$/.test(version)) {
+    throw new UsageError(`crate: '${version}' is not an exact version (like 1.0.200)`);
+  }
+  return { name, version };
+}
+
+function jobsOf(parsed: ParsedArgs): number {
+  const text = stringOption(parsed, "jobs");
+  if (text === undefined) return DEFAULT_CRATE_JOBS;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new UsageError(`--jobs must be a whole number from 1 to 64 (got '${text}')`);
+  }
+  return n;
+}
+
+function makeClient(io: CliIo, token?: { value: string; host: string }, timeout?: string) {
+  let timeoutMs = DEFAULT_HTTP_TIMEOUT_MS;
+  if (timeout !== undefined) {
+    const seconds = Number(timeout);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw new UsageError(`--timeout must be a positive number of seconds (got '${timeout}')`);
+    }
+    timeoutMs = seconds * 1000;
+  }
+  return new HttpClient({
+    token,
+    timeoutMs,
+    retries: DEFAULT_HTTP_RETRIES,
+    userAgent: `cargo-attest/${VERSION} (https://github.com/cargo-attest/cargo-attest)`,
+    onRetry: (info) =>
+      io.stderr(
+        `cargo-attest: retrying ${info.url} (attempt ${
+          info.attempt + 1
+        } of ${info.attempts}: ${info.reason})\n`,
+      ),
+  });
+}
+
+function lockTargets(lock: CargoLock, file: string): { targets: CrateTarget[]; paths: number } {
+  const targets: CrateTarget[] = [];
+  let paths = 0;
+  for (const p of lock.packages) {
+    if (p.kind === "path") {
+      paths++;
+      continue;
+    }
+    targets.push({
+      name: p.name,
+      version: p.version,
+      lock: { checksum: p.checksum, file },
+      unverifiable: unverifiableReason(p),
+    });
+  }
+  return { targets, paths };
+}
+
+function unverifiableReason(p: LockPackage): CrateTarget["unverifiable"] {
+  if (p.kind === "registry-crates-io") return undefined;
+  if (p.kind === "git") {
+    return {
+      code: "crate-not-verifiable",
+      message: `a git dependency (${p.gitUrl ?? p.source}${p.gitRev ? ` at ${p.gitRev}` : ""}): ` +
+        "this command verifies crates.io packages only",
+    };
+  }
+  return {
+    code: "crate-not-verifiable",
+    message: `from ${p.registry ?? p.source ?? "an unknown source"}: this command verifies ` +
+      "crates.io packages only",
+  };
+}
+
+/** Runs `crate`. */
+export async function runCrate(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs("crate", args, {
+    ...VERIFY_OPTIONS,
+    timeout: { type: "string" },
+  });
+  if (parsed.positionals.length === 0) {
+    throw new UsageError("crate: no NAME@VERSION given", "e.g. cargo-attest crate serde@1.0.200");
+  }
+  const targets = parsed.positionals.map(parseCrateSpec);
+  return await verifyCrates(parsed, io, targets, "crate", []);
+}
+
+/** Runs `lock`. */
+export async function runLock(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs("lock", args, { ...VERIFY_OPTIONS, timeout: { type: "string" } });
+  if (parsed.positionals.length > 1) {
+    throw new UsageError(`lock: expected at most one PATH, got ${parsed.positionals.length}`);
+  }
+  const file = parsed.positionals[0] ?? "Cargo.lock";
+  const text = await readCappedText(file, MAX_LOCK_BYTES, "lock file");
+  const lock = parseCargoLock(text, file);
+  const { targets, paths } = lockTargets(lock, file);
+  const notes: { level: "warning"; code: string; message: string }[] = lock.diagnostics.map((
+    d,
+  ) => ({ level: "warning", code: d.code, message: d.message }));
+  if (paths > 0) {
+    notes.push({
+      level: "warning",
+      code: "lock-path-packages",
+      message: `${paths} path package${paths === 1 ? "" : "s"} (the workspace's own) ` +
+        `${paths === 1 ? "is" : "are"} not verified: ${file} does not say where ${
+          paths === 1 ? "it comes" : "they come"
+        } from`,
+    });
+  }
+  return await verifyCrates(parsed, io, targets, "lock", notes);
+}
+
+async function verifyCrates(
+  parsed: ParsedArgs,
+  io: CliIo,
+  targets: readonly CrateTarget[],
+  command: string,
+  notes: { level: "warning"; code: string; message: string }[],
+): Promise<number> {
+  const output = resolveOutput(parsed, io, command);
+  if (flag(parsed, "offline")) {
+    throw new AttestError(
+      "offline-unsupported",
+      `${command}: --offline needs the cache, which is not built yet`,
+      {
+        hint: "run without --offline",
+      },
+    );
+  }
+  const jobs = jobsOf(parsed);
+  const loaded = await policyFromArgs(parsed, io, output);
+  const roots = await rootsFromArgs(parsed);
+  const endpoints = resolveEndpoints(io.env);
+  const timeout = stringOption(parsed, "timeout");
+  const githubToken = githubTokenFor(io.env, endpoints.githubApi);
+  const sources: CrateSources = {
+    crates: makeClient(io, undefined, timeout),
+    cratesApi: endpoints.cratesApi,
+    cratesDl: endpoints.cratesDl,
+    cratesIndex: endpoints.cratesIndex,
+    github: githubToken
+      ? { client: makeClient(io, githubToken, timeout), api: endpoints.githubApi }
+      : undefined,
+    githubUnavailable: githubToken
+      ? undefined
+      : "GitHub is not consulted without GH_TOKEN or GITHUB_TOKEN (its rate limit is too low)",
+    tagCache: new Map(),
+  };
+  if (!githubToken && !output.quiet) {
+    io.stderr(
+      "cargo-attest: warning: GH_TOKEN and GITHUB_TOKEN are not set: crate-vcs and crate-source " +
+        "(which need the GitHub API) are skipped for every crate; set a token to run them\n",
+    );
+  }
+  const progress = !output.quiet && (io.stderrIsTerminal || output.verbose);
+  const subjects = await mapWithConcurrency(
+    targets,
+    jobs,
+    async (target): Promise<{ subject: SubjectDescription; checks: CheckResult[] }> => {
+      const subject: SubjectDescription = {
+        kind: "crate",
+        name: target.name,
+        version: target.version,
+      };
+      if (target.unverifiable) {
+        return {
+          subject,
+          checks: [{
+            id: "crate-checksum",
+            status: "skip",
+            code: target.unverifiable.code,
+            message: target.unverifiable.message,
+            loadBearing: false,
+          }],
+        };
+      }
+      try {
+        const evidence = await gatherCrateEvidence(
+          target.name,
+          target.version,
+          sources,
+          target.lock,
+        );
+        return {
+          subject: { ...subject, sha256: evidence.sha256 },
+          checks: await checkCrate(evidence),
+        };
+      } catch (error) {
+        if (!(error instanceof AttestError)) throw error;
+        return {
+          subject,
+          checks: [{
+            id: "crate-checksum",
+            status: "error",
+            code: error.code,
+            message: error.message + (error.hint ? ` (${error.hint})` : ""),
+            loadBearing: false,
+          }],
+        };
+      }
+    },
+    (target, _index, finished) => {
+      if (progress) io.stderr(`[${finished}/${targets.length}] ${target.name} ${target.version}\n`);
+    },
+  );
+  return emitPolicyReport(io, output, {
+    loaded,
+    roots,
+    subjects,
+    strict: flag(parsed, "strict"),
+    requireRekor: flag(parsed, "require-rekor"),
+    diagnostics: notes,
+  });
+}

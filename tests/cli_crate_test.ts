@@ -1,0 +1,260 @@
+/**
+ * End-to-end tests of `cargo-attest crate` and `cargo-attest lock` against loopback fakes of
+ * crates.io and GitHub, with a real `.crate` made by cargo (tests/fixtures/crates/SOURCE.md:
+ * tiny-attest 0.1.0, packaged from commit 754e0df… under crates/tiny-attest).
+ */
+import assert from "node:assert/strict";
+import { main } from "../lib/cli/main.ts";
+import { createMemoryIo } from "../lib/cli/io.ts";
+import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { type FakeRepository, type FakeTreeEntry, startFakeGithub } from "./support/fake_github.ts";
+
+const FIXTURES = new URL("./fixtures/crates/", import.meta.url);
+const CRATE = await Deno.readFile(new URL("tiny-attest-0.1.0.crate", FIXTURES));
+const SHA256 = "c29ad53b5b5610fa3ff9226759fb145219b6586c9a04bee1f16865a9822a14df";
+const COMMIT = "754e0df4b4eceacc2c2f6761236e446455110845";
+const REPO_URL = "https://github.com/attest-fixtures/tiny-attest";
+const LONG =
+  "src/deeply/nested/module/path/that/is/long/a_module_file_with_a_rather_long_name_to_need_gnu_long_names.rs";
+// The repository at COMMIT, as `git ls-files -s crates/tiny-attest` printed it (SOURCE.md).
+const BLOBS: Record<string, string> = {
+  "Cargo.toml": "b10c63716aac037e06d82bd1306114f6ebf30cbd",
+  "LICENSE": "51883dd111eee91646e2e8e6896cb78fe386b3b8",
+  "README.md": "4ffa33848987e0d989b58f6f0830aff3a445dc0c",
+  "src/deeply.rs": "a800412af0f83d847cbbb9b4b2506ff44b921ce8",
+  [LONG]: "eb6e2deab37b4c42e2c5011927e8209486f7d9e0",
+  "src/lib.rs": "49f89b8e081de073be381fc0a2842eaae1fecee9",
+};
+
+function tree(blobs: Record<string, string>): FakeTreeEntry[] {
+  const entries: FakeTreeEntry[] = [];
+  const dirs = new Set<string>();
+  for (const [path, sha] of Object.entries(blobs)) {
+    const full = `crates/tiny-attest/${path}`;
+    entries.push({ path: full, mode: "100644", type: "blob", sha, size: 10 });
+    const parts = full.split("/");
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
+  }
+  for (const dir of dirs) {
+    entries.push({ path: dir, mode: "040000", type: "tree", sha: "d".repeat(40) });
+  }
+  return entries;
+}
+
+function repository(overrides: Partial<FakeRepository> = {}): FakeRepository {
+  return {
+    owner: "attest-fixtures",
+    repo: "tiny-attest",
+    tags: [{ name: "v0.1.0", commit: COMMIT }],
+    trees: { [COMMIT]: tree(BLOBS) },
+    ...overrides,
+  };
+}
+
+function crate(overrides: Partial<FakeCrate> = {}): FakeCrate {
+  return {
+    name: "tiny-attest",
+    version: "0.1.0",
+    bytes: CRATE,
+    repository: REPO_URL,
+    ...overrides,
+  };
+}
+
+async function run(
+  args: string[],
+  crates: FakeCrate[],
+  repos: FakeRepository[],
+  env: Record<string, string> = { GH_TOKEN: "ghp_test" },
+) {
+  const cratesIo = startFakeCratesIo(crates);
+  const github = startFakeGithub([], { repositories: repos });
+  try {
+    const io = createMemoryIo({
+      ...cratesIo.env,
+      CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+      ...env,
+    });
+    const code = await main(args, io);
+    return { code, out: io.out, err: io.err, github: github.requests, crates: cratesIo.requests };
+  } finally {
+    await cratesIo.close();
+    await github.close();
+  }
+}
+
+function checksOf(out: string) {
+  const report = JSON.parse(out);
+  return Object.fromEntries(
+    report.subjects[0].checks.map((c: { id: string; status: string; code: string }) => [
+      c.id,
+      `${c.status} ${c.code}`,
+    ]),
+  );
+}
+
+Deno.test("crate: a crate that matches its index, tag and source tree is TRUSTED", async () => {
+  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [crate()], [repository()]);
+  assert.equal(r.code, 0, r.out + r.err);
+  const report = JSON.parse(r.out);
+  assert.deepEqual(report.subjects[0].subject, {
+    kind: "crate",
+    name: "tiny-attest",
+    version: "0.1.0",
+    sha256: SHA256,
+  });
+  const checks = checksOf(r.out);
+  assert.equal(checks["crate-checksum"], "pass crate-checksum-match");
+  assert.equal(checks["crate-vcs"], "pass crate-vcs-tag-match");
+  assert.match(checks["crate-source"], /^pass /);
+  assert.match(checks["trusted-publishing"], /^skip /);
+});
+
+Deno.test("crate: a file that differs from the repository is a MISMATCH naming it", async () => {
+  const r = await run(
+    ["crate", "tiny-attest@0.1.0"],
+    [crate()],
+    [repository({ trees: { [COMMIT]: tree({ ...BLOBS, "src/lib.rs": "1".repeat(40) }) } })],
+  );
+  assert.equal(r.code, 2, r.out + r.err);
+  assert.match(r.out, /✗ crate-source/);
+  assert.match(r.out, /src\/lib\.rs/);
+});
+
+Deno.test("crate: an index checksum that differs from the download is a MISMATCH", async () => {
+  const r = await run(
+    ["crate", "tiny-attest@0.1.0", "--json"],
+    [crate({ indexCksumOverride: "0".repeat(64) })],
+    [repository()],
+  );
+  assert.equal(r.code, 2);
+  assert.equal(checksOf(r.out)["crate-checksum"], "fail crate-checksum-mismatch");
+});
+
+Deno.test("crate: a commit the repository does not have is a MISMATCH", async () => {
+  const r = await run(
+    ["crate", "tiny-attest@0.1.0", "--json"],
+    [crate()],
+    [repository({ tags: [{ name: "v0.1.0", commit: "9".repeat(40) }], trees: {} })],
+  );
+  assert.equal(r.code, 2, r.out + r.err);
+  assert.equal(checksOf(r.out)["crate-vcs"], "fail crate-vcs-commit-unknown");
+});
+
+Deno.test("crate: without a GitHub token, repository checks are skipped with one warning", async () => {
+  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [crate()], [repository()], {});
+  assert.equal(r.code, 0, "the checksum alone is load-bearing: " + r.out);
+  assert.equal(r.github.length, 0, "no GitHub request without a token");
+  assert.equal(r.err.match(/GH_TOKEN/g)?.length, 1);
+  assert.equal(checksOf(r.out)["crate-vcs"], "skip crate-vcs-github-unavailable");
+});
+
+Deno.test("crate: trusted publishing from another repository is a MISMATCH", async () => {
+  const r = await run(
+    ["crate", "tiny-attest@0.1.0", "--json"],
+    [crate({
+      trustedPublishing: { provider: "github", repository: "evil/fork", run_id: "1", sha: COMMIT },
+    })],
+    [repository()],
+  );
+  assert.equal(r.code, 2);
+  assert.equal(
+    checksOf(r.out)["trusted-publishing"],
+    "fail trusted-publishing-repository-mismatch",
+  );
+  const ok = await run(
+    ["crate", "tiny-attest@0.1.0", "--json"],
+    [crate({
+      trustedPublishing: {
+        provider: "github",
+        repository: "attest-fixtures/tiny-attest",
+        run_id: "1",
+        sha: COMMIT,
+      },
+    })],
+    [repository()],
+  );
+  assert.equal(ok.code, 0, ok.out);
+  assert.equal(checksOf(ok.out)["trusted-publishing"], "pass trusted-publishing-match");
+});
+
+Deno.test("crate: a crate that crates.io does not have is an ERROR naming it", async () => {
+  const r = await run(["crate", "nope@1.0.0"], [crate()], [repository()]);
+  assert.equal(r.code, 3, r.out + r.err);
+  assert.match(r.out, /nope/);
+});
+
+Deno.test("crate: bad arguments are usage errors", async () => {
+  for (
+    const args of [["crate"], ["crate", "serde"], ["crate", "../x@1.0.0"], ["crate", "a@latest"]]
+  ) {
+    const io = createMemoryIo();
+    assert.equal(await main(args, io), 3, args.join(" "));
+  }
+});
+
+function lockFile(checksum: string): string {
+  return `# This file is automatically @generated by Cargo.
+version = 4
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = ["tiny-attest", "gitdep"]
+
+[[package]]
+name = "gitdep"
+version = "0.2.0"
+source = "git+https://github.com/someone/gitdep?branch=main#${"a".repeat(40)}"
+
+[[package]]
+name = "tiny-attest"
+version = "0.1.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "${checksum}"
+`;
+}
+
+async function withLock(text: string, fn: (path: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/Cargo.lock`, text);
+    await fn(`${dir}/Cargo.lock`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("lock: registry crates are verified; git dependencies are never TRUSTED", async () => {
+  await withLock(lockFile(SHA256), async (path) => {
+    const r = await run(["lock", path, "--json"], [crate()], [repository()]);
+    assert.equal(r.code, 1, r.out + r.err);
+    const report = JSON.parse(r.out);
+    const verdicts = Object.fromEntries(
+      report.subjects.map((
+        s: { subject: { name: string }; verdict: string },
+      ) => [s.subject.name, s.verdict]),
+    );
+    assert.deepEqual(verdicts, { gitdep: "UNVERIFIED", "tiny-attest": "TRUSTED" });
+    assert.ok(report.diagnostics.some((d: { code: string }) => d.code === "lock-path-packages"));
+  });
+});
+
+Deno.test("lock: a lock checksum that differs from the download is a MISMATCH naming the lock", async () => {
+  await withLock(lockFile("e".repeat(64)), async (path) => {
+    const r = await run(["lock", path], [crate()], [repository()]);
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.match(r.out, /Cargo\.lock says \(e{64}\)/);
+  });
+});
+
+Deno.test("lock: an unreadable lock file is an ERROR naming it", async () => {
+  await withLock("this is [not toml", async (path) => {
+    const r = await run(["lock", path], [crate()], [repository()]);
+    assert.equal(r.code, 3);
+    assert.match(r.err, /Cargo\.lock/);
+  });
+  const missing = await run(["lock", "/nonexistent/Cargo.lock"], [crate()], [repository()]);
+  assert.equal(missing.code, 3);
+  assert.match(missing.err, /no such file/);
+});
