@@ -258,3 +258,26 @@ Deno.test("lock: an unreadable lock file is an ERROR naming it", async () => {
   assert.equal(missing.code, 3);
   assert.match(missing.err, /no such file/);
 });
+
+Deno.test("lock: a policy rule for a crate that is not in the lock is a warning, not an error", async () => {
+  await withLock(lockFile(SHA256), async (path) => {
+    const policy = path.replace(/Cargo\.lock$/, "attest.toml");
+    await Deno.writeTextFile(
+      policy,
+      `version = 1\n\n[crate.serde]\nrequire = ["crate-checksum"]\n\n[crate.tiny-attest]\nrequire = ["crate-checksum"]\n`,
+    );
+    const r = await run(["lock", path, "--policy", policy, "--json"], [crate()], [repository()]);
+    assert.equal(r.code, 1, "gitdep keeps it UNVERIFIED: " + r.out + r.err);
+    const report = JSON.parse(r.out);
+    const unmatched = report.diagnostics.filter((d: { code: string }) =>
+      d.code === "policy-unmatched-rule"
+    );
+    assert.equal(unmatched.length, 1);
+    assert.match(unmatched[0].message, /serde/);
+    const tiny = report.subjects.find((s: { subject: { name: string } }) =>
+      s.subject.name === "tiny-attest"
+    );
+    assert.equal(tiny.verdict, "TRUSTED");
+    assert.ok(tiny.checks.some((c: { policyRef?: unknown }) => c.policyRef));
+  });
+});

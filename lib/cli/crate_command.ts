@@ -15,6 +15,7 @@ import { checkCrateName } from "../sources/crates_io.ts";
 import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
 import { HttpClient } from "../sources/http.ts";
 import { readCappedText } from "../sources/local_files.ts";
+import { findUnmatchedEntries } from "../policy/explain.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
 import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
@@ -159,7 +160,7 @@ export async function runLock(args: readonly string[], io: CliIo): Promise<numbe
         } from`,
     });
   }
-  return await verifyCrates(parsed, io, targets, "lock", notes);
+  return await verifyCrates(parsed, io, targets, "lock", notes, true);
 }
 
 async function verifyCrates(
@@ -168,6 +169,7 @@ async function verifyCrates(
   targets: readonly CrateTarget[],
   command: string,
   notes: { level: "warning"; code: string; message: string }[],
+  warnUnmatchedRules = false,
 ): Promise<number> {
   const output = resolveOutput(parsed, io, command);
   if (flag(parsed, "offline")) {
@@ -181,6 +183,21 @@ async function verifyCrates(
   }
   const jobs = jobsOf(parsed);
   const loaded = await policyFromArgs(parsed, io, output);
+  if (warnUnmatchedRules && !loaded.policy.builtin) {
+    // A rule for a crate that is not in the lock is a warning: likely stale, never an error.
+    for (
+      const d of findUnmatchedEntries(
+        loaded.policy,
+        targets.map((t) => ({ kind: "crate" as const, name: t.name, version: t.version })),
+      )
+    ) {
+      notes.push({ level: "warning", code: d.code, message: `${d.file}:${d.line}: ${d.message}` });
+      if (!output.quiet) {
+        io.stderr(`cargo-attest: warning: ${d.file}:${d.line}: ${d.message}
+`);
+      }
+    }
+  }
   const roots = await rootsFromArgs(parsed);
   const endpoints = resolveEndpoints(io.env);
   const timeout = stringOption(parsed, "timeout");
