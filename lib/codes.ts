@@ -172,6 +172,9 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "lock-ignored-metadata-checksum":
     "(warning) v1-style [metadata] checksums in a v2+ file (ignored, as cargo does)",
   "lock-path-packages": "(warning) path packages (the workspace's own) are not verified",
+  // cache
+  "not-in-cache":
+    "(skip) --offline, and the evidence is not in the cache (the message names the URL); run once online",
 };
 
 /** Codes of policy diagnostics (`error[code]` / `warning[code]` with file:line:col). */
@@ -187,7 +190,8 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   "release-not-found": "the repository or the release tag does not exist (or is not visible)",
   "asset-not-found": "an --asset is not in the release, or the release has no assets to verify",
   "unexpected-response": "an API answered with JSON of an unexpected shape",
-  "offline-unsupported": "--offline needs the cache, which is not built yet",
+  "cache-unavailable":
+    "cache: no cache directory (CARGO_ATTEST_CACHE_DIR, CARGO_HOME and HOME are all unset)",
   "policy-invalid":
     "the policy file has errors (each printed with its place); the run stops before any network request",
   "policy-file-exists": "init would overwrite an existing file (use --force)",

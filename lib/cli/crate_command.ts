@@ -13,7 +13,7 @@ import { DEFAULT_CRATE_JOBS, DEFAULT_HTTP_RETRIES, DEFAULT_HTTP_TIMEOUT_MS } fro
 import { type CrateSources, gatherCrateEvidence } from "../sources/crate_evidence.ts";
 import { checkCrateName } from "../sources/crates_io.ts";
 import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
-import { HttpClient } from "../sources/http.ts";
+import { CachedHttp, OfflineMissError } from "../sources/cached_http.ts";
 import { readCappedText } from "../sources/local_files.ts";
 import { findUnmatchedEntries } from "../policy/explain.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
@@ -22,6 +22,7 @@ import { mapWithConcurrency } from "./concurrency.ts";
 import { VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
+import { cacheFromArgs, type CacheSettings } from "./cache_options.ts";
 import {
   emitPolicyReport,
   policyFromArgs,
@@ -67,7 +68,12 @@ function jobsOf(parsed: ParsedArgs): number {
   return n;
 }
 
-function makeClient(io: CliIo, token?: { value: string; host: string }, timeout?: string) {
+function makeClient(
+  io: CliIo,
+  cache: CacheSettings,
+  token?: { value: string; host: string },
+  timeout?: string,
+) {
   let timeoutMs = DEFAULT_HTTP_TIMEOUT_MS;
   if (timeout !== undefined) {
     const seconds = Number(timeout);
@@ -76,7 +82,7 @@ function makeClient(io: CliIo, token?: { value: string; host: string }, timeout?
     }
     timeoutMs = seconds * 1000;
   }
-  return new HttpClient({
+  return new CachedHttp({
     token,
     timeoutMs,
     retries: DEFAULT_HTTP_RETRIES,
@@ -87,7 +93,7 @@ function makeClient(io: CliIo, token?: { value: string; host: string }, timeout?
           info.attempt + 1
         } of ${info.attempts}: ${info.reason})\n`,
       ),
-  });
+  }, cache);
 }
 
 function lockTargets(lock: CargoLock, file: string): { targets: CrateTarget[]; paths: number } {
@@ -172,15 +178,7 @@ async function verifyCrates(
   warnUnmatchedRules = false,
 ): Promise<number> {
   const output = resolveOutput(parsed, io, command);
-  if (flag(parsed, "offline")) {
-    throw new AttestError(
-      "offline-unsupported",
-      `${command}: --offline needs the cache, which is not built yet`,
-      {
-        hint: "run without --offline",
-      },
-    );
-  }
+  const cache = cacheFromArgs(parsed, io, { quiet: output.quiet });
   const jobs = jobsOf(parsed);
   const loaded = await policyFromArgs(parsed, io, output);
   if (warnUnmatchedRules && !loaded.policy.builtin) {
@@ -203,12 +201,12 @@ async function verifyCrates(
   const timeout = stringOption(parsed, "timeout");
   const githubToken = githubTokenFor(io.env, endpoints.githubApi);
   const sources: CrateSources = {
-    crates: makeClient(io, undefined, timeout),
+    crates: makeClient(io, cache, undefined, timeout),
     cratesApi: endpoints.cratesApi,
     cratesDl: endpoints.cratesDl,
     cratesIndex: endpoints.cratesIndex,
     github: githubToken
-      ? { client: makeClient(io, githubToken, timeout), api: endpoints.githubApi }
+      ? { client: makeClient(io, cache, githubToken, timeout), api: endpoints.githubApi }
       : undefined,
     githubUnavailable: githubToken
       ? undefined
@@ -255,6 +253,19 @@ async function verifyCrates(
           checks: await checkCrate(evidence),
         };
       } catch (error) {
+        if (error instanceof OfflineMissError) {
+          return {
+            subject,
+            checks: [{
+              id: "crate-checksum",
+              status: "skip",
+              code: "not-in-cache",
+              message: error.message,
+              origin: { url: error.url },
+              loadBearing: false,
+            }],
+          };
+        }
         if (!(error instanceof AttestError)) throw error;
         return {
           subject,

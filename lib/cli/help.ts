@@ -23,7 +23,7 @@ COMMANDS:
     lock [PATH]                  verify every crate of a Cargo.lock
     policy check|explain|schema  validate or explain an attest.toml
     init                         write a commented attest.toml
-    cache info|clear|prune       manage the download cache                (not yet available)
+    cache info|clear|prune       where the cache is and its size; empty it; drop old entries
 
 VERDICTS AND EXIT CODES:
     TRUSTED     0   at least one load-bearing proof matched and nothing failed
@@ -104,11 +104,15 @@ OPTIONS:
     --policy PATH          the policy (default ./attest.toml when it exists, else built-in)
     --trusted-root FILE, --staging, --json, --quiet, --verbose, --color WHEN
     --timeout SECONDS      per HTTP request (default 30)
+    --offline              no network: the cache only; what is missing is a 'not-in-cache' skip
+    --no-cache             neither read nor write the cache (see 'cargo-attest cache --help')
 
 ENVIRONMENT:
     GH_TOKEN / GITHUB_TOKEN          sent to the GitHub API host only (raises the rate limit;
                                      needed for private repositories)
     CARGO_ATTEST_GITHUB_API_URL      GitHub Enterprise (https://HOST/api/v3) or a test server
+    CARGO_ATTEST_CACHE_DIR           the cache (default $CARGO_HOME/attest/cache)
+    CARGO_ATTEST_CACHE_TTL           how long documents are fresh (default 10m)
 
 EXAMPLES:
     cargo-attest release BurntSushi/ripgrep 14.1.0
@@ -137,10 +141,13 @@ ${CRATE_CHECKS}
 OPTIONS:
     --jobs N               crates verified at once (default 8)
     --policy PATH, --strict, --json, --quiet, --verbose, --color WHEN, --timeout SECONDS
+    --offline              no network: the cache only; what is missing is a 'not-in-cache' skip
+    --no-cache             neither read nor write the cache (see 'cargo-attest cache --help')
 
 ENVIRONMENT:
     CARGO_ATTEST_CRATES_API_URL, CARGO_ATTEST_CRATES_DL_URL, CARGO_ATTEST_CRATES_INDEX_URL
     GH_TOKEN / GITHUB_TOKEN, CARGO_ATTEST_GITHUB_API_URL
+    CARGO_ATTEST_CACHE_DIR (default $CARGO_HOME/attest/cache), CARGO_ATTEST_CACHE_TTL (10m)
 
 EXAMPLES:
     cargo-attest crate serde@1.0.200
@@ -159,9 +166,12 @@ The text report lists the crates that are not TRUSTED, then a summary; --json ha
 OPTIONS:
     --jobs N               crates verified at once (default 8)
     --policy PATH, --strict, --json, --quiet, --verbose, --color WHEN, --timeout SECONDS
+    --offline              no network: the cache only (a warm CI run needs nothing else)
+    --no-cache             neither read nor write the cache
 
 EXAMPLES:
     cargo attest lock
+    cargo attest lock --offline
     GH_TOKEN=$(gh auth token) cargo attest lock --policy attest.toml --json > attest-report.json
 `;
 
@@ -223,10 +233,30 @@ EXAMPLES:
     cargo-attest verify-bundle --bundle b.json --key cosign.pub --trusted-root root.json b.txt
 `;
 
-const NOT_YET = (usage: string) =>
-  `${usage}
-This command is part of cargo-attest's contract but not available in this version yet.
-See the README's status section.
+const CACHE = `cargo-attest cache info [--json] | clear | prune [--max-age DURATION]
+The cache the verifying commands (release, crate, lock) keep, so a second run is near-instant
+and --offline works once it is warm. It lives in $CARGO_ATTEST_CACHE_DIR, else
+$CARGO_HOME/attest/cache, else ~/.cargo/attest/cache.
+    info      the path, the number of entries and their bytes (--json: one JSON object)
+    clear     delete every entry (only the cache's own docs/, blobs/ and tmp/ are touched)
+    prune     delete documents fetched and blobs last used more than --max-age ago (default
+              30d), corrupt entries, and temporary files an interrupted run left behind
+
+Documents (release JSON, index files, API records, attestation pages, Rekor lookups) are fresh
+for CARGO_ATTEST_CACHE_TTL (default 10m), then revalidated with ETag/Last-Modified. Bytes
+(.crate files, assets, bundles) are stored by SHA-256 and re-hashed on every read. The verifying
+commands take --offline (cache and local files only; what is missing is a 'not-in-cache' skip)
+and --no-cache (neither read nor write the cache).
+
+EXIT CODES:
+    0  done      3  bad arguments, or no cache directory can be found
+
+EXAMPLES:
+    cargo-attest cache info
+    cargo-attest cache info --json | jq .bytes
+    cargo-attest cache prune --max-age 7d
+    cargo-attest cache clear
+    CARGO_ATTEST_CACHE_DIR=.attest-cache cargo-attest lock --offline
 `;
 
 /** Help text per command name. */
@@ -239,7 +269,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   lock: LOCK,
   policy: POLICY,
   init: INIT,
-  cache: NOT_YET("cargo-attest cache info|clear|prune"),
+  cache: CACHE,
 };
 
 /** The top-level help. */

@@ -4,7 +4,7 @@
  * error into exit 0.
  * @module
  */
-import { AttestError, NotImplementedError, UsageError } from "../errors.ts";
+import { AttestError, UsageError } from "../errors.ts";
 import { COMMAND_HELP, renderTopHelp, VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
 
@@ -20,7 +20,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   lock: async (args, io) => (await import("./crate_command.ts")).runLock(args, io),
   policy: async (args, io) => (await import("./policy_command.ts")).runPolicy(args, io),
   init: async (args, io) => (await import("./init_command.ts")).runInit(args, io),
-  cache: () => Promise.reject(new NotImplementedError("cache")),
+  cache: async (args, io) => (await import("./cache_command.ts")).runCache(args, io),
 };
 
 /** Exit code of a run that could not complete. */

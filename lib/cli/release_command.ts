@@ -14,7 +14,8 @@ import { AttestError, UsageError } from "../errors.ts";
 import { DEFAULT_HTTP_RETRIES, DEFAULT_HTTP_TIMEOUT_MS } from "../limits.ts";
 import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
 import { fetchRelease, fetchTagCommit } from "../sources/github.ts";
-import { HttpClient } from "../sources/http.ts";
+import { CachedHttp, OfflineMissError } from "../sources/cached_http.ts";
+import type { HttpClient } from "../sources/http.ts";
 import {
   gatherAssetEvidence,
   gatherReleaseChecksums,
@@ -26,6 +27,7 @@ import { evaluatePolicy } from "../policy/evaluate.ts";
 import { VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
+import { cacheFromArgs, type CacheSettings } from "./cache_options.ts";
 import {
   emitPolicyReport,
   judgeIdentity,
@@ -35,11 +37,15 @@ import {
   VERIFY_OPTIONS,
 } from "./verify_options.ts";
 
-/** Builds the HTTP client for GitHub from the environment and `--timeout`. */
+/**
+ * Builds the HTTP client for GitHub from the environment and `--timeout`, with the cache (and
+ * `--offline`) as `cache` says (default: no cache, online).
+ */
 export function createGithubClient(
   io: CliIo,
   githubApi: URL,
   timeoutSeconds: string | undefined,
+  cache: CacheSettings = { offline: false },
 ): HttpClient {
   let timeoutMs = DEFAULT_HTTP_TIMEOUT_MS;
   if (timeoutSeconds !== undefined) {
@@ -51,7 +57,7 @@ export function createGithubClient(
     }
     timeoutMs = seconds * 1000;
   }
-  return new HttpClient({
+  return new CachedHttp({
     token: githubTokenFor(io.env, githubApi),
     timeoutMs,
     retries: DEFAULT_HTTP_RETRIES,
@@ -62,7 +68,19 @@ export function createGithubClient(
           info.attempt + 1
         } of ${info.attempts}: ${info.reason})\n`,
       ),
-  });
+  }, cache);
+}
+
+/** A check that is skipped because `--offline` found its evidence missing from the cache. */
+function notInCache(error: OfflineMissError): CheckResult {
+  return {
+    id: "checksum",
+    status: "skip",
+    code: "not-in-cache",
+    message: error.message,
+    origin: { url: error.url },
+    loadBearing: false,
+  };
 }
 
 /** Runs `release`; returns the verdict's exit code. */
@@ -84,22 +102,19 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
   const match = slug.match(/^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/);
   if (!match) throw new UsageError(`release: '${slug}' is not OWNER/REPO`, usage);
   const [, owner, repo] = match;
-  if (flag(parsed, "offline")) {
-    throw new AttestError(
-      "offline-unsupported",
-      "release: --offline needs the cache, which is not built yet",
-      {
-        hint: "run without --offline",
-      },
-    );
-  }
   const cliSigner = signerFromArgs(parsed);
   const loaded = await policyFromArgs(parsed, io, output);
   const strict = flag(parsed, "strict");
   const requireRekor = flag(parsed, "require-rekor");
   const roots = await rootsFromArgs(parsed);
   const endpoints = resolveEndpoints(io.env);
-  const client = createGithubClient(io, endpoints.githubApi, stringOption(parsed, "timeout"));
+  const cache = cacheFromArgs(parsed, io, { quiet: output.quiet });
+  const client = createGithubClient(
+    io,
+    endpoints.githubApi,
+    stringOption(parsed, "timeout"),
+    cache,
+  );
   // Rekor gets a client of its own, without the GitHub token.
   const rekorClient = createGithubClient(
     {
@@ -108,6 +123,7 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
     },
     endpoints.rekor,
     stringOption(parsed, "timeout"),
+    cache,
   );
   const progress = (text: string) => {
     if (!output.quiet && (io.stderrIsTerminal || output.verbose)) {
@@ -115,11 +131,32 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
     }
   };
 
-  progress(`reading release ${owner}/${repo}@${tag}`);
-  const release = await fetchRelease(client, endpoints.githubApi, owner, repo, tag);
-  const tagCommit = await fetchTagCommit(client, endpoints.githubApi, owner, repo, tag);
-  const names = release.assets.map((a) => a.name);
   const wanted = listOption(parsed, "asset");
+  // Offline, a release whose own documents are not cached is one skipped subject per asset
+  // asked for (or one for the whole release): nothing is known about it.
+  const releaseNotInCache = (error: OfflineMissError) =>
+    emitPolicyReport(io, output, {
+      loaded,
+      roots,
+      subjects: (wanted.length ? wanted : ["*"]).map((name) => ({
+        subject: { kind: "release-asset", repo: `${owner}/${repo}`, tag, name, sha256: "" },
+        checks: [notInCache(error)],
+      })),
+      strict,
+      requireRekor,
+    });
+
+  progress(`reading release ${owner}/${repo}@${tag}`);
+  let release;
+  let tagCommit;
+  try {
+    release = await fetchRelease(client, endpoints.githubApi, owner, repo, tag);
+    tagCommit = await fetchTagCommit(client, endpoints.githubApi, owner, repo, tag);
+  } catch (error) {
+    if (error instanceof OfflineMissError) return releaseNotInCache(error);
+    throw error;
+  }
+  const names = release.assets.map((a) => a.name);
   for (const name of wanted) {
     if (!names.includes(name)) {
       throw new AttestError(
@@ -174,7 +211,13 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
     release,
     rekor: { client: rekorClient, url: endpoints.rekor },
   };
-  const gathered = await gatherReleaseChecksums(signatureSources);
+  let gathered;
+  try {
+    gathered = await gatherReleaseChecksums(signatureSources);
+  } catch (error) {
+    if (error instanceof OfflineMissError) return releaseNotInCache(error);
+    throw error;
+  }
   // A signed checksum file is verified once and vouches for each asset it lists.
   const releaseChecksums = await Promise.all(gathered.sources.map(async (source) => {
     const signed = gathered.signedFiles.find((f) => f.source === source);
@@ -190,7 +233,23 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
   const reports: { subject: SubjectDescription; checks: CheckResult[] }[] = [];
   for (const [i, asset] of subjects.entries()) {
     progress(`[${i + 1}/${subjects.length}] ${asset.name} (${asset.size} bytes)`);
-    const evidence = await gatherAssetEvidence(asset, { ...signatureSources, releaseChecksums });
+    let evidence;
+    try {
+      evidence = await gatherAssetEvidence(asset, { ...signatureSources, releaseChecksums });
+    } catch (error) {
+      if (!(error instanceof OfflineMissError)) throw error;
+      reports.push({
+        subject: {
+          kind: "release-asset",
+          repo: `${owner}/${repo}`,
+          tag,
+          name: asset.name,
+          sha256: asset.sha256 ?? "",
+        },
+        checks: [notInCache(error)],
+      });
+      continue;
+    }
     const checks = await checkReleaseAsset(
       evidence,
       { sha256: decodeHex(evidence.sha256) },

@@ -131,7 +131,10 @@ export async function gatherCrateEvidence(
       chunks.push(chunk.slice());
       size += chunk.length;
     },
-    { expectedSize: api.crateSize },
+    {
+      expectedSize: api.crateSize,
+      sha256: entry?.cksum ?? api.checksum ?? lock?.checksum,
+    },
   );
   const bytes = new Uint8Array(size);
   let offset = 0;

@@ -503,6 +503,11 @@ export interface DownloadCrateOptions {
   checksum?: string;
   /** How a `dl` without markers is extended (see {@link crateDownloadUrl}). */
   layout?: DlLayout;
+  /**
+   * The SHA-256 the `.crate` should have (the index `cksum`), passed to the client as
+   * `DownloadOptions.sha256` so a cache may hand out its verified copy.
+   */
+  sha256?: string;
 }
 
 /**
@@ -527,6 +532,7 @@ export async function downloadCrate(
       accept: "application/octet-stream, application/x-tar, */*",
       maxBytes,
       ...(options.expectedSize === undefined ? {} : { expectedSize: options.expectedSize }),
+      ...(options.sha256 === undefined ? {} : { sha256: options.sha256 }),
       onChunk,
     });
     return { url: response.url, size: response.size };

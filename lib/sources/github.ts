@@ -168,6 +168,7 @@ export async function downloadAsset(
     accept: "application/octet-stream",
     maxBytes,
     expectedSize: asset.size,
+    ...(asset.sha256 ? { sha256: asset.sha256 } : {}),
     onChunk,
   });
   return { url: response.url, size: response.size };

@@ -79,6 +79,12 @@ export interface DownloadOptions {
   accept?: string;
   /** Extra request headers; `Authorization`, `Cookie` and `Host` are ignored (see `token`). */
   headers?: Record<string, string>;
+  /**
+   * The SHA-256 (lowercase hex) the body should have, when known before downloading (the index
+   * `cksum`, the API `digest`). {@link HttpClient} ignores it; a caching client may hand out its
+   * own copy of bytes that hash to it instead of downloading them again.
+   */
+  sha256?: string;
 }
 
 /** What every successful request reports besides its body. */
@@ -236,7 +242,7 @@ interface Exchange {
 type Consume<T> = (response: Response, url: URL, deadline: Deadline) => Promise<T>;
 
 /** Parses a response body as JSON; a body that is not JSON is a NetworkError naming the URL. */
-function parseJsonBody<T>(bytes: Uint8Array, url: string): T {
+export function parseJsonBody<T>(bytes: Uint8Array, url: string): T {
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch (cause) {

@@ -62,6 +62,7 @@ async function fetchSmallBytes(
     accept: "application/octet-stream",
     maxBytes: max,
     expectedSize: asset.size,
+    ...(asset.sha256 ? { sha256: asset.sha256 } : {}),
     onChunk: (chunk) => void chunks.push(chunk.slice()),
   });
   const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));

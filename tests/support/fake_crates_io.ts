@@ -59,6 +59,8 @@ export interface CratesRequest {
   readonly path: string;
   readonly userAgent: string | null;
   readonly accept: string | null;
+  /** The `If-None-Match` header (a cache revalidating). */
+  readonly ifNoneMatch: string | null;
 }
 
 /** Switches for failure shapes. */
@@ -184,7 +186,7 @@ export function startFakeCratesIo(
     };
   };
 
-  const serveIndex = (path: string): Response => {
+  const serveIndex = (path: string, ifNoneMatch: string | null): Response => {
     if (path === "config.json") {
       return json({
         dl: options.dlTemplate ? `${base}/dl/{crate}/{version}/download` : `${base}/dl`,
@@ -210,6 +212,10 @@ export function startFakeCratesIo(
     }
     if (lowerName === undefined) return new Response("Not Found", { status: 404 });
     lines.push(...(options.extraIndexLines?.[lowerName] ?? []));
+    // The index answers a revalidation of an unchanged file with 304, as index.crates.io does.
+    if (ifNoneMatch === '"fake"') {
+      return new Response(null, { status: 304, headers: { etag: '"fake"' } });
+    }
     return new Response(lines.join("\n") + "\n", {
       headers: { "content-type": "text/plain", etag: '"fake"' },
     });
@@ -349,6 +355,7 @@ export function startFakeCratesIo(
       path: url.pathname + url.search,
       userAgent: req.headers.get("user-agent"),
       accept: req.headers.get("accept"),
+      ifNoneMatch: req.headers.get("if-none-match"),
     });
     counts[host]++;
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
@@ -364,7 +371,7 @@ export function startFakeCratesIo(
     if (req.method !== "GET" && req.method !== "HEAD") return errors("Method Not Allowed", 405);
     switch (host) {
       case "index":
-        return serveIndex(url.pathname.slice("/index/".length));
+        return serveIndex(url.pathname.slice("/index/".length), req.headers.get("if-none-match"));
       case "api":
         return serveApi(segments.slice(2));
       case "dl":

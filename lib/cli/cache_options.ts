@@ -1,0 +1,52 @@
+/**
+ * The cache settings of a verifying command: where the cache is (`CARGO_ATTEST_CACHE_DIR`, else
+ * `$CARGO_HOME/attest/cache`, else `~/.cargo/attest/cache`), its TTL (`CARGO_ATTEST_CACHE_TTL`),
+ * `--no-cache` and `--offline`.
+ * @module
+ */
+import {
+  type Cache,
+  DEFAULT_CACHE_TTL_MS,
+  openCache,
+  parseDuration,
+  resolveCacheDir,
+} from "../sources/cache.ts";
+import type { CacheMode } from "../sources/cached_http.ts";
+import { flag, type ParsedArgs } from "./args.ts";
+import type { CliIo } from "./io.ts";
+
+/** The cache a command runs with, and whether it may use the network. */
+export interface CacheSettings extends CacheMode {
+  readonly cache?: Cache;
+  readonly offline: boolean;
+}
+
+/** The TTL from `CARGO_ATTEST_CACHE_TTL` (seconds, or `30s`/`10m`/`2h`/`1d`), else 10 minutes. */
+export function cacheTtlFromEnv(io: CliIo): number {
+  const text = io.env("CARGO_ATTEST_CACHE_TTL")?.trim();
+  return text ? parseDuration(text, "CARGO_ATTEST_CACHE_TTL") : DEFAULT_CACHE_TTL_MS;
+}
+
+/** Opens the cache the environment names, unless `--no-cache`; reads `--offline`. */
+export function cacheFromArgs(
+  parsed: ParsedArgs,
+  io: CliIo,
+  options: { quiet: boolean },
+): CacheSettings {
+  const offline = flag(parsed, "offline");
+  const ttlMs = cacheTtlFromEnv(io);
+  if (flag(parsed, "no-cache")) return { offline };
+  const dir = resolveCacheDir(io.env);
+  if (dir === undefined) return { offline };
+  return {
+    cache: openCache({
+      dir,
+      ttlMs,
+      now: () => io.now().getTime(),
+      warn: (message) => {
+        if (!options.quiet) io.stderr(`cargo-attest: warning: ${message}\n`);
+      },
+    }),
+    offline,
+  };
+}

@@ -1,0 +1,648 @@
+/**
+ * The on-disk cache: `$CARGO_HOME/attest/cache` (or `CARGO_ATTEST_CACHE_DIR`).
+ *
+ * - Blobs (immutable bytes: `.crate` files, release assets, bundles) are content-addressed at
+ *   `blobs/sha256/ab/<hex>` and re-hashed on every read: a blob whose bytes do not hash to its
+ *   name is deleted and treated as a miss, never handed out.
+ * - Documents (mutable answers: release JSON, index files, attestation pages, API records, Rekor
+ *   lookups, and the "this URL gave that blob" records of downloads) are keyed by request at
+ *   `docs/<sha256(key)>.json`, with the time they were fetched, their `ETag`/`Last-Modified` for
+ *   revalidation, and a digest over the whole entry: an entry that does not match its digest
+ *   (flipped byte, truncated write) is ignored.
+ *
+ * Directories are created 0700 and files 0600; every write goes to a temporary file that is then
+ * renamed into place, so readers (and concurrent runs) only ever see whole entries. A cache I/O
+ * failure is never an error: it is a miss, with a warning.
+ * @module
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { decodeBase64, encodeBase64 } from "../crypto/bytes.ts";
+import { UsageError } from "../errors.ts";
+import { HASH_CHUNK_BYTES } from "../limits.ts";
+
+/** How long a cached document counts as fresh without asking the server: 10 minutes. */
+export const DEFAULT_CACHE_TTL_MS = 10 * 60 * 1000;
+
+/** Blobs up to this size are read into memory once (hashed, then handed out); larger ones twice. */
+const SMALL_BLOB_BYTES = 64 * 1024 * 1024;
+
+/** Temporary files older than this are orphans of an interrupted run (`cache prune` drops them). */
+export const ORPHAN_TMP_AGE_MS = 60 * 60 * 1000;
+
+/** What {@link openCache} needs. */
+export interface CacheOptions {
+  /** The cache's root directory (created on the first write). */
+  readonly dir: string;
+  /** How long a document is fresh, in milliseconds (default {@link DEFAULT_CACHE_TTL_MS}). */
+  readonly ttlMs?: number;
+  /** The clock, in milliseconds since the epoch (default `Date.now`). */
+  readonly now?: () => number;
+  /** Receives warnings about cache I/O failures (each distinct message once). */
+  readonly warn?: (message: string) => void;
+}
+
+/** A cached answer to a request. */
+export interface CachedDocument {
+  /** The schema version of the entry. */
+  readonly v: 1;
+  /** What the key was made of: method, accept and URL (and request body for POST). */
+  readonly key: string;
+  /** The URL asked for. */
+  readonly url: string;
+  /** The URL that answered (after redirects). */
+  readonly finalUrl: string;
+  /** The HTTP status cached: 200, or a "not found" status (404, 410, 451). */
+  readonly status: number;
+  /** When the answer was fetched or last revalidated (ISO 8601). */
+  readonly fetchedAt: string;
+  readonly etag?: string;
+  readonly lastModified?: string;
+  /** The `rel="next"` link of the answer, when it had one. */
+  readonly linkNext?: string;
+  /** SHA-256 of the body bytes, hex. */
+  readonly sha256: string;
+  /** The body, base64. */
+  readonly body: string;
+}
+
+/** A document read from the cache. */
+export interface DocumentHit {
+  readonly doc: CachedDocument;
+  readonly body: Uint8Array;
+  /** Within the TTL: usable without asking the server. */
+  readonly fresh: boolean;
+}
+
+/** What {@link Cache.stats} counts. */
+export interface CacheStats {
+  readonly path: string;
+  readonly entries: number;
+  readonly bytes: number;
+  readonly documents: number;
+  readonly blobs: number;
+  readonly temporary: number;
+}
+
+/** What {@link Cache.prune} removed. */
+export interface PruneResult {
+  readonly removed: number;
+  readonly bytes: number;
+}
+
+/** A blob being written: bytes go to a temporary file while they are hashed. */
+export interface BlobWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Closes the file and renames it to its digest; returns the digest (undefined on failure). */
+  commit(): Promise<string | undefined>;
+  /** Closes and deletes the temporary file. */
+  abort(): Promise<void>;
+}
+
+/**
+ * The cache directory from the environment: `CARGO_ATTEST_CACHE_DIR`, else
+ * `$CARGO_HOME/attest/cache`, else `$HOME/.cargo/attest/cache` (`USERPROFILE` on Windows);
+ * undefined when none is set.
+ */
+export function resolveCacheDir(env: (name: string) => string | undefined): string | undefined {
+  const explicit = env("CARGO_ATTEST_CACHE_DIR")?.trim();
+  if (explicit) return explicit;
+  const cargoHome = env("CARGO_HOME")?.trim();
+  if (cargoHome) return join(cargoHome, "attest", "cache");
+  const home = env("HOME")?.trim() || env("USERPROFILE")?.trim();
+  if (home) return join(home, ".cargo", "attest", "cache");
+  return undefined;
+}
+
+/**
+ * Parses a TTL: seconds (`600`) or a number with a unit (`30s`, `10m`, `2h`, `1d`); `0` means
+ * every document is revalidated.
+ *
+ * @throws {UsageError} naming the value when it is not one
+ */
+export function parseDuration(text: string, what: string): number {
+  const match = text.trim().match(/^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/);
+  if (!match) {
+    throw new UsageError(
+      `${what} must be a duration like 600, 30s, 10m, 2h or 1d (got '${text}')`,
+    );
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? "s"]!;
+  return Math.round(Number(match[1]) * unit);
+}
+
+/** Opens (without touching the disk) the cache at `options.dir`. */
+export function openCache(options: CacheOptions): Cache {
+  return new Cache(options);
+}
+
+/** The SHA-256 of bytes or text, lowercase hex. */
+function sha256Hex(data: Uint8Array | string): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function join(...parts: string[]): string {
+  return parts.map((
+    p,
+    i,
+  ) => (i === 0 ? p.replace(/[\\/]+$/, "") : p.replace(/^[\\/]+|[\\/]+$/g, "")))
+    .join("/");
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A large blob changed between its check and its reading (what was handed out is not trusted). */
+export class BlobChangedError extends Error {
+  override name = "BlobChangedError";
+}
+
+/** The cache. Every method is safe to call with a broken or missing directory: it misses. */
+export class Cache {
+  /** The root directory. */
+  readonly dir: string;
+  /** How long a document is fresh, in milliseconds. */
+  readonly ttlMs: number;
+  readonly #now: () => number;
+  readonly #warn: (message: string) => void;
+  readonly #warned = new Set<string>();
+  readonly #made = new Set<string>();
+
+  /** See {@link openCache}. */
+  constructor(options: CacheOptions) {
+    this.dir = options.dir;
+    this.ttlMs = options.ttlMs ?? DEFAULT_CACHE_TTL_MS;
+    this.#now = options.now ?? Date.now;
+    this.#warn = options.warn ?? (() => {});
+  }
+
+  /** The key of a request: its method, `Accept`, URL and (for a POST) body. */
+  static requestKey(method: string, accept: string, url: string, body?: string): string {
+    return `${method} ${accept} ${url}${body === undefined ? "" : `\n${body}`}`;
+  }
+
+  /** Where the document for `key` lives. */
+  documentPath(key: string): string {
+    return join(this.dir, "docs", `${sha256Hex(key)}.json`);
+  }
+
+  /** Where the blob with this SHA-256 lives. */
+  blobPath(sha256: string): string {
+    return join(this.dir, "blobs", "sha256", sha256.slice(0, 2), sha256);
+  }
+
+  /** Reads the document for `key`; a missing, unreadable or corrupt one is undefined. */
+  async getDocument(key: string): Promise<DocumentHit | undefined> {
+    const path = this.documentPath(key);
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) this.#warnOnce(`cannot read ${path}`, error);
+      return undefined;
+    }
+    const doc = verifyDocument(text, key);
+    if (!doc) {
+      this.#warnOnce(`ignored a corrupt cache entry ${path} (it does not match its digest)`);
+      await this.#remove(path);
+      return undefined;
+    }
+    const body = decodeBase64(doc.body);
+    const fetchedAt = Date.parse(doc.fetchedAt);
+    const age = this.#now() - fetchedAt;
+    return { doc, body, fresh: Number.isFinite(age) && age >= 0 && age < this.ttlMs };
+  }
+
+  /** Stores an answer for `key` (atomically). */
+  async putDocument(
+    key: string,
+    entry: {
+      url: string;
+      finalUrl: string;
+      status: number;
+      body: Uint8Array;
+      etag?: string;
+      lastModified?: string;
+      linkNext?: string;
+    },
+  ): Promise<void> {
+    const doc: CachedDocument = {
+      v: 1,
+      key,
+      url: entry.url,
+      finalUrl: entry.finalUrl,
+      status: entry.status,
+      fetchedAt: new Date(this.#now()).toISOString(),
+      ...(entry.etag ? { etag: entry.etag } : {}),
+      ...(entry.lastModified ? { lastModified: entry.lastModified } : {}),
+      ...(entry.linkNext ? { linkNext: entry.linkNext } : {}),
+      sha256: sha256Hex(entry.body),
+      body: encodeBase64(entry.body),
+    };
+    await this.#writeAtomic(this.documentPath(key), sealDocument(doc));
+  }
+
+  /** Marks a document as fetched now (after a 304 Not Modified). */
+  async touchDocument(key: string, doc: CachedDocument): Promise<void> {
+    const { digest: _digest, ...rest } = doc as CachedDocument & { digest?: string };
+    const updated = { ...rest, fetchedAt: new Date(this.#now()).toISOString() };
+    await this.#writeAtomic(this.documentPath(key), sealDocument(updated));
+  }
+
+  /**
+   * The blob's bytes when it is cached and hashes to `sha256` (small blobs; see
+   * {@link streamBlob} for any size). A blob that does not match is deleted.
+   */
+  async readBlob(sha256: string, maxBytes: number): Promise<Uint8Array | undefined> {
+    const chunks: Uint8Array[] = [];
+    const size = await this.streamBlob(sha256, {
+      maxBytes,
+      onChunk: (c) => void chunks.push(c),
+    });
+    if (size === undefined) return undefined;
+    const out = new Uint8Array(size);
+    let offset = 0;
+    for (const c of chunks) {
+      out.set(c, offset);
+      offset += c.length;
+    }
+    return out;
+  }
+
+  /**
+   * Hands a cached blob to `onChunk` after checking that it hashes to `sha256`: small blobs are
+   * read once, larger ones hashed in a first pass and streamed in a second. Returns the size, or
+   * undefined (nothing was handed out) when the blob is absent, corrupt (then deleted), over
+   * `maxBytes` or not `expectedSize` long.
+   */
+  async streamBlob(
+    sha256: string,
+    options: {
+      maxBytes: number;
+      expectedSize?: number;
+      onChunk: (chunk: Uint8Array) => void | Promise<void>;
+    },
+  ): Promise<number | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    const path = this.blobPath(sha256);
+    let size: number;
+    try {
+      size = (await Deno.stat(path)).size;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) this.#warnOnce(`cannot read ${path}`, error);
+      return undefined;
+    }
+    if (size > options.maxBytes) return undefined;
+    if (options.expectedSize !== undefined && size !== options.expectedSize) return undefined;
+    // Once a chunk has been handed out, a failure is the consumer's (or a blob that changed under
+    // us) and must surface: falling back to the network would hand out the bytes twice.
+    let handedOut = false;
+    const handOut = async (chunk: Uint8Array) => {
+      handedOut = true;
+      await options.onChunk(chunk);
+    };
+    try {
+      if (size <= SMALL_BLOB_BYTES) {
+        const bytes = await Deno.readFile(path);
+        if (sha256Hex(bytes) !== sha256) return await this.#corruptBlob(path);
+        for (let i = 0; i < bytes.length; i += HASH_CHUNK_BYTES) {
+          await handOut(bytes.subarray(i, i + HASH_CHUNK_BYTES));
+        }
+        return bytes.length;
+      }
+      if ((await hashFile(path)) !== sha256) return await this.#corruptBlob(path);
+      const hash = createHash("sha256");
+      let total = 0;
+      using file = await Deno.open(path, { read: true });
+      const buffer = new Uint8Array(HASH_CHUNK_BYTES);
+      for (;;) {
+        const n = await file.read(buffer);
+        if (n === null) break;
+        const chunk = buffer.slice(0, n);
+        hash.update(chunk);
+        total += n;
+        await handOut(chunk);
+      }
+      if (hash.digest("hex") !== sha256) {
+        // Changed between the two passes: the consumer hashes what it got, so this can only
+        // make it fail, never pass. Say so and drop the blob.
+        await this.#corruptBlob(path);
+        throw new BlobChangedError(`the cached blob ${path} changed while it was read`);
+      }
+      return total;
+    } catch (error) {
+      if (handedOut || error instanceof BlobChangedError) throw error;
+      this.#warnOnce(`cannot read ${path}`, error);
+      return undefined;
+    }
+  }
+
+  /** True when a blob with this digest is cached (its bytes are not checked). */
+  async hasBlob(sha256: string): Promise<boolean> {
+    try {
+      await Deno.stat(this.blobPath(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Starts writing a blob: chunks go to a temporary file (and are hashed); `commit` renames it to
+   * its digest. Undefined when the cache cannot be written (a warning says why).
+   */
+  async openBlobWriter(): Promise<BlobWriter | undefined> {
+    const tmpDir = join(this.dir, "tmp");
+    let file: Deno.FsFile;
+    let tmpPath: string;
+    try {
+      await this.#mkdir(tmpDir);
+      tmpPath = join(tmpDir, `blob.tmp-${randomBytes(8).toString("hex")}`);
+      file = await Deno.open(tmpPath, { write: true, createNew: true, mode: 0o600 });
+      await chmod(tmpPath, 0o600);
+    } catch (error) {
+      this.#warnOnce(`cannot write to ${this.dir}`, error);
+      return undefined;
+    }
+    const hash = createHash("sha256");
+    let failed = false;
+    let closed = false;
+    const close = () => {
+      if (!closed) {
+        closed = true;
+        try {
+          file.close();
+        } catch {
+          // already closed
+        }
+      }
+    };
+    return {
+      write: async (chunk) => {
+        if (failed) return;
+        try {
+          let offset = 0;
+          while (offset < chunk.length) offset += await file.write(chunk.subarray(offset));
+          hash.update(chunk);
+        } catch (error) {
+          failed = true;
+          this.#warnOnce(`cannot write to ${this.dir}`, error);
+        }
+      },
+      commit: async () => {
+        close();
+        if (failed) {
+          await this.#remove(tmpPath);
+          return undefined;
+        }
+        const digest = hash.digest("hex");
+        const path = this.blobPath(digest);
+        try {
+          await this.#mkdir(path.slice(0, path.lastIndexOf("/")));
+          await Deno.rename(tmpPath, path);
+          return digest;
+        } catch (error) {
+          this.#warnOnce(`cannot write to ${this.dir}`, error);
+          await this.#remove(tmpPath);
+          return undefined;
+        }
+      },
+      abort: async () => {
+        close();
+        await this.#remove(tmpPath);
+      },
+    };
+  }
+
+  /** Counts the entries and bytes (a missing directory is empty). */
+  async stats(): Promise<CacheStats> {
+    let documents = 0;
+    let blobs = 0;
+    let temporary = 0;
+    let bytes = 0;
+    for await (const file of walkFiles(this.dir)) {
+      bytes += file.size;
+      if (file.area === "docs") documents++;
+      else if (file.area === "blobs") blobs++;
+      else if (file.area === "tmp") temporary++;
+    }
+    return {
+      path: this.dir,
+      entries: documents + blobs,
+      bytes,
+      documents,
+      blobs,
+      temporary,
+    };
+  }
+
+  /** Removes the cache's own directories (`docs`, `blobs`, `tmp`) and nothing else. */
+  async clear(): Promise<PruneResult> {
+    const before = await this.stats();
+    for (const area of ["docs", "blobs", "tmp"]) {
+      try {
+        await Deno.remove(join(this.dir, area), { recursive: true });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+    return { removed: before.entries + before.temporary, bytes: before.bytes };
+  }
+
+  /**
+   * Removes what is of no further use: documents fetched longer than `maxAgeMs` ago, blobs not
+   * used for `maxAgeMs`, corrupt entries of either kind, and temporary files an interrupted run
+   * left behind (older than {@link ORPHAN_TMP_AGE_MS}).
+   */
+  async prune(maxAgeMs: number): Promise<PruneResult> {
+    const now = this.#now();
+    let removed = 0;
+    let bytes = 0;
+    for await (const file of walkFiles(this.dir)) {
+      let drop = false;
+      const age = now - (file.mtime ?? now);
+      if (file.area === "tmp" || file.name.includes(".tmp-")) {
+        drop = age > ORPHAN_TMP_AGE_MS;
+      } else if (file.area === "docs") {
+        let doc: CachedDocument | undefined;
+        try {
+          doc = verifyDocument(await Deno.readTextFile(file.path));
+        } catch {
+          doc = undefined;
+        }
+        drop = !doc || !(now - Date.parse(doc.fetchedAt) <= maxAgeMs);
+      } else if (file.area === "blobs") {
+        drop = age > maxAgeMs || !/^[0-9a-f]{64}$/.test(file.name) ||
+          (await hashFile(file.path).catch(() => "")) !== file.name;
+      }
+      if (!drop) continue;
+      try {
+        await Deno.remove(file.path);
+        removed++;
+        bytes += file.size;
+      } catch {
+        // gone already (another run), or not ours to remove
+      }
+    }
+    return { removed, bytes };
+  }
+
+  /** Records that a blob was used (its modification time), so `prune` keeps it. */
+  async touchBlob(sha256: string): Promise<void> {
+    try {
+      const now = new Date(this.#now());
+      await Deno.utime(this.blobPath(sha256), now, now);
+    } catch {
+      // best effort
+    }
+  }
+
+  async #corruptBlob(path: string): Promise<undefined> {
+    this.#warnOnce(`ignored a corrupt cache entry ${path} (its bytes do not match its digest)`);
+    await this.#remove(path);
+    return undefined;
+  }
+
+  async #writeAtomic(path: string, text: string): Promise<void> {
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    const tmp = `${path}.tmp-${randomBytes(8).toString("hex")}`;
+    try {
+      await this.#mkdir(dir);
+      await Deno.writeTextFile(tmp, text, { mode: 0o600, createNew: true });
+      await chmod(tmp, 0o600);
+      await Deno.rename(tmp, path);
+    } catch (error) {
+      this.#warnOnce(`cannot write to ${this.dir}`, error);
+      await this.#remove(tmp);
+    }
+  }
+
+  async #mkdir(dir: string): Promise<void> {
+    if (this.#made.has(dir)) return;
+    // Create each level so every directory of the cache gets mode 0700.
+    const root = this.dir.replace(/[\\/]+$/, "");
+    const levels: string[] = [root];
+    if (dir.startsWith(`${root}/`)) {
+      let current = root;
+      for (const part of dir.slice(root.length + 1).split("/")) {
+        current = `${current}/${part}`;
+        levels.push(current);
+      }
+    } else {
+      levels.push(dir);
+    }
+    for (const level of levels) {
+      if (this.#made.has(level)) continue;
+      try {
+        await Deno.mkdir(level, { recursive: true, mode: 0o700 });
+        await chmod(level, 0o700);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      }
+      this.#made.add(level);
+    }
+  }
+
+  async #remove(path: string): Promise<void> {
+    try {
+      await Deno.remove(path);
+    } catch {
+      // already gone
+    }
+  }
+
+  #warnOnce(message: string, cause?: unknown): void {
+    const text = cause === undefined ? message : `${message}: ${errorMessage(cause)}`;
+    if (this.#warned.has(text)) return;
+    this.#warned.add(text);
+    this.#warn(`cache: ${text} (continuing without it)`);
+  }
+}
+
+/** Serialises a document with a digest over all of its fields. */
+function sealDocument(doc: Omit<CachedDocument, "digest">): string {
+  const text = JSON.stringify(doc);
+  return JSON.stringify({ ...doc, digest: sha256Hex(text) });
+}
+
+/** Parses and checks a document; undefined when it is not whole (or not for `key`). */
+function verifyDocument(text: string, key?: string): CachedDocument | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
+  const { digest, ...rest } = parsed as Record<string, unknown>;
+  if (typeof digest !== "string" || sha256Hex(JSON.stringify(rest)) !== digest) return undefined;
+  const doc = rest as unknown as CachedDocument;
+  if (
+    doc.v !== 1 || typeof doc.body !== "string" || typeof doc.sha256 !== "string" ||
+    typeof doc.fetchedAt !== "string" || typeof doc.status !== "number" ||
+    typeof doc.url !== "string" || typeof doc.finalUrl !== "string"
+  ) {
+    return undefined;
+  }
+  if (key !== undefined && doc.key !== key) return undefined;
+  try {
+    if (sha256Hex(decodeBase64(doc.body)) !== doc.sha256) return undefined;
+  } catch {
+    return undefined;
+  }
+  return doc;
+}
+
+async function chmod(path: string, mode: number): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  await Deno.chmod(path, mode);
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  using file = await Deno.open(path, { read: true });
+  const buffer = new Uint8Array(HASH_CHUNK_BYTES);
+  for (;;) {
+    const n = await file.read(buffer);
+    if (n === null) break;
+    hash.update(buffer.subarray(0, n));
+  }
+  return hash.digest("hex");
+}
+
+interface CacheFile {
+  readonly path: string;
+  readonly name: string;
+  readonly area: "docs" | "blobs" | "tmp";
+  readonly size: number;
+  readonly mtime?: number;
+}
+
+/** Every file under the cache's own directories (nothing else in `dir` is looked at). */
+async function* walkFiles(dir: string): AsyncGenerator<CacheFile> {
+  for (const area of ["docs", "blobs", "tmp"] as const) {
+    const stack = [join(dir, area)];
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      let entries: Deno.DirEntry[];
+      try {
+        entries = await Array.fromAsync(Deno.readDir(current));
+      } catch {
+        continue;
+      }
+      for (const entry of entries) {
+        const path = `${current}/${entry.name}`;
+        if (entry.isDirectory) {
+          stack.push(path);
+        } else if (entry.isFile) {
+          try {
+            const info = await Deno.stat(path);
+            yield { path, name: entry.name, area, size: info.size, mtime: info.mtime?.getTime() };
+          } catch {
+            // removed meanwhile
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { DEFAULT_CACHE_TTL_MS, openCache, parseDuration, resolveCacheDir } from "./cache.ts";
+
+const env = (vars: Record<string, string>) => (name: string) => vars[name];
+
+Deno.test("resolveCacheDir() prefers CARGO_ATTEST_CACHE_DIR, then CARGO_HOME, then HOME", () => {
+  assert.equal(
+    resolveCacheDir(env({ CARGO_ATTEST_CACHE_DIR: "/c", CARGO_HOME: "/h", HOME: "/u" })),
+    "/c",
+  );
+  assert.equal(resolveCacheDir(env({ CARGO_HOME: "/h/", HOME: "/u" })), "/h/attest/cache");
+  assert.equal(resolveCacheDir(env({ HOME: "/u" })), "/u/.cargo/attest/cache");
+  assert.equal(resolveCacheDir(env({})), undefined);
+});
+
+Deno.test("parseDuration() reads seconds and units, and refuses the rest", () => {
+  assert.equal(parseDuration("600", "x"), 600_000);
+  assert.equal(parseDuration("10m", "x"), DEFAULT_CACHE_TTL_MS);
+  assert.equal(parseDuration("2h", "x"), 7_200_000);
+  assert.equal(parseDuration("1d", "x"), 86_400_000);
+  assert.equal(parseDuration("0", "x"), 0);
+  assert.throws(() => parseDuration("soon", "CARGO_ATTEST_CACHE_TTL"), /CARGO_ATTEST_CACHE_TTL/);
+});
+
+async function withDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(`${dir}/cache`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("a document is fresh within the TTL, stale after, and tied to its key", async () => {
+  await withDir(async (dir) => {
+    let now = 1_000_000;
+    const cache = openCache({ dir, ttlMs: 1000, now: () => now });
+    const key = "GET application/json https://example.test/a";
+    await cache.putDocument(key, {
+      url: "https://example.test/a",
+      finalUrl: "https://example.test/b",
+      status: 200,
+      body: new TextEncoder().encode('{"x":1}'),
+      etag: '"e"',
+    });
+    const hit = await cache.getDocument(key);
+    assert.ok(hit?.fresh);
+    assert.equal(new TextDecoder().decode(hit.body), '{"x":1}');
+    assert.equal(hit.doc.etag, '"e"');
+    assert.equal(hit.doc.finalUrl, "https://example.test/b");
+    now += 1000;
+    assert.equal((await cache.getDocument(key))?.fresh, false);
+    await cache.touchDocument(key, hit.doc);
+    assert.equal((await cache.getDocument(key))?.fresh, true);
+    assert.equal(await cache.getDocument(`${key}?other`), undefined);
+  });
+});
+
+Deno.test("a corrupt document is ignored (and removed), with a warning", async () => {
+  await withDir(async (dir) => {
+    const warnings: string[] = [];
+    const cache = openCache({ dir, warn: (m) => warnings.push(m) });
+    const key = "GET x https://example.test/";
+    await cache.putDocument(key, {
+      url: "https://example.test/",
+      finalUrl: "https://example.test/",
+      status: 200,
+      body: new TextEncoder().encode("hello"),
+    });
+    const path = cache.documentPath(key);
+    const text = await Deno.readTextFile(path);
+    await Deno.writeTextFile(path, text.replace('"status":200', '"status":404'));
+    assert.equal(await cache.getDocument(key), undefined);
+    assert.match(warnings.join("\n"), /corrupt cache entry/);
+    await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("blobs are stored by digest, verified on read, and a bad one is never handed out", async () => {
+  await withDir(async (dir) => {
+    const cache = openCache({ dir });
+    const bytes = new TextEncoder().encode("the bytes of a crate");
+    const sha = createHash("sha256").update(bytes).digest("hex");
+    const writer = await cache.openBlobWriter();
+    assert.ok(writer);
+    await writer.write(bytes.subarray(0, 5));
+    await writer.write(bytes.subarray(5));
+    assert.equal(await writer.commit(), sha);
+    assert.deepEqual(await cache.readBlob(sha, 1024), bytes);
+    assert.equal(await cache.readBlob(sha, 4), undefined, "over the cap");
+    const chunks: Uint8Array[] = [];
+    const wrongSize = await cache.streamBlob(sha, {
+      maxBytes: 1024,
+      expectedSize: 3,
+      onChunk: (c) => void chunks.push(c),
+    });
+    assert.equal(wrongSize, undefined);
+    assert.equal(chunks.length, 0);
+    const flipped = bytes.slice();
+    flipped[0] ^= 1;
+    await Deno.writeFile(cache.blobPath(sha), flipped);
+    assert.equal(await cache.readBlob(sha, 1024), undefined);
+    assert.equal(await cache.hasBlob(sha), false, "deleted");
+
+    const aborted = await cache.openBlobWriter();
+    await aborted!.write(bytes);
+    await aborted!.abort();
+    assert.equal((await cache.stats()).temporary, 0);
+  });
+});
+
+Deno.test("a cache that cannot be written is a miss with a warning, never an error", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    const warnings: string[] = [];
+    const cache = openCache({ dir: `${dir}/file/cache`, warn: (m) => warnings.push(m) });
+    await cache.putDocument("k", { url: "u", finalUrl: "u", status: 200, body: new Uint8Array() });
+    assert.equal(await cache.getDocument("k"), undefined);
+    assert.equal(await cache.openBlobWriter(), undefined);
+    assert.ok(warnings.length > 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,310 @@
+/**
+ * {@link CachedHttp}: the {@link HttpClient} the verifying commands use, with the on-disk cache
+ * ({@link Cache}) in front of the network and `--offline` behind it.
+ *
+ * - `getJson`, `getText`, `postJson` (mutable documents) are cached by request (method, `Accept`,
+ *   URL, body) for the TTL; after it they are revalidated with `If-None-Match` /
+ *   `If-Modified-Since`, and a `304 Not Modified` reuses the cached body. "Not found" answers
+ *   (404, 410, 451) are cached too, so a warm `--offline` run sees the same absences.
+ * - `download` (immutable bytes) first looks for a blob with the expected SHA-256 (the caller's
+ *   `sha256`, else the digest this URL gave last time) and, on a verified hit, hands out the
+ *   cached bytes instead of downloading; otherwise the body is written to a temporary file while
+ *   it streams, then stored under its own digest. A failed or truncated download stores nothing.
+ * - Offline, nothing touches the network: a miss is an {@link OfflineMissError}
+ *   (`not-in-cache`), which the commands turn into a skipped check.
+ * @module
+ */
+import { AttestError } from "../errors.ts";
+import { MAX_JSON_BYTES } from "../limits.ts";
+import { Cache, type DocumentHit } from "./cache.ts";
+import {
+  type DownloadOptions,
+  type DownloadResponse,
+  type GetOptions,
+  HttpClient,
+  type HttpClientOptions,
+  type HttpResponseInfo,
+  HttpStatusError,
+  type JsonResponse,
+  NotFoundError,
+  parseJsonBody,
+  type TextResponse,
+} from "./http.ts";
+
+/** Statuses cached as "not found" answers (what the sources read as absence). */
+const NOT_FOUND_STATUSES = new Set([404, 410, 451]);
+
+/** `--offline` and the answer is not in the cache. */
+export class OfflineMissError extends AttestError {
+  /** The class name, for messages and `instanceof`-free checks. */
+  override name = "OfflineMissError";
+  /** The URL that would have been asked. */
+  readonly url: string;
+  /** `url` is not cached and the run is offline. */
+  constructor(url: string) {
+    super("not-in-cache", `not in cache; run once online to fill it: ${url}`, {
+      hint: "run once without --offline (with the same CARGO_ATTEST_CACHE_DIR)",
+    });
+    this.url = url;
+  }
+}
+
+/** How a {@link CachedHttp} uses the cache. */
+export interface CacheMode {
+  /** The cache; undefined with `--no-cache` (or when no cache directory can be found). */
+  readonly cache?: Cache;
+  /** `--offline`: never touch the network. */
+  readonly offline: boolean;
+}
+
+/** A download record: which blob a URL gave. */
+interface DownloadRecord {
+  readonly sha256: string;
+  readonly size: number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * An {@link HttpClient} with the cache in front (see the module doc). Same surface, same errors;
+ * offline, every miss is an {@link OfflineMissError}.
+ */
+export class CachedHttp extends HttpClient {
+  readonly #cache?: Cache;
+  readonly #offline: boolean;
+
+  /** A client with `options`, using the cache as `mode` says. */
+  constructor(options: HttpClientOptions, mode: CacheMode) {
+    super(
+      mode.offline
+        ? {
+          ...options,
+          // Belt and braces: offline, nothing below this class may reach the network.
+          fetch: (input) => Promise.reject(new OfflineMissError(String(input))),
+        }
+        : options,
+    );
+    this.#cache = mode.cache;
+    this.#offline = mode.offline;
+  }
+
+  /** True when the client never touches the network. */
+  get offline(): boolean {
+    return this.#offline;
+  }
+
+  /** As {@link HttpClient.getJson}, through the cache. */
+  override async getJson<T = unknown>(
+    url: string | URL,
+    options: GetOptions = {},
+  ): Promise<JsonResponse<T>> {
+    const accept = options.accept ?? "application/json";
+    const { info, body } = await this.#document("GET", accept, url, undefined, async (headers) => {
+      const r = await super.getText(url, {
+        ...options,
+        accept,
+        maxBytes: options.maxBytes ?? MAX_JSON_BYTES,
+        headers: { ...options.headers, ...headers },
+      });
+      return { info: infoOf(r), body: encoder.encode(r.text) };
+    });
+    return { ...info, data: parseJsonBody<T>(body, info.url) };
+  }
+
+  /** As {@link HttpClient.getText}, through the cache. */
+  override async getText(
+    url: string | URL,
+    options: GetOptions & { maxBytes: number },
+  ): Promise<TextResponse> {
+    const accept = options.accept ?? "text/plain, */*";
+    const { info, body } = await this.#document("GET", accept, url, undefined, async (headers) => {
+      const r = await super.getText(url, {
+        ...options,
+        accept,
+        headers: { ...options.headers, ...headers },
+      });
+      return { info: infoOf(r), body: encoder.encode(r.text) };
+    });
+    return { ...info, text: new TextDecoder().decode(body) };
+  }
+
+  /** As {@link HttpClient.postJson} (a read-only query), through the cache. */
+  override async postJson<T = unknown>(
+    url: string | URL,
+    body: unknown,
+    options: GetOptions = {},
+  ): Promise<JsonResponse<T>> {
+    const accept = options.accept ?? "application/json";
+    const requestBody = JSON.stringify(body);
+    const answer = await this.#document("POST", accept, url, requestBody, async () => {
+      const r = await super.postJson(url, body, { ...options, accept });
+      return { info: infoOf(r), body: encoder.encode(JSON.stringify(r.data)) };
+    });
+    return { ...answer.info, data: parseJsonBody<T>(answer.body, answer.info.url) };
+  }
+
+  /** As {@link HttpClient.download}, from the blob store when a verified copy is there. */
+  override async download(url: string | URL, options: DownloadOptions): Promise<DownloadResponse> {
+    const href = String(url);
+    const cache = this.#cache;
+    if (!cache) {
+      if (this.#offline) throw new OfflineMissError(href);
+      return await super.download(url, options);
+    }
+    const key = Cache.requestKey("DOWNLOAD", options.accept ?? "application/octet-stream", href);
+    const hit = await cache.getDocument(key);
+    const record = hit?.doc.status === 200 ? parseRecord(hit.body) : undefined;
+    const usable = record && (hit!.fresh || this.#offline) ? record.sha256 : undefined;
+    const candidates = [options.sha256?.toLowerCase(), usable]
+      .filter((s, i, all): s is string => s !== undefined && all.indexOf(s) === i);
+    for (const sha256 of candidates) {
+      const size = await cache.streamBlob(sha256, {
+        maxBytes: options.maxBytes,
+        expectedSize: options.expectedSize,
+        onChunk: options.onChunk,
+      });
+      if (size === undefined) continue;
+      await cache.touchBlob(sha256);
+      return {
+        url: record?.sha256 === sha256 ? hit!.doc.finalUrl : href,
+        status: 200,
+        headers: new Headers(),
+        size,
+      };
+    }
+    if (this.#offline) throw new OfflineMissError(href);
+    const writer = await cache.openBlobWriter();
+    let response: DownloadResponse;
+    try {
+      response = await super.download(url, {
+        ...options,
+        onChunk: async (chunk) => {
+          await writer?.write(chunk);
+          await options.onChunk(chunk);
+        },
+      });
+    } catch (error) {
+      await writer?.abort();
+      throw error;
+    }
+    const digest = await writer?.commit();
+    if (digest !== undefined) {
+      await cache.putDocument(key, {
+        url: href,
+        finalUrl: response.url,
+        status: response.status,
+        body: encoder.encode(JSON.stringify({ sha256: digest, size: response.size })),
+      });
+    }
+    return response;
+  }
+
+  /** A document from the cache (fresh, or revalidated), else from the network (then stored). */
+  async #document(
+    method: string,
+    accept: string,
+    url: string | URL,
+    requestBody: string | undefined,
+    fetchFresh: (
+      conditional: Record<string, string>,
+    ) => Promise<{ info: HttpResponseInfo; body: Uint8Array }>,
+  ): Promise<{ info: HttpResponseInfo; body: Uint8Array }> {
+    const href = String(url);
+    const cache = this.#cache;
+    const key = Cache.requestKey(method, accept, href, requestBody);
+    const hit = cache ? await cache.getDocument(key) : undefined;
+    if (hit && (hit.fresh || this.#offline)) return answerFrom(hit);
+    if (this.#offline) throw new OfflineMissError(href);
+    const conditional: Record<string, string> = {};
+    if (hit && isOk(hit.doc.status) && method === "GET") {
+      if (hit.doc.etag) conditional["if-none-match"] = hit.doc.etag;
+      if (hit.doc.lastModified) conditional["if-modified-since"] = hit.doc.lastModified;
+    }
+    let fetched: { info: HttpResponseInfo; body: Uint8Array };
+    try {
+      fetched = await fetchFresh(conditional);
+    } catch (error) {
+      if (error instanceof HttpStatusError && cache) {
+        if (error.status === 304 && hit && Object.keys(conditional).length > 0) {
+          await cache.touchDocument(key, hit.doc);
+          return answerFrom(hit);
+        }
+        if (NOT_FOUND_STATUSES.has(error.status)) {
+          await cache.putDocument(key, {
+            url: href,
+            finalUrl: href,
+            status: error.status,
+            body: encoder.encode(error.excerpt),
+          });
+        }
+      }
+      throw error;
+    }
+    if (cache) {
+      const headers = fetched.info.headers;
+      await cache.putDocument(key, {
+        url: href,
+        finalUrl: fetched.info.url,
+        status: fetched.info.status,
+        body: fetched.body,
+        etag: headers.get("etag") ?? undefined,
+        lastModified: headers.get("last-modified") ?? undefined,
+        linkNext: fetched.info.linkNext,
+      });
+    }
+    return fetched;
+  }
+}
+
+function isOk(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+function infoOf(r: HttpResponseInfo): HttpResponseInfo {
+  return {
+    url: r.url,
+    status: r.status,
+    headers: r.headers,
+    ...(r.linkNext === undefined ? {} : { linkNext: r.linkNext }),
+  };
+}
+
+/** The cached answer, or the cached "not found" as the error the network would have given. */
+function answerFrom(hit: DocumentHit): { info: HttpResponseInfo; body: Uint8Array } {
+  const { doc, body } = hit;
+  if (!isOk(doc.status)) {
+    const excerpt = new TextDecoder().decode(body);
+    if (doc.status === 404) throw new NotFoundError(doc.url, excerpt);
+    throw new HttpStatusError(
+      doc.url,
+      doc.status,
+      `HTTP ${doc.status} (cached)${excerpt ? `: ${excerpt}` : ""}`,
+      { excerpt },
+    );
+  }
+  const headers = new Headers();
+  if (doc.etag) headers.set("etag", doc.etag);
+  if (doc.lastModified) headers.set("last-modified", doc.lastModified);
+  headers.set("x-cargo-attest-cache", "hit");
+  return {
+    info: {
+      url: doc.finalUrl,
+      status: doc.status,
+      headers,
+      ...(doc.linkNext === undefined ? {} : { linkNext: doc.linkNext }),
+    },
+    body,
+  };
+}
+
+function parseRecord(body: Uint8Array): DownloadRecord | undefined {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(body)) as Record<string, unknown>;
+    return typeof value.sha256 === "string" && /^[0-9a-f]{64}$/.test(value.sha256) &&
+        typeof value.size === "number"
+      ? { sha256: value.sha256, size: value.size }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

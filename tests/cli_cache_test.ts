@@ -1,0 +1,559 @@
+/**
+ * The cache and `--offline`, end to end against the loopback fakes: a warm run makes no request
+ * for immutable content (the fakes' request logs say so), `--offline` after a warm run gives the
+ * same verdicts without a single request, a cold `--offline` run skips with `not-in-cache`, a
+ * corrupted cache entry is caught and never trusted, a failed download stores nothing, modes
+ * are 0700/0600, two runs can share a cache, and `cache info|clear|prune` work.
+ */
+import assert from "node:assert/strict";
+import { main } from "../lib/cli/main.ts";
+import { createMemoryIo } from "../lib/cli/io.ts";
+import { type FakeRelease, startFakeGithub } from "./support/fake_github.ts";
+import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
+
+const CASE = new URL("./fixtures/corpus/cases/gh-github-provenance-demo/", import.meta.url);
+const WHEEL_NAME = "github_provenance_demo-0.0.12-py3-none-any.whl";
+const WHEEL = await Deno.readFile(new URL(WHEEL_NAME, CASE));
+const WHEEL_SHA256 = "ae57936def59bc4c75edd3a837d89bcefc6d3a5e31d55a6fa7a71624f92c3c3b";
+const BUNDLE = JSON.parse(await Deno.readTextFile(new URL("bundle.sigstore.json", CASE)));
+const COMMIT = "a6c23b9806c593664f68637c8f9d45dfcf98b2db";
+
+const CRATE = await Deno.readFile(
+  new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
+);
+const CRATE_SHA256 = "c29ad53b5b5610fa3ff9226759fb145219b6586c9a04bee1f16865a9822a14df";
+
+function release(overrides: Partial<FakeRelease> = {}): FakeRelease {
+  return {
+    owner: "actions",
+    repo: "attest-demo",
+    tag: "v0.0.12",
+    commit: COMMIT,
+    body: "Release notes.\n",
+    assets: [
+      { name: WHEEL_NAME, bytes: WHEEL, digest: `sha256:${WHEEL_SHA256}` },
+      {
+        name: "SHA256SUMS",
+        bytes: new TextEncoder().encode(`${WHEEL_SHA256}  ${WHEEL_NAME}\n`),
+      },
+    ],
+    ...overrides,
+  };
+}
+
+const RELEASE_ARGS = ["release", "actions/attest-demo", "v0.0.12", "--json"];
+
+async function withCacheDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "cargo-attest-cache-" });
+  try {
+    await fn(`${dir}/cache`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Runs `args` against a fake GitHub; returns the outcome and only this run's requests. */
+async function runRelease(
+  github: ReturnType<typeof startFakeGithub>,
+  env: Record<string, string>,
+  args: string[] = RELEASE_ARGS,
+) {
+  const start = github.requests.length;
+  const io = createMemoryIo({ CARGO_ATTEST_GITHUB_API_URL: github.apiUrl, ...env });
+  const code = await main(args, io);
+  return { code, out: io.out, err: io.err, requests: github.requests.slice(start) };
+}
+
+function verdicts(out: string) {
+  const report = JSON.parse(out);
+  return {
+    verdict: report.verdict,
+    checks: report.subjects.map((s: { checks: { id: string; status: string; code: string }[] }) =>
+      s.checks.map((c) => `${c.id} ${c.status} ${c.code}`)
+    ),
+  };
+}
+
+async function filesUnder(dir: string): Promise<{ path: string; mode: number; isDir: boolean }[]> {
+  const out: { path: string; mode: number; isDir: boolean }[] = [];
+  const walk = async (d: string) => {
+    for await (const entry of Deno.readDir(d)) {
+      const path = `${d}/${entry.name}`;
+      const info = await Deno.stat(path);
+      out.push({ path, mode: (info.mode ?? 0) & 0o777, isDir: entry.isDirectory });
+      if (entry.isDirectory) await walk(path);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+Deno.test("cache: a second release run within the TTL makes no request at all", async () => {
+  await withCacheDir(async (dir) => {
+    const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });
+    try {
+      const first = await runRelease(github, { CARGO_ATTEST_CACHE_DIR: dir });
+      assert.equal(first.code, 0, first.out + first.err);
+      assert.ok(first.requests.some((q) => q.host === "download"));
+      const second = await runRelease(github, { CARGO_ATTEST_CACHE_DIR: dir });
+      assert.equal(second.code, 0, second.out + second.err);
+      assert.deepEqual(second.requests, []);
+      assert.deepEqual(verdicts(second.out), verdicts(first.out));
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+Deno.test("cache: after the TTL, documents are revalidated but immutable bytes are not fetched", async () => {
+  await withCacheDir(async (dir) => {
+    const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });
+    try {
+      const env = { CARGO_ATTEST_CACHE_DIR: dir, CARGO_ATTEST_CACHE_TTL: "0" };
+      const first = await runRelease(github, env);
+      assert.equal(first.code, 0, first.out + first.err);
+      const second = await runRelease(github, env);
+      assert.equal(second.code, 0, second.out + second.err);
+      assert.ok(second.requests.some((q) => q.path.includes("/releases/tags/")), "revalidated");
+      // The wheel (its digest is in the API answer) is served from the blob store.
+      assert.ok(!second.requests.some((q) => q.path.endsWith(`/${WHEEL_NAME}`)));
+      assert.ok(!second.requests.some((q) => q.path.endsWith("/releases/assets/1")));
+      assert.deepEqual(verdicts(second.out), verdicts(first.out));
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+Deno.test("cache: --offline after a warm run gives the same verdicts with zero requests", async () => {
+  await withCacheDir(async (dir) => {
+    const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });
+    try {
+      const warm = await runRelease(github, { CARGO_ATTEST_CACHE_DIR: dir });
+      assert.equal(warm.code, 0, warm.out + warm.err);
+      // Expired documents are still used offline.
+      const offline = await runRelease(
+        github,
+        { CARGO_ATTEST_CACHE_DIR: dir, CARGO_ATTEST_CACHE_TTL: "0" },
+        [...RELEASE_ARGS, "--offline"],
+      );
+      assert.equal(offline.code, 0, offline.out + offline.err);
+      assert.deepEqual(offline.requests, []);
+      assert.deepEqual(verdicts(offline.out), verdicts(warm.out));
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+Deno.test("cache: --offline on a cold cache skips with not-in-cache (UNVERIFIED, not ERROR), no request", async () => {
+  await withCacheDir(async (dir) => {
+    const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });
+    try {
+      const r = await runRelease(github, { CARGO_ATTEST_CACHE_DIR: dir }, [
+        ...RELEASE_ARGS,
+        "--offline",
+      ]);
+      assert.equal(r.code, 1, r.out + r.err);
+      assert.deepEqual(r.requests, []);
+      const report = JSON.parse(r.out);
+      assert.equal(report.verdict, "UNVERIFIED");
+      const check = report.subjects[0].checks[0];
+      assert.equal(check.status, "skip");
+      assert.equal(check.code, "not-in-cache");
+      assert.match(check.message, /not in cache; run once online.*\/releases\/tags\/v0\.0\.12/);
+      // --no-cache --offline: the same, and nothing is written.
+      const none = await runRelease(github, { CARGO_ATTEST_CACHE_DIR: dir }, [
+        ...RELEASE_ARGS,
+        "--offline",
+        "--no-cache",
+      ]);
+      assert.equal(none.code, 1);
+      assert.deepEqual(none.requests, []);
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+Deno.test("cache: --no-cache neither reads nor writes the cache", async () => {
+  await withCacheDir(async (dir) => {
+    const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });
+    try {
+      const r = await runRelease(github, { CARGO_ATTEST_CACHE_DIR: dir }, [
+        ...RELEASE_ARGS,
+        "--no-cache",
+      ]);
+      assert.equal(r.code, 0, r.out + r.err);
+      await assert.rejects(Deno.stat(dir), Deno.errors.NotFound);
+      await runRelease(github, { CARGO_ATTEST_CACHE_DIR: dir });
+      const again = await runRelease(github, { CARGO_ATTEST_CACHE_DIR: dir }, [
+        ...RELEASE_ARGS,
+        "--no-cache",
+      ]);
+      assert.ok(again.requests.some((q) => q.host === "download"), "the warm cache is not read");
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+Deno.test("cache: a flipped byte in a cached blob is caught: refetched online, a skip offline, never trusted", async () => {
+  await withCacheDir(async (dir) => {
+    const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });
+    try {
+      const env = { CARGO_ATTEST_CACHE_DIR: dir };
+      const warm = await runRelease(github, env);
+      assert.equal(warm.code, 0, warm.out + warm.err);
+      const blob = `${dir}/blobs/sha256/${WHEEL_SHA256.slice(0, 2)}/${WHEEL_SHA256}`;
+      const flip = async () => {
+        const bytes = await Deno.readFile(blob);
+        bytes[1000] ^= 0x01;
+        await Deno.writeFile(blob, bytes);
+      };
+      await flip();
+      const offline = await runRelease(github, env, [...RELEASE_ARGS, "--offline"]);
+      assert.deepEqual(offline.requests, []);
+      assert.equal(offline.code, 1, offline.out + offline.err);
+      const subject = JSON.parse(offline.out).subjects[0];
+      assert.equal(subject.checks[0].code, "not-in-cache");
+      assert.match(offline.err, /corrupt cache entry/);
+      await assert.rejects(Deno.stat(blob), Deno.errors.NotFound, "the bad blob is deleted");
+
+      await runRelease(github, env); // refills
+      await flip();
+      const online = await runRelease(github, env);
+      assert.equal(online.code, 0, online.out + online.err);
+      assert.ok(online.requests.some((q) => q.path.endsWith(`/${WHEEL_NAME}`)), "refetched");
+      assert.deepEqual(verdicts(online.out), verdicts(warm.out));
+      assert.equal(await sha256File(blob), WHEEL_SHA256, "the blob is good again");
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+Deno.test("cache: a flipped byte in a cached document is ignored and refetched", async () => {
+  await withCacheDir(async (dir) => {
+    const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });
+    try {
+      const env = { CARGO_ATTEST_CACHE_DIR: dir };
+      const warm = await runRelease(github, env);
+      assert.equal(warm.code, 0);
+      for await (const entry of Deno.readDir(`${dir}/docs`)) {
+        const path = `${dir}/docs/${entry.name}`;
+        const text = await Deno.readTextFile(path);
+        const at = text.indexOf('"body":"') + 10;
+        await Deno.writeTextFile(
+          path,
+          text.slice(0, at) + (text[at] === "A" ? "B" : "A") + text.slice(at + 1),
+        );
+      }
+      const again = await runRelease(github, env);
+      assert.equal(again.code, 0, again.out + again.err);
+      assert.ok(again.requests.some((q) => q.path.includes("/releases/tags/")), "refetched");
+      assert.deepEqual(verdicts(again.out), verdicts(warm.out));
+      // A truncated document is ignored too.
+      for await (const entry of Deno.readDir(`${dir}/docs`)) {
+        const path = `${dir}/docs/${entry.name}`;
+        const text = await Deno.readTextFile(path);
+        await Deno.writeTextFile(path, text.slice(0, text.length >> 1));
+      }
+      const offline = await runRelease(github, env, [...RELEASE_ARGS, "--offline"]);
+      assert.equal(offline.code, 1, "nothing usable is left offline: " + offline.out);
+      assert.deepEqual(offline.requests, []);
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+Deno.test("cache: a truncated download stores nothing", async () => {
+  await withCacheDir(async (dir) => {
+    const github = startFakeGithub(
+      [release({ assets: [{ name: WHEEL_NAME, bytes: WHEEL, truncateAt: 100 }] })],
+      {},
+    );
+    try {
+      const r = await runRelease(github, { CARGO_ATTEST_CACHE_DIR: dir });
+      assert.equal(r.code, 3, r.out + r.err);
+      const files = (await filesUnder(dir)).filter((f) => !f.isDir);
+      assert.ok(!files.some((f) => f.path.startsWith(`${dir}/blobs/`)), JSON.stringify(files));
+      assert.ok(!files.some((f) => f.path.startsWith(`${dir}/tmp/`)), "no temporary file is left");
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+Deno.test("cache: directories are 0700 and files 0600", {
+  ignore: Deno.build.os === "windows",
+}, async () => {
+  await withCacheDir(async (dir) => {
+    const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });
+    try {
+      const r = await runRelease(github, { CARGO_ATTEST_CACHE_DIR: dir });
+      assert.equal(r.code, 0);
+      const entries = await filesUnder(dir);
+      assert.ok(entries.some((e) => !e.isDir) && entries.some((e) => e.isDir));
+      assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700);
+      for (const e of entries) {
+        assert.equal(e.mode, e.isDir ? 0o700 : 0o600, `${e.path}: ${e.mode.toString(8)}`);
+      }
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+Deno.test("cache: two concurrent runs on one cache both succeed and leave it whole", async () => {
+  await withCacheDir(async (dir) => {
+    const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });
+    try {
+      const env = { CARGO_ATTEST_CACHE_DIR: dir };
+      const [a, b] = await Promise.all([runRelease(github, env), runRelease(github, env)]);
+      assert.equal(a.code, 0, a.out + a.err);
+      assert.equal(b.code, 0, b.out + b.err);
+      assert.doesNotMatch(a.err + b.err, /corrupt|cannot/);
+      const offline = await runRelease(github, env, [...RELEASE_ARGS, "--offline"]);
+      assert.equal(offline.code, 0, offline.out + offline.err);
+      assert.doesNotMatch(offline.err, /corrupt/);
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+// --- crates ---------------------------------------------------------------------------------
+
+function crate(overrides: Partial<FakeCrate> = {}): FakeCrate {
+  return { name: "tiny-attest", version: "0.1.0", bytes: CRATE, ...overrides };
+}
+
+async function runCrates(
+  cratesIo: ReturnType<typeof startFakeCratesIo>,
+  env: Record<string, string>,
+  args: string[],
+) {
+  const start = cratesIo.requests.length;
+  const io = createMemoryIo({ ...cratesIo.env, ...env });
+  const code = await main(args, io);
+  return { code, out: io.out, err: io.err, requests: cratesIo.requests.slice(start) };
+}
+
+function lockFile(): string {
+  return `version = 4
+
+[[package]]
+name = "tiny-attest"
+version = "0.1.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "${CRATE_SHA256}"
+`;
+}
+
+Deno.test("cache: a second crate run downloads no .crate; documents are revalidated with ETags", async () => {
+  await withCacheDir(async (dir) => {
+    const cratesIo = startFakeCratesIo([crate()]);
+    try {
+      const args = ["crate", "tiny-attest@0.1.0", "--json"];
+      const first = await runCrates(cratesIo, { CARGO_ATTEST_CACHE_DIR: dir }, args);
+      assert.equal(first.code, 0, first.out + first.err);
+      assert.ok(first.requests.some((q) => q.host === "dl"));
+      const warm = await runCrates(cratesIo, { CARGO_ATTEST_CACHE_DIR: dir }, args);
+      assert.equal(warm.code, 0, warm.out + warm.err);
+      assert.deepEqual(warm.requests, [], "within the TTL: no request at all");
+      const expired = await runCrates(
+        cratesIo,
+        { CARGO_ATTEST_CACHE_DIR: dir, CARGO_ATTEST_CACHE_TTL: "0" },
+        args,
+      );
+      assert.equal(expired.code, 0, expired.out + expired.err);
+      assert.ok(!expired.requests.some((q) => q.host === "dl"), "no .crate download");
+      const index = expired.requests.find((q) => q.host === "index");
+      assert.equal(index?.ifNoneMatch, '"fake"', "the index file is revalidated (304)");
+      assert.deepEqual(verdicts(expired.out), verdicts(first.out));
+    } finally {
+      await cratesIo.close();
+    }
+  });
+});
+
+Deno.test("cache: lock --offline after a warm run gives the same verdicts; cold, it skips", async () => {
+  await withCacheDir(async (dir) => {
+    const tmp = await Deno.makeTempDir();
+    const cratesIo = startFakeCratesIo([crate()]);
+    try {
+      const lock = `${tmp}/Cargo.lock`;
+      await Deno.writeTextFile(lock, lockFile());
+      const args = ["lock", lock, "--json"];
+      const cold = await runCrates(cratesIo, { CARGO_ATTEST_CACHE_DIR: dir }, [
+        ...args,
+        "--offline",
+      ]);
+      assert.equal(cold.code, 1, cold.out + cold.err);
+      assert.deepEqual(cold.requests, []);
+      const skip = JSON.parse(cold.out).subjects[0].checks[0];
+      assert.equal(`${skip.status} ${skip.code}`, "skip not-in-cache");
+      assert.match(skip.message, /run once online/);
+
+      const warm = await runCrates(cratesIo, { CARGO_ATTEST_CACHE_DIR: dir }, args);
+      assert.equal(warm.code, 0, warm.out + warm.err);
+      const offline = await runCrates(
+        cratesIo,
+        { CARGO_ATTEST_CACHE_DIR: dir, CARGO_ATTEST_CACHE_TTL: "0" },
+        [...args, "--offline"],
+      );
+      assert.equal(offline.code, 0, offline.out + offline.err);
+      assert.deepEqual(offline.requests, []);
+      assert.deepEqual(verdicts(offline.out), verdicts(warm.out));
+
+      // A flipped byte in the cached .crate: offline it is a skip, never a pass or a mismatch.
+      const blob = `${dir}/blobs/sha256/${CRATE_SHA256.slice(0, 2)}/${CRATE_SHA256}`;
+      const bytes = await Deno.readFile(blob);
+      bytes[bytes.length - 1] ^= 0x80;
+      await Deno.writeFile(blob, bytes);
+      const flipped = await runCrates(cratesIo, { CARGO_ATTEST_CACHE_DIR: dir }, [
+        ...args,
+        "--offline",
+      ]);
+      assert.equal(flipped.code, 1, flipped.out + flipped.err);
+      assert.equal(JSON.parse(flipped.out).subjects[0].checks[0].code, "not-in-cache");
+    } finally {
+      await cratesIo.close();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  });
+});
+
+// --- cache info / clear / prune -------------------------------------------------------------
+
+Deno.test("cache info, prune and clear report and manage the cache", async () => {
+  await withCacheDir(async (dir) => {
+    const cratesIo = startFakeCratesIo([crate()]);
+    try {
+      const env = { CARGO_ATTEST_CACHE_DIR: dir };
+      const r = await runCrates(cratesIo, env, ["crate", "tiny-attest@0.1.0"]);
+      assert.equal(r.code, 0, r.out + r.err);
+    } finally {
+      await cratesIo.close();
+    }
+    // A stray temporary file from an interrupted run, and a file that is not the cache's.
+    await Deno.writeTextFile(`${dir}/tmp/blob.tmp-0123456789abcdef`, "partial");
+    await Deno.utime(`${dir}/tmp/blob.tmp-0123456789abcdef`, 0, 0);
+    await Deno.writeTextFile(`${dir}/README.txt`, "not the cache's");
+
+    const info = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
+    assert.equal(await main(["cache", "info", "--json"], info), 0, info.err);
+    const stats = JSON.parse(info.out);
+    assert.equal(stats.path, dir);
+    assert.equal(stats.blobs, 1);
+    assert.ok(stats.documents >= 3, info.out);
+    assert.equal(stats.entries, stats.blobs + stats.documents);
+    assert.ok(stats.bytes > CRATE.length);
+    assert.equal(stats.temporary, 1);
+
+    const text = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
+    assert.equal(await main(["cache", "info"], text), 0);
+    assert.match(text.out, new RegExp(`path: +${dir}`));
+
+    // prune: the orphaned temporary file goes; fresh entries stay.
+    const prune = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
+    assert.equal(await main(["cache", "prune"], prune), 0, prune.err);
+    assert.match(prune.out, /removed 1 files/);
+    const after = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
+    await main(["cache", "info", "--json"], after);
+    assert.equal(JSON.parse(after.out).entries, stats.entries);
+
+    // prune with a clock past --max-age drops the expired entries.
+    const later = createMemoryIo(
+      { CARGO_ATTEST_CACHE_DIR: dir },
+      new Date(Date.now() + 2 * 86_400_000),
+    );
+    assert.equal(await main(["cache", "prune", "--max-age", "1d"], later), 0, later.err);
+    const pruned = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
+    await main(["cache", "info", "--json"], pruned);
+    assert.equal(JSON.parse(pruned.out).entries, 0);
+
+    // clear empties it, and touches nothing that is not the cache's.
+    const clear = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
+    assert.equal(await main(["cache", "clear"], clear), 0);
+    assert.equal(await Deno.readTextFile(`${dir}/README.txt`), "not the cache's");
+    const empty = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
+    await main(["cache", "info", "--json"], empty);
+    assert.deepEqual(
+      { entries: JSON.parse(empty.out).entries, bytes: JSON.parse(empty.out).bytes },
+      { entries: 0, bytes: 0 },
+    );
+  });
+});
+
+Deno.test("cache: usage errors, and no cache directory at all", async () => {
+  for (
+    const args of [["cache", "frob"], ["cache", "info", "extra"], [
+      "cache",
+      "prune",
+      "--max-age",
+      "soon",
+    ]]
+  ) {
+    const io = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: "/nonexistent-cargo-attest" });
+    assert.equal(await main(args, io), 3, args.join(" "));
+  }
+  const io = createMemoryIo({});
+  assert.equal(await main(["cache", "info"], io), 3);
+  assert.match(io.err, /no cache directory/);
+});
+
+async function sha256File(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+Deno.test("cache: two cargo-attest processes on one cold cache both succeed", async () => {
+  await withCacheDir(async (dir) => {
+    const cratesIo = startFakeCratesIo([crate()]);
+    const cli = new URL("../cli.ts", import.meta.url).pathname;
+    const run = () =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--quiet",
+          "--allow-read",
+          "--allow-env",
+          "--allow-write",
+          "--allow-net=127.0.0.1",
+          cli,
+          "crate",
+          "tiny-attest@0.1.0",
+          "--json",
+        ],
+        env: {
+          ...cratesIo.env,
+          CARGO_ATTEST_CACHE_DIR: dir,
+          GH_TOKEN: "",
+          GITHUB_TOKEN: "",
+          NO_COLOR: "1",
+        },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    try {
+      const results = await Promise.all([run(), run(), run()]);
+      for (const r of results) {
+        const err = new TextDecoder().decode(r.stderr);
+        assert.equal(r.code, 0, err);
+        assert.doesNotMatch(err, /corrupt|cannot/);
+        assert.equal(JSON.parse(new TextDecoder().decode(r.stdout)).verdict, "TRUSTED");
+      }
+      const offline = await runCrates(cratesIo, { CARGO_ATTEST_CACHE_DIR: dir }, [
+        "crate",
+        "tiny-attest@0.1.0",
+        "--offline",
+      ]);
+      assert.equal(offline.code, 0, offline.out + offline.err);
+    } finally {
+      await cratesIo.close();
+    }
+  });
+});
