@@ -9,20 +9,20 @@ import type { CheckResult } from "../checks/check_result.ts";
 import { checkCrate } from "../checks/crate_subject.ts";
 import { type CargoLock, type LockPackage, parseCargoLock } from "../evidence/cargo_lock.ts";
 import { AttestError, UsageError } from "../errors.ts";
-import { DEFAULT_CRATE_JOBS, DEFAULT_HTTP_RETRIES, DEFAULT_HTTP_TIMEOUT_MS } from "../limits.ts";
+import { DEFAULT_CRATE_JOBS } from "../limits.ts";
 import { type CrateSources, gatherCrateEvidence } from "../sources/crate_evidence.ts";
 import { checkCrateName } from "../sources/crates_io.ts";
 import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
-import { CachedHttp, OfflineMissError } from "../sources/cached_http.ts";
+import { OfflineMissError } from "../sources/cached_http.ts";
 import { readCappedText } from "../sources/local_files.ts";
 import { findUnmatchedEntries } from "../policy/explain.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
 import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
-import { VERSION } from "./help.ts";
+import { createHttpClient } from "./http_client.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
-import { cacheFromArgs, type CacheSettings } from "./cache_options.ts";
+import { cacheFromArgs } from "./cache_options.ts";
 import {
   emitPolicyReport,
   policyFromArgs,
@@ -66,34 +66,6 @@ function jobsOf(parsed: ParsedArgs): number {
     throw new UsageError(`--jobs must be a whole number from 1 to 64 (got '${text}')`);
   }
   return n;
-}
-
-function makeClient(
-  io: CliIo,
-  cache: CacheSettings,
-  token?: { value: string; host: string },
-  timeout?: string,
-) {
-  let timeoutMs = DEFAULT_HTTP_TIMEOUT_MS;
-  if (timeout !== undefined) {
-    const seconds = Number(timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0) {
-      throw new UsageError(`--timeout must be a positive number of seconds (got '${timeout}')`);
-    }
-    timeoutMs = seconds * 1000;
-  }
-  return new CachedHttp({
-    token,
-    timeoutMs,
-    retries: DEFAULT_HTTP_RETRIES,
-    userAgent: `cargo-attest/${VERSION} (https://github.com/cargo-attest/cargo-attest)`,
-    onRetry: (info) =>
-      io.stderr(
-        `cargo-attest: retrying ${info.url} (attempt ${
-          info.attempt + 1
-        } of ${info.attempts}: ${info.reason})\n`,
-      ),
-  }, cache);
 }
 
 function lockTargets(lock: CargoLock, file: string): { targets: CrateTarget[]; paths: number } {
@@ -201,12 +173,15 @@ async function verifyCrates(
   const timeout = stringOption(parsed, "timeout");
   const githubToken = githubTokenFor(io.env, endpoints.githubApi);
   const sources: CrateSources = {
-    crates: makeClient(io, cache, undefined, timeout),
+    crates: createHttpClient(io, { timeout, cache }),
     cratesApi: endpoints.cratesApi,
     cratesDl: endpoints.cratesDl,
     cratesIndex: endpoints.cratesIndex,
     github: githubToken
-      ? { client: makeClient(io, cache, githubToken, timeout), api: endpoints.githubApi }
+      ? {
+        client: createHttpClient(io, { token: githubToken, timeout, cache }),
+        api: endpoints.githubApi,
+      }
       : undefined,
     githubUnavailable: githubToken
       ? undefined

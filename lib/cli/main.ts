@@ -7,6 +7,7 @@
 import { AttestError, UsageError } from "../errors.ts";
 import { COMMAND_HELP, renderTopHelp, VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
+import { suggestClosest } from "../text/suggest.ts";
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number>;
 
@@ -52,7 +53,7 @@ async function dispatch(args: string[], io: CliIo): Promise<number> {
   if (!command) {
     const hint = name.startsWith("-")
       ? "options come after the command: cargo-attest COMMAND [OPTIONS]"
-      : suggest(name, Object.keys(COMMANDS)) ?? "run 'cargo-attest --help' for the commands";
+      : didYouMean(name) ?? "run 'cargo-attest --help' for the commands";
     throw new UsageError(`unknown command '${name}'`, hint);
   }
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -60,6 +61,11 @@ async function dispatch(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   return await command(rest, io);
+}
+
+function didYouMean(name: string): string | undefined {
+  const closest = suggestClosest(name, Object.keys(COMMANDS));
+  return closest === undefined ? undefined : `did you mean '${closest}'?`;
 }
 
 function reportError(error: unknown, io: CliIo, verbose: boolean): number {
@@ -78,28 +84,4 @@ function reportError(error: unknown, io: CliIo, verbose: boolean): number {
 
 function describeCause(cause: unknown): string {
   return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-}
-
-/** Suggests the closest command name ("did you mean …?") within edit distance 2. */
-function suggest(input: string, names: string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const candidate of names) {
-    const d = editDistance(input, candidate);
-    if (d <= 2 && (!best || d < best.distance)) best = { name: candidate, distance: d };
-  }
-  return best ? `did you mean '${best.name}'?` : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
 }

@@ -11,11 +11,9 @@ import { defaultReleaseSigner } from "../checks/release_checks.ts";
 import { checkReleaseAsset, checkSignatureEvidence } from "../checks/release_checks.ts";
 import { decodeHex } from "../crypto/bytes.ts";
 import { AttestError, UsageError } from "../errors.ts";
-import { DEFAULT_HTTP_RETRIES, DEFAULT_HTTP_TIMEOUT_MS } from "../limits.ts";
 import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
 import { fetchRelease, fetchTagCommit } from "../sources/github.ts";
-import { CachedHttp, OfflineMissError } from "../sources/cached_http.ts";
-import type { HttpClient } from "../sources/http.ts";
+import { OfflineMissError } from "../sources/cached_http.ts";
 import {
   gatherAssetEvidence,
   gatherReleaseChecksums,
@@ -24,10 +22,10 @@ import {
 import type { SubjectDescription } from "../verdict/report.ts";
 import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
-import { VERSION } from "./help.ts";
+import { createHttpClient } from "./http_client.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
-import { cacheFromArgs, type CacheSettings } from "./cache_options.ts";
+import { cacheFromArgs } from "./cache_options.ts";
 import {
   emitPolicyReport,
   judgeIdentity,
@@ -41,36 +39,6 @@ import {
  * Builds the HTTP client for GitHub from the environment and `--timeout`, with the cache (and
  * `--offline`) as `cache` says (default: no cache, online).
  */
-export function createGithubClient(
-  io: CliIo,
-  githubApi: URL,
-  timeoutSeconds: string | undefined,
-  cache: CacheSettings = { offline: false },
-): HttpClient {
-  let timeoutMs = DEFAULT_HTTP_TIMEOUT_MS;
-  if (timeoutSeconds !== undefined) {
-    const seconds = Number(timeoutSeconds);
-    if (!Number.isFinite(seconds) || seconds <= 0) {
-      throw new UsageError(
-        `--timeout must be a positive number of seconds (got '${timeoutSeconds}')`,
-      );
-    }
-    timeoutMs = seconds * 1000;
-  }
-  return new CachedHttp({
-    token: githubTokenFor(io.env, githubApi),
-    timeoutMs,
-    retries: DEFAULT_HTTP_RETRIES,
-    userAgent: `cargo-attest/${VERSION}`,
-    onRetry: (info) =>
-      io.stderr(
-        `cargo-attest: retrying ${info.url} (attempt ${
-          info.attempt + 1
-        } of ${info.attempts}: ${info.reason})\n`,
-      ),
-  }, cache);
-}
-
 /** A check that is skipped because `--offline` found its evidence missing from the cache. */
 function notInCache(error: OfflineMissError): CheckResult {
   return {
@@ -109,22 +77,14 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
   const roots = await rootsFromArgs(parsed);
   const endpoints = resolveEndpoints(io.env);
   const cache = cacheFromArgs(parsed, io, { quiet: output.quiet });
-  const client = createGithubClient(
-    io,
-    endpoints.githubApi,
-    stringOption(parsed, "timeout"),
+  const timeout = stringOption(parsed, "timeout");
+  const client = createHttpClient(io, {
+    token: githubTokenFor(io.env, endpoints.githubApi),
+    timeout,
     cache,
-  );
+  });
   // Rekor gets a client of its own, without the GitHub token.
-  const rekorClient = createGithubClient(
-    {
-      ...io,
-      env: (name) => (name === "GH_TOKEN" || name === "GITHUB_TOKEN" ? undefined : io.env(name)),
-    },
-    endpoints.rekor,
-    stringOption(parsed, "timeout"),
-    cache,
-  );
+  const rekorClient = createHttpClient(io, { timeout, cache });
   const progress = (text: string) => {
     if (!output.quiet && (io.stderrIsTerminal || output.verbose)) {
       io.stderr(`cargo-attest: ${text}\n`);

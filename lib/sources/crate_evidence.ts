@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { CrateChecksumSource, CrateVcsEvidence } from "../checks/crate_checks.ts";
 import { tagCandidates } from "../checks/crate_checks.ts";
-import { decodeBase64 } from "../crypto/bytes.ts";
+import { concatBytes, decodeBase64 } from "../crypto/bytes.ts";
 import {
   type CrateArchive,
   CrateArchiveError,
@@ -136,12 +136,7 @@ export async function gatherCrateEvidence(
       sha256: entry?.cksum ?? api.checksum ?? lock?.checksum,
     },
   );
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.length;
-  }
+  const bytes = concatBytes(...chunks);
   const sha256 = hash.digest("hex");
 
   let archive: CrateArchive | undefined;
@@ -181,22 +176,22 @@ export async function gatherCrateEvidence(
       message: sources.githubUnavailable ?? "GitHub is not consulted",
     };
   }
+  const common = {
+    name: api.name,
+    version: api.version,
+    sha256,
+    size,
+    downloadUrl: downloaded.url,
+    index: entry ? { ...entry, url: indexFile.url } : undefined,
+    api,
+    checksumSources,
+    archive,
+    archiveError,
+    repositoryUrl,
+    repository,
+  };
   if (unavailable || !ref || !sources.github || !vcsInfo?.sha1) {
-    return {
-      name: api.name,
-      version: api.version,
-      sha256,
-      size,
-      downloadUrl: downloaded.url,
-      index: entry ? { ...entry, url: indexFile.url } : undefined,
-      api,
-      checksumSources,
-      archive,
-      archiveError,
-      repositoryUrl,
-      repository,
-      vcs: { ...vcsBase, unavailable },
-    };
+    return { ...common, vcs: { ...vcsBase, unavailable } };
   }
 
   const github = sources.github;
@@ -233,18 +228,7 @@ export async function gatherCrateEvidence(
     }
   };
   return {
-    name: api.name,
-    version: api.version,
-    sha256,
-    size,
-    downloadUrl: downloaded.url,
-    index: entry ? { ...entry, url: indexFile.url } : undefined,
-    api,
-    checksumSources,
-    archive,
-    archiveError,
-    repositoryUrl,
-    repository,
+    ...common,
     vcs: {
       ...vcsBase,
       tag: tag ? { name: tag.name, commit: tag.commit } : undefined,

@@ -5,6 +5,7 @@
  * @module
  */
 import snappy from "snappyjs";
+import { concatBytes } from "../crypto/bytes.ts";
 import { AttestError } from "../errors.ts";
 import { MAX_BUNDLE_BYTES, MAX_JSON_BYTES } from "../limits.ts";
 import { endpointUrl } from "./endpoints.ts";
@@ -54,11 +55,13 @@ export class ReleaseNotFoundError extends AttestError {
   }
 }
 
-function repoPath(owner: string, repo: string): string {
+/** The API path of a repository: `repos/OWNER/REPO`, each part URL-encoded. */
+export function repoPath(owner: string, repo: string): string {
   return `repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
 }
 
-function asRecord(value: unknown, what: string, url: string): Record<string, unknown> {
+/** A JSON value that must be an object; anything else is an `unexpected-response` naming the URL. */
+export function asRecord(value: unknown, what: string, url: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new AttestError("unexpected-response", `${url}: ${what} is not a JSON object`);
   }
@@ -219,20 +222,11 @@ export async function fetchAttestations(
 /** Fetches a snappy-compressed bundle (`bundle_url`) and decompresses it within the bundle cap. */
 async function fetchSnappyBundle(client: HttpClient, url: string): Promise<string> {
   const chunks: Uint8Array[] = [];
-  let size = 0;
   await client.download(url, {
     maxBytes: MAX_BUNDLE_BYTES,
-    onChunk(chunk) {
-      chunks.push(chunk.slice());
-      size += chunk.length;
-    },
+    onChunk: (chunk) => void chunks.push(chunk.slice()),
   });
-  const compressed = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    compressed.set(c, offset);
-    offset += c.length;
-  }
+  const compressed = concatBytes(...chunks);
   try {
     const raw = snappy.uncompress(compressed, MAX_BUNDLE_BYTES) as Uint8Array;
     return new TextDecoder().decode(raw);

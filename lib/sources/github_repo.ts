@@ -8,7 +8,7 @@
  */
 import { AttestError } from "../errors.ts";
 import { endpointUrl } from "./endpoints.ts";
-import { ReleaseNotFoundError } from "./github.ts";
+import { asRecord, ReleaseNotFoundError, repoPath } from "./github.ts";
 import { type HttpClient, HttpStatusError, NotFoundError } from "./http.ts";
 
 const GITHUB_JSON = "application/vnd.github+json";
@@ -94,17 +94,6 @@ export interface GithubRepositoryRef {
 }
 
 const SHA = /^[0-9a-f]{7,64}$/i;
-
-function repoPath(owner: string, repo: string): string {
-  return `repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
-}
-
-function asRecord(value: unknown, what: string, url: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new AttestError("unexpected-response", `${url}: ${what} is not a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}
 
 /**
  * Lists a repository's tags (`GET /repos/O/R/tags`, 100 per page, following `Link: rel="next"`

@@ -30,7 +30,7 @@ import {
   parseDetachedSignature,
   parseRekorEntries,
 } from "../evidence/rekor_entry.ts";
-import { decodeHex } from "../crypto/bytes.ts";
+import { concatBytes, decodeHex } from "../crypto/bytes.ts";
 
 const BUNDLE_SUFFIXES = [".sigstore.json", ".sigstore", ".bundle"];
 const SIGNATURE_SUFFIXES = [".sig", ".pem", ".crt", ".asc", ".minisig", ".intoto.jsonl"];
@@ -65,13 +65,7 @@ async function fetchSmallBytes(
     ...(asset.sha256 ? { sha256: asset.sha256 } : {}),
     onChunk: (chunk) => void chunks.push(chunk.slice()),
   });
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.length;
-  }
-  return bytes;
+  return concatBytes(...chunks);
 }
 
 /** A SUMS-style file of the release, with the signatures published about it. */

@@ -1,0 +1,45 @@
+/**
+ * The HTTP client a verifying command uses: `--timeout`, retries with progress on stderr, the
+ * cache settings, and a token bound to the one host it may be sent to.
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import { DEFAULT_HTTP_RETRIES, DEFAULT_HTTP_TIMEOUT_MS } from "../limits.ts";
+import { CachedHttp } from "../sources/cached_http.ts";
+import type { HttpClient } from "../sources/http.ts";
+import type { CacheSettings } from "./cache_options.ts";
+import { VERSION } from "./help.ts";
+import type { CliIo } from "./io.ts";
+
+/** Parses `--timeout SECONDS` into milliseconds (the default when absent). */
+export function timeoutFromOption(timeout: string | undefined): number {
+  if (timeout === undefined) return DEFAULT_HTTP_TIMEOUT_MS;
+  const seconds = Number(timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`--timeout must be a positive number of seconds (got '${timeout}')`);
+  }
+  return seconds * 1000;
+}
+
+/** A client for one service; `token` is sent to its `host` only (never after a redirect away). */
+export function createHttpClient(
+  io: CliIo,
+  options: {
+    readonly token?: { value: string; host: string };
+    readonly timeout?: string;
+    readonly cache?: CacheSettings;
+  },
+): HttpClient {
+  return new CachedHttp({
+    token: options.token,
+    timeoutMs: timeoutFromOption(options.timeout),
+    retries: DEFAULT_HTTP_RETRIES,
+    userAgent: `cargo-attest/${VERSION} (https://github.com/cargo-attest/cargo-attest)`,
+    onRetry: (info) =>
+      io.stderr(
+        `cargo-attest: retrying ${info.url} (attempt ${
+          info.attempt + 1
+        } of ${info.attempts}: ${info.reason})\n`,
+      ),
+  }, options.cache ?? { offline: false });
+}
