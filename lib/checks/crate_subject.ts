@@ -57,6 +57,7 @@ export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]
       pathInVcs: archive.vcsInfo?.pathInVcs ?? "",
       repository: evidence.repository ?? evidence.repositoryUrl ?? "(no repository)",
       fetchBlob: evidence.fetchBlob,
+      crateFileBytes: (path) => archive.files.find((f) => f.path === path)?.bytes,
     });
     // Without a repository to compare with, the comparison is evidence that is not there.
     checks.push(source.status === "skip" ? { ...source, required: false } : source);

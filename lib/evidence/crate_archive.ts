@@ -107,6 +107,12 @@ export interface CrateFile {
    * marked: only the manifest says where they came from.
    */
   generated: boolean;
+  /**
+   * The file's bytes, when kept (small files, within the archive's budget of
+   * {@link MAX_KEPT_CRATE_BYTES}): they let a source comparison decide line-ending differences
+   * without fetching anything.
+   */
+  bytes?: Uint8Array;
 }
 
 /** `.cargo_vcs_info.json`: the commit cargo packaged from. */
@@ -149,6 +155,12 @@ export interface CrateArchiveOptions {
   /** Largest single file. Default {@link MAX_CRATE_FILE_BYTES}. */
   maxFileBytes?: number;
 }
+
+/** Files up to this size keep their bytes in {@link CrateFile.bytes}. */
+export const MAX_KEPT_CRATE_FILE_BYTES = 1024 * 1024;
+
+/** At most this many bytes of one crate's files are kept in memory. */
+export const MAX_KEPT_CRATE_BYTES = 4 * 1024 * 1024;
 
 /** At most this many problems are kept; {@link CrateArchive.omittedProblems} counts the rest. */
 export const MAX_CRATE_PROBLEMS = 100;
@@ -691,8 +703,12 @@ class ArchiveReader {
     }
   }
 
+  private keptBytes = 0;
+
   private async readFile(entry: Entry, path: string, what: string): Promise<void> {
     const keep = path === ".cargo_vcs_info.json" || path === "Cargo.toml.orig";
+    const retain = entry.size <= MAX_KEPT_CRATE_FILE_BYTES &&
+      this.keptBytes + entry.size <= MAX_KEPT_CRATE_BYTES;
     const claimed = this.claim(path, "file", entry.name);
     if (!claimed) {
       await this.skipEntryData(entry.size, what);
@@ -705,9 +721,10 @@ class ArchiveReader {
         entry.name,
       );
     }
-    const kept = keep && entry.size <= MAX_CRATE_METADATA_FILE_BYTES
+    const kept = (keep && entry.size <= MAX_CRATE_METADATA_FILE_BYTES) || retain
       ? new Uint8Array(entry.size)
       : undefined;
+    if (retain) this.keptBytes += entry.size;
     let filled = 0;
     const hasher: GitBlobHasher = startGitBlobSha1(entry.size);
     await this.readData(entry.size, what, (part) => {
@@ -716,7 +733,7 @@ class ArchiveReader {
       filled += part.length;
     });
     await this.skipPadding(entry.size, what);
-    if (kept !== undefined) {
+    if (kept !== undefined && keep) {
       if (path === ".cargo_vcs_info.json") this.vcsInfoBytes = kept;
       else this.cargoTomlOrigBytes = kept;
     }
@@ -727,6 +744,7 @@ class ArchiveReader {
       kind: "file",
       executable: (entry.mode & 0o111) !== 0,
       generated: false,
+      ...(retain && kept !== undefined && filled === entry.size ? { bytes: kept } : {}),
     });
   }
 

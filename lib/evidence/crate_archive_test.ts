@@ -6,6 +6,7 @@ import {
   type CrateArchiveProblemCode,
   type CrateFile,
   MAX_CRATE_PROBLEMS,
+  MAX_KEPT_CRATE_FILE_BYTES,
   readCrateArchive,
 } from "./crate_archive.ts";
 import { gitBlobSha1 } from "./git_blob.ts";
@@ -101,8 +102,10 @@ Deno.test("readCrateArchive() lists a well-formed crate: paths, sizes, blob ids,
     kind: "file",
     executable: false,
     generated: false,
+    bytes: utf8(LIB),
   });
   assert.equal(fileAt(archive, "assets/data.bin").gitBlob, gitBlobSha1(bin));
+  assert.deepEqual(fileAt(archive, "assets/data.bin").bytes, bin, "small files keep their bytes");
   assert.equal(fileAt(archive, "assets/data.bin").size, 3000);
   assert.equal(fileAt(archive, "build.sh").executable, true);
   assert.equal(archive.cargoTomlOrig, MANIFEST);
@@ -607,4 +610,13 @@ Deno.test("readCrateArchive() reads a crate held in a view into a larger buffer"
   const archive = await readCrateArchive(buffer.subarray(50, 50 + bytes.length), CRATE);
   assert.deepEqual(archive.problems, []);
   assert.equal(archive.files.length, 3);
+});
+
+Deno.test("readCrateArchive() keeps bytes only within its budget", async () => {
+  const big = new Uint8Array(MAX_KEPT_CRATE_FILE_BYTES + 1).map((_, i) => (i * 7) % 251);
+  const bytes = await buildCrate({ ...CRATE, files: { ...GOOD_FILES, "big.bin": big } });
+  const archive = await readCrateArchive(bytes, CRATE);
+  assert.equal(fileAt(archive, "big.bin").bytes, undefined, "over the per-file cap");
+  assert.equal(fileAt(archive, "big.bin").gitBlob, gitBlobSha1(big));
+  assert.deepEqual(fileAt(archive, "src/lib.rs").bytes, utf8(LIB));
 });
