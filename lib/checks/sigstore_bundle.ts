@@ -210,7 +210,8 @@ async function unsettle<T>(settled: Settled<T>): Promise<T> {
  * Entries that share a log index but differ in anything (body, time, proof, kind) are all kept,
  * and so all verified: which copy is checked never depends on order.
  */
-function dedupeEntries(entries: readonly TlogEntry[]): TlogEntry[] {
+function dedupeEntries(entries: readonly TlogEntry[]): readonly TlogEntry[] {
+  if (entries.length < 2) return entries;
   const seen = new Set<string>();
   const out: TlogEntry[] = [];
   for (const e of entries) {

@@ -3,10 +3,12 @@
  * all read the same leaf, and parsing it costs about a millisecond each time. The cache is keyed
  * by the byte array object itself (a WeakMap), so it lives exactly as long as the bundle that
  * holds those bytes; a re-parsed bundle is parsed afresh. Callers must not mutate the result.
+ * The same goes for the certificate's public key (`certificatePublicKey`).
  * @module
  */
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Certificate } from "@peculiar/asn1-x509";
+import { parsePublicKey, type PublicKeyMaterial } from "./signature.ts";
 
 const parsed = new WeakMap<Uint8Array, Certificate>();
 
@@ -18,4 +20,21 @@ export function parseAsnCertificate(der: Uint8Array): Certificate {
     parsed.set(der, cert);
   }
   return cert;
+}
+
+const keys = new WeakMap<Certificate, PublicKeyMaterial>();
+
+/**
+ * The certificate's public key (its SubjectPublicKeyInfo classified), once per parsed
+ * certificate. Throws {@link UnsupportedKeyError} for a key cargo-attest cannot use.
+ */
+export function certificatePublicKey(cert: Certificate): PublicKeyMaterial {
+  let key = keys.get(cert);
+  if (!key) {
+    key = parsePublicKey(
+      new Uint8Array(AsnConvert.serialize(cert.tbsCertificate.subjectPublicKeyInfo)),
+    );
+    keys.set(cert, key);
+  }
+  return key;
 }

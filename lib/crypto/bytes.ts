@@ -10,26 +10,21 @@ export function decodeBase64(text: string): Uint8Array {
     throw new TypeError("not valid base64");
   }
   const padded = normalized.padEnd(Math.ceil(normalized.length / 4) * 4, "=");
-  const binary = atob(padded);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
+  return NATIVE.fromBase64(padded);
 }
+
+/** The TC39 base64/hex methods V8 ships (typed here for TypeScript versions without them). */
+const NATIVE = Uint8Array as unknown as { fromBase64(text: string): Uint8Array };
+type NativeBytes = Uint8Array & { toBase64(): string; toHex(): string };
 
 /** Encodes bytes as standard, padded base64. */
 export function encodeBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
+  return (bytes as NativeBytes).toBase64();
 }
 
 /** Encodes bytes as lowercase hex. */
 export function encodeHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
+  return (bytes as NativeBytes).toHex();
 }
 
 /** Decodes hex (either case); throws `TypeError` on odd length or non-hex characters. */

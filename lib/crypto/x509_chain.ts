@@ -7,7 +7,7 @@
  * never trusted: a path may only use the certificates of one authority's `certChain`.
  * @module
  */
-import { parseAsnCertificate } from "./asn1_certificate.ts";
+import { certificatePublicKey, parseAsnCertificate } from "./asn1_certificate.ts";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   AlgorithmIdentifier,
@@ -17,12 +17,7 @@ import {
   type Name,
 } from "@peculiar/asn1-x509";
 import { bytesEqual, encodeHex } from "./bytes.ts";
-import {
-  type HashName,
-  parsePublicKey,
-  type PublicKeyMaterial,
-  verifySignature,
-} from "./signature.ts";
+import { type HashName, type PublicKeyMaterial, verifySignature } from "./signature.ts";
 import { fail, ok, type Verified } from "./verified.ts";
 import {
   type CertificateAuthority,
@@ -164,7 +159,7 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
   let key: PublicKeyMaterial | undefined;
   let keyProblem: string | undefined;
   try {
-    key = parsePublicKey(new Uint8Array(AsnConvert.serialize(tbsCert.subjectPublicKeyInfo)));
+    key = certificatePublicKey(cert);
   } catch (cause) {
     keyProblem = (cause as Error).message;
   }
