@@ -38,4 +38,6 @@ export {
 export { buildReport, type Report, REPORT_SCHEMA } from "./lib/verdict/report.ts";
 export { renderJsonReport } from "./lib/render/json.ts";
 export { renderTextReport } from "./lib/render/text.ts";
+export { renderMarkdownReport } from "./lib/render/markdown.ts";
+export { renderSarifReport } from "./lib/render/sarif.ts";
 export { digestFile } from "./lib/crypto/digest.ts";

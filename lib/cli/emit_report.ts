@@ -1,15 +1,61 @@
 /**
- * Builds the report of a verifying command, writes it (text or JSON) and returns the exit code.
+ * Builds the report of a verifying command, writes it (text, JSON, Markdown or SARIF) and
+ * returns the exit code.
  * @module
  */
 import { renderJsonReport } from "../render/json.ts";
+import { renderMarkdownReport } from "../render/markdown.ts";
+import { locatePackagesInLock, renderSarifReport, type SarifOptions } from "../render/sarif.ts";
 import { renderTextReport } from "../render/text.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import { applyStrict } from "../verdict/decide.ts";
-import { buildReport, type Diagnostic, type ReportInput } from "../verdict/report.ts";
+import { buildReport, type Diagnostic, type Report, type ReportInput } from "../verdict/report.ts";
 import { VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import type { OutputSettings } from "./output_options.ts";
+
+/** Largest lock file read again to find its packages' lines for SARIF locations. */
+const MAX_LOCK_LINES_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Renders a report in the chosen format. Text honours `--quiet` (nothing when TRUSTED) and
+ * `--color`; JSON, Markdown and SARIF are always printed whole.
+ */
+export function renderReportAs(
+  report: Report,
+  output: OutputSettings,
+  sarif: SarifOptions = {},
+): string {
+  switch (output.format) {
+    case "json":
+      return renderJsonReport(report);
+    case "markdown":
+      return renderMarkdownReport(report);
+    case "sarif":
+      return renderSarifReport(report, sarif);
+    case "text":
+      return output.quiet && report.exitCode === 0
+        ? ""
+        : renderTextReport(report, { color: output.color, verbose: output.verbose });
+  }
+}
+
+/**
+ * The SARIF options of `lock`: the lock file and its packages' lines. The file was read moments
+ * ago; if it cannot be read again its results still point at it, without a line.
+ */
+function sarifOptionsOf(output: OutputSettings): SarifOptions {
+  if (output.format !== "sarif" || output.lockFile === undefined) return {};
+  try {
+    if (Deno.statSync(output.lockFile).size > MAX_LOCK_LINES_BYTES) {
+      return { lockFile: output.lockFile };
+    }
+    const text = Deno.readTextFileSync(output.lockFile);
+    return { lockFile: output.lockFile, lockLines: locatePackagesInLock(text) };
+  } catch {
+    return { lockFile: output.lockFile };
+  }
+}
 
 /** Decides, renders and writes the report; returns its exit code. */
 export function emitReport(
@@ -33,9 +79,7 @@ export function emitReport(
       : input.subjects,
     diagnostics: input.diagnostics,
   });
-  if (output.json) io.stdout(renderJsonReport(report));
-  else if (!output.quiet || report.exitCode !== 0) {
-    io.stdout(renderTextReport(report, { color: output.color, verbose: output.verbose }));
-  }
+  const text = renderReportAs(report, output, sarifOptionsOf(output));
+  if (text !== "") io.stdout(text);
   return report.exitCode;
 }

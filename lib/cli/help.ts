@@ -24,6 +24,8 @@ COMMANDS:
     policy check|explain|schema  validate or explain an attest.toml
     init                         write a commented attest.toml
     cache info|clear|prune       where the cache is and its size; empty it; drop old entries
+    report --from FILE           render a saved JSON report as text, Markdown or SARIF
+    completions bash|zsh|fish    print a shell completion script
 
 VERDICTS AND EXIT CODES:
     TRUSTED     0   at least one load-bearing proof matched and nothing failed
@@ -73,6 +75,8 @@ OPTIONS:
     --strict               every skipped check counts as a failure
     --policy PATH          the policy (default ./attest.toml when it exists, else built-in)
     --json                 print the JSON report (schema cargo-attest/report/v1); also CARGO_ATTEST_JSON=1
+    --format FORMAT        text (default), json (= --json), markdown (a GitHub job summary) or
+                           sarif (SARIF 2.1.0 for code scanning)
     --verbose              explain every step; stack traces for internal errors
 
 EXAMPLES:
@@ -80,6 +84,7 @@ EXAMPLES:
     cargo-attest file app.tgz --bundle att.json --signer-workflow o/r/.github/workflows/release.yml
     cargo-attest file app.tgz --sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
     cargo-attest file app.tgz --bundle att.json --repo o/r --json | jq .verdict
+    cargo-attest file app.tgz --bundle att.json --repo o/r --format sarif > attest.sarif
 `;
 
 const RELEASE = `cargo-attest release OWNER/REPO TAG [--asset NAME]... [OPTIONS]
@@ -103,6 +108,7 @@ OPTIONS:
     --strict               missing evidence fails (MISMATCH)
     --policy PATH          the policy (default ./attest.toml when it exists, else built-in)
     --trusted-root FILE, --staging, --json, --quiet, --verbose, --color WHEN
+    --format FORMAT        text (default), json (= --json), markdown or sarif
     --timeout SECONDS      per HTTP request (default 30)
     --offline              no network: the cache only; what is missing is a 'not-in-cache' skip
     --no-cache             neither read nor write the cache (see 'cargo-attest cache --help')
@@ -118,6 +124,7 @@ EXAMPLES:
     cargo-attest release BurntSushi/ripgrep 14.1.0
     cargo-attest release cli/cli v2.62.0 --asset gh_2.62.0_linux_amd64.tar.gz
     GH_TOKEN=$(gh auth token) cargo-attest release my-org/private-tool v1.2.3 --json
+    cargo-attest release BurntSushi/ripgrep 14.1.0 --format markdown >> "$GITHUB_STEP_SUMMARY"
 `;
 
 const CRATE_CHECKS = `CHECKS (each crate):
@@ -141,6 +148,7 @@ ${CRATE_CHECKS}
 OPTIONS:
     --jobs N               crates verified at once (default 8)
     --policy PATH, --strict, --json, --quiet, --verbose, --color WHEN, --timeout SECONDS
+    --format FORMAT        text (default), json (= --json), markdown or sarif
     --offline              no network: the cache only; what is missing is a 'not-in-cache' skip
     --no-cache             neither read nor write the cache (see 'cargo-attest cache --help')
 
@@ -152,6 +160,7 @@ ENVIRONMENT:
 EXAMPLES:
     cargo-attest crate serde@1.0.200
     GH_TOKEN=$(gh auth token) cargo-attest crate ripgrep@14.1.0 --json
+    cargo-attest crate serde@1.0.200 --format markdown
 `;
 
 const LOCK = `cargo-attest lock [PATH] [OPTIONS]
@@ -166,6 +175,7 @@ The text report lists the crates that are not TRUSTED, then a summary; --json ha
 OPTIONS:
     --jobs N               crates verified at once (default 8)
     --policy PATH, --strict, --json, --quiet, --verbose, --color WHEN, --timeout SECONDS
+    --format FORMAT        text (default), json (= --json), markdown or sarif
     --offline              no network: the cache only (a warm CI run needs nothing else)
     --no-cache             neither read nor write the cache
 
@@ -173,6 +183,7 @@ EXAMPLES:
     cargo attest lock
     cargo attest lock --offline
     GH_TOKEN=$(gh auth token) cargo attest lock --policy attest.toml --json > attest-report.json
+    cargo attest lock --format sarif > cargo-attest.sarif    (results point into Cargo.lock)
 `;
 
 const POLICY = `cargo-attest policy check [PATH] | policy explain SUBJECT... | policy schema
@@ -259,6 +270,38 @@ EXAMPLES:
     CARGO_ATTEST_CACHE_DIR=.attest-cache cargo-attest lock --offline
 `;
 
+const REPORT = `cargo-attest report --from FILE [--format FORMAT] [--lock-file PATH]
+Renders a saved JSON report (from --format json or --json) again, as text, JSON, Markdown or
+SARIF, so one verification run gives a log, a job summary and a code-scanning file. Nothing is
+verified again: the verdicts are the saved report's. The exit code says whether the report could
+be rendered (0) or not (3: unreadable, or not a cargo-attest/report/v1 document) — not the
+verdict: that is the saved report's "exitCode" (jq -e '.exitCode == 0' report.json).
+
+OPTIONS:
+    --from FILE            the saved JSON report (required)
+    --format FORMAT        text (default), json, markdown (a GitHub job summary) or sarif
+    --lock-file PATH       sarif: the Cargo.lock a 'lock' report came from; crates' results
+                           point at their lines in it (the report does not record the path)
+    --json, --quiet, --verbose, --color WHEN   as for the verifying commands
+
+EXAMPLES:
+    cargo attest lock --format json > report.json
+    cargo-attest report --from report.json
+    cargo-attest report --from report.json --format markdown >> "$GITHUB_STEP_SUMMARY"
+    cargo-attest report --from report.json --format sarif --lock-file Cargo.lock > attest.sarif
+`;
+
+const COMPLETIONS = `cargo-attest completions bash|zsh|fish
+Prints a completion script for the shell: commands, subcommands, each command's options and
+their values (--format, --color) and files where a command takes a path. The scripts complete
+'cargo-attest' (the standalone binary); copies are in completions/ of the source tree.
+
+EXAMPLES:
+    cargo-attest completions bash > ~/.local/share/bash-completion/completions/cargo-attest
+    cargo-attest completions zsh > ~/.zfunc/_cargo-attest     (with fpath+=~/.zfunc before compinit)
+    cargo-attest completions fish > ~/.config/fish/completions/cargo-attest.fish
+`;
+
 /** Help text per command name. */
 export const COMMAND_HELP: Readonly<Record<string, string>> = {
   hash: HASH,
@@ -270,6 +313,8 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   policy: POLICY,
   init: INIT,
   cache: CACHE,
+  report: REPORT,
+  completions: COMPLETIONS,
 };
 
 /** The top-level help. */

@@ -22,6 +22,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   policy: async (args, io) => (await import("./policy_command.ts")).runPolicy(args, io),
   init: async (args, io) => (await import("./init_command.ts")).runInit(args, io),
   cache: async (args, io) => (await import("./cache_command.ts")).runCache(args, io),
+  report: async (args, io) => (await import("./report_command.ts")).runReport(args, io),
+  completions: async (args, io) =>
+    (await import("./completions_command.ts")).runCompletions(args, io),
 };
 
 /** Exit code of a run that could not complete. */
