@@ -7,13 +7,20 @@
  *   2. in-process bundle verification (`parseBundle` + `verifyBundle` + identity match) vs
  *      sigstore-js under Node (`bench/peer_bench.mjs`), on the corpus' pass cases both verify;
  *   3. one `verify-bundle` process per verification vs the sigstore-js conformance shim;
- *   4. start-up: `cli.ts --help` and `cli.ts hash SMALL` vs an empty Deno script.
+ *   4. start-up: `cli.ts --help` and `cli.ts hash SMALL` vs an empty Deno script;
+ *   5. `cli.ts lock` of 300 real-sized crates against loopback fakes of crates.io and GitHub:
+ *      cold cache, warm cache, `--offline` and `--no-cache` (wall time, peak RSS, requests,
+ *      verdicts), against a lock of 30 of them (`bench/lock_bench.ts`; the data is made by
+ *      `bench/lock_data.ts`).
  *
- * Options: `--quick` (256 MiB file, short loops: a smoke run), `--per-case` (also print the
- * in-process cost of every bundle, for both verifiers), `--help`.
+ * Options: `--quick` (256 MiB file, short loops, one `lock` round: a smoke run), `--per-case`
+ * (also print the in-process cost of every bundle, for both verifiers), `--lock-only` (only
+ * section 5), `--cpu-prof` (also write CPU profiles of a cold, a warm and an offline 300-crate
+ * `lock` run to `bench/data/lock-profiles/`), `--help`.
  *
- * Generated files (the hash file, the peer's `npm ci` copy, job files) live in `bench/data/`,
- * which git ignores. The benchmark exits 0 even when a target is missed; misses are marked ✗.
+ * Generated files (the hash file, the peer's `npm ci` copy, job files, the crates of section 5
+ * and their cache directories) live in `bench/data/`, which git ignores. The benchmark exits 0
+ * even when a target is missed; misses are marked ✗.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -24,6 +31,7 @@ import { matchIdentity } from "../lib/evidence/fulcio_identity.ts";
 import { loadEmbeddedRoot } from "../lib/trust/embedded.ts";
 import { parseTrustedRoot, type TrustedRoot } from "../lib/trust/trusted_root.ts";
 import { parsePublicKeyPem, type PublicKeyMaterial } from "../lib/crypto/signature.ts";
+import { benchLock } from "./lock_bench.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const DATA = `${REPO}bench/data/`;
@@ -37,6 +45,9 @@ const CLI = `${REPO}cli.ts`;
 interface Settings {
   readonly quick: boolean;
   readonly perCase: boolean;
+  readonly lockOnly: boolean;
+  readonly cpuProf: boolean;
+  readonly lockRounds: number;
   readonly hashBytes: number;
   readonly hashRuns: number;
   readonly warmupSeconds: number;
@@ -47,16 +58,20 @@ interface Settings {
 }
 
 function settings(args: string[]): Settings {
-  const unknown = args.filter((a) => !["--quick", "--per-case", "--help", "-h"].includes(a));
+  const known = ["--quick", "--per-case", "--lock-only", "--cpu-prof", "--help", "-h"];
+  const unknown = args.filter((a) => !known.includes(a));
   if (args.includes("--help") || args.includes("-h") || unknown.length > 0) {
     if (unknown.length > 0) console.error(`bench: unknown option(s) ${unknown.join(" ")}`);
-    console.log("usage: deno task bench [--quick] [--per-case]");
+    console.log("usage: deno task bench [--quick] [--per-case] [--lock-only] [--cpu-prof]");
     Deno.exit(unknown.length > 0 ? 2 : 0);
   }
   const quick = args.includes("--quick");
   return {
     quick,
     perCase: args.includes("--per-case"),
+    lockOnly: args.includes("--lock-only"),
+    cpuProf: args.includes("--cpu-prof"),
+    lockRounds: quick ? 1 : 5,
     hashBytes: (quick ? 256 : 1024) * 1024 * 1024,
     hashRuns: quick ? 2 : 5,
     warmupSeconds: quick ? 0.5 : 3,
@@ -949,10 +964,25 @@ if (import.meta.main) {
   const s = settings(Deno.args);
   await Deno.mkdir(DATA, { recursive: true });
   const header = await machine();
-  await section("1. hash", () => benchHash(s));
-  await section("2. in-process verification", () => benchInProcess(s));
-  await section("3. verify-bundle processes", () => benchProcesses(s));
-  await section("4. start-up", () => benchStartup(s));
+  if (!s.lockOnly) {
+    await section("1. hash", () => benchHash(s));
+    await section("2. in-process verification", () => benchInProcess(s));
+    await section("3. verify-bundle processes", () => benchProcesses(s));
+    await section("4. start-up", () => benchStartup(s));
+  }
+  await section("5. lock", async () =>
+    benchLock({
+      dataDir: DATA,
+      repoDir: REPO,
+      rounds: s.lockRounds,
+      jobs: 16,
+      cpuProfDir: s.cpuProf ? `${DATA}lock-profiles` : undefined,
+    }, {
+      run,
+      rss: await rssMethod(),
+      row,
+      note: (text) => notes.push(text),
+    }));
   notes.push(
     `load average (1/5/15 min) at the end: ${await loadAverage()}; other processes share this ` +
       "machine, so runs and rounds of the two sides are interleaved and medians are reported.",

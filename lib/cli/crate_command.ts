@@ -20,15 +20,11 @@ import type { SubjectDescription } from "../verdict/report.ts";
 import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
 import { createHttpClient } from "./http_client.ts";
+import type { TrustedRoot } from "../trust/trusted_root.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
 import { cacheFromArgs } from "./cache_options.ts";
-import {
-  emitPolicyReport,
-  policyFromArgs,
-  rootsFromArgs,
-  VERIFY_OPTIONS,
-} from "./verify_options.ts";
+import { emitPolicyReport, policyFromArgs, VERIFY_OPTIONS } from "./verify_options.ts";
 
 /** Largest Cargo.lock read. */
 const MAX_LOCK_BYTES = 16 * 1024 * 1024;
@@ -168,7 +164,8 @@ async function verifyCrates(
       }
     }
   }
-  const roots = await rootsFromArgs(parsed);
+  // Crate checks use no Sigstore trust material: the roots are not parsed (nor reported).
+  const roots: TrustedRoot[] = [];
   const endpoints = resolveEndpoints(io.env);
   const timeout = stringOption(parsed, "timeout");
   const githubToken = githubTokenFor(io.env, endpoints.githubApi);

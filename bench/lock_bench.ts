@@ -1,0 +1,408 @@
+/**
+ * Section 5 of `deno task bench`: `cargo-attest lock` of a 300-crate Cargo.lock against loopback
+ * fakes of crates.io and GitHub (`tests/support/fake_crates_io.ts`, `fake_github.ts`) serving
+ * real-sized crates (`bench/lock_data.ts`: median 60 KiB compressed) and their repositories, so
+ * that `crate-checksum`, `crate-vcs`, `crate-source` and `trusted-publishing` all really run.
+ *
+ * The fakes run in the bench process; the CLI runs as a subprocess with the permissions of
+ * `deno task run` (`cli.ts lock FILE --jobs 16 --json`), pointed at the fakes by
+ * `CARGO_ATTEST_CRATES_*_URL` / `CARGO_ATTEST_GITHUB_API_URL`, with `GH_TOKEN` set. Each round
+ * uses a fresh `CARGO_ATTEST_CACHE_DIR` (under `bench/data/`) for three runs: cold (empty cache),
+ * warm (same cache, within the TTL) and `--offline` (same cache), then one `--no-cache` run
+ * (nothing read or written: the cost of verification without the cache's). Every run must exit 0
+ * with every crate TRUSTED; the fakes' request logs give the requests of each run. The same is done
+ * for a lock of every tenth crate (30), the reference that shows how time and memory grow with
+ * the lock's size, and for a lock with no registry crate (the fixed cost: start-up, policy,
+ * roots, report).
+ * @module
+ */
+import process from "node:process";
+import { startFakeCratesIo } from "../tests/support/fake_crates_io.ts";
+import { startFakeGithub } from "../tests/support/fake_github.ts";
+import { ensureLockData, type LockData } from "./lock_data.ts";
+
+/** A row of bench.ts's table. */
+export interface LockRow {
+  readonly n: string;
+  readonly measure: string;
+  readonly mine: string;
+  readonly reference: string;
+  readonly versus: string;
+  readonly target: string;
+  readonly met: "✓" | "✗" | "";
+}
+
+/** What bench.ts lends this section. */
+export interface LockBenchHooks {
+  /** Runs a command to completion: exit code, wall ms (spawn to exit), output, peak RSS. */
+  run(
+    cmd: readonly string[],
+    options: { env?: Record<string, string>; rss?: "time" | "proc" },
+  ): Promise<
+    { code: number; ms: number; stdout: string; stderr: string; peakRss?: number }
+  >;
+  /** How peak RSS is measured here (undefined: not at all). */
+  readonly rss: "time" | "proc" | undefined;
+  row(r: LockRow): void;
+  note(text: string): void;
+}
+
+/** Settings of this section. */
+export interface LockBenchSettings {
+  /** `bench/data/` (ends with `/`). */
+  readonly dataDir: string;
+  /** The repository root (ends with `/`). */
+  readonly repoDir: string;
+  /** Rounds (each: cold, warm, offline, for both lock sizes). */
+  readonly rounds: number;
+  readonly jobs: number;
+  /** Where to write `--cpu-prof` profiles of the first round's 300-crate runs, if anywhere. */
+  readonly cpuProfDir?: string;
+}
+
+type Mode = "cold" | "warm" | "offline" | "no-cache";
+/** In this order in each round: warm and offline reuse the cold run's cache. */
+const MODES: readonly Mode[] = ["cold", "warm", "offline", "no-cache"];
+/** The modes the issues set targets for (and whose requests are reported). */
+const CACHE_MODES: readonly Mode[] = ["cold", "warm", "offline"];
+
+interface Measured {
+  ms: number;
+  rss?: number;
+  requests: number;
+  byRoute: Record<string, number>;
+  /** CPU time of the bench process (the fakes, mostly) during the run. */
+  fakeCpuMs: number;
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function fmt(value: number, digits = 0): string {
+  return value.toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${fmt(ms / 1000, 2)} s` : `${fmt(ms)} ms`;
+}
+
+/** Which route a fake saw a request on, for the per-run breakdown. */
+function route(host: string, path: string): string {
+  if (host === "index" || host === "dl") return `crates.io ${host}`;
+  if (host === "api") return "crates.io api";
+  if (host === "other") return "crates.io other";
+  const m = path.match(/^\/repos\/[^/]+\/[^/]+\/(tags|commits|git\/trees|git\/ref|git\/blobs)/);
+  return `github ${m ? m[1] : path.split("?")[0]}`;
+}
+
+async function directorySize(dir: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  const walk = async (d: string) => {
+    for await (const entry of Deno.readDir(d)) {
+      const path = `${d}/${entry.name}`;
+      if (entry.isDirectory) await walk(path);
+      else if (entry.isFile) {
+        files++;
+        bytes += (await Deno.stat(path)).size;
+      }
+    }
+  };
+  await walk(dir).catch(() => {});
+  return { files, bytes };
+}
+
+/** Summarizes the data set for the notes. */
+function describe(data: LockData): string {
+  const sizes = data.crates.map((c) => c.bytes).sort((a, b) => a - b);
+  const unpacked = data.crates.reduce((s, c) => s + c.unpackedBytes, 0);
+  const total = sizes.reduce((s, b) => s + b, 0);
+  const files = data.crates.map((c) => c.files).sort((a, b) => a - b);
+  const workspaces =
+    data.repositories.filter((r) => Object.values(r.trees)[0]?.some((e) => e.path === "crates"))
+      .length;
+  const tags = data.repositories.reduce((s, r) => s + r.tags.length, 0);
+  return `(5) data: ${data.crates.length} crates (bench/data/lock300/, ` +
+    `${data.generated ? `generated in ${fmt(data.generateSeconds ?? 0, 1)} s` : "reused"}): ` +
+    `.crate sizes median ${fmt(median(sizes) / 1024, 1)} KiB, mean ${
+      fmt(total / sizes.length / 1024, 1)
+    } KiB, max ${fmt(sizes[sizes.length - 1] / 1024)} KiB, total ${fmt(total / 1e6, 1)} MB ` +
+    `(${fmt(unpacked / 1e6, 1)} MB unpacked, ${fmt(unpacked / total, 1)}×); ${
+      files.reduce((s, n) => s + n, 0)
+    } files (median ${median(files)} per crate); ${data.repositories.length} GitHub repositories ` +
+    `(${workspaces} workspaces), ${tags} tags.`;
+}
+
+/** Runs section 5 and reports through `hooks`. */
+export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Promise<void> {
+  const data = await ensureLockData(`${s.dataDir}lock300`);
+  hooks.note(describe(data));
+  const cratesIo = startFakeCratesIo(data.fakeCrates);
+  const github = startFakeGithub([], { repositories: data.repositories });
+  const deno = Deno.execPath();
+  const cli = `${s.repoDir}cli.ts`;
+  const baseEnv: Record<string, string> = {
+    ...cratesIo.env,
+    CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+    GH_TOKEN: "ghp_cargo_attest_bench",
+    CARGO_ATTEST_CACHE_TTL: "10m",
+  };
+  const command = (lock: string, mode: Mode, prof?: string) => [
+    deno,
+    "run",
+    ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []),
+    "--allow-read",
+    "--allow-env",
+    "--allow-net",
+    "--allow-write",
+    cli,
+    "lock",
+    lock,
+    "--jobs",
+    String(s.jobs),
+    "--json",
+    ...(mode === "offline" ? ["--offline"] : mode === "no-cache" ? ["--no-cache"] : []),
+  ];
+  const sizes = [
+    { label: "30", file: data.lock30File, crates: Math.ceil(data.crates.length / 10) },
+    { label: "300", file: data.lockFile, crates: data.crates.length },
+  ] as const;
+  const results: Record<string, Record<Mode, Measured[]>> = {};
+  for (const size of sizes) {
+    results[size.label] = { cold: [], warm: [], offline: [], "no-cache": [] };
+  }
+  const empty: Measured[] = [];
+  const failures: string[] = [];
+  let runs = 0;
+  let cacheAfterCold: { files: number; bytes: number } | undefined;
+
+  const measure = async (
+    lock: string,
+    expected: number,
+    mode: Mode,
+    cacheDir: string,
+    label: string,
+    prof?: string,
+  ): Promise<Measured> => {
+    const c0 = cratesIo.requests.length;
+    const g0 = github.requests.length;
+    const cpu0 = process.cpuUsage();
+    const r = await hooks.run(command(lock, mode, prof), {
+      env: { ...baseEnv, CARGO_ATTEST_CACHE_DIR: cacheDir },
+      rss: prof ? undefined : hooks.rss,
+    });
+    const cpu = process.cpuUsage(cpu0);
+    runs++;
+    const byRoute: Record<string, number> = {};
+    for (const q of cratesIo.requests.slice(c0)) {
+      const k = route(q.host, q.path);
+      byRoute[k] = (byRoute[k] ?? 0) + 1;
+    }
+    for (const q of github.requests.slice(g0)) {
+      const k = route("github", q.path);
+      byRoute[k] = (byRoute[k] ?? 0) + 1;
+    }
+    const requests = cratesIo.requests.length - c0 + github.requests.length - g0;
+    // Every run must exit 0 with every crate TRUSTED. A lock with no registry crate has no
+    // subject, and its verdict is UNVERIFIED (exit 1): nothing was verified.
+    const expectedExit = expected === 0 ? 1 : 0;
+    let problem: string | undefined;
+    try {
+      const report = JSON.parse(r.stdout) as {
+        subjects: {
+          subject: { name: string; version: string };
+          verdict: string;
+          checks: { id: string; status: string; code: string; message: string }[];
+        }[];
+      };
+      const trusted = report.subjects.filter((x) => x.verdict === "TRUSTED").length;
+      if (report.subjects.length !== expected || trusted !== expected || r.code !== expectedExit) {
+        const bad = report.subjects.filter((x) => x.verdict !== "TRUSTED").slice(0, 2).map((x) =>
+          `${x.subject.name}@${x.subject.version} ${x.verdict}: ` +
+          x.checks.filter((c) => c.status !== "pass").map((c) => `${c.id} ${c.status} ${c.code}`)
+            .join(", ")
+        );
+        problem = `exit ${r.code}, ${trusted}/${expected} TRUSTED of ${report.subjects.length} ` +
+          `subjects${bad.length ? ` (${bad.join("; ")})` : ""}`;
+      }
+    } catch {
+      problem = `exit ${r.code}, no JSON report: ${r.stderr.trim().slice(0, 300)}`;
+    }
+    if (problem) failures.push(`${label} ${mode}: ${problem}`);
+    return {
+      ms: r.ms,
+      rss: r.peakRss,
+      requests,
+      byRoute,
+      fakeCpuMs: (cpu.user + cpu.system) / 1000,
+    };
+  };
+
+  try {
+    // Deno's code cache for cli.ts, so that "cold" means a cold cargo-attest cache only.
+    const warmup = await Deno.makeTempDir({ dir: s.dataDir, prefix: "lock-cache-" });
+    try {
+      await measure(data.emptyLockFile, 0, "cold", warmup, "warm-up");
+    } finally {
+      await Deno.remove(warmup, { recursive: true });
+    }
+    for (let round = 0; round < s.rounds; round++) {
+      for (const size of sizes) {
+        const cacheDir = await Deno.makeTempDir({ dir: s.dataDir, prefix: "lock-cache-" });
+        try {
+          for (const mode of MODES) {
+            const m = await measure(size.file, size.crates, mode, cacheDir, `${size.label} crates`);
+            results[size.label][mode].push(m);
+            if (mode === "cold" && size.label === "300" && round === 0) {
+              cacheAfterCold = await directorySize(cacheDir);
+            }
+          }
+        } finally {
+          await Deno.remove(cacheDir, { recursive: true });
+        }
+      }
+      const cacheDir = await Deno.makeTempDir({ dir: s.dataDir, prefix: "lock-cache-" });
+      try {
+        empty.push(await measure(data.emptyLockFile, 0, "warm", cacheDir, "empty lock"));
+      } finally {
+        await Deno.remove(cacheDir, { recursive: true });
+      }
+    }
+    if (s.cpuProfDir) {
+      // Separate runs with --cpu-prof (profiling slows them; not in the figures).
+      await Deno.mkdir(s.cpuProfDir, { recursive: true });
+      const cacheDir = await Deno.makeTempDir({ dir: s.dataDir, prefix: "lock-cache-" });
+      try {
+        for (const mode of CACHE_MODES) {
+          const dir = `${s.cpuProfDir}/${mode}`;
+          await Deno.mkdir(dir, { recursive: true });
+          await measure(data.lockFile, data.crates.length, mode, cacheDir, "profiled", dir);
+        }
+      } finally {
+        await Deno.remove(cacheDir, { recursive: true });
+      }
+      hooks.note(
+        `(5) CPU profiles of a cold, a warm and an offline 300-crate run: ${s.cpuProfDir}/`,
+      );
+    }
+  } finally {
+    await cratesIo.close();
+    await github.close();
+  }
+
+  const of = (label: string, mode: Mode) => results[label][mode];
+  const ms = (xs: Measured[]) => xs.map((x) => x.ms);
+  const rsses = (xs: Measured[]) => xs.flatMap((x) => (x.rss ? [x.rss] : []));
+  const spread = (xs: number[], f: (x: number) => string) =>
+    xs.length > 1 ? ` [${f(Math.min(...xs))}–${f(Math.max(...xs))}]` : "";
+  const targets: Record<Mode, number | undefined> = {
+    cold: 3000,
+    warm: 500,
+    offline: undefined,
+    "no-cache": undefined,
+  };
+  const title: Record<Mode, string> = {
+    cold: "cold cache",
+    warm: "warm cache (within the TTL)",
+    offline: "`--offline` (warm cache)",
+    "no-cache": "`--no-cache` (nothing read or written)",
+  };
+  const n = data.crates.length;
+  for (const mode of MODES) {
+    const big = ms(of("300", mode));
+    const small = ms(of("30", mode));
+    const t = median(big);
+    const target = targets[mode];
+    hooks.row({
+      n: "5",
+      measure: `\`lock\` ${n} crates, ${title[mode]}, \`--jobs ${s.jobs}\`, wall incl. start-up ` +
+        `(median of ${big.length}${big.length > 1 ? " [min–max]" : ""})`,
+      mine: `${seconds(t)}${spread(big, seconds)}`,
+      reference: `${sizes[0].crates} of the crates: ${seconds(median(small))}`,
+      versus: `${fmt(t / median(small), 1)}× for ${fmt(n / sizes[0].crates)}× the crates`,
+      target: target === undefined ? "—" : `< ${seconds(target)}`,
+      met: target === undefined ? "" : t < target ? "✓" : "✗",
+    });
+  }
+  for (const mode of MODES) {
+    const big = rsses(of("300", mode));
+    const small = rsses(of("30", mode));
+    const peak = big.length ? Math.max(...big) : undefined;
+    const smallPeak = small.length ? Math.max(...small) : undefined;
+    hooks.row({
+      n: "5",
+      measure: `\`lock\` ${n} crates, ${title[mode]}, peak RSS (${
+        hooks.rss ?? "not measurable"
+      }; max of ${big.length})`,
+      mine: peak ? `${fmt(peak / 1e6, 1)} MB` : "n/a",
+      reference: smallPeak
+        ? `${sizes[0].crates} of the crates: ${fmt(smallPeak / 1e6, 1)} MB`
+        : "n/a",
+      versus: peak && smallPeak
+        ? `${peak >= smallPeak ? "+" : "−"}${fmt(Math.abs(peak - smallPeak) / 1e6, 1)} MB`
+        : "",
+      target: "< 150 MB",
+      met: peak === undefined ? "" : peak < 150e6 ? "✓" : "✗",
+    });
+  }
+  for (const mode of CACHE_MODES) {
+    const big = of("300", mode).map((x) => x.requests);
+    const small = of("30", mode).map((x) => x.requests);
+    const most = Math.max(...big);
+    hooks.row({
+      n: "5",
+      measure: `\`lock\` ${n} crates, ${
+        title[mode]
+      }, requests the fakes saw (most of ${big.length})`,
+      mine: fmt(most),
+      reference: `${sizes[0].crates} of the crates: ${fmt(Math.max(...small))}`,
+      versus: mode === "cold" ? `${fmt(most / n, 1)} per crate` : "",
+      target: mode === "cold" ? "—" : "0",
+      met: mode === "cold" ? "" : most === 0 ? "✓" : "✗",
+    });
+  }
+  hooks.row({
+    n: "5",
+    measure: `\`lock\` verdicts: every crate TRUSTED and exit 0, in every run (${runs} runs)`,
+    mine: failures.length ? `${failures.length} run(s) failed` : `${n}/${n} TRUSTED`,
+    reference: "",
+    versus: "",
+    target: "all TRUSTED",
+    met: failures.length ? "✗" : "✓",
+  });
+  const cold = of("300", "cold")[0];
+  hooks.note(
+    `(5) requests of a cold ${n}-crate run by route: ` +
+      Object.entries(cold.byRoute).sort().map(([k, v]) => `${k} ${v}`).join(", ") +
+      `; \`--no-cache\` makes ${fmt(of("300", "no-cache")[0].requests)} (without a cache, ` +
+      "the crates of a workspace do not share its tree listing).",
+  );
+  hooks.note(
+    `(5) CPU time of the bench process (the fakes serving the requests; it shares the machine ` +
+      `with the CLI) per ${n}-crate run, median: ` +
+      MODES.map((m) => `${m} ${fmt(median(of("300", m).map((x) => x.fakeCpuMs)))} ms`).join(
+        ", ",
+      ) + ".",
+  );
+  if (cacheAfterCold) {
+    hooks.note(
+      `(5) the cache after a cold ${n}-crate run: ${cacheAfterCold.files} files, ${
+        fmt(cacheAfterCold.bytes / 1e6, 1)
+      } MB.`,
+    );
+  }
+  const emptyRss = rsses(empty);
+  hooks.note(
+    `(5) fixed cost, \`lock\` of a Cargo.lock with no registry crate (start-up, policy, roots, ` +
+      `report; median of ${empty.length}): ${seconds(median(ms(empty)))}` +
+      (emptyRss.length ? `, peak RSS ${fmt(Math.max(...emptyRss) / 1e6, 1)} MB` : "") + ".",
+  );
+  for (const f of failures.slice(0, 5)) hooks.note(`(5) FAILED ${f}`);
+  if (failures.length > 5) hooks.note(`(5) … and ${failures.length - 5} more failed runs.`);
+}
