@@ -5,16 +5,29 @@
 
 /** Decodes standard or URL-safe base64 (padding optional); throws `TypeError` on bad input. */
 export function decodeBase64(text: string): Uint8Array {
-  const normalized = text.replace(/-/g, "+").replace(/_/g, "/").replace(/\s+/g, "");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(normalized) || normalized.length % 4 === 1) {
+  const compact = /\s/.test(text) ? text.replace(/\s+/g, "") : text;
+  const urlSafe = compact.includes("-") || compact.includes("_");
+  if (urlSafe && (compact.includes("+") || compact.includes("/"))) {
     throw new TypeError("not valid base64");
   }
-  const padded = normalized.padEnd(Math.ceil(normalized.length / 4) * 4, "=");
-  return NATIVE.fromBase64(padded);
+  try {
+    // The native decoder rejects any character outside the alphabet and bad padding.
+    return NATIVE.fromBase64(compact, {
+      alphabet: urlSafe ? "base64url" : "base64",
+      lastChunkHandling: "loose",
+    });
+  } catch {
+    throw new TypeError("not valid base64");
+  }
 }
 
 /** The TC39 base64/hex methods V8 ships (typed here for TypeScript versions without them). */
-const NATIVE = Uint8Array as unknown as { fromBase64(text: string): Uint8Array };
+const NATIVE = Uint8Array as unknown as {
+  fromBase64(
+    text: string,
+    options: { alphabet: "base64" | "base64url"; lastChunkHandling: "loose" },
+  ): Uint8Array;
+};
 type NativeBytes = Uint8Array & { toBase64(): string; toHex(): string };
 
 /** Encodes bytes as standard, padded base64. */
