@@ -9,7 +9,6 @@ import type { PublicKeyMaterial } from "../crypto/signature.ts";
 import type { Bundle } from "../evidence/bundle.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
-import { checkIdentity, type SignerRequirement } from "./identity.ts";
 import { type ArtifactInput, type VerifiedBundle, verifyBundle } from "./sigstore_bundle.ts";
 
 /** Codes of bundle failures that concern the artifact binding rather than the signature. */
@@ -20,13 +19,12 @@ export interface BundleCheckOptions {
   readonly roots: readonly TrustedRoot[];
   readonly key?: PublicKeyMaterial;
   readonly requireTlog: boolean;
-  readonly signer?: SignerRequirement;
   readonly origin: EvidenceOrigin;
   /**
-   * Decides the identity of signers that are not workflows the requirement can describe (e.g.
-   * GitHub's own release attestations); returns `undefined` to use the requirement.
+   * The `identity` check of a certificate-signed bundle that verified: whether its signer is one
+   * that was named (command line, policy, a command's default, GitHub's release attestations).
    */
-  readonly identityFor?: (verified: VerifiedBundle) => CheckResult | undefined;
+  readonly judgeIdentity: (verified: VerifiedBundle) => CheckResult;
 }
 
 function describeVerified(v: VerifiedBundle): string {
@@ -107,7 +105,7 @@ export async function checkBundle(
       loadBearing: false,
     };
   } else {
-    identity = options.identityFor?.(verified) ?? checkIdentity(verified.identity!, options.signer);
+    identity = options.judgeIdentity(verified);
   }
   const checks: CheckResult[] = [
     {

@@ -149,7 +149,7 @@ async function checkBundles(
           roots: ctx.roots,
           requireTlog: ctx.requireTlog,
           origin: item.origin,
-          identityFor: (verified) =>
+          judgeIdentity: (verified) =>
             checkGithubReleaseIdentity(verified, ctx) ?? ctx.judgeIdentity(verified.identity!),
         });
       }

@@ -119,7 +119,7 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
           key,
           requireTlog: requireRekor || plan.rekorRequired,
           origin,
-          identityFor: (verified) => judgeIdentity(verified.identity!, rules),
+          judgeIdentity: (verified) => judgeIdentity(verified.identity!, rules),
         }),
       );
     }

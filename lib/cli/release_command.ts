@@ -193,21 +193,19 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
   const reports: { subject: SubjectDescription; checks: CheckResult[] }[] = [];
   for (const [i, asset] of subjects.entries()) {
     progress(`[${i + 1}/${subjects.length}] ${asset.name} (${asset.size} bytes)`);
+    const subject = (sha256: string): SubjectDescription => ({
+      kind: "release-asset",
+      repo: `${owner}/${repo}`,
+      tag,
+      name: asset.name,
+      sha256,
+    });
     let evidence;
     try {
       evidence = await gatherAssetEvidence(asset, { ...signatureSources, releaseChecksums });
     } catch (error) {
       if (!(error instanceof OfflineMissError)) throw error;
-      reports.push({
-        subject: {
-          kind: "release-asset",
-          repo: `${owner}/${repo}`,
-          tag,
-          name: asset.name,
-          sha256: asset.sha256 ?? "",
-        },
-        checks: [notInCache(error)],
-      });
+      reports.push({ subject: subject(asset.sha256 ?? ""), checks: [notInCache(error)] });
       continue;
     }
     const checks = await checkReleaseAsset(
@@ -216,13 +214,7 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
       checkContext,
     );
     reports.push({
-      subject: {
-        kind: "release-asset",
-        repo: `${owner}/${repo}`,
-        tag,
-        name: asset.name,
-        sha256: evidence.sha256,
-      },
+      subject: subject(evidence.sha256),
       checks,
     });
   }

@@ -163,17 +163,22 @@ function renderSubjectTable(subject: SubjectReport): string[] {
     row(["---", "---", "---", "---", "---", "---"]),
   );
   for (const check of subject.checks) {
-    lines.push(row([
-      markdownCode(check.id),
-      statusWord(check),
-      resultCell(check),
-      expectedFoundCell(check),
-      ruleCell(check),
-      evidenceCell(check),
-    ]));
+    lines.push(row(checkCells(check)));
   }
   lines.push("");
   return lines;
+}
+
+/** The cells of one check's row: id, status, result, expected / found, policy rule, evidence. */
+function checkCells(check: CheckResult): string[] {
+  return [
+    markdownCode(check.id),
+    statusWord(check),
+    resultCell(check),
+    expectedFoundCell(check),
+    ruleCell(check),
+    evidenceCell(check),
+  ];
 }
 
 function renderSummary(report: Report): string[] {
@@ -209,23 +214,14 @@ function renderSummary(report: Report): string[] {
     let omitted = 0;
     for (const subject of attention) {
       const blocking = blockingChecks(subject);
-      const cells = blocking.length > 0
-        ? blocking.map((check) => [
-          markdownCode(check.id),
-          statusWord(check),
-          resultCell(check),
-          expectedFoundCell(check),
-          ruleCell(check),
-          evidenceCell(check),
-        ])
-        : [[
-          "",
-          "",
-          "no load-bearing proof passed (a published checksum, a verified attestation)",
-          "",
-          "",
-          "",
-        ]];
+      const cells = blocking.length > 0 ? blocking.map(checkCells) : [[
+        "",
+        "",
+        "no load-bearing proof passed (a published checksum, a verified attestation)",
+        "",
+        "",
+        "",
+      ]];
       for (const rest of cells) {
         if (rows >= MAX_ROWS) {
           omitted++;

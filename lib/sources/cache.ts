@@ -16,7 +16,7 @@
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
-import { decodeBase64, encodeBase64 } from "../crypto/bytes.ts";
+import { concatBytes, decodeBase64, encodeBase64 } from "../crypto/bytes.ts";
 import { UsageError } from "../errors.ts";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
 
@@ -260,13 +260,7 @@ export class Cache {
       onChunk: (c) => void chunks.push(c),
     });
     if (size === undefined) return undefined;
-    const out = new Uint8Array(size);
-    let offset = 0;
-    for (const c of chunks) {
-      out.set(c, offset);
-      offset += c.length;
-    }
-    return out;
+    return concatBytes(...chunks);
   }
 
   /**
