@@ -132,19 +132,14 @@ export interface CrateSourceInput {
 }
 
 /**
- * Compares every file of the crate with the repository tree at the commit the crate names, under
- * `pathInVcs`, by Git blob id (see the module documentation for every outcome). Never throws for
- * what it is given; a `fetchBlob` that throws leaves the files that needed it unresolved.
- *
- * @example
- * ```ts
- * const result = await checkCrateSource({ archive, tree, pathInVcs: "crates/foo", repository: "o/r" });
- * if (result.status === "fail") console.log(result.message); // "1 file of the crate does not match …"
- * ```
+ * The `crate-source` outcome when there is nothing to compare the files with: the crate names no
+ * commit (no `.cargo_vcs_info.json`, or no `git.sha1` in it), or the repository's tree at that
+ * commit is unavailable. Always a skip; it needs none of the crate's files.
  */
-export async function checkCrateSource(input: CrateSourceInput): Promise<CheckResult> {
-  const { archive, tree, repository } = input;
-  const vcs = archive.vcsInfo;
+export function uncomparedCrateSource(
+  vcs: CrateArchive["vcsInfo"],
+  repository: string,
+): CheckResult {
   if (vcs === undefined) {
     return skip({
       code: "crate-source-no-vcs-info",
@@ -161,15 +156,33 @@ export async function checkCrateSource(input: CrateSourceInput): Promise<CheckRe
         "commit to compare its files with",
     });
   }
+  return skip({
+    code: "crate-source-unavailable",
+    message: `the tree of ${repository} at ${
+      short(vcs.sha1)
+    } is unavailable, so the crate's files could not be compared with it`,
+  });
+}
+
+/**
+ * Compares every file of the crate with the repository tree at the commit the crate names, under
+ * `pathInVcs`, by Git blob id (see the module documentation for every outcome). Never throws for
+ * what it is given; a `fetchBlob` that throws leaves the files that needed it unresolved.
+ *
+ * @example
+ * ```ts
+ * const result = await checkCrateSource({ archive, tree, pathInVcs: "crates/foo", repository: "o/r" });
+ * if (result.status === "fail") console.log(result.message); // "1 file of the crate does not match …"
+ * ```
+ */
+export async function checkCrateSource(input: CrateSourceInput): Promise<CheckResult> {
+  const { archive, tree, repository } = input;
+  const vcs = archive.vcsInfo;
+  if (vcs?.sha1 === undefined || tree === undefined) {
+    return uncomparedCrateSource(vcs, repository);
+  }
   const commit = vcs.sha1;
   const at = `${repository} at ${short(commit)}`;
-  if (tree === undefined) {
-    return skip({
-      code: "crate-source-unavailable",
-      message:
-        `the tree of ${at} is unavailable, so the crate's files could not be compared with it`,
-    });
-  }
   if (!sameCommit(tree.commit, commit)) {
     return skip({
       code: "crate-source-unavailable",

@@ -5,7 +5,7 @@
 import type { CrateEvidence } from "../sources/crate_evidence.ts";
 import type { CheckResult } from "./check_result.ts";
 import { checkCrateChecksum, checkCrateVcs, checkTrustedPublishing } from "./crate_checks.ts";
-import { checkCrateSource } from "./crate_source.ts";
+import { checkCrateSource, uncomparedCrateSource } from "./crate_source.ts";
 
 /** Checks one crate: checksum, archive well-formedness, VCS commit, source, trusted publishing. */
 export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]> {
@@ -28,7 +28,7 @@ export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]
       loadBearing: false,
     });
   }
-  const archive = evidence.archive;
+  const archive = evidence.archiveSummary;
   if (archive && archive.problems.length > 0) {
     const byCode = new Map<string, string[]>();
     for (const p of archive.problems) {
@@ -50,15 +50,8 @@ export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]
     }
   }
   checks.push(checkCrateVcs(evidence.vcs));
-  if (archive) {
-    const source = await checkCrateSource({
-      archive,
-      tree: evidence.tree,
-      pathInVcs: archive.vcsInfo?.pathInVcs ?? "",
-      repository: evidence.repository ?? evidence.repositoryUrl ?? "(no repository)",
-      fetchBlob: evidence.fetchBlob,
-      crateFileBytes: (path) => archive.files.find((f) => f.path === path)?.bytes,
-    });
+  const source = await crateSourceCheck(evidence);
+  if (source) {
     // Without a repository to compare with, the comparison is evidence that is not there.
     checks.push(source.status === "skip" ? { ...source, required: false } : source);
   }
@@ -70,4 +63,28 @@ export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]
     origin: evidence.api ? { url: evidence.api.url } : undefined,
   }));
   return checks;
+}
+
+/** `crate-source`: recalled, compared now, or (with no tree to compare with) a skip. */
+async function crateSourceCheck(evidence: CrateEvidence): Promise<CheckResult | undefined> {
+  if (evidence.rememberedSource) return evidence.rememberedSource;
+  const repository = evidence.repository ?? evidence.repositoryUrl ?? "(no repository)";
+  const full = evidence.archive;
+  if (full) {
+    return await checkCrateSource({
+      archive: full,
+      tree: evidence.tree,
+      pathInVcs: full.vcsInfo?.pathInVcs ?? "",
+      repository,
+      fetchBlob: evidence.fetchBlob,
+      crateFileBytes: (path) => full.files.find((f) => f.path === path)?.bytes,
+    });
+  }
+  const summary = evidence.archiveSummary;
+  if (!summary) return undefined;
+  if (evidence.tree !== undefined) {
+    // The gatherer reads the files whenever there is a tree to compare them with.
+    throw new Error(`${evidence.name}@${evidence.version}: a tree to compare, but no files`);
+  }
+  return uncomparedCrateSource(summary.vcsInfo, repository);
 }

@@ -9,8 +9,13 @@ import type { CheckResult } from "../checks/check_result.ts";
 import { checkCrate } from "../checks/crate_subject.ts";
 import { type CargoLock, type LockPackage, parseCargoLock } from "../evidence/cargo_lock.ts";
 import { AttestError, UsageError } from "../errors.ts";
-import { DEFAULT_CRATE_JOBS } from "../limits.ts";
-import { type CrateSources, gatherCrateEvidence } from "../sources/crate_evidence.ts";
+import { DEFAULT_CRATE_JOBS, MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
+import {
+  type CrateSources,
+  gatherCrateEvidence,
+  rememberCrate,
+} from "../sources/crate_evidence.ts";
+import { CrateMemoStore } from "../sources/crate_memo.ts";
 import { checkCrateName } from "../sources/crates_io.ts";
 import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
 import { OfflineMissError } from "../sources/cached_http.ts";
@@ -18,7 +23,7 @@ import { readCappedText } from "../sources/local_files.ts";
 import { findUnmatchedEntries } from "../policy/explain.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
 import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts";
-import { mapWithConcurrency } from "./concurrency.ts";
+import { jobsFromOption, mapWithConcurrency } from "./concurrency.ts";
 import { createHttpClient } from "./http_client.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import type { CliIo } from "./io.ts";
@@ -52,16 +57,6 @@ function parseCrateSpec(spec: string): CrateTarget {
     throw new UsageError(`crate: '${version}' is not an exact version (like 1.0.200)`);
   }
   return { name, version };
-}
-
-function jobsOf(parsed: ParsedArgs): number {
-  const text = stringOption(parsed, "jobs");
-  if (text === undefined) return DEFAULT_CRATE_JOBS;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new UsageError(`--jobs must be a whole number from 1 to 64 (got '${text}')`);
-  }
-  return n;
 }
 
 function lockTargets(lock: CargoLock, file: string): { targets: CrateTarget[]; paths: number } {
@@ -147,7 +142,7 @@ async function verifyCrates(
 ): Promise<number> {
   const output = resolveOutput(parsed, io, command);
   const cache = cacheFromArgs(parsed, io, { quiet: output.quiet });
-  const jobs = jobsOf(parsed);
+  const jobs = jobsFromOption(stringOption(parsed, "jobs"), DEFAULT_CRATE_JOBS);
   const loaded = await policyFromArgs(parsed, io, output);
   if (warnUnmatchedRules && !loaded.policy.builtin) {
     // A rule for a crate that is not in the lock is a warning: likely stale, never an error.
@@ -184,6 +179,8 @@ async function verifyCrates(
       ? undefined
       : "GitHub is not consulted without GH_TOKEN or GITHUB_TOKEN (its rate limit is too low)",
     tagCache: new Map(),
+    treeCache: new Map(),
+    memo: cache.cache ? new CrateMemoStore(cache.cache, MAX_CRATE_DOWNLOAD_BYTES) : undefined,
   };
   if (!githubToken && !output.quiet) {
     io.stderr(
@@ -220,10 +217,9 @@ async function verifyCrates(
           sources,
           target.lock,
         );
-        return {
-          subject: { ...subject, sha256: evidence.sha256 },
-          checks: await checkCrate(evidence),
-        };
+        const checks = await checkCrate(evidence);
+        await rememberCrate(sources, evidence, checks);
+        return { subject: { ...subject, sha256: evidence.sha256 }, checks };
       } catch (error) {
         if (error instanceof OfflineMissError) {
           return {

@@ -3,8 +3,10 @@
  * @module
  */
 
+import { VERSION } from "../version.ts";
+
 /** The program's version, printed by `--version` and recorded in reports. */
-export const VERSION = "0.1.0";
+export { VERSION };
 
 const TOP = `cargo-attest ${VERSION}
 Does this published Rust artifact line up with the source it claims? cargo-attest gathers the

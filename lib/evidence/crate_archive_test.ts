@@ -496,6 +496,33 @@ Deno.test("readCrateArchive() reports bytes after the gzip stream", async () => 
   assert.deepEqual(codes(archive), ["crate-archive-malformed"]);
 });
 
+Deno.test("readCrateArchive() reports a second gzip member (cargo reads only the first)", async () => {
+  const first = await gzip(buildCrateTar({ ...CRATE, files: GOOD_FILES }));
+  const second = await gzip(buildCrateTar({ ...CRATE, files: { ...GOOD_FILES, "x.rs": "x" } }));
+  const archive = await readCrateArchive(concat([first, second]), CRATE);
+  assert.deepEqual(codes(archive), ["crate-archive-malformed"]);
+  assert.ok(!archive.files.some((f) => f.path === "x.rs"), "nothing of the second member listed");
+});
+
+Deno.test("readCrateArchive() lists the same files whichever way the gzip stream is inflated", async () => {
+  const files = { ...GOOD_FILES, "big.bin": "z".repeat(200_000), "src/a.rs": "fn a() {}" };
+  const plain = await buildCrate({ ...CRATE, files });
+  // The same member with FNAME and FEXTRA fields in its header (read by both paths), and the
+  // same crate with a flipped CRC (read only by the streaming path, which reports it).
+  const named = concat([
+    new Uint8Array([0x1f, 0x8b, 8, 0x0c, 0, 0, 0, 0, 0, 3, 4, 0, 1, 2, 3, 4]),
+    utf8("demo-1.2.3.crate\0"),
+    plain.subarray(10),
+  ]);
+  const expected = await readCrateArchive(plain, CRATE);
+  assert.deepEqual(expected.problems, []);
+  assert.deepEqual(await readCrateArchive(named, CRATE), expected);
+  const badCrc = plain.slice();
+  badCrc[badCrc.length - 6] ^= 1;
+  const reported = await readCrateArchive(badCrc, CRATE);
+  assert.deepEqual(codes(reported), ["crate-archive-malformed"]);
+});
+
 Deno.test("readCrateArchive() reports a tar stream cut inside an entry or without its end", async () => {
   const tar = buildCrateTar({ ...CRATE, files: { ...GOOD_FILES, "big.txt": "y".repeat(5000) } });
   const cut = await readCrateArchive(await gzip(tar.subarray(0, tar.length - 1024 - 2048)), CRATE);

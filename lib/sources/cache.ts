@@ -7,8 +7,11 @@
  * - Documents (mutable answers: release JSON, index files, attestation pages, API records, Rekor
  *   lookups, and the "this URL gave that blob" records of downloads) are keyed by request at
  *   `docs/<sha256(key)>.json`, with the time they were fetched, their `ETag`/`Last-Modified` for
- *   revalidation, and a digest over the whole entry: an entry that does not match its digest
- *   (flipped byte, truncated write) is ignored.
+ *   revalidation. The file is a line with the SHA-256 of the rest, then the entry as JSON (a text
+ *   body stored as text, any other as base64): an entry that does not match its digest (flipped
+ *   byte, truncated write) is ignored.
+ * - Memoised results (what was derived from immutable bytes, such as a `.crate`'s file listing)
+ *   are documents too, keyed by what they were derived from ({@link Cache.getMemo}).
  *
  * Directories are created 0700 and files 0600; every write goes to a temporary file that is then
  * renamed into place, so readers (and concurrent runs) only ever see whole entries. A cache I/O
@@ -16,8 +19,11 @@
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
+import { promises as fsp } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import { concatBytes, decodeBase64, encodeBase64 } from "../crypto/bytes.ts";
 import { UsageError } from "../errors.ts";
+import { CacheWriter } from "./cache_writer.ts";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
 
 /** How long a cached document counts as fresh without asking the server: 10 minutes. */
@@ -25,6 +31,9 @@ export const DEFAULT_CACHE_TTL_MS = 10 * 60 * 1000;
 
 /** Blobs up to this size are read into memory once (hashed, then handed out); larger ones twice. */
 const SMALL_BLOB_BYTES = 64 * 1024 * 1024;
+
+/** Blobs up to this size are held in memory while they arrive and written in one call. */
+const BUFFERED_BLOB_BYTES = 8 * 1024 * 1024;
 
 /** Temporary files older than this are orphans of an interrupted run (`cache prune` drops them). */
 export const ORPHAN_TMP_AGE_MS = 60 * 60 * 1000;
@@ -41,10 +50,10 @@ export interface CacheOptions {
   readonly warn?: (message: string) => void;
 }
 
-/** A cached answer to a request. */
+/** A cached answer to a request (or a memoised result: see {@link Cache.getMemo}). */
 export interface CachedDocument {
   /** The schema version of the entry. */
-  readonly v: 1;
+  readonly v: 2;
   /** What the key was made of: method, accept and URL (and request body for POST). */
   readonly key: string;
   /** The URL asked for. */
@@ -59,16 +68,19 @@ export interface CachedDocument {
   readonly lastModified?: string;
   /** The `rel="next"` link of the answer, when it had one. */
   readonly linkNext?: string;
-  /** SHA-256 of the body bytes, hex. */
-  readonly sha256: string;
-  /** The body, base64. */
-  readonly body: string;
+  /** The body, when it is UTF-8 text (most answers are JSON): stored as is. */
+  readonly text?: string;
+  /** The body, base64, when it is not UTF-8 text. */
+  readonly base64?: string;
 }
 
 /** A document read from the cache. */
 export interface DocumentHit {
   readonly doc: CachedDocument;
+  /** The body's bytes. */
   readonly body: Uint8Array;
+  /** The body as text, when it was stored as text (no decoding needed). */
+  readonly text?: string;
   /** Within the TTL: usable without asking the server. */
   readonly fresh: boolean;
 }
@@ -166,7 +178,11 @@ export class Cache {
   readonly #now: () => number;
   readonly #warn: (message: string) => void;
   readonly #warned = new Set<string>();
+  /** Directories this run created (on this thread). */
   readonly #made = new Set<string>();
+  /** Directories handed to the writer thread to create. */
+  readonly #queued = new Set<string>();
+  readonly #writer = new CacheWriter();
 
   /** See {@link openCache}. */
   constructor(options: CacheOptions) {
@@ -194,40 +210,40 @@ export class Cache {
   /** Reads the document for `key`; a missing, unreadable or corrupt one is undefined. */
   async getDocument(key: string): Promise<DocumentHit | undefined> {
     const path = this.documentPath(key);
-    let text: string;
+    let file: Uint8Array;
     try {
-      text = await Deno.readTextFile(path);
+      file = await Deno.readFile(path);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) this.#warnOnce(`cannot read ${path}`, error);
       return undefined;
     }
-    const doc = verifyDocument(text, key);
+    const doc = verifyDocument(file, key);
     if (!doc) {
       this.#warnOnce(`ignored a corrupt cache entry ${path} (it does not match its digest)`);
       await this.#remove(path);
       return undefined;
     }
-    const body = decodeBase64(doc.body);
     const fetchedAt = Date.parse(doc.fetchedAt);
     const age = this.#now() - fetchedAt;
-    return { doc, body, fresh: Number.isFinite(age) && age >= 0 && age < this.ttlMs };
+    const fresh = Number.isFinite(age) && age >= 0 && age < this.ttlMs;
+    return hitOf(doc, fresh);
   }
 
-  /** Stores an answer for `key` (atomically). */
+  /** Stores an answer for `key` (atomically); a text body is stored as text. */
   async putDocument(
     key: string,
     entry: {
       url: string;
       finalUrl: string;
       status: number;
-      body: Uint8Array;
+      body: Uint8Array | string;
       etag?: string;
       lastModified?: string;
       linkNext?: string;
     },
   ): Promise<void> {
     const doc: CachedDocument = {
-      v: 1,
+      v: 2,
       key,
       url: entry.url,
       finalUrl: entry.finalUrl,
@@ -236,17 +252,41 @@ export class Cache {
       ...(entry.etag ? { etag: entry.etag } : {}),
       ...(entry.lastModified ? { lastModified: entry.lastModified } : {}),
       ...(entry.linkNext ? { linkNext: entry.linkNext } : {}),
-      sha256: sha256Hex(entry.body),
-      body: encodeBase64(entry.body),
+      ...bodyFields(entry.body),
     };
     await this.#writeAtomic(this.documentPath(key), sealDocument(doc));
   }
 
   /** Marks a document as fetched now (after a 304 Not Modified). */
   async touchDocument(key: string, doc: CachedDocument): Promise<void> {
-    const { digest: _digest, ...rest } = doc as CachedDocument & { digest?: string };
-    const updated = { ...rest, fetchedAt: new Date(this.#now()).toISOString() };
+    const updated = { ...doc, fetchedAt: new Date(this.#now()).toISOString() };
     await this.#writeAtomic(this.documentPath(key), sealDocument(updated));
+  }
+
+  /**
+   * A memoised result: the JSON value stored by {@link putMemo} under `kind` and `key`, whatever
+   * its age (what it was derived from is named by the key and never changes); undefined when
+   * absent or corrupt. `kind` names the derivation and its version (`crate-archive/v1`).
+   */
+  async getMemo(kind: string, key: string): Promise<unknown> {
+    const hit = await this.getDocument(memoKey(kind, key));
+    if (!hit || hit.doc.status !== 200 || hit.text === undefined) return undefined;
+    try {
+      return JSON.parse(hit.text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores a memoised result (a JSON value) under `kind` and `key`; see {@link getMemo}. */
+  async putMemo(kind: string, key: string, value: unknown): Promise<void> {
+    const url = `memo:${kind}`;
+    await this.putDocument(memoKey(kind, key), {
+      url,
+      finalUrl: url,
+      status: 200,
+      body: JSON.stringify(value),
+    });
   }
 
   /**
@@ -347,44 +387,60 @@ export class Cache {
    */
   async openBlobWriter(): Promise<BlobWriter | undefined> {
     const tmpDir = join(this.dir, "tmp");
-    let file: Deno.FsFile;
-    let tmpPath: string;
     try {
       await this.#mkdir(tmpDir);
-      tmpPath = join(tmpDir, `blob.tmp-${randomBytes(8).toString("hex")}`);
-      file = await Deno.open(tmpPath, { write: true, createNew: true, mode: 0o600 });
-      await chmod(tmpPath, 0o600);
     } catch (error) {
       this.#warnOnce(`cannot write to ${this.dir}`, error);
       return undefined;
     }
+    const tmpPath = join(tmpDir, `blob.tmp-${randomBytes(8).toString("hex")}`);
     const hash = createHash("sha256");
+    // Small blobs are written in one call at commit (creating a file is what costs); a blob that
+    // grows past BUFFERED_BLOB_BYTES streams to its temporary file from then on.
+    let buffered: Uint8Array[] = [];
+    let bufferedBytes = 0;
+    let file: FileHandle | undefined;
     let failed = false;
-    let closed = false;
-    const close = () => {
-      if (!closed) {
-        closed = true;
-        try {
-          file.close();
-        } catch {
-          // already closed
-        }
-      }
+    const fail = (error: unknown) => {
+      failed = true;
+      buffered = [];
+      this.#warnOnce(`cannot write to ${this.dir}`, error);
+    };
+    const close = async () => {
+      const open = file;
+      file = undefined;
+      await open?.close().catch(() => {});
     };
     return {
       write: async (chunk) => {
         if (failed) return;
+        hash.update(chunk);
         try {
-          let offset = 0;
-          while (offset < chunk.length) offset += await file.write(chunk.subarray(offset));
-          hash.update(chunk);
+          if (!file && bufferedBytes + chunk.length <= BUFFERED_BLOB_BYTES) {
+            buffered.push(chunk.slice());
+            bufferedBytes += chunk.length;
+            return;
+          }
+          if (!file) {
+            file = await fsp.open(tmpPath, "wx", 0o600);
+            for (const part of buffered) await file.write(part);
+            buffered = [];
+          }
+          await file.write(chunk);
         } catch (error) {
-          failed = true;
-          this.#warnOnce(`cannot write to ${this.dir}`, error);
+          fail(error);
         }
       },
       commit: async () => {
-        close();
+        if (!failed && !file) {
+          // Held in memory: written in one job on the writer thread, straight to its place.
+          const digest = hash.digest("hex");
+          const bytes = concatBytes(...buffered);
+          buffered = [];
+          await this.#writeAtomic(this.blobPath(digest), bytes);
+          return (await this.hasBlob(digest)) ? digest : undefined;
+        }
+        await close();
         if (failed) {
           await this.#remove(tmpPath);
           return undefined;
@@ -393,7 +449,7 @@ export class Cache {
         const path = this.blobPath(digest);
         try {
           await this.#mkdir(path.slice(0, path.lastIndexOf("/")));
-          await Deno.rename(tmpPath, path);
+          await fsp.rename(tmpPath, path);
           return digest;
         } catch (error) {
           this.#warnOnce(`cannot write to ${this.dir}`, error);
@@ -402,7 +458,8 @@ export class Cache {
         }
       },
       abort: async () => {
-        close();
+        buffered = [];
+        await close();
         await this.#remove(tmpPath);
       },
     };
@@ -460,7 +517,7 @@ export class Cache {
       } else if (file.area === "docs") {
         let doc: CachedDocument | undefined;
         try {
-          doc = verifyDocument(await Deno.readTextFile(file.path));
+          doc = verifyDocument(await Deno.readFile(file.path));
         } catch {
           doc = undefined;
         }
@@ -497,23 +554,26 @@ export class Cache {
     return undefined;
   }
 
-  async #writeAtomic(path: string, text: string): Promise<void> {
+  /** Writes `data` to `path` atomically (temporary file, rename) on the writer thread. */
+  async #writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
     const dir = path.slice(0, path.lastIndexOf("/"));
     const tmp = `${path}.tmp-${randomBytes(8).toString("hex")}`;
+    // Directories are created by the writer, before the first file that needs them (its jobs run
+    // in order); each is asked for once per run.
+    const dirs = this.#levels(dir).filter((level) =>
+      !this.#made.has(level) && !this.#queued.has(level)
+    );
+    for (const level of dirs) this.#queued.add(level);
     try {
-      await this.#mkdir(dir);
-      await Deno.writeTextFile(tmp, text, { mode: 0o600, createNew: true });
-      await chmod(tmp, 0o600);
-      await Deno.rename(tmp, path);
+      await this.#writer.write({ dirs, tmp, path, data });
     } catch (error) {
+      for (const level of dirs) this.#queued.delete(level);
       this.#warnOnce(`cannot write to ${this.dir}`, error);
-      await this.#remove(tmp);
     }
   }
 
-  async #mkdir(dir: string): Promise<void> {
-    if (this.#made.has(dir)) return;
-    // Create each level so every directory of the cache gets mode 0700.
+  /** Every directory from the cache's root down to `dir` (each gets mode 0700). */
+  #levels(dir: string): string[] {
     const root = this.dir.replace(/[\\/]+$/, "");
     const levels: string[] = [root];
     if (dir.startsWith(`${root}/`)) {
@@ -525,7 +585,12 @@ export class Cache {
     } else {
       levels.push(dir);
     }
-    for (const level of levels) {
+    return levels;
+  }
+
+  async #mkdir(dir: string): Promise<void> {
+    if (this.#made.has(dir)) return;
+    for (const level of this.#levels(dir)) {
       if (this.#made.has(level)) continue;
       try {
         await Deno.mkdir(level, { recursive: true, mode: 0o700 });
@@ -553,36 +618,78 @@ export class Cache {
   }
 }
 
-/** Serialises a document with a digest over all of its fields. */
-function sealDocument(doc: Omit<CachedDocument, "digest">): string {
-  const text = JSON.stringify(doc);
-  return JSON.stringify({ ...doc, digest: sha256Hex(text) });
+const utf8Fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
+
+/** The key of a memoised result. */
+function memoKey(kind: string, key: string): string {
+  return `MEMO ${kind} ${key}`;
 }
 
-/** Parses and checks a document; undefined when it is not whole (or not for `key`). */
-function verifyDocument(text: string, key?: string): CachedDocument | undefined {
+/** How a body is stored: as text when it is UTF-8 (it then reads back byte for byte), else base64. */
+function bodyFields(body: Uint8Array | string): { text: string } | { base64: string } {
+  if (typeof body === "string") return { text: body };
+  try {
+    return { text: utf8Fatal.decode(body) };
+  } catch {
+    return { base64: encodeBase64(body) };
+  }
+}
+
+/** The hit for a verified document, its bytes made only when asked for. */
+function hitOf(doc: CachedDocument, fresh: boolean): DocumentHit {
+  const text = doc.text;
+  let bytes: Uint8Array | undefined;
+  return {
+    doc,
+    fresh,
+    ...(text === undefined ? {} : { text }),
+    get body(): Uint8Array {
+      bytes ??= text === undefined ? decodeBase64(doc.base64 ?? "") : utf8Encoder.encode(text);
+      return bytes;
+    },
+  };
+}
+
+/** Length of the digest line that starts every document file: 64 hex digits and a newline. */
+const DIGEST_LINE = 65;
+
+/** Serialises a document: the SHA-256 of its JSON on the first line, then the JSON. */
+function sealDocument(doc: CachedDocument): string {
+  const json = JSON.stringify(doc);
+  return `${sha256Hex(json)}\n${json}`;
+}
+
+/** Parses and checks a document file; undefined when it is not whole (or not for `key`). */
+function verifyDocument(file: Uint8Array, key?: string): CachedDocument | undefined {
+  if (file.length <= DIGEST_LINE || file[DIGEST_LINE - 1] !== 0x0a) return undefined;
+  const json = file.subarray(DIGEST_LINE);
+  const digest = utf8.decode(file.subarray(0, DIGEST_LINE - 1));
+  if (createHash("sha256").update(json).digest("hex") !== digest) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(utf8.decode(json));
   } catch {
     return undefined;
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
-  const { digest, ...rest } = parsed as Record<string, unknown>;
-  if (typeof digest !== "string" || sha256Hex(JSON.stringify(rest)) !== digest) return undefined;
-  const doc = rest as unknown as CachedDocument;
+  const doc = parsed as CachedDocument;
   if (
-    doc.v !== 1 || typeof doc.body !== "string" || typeof doc.sha256 !== "string" ||
-    typeof doc.fetchedAt !== "string" || typeof doc.status !== "number" ||
-    typeof doc.url !== "string" || typeof doc.finalUrl !== "string"
+    doc.v !== 2 || typeof doc.fetchedAt !== "string" || typeof doc.status !== "number" ||
+    typeof doc.url !== "string" || typeof doc.finalUrl !== "string" ||
+    typeof doc.key !== "string" ||
+    (typeof doc.text === "string") === (typeof doc.base64 === "string")
   ) {
     return undefined;
   }
   if (key !== undefined && doc.key !== key) return undefined;
-  try {
-    if (sha256Hex(decodeBase64(doc.body)) !== doc.sha256) return undefined;
-  } catch {
-    return undefined;
+  if (doc.base64 !== undefined) {
+    try {
+      decodeBase64(doc.base64);
+    } catch {
+      return undefined;
+    }
   }
   return doc;
 }

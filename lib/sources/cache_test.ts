@@ -124,3 +124,41 @@ Deno.test("a cache that cannot be written is a miss with a warning, never an err
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bodies read back byte for byte: UTF-8 text as text, anything else as base64", async () => {
+  await withDir(async (dir) => {
+    const cache = openCache({ dir });
+    const bodies = [
+      new TextEncoder().encode('{"name":"serde","ünïcode":"✓"}'),
+      new Uint8Array([0xef, 0xbb, 0xbf, 0x41]), // a BOM is kept
+      new Uint8Array([0xff, 0x00, 0x80, 0x41]), // not UTF-8
+      new Uint8Array(),
+    ];
+    for (const [i, body] of bodies.entries()) {
+      await cache.putDocument(`k${i}`, { url: "u", finalUrl: "u", status: 200, body });
+      const hit = await cache.getDocument(`k${i}`);
+      assert.ok(hit, `body ${i}`);
+      assert.deepEqual(hit.body, body, `body ${i}`);
+      const stored = await Deno.readTextFile(cache.documentPath(`k${i}`));
+      assert.match(stored, i === 2 ? /"base64":/ : /"text":/);
+    }
+  });
+});
+
+Deno.test("memoised results: stored by kind and key, corrupt ones ignored", async () => {
+  await withDir(async (dir) => {
+    const warnings: string[] = [];
+    const cache = openCache({ dir, ttlMs: 0, warn: (m) => warnings.push(m) });
+    assert.equal(await cache.getMemo("crate/v1", "abc"), undefined);
+    await cache.putMemo("crate/v1", "abc", { files: 3, ok: true });
+    // Memos do not expire with the TTL: what they were derived from never changes.
+    assert.deepEqual(await cache.getMemo("crate/v1", "abc"), { files: 3, ok: true });
+    assert.equal(await cache.getMemo("crate/v2", "abc"), undefined);
+    assert.equal(await cache.getMemo("crate/v1", "abd"), undefined);
+    const path = cache.documentPath("MEMO crate/v1 abc");
+    const text = await Deno.readTextFile(path);
+    await Deno.writeTextFile(path, text.replace(":3,", ":4,"));
+    assert.equal(await cache.getMemo("crate/v1", "abc"), undefined);
+    assert.match(warnings.join("\n"), /corrupt cache entry/);
+  });
+});

@@ -63,8 +63,6 @@ interface DownloadRecord {
   readonly size: number;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * An {@link HttpClient} with the cache in front (see the module doc). Same surface, same errors;
  * offline, every miss is an {@link OfflineMissError}.
@@ -106,7 +104,7 @@ export class CachedHttp extends HttpClient {
         maxBytes: options.maxBytes ?? MAX_JSON_BYTES,
         headers: { ...options.headers, ...headers },
       });
-      return { info: infoOf(r), body: encoder.encode(r.text) };
+      return { info: infoOf(r), body: r.text };
     });
     return { ...info, data: parseJsonBody<T>(body, info.url) };
   }
@@ -123,9 +121,9 @@ export class CachedHttp extends HttpClient {
         accept,
         headers: { ...options.headers, ...headers },
       });
-      return { info: infoOf(r), body: encoder.encode(r.text) };
+      return { info: infoOf(r), body: r.text };
     });
-    return { ...info, text: new TextDecoder().decode(body) };
+    return { ...info, text: typeof body === "string" ? body : new TextDecoder().decode(body) };
   }
 
   /** As {@link HttpClient.postJson} (a read-only query), through the cache. */
@@ -138,7 +136,7 @@ export class CachedHttp extends HttpClient {
     const requestBody = JSON.stringify(body);
     const answer = await this.#document("POST", accept, url, requestBody, async () => {
       const r = await super.postJson(url, body, { ...options, accept });
-      return { info: infoOf(r), body: encoder.encode(JSON.stringify(r.data)) };
+      return { info: infoOf(r), body: JSON.stringify(r.data) };
     });
     return { ...answer.info, data: parseJsonBody<T>(answer.body, answer.info.url) };
   }
@@ -153,7 +151,7 @@ export class CachedHttp extends HttpClient {
     }
     const key = Cache.requestKey("DOWNLOAD", options.accept ?? "application/octet-stream", href);
     const hit = await cache.getDocument(key);
-    const record = hit?.doc.status === 200 ? parseRecord(hit.body) : undefined;
+    const record = hit?.doc.status === 200 ? parseRecord(hit) : undefined;
     const usable = record && (hit!.fresh || this.#offline) ? record.sha256 : undefined;
     const candidates = [options.sha256?.toLowerCase(), usable]
       .filter((s, i, all): s is string => s !== undefined && all.indexOf(s) === i);
@@ -193,7 +191,7 @@ export class CachedHttp extends HttpClient {
         url: href,
         finalUrl: response.url,
         status: response.status,
-        body: encoder.encode(JSON.stringify({ sha256: digest, size: response.size })),
+        body: JSON.stringify({ sha256: digest, size: response.size }),
       });
     }
     return response;
@@ -207,8 +205,8 @@ export class CachedHttp extends HttpClient {
     requestBody: string | undefined,
     fetchFresh: (
       conditional: Record<string, string>,
-    ) => Promise<{ info: HttpResponseInfo; body: Uint8Array }>,
-  ): Promise<{ info: HttpResponseInfo; body: Uint8Array }> {
+    ) => Promise<{ info: HttpResponseInfo; body: Payload }>,
+  ): Promise<{ info: HttpResponseInfo; body: Payload }> {
     const href = String(url);
     const cache = this.#cache;
     const key = Cache.requestKey(method, accept, href, requestBody);
@@ -220,7 +218,7 @@ export class CachedHttp extends HttpClient {
       if (hit.doc.etag) conditional["if-none-match"] = hit.doc.etag;
       if (hit.doc.lastModified) conditional["if-modified-since"] = hit.doc.lastModified;
     }
-    let fetched: { info: HttpResponseInfo; body: Uint8Array };
+    let fetched: { info: HttpResponseInfo; body: Payload };
     try {
       fetched = await fetchFresh(conditional);
     } catch (error) {
@@ -234,7 +232,7 @@ export class CachedHttp extends HttpClient {
             url: href,
             finalUrl: href,
             status: error.status,
-            body: encoder.encode(error.excerpt),
+            body: error.excerpt,
           });
         }
       }
@@ -270,10 +268,11 @@ function infoOf(r: HttpResponseInfo): HttpResponseInfo {
 }
 
 /** The cached answer, or the cached "not found" as the error the network would have given. */
-function answerFrom(hit: DocumentHit): { info: HttpResponseInfo; body: Uint8Array } {
-  const { doc, body } = hit;
+function answerFrom(hit: DocumentHit): { info: HttpResponseInfo; body: Payload } {
+  const { doc } = hit;
+  const body = hit.text ?? hit.body;
   if (!isOk(doc.status)) {
-    const excerpt = new TextDecoder().decode(body);
+    const excerpt = typeof body === "string" ? body : new TextDecoder().decode(body);
     if (doc.status === 404) throw new NotFoundError(doc.url, excerpt);
     throw new HttpStatusError(
       doc.url,
@@ -297,9 +296,15 @@ function answerFrom(hit: DocumentHit): { info: HttpResponseInfo; body: Uint8Arra
   };
 }
 
-function parseRecord(body: Uint8Array): DownloadRecord | undefined {
+/** A body as stored: text (most answers), or bytes. */
+type Payload = string | Uint8Array;
+
+function parseRecord(hit: DocumentHit): DownloadRecord | undefined {
   try {
-    const value = JSON.parse(new TextDecoder().decode(body)) as Record<string, unknown>;
+    const value = JSON.parse(hit.text ?? new TextDecoder().decode(hit.body)) as Record<
+      string,
+      unknown
+    >;
     return typeof value.sha256 === "string" && /^[0-9a-f]{64}$/.test(value.sha256) &&
         typeof value.size === "number"
       ? { sha256: value.sha256, size: value.size }

@@ -15,6 +15,7 @@ import {
 } from "../evidence/crate_archive.ts";
 import { MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
 import {
+  crateDownloadUrl,
   type CrateVersionInfo,
   downloadCrate,
   fetchCrateInfo,
@@ -33,6 +34,14 @@ import {
   parseGithubRepositoryUrl,
 } from "./github_repo.ts";
 import { type HttpClient, NotFoundError } from "./http.ts";
+import type { CheckResult } from "../checks/check_result.ts";
+import {
+  type CrateArchiveSummary,
+  type CrateMemo,
+  type CrateMemoStore,
+  sourceMemoKey,
+  summarizeArchive,
+} from "./crate_memo.ts";
 
 /** Most pages of tags read per repository (100 tags a page). */
 export const MAX_TAG_PAGES = 20;
@@ -49,6 +58,10 @@ export interface CrateSources {
   readonly githubUnavailable?: string;
   /** Tag lists per repository, shared by every crate of a run. */
   readonly tagCache: Map<string, Promise<GithubTagList | undefined>>;
+  /** Tree listings per (repository, commit, path), shared by every crate of a run. */
+  readonly treeCache?: Map<string, Promise<GitTree | undefined>>;
+  /** Memoised results in the cache (undefined with `--no-cache`). */
+  readonly memo?: CrateMemoStore;
 }
 
 /** Everything gathered about one crate version. */
@@ -61,7 +74,15 @@ export interface CrateEvidence {
   readonly index?: IndexEntry & { readonly url: string };
   readonly api?: CrateVersionInfo;
   readonly checksumSources: readonly CrateChecksumSource[];
+  /** The archive, when it was read in this run. */
   readonly archive?: CrateArchive;
+  /** What the checks need of the archive besides its files (read now, or recalled). */
+  readonly archiveSummary?: CrateArchiveSummary;
+  /**
+   * A passed `crate-source` recalled from the cache: the same comparison (same `.crate` bytes,
+   * repository, commit and path) passed before. Set only when {@link archive} is not.
+   */
+  readonly rememberedSource?: CheckResult;
   /** The archive could not be read at all (not gzip, not tar). */
   readonly archiveError?: { readonly code: string; readonly message: string };
   readonly repositoryUrl?: string;
@@ -84,6 +105,83 @@ function tagsOf(sources: CrateSources, owner: string, repo: string) {
     sources.tagCache.set(key, tags);
   }
   return tags;
+}
+
+function treeOf(
+  sources: CrateSources,
+  github: NonNullable<CrateSources["github"]>,
+  ref: { owner: string; repo: string },
+  commit: string,
+  pathInVcs: string,
+): Promise<GitTree | undefined> {
+  const fetch = () => fetchTree(github.client, github.api, ref.owner, ref.repo, commit, pathInVcs);
+  const cache = sources.treeCache;
+  if (!cache) return fetch();
+  const key = `${ref.owner}/${ref.repo}@${commit}:${pathInVcs}`.toLowerCase();
+  let tree = cache.get(key);
+  if (!tree) {
+    tree = fetch();
+    cache.set(key, tree);
+    // A failure is not shared with later crates: each asks again (and reports its own error).
+    tree.catch(() => cache.delete(key));
+  }
+  return tree;
+}
+
+/** The `.crate` as downloaded and read (or its summary, recalled). */
+interface CrateContent {
+  readonly sha256: string;
+  readonly size: number;
+  readonly downloadUrl: string;
+  readonly archive?: CrateArchive;
+  readonly archiveSummary?: CrateArchiveSummary;
+  readonly archiveError?: CrateEvidence["archiveError"];
+  readonly recalled?: CrateMemo;
+}
+
+/** Downloads (or takes from the cache) the `.crate`, hashing it, and reads it in memory. */
+async function readCrateContent(
+  sources: CrateSources,
+  api: CrateVersionInfo,
+  expectedSha256: string | undefined,
+): Promise<CrateContent> {
+  const hash = createHash("sha256");
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const downloaded = await downloadCrate(
+    sources.crates,
+    sources.cratesDl,
+    api.name,
+    api.version,
+    MAX_CRATE_DOWNLOAD_BYTES,
+    (chunk) => {
+      hash.update(chunk);
+      chunks.push(chunk.slice());
+      size += chunk.length;
+    },
+    { expectedSize: api.crateSize, sha256: expectedSha256 },
+  );
+  const bytes = concatBytes(...chunks);
+  chunks.length = 0;
+  const sha256 = hash.digest("hex");
+  try {
+    const archive = await readCrateArchive(bytes, { name: api.name, version: api.version });
+    return {
+      sha256,
+      size,
+      downloadUrl: downloaded.url,
+      archive,
+      archiveSummary: summarizeArchive(archive),
+    };
+  } catch (error) {
+    if (!(error instanceof CrateArchiveError)) throw error;
+    return {
+      sha256,
+      size,
+      downloadUrl: downloaded.url,
+      archiveError: { code: error.code, message: error.message },
+    };
+  }
 }
 
 /** Gathers the evidence about `name@version`; `lockChecksum` is what Cargo.lock records. */
@@ -117,43 +215,30 @@ export async function gatherCrateEvidence(
     checksumSources.push({ label: lock.file, sha256: lock.checksum, origin: { path: lock.file } });
   }
 
-  const hash = createHash("sha256");
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const downloaded = await downloadCrate(
-    sources.crates,
-    sources.cratesDl,
-    api.name,
-    api.version,
-    MAX_CRATE_DOWNLOAD_BYTES,
-    (chunk) => {
-      hash.update(chunk);
-      chunks.push(chunk.slice());
-      size += chunk.length;
-    },
-    {
-      expectedSize: api.crateSize,
-      sha256: entry?.cksum ?? api.checksum ?? lock?.checksum,
-    },
-  );
-  const bytes = concatBytes(...chunks);
-  const sha256 = hash.digest("hex");
-
-  let archive: CrateArchive | undefined;
-  let archiveError: CrateEvidence["archiveError"];
-  try {
-    archive = await readCrateArchive(bytes, { name: api.name, version: api.version });
-  } catch (error) {
-    if (!(error instanceof CrateArchiveError)) throw error;
-    archiveError = { code: error.code, message: error.message };
-  }
+  // What a verified, cached copy of the expected .crate was found to hold, if remembered: then
+  // the .crate is neither read again nor inflated (unless its files must be compared again).
+  const expectedSha256 = entry?.cksum ?? api.checksum ?? lock?.checksum;
+  const recalled = expectedSha256
+    ? await sources.memo?.recall(api.name, api.version, expectedSha256, api.crateSize)
+    : undefined;
+  let content: CrateContent = recalled
+    ? {
+      sha256: expectedSha256!.toLowerCase(),
+      size: recalled.size,
+      downloadUrl: crateDownloadUrl(sources.cratesDl, api.name, api.version, {
+        checksum: expectedSha256,
+      }),
+      archiveSummary: recalled.summary,
+      recalled,
+    }
+    : await readCrateContent(sources, api, expectedSha256);
 
   const repositoryUrl = api.repository ??
     (await fetchCrateInfo(sources.crates, sources.cratesApi, name).catch(() => undefined))
       ?.repository;
   const ref = repositoryUrl ? parseGithubRepositoryUrl(repositoryUrl) : undefined;
   const repository = ref ? `${ref.owner}/${ref.repo}` : undefined;
-  const vcsInfo = archive?.vcsInfo;
+  const vcsInfo = content.archiveSummary?.vcsInfo;
   const triedTags = tagCandidates(api.name, api.version);
   const vcsBase = {
     crate: `${api.name}@${api.version}`,
@@ -176,22 +261,24 @@ export async function gatherCrateEvidence(
       message: sources.githubUnavailable ?? "GitHub is not consulted",
     };
   }
-  const common = {
+  const common = (c: CrateContent) => ({
     name: api.name,
     version: api.version,
-    sha256,
-    size,
-    downloadUrl: downloaded.url,
+    sha256: c.sha256,
+    size: c.size,
+    downloadUrl: c.downloadUrl,
     index: entry ? { ...entry, url: indexFile.url } : undefined,
     api,
     checksumSources,
-    archive,
-    archiveError,
+    archive: c.archive,
+    archiveSummary: c.archiveSummary,
+    archiveError: c.archiveError,
     repositoryUrl,
     repository,
-  };
+  });
   if (unavailable || !ref || !sources.github || !vcsInfo?.sha1) {
-    return { ...common, vcs: { ...vcsBase, unavailable } };
+    // No tree to compare with: `crate-source` needs none of the files.
+    return { ...common(content), vcs: { ...vcsBase, unavailable } };
   }
 
   const github = sources.github;
@@ -205,16 +292,29 @@ export async function gatherCrateEvidence(
   const origin = {
     url: endpointUrl(github.api, `repos/${ref.owner}/${ref.repo}/tags`).href,
   };
-  const tree = commitExists
-    ? await fetchTree(
-      github.client,
-      github.api,
-      ref.owner,
-      ref.repo,
-      vcsInfo.sha1,
-      vcsInfo.pathInVcs,
-    )
-    : undefined;
+  const vcs = {
+    ...vcsBase,
+    tag: tag ? { name: tag.name, commit: tag.commit } : undefined,
+    commitExists,
+    origin,
+  };
+  if (!commitExists) return { ...common(content), vcs };
+
+  const remembered = content.recalled?.source;
+  if (remembered?.key === sourceMemoKey(repository!, vcsInfo.sha1, vcsInfo.pathInVcs)) {
+    return { ...common(content), vcs, rememberedSource: remembered.result };
+  }
+  if (!content.archive && !content.archiveError) {
+    // Recalled, but this comparison was not: the files are needed after all.
+    const recalledSha256 = content.sha256;
+    content = await readCrateContent(sources, api, expectedSha256);
+    if (content.sha256 !== recalledSha256) {
+      // Not the bytes the memo was made from (the cached copy went away and the download differs):
+      // start again from these bytes alone.
+      return await gatherCrateEvidence(name, version, { ...sources, memo: undefined }, lock);
+    }
+  }
+  const tree = await treeOf(sources, github, ref, vcsInfo.sha1, vcsInfo.pathInVcs);
   const fetchBlob = async (sha: string) => {
     const url = endpointUrl(github.api, `repos/${ref.owner}/${ref.repo}/git/blobs/${sha}`);
     try {
@@ -227,15 +327,31 @@ export async function gatherCrateEvidence(
       throw error;
     }
   };
-  return {
-    ...common,
-    vcs: {
-      ...vcsBase,
-      tag: tag ? { name: tag.name, commit: tag.commit } : undefined,
-      commitExists,
-      origin,
-    },
-    tree,
-    fetchBlob,
-  };
+  return { ...common(content), vcs, tree, fetchBlob };
+}
+
+/**
+ * Remembers what this run derived from a `.crate` it read (its summary, and a passed
+ * `crate-source` with what it compared against), so the next run need not read it again.
+ */
+export async function rememberCrate(
+  sources: CrateSources,
+  evidence: CrateEvidence,
+  checks: readonly CheckResult[],
+): Promise<void> {
+  const { archive, archiveSummary, tree } = evidence;
+  if (!sources.memo || !archive || !archiveSummary) return;
+  const passed = checks.find((c) => c.id === "crate-source" && c.status === "pass");
+  const sha1 = archive.vcsInfo?.sha1;
+  const source = passed && tree && sha1 && evidence.repository && tree.commit === sha1
+    ? {
+      key: sourceMemoKey(evidence.repository, sha1, archive.vcsInfo?.pathInVcs ?? ""),
+      result: passed,
+    }
+    : undefined;
+  await sources.memo.remember(evidence.name, evidence.version, evidence.sha256, {
+    size: evidence.size,
+    summary: archiveSummary,
+    ...(source ? { source } : {}),
+  });
 }

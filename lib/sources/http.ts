@@ -241,11 +241,12 @@ interface Exchange {
 
 type Consume<T> = (response: Response, url: URL, deadline: Deadline) => Promise<T>;
 
-/** Parses a response body as JSON; a body that is not JSON is a NetworkError naming the URL. */
-export function parseJsonBody<T>(bytes: Uint8Array, url: string): T {
+/** Parses a response body (bytes or text) as JSON; one that is not JSON is a NetworkError naming the URL. */
+export function parseJsonBody<T>(body: Uint8Array | string, url: string): T {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+    return JSON.parse(typeof body === "string" ? body : new TextDecoder().decode(body)) as T;
   } catch (cause) {
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
     throw new NetworkError(
       url,
       `the response is not JSON (${errorMessage(cause)}): ${excerptOf(bytes) || "(empty body)"}`,

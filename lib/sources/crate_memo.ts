@@ -1,0 +1,139 @@
+/**
+ * Memoised crate results, so that a second run of a lock does not inflate, list and compare again
+ * what it already did. Two things are derived from immutable inputs and remembered in the cache
+ * (see {@link Cache.getMemo}), keyed by the tool's version, the crate, and the SHA-256 of the
+ * `.crate` bytes they were derived from:
+ *
+ * - the archive's summary (its `.cargo_vcs_info.json`, its problems, its size), which is all the
+ *   checks other than `crate-source` need from the archive;
+ * - a passed `crate-source` comparison, with the repository, commit and `path_in_vcs` it was made
+ *   against (a Git tree at a commit never changes). Only passes are remembered: a failure or an
+ *   unresolved difference may come from a transient fetch, and is worked out again each run.
+ *
+ * A memo is used only while a blob with that SHA-256 is in the cache and still hashes to it (the
+ * same condition under which the `.crate` itself would be handed out without a download), so a
+ * flipped byte in the cached `.crate`, or an `--offline` run without it, behaves as before.
+ * @module
+ */
+import type { CheckResult } from "../checks/check_result.ts";
+import type { ArchiveProblem, CrateArchive, CrateVcsInfo } from "../evidence/crate_archive.ts";
+import { VERSION } from "../version.ts";
+import type { Cache } from "./cache.ts";
+
+/** The memo's kind: bump the version when what is stored, or how it is derived, changes. */
+export const CRATE_MEMO_KIND = "crate/v1";
+
+/** What the checks need of an archive besides its files. */
+export interface CrateArchiveSummary {
+  readonly vcsInfo?: CrateVcsInfo;
+  readonly problems: readonly ArchiveProblem[];
+  readonly omittedProblems: number;
+  readonly unpackedBytes: number;
+  /** How many files the archive lists. */
+  readonly fileCount: number;
+}
+
+/** A passed `crate-source` comparison, and what it compared against. */
+export interface RememberedSource {
+  /** {@link sourceMemoKey} of the comparison. */
+  readonly key: string;
+  readonly result: CheckResult;
+}
+
+/** What is remembered about one `.crate`. */
+export interface CrateMemo {
+  /** The `.crate`'s size in bytes. */
+  readonly size: number;
+  readonly summary: CrateArchiveSummary;
+  readonly source?: RememberedSource;
+}
+
+/** The key naming what a `crate-source` comparison was made against. */
+export function sourceMemoKey(repository: string, commit: string, pathInVcs: string): string {
+  return `${repository.toLowerCase()}@${commit.toLowerCase()}:${pathInVcs}`;
+}
+
+/** The summary of a read archive. */
+export function summarizeArchive(archive: CrateArchive): CrateArchiveSummary {
+  return {
+    ...(archive.vcsInfo === undefined ? {} : { vcsInfo: archive.vcsInfo }),
+    problems: archive.problems,
+    omittedProblems: archive.omittedProblems,
+    unpackedBytes: archive.unpackedBytes,
+    fileCount: archive.files.length,
+  };
+}
+
+/** Reads and writes crate memos in a cache. */
+export class CrateMemoStore {
+  readonly #cache: Cache;
+  readonly #maxBytes: number;
+
+  /** A store in `cache`; `maxBytes` caps the `.crate` read when its blob is checked. */
+  constructor(cache: Cache, maxBytes: number) {
+    this.#cache = cache;
+    this.#maxBytes = maxBytes;
+  }
+
+  /**
+   * The memo of `name@version` whose `.crate` hashes to `sha256`, when one is stored and the blob
+   * is cached and intact (and, when given, `expectedSize` long); else undefined.
+   */
+  async recall(
+    name: string,
+    version: string,
+    sha256: string,
+    expectedSize?: number,
+  ): Promise<CrateMemo | undefined> {
+    const sha = sha256.toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(sha)) return undefined;
+    const memo = parseMemo(await this.#cache.getMemo(CRATE_MEMO_KIND, memoKey(name, version, sha)));
+    if (!memo || (expectedSize !== undefined && memo.size !== expectedSize)) return undefined;
+    const size = await this.#cache.streamBlob(sha, {
+      maxBytes: this.#maxBytes,
+      expectedSize: memo.size,
+      onChunk: () => {},
+    });
+    if (size !== memo.size) return undefined;
+    await this.#cache.touchBlob(sha);
+    return memo;
+  }
+
+  /** Remembers what was derived from the `.crate` of `name@version` that hashes to `sha256`. */
+  async remember(name: string, version: string, sha256: string, memo: CrateMemo): Promise<void> {
+    await this.#cache.putMemo(
+      CRATE_MEMO_KIND,
+      memoKey(name, version, sha256.toLowerCase()),
+      memo,
+    );
+  }
+}
+
+function memoKey(name: string, version: string, sha256: string): string {
+  return `${VERSION} ${name}@${version} ${sha256}`;
+}
+
+/** The memo, when the stored value has its shape (a memo of another shape is not used). */
+function parseMemo(value: unknown): CrateMemo | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const memo = value as Partial<CrateMemo>;
+  const summary = memo.summary as Partial<CrateArchiveSummary> | undefined;
+  if (
+    typeof memo.size !== "number" || typeof summary !== "object" || summary === null ||
+    !Array.isArray(summary.problems) || typeof summary.omittedProblems !== "number" ||
+    typeof summary.fileCount !== "number" || typeof summary.unpackedBytes !== "number" ||
+    (summary.vcsInfo !== undefined && typeof summary.vcsInfo !== "object")
+  ) {
+    return undefined;
+  }
+  const source = memo.source;
+  if (
+    source !== undefined &&
+    (typeof source.key !== "string" || typeof source.result !== "object" ||
+      source.result === null || source.result.id !== "crate-source" ||
+      source.result.status !== "pass")
+  ) {
+    return undefined;
+  }
+  return memo as CrateMemo;
+}
