@@ -191,7 +191,7 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   "asset-not-found": "an --asset is not in the release, or the release has no assets to verify",
   "unexpected-response": "an API answered with JSON of an unexpected shape",
   "cache-unavailable":
-    "cache: no cache directory (CARGO_ATTEST_CACHE_DIR, CARGO_HOME and HOME are all unset)",
+    "cache: no usable cache directory (CARGO_ATTEST_CACHE_DIR, CARGO_HOME and HOME are all unset, or the path is a file or cannot be read)",
   "policy-invalid":
     "the policy file has errors (each printed with its place); the run stops before any network request",
   "policy-file-exists": "init would overwrite an existing file (use --force)",

@@ -4,8 +4,8 @@
  * @module
  */
 import { AttestError, UsageError } from "../errors.ts";
-import { openCache, parseDuration, resolveCacheDir } from "../sources/cache.ts";
-import { flag, parseCommandArgs, stringOption } from "./args.ts";
+import { type Cache, openCache, parseDuration, resolveCacheDir } from "../sources/cache.ts";
+import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts";
 import { cacheTtlFromEnv } from "./cache_options.ts";
 import type { CliIo } from "./io.ts";
 
@@ -37,7 +37,54 @@ export async function runCache(args: readonly string[], io: CliIo): Promise<numb
       { hint: "set CARGO_ATTEST_CACHE_DIR to a directory" },
     );
   }
+  await checkCacheDir(dir);
   const cache = openCache({ dir, ttlMs: cacheTtlFromEnv(io), now: () => io.now().getTime() });
+  try {
+    return await runAction(action, cache, dir, parsed, io);
+  } catch (error) {
+    // The cache directory turned out unusable midway (permissions, a file in the way).
+    if (
+      error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotADirectory
+    ) {
+      throw new AttestError("cache-unavailable", `cache ${action}: ${dir}: ${error.message}`, {
+        cause: error,
+        hint: "set CARGO_ATTEST_CACHE_DIR to a directory you can write to",
+      });
+    }
+    throw error;
+  }
+}
+
+/** A cache directory that does not exist yet is fine (it is empty); a file in its place is not. */
+async function checkCacheDir(dir: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw new AttestError(
+      "cache-unavailable",
+      `cache: ${dir} cannot be read: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: "set CARGO_ATTEST_CACHE_DIR to a directory you can write to",
+      },
+    );
+  }
+  if (!info.isDirectory) {
+    throw new AttestError("cache-unavailable", `cache: ${dir} is not a directory`, {
+      hint: "set CARGO_ATTEST_CACHE_DIR to a directory (it is created when missing)",
+    });
+  }
+}
+
+async function runAction(
+  action: string,
+  cache: Cache,
+  dir: string,
+  parsed: ParsedArgs,
+  io: CliIo,
+): Promise<number> {
   const quiet = flag(parsed, "quiet");
   switch (action) {
     case "info": {

@@ -27,6 +27,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     (await import("./completions_command.ts")).runCompletions(args, io),
 };
 
+/** Every command `main` dispatches (a test drives each through its error paths). */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 /** Exit code of a run that could not complete. */
 export const EXIT_ERROR = 3;
 

@@ -139,7 +139,12 @@ export async function runPolicy(args: readonly string[], io: CliIo): Promise<num
     case "explain":
       return await runPolicyExplain(rest, io);
     case "schema":
-      parseCommandArgs("policy schema", rest, {});
+      if (parseCommandArgs("policy schema", rest, {}).positionals.length > 0) {
+        throw new UsageError(
+          `policy schema: unexpected argument '${rest[0]}'`,
+          "usage: cargo-attest policy schema > .attest.schema.json",
+        );
+      }
       io.stdout(POLICY_SCHEMA_TEXT.endsWith("\n") ? POLICY_SCHEMA_TEXT : `${POLICY_SCHEMA_TEXT}\n`);
       return 0;
     case undefined:
