@@ -365,6 +365,12 @@ Deno.test("cache: a second crate run downloads no .crate; documents are revalida
       const warm = await runCrates(cratesIo, { CARGO_ATTEST_CACHE_DIR: dir }, args);
       assert.equal(warm.code, 0, warm.out + warm.err);
       assert.deepEqual(warm.requests, [], "within the TTL: no request at all");
+      // The report says which evidence came from the cache (and the revalidated run: none).
+      const checksumOrigin = (out: string) =>
+        JSON.parse(out).subjects[0].checks.find((c: { id: string }) => c.id === "crate-checksum")
+          .origin;
+      assert.equal(checksumOrigin(first.out).cached, undefined);
+      assert.equal(checksumOrigin(warm.out).cached, true);
       const expired = await runCrates(
         cratesIo,
         { CARGO_ATTEST_CACHE_DIR: dir, CARGO_ATTEST_CACHE_TTL: "0" },
@@ -375,6 +381,7 @@ Deno.test("cache: a second crate run downloads no .crate; documents are revalida
       const index = expired.requests.find((q) => q.host === "index");
       assert.equal(index?.ifNoneMatch, '"fake"', "the index file is revalidated (304)");
       assert.deepEqual(verdicts(expired.out), verdicts(first.out));
+      assert.equal(checksumOrigin(expired.out).cached, undefined, "confirmed by a 304");
     } finally {
       await cratesIo.close();
     }
@@ -424,6 +431,36 @@ Deno.test("cache: lock --offline after a warm run gives the same verdicts; cold,
     } finally {
       await cratesIo.close();
       await Deno.remove(tmp, { recursive: true });
+    }
+  });
+});
+
+Deno.test("cache: offline with the crate cached but not its repository, only the repository checks skip", async () => {
+  await withCacheDir(async (dir) => {
+    const cratesIo = startFakeCratesIo([
+      crate({ repository: "https://github.com/cargo-attest/tiny-attest" }),
+    ]);
+    try {
+      const args = ["crate", "tiny-attest@0.1.0", "--json"];
+      // Warmed without a GitHub token: crates.io's answers are cached, GitHub's are not.
+      const warm = await runCrates(cratesIo, { CARGO_ATTEST_CACHE_DIR: dir }, args);
+      assert.equal(warm.code, 0, warm.out + warm.err);
+      const offline = await runCrates(cratesIo, {
+        CARGO_ATTEST_CACHE_DIR: dir,
+        GH_TOKEN: "ghp_offline",
+        CARGO_ATTEST_GITHUB_API_URL: "http://127.0.0.1:9/",
+      }, [...args, "--offline"]);
+      const checks = JSON.parse(offline.out).subjects[0].checks as {
+        id: string;
+        status: string;
+        code: string;
+      }[];
+      const byId = Object.fromEntries(checks.map((c) => [c.id, `${c.status} ${c.code}`]));
+      assert.equal(byId["crate-checksum"], "pass crate-checksum-match", offline.out);
+      assert.equal(byId["crate-vcs"], "skip not-in-cache", offline.out);
+      assert.deepEqual(offline.requests, []);
+    } finally {
+      await cratesIo.close();
     }
   });
 });

@@ -25,6 +25,7 @@ import type { SubjectDescription } from "../verdict/report.ts";
 import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts";
 import { jobsFromOption, mapWithConcurrency } from "./concurrency.ts";
 import { createHttpClient } from "./http_client.ts";
+import { memoryGovernor } from "./memory.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
@@ -189,6 +190,7 @@ async function verifyCrates(
     );
   }
   const progress = !output.quiet && (io.stderrIsTerminal || output.verbose);
+  const relieveMemory = memoryGovernor();
   const subjects = await mapWithConcurrency(
     targets,
     jobs,
@@ -248,6 +250,7 @@ async function verifyCrates(
       }
     },
     (target, _index, finished) => {
+      relieveMemory();
       if (progress) io.stderr(`[${finished}/${targets.length}] ${target.name} ${target.version}\n`);
     },
   );
@@ -257,6 +260,7 @@ async function verifyCrates(
     subjects,
     strict: flag(parsed, "strict"),
     requireRekor: flag(parsed, "require-rekor"),
+    clients: [sources.crates, sources.github?.client],
     diagnostics: notes,
   });
 }

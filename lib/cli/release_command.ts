@@ -21,6 +21,7 @@ import {
 } from "../sources/release_evidence.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
 import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
+import { jobsFromOption } from "./concurrency.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
 import { createHttpClient } from "./http_client.ts";
 import type { CliIo } from "./io.ts";
@@ -70,6 +71,7 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
   const match = slug.match(/^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/);
   if (!match) throw new UsageError(`release: '${slug}' is not OWNER/REPO`, usage);
   const [, owner, repo] = match;
+  jobsFromOption(stringOption(parsed, "jobs"), 1); // assets are verified in turn: checked, not used
   const cliSigner = signerFromArgs(parsed);
   const loaded = await policyFromArgs(parsed, io, output);
   const strict = flag(parsed, "strict");
@@ -224,5 +226,6 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
     subjects: reports,
     strict,
     requireRekor,
+    clients: [client, rekorClient],
   });
 }

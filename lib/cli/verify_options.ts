@@ -137,6 +137,8 @@ export function emitPolicyReport(
     readonly subjects: readonly CheckedSubject[];
     readonly strict: boolean;
     readonly requireRekor: boolean;
+    /** The run's HTTP clients: evidence one of them answered from the cache is marked so. */
+    readonly clients?: readonly unknown[];
     /** Notes about the run (lock-file warnings), reported beside the policy's diagnostics. */
     readonly diagnostics?: readonly {
       level: "error" | "warning" | "note";
@@ -145,9 +147,13 @@ export function emitPolicyReport(
     }[];
   },
 ): number {
+  const cached = (url: string) =>
+    (input.clients ?? []).some((c) =>
+      (c as { servedFromCache?(url: string): boolean } | undefined)?.servedFromCache?.(url) === true
+    );
   const subjects = input.subjects.map((s) => ({
     subject: s.subject,
-    checks: evaluatePolicy(input.loaded.policy, s.subject, s.checks, {
+    checks: evaluatePolicy(input.loaded.policy, s.subject, markCached(s.checks, cached), {
       strict: input.strict,
       requireRekor: input.requireRekor,
       now: io.now(),
@@ -168,4 +174,16 @@ export function emitPolicyReport(
       ...(input.diagnostics ?? []),
     ],
   });
+}
+
+/** The checks, with `origin.cached` set where the evidence's URL was answered from the cache. */
+function markCached(
+  checks: readonly CheckResult[],
+  cached: (url: string) => boolean,
+): CheckResult[] {
+  return checks.map((c) =>
+    c.origin?.url !== undefined && c.origin.cached === undefined && cached(c.origin.url)
+      ? { ...c, origin: { ...c.origin, cached: true } }
+      : c
+  );
 }

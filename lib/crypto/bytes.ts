@@ -62,6 +62,44 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Collects chunks into one buffer as they arrive (one copy each, no final concatenation): sized
+ * from a hint when the total is known, doubling when it is passed.
+ */
+export class ByteCollector {
+  #buffer: Uint8Array;
+  #length = 0;
+
+  /** A collector expecting about `sizeHint` bytes (0 when unknown). */
+  constructor(sizeHint = 0) {
+    this.#buffer = new Uint8Array(Math.max(0, sizeHint));
+  }
+
+  /** Bytes collected so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Appends a copy of `chunk`. */
+  push(chunk: Uint8Array): void {
+    const needed = this.#length + chunk.length;
+    if (needed > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(needed, this.#buffer.length * 2, 64 * 1024));
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(chunk, this.#length);
+    this.#length = needed;
+  }
+
+  /** The bytes: a buffer of their own when the hint was right, else a view into a larger one. */
+  bytes(): Uint8Array {
+    return this.#length === this.#buffer.length
+      ? this.#buffer
+      : this.#buffer.subarray(0, this.#length);
+  }
+}
+
 /** True when both byte arrays have the same length and content. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -21,7 +21,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { concatBytes, decodeBase64, encodeBase64 } from "../crypto/bytes.ts";
+import { ByteCollector, concatBytes, decodeBase64, encodeBase64 } from "../crypto/bytes.ts";
 import { UsageError } from "../errors.ts";
 import { CacheWriter } from "./cache_writer.ts";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
@@ -385,7 +385,7 @@ export class Cache {
    * Starts writing a blob: chunks go to a temporary file (and are hashed); `commit` renames it to
    * its digest. Undefined when the cache cannot be written (a warning says why).
    */
-  async openBlobWriter(): Promise<BlobWriter | undefined> {
+  async openBlobWriter(sizeHint?: number): Promise<BlobWriter | undefined> {
     const tmpDir = join(this.dir, "tmp");
     try {
       await this.#mkdir(tmpDir);
@@ -397,13 +397,14 @@ export class Cache {
     const hash = createHash("sha256");
     // Small blobs are written in one call at commit (creating a file is what costs); a blob that
     // grows past BUFFERED_BLOB_BYTES streams to its temporary file from then on.
-    let buffered: Uint8Array[] = [];
-    let bufferedBytes = 0;
+    let buffered: ByteCollector | undefined = new ByteCollector(
+      sizeHint !== undefined && sizeHint <= BUFFERED_BLOB_BYTES ? sizeHint : 0,
+    );
     let file: FileHandle | undefined;
     let failed = false;
     const fail = (error: unknown) => {
       failed = true;
-      buffered = [];
+      buffered = undefined;
       this.#warnOnce(`cannot write to ${this.dir}`, error);
     };
     const close = async () => {
@@ -416,15 +417,14 @@ export class Cache {
         if (failed) return;
         hash.update(chunk);
         try {
-          if (!file && bufferedBytes + chunk.length <= BUFFERED_BLOB_BYTES) {
-            buffered.push(chunk.slice());
-            bufferedBytes += chunk.length;
+          if (buffered && buffered.length + chunk.length <= BUFFERED_BLOB_BYTES) {
+            buffered.push(chunk);
             return;
           }
           if (!file) {
             file = await fsp.open(tmpPath, "wx", 0o600);
-            for (const part of buffered) await file.write(part);
-            buffered = [];
+            if (buffered) await file.write(buffered.bytes());
+            buffered = undefined;
           }
           await file.write(chunk);
         } catch (error) {
@@ -432,11 +432,11 @@ export class Cache {
         }
       },
       commit: async () => {
-        if (!failed && !file) {
+        if (!failed && buffered) {
           // Held in memory: written in one job on the writer thread, straight to its place.
           const digest = hash.digest("hex");
-          const bytes = concatBytes(...buffered);
-          buffered = [];
+          const bytes = buffered.bytes();
+          buffered = undefined;
           await this.#writeAtomic(this.blobPath(digest), bytes);
           return (await this.hasBlob(digest)) ? digest : undefined;
         }
@@ -458,7 +458,7 @@ export class Cache {
         }
       },
       abort: async () => {
-        buffered = [];
+        buffered = undefined;
         await close();
         await this.#remove(tmpPath);
       },

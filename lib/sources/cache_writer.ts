@@ -2,11 +2,15 @@
  * Writes cache entries on a worker thread, so that a cold run's thousands of new files do not
  * stall verification (creating a file costs about a millisecond on some file systems, and Deno's
  * file operations run on the thread that asks). Each write still completes before its promise
- * resolves. The worker is started on the first write and stopped once nothing is pending, so it
- * never keeps the process alive; if it cannot be started, entries are written on this thread.
+ * resolves. The worker is started once a run has written a few entries (a small run never pays
+ * for it) and stopped once nothing is pending, so it never keeps the process alive; if it cannot
+ * be started, entries are written on this thread.
  * @module
  */
 import { type WriteDone, writeJob } from "./cache_writer_worker.ts";
+
+/** Writes done on the calling thread before the worker is started (small runs never start it). */
+const WRITES_BEFORE_WORKER = 24;
 
 /** How long the worker waits, idle, for more writes before it is stopped. */
 const IDLE_MS = 25;
@@ -15,18 +19,23 @@ const IDLE_MS = 25;
 export class CacheWriter {
   #worker?: Worker;
   #broken = false;
+  #writes = 0;
   #nextId = 0;
   readonly #pending = new Map<
     number,
-    { resolve: () => void; reject: (error: Error) => void; job: Job }
+    { resolve: () => void; reject: (error: Error) => void; job: Job; length: number }
   >();
   #idle?: ReturnType<typeof setTimeout>;
 
   /**
    * Creates `dirs` (0700; each must be listed, parents first), writes `data` to `tmp` (0600) and
    * renames it to `path`. Rejects with the reason when it could not (the temporary file is gone).
+   * Bytes that own their whole buffer are handed over to the writer: the caller must not use them
+   * afterwards.
    */
   write(job: Job): Promise<void> {
+    // A run that writes a few entries writes them here: a worker costs more than it saves then.
+    if (++this.#writes <= WRITES_BEFORE_WORKER) return writeHere(job);
     const worker = this.#start();
     if (!worker) return writeHere(job);
     if (this.#idle !== undefined) {
@@ -35,8 +44,12 @@ export class CacheWriter {
     }
     const id = ++this.#nextId;
     return new Promise<void>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, job });
-      worker.postMessage({ id, ...job });
+      this.#pending.set(id, { resolve, reject, job, length: job.data.length });
+      // Bytes that own their whole buffer are moved to the writer rather than copied.
+      const data = job.data;
+      const movable = typeof data !== "string" && data.byteOffset === 0 &&
+        data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+      worker.postMessage({ id, ...job }, movable ? [data.buffer as ArrayBuffer] : []);
     });
   }
 
@@ -75,7 +88,11 @@ export class CacheWriter {
     this.#stop();
     const jobs = [...this.#pending.values()];
     this.#pending.clear();
-    for (const { resolve, reject, job } of jobs) writeHere(job).then(resolve, reject);
+    for (const { resolve, reject, job, length } of jobs) {
+      // Bytes already handed to the worker are gone from here: that entry is not written.
+      if (job.data.length !== length) reject(new Error("the cache writer stopped"));
+      else writeHere(job).then(resolve, reject);
+    }
   }
 
   #stop(): void {

@@ -70,6 +70,10 @@ interface DownloadRecord {
 export class CachedHttp extends HttpClient {
   readonly #cache?: Cache;
   readonly #offline: boolean;
+  /** URLs answered from the cache in this run (asked-for and final). */
+  readonly #fromCache = new Set<string>();
+  /** URLs answered by the network in this run. */
+  readonly #fromNetwork = new Set<string>();
 
   /** A client with `options`, using the cache as `mode` says. */
   constructor(options: HttpClientOptions, mode: CacheMode) {
@@ -89,6 +93,18 @@ export class CachedHttp extends HttpClient {
   /** True when the client never touches the network. */
   get offline(): boolean {
     return this.#offline;
+  }
+
+  /**
+   * True when this run's answers for `url` came from the cache only (no request confirmed them):
+   * what the report's `origin.cached` says.
+   */
+  servedFromCache(url: string): boolean {
+    return this.#fromCache.has(url) && !this.#fromNetwork.has(url);
+  }
+
+  #record(set: Set<string>, ...urls: string[]): void {
+    for (const url of urls) set.add(url);
   }
 
   /** As {@link HttpClient.getJson}, through the cache. */
@@ -163,15 +179,17 @@ export class CachedHttp extends HttpClient {
       });
       if (size === undefined) continue;
       await cache.touchBlob(sha256);
+      const finalUrl = record?.sha256 === sha256 ? hit!.doc.finalUrl : href;
+      this.#record(this.#fromCache, href, finalUrl);
       return {
-        url: record?.sha256 === sha256 ? hit!.doc.finalUrl : href,
+        url: finalUrl,
         status: 200,
         headers: new Headers(),
         size,
       };
     }
     if (this.#offline) throw new OfflineMissError(href);
-    const writer = await cache.openBlobWriter();
+    const writer = await cache.openBlobWriter(options.expectedSize);
     let response: DownloadResponse;
     try {
       response = await super.download(url, {
@@ -185,8 +203,11 @@ export class CachedHttp extends HttpClient {
       await writer?.abort();
       throw error;
     }
+    this.#record(this.#fromNetwork, href, response.url);
     const digest = await writer?.commit();
-    if (digest !== undefined) {
+    // The record is what finds the blob again when the next caller cannot name its digest; a
+    // caller that named it (and got it) will name it again.
+    if (digest !== undefined && digest !== options.sha256?.toLowerCase()) {
       await cache.putDocument(key, {
         url: href,
         finalUrl: response.url,
@@ -211,7 +232,10 @@ export class CachedHttp extends HttpClient {
     const cache = this.#cache;
     const key = Cache.requestKey(method, accept, href, requestBody);
     const hit = cache ? await cache.getDocument(key) : undefined;
-    if (hit && (hit.fresh || this.#offline)) return answerFrom(hit);
+    if (hit && (hit.fresh || this.#offline)) {
+      this.#record(this.#fromCache, href, hit.doc.finalUrl);
+      return answerFrom(hit);
+    }
     if (this.#offline) throw new OfflineMissError(href);
     const conditional: Record<string, string> = {};
     if (hit && isOk(hit.doc.status) && method === "GET") {
@@ -224,6 +248,8 @@ export class CachedHttp extends HttpClient {
     } catch (error) {
       if (error instanceof HttpStatusError && cache) {
         if (error.status === 304 && hit && Object.keys(conditional).length > 0) {
+          // Confirmed by the server just now: not an answer from the cache alone.
+          this.#record(this.#fromNetwork, href, hit.doc.finalUrl);
           await cache.touchDocument(key, hit.doc);
           return answerFrom(hit);
         }
@@ -238,6 +264,7 @@ export class CachedHttp extends HttpClient {
       }
       throw error;
     }
+    this.#record(this.#fromNetwork, href, fetched.info.url);
     if (cache) {
       const headers = fetched.info.headers;
       await cache.putDocument(key, {

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { CrateChecksumSource, CrateVcsEvidence } from "../checks/crate_checks.ts";
 import { tagCandidates } from "../checks/crate_checks.ts";
-import { concatBytes, decodeBase64 } from "../crypto/bytes.ts";
+import { ByteCollector, decodeBase64 } from "../crypto/bytes.ts";
 import {
   type CrateArchive,
   CrateArchiveError,
@@ -34,6 +34,7 @@ import {
   parseGithubRepositoryUrl,
 } from "./github_repo.ts";
 import { type HttpClient, NotFoundError } from "./http.ts";
+import { OfflineMissError } from "./cached_http.ts";
 import type { CheckResult } from "../checks/check_result.ts";
 import {
   type CrateArchiveSummary,
@@ -146,8 +147,7 @@ async function readCrateContent(
   expectedSha256: string | undefined,
 ): Promise<CrateContent> {
   const hash = createHash("sha256");
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const collected = new ByteCollector(api.crateSize ?? 0);
   const downloaded = await downloadCrate(
     sources.crates,
     sources.cratesDl,
@@ -156,13 +156,12 @@ async function readCrateContent(
     MAX_CRATE_DOWNLOAD_BYTES,
     (chunk) => {
       hash.update(chunk);
-      chunks.push(chunk.slice());
-      size += chunk.length;
+      collected.push(chunk);
     },
     { expectedSize: api.crateSize, sha256: expectedSha256 },
   );
-  const bytes = concatBytes(...chunks);
-  chunks.length = 0;
+  const bytes = collected.bytes();
+  const size = bytes.length;
   const sha256 = hash.digest("hex");
   try {
     const archive = await readCrateArchive(bytes, { name: api.name, version: api.version });
@@ -282,13 +281,25 @@ export async function gatherCrateEvidence(
   }
 
   const github = sources.github;
-  const tags = await tagsOf(sources, ref.owner, ref.repo);
-  const tag = triedTags
-    .map((name) => tags?.tags.find((t) => t.name === name))
-    .find((t) => t !== undefined);
-  const commitExists = tag?.commit === vcsInfo.sha1
-    ? true
-    : await fetchCommitExists(github.client, github.api, ref.owner, ref.repo, vcsInfo.sha1);
+  let tag: { name: string; commit: string } | undefined;
+  let commitExists: boolean;
+  try {
+    const tags = await tagsOf(sources, ref.owner, ref.repo);
+    tag = triedTags
+      .map((name) => tags?.tags.find((t) => t.name === name))
+      .find((t) => t !== undefined);
+    commitExists = tag?.commit === vcsInfo.sha1
+      ? true
+      : await fetchCommitExists(github.client, github.api, ref.owner, ref.repo, vcsInfo.sha1);
+  } catch (error) {
+    // Offline, with the crate cached but not its repository: the repository checks are what is
+    // missing, not the crate.
+    if (!(error instanceof OfflineMissError)) throw error;
+    return {
+      ...common(content),
+      vcs: { ...vcsBase, unavailable: { code: "not-in-cache", message: error.message } },
+    };
+  }
   const origin = {
     url: endpointUrl(github.api, `repos/${ref.owner}/${ref.repo}/tags`).href,
   };
@@ -314,7 +325,13 @@ export async function gatherCrateEvidence(
       return await gatherCrateEvidence(name, version, { ...sources, memo: undefined }, lock);
     }
   }
-  const tree = await treeOf(sources, github, ref, vcsInfo.sha1, vcsInfo.pathInVcs);
+  const tree = await treeOf(sources, github, ref, vcsInfo.sha1, vcsInfo.pathInVcs).catch(
+    (error) => {
+      // Offline without the tree: crate-source says the tree is unavailable (a skip).
+      if (error instanceof OfflineMissError) return undefined;
+      throw error;
+    },
+  );
   const fetchBlob = async (sha: string) => {
     const url = endpointUrl(github.api, `repos/${ref.owner}/${ref.repo}/git/blobs/${sha}`);
     try {
