@@ -9,7 +9,9 @@ import { fail, ok, type Verified } from "./verified.ts";
 /** Parses a DER certificate's SubjectPublicKeyInfo into key material. Code `certificate-malformed`. */
 export function parseCertificatePublicKey(der: Uint8Array): Verified<PublicKeyMaterial> {
   try {
-    return ok(certificatePublicKey(parseAsnCertificate(der)));
+    // The schema parse checks that this is a certificate; the key is read from its own bytes.
+    parseAsnCertificate(der);
+    return ok(certificatePublicKey(der));
   } catch (error) {
     return fail(
       "certificate-malformed",

@@ -1,5 +1,7 @@
 /**
  * Public keys and signature verification (WebCrypto, with `@noble/curves` for pre-hashed ECDSA).
+ * WebCrypto is preferred to node:crypto: its verifications run off the main thread, so the
+ * independent signatures of a bundle are checked in parallel.
  *
  * Every verify function returns `false` for a signature that is malformed or does not verify; it
  * never throws for bad evidence. Only a key that cannot be imported at all throws
@@ -9,7 +11,7 @@
  */
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
-import { ECDSASigValue, ECParameters } from "@peculiar/asn1-ecc";
+import { ECParameters } from "@peculiar/asn1-ecc";
 import { toArrayBuffer } from "./bytes.ts";
 
 /** The signature schemes cargo-attest verifies. */
@@ -142,27 +144,44 @@ function coordinateSize(algorithm: KeyAlgorithm): number {
   return algorithm === "ecdsa-p256" ? 32 : algorithm === "ecdsa-p384" ? 48 : 66;
 }
 
-/** Converts a DER ECDSA-Sig-Value to IEEE P1363 r||s; returns `undefined` when malformed. */
+/**
+ * Converts a DER ECDSA-Sig-Value (`SEQUENCE { INTEGER r, INTEGER s }`) to IEEE P1363 `r || s`;
+ * returns `undefined` for anything that is not exactly that in DER: BER lengths, non-minimal or
+ * negative integers, values wider than the curve, trailing bytes.
+ */
 export function ecdsaDerToP1363(der: Uint8Array, size: number): Uint8Array | undefined {
-  let value: ECDSASigValue;
-  try {
-    value = AsnConvert.parse(der, ECDSASigValue);
-    // Reject trailing garbage and non-canonical encodings by re-encoding.
-    const again = new Uint8Array(AsnConvert.serialize(value));
-    if (again.length !== der.length || again.some((b, i) => b !== der[i])) return undefined;
-  } catch {
-    return undefined;
-  }
-  const out = new Uint8Array(size * 2);
-  const put = (integer: ArrayBuffer, offset: number): boolean => {
-    let bytes = new Uint8Array(integer);
-    while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
-    if (bytes.length > size) return false;
-    out.set(bytes, offset + size - bytes.length);
-    return true;
+  let at = 0;
+  const readLength = (): number | undefined => {
+    if (at >= der.length) return undefined;
+    const first = der[at++];
+    if (first < 0x80) return first;
+    const octets = first & 0x7f;
+    if (octets === 0 || octets > 2 || at + octets > der.length) return undefined;
+    let length = 0;
+    for (let i = 0; i < octets; i++) length = (length << 8) | der[at++];
+    // DER: the shortest form only.
+    if (length < 0x80 || (octets === 2 && length < 0x100)) return undefined;
+    return length;
   };
-  if (!put(value.r, 0) || !put(value.s, size)) return undefined;
-  return out;
+  if (der[at++] !== 0x30) return undefined;
+  const sequence = readLength();
+  if (sequence === undefined || at + sequence !== der.length) return undefined;
+  const out = new Uint8Array(size * 2);
+  for (const offset of [0, size]) {
+    if (der[at++] !== 0x02) return undefined;
+    const length = readLength();
+    if (length === undefined || length === 0 || at + length > der.length) return undefined;
+    let value = der.subarray(at, at + length);
+    at += length;
+    if (value[0] & 0x80) return undefined; // negative
+    if (value.length > 1 && value[0] === 0) {
+      if (!(value[1] & 0x80)) return undefined; // a leading zero that is not needed
+      value = value.subarray(1);
+    }
+    if (value.length > size) return undefined;
+    out.set(value, offset + size - value.length);
+  }
+  return at === der.length ? out : undefined;
 }
 
 function isEcdsa(algorithm: KeyAlgorithm): boolean {
@@ -181,7 +200,6 @@ export async function verifySignature(
   hash: HashName = key.defaultHash,
 ): Promise<boolean> {
   try {
-    const cryptoKey = await importKey(key, hash);
     let sig = signature;
     let algorithm: Algorithm | EcdsaParams | RsaPssParams;
     if (isEcdsa(key.algorithm)) {
@@ -201,7 +219,7 @@ export async function verifySignature(
     }
     return await crypto.subtle.verify(
       algorithm,
-      cryptoKey,
+      await importKey(key, hash),
       toArrayBuffer(sig),
       toArrayBuffer(data),
     );

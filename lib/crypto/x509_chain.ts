@@ -7,7 +7,12 @@
  * never trusted: a path may only use the certificates of one authority's `certChain`.
  * @module
  */
-import { certificatePublicKey, parseAsnCertificate } from "./asn1_certificate.ts";
+import {
+  type CertificateParts,
+  certificateParts,
+  certificatePublicKey,
+  parseAsnCertificate,
+} from "./asn1_certificate.ts";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   AlgorithmIdentifier,
@@ -149,17 +154,20 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
   } catch (cause) {
     throw new MalformedCertificate(`not an X.509 certificate (${(cause as Error).message})`);
   }
-  if (!cert.tbsCertificateRaw) throw new MalformedCertificate("TBSCertificate bytes unavailable");
   const tbsCert = cert.tbsCertificate;
-  const inner = new Uint8Array(AsnConvert.serialize(tbsCert.signature));
-  const outer = new Uint8Array(AsnConvert.serialize(cert.signatureAlgorithm));
-  if (!bytesEqual(inner, outer)) {
+  let raw: CertificateParts;
+  try {
+    raw = certificateParts(der);
+  } catch (cause) {
+    throw new MalformedCertificate(`not a DER certificate (${(cause as Error).message})`);
+  }
+  if (!bytesEqual(raw.tbsSignatureAlgorithm, raw.signatureAlgorithm)) {
     throw new MalformedCertificate("TBSCertificate signature algorithm differs from the outer one");
   }
   let key: PublicKeyMaterial | undefined;
   let keyProblem: string | undefined;
   try {
-    key = certificatePublicKey(cert);
+    key = certificatePublicKey(der);
   } catch (cause) {
     keyProblem = (cause as Error).message;
   }
@@ -189,11 +197,11 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
   }
   return {
     der,
-    tbs: new Uint8Array(cert.tbsCertificateRaw),
+    tbs: raw.tbs,
     signatureAlgorithm: cert.signatureAlgorithm,
     signature: new Uint8Array(cert.signatureValue),
-    issuerName: new Uint8Array(AsnConvert.serialize(tbsCert.issuer)),
-    subjectName: new Uint8Array(AsnConvert.serialize(tbsCert.subject)),
+    issuerName: raw.issuer,
+    subjectName: raw.subject,
     issuerText: nameText(tbsCert.issuer),
     subjectText: nameText(tbsCert.subject),
     notBefore: tbsCert.validity.notBefore.getTime(),

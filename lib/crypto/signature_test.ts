@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { ecdsaDerToP1363 } from "./signature.ts";
+
+const hex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (b) => parseInt(b, 16));
+
+Deno.test("ecdsaDerToP1363() converts DER ECDSA-Sig-Value to r||s, left-padded to the curve", () => {
+  // r = 0x80 (needs a leading zero), s = 0x01.
+  assert.deepEqual(
+    ecdsaDerToP1363(hex("3007020200800201" + "01"), 4),
+    hex("00000080" + "00000001"),
+  );
+  const r = "7f".repeat(32);
+  const s = "00" + "ff".repeat(32);
+  assert.deepEqual(
+    ecdsaDerToP1363(hex(`3045 0220${r} 0221${s}`.replace(/ /g, "")), 32),
+    hex(r + "ff".repeat(32)),
+  );
+});
+
+Deno.test("ecdsaDerToP1363() refuses everything that is not exactly DER", () => {
+  const bad: Record<string, string> = {
+    "not a SEQUENCE": "3106020101020101",
+    "trailing bytes": "300602010102010100",
+    "sequence length too long": "3007020101020101",
+    "long form for a short length": "30810602010102010101",
+    "negative integer": "3006020181020101",
+    "needless leading zero": "300702020001020101",
+    "empty integer": "30050200020101",
+    "wider than the curve": "300702020101020101",
+    "third integer": "3009020101020101020101",
+    "not an INTEGER": "3006040101020101",
+    empty: "",
+  };
+  for (const [why, der] of Object.entries(bad)) {
+    assert.equal(ecdsaDerToP1363(hex(der), 1), undefined, why);
+  }
+});
