@@ -12,12 +12,18 @@ export interface BundleDocument {
   readonly location: string;
 }
 
-function unwrap(value: unknown, location: string): BundleDocument[] | undefined {
+/**
+ * The bundles of an API page or attestation, or `undefined` when `value` is neither. An
+ * attestation of a page is unwrapped only as `{"bundle": …}`: a page inside a page is no shape
+ * GitHub writes, and unwrapping pages recursively let a file of pages nested thousands deep
+ * overflow the stack (a RangeError instead of a bundle the parser reports).
+ */
+function unwrap(value: unknown, location: string, inPage = false): BundleDocument[] | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
   const obj = value as Record<string, unknown>;
-  if (Array.isArray(obj.attestations)) {
+  if (Array.isArray(obj.attestations) && !inPage) {
     return obj.attestations.flatMap((a, i) =>
-      unwrap(a, `${location}attestations[${i}]`) ?? [{
+      unwrap(a, `${location}attestations[${i}]`, true) ?? [{
         text: JSON.stringify(a),
         location: `${location}attestations[${i}]`,
       }]

@@ -16,7 +16,7 @@
  * Oddities that leave the packages usable are {@link CargoLockDiagnostic}s.
  * @module
  */
-import { parse, TomlError } from "smol-toml";
+import { parse, TomlDate, TomlError } from "smol-toml";
 import { InputError } from "../errors.ts";
 
 /** Where a locked package comes from, from its `source` field. */
@@ -291,7 +291,7 @@ function readFormatVersion(doc: Record<string, unknown>, file: string): 3 | 4 | 
   throw new CargoLockError(
     file,
     "unsupported-version",
-    `has a top-level \`version\` that is not a lock file format number (${show(String(v))})`,
+    `has a top-level \`version\` that is not a lock file format number (${showValue(v)})`,
   );
 }
 
@@ -309,7 +309,7 @@ function readPackage(raw: unknown, label: string, file: string): LockPackage {
       "malformed-entry",
       name === undefined
         ? `${label} has no name`
-        : `${label} has a name that is not a package name (${show(String(name))})`,
+        : `${label} has a name that is not a package name (${showValue(name)})`,
       { package: label },
     );
   }
@@ -320,7 +320,7 @@ function readPackage(raw: unknown, label: string, file: string): LockPackage {
       "malformed-entry",
       version === undefined
         ? `${label} (${name}) has no version`
-        : `${label} (${name}) has a version that is not semver (${show(String(version))})`,
+        : `${label} (${name}) has a version that is not semver (${showValue(version)})`,
       { package: name },
     );
   }
@@ -340,7 +340,7 @@ function readPackage(raw: unknown, label: string, file: string): LockPackage {
       file,
       "malformed-entry",
       `package ${id} has a checksum that is not 64 lowercase hex characters (${
-        show(String(checksum))
+        showValue(checksum)
       })`,
       { package: id },
     );
@@ -428,7 +428,7 @@ function readMetadataChecksums(
         file,
         "malformed-entry",
         `[metadata] checksum of ${id} is neither 64 lowercase hex characters nor "<none>" (${
-          show(String(value))
+          showValue(value)
         })`,
         { package: id },
       );
@@ -501,6 +501,18 @@ function isUrl(text: string): boolean {
 
 function stripSlash(url: string): string {
   return url.endsWith("/") ? url.slice(0, -1) : url;
+}
+
+/**
+ * A TOML value of any type for a message: a table or an array is named (smol-toml builds tables
+ * without a prototype, so `String()` of one would throw a TypeError), a date is written as in
+ * TOML, anything else is quoted.
+ */
+function showValue(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof TomlDate) return show(value.toISOString());
+  if (value !== null && typeof value === "object") return "a table";
+  return show(String(value));
 }
 
 /** A value quoted for a message: JSON-escaped (no control characters), cut when long. */

@@ -922,21 +922,35 @@ class ArchiveReader {
 
   /** A path used as a file (or link) and also as a directory holding other entries. */
   private checkFileDirectoryConflicts(): void {
+    // Each path's ancestors are looked up by a hash of the prefix, computed as the path is
+    // scanned once (slicing every ancestor would cost the square of the depth, and a hostile
+    // crate can nest thousands of directories).
+    const files = new Map<number, string[]>();
+    for (const [path, kind] of this.kinds) {
+      if (kind === "dir") continue;
+      const h = prefixHash(path, path.length);
+      files.set(h, [...(files.get(h) ?? []), path]);
+    }
+    if (files.size === 0) return;
     for (const path of this.kinds.keys()) {
-      let slash = path.indexOf("/");
-      while (slash > 0) {
-        const parent = path.slice(0, slash);
-        const kind = this.kinds.get(parent);
-        if (kind === "file" || kind === "symlink") {
-          this.report(
-            "crate-archive-duplicate",
-            `${show(`${this.root}/${parent}`)} is a ${kind}, and also the directory of ` +
-              `${show(`${this.root}/${path}`)}`,
-            `${this.root}/${path}`,
-          );
-          break;
+      let h = 0;
+      for (let i = 0; i < path.length; i++) {
+        const code = path.charCodeAt(i);
+        if (code === 0x2f && i > 0) {
+          const candidates = files.get(h);
+          const parent = candidates ? path.slice(0, i) : undefined;
+          if (parent !== undefined && candidates!.includes(parent)) {
+            const kind = this.kinds.get(parent)!;
+            this.report(
+              "crate-archive-duplicate",
+              `${show(`${this.root}/${parent}`)} is a ${kind}, and also the directory of ` +
+                `${show(`${this.root}/${path}`)}`,
+              `${this.root}/${path}`,
+            );
+            break;
+          }
         }
-        slash = path.indexOf("/", slash + 1);
+        h = (Math.imul(h, 31) + code) | 0;
       }
     }
   }
@@ -1176,8 +1190,23 @@ function isCleanRelativePath(path: string): boolean {
 }
 
 /** A path or value quoted for a message: JSON-escaped, cut when long. */
+/**
+ * A value as it may appear in a message: JSON-quoted, cut to 200 characters, and with the
+ * characters JSON leaves raw but a terminal would act on (DEL, C1 controls, bidirectional
+ * overrides) escaped too.
+ */
 function show(value: string): string {
-  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value).replace(
+    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** The hash {@link ArchiveReader} indexes paths by: of the first `length` characters. */
+function prefixHash(path: string, length: number): number {
+  let h = 0;
+  for (let i = 0; i < length; i++) h = (Math.imul(h, 31) + path.charCodeAt(i)) | 0;
+  return h;
 }
 
 function describeStart(bytes: Uint8Array): string {

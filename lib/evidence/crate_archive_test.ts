@@ -647,3 +647,10 @@ Deno.test("readCrateArchive() keeps bytes only within its budget", async () => {
   assert.equal(fileAt(archive, "big.bin").gitBlob, gitBlobSha1(big));
   assert.deepEqual(fileAt(archive, "src/lib.rs").bytes, utf8(LIB));
 });
+
+Deno.test("readCrateArchive() messages escape what a terminal would act on (DEL, C1, bidi overrides)", async () => {
+  const archive = await withExtra({ name: `${ROOT}/../x\u202e\u007f\u0085y`, data: "x" });
+  const message = archive.problems.map((p) => p.message).join("\n");
+  assert.match(message, /\\u202e\\u007f\\u0085/);
+  assert.doesNotMatch(message, /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+});

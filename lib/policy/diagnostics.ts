@@ -31,8 +31,14 @@ export interface PolicyDiagnostic {
   readonly col: number;
   /** How many characters the caret underlines (at least one is drawn). */
   readonly length: number;
-  /** The text of the line (without its line break); empty when the file has no such line. */
+  /**
+   * The text of the line (without its line break); empty when the file has no such line. A line
+   * longer than {@link MAX_SOURCE_LINE_CHARS} is cut to a window around the span, with a `…`
+   * at each cut end, and {@link sourceCol} says where the window starts.
+   */
   readonly sourceLine: string;
+  /** When `sourceLine` is a window of a longer line: the column of its first character. */
+  readonly sourceCol?: number;
   /** What to do about it, when that is clear (`did you mean "require"?`). */
   readonly help?: string;
 }
@@ -41,6 +47,59 @@ export interface PolicyDiagnostic {
 export interface DiagnosticRenderOptions {
   /** ANSI colours (only when writing to a terminal and NO_COLOR is unset). */
   readonly color: boolean;
+}
+
+/**
+ * Longest source line (in code points) a diagnostic carries whole. Longer ones are cut to a
+ * window around the span: a file with thousands of diagnostics on one long line would otherwise
+ * repeat that line in each of them (and in the rendering, and in `--json`).
+ */
+export const MAX_SOURCE_LINE_CHARS = 240;
+
+/** Code points kept before the span when a long line is cut. */
+const WINDOW_CONTEXT_CHARS = 60;
+
+/**
+ * `sourceLine` (and `sourceCol` when it is cut) for a span at `col` of the line whose code
+ * points are `chars`: the whole line, or a window of {@link MAX_SOURCE_LINE_CHARS} around the
+ * span with a `…` at each cut end.
+ */
+export function sourceWindow(
+  chars: readonly string[],
+  col: number,
+): { sourceLine: string; sourceCol?: number } {
+  if (chars.length <= MAX_SOURCE_LINE_CHARS) return { sourceLine: chars.join("") };
+  const width = MAX_SOURCE_LINE_CHARS - 2;
+  const start = Math.max(0, Math.min(col - 1 - WINDOW_CONTEXT_CHARS, chars.length - width));
+  const end = Math.min(chars.length, start + width);
+  const head = start > 0 ? "…" : "";
+  const tail = end < chars.length ? "…" : "";
+  return {
+    sourceLine: head + chars.slice(start, end).join("") + tail,
+    // The `…` stands in the column of the last character cut before the window.
+    sourceCol: head ? start : 1,
+  };
+}
+
+/**
+ * A finder of `sourceLine` (and `sourceCol`) for diagnostics at (`line`, `col`) of a file split
+ * into `lines`: long lines are cut by {@link sourceWindow}, each split into code points once
+ * however many diagnostics it has (so thousands of them on one line cost no more than one).
+ */
+export function sourceLines(
+  lines: readonly string[],
+): (line: number, col: number) => { sourceLine: string; sourceCol?: number } {
+  const split = new Map<number, string[]>();
+  return (line, col) => {
+    const text = lines[line - 1] ?? "";
+    if (text.length <= MAX_SOURCE_LINE_CHARS) return { sourceLine: text };
+    let chars = split.get(line);
+    if (chars === undefined) {
+      chars = [...text];
+      split.set(line, chars);
+    }
+    return sourceWindow(chars, col);
+  };
 }
 
 const STYLE = {
@@ -64,11 +123,10 @@ export function renderDiagnostic(d: PolicyDiagnostic, options: DiagnosticRenderO
   ];
   if (d.sourceLine !== "" || d.length > 0) {
     const chars = [...d.sourceLine];
+    const at = d.col - (d.sourceCol ?? 1);
     // Keep tabs in the padding so the caret lines up with the source line however tabs render.
-    const indent = chars.slice(0, d.col - 1).map((c) => (c === "\t" ? "\t" : " ")).join("");
-    const carets = "^".repeat(
-      Math.max(1, Math.min(d.length, Math.max(1, chars.length - d.col + 1))),
-    );
+    const indent = chars.slice(0, Math.max(0, at)).map((c) => (c === "\t" ? "\t" : " ")).join("");
+    const carets = "^".repeat(Math.max(1, Math.min(d.length, Math.max(1, chars.length - at))));
     lines.push(bar);
     lines.push(
       `${paint(STYLE.gutter, `${number} |`)}${d.sourceLine === "" ? "" : " "}${d.sourceLine}`,

@@ -4,7 +4,7 @@
  * subject of a run (a rule for a crate that is not in Cargo.lock).
  * @module
  */
-import type { PolicyDiagnostic } from "./diagnostics.ts";
+import { type PolicyDiagnostic, sourceLines } from "./diagnostics.ts";
 import {
   describeTarget,
   type EvaluateOptions,
@@ -213,6 +213,12 @@ export function explainAsJson(
   };
 }
 
+/**
+ * The source lines of each policy, split once: splitting the text again for every warning took
+ * time quadratic in the policy's size (8,000 unmatched crate rules: seconds).
+ */
+const SOURCE_LINES = new WeakMap<Policy, ReturnType<typeof sourceLines>>();
+
 function warningAt(
   policy: Policy,
   pos: SourcePos,
@@ -220,7 +226,11 @@ function warningAt(
   message: string,
   help?: string,
 ): PolicyDiagnostic {
-  const sourceLine = policy.text.split("\n")[pos.line - 1]?.replace(/\r$/, "") ?? "";
+  let source = SOURCE_LINES.get(policy);
+  if (source === undefined) {
+    source = sourceLines(policy.text.split("\n").map((l) => l.replace(/\r$/, "")));
+    SOURCE_LINES.set(policy, source);
+  }
   return {
     level: "warning",
     code,
@@ -229,7 +239,7 @@ function warningAt(
     line: pos.line,
     col: pos.col,
     length: pos.length ?? 1,
-    sourceLine,
+    ...source(pos.line, pos.col),
     ...(help ? { help } : {}),
   };
 }

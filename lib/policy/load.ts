@@ -6,7 +6,7 @@
  */
 import { parse, TomlDate, TomlError } from "smol-toml";
 import type { PolicyDiagnostic } from "./diagnostics.ts";
-import { sortDiagnostics, suggestClosest } from "./diagnostics.ts";
+import { sortDiagnostics, sourceLines, suggestClosest } from "./diagnostics.ts";
 import { validateRefGlob } from "./glob.ts";
 import {
   CHECK_APPLIES_TO,
@@ -67,6 +67,7 @@ export async function loadPolicy(
   options: LoadOptions = {},
 ): Promise<LoadResult> {
   const lines = text.split("\n").map((l) => l.replace(/\r$/, ""));
+  const source = sourceLines(lines);
   const toDiagnostic = (f: Finding, span: Span): PolicyDiagnostic => ({
     level: f.level,
     code: f.code,
@@ -75,7 +76,7 @@ export async function loadPolicy(
     line: span.line,
     col: span.col,
     length: span.length,
-    sourceLine: lines[span.line - 1] ?? "",
+    ...source(span.line, span.col),
     ...(f.help !== undefined ? { help: f.help } : {}),
   });
 
@@ -84,7 +85,7 @@ export async function loadPolicy(
     raw = parse(text) as Record<string, unknown>;
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
-    return { diagnostics: [syntaxDiagnostic(error, file, lines)] };
+    return { diagnostics: [syntaxDiagnostic(error, file, lines, source)] };
   }
   const positions = scanTomlPositions(text);
   const doc = normalizeDates(raw) as Record<string, unknown>;
@@ -124,7 +125,12 @@ function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
   return prefix.length <= path.length && prefix.every((s, i) => path[i] === s);
 }
 
-function syntaxDiagnostic(error: TomlError, file: string, lines: string[]): PolicyDiagnostic {
+function syntaxDiagnostic(
+  error: TomlError,
+  file: string,
+  lines: string[],
+  source: ReturnType<typeof sourceLines>,
+): PolicyDiagnostic {
   const message = error.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
   const line = Math.max(1, error.line);
   const col = Math.max(1, error.column);
@@ -145,19 +151,28 @@ function syntaxDiagnostic(error: TomlError, file: string, lines: string[]): Poli
     line,
     col,
     length: word ? [...word].length : 1,
-    sourceLine,
+    ...source(line, col),
     ...(help ? { help } : {}),
   };
 }
 
+/**
+ * Deeper than any value of a policy (`repo."o/r".signer[0].workflow` is five levels down).
+ * smol-toml caps the nesting of inline arrays and tables, but not of dotted keys and table
+ * headers (`[a.a.a.…]`): below this depth values are left as parsed (the schema reports the
+ * unknown key above them), so a hostile file cannot overflow the stack here.
+ */
+const MAX_NORMALIZED_DEPTH = 64;
+
 /** Turns TOML local dates into `YYYY-MM-DD` strings; other dates and times stay as they are. */
-function normalizeDates(value: unknown): unknown {
+function normalizeDates(value: unknown, depth = 0): unknown {
   if (value instanceof TomlDate) return value.isDate() ? value.toISOString() : value;
-  if (Array.isArray(value)) return value.map(normalizeDates);
+  if (depth >= MAX_NORMALIZED_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((v) => normalizeDates(v, depth + 1));
   if (isTable(value)) {
     // No prototype: a key named __proto__ stays a plain key.
     const out: Record<string, unknown> = Object.create(null);
-    for (const [k, v] of Object.entries(value)) out[k] = normalizeDates(v);
+    for (const [k, v] of Object.entries(value)) out[k] = normalizeDates(v, depth + 1);
     return out;
   }
   return value;
@@ -668,26 +683,34 @@ class SemanticChecker {
     return text;
   }
 
+  /**
+   * Reports each exception that allows a check already allowed for its target by an earlier one
+   * (naming the first such earlier exception). Linear: the first exception allowing each
+   * (target, check) is kept in a map, rather than every pair of exceptions being compared.
+   */
   overlappingExceptions(
     exceptions: readonly { exception: PolicyException; path: string[] }[],
   ): void {
+    const firstAllowing = new Map<string, number>();
     for (let i = 0; i < exceptions.length; i++) {
-      for (let j = 0; j < i; j++) {
-        const a = exceptions[j].exception;
-        const b = exceptions[i].exception;
-        if (targetKey(a.target) !== targetKey(b.target)) continue;
-        const both = b.allow.filter((id) => a.allow.includes(id));
-        if (both.length === 0) continue;
-        this.error(
-          "policy-duplicate",
-          exceptions[i].path,
-          `this exception allows ${both.join(", ")} for ${b.targetText} again ` +
-            `(already allowed at ${this.file}:${a.pos.line})`,
-          "keep one exception per target and check, so one reason and one expiry apply",
-          "header",
-        );
-        break;
+      const b = exceptions[i].exception;
+      const target = targetKey(b.target);
+      let j = i;
+      for (const id of b.allow) j = Math.min(j, firstAllowing.get(`${target}\0${id}`) ?? i);
+      for (const id of b.allow) {
+        if (!firstAllowing.has(`${target}\0${id}`)) firstAllowing.set(`${target}\0${id}`, i);
       }
+      if (j === i) continue;
+      const a = exceptions[j].exception;
+      const both = b.allow.filter((id) => a.allow.includes(id));
+      this.error(
+        "policy-duplicate",
+        exceptions[i].path,
+        `this exception allows ${both.join(", ")} for ${b.targetText} again ` +
+          `(already allowed at ${this.file}:${a.pos.line})`,
+        "keep one exception per target and check, so one reason and one expiry apply",
+        "header",
+      );
     }
   }
 }

@@ -40,15 +40,57 @@ interface Segment {
 
 class ScanError extends Error {}
 
+/**
+ * Paths deeper than this are not recorded: no policy key is nearly that deep, and a diagnostic
+ * below it points at the nearest recorded ancestor. Without the cap, a dotted key or header
+ * thousands of segments deep (`[a.a.a.…]`) cost time and memory quadratic in its depth.
+ */
+const MAX_POSITION_DEPTH = 32;
+
+/** `path` extended by `names`, kept to at most {@link MAX_POSITION_DEPTH} + 1 segments. */
+function child(path: readonly string[], ...names: string[]): string[] {
+  const out = path.slice(0, MAX_POSITION_DEPTH + 1);
+  for (const name of names) {
+    if (out.length > MAX_POSITION_DEPTH) break;
+    out.push(name);
+  }
+  return out;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
 const BARE = /[A-Za-z0-9_-]/;
 
 class Scanner {
   i = 0;
   readonly positions = new Map<string, NodePosition>();
   readonly lineStarts: number[] = [0];
+  /**
+   * `codePoints[k]`: the code points in `text.slice(0, k)` (a surrogate pair counts once), so a
+   * column is a subtraction. Counting them per span instead was quadratic on a long line with
+   * many values (a 20,000-item array on one line took seconds).
+   */
+  readonly codePoints: Uint32Array;
 
   constructor(readonly text: string) {
-    for (let k = 0; k < text.length; k++) if (text[k] === "\n") this.lineStarts.push(k + 1);
+    this.codePoints = new Uint32Array(text.length + 1);
+    for (let k = 0; k < text.length; k++) {
+      if (text[k] === "\n") this.lineStarts.push(k + 1);
+      const pairEnd = k > 0 && isLowSurrogate(text.charCodeAt(k)) &&
+        isHighSurrogate(text.charCodeAt(k - 1));
+      this.codePoints[k + 1] = this.codePoints[k] + (pairEnd ? 0 : 1);
+    }
+  }
+
+  /** The code points between two offsets (neither inside a surrogate pair). */
+  count(start: number, end: number): number {
+    return this.codePoints[end] - this.codePoints[start];
   }
 
   span(start: number, end: number): Span {
@@ -60,18 +102,18 @@ class Scanner {
       else hi = mid - 1;
     }
     const lineStart = this.lineStarts[lo];
-    let lineEnd = this.text.indexOf("\n", start);
-    if (lineEnd < 0) lineEnd = this.text.length;
+    let lineEnd = lo + 1 < this.lineStarts.length ? this.lineStarts[lo + 1] - 1 : this.text.length;
     if (this.text[lineEnd - 1] === "\r") lineEnd--;
     const clippedEnd = Math.max(start, Math.min(end, lineEnd));
     return {
       line: lo + 1,
-      col: [...this.text.slice(lineStart, start)].length + 1,
-      length: [...this.text.slice(start, clippedEnd)].length,
+      col: this.count(lineStart, start) + 1,
+      length: this.count(start, clippedEnd),
     };
   }
 
   node(path: readonly string[]): NodePosition {
+    if (path.length > MAX_POSITION_DEPTH) return {};
     const key = pathKey(path);
     let node = this.positions.get(key);
     if (!node) {
@@ -201,7 +243,7 @@ class Scanner {
         this.skipBlank();
         if (this.peek() === "]") break;
         if (this.i >= this.text.length) throw new ScanError("unterminated array");
-        this.readValue([...path, String(index++)]);
+        this.readValue(child(path, String(index++)));
         this.skipBlank();
         if (this.peek() === ",") this.i++;
       }
@@ -217,7 +259,7 @@ class Scanner {
         if (this.peek() !== "=") throw new ScanError("expected '='");
         this.i++;
         this.skipSpaces();
-        this.readValue([...path, ...segments.map((s) => s.name)]);
+        this.readValue(child(path, ...segments.map((s) => s.name)));
         this.skipBlank();
         if (this.peek() === ",") this.i++;
       }
@@ -234,8 +276,9 @@ class Scanner {
 
   /** Records the key spans of `segments` below `base`; returns the full path. */
   recordKey(base: readonly string[], segments: readonly Segment[]): string[] {
-    const path = [...base];
+    const path = child(base);
     for (const segment of segments) {
+      if (path.length > MAX_POSITION_DEPTH) break;
       path.push(segment.name);
       const node = this.node(path);
       node.key ??= this.span(segment.start, segment.end);
@@ -250,6 +293,7 @@ class Scanner {
     const resolve = (segments: readonly Segment[]): string[] => {
       const path: string[] = [];
       for (const segment of segments) {
+        if (path.length > MAX_POSITION_DEPTH) break;
         path.push(segment.name);
         const node = this.node(path);
         node.key ??= this.span(segment.start, segment.end);
@@ -270,12 +314,12 @@ class Scanner {
           this.i += 2;
           const parent = resolve(segments.slice(0, -1));
           const last = segments[segments.length - 1];
-          const arrayPath = [...parent, last.name];
+          const arrayPath = child(parent, last.name);
           const arrayNode = this.node(arrayPath);
           arrayNode.key ??= this.span(last.start, last.end);
           const index = (arrayCounts.get(pathKey(arrayPath)) ?? -1) + 1;
           arrayCounts.set(pathKey(arrayPath), index);
-          table = [...arrayPath, String(index)];
+          table = child(arrayPath, String(index));
           const element = this.node(table);
           element.header = this.span(start, this.i);
           element.key = element.header;
@@ -325,7 +369,7 @@ export function findSpan(
   path: readonly (string | number)[],
   prefer: PositionPreference = "key",
 ): Span {
-  for (let n = path.length; n >= 0; n--) {
+  for (let n = Math.min(path.length, MAX_POSITION_DEPTH); n >= 0; n--) {
     const node = positions.get(pathKey(path.slice(0, n)));
     if (!node) continue;
     const order: PositionPreference[] = prefer === "value"
