@@ -2,9 +2,9 @@
  * Keeps a long run's memory near what it really holds. Verifying a lock streams hundreds of
  * archives and JSON documents through memory; each is garbage a moment later, but V8 collects
  * buffers outside its heap only after they have grown by tens of megabytes, so the peak is set by
- * garbage, not by work. When the resident size passes a budget, a collection of the young
- * generation is asked for (through `node:v8` and `node:vm`, the way Node programs do it), at most
- * once per interval.
+ * garbage, not by work. When the resident size passes a budget and has grown well past what the
+ * last collection left, a full collection is asked for (through `node:v8` and `node:vm`, the way
+ * Node programs do it). Each costs tens of milliseconds, so they are kept few.
  * @module
  */
 import process from "node:process";
@@ -14,7 +14,10 @@ import { runInNewContext } from "node:vm";
 /** The resident size above which a collection is asked for. */
 export const MEMORY_BUDGET_BYTES = 112 * 1024 * 1024;
 
-/** Fewest milliseconds between two collections (each costs a few milliseconds). */
+/** Garbage let pile up on top of what was held after the last collection. */
+const HEADROOM_BYTES = 32 * 1024 * 1024;
+
+/** Fewest milliseconds between two collections. */
 const MIN_INTERVAL_MS = 100;
 
 let collect: (() => void) | null | undefined;
@@ -25,11 +28,7 @@ function collector(): (() => void) | null {
   try {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc");
-    // A minor collection (the young generation, where the short-lived buffers are) is enough
-    // and costs a few milliseconds; a full one would cost tens.
-    collect = typeof gc === "function"
-      ? () => (gc as (options: { type: "minor" }) => void)({ type: "minor" })
-      : null;
+    collect = typeof gc === "function" ? () => (gc as () => void)() : null;
   } catch {
     collect = null;
   }
@@ -43,12 +42,19 @@ function collector(): (() => void) | null {
  */
 export function memoryGovernor(budget = MEMORY_BUDGET_BYTES): () => void {
   let last = 0;
+  // The resident size right after the last collection: what is really held. A collection is
+  // worth its cost only once enough has piled up on top of that.
+  let floor = 0;
   return () => {
     const now = performance.now();
     if (now - last < MIN_INTERVAL_MS) return;
-    if (process.memoryUsage.rss() <= budget) return;
-    last = now;
-    collector()?.();
+    const rss = process.memoryUsage.rss();
+    if (rss <= budget || rss <= floor + HEADROOM_BYTES) return;
+    const collect = collector();
+    if (!collect) return;
+    collect();
+    last = performance.now();
+    floor = process.memoryUsage.rss();
   };
 }
 

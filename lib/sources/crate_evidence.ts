@@ -59,7 +59,7 @@ export interface CrateSources {
   readonly githubUnavailable?: string;
   /** Tag lists per repository, shared by every crate of a run. */
   readonly tagCache: Map<string, Promise<GithubTagList | undefined>>;
-  /** Tree listings per (repository, commit, path), shared by every crate of a run. */
+  /** Tree listings per (repository, commit, path) being fetched, shared by the crates asking. */
   readonly treeCache?: Map<string, Promise<GitTree | undefined>>;
   /** Memoised results in the cache (undefined with `--no-cache`). */
   readonly memo?: CrateMemoStore;
@@ -123,8 +123,11 @@ function treeOf(
   if (!tree) {
     tree = fetch();
     cache.set(key, tree);
-    // A failure is not shared with later crates: each asks again (and reports its own error).
-    tree.catch(() => cache.delete(key));
+    // Shared by the crates that asked while it was being fetched (a workspace's crates start
+    // together), then dropped: listings are large, and a later crate reads it from the cache.
+    // A failure is not shared either: each later crate asks again and reports its own error.
+    const drop = () => cache.delete(key);
+    tree.then(drop, drop);
   }
   return tree;
 }
