@@ -14,8 +14,6 @@ import { emitReport } from "./emit_report.ts";
 import type { CliIo } from "./io.ts";
 import type { OutputSettings } from "./output_options.ts";
 import { type LoadedPolicy, loadPolicyForCommand } from "./policy_command.ts";
-import { selectRoots } from "../trust/embedded.ts";
-import { loadTrustedRootFiles } from "../trust/load.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import { flag, listOption, type OptionTable, type ParsedArgs, stringOption } from "./args.ts";
 import { OUTPUT_OPTIONS } from "./output_options.ts";
@@ -40,6 +38,12 @@ export const VERIFY_OPTIONS: OptionTable = {
 
 /** The trusted roots a verifying command uses: `--trusted-root` files, `--staging`, or the embedded ones. */
 export async function rootsFromArgs(parsed: ParsedArgs): Promise<TrustedRoot[]> {
+  // Loaded here, not with this module: `crate` and `lock` use no Sigstore trust material, and
+  // the X.509 stack costs tens of milliseconds to load.
+  const [{ loadTrustedRootFiles }, { selectRoots }] = await Promise.all([
+    import("../trust/load.ts"),
+    import("../trust/embedded.ts"),
+  ]);
   const custom = await loadTrustedRootFiles(listOption(parsed, "trusted-root"));
   return await selectRoots({ custom, staging: flag(parsed, "staging") });
 }

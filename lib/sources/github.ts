@@ -4,7 +4,6 @@
  * `bundle_url`s). Network I/O only: shapes are checked, nothing is verified here.
  * @module
  */
-import snappy from "snappyjs";
 import { concatBytes } from "../crypto/bytes.ts";
 import { AttestError } from "../errors.ts";
 import { MAX_BUNDLE_BYTES, MAX_JSON_BYTES } from "../limits.ts";
@@ -227,6 +226,8 @@ async function fetchSnappyBundle(client: HttpClient, url: string): Promise<strin
     onChunk: (chunk) => void chunks.push(chunk.slice()),
   });
   const compressed = concatBytes(...chunks);
+  // Loaded when first needed: most runs (crate, lock) never fetch a bundle_url.
+  const { default: snappy } = await import("snappyjs");
   try {
     const raw = snappy.uncompress(compressed, MAX_BUNDLE_BYTES) as Uint8Array;
     return new TextDecoder().decode(raw);
