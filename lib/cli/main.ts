@@ -7,6 +7,7 @@
 import { AttestError, UsageError } from "../errors.ts";
 import { COMMAND_HELP, renderTopHelp, VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
+import { settleWrites } from "../sources/write_behind.ts";
 import { suggestClosest } from "../text/suggest.ts";
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number>;
@@ -41,6 +42,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await dispatch(args, io);
   } catch (error) {
     return reportError(error, io, verbose);
+  } finally {
+    // Cache entries the command wrote behind its back are on disk before the run ends.
+    await settleWrites();
   }
 }
 

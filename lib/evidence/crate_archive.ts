@@ -1196,11 +1196,17 @@ function isCleanRelativePath(path: string): boolean {
  * overrides) escaped too.
  */
 function show(value: string): string {
-  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value).replace(
+  const cut = value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  // Nearly every path is printable ASCII without quotes or backslashes: quoted as it is.
+  if (PLAIN.test(cut)) return `"${cut}"`;
+  return JSON.stringify(cut).replace(
     /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
+
+/** Printable ASCII other than `"` and `\\`: what {@link show} can quote without escaping. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** The hash {@link ArchiveReader} indexes paths by: of the first `length` characters. */
 function prefixHash(path: string, length: number): number {

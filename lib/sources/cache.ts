@@ -24,6 +24,7 @@ import type { FileHandle } from "node:fs/promises";
 import { ByteCollector, concatBytes, decodeBase64, encodeBase64 } from "../crypto/bytes.ts";
 import { UsageError } from "../errors.ts";
 import { CacheWriter } from "./cache_writer.ts";
+import { trackWrite } from "./write_behind.ts";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
 
 /** How long a cached document counts as fresh without asking the server: 10 minutes. */
@@ -31,6 +32,9 @@ export const DEFAULT_CACHE_TTL_MS = 10 * 60 * 1000;
 
 /** Blobs up to this size are read into memory once (hashed, then handed out); larger ones twice. */
 const SMALL_BLOB_BYTES = 64 * 1024 * 1024;
+
+/** Most cache writes in flight before a writer waits for one to finish. */
+const MAX_WRITES_IN_FLIGHT = 64;
 
 /** Blobs up to this size are held in memory while they arrive and written in one call. */
 const BUFFERED_BLOB_BYTES = 8 * 1024 * 1024;
@@ -183,6 +187,13 @@ export class Cache {
   /** Directories handed to the writer thread to create. */
   readonly #queued = new Set<string>();
   readonly #writer = new CacheWriter();
+  /** Documents being written: readable before they reach the disk. */
+  readonly #unwritten = new Map<string, string>();
+  /** Writes in flight (see {@link #writeBehind}). */
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Names in `docs/` when first listed (plus those written since); undefined until then. */
+  #knownFiles?: Set<string>;
+  #listing?: Promise<Set<string> | undefined>;
 
   /** See {@link openCache}. */
   constructor(options: CacheOptions) {
@@ -210,9 +221,18 @@ export class Cache {
   /** Reads the document for `key`; a missing, unreadable or corrupt one is undefined. */
   async getDocument(key: string): Promise<DocumentHit | undefined> {
     const path = this.documentPath(key);
+    const unwritten = this.#unwritten.get(path);
     let file: Uint8Array;
     try {
-      file = await Deno.readFile(path);
+      if (unwritten !== undefined) {
+        file = utf8Encoder.encode(unwritten);
+      } else {
+        // A name the listing of docs/ does not have is a miss without asking the disk (a cold
+        // run would otherwise fail to open a file for every request it makes).
+        const known = await this.#documentNames();
+        if (known && !known.has(path.slice(path.lastIndexOf("/") + 1))) return undefined;
+        file = await Deno.readFile(path);
+      }
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) this.#warnOnce(`cannot read ${path}`, error);
       return undefined;
@@ -254,13 +274,13 @@ export class Cache {
       ...(entry.linkNext ? { linkNext: entry.linkNext } : {}),
       ...bodyFields(entry.body),
     };
-    await this.#writeAtomic(this.documentPath(key), sealDocument(doc));
+    await this.#writeBehind(this.documentPath(key), sealDocument(doc));
   }
 
   /** Marks a document as fetched now (after a 304 Not Modified). */
   async touchDocument(key: string, doc: CachedDocument): Promise<void> {
     const updated = { ...doc, fetchedAt: new Date(this.#now()).toISOString() };
-    await this.#writeAtomic(this.documentPath(key), sealDocument(updated));
+    await this.#writeBehind(this.documentPath(key), sealDocument(updated));
   }
 
   /**
@@ -437,8 +457,9 @@ export class Cache {
           const digest = hash.digest("hex");
           const bytes = buffered.bytes();
           buffered = undefined;
-          await this.#writeAtomic(this.blobPath(digest), bytes);
-          return (await this.hasBlob(digest)) ? digest : undefined;
+          // Written behind: should the write fail, a warning says so and the blob is a miss.
+          await this.#writeBehind(this.blobPath(digest), bytes);
+          return digest;
         }
         await close();
         if (failed) {
@@ -552,6 +573,45 @@ export class Cache {
     this.#warnOnce(`ignored a corrupt cache entry ${path} (its bytes do not match its digest)`);
     await this.#remove(path);
     return undefined;
+  }
+
+  /**
+   * The names in `docs/`, listed once per run (undefined when it cannot be listed: then every
+   * document is looked for on disk). Entries another process writes later are misses for this
+   * run, which costs a request, never a wrong answer.
+   */
+  #documentNames(): Promise<Set<string> | undefined> {
+    this.#listing ??= (async () => {
+      const names = new Set<string>();
+      try {
+        for await (const entry of Deno.readDir(join(this.dir, "docs"))) names.add(entry.name);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) return undefined;
+      }
+      this.#knownFiles = names;
+      return names;
+    })();
+    return this.#listing;
+  }
+
+  /**
+   * Starts writing `data` to `path` and returns once few enough writes are in flight: callers do
+   * not wait for their own write (a run's writes are settled before it ends, see
+   * `write_behind.ts`), but a writer that falls behind slows them down instead of piling up
+   * memory. Until the write is done, {@link getDocument} answers from the text in memory.
+   */
+  async #writeBehind(path: string, data: string | Uint8Array): Promise<void> {
+    if (typeof data === "string") this.#unwritten.set(path, data);
+    this.#knownFiles?.add(path.slice(path.lastIndexOf("/") + 1));
+    const write = this.#writeAtomic(path, data).finally(() => {
+      if (this.#unwritten.get(path) === data) this.#unwritten.delete(path);
+      this.#inFlight.delete(write);
+    });
+    this.#inFlight.add(write);
+    trackWrite(write);
+    while (this.#inFlight.size > MAX_WRITES_IN_FLIGHT) {
+      await Promise.race(this.#inFlight);
+    }
   }
 
   /** Writes `data` to `path` atomically (temporary file, rename) on the writer thread. */

@@ -162,3 +162,28 @@ Deno.test("memoised results: stored by kind and key, corrupt ones ignored", asyn
     assert.match(warnings.join("\n"), /corrupt cache entry/);
   });
 });
+
+Deno.test("writes happen behind: readable at once, on disk once settled; a cold cache misses without opening files", async () => {
+  await withDir(async (dir) => {
+    const { settleWrites } = await import("./write_behind.ts");
+    const cache = openCache({ dir });
+    assert.equal(await cache.getDocument("absent"), undefined, "no docs/ yet: a miss");
+    const entries = Array.from({ length: 100 }, (_, i) => `k${i}`);
+    for (const key of entries) {
+      await cache.putDocument(key, {
+        url: "u",
+        finalUrl: "u",
+        status: 200,
+        body: `{"k":"${key}"}`,
+      });
+    }
+    // Readable before (or while) they are written.
+    assert.equal((await cache.getDocument("k7"))?.text, '{"k":"k7"}');
+    await settleWrites();
+    for (const key of entries) await Deno.stat(cache.documentPath(key));
+    // A second cache (a later run) lists docs/ once and finds them all.
+    const later = openCache({ dir });
+    assert.equal((await later.getDocument("k99"))?.text, '{"k":"k99"}');
+    assert.equal(await later.getDocument("k100"), undefined);
+  });
+});
