@@ -115,6 +115,9 @@ function json(value: unknown, status = 200, headers: Record<string, string> = {}
   });
 }
 
+/** Asset ids are (release's index + 1) × this + the asset's index. */
+const ASSETS_PER_RELEASE = 1000;
+
 const NOT_FOUND = { message: "Not Found", documentation_url: "https://docs.github.com/rest" };
 
 /** Starts the fake on two loopback ports. */
@@ -193,10 +196,13 @@ export function startFakeGithub(
 
     // GET /repos/O/R/releases/tags/TAG
     if (rest[0] === "releases" && rest[1] === "tags" && rest.length === 3) {
-      const release = ofRepo.find((r) => r.tag === rest[2]);
-      if (!release) return json(NOT_FOUND, 404);
+      const index = ofRepo.findIndex((r) => r.tag === rest[2]);
+      if (index < 0) return json(NOT_FOUND, 404);
+      const release = ofRepo[index];
+      // Asset ids are unique across the repository's releases, as on GitHub.
+      const assetId = (i: number) => (index + 1) * ASSETS_PER_RELEASE + i;
       return json({
-        id: 1000,
+        id: 1000 + index,
         tag_name: release.tag,
         name: release.tag,
         body: release.body ?? "",
@@ -204,31 +210,27 @@ export function startFakeGithub(
         prerelease: false,
         html_url: `https://github.com/${owner}/${repo}/releases/tag/${release.tag}`,
         assets: release.assets.map((a, i) => ({
-          id: i + 1,
+          id: assetId(i),
           name: a.name,
           size: a.size ?? a.bytes.length,
           ...(a.digest !== undefined ? { digest: a.digest } : {}),
           content_type: "application/octet-stream",
           state: "uploaded",
-          url: `${base}/releases/assets/${i + 1}`,
+          url: `${base}/releases/assets/${assetId(i)}`,
           browser_download_url: `${downloadUrl}/${owner}/${repo}/${release.tag}/${a.name}`,
         })),
       });
     }
     // GET /repos/O/R/releases/assets/ID (Accept: application/octet-stream) → redirect
     if (rest[0] === "releases" && rest[1] === "assets" && rest.length === 3) {
-      for (const release of ofRepo) {
-        const asset = release.assets[Number(rest[2]) - 1];
-        if (asset) {
-          return new Response(null, {
-            status: 302,
-            headers: {
-              location: `${downloadUrl}/${owner}/${repo}/${release.tag}/${asset.name}`,
-            },
-          });
-        }
-      }
-      return json(NOT_FOUND, 404);
+      const id = Number(rest[2]);
+      const release = ofRepo[Math.floor(id / ASSETS_PER_RELEASE) - 1];
+      const asset = release?.assets[id % ASSETS_PER_RELEASE];
+      if (!release || !asset) return json(NOT_FOUND, 404);
+      return new Response(null, {
+        status: 302,
+        headers: { location: `${downloadUrl}/${owner}/${repo}/${release.tag}/${asset.name}` },
+      });
     }
     // GET /repos/O/R/git/ref/tags/TAG
     if (rest[0] === "git" && rest[1] === "ref" && rest[2] === "tags" && rest.length === 4) {
