@@ -385,3 +385,12 @@ Deno.test("runBuilds: a failed --current build says what failed and leaves no bi
     assert.deepEqual([...Deno.readDirSync(`${root}/dist`)], []);
   });
 });
+
+Deno.test("action.yml runs cargo-attest with the shipped permissions", async () => {
+  const action = (await Deno.readTextFile(new URL("action.yml", ROOT_URL)))
+    .replace(/\\\n\s*/g, ""); // join shell line continuations
+  const run = action.match(/"\$deno_bin" run (.*?) "\$GITHUB_ACTION_PATH\/cli\.ts"/)?.[1];
+  assert.ok(run, "action.yml starts cli.ts with deno run");
+  const flags = run.split(/\s+/).filter((w) => w.startsWith("--allow") || w === "--no-prompt");
+  assert.deepEqual(flags.sort(), [...PERMISSION_FLAGS].sort());
+});
