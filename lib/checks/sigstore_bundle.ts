@@ -9,6 +9,7 @@
  */
 import { bytesEqual, encodeHex } from "../crypto/bytes.ts";
 import { digestBytesSync } from "../crypto/digest_bytes.ts";
+import { certificatePublicKey } from "../crypto/asn1_certificate.ts";
 import { parseCertificatePublicKey } from "../crypto/certificate_key.ts";
 import { checkpointMatchesProof, parseCheckpoint, verifyCheckpoint } from "../crypto/checkpoint.ts";
 import { hashLeaf, verifyInclusionProof } from "../crypto/merkle.ts";
@@ -123,12 +124,20 @@ export async function verifyBundle(
   if (options.roots.length === 0) {
     return fail("no-trusted-root", "no trusted root to verify against");
   }
-  const context = prepareBundle(bundle, options);
+  // Work that needs neither a root nor the parsed certificate starts before the certificate is
+  // parsed (the costliest step on this thread), so that the two overlap: the content signature,
+  // whose key is read from the certificate's own SubjectPublicKeyInfo bytes, the first root's
+  // log entries and the leaf's signature by its issuer. Everything is judged later, in the
+  // specification's order.
+  const chainCache = createChainCache();
+  const early = startEarly(bundle, artifact, options, chainCache);
+  const context = prepareBundle(bundle, options, chainCache);
   if (!context.ok) return context;
-  // The content signature does not depend on the root: start it now, judge it in order later.
-  const content = settle(verifyContent(bundle, artifact, context.value.signingKey));
+  const content = early.content && early.signingKey === context.value.signingKey
+    ? early.content
+    : settle(verifyContent(bundle, artifact, context.value.signingKey));
   let best: { code: string; message: string; root: string; stage: number } | undefined;
-  for (const root of options.roots) {
+  for (const [i, root] of options.roots.entries()) {
     const progress = { stage: 0 };
     const result = await verifyUnderRoot(
       bundle,
@@ -138,6 +147,7 @@ export async function verifyBundle(
       context.value,
       content,
       progress,
+      i === 0 ? early.entries : undefined,
     );
     if (result.ok) return result;
     if (!best || progress.stage > best.stage) {
@@ -147,6 +157,48 @@ export async function verifyBundle(
   if (!best) return fail("no-trusted-root", "no trusted root to verify against");
   const where = options.roots.length > 1 ? ` (judged against trusted root '${best.root}')` : "";
   return { ok: false, code: best.code, message: best.message + where, root: best.root };
+}
+
+/** Verifications started before the bundle's certificate is parsed (see {@link verifyBundle}). */
+interface EarlyWork {
+  readonly signingKey?: PublicKeyMaterial;
+  readonly content?: Settled<Verified<{ binding: string; statement?: InTotoStatement }>>;
+  /** The first root's log entry checks, in {@link dedupeEntries} order. */
+  readonly entries?: readonly Settled<
+    Verified<{ entry: VerifiedTlogEntry; time?: VerifiedTime }>
+  >[];
+}
+
+function startEarly(
+  bundle: Bundle,
+  artifact: ArtifactInput,
+  options: BundleVerificationOptions,
+  chainCache: ChainCache,
+): EarlyWork {
+  let signingKey: PublicKeyMaterial | undefined;
+  let verifierDer: Uint8Array | undefined;
+  if (bundle.key.kind === "certificate") {
+    try {
+      signingKey = certificatePublicKey(bundle.key.leaf);
+      verifierDer = bundle.key.leaf;
+    } catch {
+      return {}; // prepareBundle reports it
+    }
+    // The leaf's signature by its issuer (the slowest check, P-384 for Fulcio) starts too.
+    primeCertificateChain(bundle.key.leaf, options.roots[0].certificateAuthorities, chainCache);
+  } else if (options.key) {
+    signingKey = options.key;
+    verifierDer = options.key.spki;
+  }
+  if (!signingKey || !verifierDer) return {};
+  const der = verifierDer;
+  return {
+    signingKey,
+    content: settle(verifyContent(bundle, artifact, signingKey)),
+    entries: dedupeEntries(bundle.tlogEntries).map((entry) =>
+      settle(verifyTlogEntry(entry, bundle, options.roots[0], der, artifact.sha256))
+    ),
+  };
 }
 
 /** What a bundle's key material gives, parsed once for all roots. */
@@ -162,6 +214,7 @@ interface BundleContext {
 function prepareBundle(
   bundle: Bundle,
   options: BundleVerificationOptions,
+  chainCache: ChainCache,
 ): Verified<BundleContext> {
   if (bundle.key.kind === "certificate") {
     const key = parseCertificatePublicKey(bundle.key.leaf);
@@ -176,7 +229,7 @@ function prepareBundle(
       signingKey: key.value,
       verifierDer: bundle.key.leaf,
       identity,
-      chainCache: createChainCache(),
+      chainCache,
     });
   }
   if (!options.key) {
@@ -188,7 +241,7 @@ function prepareBundle(
   return ok({
     signingKey: options.key,
     verifierDer: options.key.spki,
-    chainCache: createChainCache(),
+    chainCache,
   });
 }
 
@@ -245,6 +298,7 @@ async function verifyUnderRoot(
   context: BundleContext,
   content: Settled<Verified<{ binding: string; statement?: InTotoStatement }>>,
   progress: { stage: number },
+  earlyEntries?: EarlyWork["entries"],
 ): Promise<BundleVerification> {
   const { verifierDer, identity } = context;
   // Work that needs no verified time starts now and overlaps the log and timestamp checks; it is
@@ -276,9 +330,10 @@ async function verifyUnderRoot(
     ),
   );
   const entryResults = await Promise.all(
-    dedupeEntries(bundle.tlogEntries).map((entry) =>
-      verifyTlogEntry(entry, bundle, root, verifierDer, artifact.sha256)
-    ),
+    earlyEntries?.map(unsettle) ??
+      dedupeEntries(bundle.tlogEntries).map((entry) =>
+        verifyTlogEntry(entry, bundle, root, verifierDer, artifact.sha256)
+      ),
   );
   for (const result of entryResults) {
     if (!result.ok) return result;

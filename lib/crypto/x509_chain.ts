@@ -8,16 +8,15 @@
  * @module
  */
 import {
-  type CertificateParts,
   certificateParts,
   certificatePublicKey,
+  type DecodedCertificate,
   parseAsnCertificate,
 } from "./asn1_certificate.ts";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   AlgorithmIdentifier,
   BasicConstraints,
-  type Certificate,
   ExtendedKeyUsage,
   type Name,
 } from "@peculiar/asn1-x509";
@@ -79,13 +78,17 @@ const HASH_OIDS: Record<string, HashName> = {
 };
 const HASH_LENGTH: Record<HashName, number> = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 };
 
-/** A certificate decoded once, with the exact bytes its signature covers. */
-interface ParsedCertificate {
-  readonly der: Uint8Array;
+/** What a certificate's signature check needs: the signed bytes, the algorithm, the signature. */
+interface SignedPart {
   readonly tbs: Uint8Array;
   readonly signatureAlgorithm: AlgorithmIdentifier;
   readonly signature: Uint8Array;
   readonly issuerName: Uint8Array;
+}
+
+/** A certificate decoded once, with the exact bytes its signature covers. */
+interface ParsedCertificate extends SignedPart {
+  readonly der: Uint8Array;
   readonly subjectName: Uint8Array;
   readonly issuerText: string;
   readonly subjectText: string;
@@ -145,25 +148,13 @@ function nameText(name: Name): string {
 }
 
 function parseCertificate(der: Uint8Array): ParsedCertificate {
-  if (der.length === 0 || der[0] !== 0x30 || derElementLength(der) !== der.length) {
-    throw new MalformedCertificate("not a single DER SEQUENCE");
-  }
-  let cert: Certificate;
+  let cert: DecodedCertificate;
   try {
     cert = parseAsnCertificate(der);
   } catch (cause) {
     throw new MalformedCertificate(`not an X.509 certificate (${(cause as Error).message})`);
   }
-  const tbsCert = cert.tbsCertificate;
-  let raw: CertificateParts;
-  try {
-    raw = certificateParts(der);
-  } catch (cause) {
-    throw new MalformedCertificate(`not a DER certificate (${(cause as Error).message})`);
-  }
-  if (!bytesEqual(raw.tbsSignatureAlgorithm, raw.signatureAlgorithm)) {
-    throw new MalformedCertificate("TBSCertificate signature algorithm differs from the outer one");
-  }
+  const raw = cert.parts;
   let key: PublicKeyMaterial | undefined;
   let keyProblem: string | undefined;
   try {
@@ -176,7 +167,7 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
   let extKeyUsage: string[] | undefined;
   let unhandledCritical: string | undefined;
   const seen = new Set<string>();
-  for (const extension of tbsCert.extensions ?? []) {
+  for (const extension of cert.extensions) {
     const oid = extension.extnID;
     if (seen.has(oid)) throw new MalformedCertificate(`extension ${oid} appears more than once`);
     seen.add(oid);
@@ -199,19 +190,39 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
     der,
     tbs: raw.tbs,
     signatureAlgorithm: cert.signatureAlgorithm,
-    signature: new Uint8Array(cert.signatureValue),
+    signature: cert.signature,
     issuerName: raw.issuer,
     subjectName: raw.subject,
-    issuerText: nameText(tbsCert.issuer),
-    subjectText: nameText(tbsCert.subject),
-    notBefore: tbsCert.validity.notBefore.getTime(),
-    notAfter: tbsCert.validity.notAfter.getTime(),
+    issuerText: nameText(cert.issuer),
+    subjectText: nameText(cert.subject),
+    notBefore: cert.validity.notBefore.getTime(),
+    notAfter: cert.validity.notAfter.getTime(),
     key,
     keyProblem,
     basicConstraints,
     keyUsage,
     extKeyUsage,
     unhandledCritical,
+  };
+}
+
+/**
+ * The signature-check parts of `der`, read from its DER outline without decoding the whole
+ * certificate (the full decode follows in {@link parseCertificate}, which validates everything;
+ * a check started from these parts is only ever judged after it). Throws for a malformed outline.
+ */
+function signedPart(der: Uint8Array): SignedPart {
+  const raw = certificateParts(der);
+  const bits = raw.signatureValue;
+  const header = bits[1] < 0x80 ? 2 : 2 + (bits[1] & 0x7f);
+  if (bits.length <= header || bits[header] !== 0) {
+    throw new MalformedCertificate("signatureValue is not a BIT STRING of whole bytes");
+  }
+  return {
+    tbs: raw.tbs,
+    signatureAlgorithm: AsnConvert.parse(raw.signatureAlgorithm, AlgorithmIdentifier),
+    signature: bits.subarray(header + 1),
+    issuerName: raw.issuer,
   };
 }
 
@@ -261,14 +272,16 @@ export function primeCertificateChain(
   authorities: readonly CertificateAuthority[],
   cache: ChainCache,
 ): void {
-  let leaf: ParsedCertificate;
+  let leaf: SignedPart;
   try {
-    leaf = cache.leaf && cache.leafDer === leafDer ? cache.leaf : parseCertificate(leafDer);
+    // The outline only: this runs before the leaf is fully decoded, so that its (slow) signature
+    // check overlaps the decoding.
+    leaf = cache.leaf && cache.leafDer === leafDer ? cache.leaf : signedPart(leafDer);
   } catch {
     return; // verifyCertificateChain reports it
   }
   if (cache.leafDer !== leafDer) {
-    cache.leaf = leaf;
+    cache.leaf = undefined;
     cache.leafDer = leafDer;
     cache.signatures.clear();
   }
@@ -315,7 +328,7 @@ export async function candidateIssuers(
 }
 
 function checkLeafSignature(
-  leaf: ParsedCertificate,
+  leaf: SignedPart,
   issuer: ParsedCertificate,
   cache: ChainCache | undefined,
 ): Promise<string | undefined> {
@@ -332,7 +345,7 @@ function checkLeafSignature(
 }
 
 async function checkSignature(
-  child: ParsedCertificate,
+  child: SignedPart,
   issuer: ParsedCertificate,
 ): Promise<string | undefined> {
   const key = issuer.key;
@@ -542,9 +555,10 @@ export async function verifyCertificateChain(
     } else {
       leaf = parseCertificate(leafDer);
       if (cache) {
+        // Checks primed for this same leaf (primeCertificateChain) are kept.
+        if (cache.leafDer !== leafDer) cache.signatures.clear();
         cache.leaf = leaf;
         cache.leafDer = leafDer;
-        cache.signatures.clear();
       }
     }
   } catch (cause) {

@@ -6,11 +6,10 @@
  * chain first (`lib/crypto/x509_chain.ts`) and only then read identities from it.
  * @module
  */
-import { parseAsnCertificate } from "../crypto/asn1_certificate.ts";
+import { type DecodedCertificate, parseAsnCertificate } from "../crypto/asn1_certificate.ts";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   type AttributeValue,
-  type Certificate,
   type Extension,
   type Name,
   SubjectAlternativeName,
@@ -211,13 +210,8 @@ function parseSan(extension: Extension): SanEntry[] {
  * in the result (an `unknown` SAN, an omitted extension value).
  */
 export function parseCertificateIdentity(leafDer: Uint8Array): CertificateIdentity {
-  let cert: Certificate;
+  let cert: DecodedCertificate;
   try {
-    if (
-      leafDer.length === 0 || leafDer[0] !== 0x30 || derElementLength(leafDer) !== leafDer.length
-    ) {
-      throw new Error("not a single DER SEQUENCE");
-    }
     cert = parseAsnCertificate(leafDer);
   } catch (cause) {
     throw new CertificateParseError(
@@ -225,12 +219,11 @@ export function parseCertificateIdentity(leafDer: Uint8Array): CertificateIdenti
       { cause },
     );
   }
-  const tbs = cert.tbsCertificate;
   const extensions: Record<string, string> = {};
   let san: SanEntry[] = [];
   let issuerV2Present = false;
   const seen = new Set<string>();
-  for (const extension of tbs.extensions ?? []) {
+  for (const extension of cert.extensions) {
     const oid = extension.extnID;
     if (seen.has(oid)) throw new CertificateParseError(`extension ${oid} appears more than once`);
     seen.add(oid);
@@ -253,10 +246,10 @@ export function parseCertificateIdentity(leafDer: Uint8Array): CertificateIdenti
     san,
     issuer: issuerV2Present ? extensions.issuer : extensions.issuerV1,
     extensions,
-    notBefore: tbs.validity.notBefore.getTime(),
-    notAfter: tbs.validity.notAfter.getTime(),
-    subjectDn: formatName(tbs.subject),
-    issuerDn: formatName(tbs.issuer),
+    notBefore: cert.validity.notBefore.getTime(),
+    notAfter: cert.validity.notAfter.getTime(),
+    subjectDn: formatName(cert.subject),
+    issuerDn: formatName(cert.issuer),
   };
 }
 
