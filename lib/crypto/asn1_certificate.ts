@@ -7,21 +7,29 @@
  * which are sliced from the DER as it was received instead of being encoded again.
  *
  * A certificate is decoded in two layers: its outline (the elements of Certificate and
- * TBSCertificate, their tags and order, checked here) and, with the `@peculiar/asn1-x509`
- * schemas, each part that is used: the signature algorithm, the names, the validity and the
- * extensions. Decoding those parts alone costs half of decoding the whole certificate with the
- * `Certificate` schema, and checks the same structure (the serial number's content, which nothing
- * uses, is the only part not decoded).
+ * TBSCertificate, their tags and order, and each extension's id, criticality and value, read
+ * with the strict reader of `der.ts`) and, with the `@peculiar/asn1-x509` schemas, each other
+ * part that is used: the signature algorithm, the names and the validity (extension values are
+ * decoded with their schemas by whoever uses them). That is a fraction of the cost of decoding the
+ * whole certificate with the `Certificate` schema, and checks the same structure (the serial
+ * number's content, which nothing uses, is the only part not decoded).
  * @module
  */
 import { AsnConvert } from "@peculiar/asn1-schema";
+import { AlgorithmIdentifier, Name, Validity } from "@peculiar/asn1-x509";
 import {
-  AlgorithmIdentifier,
-  type Extension,
-  Extensions,
-  Name,
-  Validity,
-} from "@peculiar/asn1-x509";
+  decodeDerBoolean,
+  decodeDerOid,
+  derChildren,
+  type DerNode,
+  parseDerNode,
+  TAG_BIT_STRING,
+  TAG_BOOLEAN,
+  TAG_INTEGER,
+  TAG_OCTET_STRING,
+  TAG_OID,
+  TAG_SEQUENCE,
+} from "./der.ts";
 import { bytesEqual } from "./bytes.ts";
 import { parsePublicKey, type PublicKeyMaterial } from "./signature.ts";
 
@@ -36,7 +44,14 @@ export interface DecodedCertificate {
   readonly subject: Name;
   readonly validity: Validity;
   /** The extensions, in order (empty for a certificate without them). */
-  readonly extensions: readonly Extension[];
+  readonly extensions: readonly CertificateExtension[];
+}
+
+/** One extension: its id, whether it is critical, and its value (the OCTET STRING's contents). */
+export interface CertificateExtension {
+  readonly extnID: string;
+  readonly critical: boolean;
+  readonly value: Uint8Array;
 }
 
 const decoded = new WeakMap<Uint8Array, DecodedCertificate>();
@@ -52,25 +67,30 @@ export function parseAsnCertificate(der: Uint8Array): DecodedCertificate {
     if (!bytesEqual(parts.tbsSignatureAlgorithm, parts.signatureAlgorithm)) {
       throw new Error("TBSCertificate signature algorithm differs from the outer one");
     }
-    const bits = parts.signatureValue;
-    const header = headerLength(bits);
-    if (bits.length <= header || bits[header] !== 0) {
-      throw new Error("signatureValue is not a BIT STRING of whole bytes");
-    }
     cert = {
       parts,
       signatureAlgorithm: AsnConvert.parse(parts.signatureAlgorithm, AlgorithmIdentifier),
-      signature: bits.subarray(header + 1),
+      signature: signatureBytes(parts),
       issuer: AsnConvert.parse(parts.issuer, Name),
       subject: AsnConvert.parse(parts.subject, Name),
       validity: AsnConvert.parse(parts.validity, Validity),
-      extensions: parts.extensions
-        ? [...AsnConvert.parse(contents(parts.extensions), Extensions)]
-        : [],
+      extensions: parts.extensions ? decodeExtensions(parts.extensions) : [],
     };
     decoded.set(der, cert);
   }
   return cert;
+}
+
+/**
+ * The signature of a certificate: the bytes of its signatureValue BIT STRING, which must have no
+ * unused bits. Throws `RangeError` otherwise.
+ */
+export function signatureBytes(parts: CertificateParts): Uint8Array {
+  const bits = read(() => parseDerNode(parts.signatureValue)).value;
+  if (bits.length < 2 || bits[0] !== 0) {
+    throw new RangeError("signatureValue is not a BIT STRING of whole bytes");
+  }
+  return bits.subarray(1);
 }
 
 /** The DER encodings of a certificate's parts, as they appear in its bytes. */
@@ -105,68 +125,108 @@ const parts = new WeakMap<Uint8Array, CertificateParts>();
 export function certificateParts(der: Uint8Array): CertificateParts {
   let found = parts.get(der);
   if (!found) {
-    const [whole] = derElements(der);
-    if (!whole || whole.length !== der.length || whole[0] !== SEQUENCE) {
-      throw new RangeError("not one DER SEQUENCE");
-    }
-    const outer = derElements(contents(whole));
-    if (
-      outer.length !== 3 || outer[0][0] !== SEQUENCE || outer[1][0] !== SEQUENCE ||
-      outer[2][0] !== BIT_STRING
-    ) {
-      throw new RangeError("a certificate is TBSCertificate, an algorithm and a BIT STRING");
-    }
-    const fields = derElements(contents(outer[0]));
-    // [0] EXPLICIT version is optional (v1); the serial number follows it, or comes first.
-    const at = fields[0]?.[0] === VERSION_TAG ? 1 : 0;
-    const version = at ? fields[0] : undefined;
-    if (version && !V2_OR_V3.some((v) => bytesEqual(version, v))) {
-      throw new RangeError("the version is not v1, v2 or v3");
-    }
-    const expected = [INTEGER, SEQUENCE, SEQUENCE, SEQUENCE, SEQUENCE, SEQUENCE];
-    if (fields.length < at + 6 || expected.some((tag, i) => fields[at + i][0] !== tag)) {
-      throw new RangeError("TBSCertificate's fields are not serial … subjectPublicKeyInfo");
-    }
-    // Then, in order and each at most once: issuerUniqueID [1], subjectUniqueID [2] (v2 and
-    // v3 only), extensions [3] (v3 only, one SEQUENCE).
-    let extensions: Uint8Array | undefined;
-    let last = 0;
-    for (const field of fields.slice(at + 6)) {
-      const number = OPTIONAL_FIELDS[field[0]];
-      if (number === undefined || number <= last || !version) {
-        throw new RangeError("TBSCertificate has an unexpected field after its key");
-      }
-      last = number;
-      if (number === 3) {
-        if (version[version.length - 1] !== 2) {
-          throw new RangeError("extensions in a v1/v2 certificate");
-        }
-        const inner = derElements(contents(field));
-        if (inner.length !== 1 || inner[0][0] !== SEQUENCE) {
-          throw new RangeError("extensions are not one SEQUENCE");
-        }
-        extensions = field;
-      }
-    }
-    found = {
-      tbs: outer[0],
-      signatureAlgorithm: outer[1],
-      signatureValue: outer[2],
-      tbsSignatureAlgorithm: fields[at + 1],
-      issuer: fields[at + 2],
-      validity: fields[at + 3],
-      subject: fields[at + 4],
-      subjectPublicKeyInfo: fields[at + 5],
-      ...(extensions ? { extensions } : {}),
-    };
+    found = outline(der);
     parts.set(der, found);
   }
   return found;
 }
 
-const SEQUENCE = 0x30;
-const INTEGER = 0x02;
-const BIT_STRING = 0x03;
+function outline(der: Uint8Array): CertificateParts {
+  const whole = read(() => parseDerNode(der));
+  if (whole.tag !== TAG_SEQUENCE) throw new RangeError("not one DER SEQUENCE");
+  const outer = read(() => derChildren(whole));
+  if (
+    outer.length !== 3 || outer[0].tag !== TAG_SEQUENCE || outer[1].tag !== TAG_SEQUENCE ||
+    outer[2].tag !== TAG_BIT_STRING
+  ) {
+    throw new RangeError("a certificate is TBSCertificate, an algorithm and a BIT STRING");
+  }
+  const fields = read(() => derChildren(outer[0]));
+  // [0] EXPLICIT version is optional (v1); the serial number follows it, or comes first.
+  const version = fields[0]?.tag === VERSION_TAG ? fields[0] : undefined;
+  const at = version ? 1 : 0;
+  if (version && !V2_OR_V3.some((v) => bytesEqual(version.bytes, v))) {
+    throw new RangeError("the version is not v1, v2 or v3");
+  }
+  const expected = [
+    TAG_INTEGER,
+    TAG_SEQUENCE,
+    TAG_SEQUENCE,
+    TAG_SEQUENCE,
+    TAG_SEQUENCE,
+    TAG_SEQUENCE,
+  ];
+  if (fields.length < at + 6 || expected.some((tag, i) => fields[at + i].tag !== tag)) {
+    throw new RangeError("TBSCertificate's fields are not serial … subjectPublicKeyInfo");
+  }
+  // Then, in order and each at most once: issuerUniqueID [1], subjectUniqueID [2] (v2 and v3
+  // only), extensions [3] (v3 only, one SEQUENCE).
+  let extensions: DerNode | undefined;
+  let last = 0;
+  for (const field of fields.slice(at + 6)) {
+    const number = OPTIONAL_FIELDS[field.tag];
+    if (number === undefined || number <= last || !version) {
+      throw new RangeError("TBSCertificate has an unexpected field after its key");
+    }
+    last = number;
+    if (number === 3) {
+      if (version.bytes[version.bytes.length - 1] !== 2) {
+        throw new RangeError("extensions in a v1 or v2 certificate");
+      }
+      const inner = read(() => derChildren(field));
+      if (inner.length !== 1 || inner[0].tag !== TAG_SEQUENCE) {
+        throw new RangeError("extensions are not one SEQUENCE");
+      }
+      extensions = inner[0];
+    }
+  }
+  return {
+    tbs: outer[0].bytes,
+    signatureAlgorithm: outer[1].bytes,
+    signatureValue: outer[2].bytes,
+    tbsSignatureAlgorithm: fields[at + 1].bytes,
+    issuer: fields[at + 2].bytes,
+    validity: fields[at + 3].bytes,
+    subject: fields[at + 4].bytes,
+    subjectPublicKeyInfo: fields[at + 5].bytes,
+    ...(extensions ? { extensions: extensions.bytes } : {}),
+  };
+}
+
+/**
+ * `Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension`, each
+ * `SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }`.
+ */
+function decodeExtensions(sequence: Uint8Array): CertificateExtension[] {
+  const list = read(() => derChildren(parseDerNode(sequence)));
+  if (list.length === 0) throw new RangeError("an empty extensions SEQUENCE");
+  return list.map((extension) => {
+    const fields = extension.tag === TAG_SEQUENCE ? read(() => derChildren(extension)) : [];
+    const hasCritical = fields[1]?.tag === TAG_BOOLEAN;
+    const value = fields[hasCritical ? 2 : 1];
+    if (
+      fields[0]?.tag !== TAG_OID || value?.tag !== TAG_OCTET_STRING ||
+      fields.length !== (hasCritical ? 3 : 2)
+    ) {
+      throw new RangeError("an extension is not SEQUENCE { OID, [BOOLEAN], OCTET STRING }");
+    }
+    return {
+      extnID: read(() => decodeDerOid(fields[0])),
+      critical: hasCritical ? read(() => decodeDerBoolean(fields[1])) : false,
+      value: value.value,
+    };
+  });
+}
+
+/** Runs a DER read; its error becomes the `RangeError` this module throws. */
+function read<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new RangeError((error as Error).message);
+  }
+}
+
 const VERSION_TAG = 0xa0;
 /** `[0] EXPLICIT INTEGER` for v2 (1) and v3 (2); v1 is encoded by leaving the version out. */
 const V2_OR_V3 = [
@@ -190,44 +250,4 @@ export function certificatePublicKey(der: Uint8Array): PublicKeyMaterial {
     keys.set(der, key);
   }
   return key;
-}
-
-/** The contents of a DER element (after its tag and length). */
-function contents(element: Uint8Array): Uint8Array {
-  return element.subarray(headerLength(element));
-}
-
-function headerLength(element: Uint8Array): number {
-  const first = element[1];
-  return first < 0x80 ? 2 : 2 + (first & 0x7f);
-}
-
-/**
- * Splits `bytes` into consecutive DER elements (tag, definite length, contents), each returned
- * whole. Low tag numbers only and lengths of up to four octets, as certificates use; anything
- * else (including an element running past the end) is a `RangeError`.
- */
-function derElements(bytes: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    if (at + 2 > bytes.length || (bytes[at] & 0x1f) === 0x1f) throw new RangeError("bad DER tag");
-    const first = bytes[at + 1];
-    let length = first;
-    let header = 2;
-    if (first >= 0x80) {
-      const octets = first & 0x7f;
-      if (octets === 0 || octets > 4 || at + 2 + octets > bytes.length) {
-        throw new RangeError("bad DER length");
-      }
-      length = 0;
-      for (let i = 0; i < octets; i++) length = length * 256 + bytes[at + 2 + i];
-      header += octets;
-    }
-    const end = at + header + length;
-    if (end > bytes.length) throw new RangeError("a DER element runs past its parent");
-    out.push(bytes.subarray(at, end));
-    at = end;
-  }
-  return out;
 }

@@ -96,3 +96,32 @@ function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+Deno.test("parseAsnCertificate() reads extensions strictly: id, DER BOOLEAN, OCTET STRING", () => {
+  const oid = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x13]); // 2.5.29.19 basicConstraints
+  const value = tlv(0x04, new Uint8Array([0x30, 0x00]));
+  const withExtensions = (...extensions: Uint8Array[]) =>
+    withTbs((f) => [...f.slice(0, -1), tlv(0xa3, tlv(0x30, concat(extensions)))]);
+  const ext = (...fields: Uint8Array[]) => tlv(0x30, concat(fields));
+  const critical = parseAsnCertificate(
+    withExtensions(ext(oid, new Uint8Array([0x01, 0x01, 0xff]), value)),
+  );
+  assert.deepEqual(critical.extensions.map((e) => [e.extnID, e.critical, e.value.length]), [
+    ["2.5.29.19", true, 2],
+  ]);
+  const explicitFalse = parseAsnCertificate(
+    withExtensions(ext(oid, new Uint8Array([0x01, 0x01, 0x00]), value)),
+  );
+  assert.equal(explicitFalse.extensions[0].critical, false);
+  const bad: Record<string, Uint8Array> = {
+    "BOOLEAN 0x01": withExtensions(ext(oid, new Uint8Array([0x01, 0x01, 0x01]), value)),
+    "no value": withExtensions(ext(oid)),
+    "value not an OCTET STRING": withExtensions(ext(oid, tlv(0x03, new Uint8Array([0, 1])))),
+    "a field too many": withExtensions(ext(oid, value, value)),
+    "no extensions in the list": withExtensions(),
+    "id not an OID": withExtensions(ext(tlv(0x04, new Uint8Array([0x55])), value)),
+  };
+  for (const [why, der] of Object.entries(bad)) {
+    assert.throws(() => parseAsnCertificate(der), RangeError, why);
+  }
+});

@@ -12,6 +12,20 @@
  * @module
  */
 import { bytesEqual, encodeHex } from "./bytes.ts";
+import {
+  decodeDerBoolean,
+  decodeDerOid,
+  derChildren,
+  DerError,
+  type DerNode,
+  parseDerNode,
+  TAG_BIT_STRING,
+  TAG_BOOLEAN,
+  TAG_INTEGER,
+  TAG_OCTET_STRING,
+  TAG_OID,
+  TAG_SEQUENCE,
+} from "./der.ts";
 import { digestBytes } from "./digest_bytes.ts";
 import {
   type HashName,
@@ -107,85 +121,40 @@ function malformed(message: string): Reject {
 
 // ---------------------------------------------------------------------------------------------
 // A strict DER reader
+// The strict DER reader of ./der.ts, its errors named by where they occurred
 
-const TAG_BOOLEAN = 0x01;
-const TAG_INTEGER = 0x02;
-const TAG_BIT_STRING = 0x03;
-const TAG_OCTET_STRING = 0x04;
-const TAG_OID = 0x06;
 const TAG_UTC_TIME = 0x17;
 const TAG_GENERALIZED_TIME = 0x18;
-const TAG_SEQUENCE = 0x30;
 const TAG_SET = 0x31;
 const TAG_CONTEXT_0 = 0xa0;
 const TAG_CONTEXT_1 = 0xa1;
 const TAG_CONTEXT_3 = 0xa3;
 const TAG_CONTEXT_0_PRIMITIVE = 0x80;
 
-interface Node {
-  /** The identifier octet (only low-number tags are accepted). */
-  readonly tag: number;
-  /** The whole TLV. */
-  readonly bytes: Uint8Array;
-  /** The contents octets. */
-  readonly value: Uint8Array;
+/** Runs a DER read, turning its error into a malformed-timestamp rejection that says where. */
+function at<T>(where: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof DerError) throw malformed(`${where}: ${error.message}`);
+    throw error;
+  }
 }
+
+type Node = DerNode;
 
 function tagName(tag: number): string {
   return `0x${tag.toString(16).padStart(2, "0")}`;
 }
 
-function readNode(buf: Uint8Array, offset: number, where: string): Node {
-  if (offset + 2 > buf.length) throw malformed(`${where}: truncated DER (no room for a header)`);
-  const tag = buf[offset];
-  if ((tag & 0x1f) === 0x1f) throw malformed(`${where}: multi-byte DER tags are not supported`);
-  let length = buf[offset + 1];
-  let header = 2;
-  if (length === 0x80) throw malformed(`${where}: indefinite length (BER) is not DER`);
-  if (length > 0x80) {
-    const count = length & 0x7f;
-    if (count > 4) throw malformed(`${where}: DER length of ${count} octets is too large`);
-    if (offset + 2 + count > buf.length) throw malformed(`${where}: truncated DER length`);
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + buf[offset + 2 + i];
-    if (buf[offset + 2] === 0 || length < 0x80) {
-      throw malformed(`${where}: non-minimal DER length encoding`);
-    }
-    header += count;
-  }
-  const end = offset + header + length;
-  if (end > buf.length) {
-    throw malformed(
-      `${where}: truncated DER (element needs ${end - offset} bytes, ${buf.length - offset} left)`,
-    );
-  }
-  return {
-    tag,
-    bytes: buf.subarray(offset, end),
-    value: buf.subarray(offset + header, end),
-  };
-}
-
 /** Parses exactly one DER element spanning all of `buf`. */
 function parseDer(buf: Uint8Array, where: string): Node {
-  const node = readNode(buf, 0, where);
-  if (node.bytes.length !== buf.length) {
-    throw malformed(`${where}: ${buf.length - node.bytes.length} trailing bytes after the DER`);
-  }
-  return node;
+  return at(where, () => parseDerNode(buf));
 }
 
 /** The elements inside a constructed node. */
 function children(node: Node, where: string): Node[] {
-  if ((node.tag & 0x20) === 0) throw malformed(`${where}: expected a constructed element`);
-  const out: Node[] = [];
-  let offset = 0;
-  while (offset < node.value.length) {
-    const child = readNode(node.value, offset, where);
-    out.push(child);
-    offset += child.bytes.length;
-  }
-  return out;
+  return at(where, () => derChildren(node));
 }
 
 function expectTag(node: Node | undefined, tag: number, where: string): Node {
@@ -198,23 +167,7 @@ function expectTag(node: Node | undefined, tag: number, where: string): Node {
 
 function decodeOid(node: Node, where: string): string {
   expectTag(node, TAG_OID, where);
-  const bytes = node.value;
-  if (bytes.length === 0 || (bytes[bytes.length - 1] & 0x80) !== 0) {
-    throw malformed(`${where}: invalid OBJECT IDENTIFIER`);
-  }
-  const arcs: number[] = [];
-  let value = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (value === 0 && bytes[i] === 0x80) throw malformed(`${where}: non-minimal OID arc`);
-    value = value * 128 + (bytes[i] & 0x7f);
-    if (value > Number.MAX_SAFE_INTEGER / 128) throw malformed(`${where}: OID arc too large`);
-    if ((bytes[i] & 0x80) === 0) {
-      arcs.push(value);
-      value = 0;
-    }
-  }
-  const first = arcs[0] < 40 ? 0 : arcs[0] < 80 ? 1 : 2;
-  return [first, arcs[0] - first * 40, ...arcs.slice(1)].join(".");
+  return at(where, () => decodeDerOid(node));
 }
 
 /** A small INTEGER (versions, statuses) as a number. */
@@ -228,8 +181,7 @@ function decodeSmallInt(node: Node | undefined, where: string): number {
 
 function decodeBoolean(node: Node, where: string): boolean {
   expectTag(node, TAG_BOOLEAN, where);
-  if (node.value.length !== 1) throw malformed(`${where}: BOOLEAN must be one byte`);
-  return node.value[0] !== 0;
+  return at(where, () => decodeDerBoolean(node));
 }
 
 interface AlgorithmId {

@@ -12,7 +12,8 @@
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { ECParameters } from "@peculiar/asn1-ecc";
-import { toArrayBuffer } from "./bytes.ts";
+import { bytesEqual, toArrayBuffer } from "./bytes.ts";
+import { derChildren, type DerNode, parseDerNode, TAG_BIT_STRING } from "./der.ts";
 
 /** The signature schemes cargo-attest verifies. */
 export type KeyAlgorithm =
@@ -51,8 +52,53 @@ const CURVES: Record<string, { algorithm: KeyAlgorithm; hash: HashName }> = {
   "1.3.132.0.35": { algorithm: "ecdsa-p521", hash: "SHA-512" },
 };
 
+/**
+ * The DER AlgorithmIdentifiers of the common keys, byte for byte (DER has one encoding of each):
+ * a key with one of these is classified without decoding its SubjectPublicKeyInfo with a schema.
+ */
+const KNOWN_KEY_ALGORITHMS: readonly {
+  der: Uint8Array;
+  algorithm: KeyAlgorithm;
+  hash: HashName;
+}[] = [
+  // id-ecPublicKey + prime256v1 / secp384r1 / secp521r1
+  {
+    der: hex("301306072a8648ce3d020106082a8648ce3d030107"),
+    algorithm: "ecdsa-p256",
+    hash: "SHA-256",
+  },
+  { der: hex("301006072a8648ce3d020106052b81040022"), algorithm: "ecdsa-p384", hash: "SHA-384" },
+  { der: hex("301006072a8648ce3d020106052b81040023"), algorithm: "ecdsa-p521", hash: "SHA-512" },
+  // id-Ed25519 (no parameters); rsaEncryption with NULL parameters
+  { der: hex("300506032b6570"), algorithm: "ed25519", hash: "SHA-512" },
+  { der: hex("300d06092a864886f70d0101010500"), algorithm: "rsa-pkcs1", hash: "SHA-256" },
+];
+
+function hex(text: string): Uint8Array {
+  return Uint8Array.from(text.match(/../g)!, (b) => parseInt(b, 16));
+}
+
+/**
+ * The key's class when its SPKI is `SEQUENCE { <a known AlgorithmIdentifier>, BIT STRING }`;
+ * undefined for another algorithm. Throws {@link UnsupportedKeyError} for bytes that are not one
+ * DER SEQUENCE (trailing bytes included).
+ */
+function knownKey(spki: Uint8Array): PublicKeyMaterial | undefined {
+  let fields: DerNode[];
+  try {
+    fields = derChildren(parseDerNode(spki));
+  } catch (cause) {
+    throw new UnsupportedKeyError("public key is not a DER SubjectPublicKeyInfo", { cause });
+  }
+  if (fields.length !== 2 || fields[1].tag !== TAG_BIT_STRING) return undefined;
+  const known = KNOWN_KEY_ALGORITHMS.find((k) => bytesEqual(k.der, fields[0].bytes));
+  return known && { spki, algorithm: known.algorithm, defaultHash: known.hash };
+}
+
 /** Parses a DER SubjectPublicKeyInfo and classifies it; throws {@link UnsupportedKeyError}. */
 export function parsePublicKey(spki: Uint8Array): PublicKeyMaterial {
+  const known = knownKey(spki);
+  if (known) return known;
   let info: SubjectPublicKeyInfo;
   try {
     info = AsnConvert.parse(spki, SubjectPublicKeyInfo);

@@ -35,3 +35,38 @@ Deno.test("ecdsaDerToP1363() refuses everything that is not exactly DER", () => 
     assert.equal(ecdsaDerToP1363(hex(der), 1), undefined, why);
   }
 });
+
+Deno.test("parsePublicKey() classifies keys by their DER algorithm, and the rest by schema", async () => {
+  const { parsePublicKey, UnsupportedKeyError } = await import("./signature.ts");
+  for (
+    const [params, algorithm] of [
+      [{ name: "ECDSA", namedCurve: "P-256" }, "ecdsa-p256"],
+      [{ name: "ECDSA", namedCurve: "P-384" }, "ecdsa-p384"],
+      [{ name: "Ed25519" }, "ed25519"],
+      [{
+        name: "RSASSA-PKCS1-v1_5",
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: "SHA-256",
+      }, "rsa-pkcs1"],
+    ] as const
+  ) {
+    const pair = await crypto.subtle.generateKey(
+      params as EcKeyGenParams,
+      true,
+      ["sign", "verify"],
+    ) as CryptoKeyPair;
+    const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+    assert.equal(parsePublicKey(spki).algorithm, algorithm);
+    // Trailing bytes or a changed curve are not a known key: the schema path decides (and refuses).
+    const trailing = new Uint8Array([...spki, 0]);
+    assert.throws(() => parsePublicKey(trailing), UnsupportedKeyError);
+  }
+  const p256 = hex("301306072a8648ce3d020106082a8648ce3d030107");
+  const otherCurve = hex("301306072a8648ce3d020106082a8648ce3d030106"); // prime239v3
+  const point = new Uint8Array([0x03, 0x03, 0x00, 0x04, 0x01]);
+  const spki = (alg: Uint8Array) =>
+    new Uint8Array([0x30, alg.length + point.length, ...alg, ...point]);
+  assert.equal(parsePublicKey(spki(p256)).algorithm, "ecdsa-p256");
+  assert.throws(() => parsePublicKey(spki(otherCurve)), /unsupported EC curve/);
+});

@@ -12,6 +12,7 @@ import {
   certificatePublicKey,
   type DecodedCertificate,
   parseAsnCertificate,
+  signatureBytes,
 } from "./asn1_certificate.ts";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import {
@@ -171,7 +172,7 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
     const oid = extension.extnID;
     if (seen.has(oid)) throw new MalformedCertificate(`extension ${oid} appears more than once`);
     seen.add(oid);
-    const value = new Uint8Array(extension.extnValue.buffer);
+    const value = extension.value;
     try {
       if (oid === OID_BASIC_CONSTRAINTS) {
         basicConstraints = AsnConvert.parse(value, BasicConstraints);
@@ -213,15 +214,10 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
  */
 function signedPart(der: Uint8Array): SignedPart {
   const raw = certificateParts(der);
-  const bits = raw.signatureValue;
-  const header = bits[1] < 0x80 ? 2 : 2 + (bits[1] & 0x7f);
-  if (bits.length <= header || bits[header] !== 0) {
-    throw new MalformedCertificate("signatureValue is not a BIT STRING of whole bytes");
-  }
   return {
     tbs: raw.tbs,
     signatureAlgorithm: AsnConvert.parse(raw.signatureAlgorithm, AlgorithmIdentifier),
-    signature: bits.subarray(header + 1),
+    signature: signatureBytes(raw),
     issuerName: raw.issuer,
   };
 }

@@ -6,14 +6,13 @@
  * chain first (`lib/crypto/x509_chain.ts`) and only then read identities from it.
  * @module
  */
-import { type DecodedCertificate, parseAsnCertificate } from "../crypto/asn1_certificate.ts";
-import { AsnConvert } from "@peculiar/asn1-schema";
 import {
-  type AttributeValue,
-  type Extension,
-  type Name,
-  SubjectAlternativeName,
-} from "@peculiar/asn1-x509";
+  type CertificateExtension,
+  type DecodedCertificate,
+  parseAsnCertificate,
+} from "../crypto/asn1_certificate.ts";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { type AttributeValue, type Name, SubjectAlternativeName } from "@peculiar/asn1-x509";
 import { encodeHex } from "../crypto/bytes.ts";
 import { fail, ok, type Verified } from "../crypto/verified.ts";
 
@@ -161,10 +160,10 @@ function formatName(name: Name): string {
   ).join(",");
 }
 
-function parseSan(extension: Extension): SanEntry[] {
+function parseSan(extension: CertificateExtension): SanEntry[] {
   let names: SubjectAlternativeName;
   try {
-    names = AsnConvert.parse(extension.extnValue.buffer, SubjectAlternativeName);
+    names = AsnConvert.parse(extension.value, SubjectAlternativeName);
   } catch {
     return [{ kind: "unknown", value: "unparseable subjectAltName" }];
   }
@@ -237,7 +236,7 @@ export function parseCertificateIdentity(leafDer: Uint8Array): CertificateIdenti
     const arc = Number(arcText);
     if (arc === 7) continue; // the otherName SAN OID, never an extension
     if (arc === 8) issuerV2Present = true;
-    const raw = new Uint8Array(extension.extnValue.buffer);
+    const raw = extension.value;
     const value = arc <= 6 ? decodeUtf8(raw) : decodeDerUtf8String(raw);
     if (value === undefined) continue;
     extensions[FULCIO_NAMES[arc] ?? oid] = value;
