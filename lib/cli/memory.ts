@@ -17,6 +17,9 @@ export const MEMORY_BUDGET_BYTES = 112 * 1024 * 1024;
 /** Garbage let pile up on top of what was held after the last collection. */
 const HEADROOM_BYTES = 32 * 1024 * 1024;
 
+/** Fewest milliseconds between two looks at the resident size. */
+const CHECK_INTERVAL_MS = 10;
+
 /** Fewest milliseconds between two collections. */
 const MIN_INTERVAL_MS = 100;
 
@@ -45,9 +48,12 @@ export function memoryGovernor(budget = MEMORY_BUDGET_BYTES): () => void {
   // The resident size right after the last collection: what is really held. A collection is
   // worth its cost only once enough has piled up on top of that.
   let floor = 0;
+  let checked = 0;
   return () => {
     const now = performance.now();
-    if (now - last < MIN_INTERVAL_MS) return;
+    // Reading the resident size costs a system call: at most every few milliseconds.
+    if (now - last < MIN_INTERVAL_MS || now - checked < CHECK_INTERVAL_MS) return;
+    checked = now;
     const rss = process.memoryUsage.rss();
     if (rss <= budget || rss <= floor + HEADROOM_BYTES) return;
     const collect = collector();

@@ -33,6 +33,9 @@ export const DEFAULT_CACHE_TTL_MS = 10 * 60 * 1000;
 /** Blobs up to this size are read into memory once (hashed, then handed out); larger ones twice. */
 const SMALL_BLOB_BYTES = 64 * 1024 * 1024;
 
+/** A blob's use is recorded (its modification time set) at most this often. */
+const BLOB_TOUCH_INTERVAL_MS = 24 * 60 * 60 * 1000;
+
 /** Most cache writes in flight before a writer waits for one to finish. */
 const MAX_WRITES_IN_FLIGHT = 64;
 
@@ -189,6 +192,8 @@ export class Cache {
   readonly #writer = new CacheWriter();
   /** Documents being written: readable before they reach the disk. */
   readonly #unwritten = new Map<string, string>();
+  /** When blobs read in this run were last used (their modification time, from their stat). */
+  readonly #blobUsed = new Map<string, number>();
   /** Writes in flight (see {@link #writeBehind}). */
   readonly #inFlight = new Set<Promise<void>>();
   /** Names in `docs/` when first listed (plus those written since); undefined until then. */
@@ -341,7 +346,9 @@ export class Cache {
     const path = this.blobPath(sha256);
     let size: number;
     try {
-      size = (await Deno.stat(path)).size;
+      const info = await Deno.stat(path);
+      size = info.size;
+      if (info.mtime) this.#blobUsed.set(sha256, info.mtime.getTime());
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) this.#warnOnce(`cannot read ${path}`, error);
       return undefined;
@@ -561,6 +568,10 @@ export class Cache {
 
   /** Records that a blob was used (its modification time), so `prune` keeps it. */
   async touchBlob(sha256: string): Promise<void> {
+    // A blob used within the last day is recent enough for `prune` (which counts in days): its
+    // time is not written again (one write per blob per run adds up on a warm lock).
+    const used = this.#blobUsed.get(sha256);
+    if (used !== undefined && this.#now() - used < BLOB_TOUCH_INTERVAL_MS) return;
     try {
       const now = new Date(this.#now());
       await Deno.utime(this.blobPath(sha256), now, now);
