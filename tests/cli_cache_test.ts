@@ -6,6 +6,7 @@
  * are 0700/0600, two runs can share a cache, and `cache info|clear|prune` work.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { type FakeRelease, startFakeGithub } from "./support/fake_github.ts";
@@ -99,6 +100,47 @@ Deno.test("cache: a second release run within the TTL makes no request at all", 
       assert.equal(second.code, 0, second.out + second.err);
       assert.deepEqual(second.requests, []);
       assert.deepEqual(verdicts(second.out), verdicts(first.out));
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+Deno.test("cache: a verified bundle is remembered; the memo is used, and a corrupt one ignored", async () => {
+  await withCacheDir(async (dir) => {
+    const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });
+    try {
+      const env = { CARGO_ATTEST_CACHE_DIR: dir };
+      const first = await runRelease(github, env);
+      assert.equal(first.code, 0, first.out + first.err);
+      const memos: string[] = [];
+      for await (const entry of Deno.readDir(`${dir}/docs`)) {
+        const path = `${dir}/docs/${entry.name}`;
+        if ((await Deno.readTextFile(path)).includes('"url":"memo:bundle/v1"')) memos.push(path);
+      }
+      assert.equal(memos.length, 1, "one verified bundle, one memo");
+      // The memo is what the second run uses: a (resealed) change to it shows in the report.
+      const text = await Deno.readTextFile(memos[0]);
+      const doc = JSON.parse(text.slice(text.indexOf("\n") + 1));
+      const value = JSON.parse(doc.text);
+      value.rest.artifactBinding = "REMEMBERED binding";
+      doc.text = JSON.stringify(value);
+      const json = JSON.stringify(doc);
+      const digest = createHash("sha256").update(json).digest("hex");
+      await Deno.writeTextFile(memos[0], `${digest}\n${json}`);
+      const second = await runRelease(github, env);
+      assert.equal(second.code, 0, second.out + second.err);
+      assert.match(second.out, /REMEMBERED binding/);
+      // A flipped byte: ignored (with a warning), the bundle verified again, the same verdicts.
+      const bytes = await Deno.readFile(memos[0]);
+      bytes[bytes.length - 10] ^= 1;
+      await Deno.writeFile(memos[0], bytes);
+      const third = await runRelease(github, env);
+      assert.equal(third.code, 0, third.out + third.err);
+      assert.doesNotMatch(third.out, /REMEMBERED/);
+      assert.match(third.err, /corrupt cache entry/);
+      assert.deepEqual(verdicts(third.out), verdicts(first.out));
+      // Other trusted roots are another key: --staging alone would not find this memo.
     } finally {
       await github.close();
     }

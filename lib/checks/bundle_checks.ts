@@ -9,7 +9,13 @@ import type { PublicKeyMaterial } from "../crypto/signature.ts";
 import type { Bundle } from "../evidence/bundle.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
-import { type ArtifactInput, type VerifiedBundle, verifyBundle } from "./sigstore_bundle.ts";
+import {
+  type ArtifactInput,
+  type BundleVerification,
+  type VerifiedBundle,
+  verifyBundle,
+} from "./sigstore_bundle.ts";
+import { digestBytesSync } from "../crypto/digest_bytes.ts";
 
 /** Codes of bundle failures that concern the artifact binding rather than the signature. */
 const BINDING_CODES = new Set(["subject-digest-mismatch", "artifact-mismatch"]);
@@ -25,6 +31,36 @@ export interface BundleCheckOptions {
    * that was named (command line, policy, a command's default, GitHub's release attestations).
    */
   readonly judgeIdentity: (verified: VerifiedBundle) => CheckResult;
+  /**
+   * Verifications remembered from earlier runs, and the SHA-256 (hex) of the bundle's JSON
+   * text, which keys them; without both, the bundle is verified as usual.
+   */
+  readonly memo?: BundleMemo;
+  readonly bundleSha256?: string;
+}
+
+/** Where verified bundles are remembered (see `lib/sources/bundle_memo.ts`). */
+export interface BundleMemo {
+  recall(key: string, roots: readonly TrustedRoot[]): Promise<VerifiedBundle | undefined>;
+  remember(key: string, verified: VerifiedBundle): Promise<void>;
+}
+
+/**
+ * The memo key of a verification: everything its result depends on (the bundle's bytes, the
+ * artifact, every trusted root, whether a log entry is required, the managed key).
+ */
+function memoKey(
+  bundleSha256: string,
+  artifact: ArtifactInput,
+  options: BundleCheckOptions,
+): string {
+  return [
+    `bundle=${bundleSha256}`,
+    `artifact=${encodeHex(artifact.sha256)}`,
+    `roots=${options.roots.map((r) => `${r.name}:${r.sha256}`).join(",")}`,
+    `tlog=${options.requireTlog ? "required" : "optional"}`,
+    `key=${options.key ? encodeHex(digestBytesSync(options.key.spki)) : "none"}`,
+  ].join(" ");
 }
 
 function describeVerified(v: VerifiedBundle): string {
@@ -67,11 +103,16 @@ export async function checkBundle(
   options: BundleCheckOptions,
 ): Promise<CheckResult[]> {
   const origin = options.origin;
-  const result = await verifyBundle(bundle, artifact, {
-    roots: options.roots,
-    key: options.key,
-    requireTlog: options.requireTlog,
-  });
+  const key = options.memo && options.bundleSha256
+    ? memoKey(options.bundleSha256, artifact, options)
+    : undefined;
+  const recalled = key ? await options.memo!.recall(key, options.roots) : undefined;
+  const result: BundleVerification = recalled ? { ok: true, value: recalled } : await verifyBundle(
+    bundle,
+    artifact,
+    { roots: options.roots, key: options.key, requireTlog: options.requireTlog },
+  );
+  if (key && !recalled && result.ok) await options.memo!.remember(key, result.value);
   if (!result.ok) {
     const checks: CheckResult[] = [{
       id: "attestation",

@@ -5,10 +5,12 @@
  * Pure: I/O happened in the sources stage.
  * @module
  */
+import { encodeHex, utf8 } from "../crypto/bytes.ts";
+import { digestBytesSync } from "../crypto/digest_bytes.ts";
 import { parseBundle } from "../evidence/bundle.ts";
 import { splitBundleDocuments } from "../evidence/bundle_file.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
-import { bundleRejected, checkBundle } from "./bundle_checks.ts";
+import { type BundleMemo, bundleRejected, checkBundle } from "./bundle_checks.ts";
 import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
 import { checkPublishedChecksum, type ChecksumSource } from "./checksum_check.ts";
 import { lookupChecksum } from "../evidence/checksums.ts";
@@ -63,6 +65,8 @@ export interface ReleaseContext {
   readonly requireTlog: boolean;
   /** Judges a workflow certificate's identity (command line, policy, or the release's default). */
   readonly judgeIdentity: (identity: CertificateIdentity) => CheckResult;
+  /** Verified bundles remembered between runs (undefined: every bundle is verified). */
+  readonly bundleMemo?: BundleMemo;
 }
 
 /** The default signer of a release: a workflow of the repository, built from the tag (or its commit). */
@@ -149,6 +153,8 @@ async function checkBundles(
           roots: ctx.roots,
           requireTlog: ctx.requireTlog,
           origin: item.origin,
+          memo: ctx.bundleMemo,
+          bundleSha256: encodeHex(digestBytesSync(utf8(document.text))),
           judgeIdentity: (verified) =>
             checkGithubReleaseIdentity(verified, ctx) ?? ctx.judgeIdentity(verified.identity!),
         });

@@ -27,6 +27,7 @@ import { createHttpClient } from "./http_client.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
 import { cacheFromArgs } from "./cache_options.ts";
+import { cacheBundleMemo } from "../sources/bundle_memo.ts";
 import {
   emitPolicyReport,
   judgeIdentity,
@@ -164,6 +165,7 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
   const checkContext = {
     ...context,
     judgeIdentity: (identity: CertificateIdentity) => judgeIdentity(identity, rules),
+    bundleMemo: cache.cache ? cacheBundleMemo(cache.cache) : undefined,
   };
   const signatureSources = {
     client,
