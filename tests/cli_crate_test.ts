@@ -8,6 +8,7 @@ import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { type FakeRepository, type FakeTreeEntry, startFakeGithub } from "./support/fake_github.ts";
+import { VirtualSigstore, workflowSan } from "./support/virtual_sigstore.ts";
 
 const FIXTURES = new URL("./fixtures/crates/", import.meta.url);
 const CRATE = await Deno.readFile(new URL("tiny-attest-0.1.0.crate", FIXTURES));
@@ -66,9 +67,10 @@ async function run(
   crates: FakeCrate[],
   repos: FakeRepository[],
   env: Record<string, string> = { GH_TOKEN: "ghp_test" },
+  attestations: Record<string, readonly unknown[]> = {},
 ) {
   const cratesIo = startFakeCratesIo(crates);
-  const github = startFakeGithub([], { repositories: repos });
+  const github = startFakeGithub([], { repositories: repos, attestations });
   try {
     const io = createMemoryIo({
       ...cratesIo.env,
@@ -280,4 +282,61 @@ Deno.test("lock: a policy rule for a crate that is not in the lock is a warning,
     assert.equal(tiny.verdict, "TRUSTED");
     assert.ok(tiny.checks.some((c: { policyRef?: unknown }) => c.policyRef));
   });
+});
+
+// --- attestations of the .crate ------------------------------------------------------------
+
+const vs = await VirtualSigstore.create();
+const WORKFLOW = {
+  repository: "attest-fixtures/tiny-attest",
+  workflow: ".github/workflows/release.yml",
+  ref: "refs/tags/v0.1.0",
+  sha: COMMIT,
+};
+
+async function runWithAttestation(signerRepository: string) {
+  const workflow = { ...WORKFLOW, repository: signerRepository };
+  const bundle = await vs.sign({
+    artifact: CRATE,
+    content: "dsse",
+    leaf: { github: workflow, san: { uri: workflowSan(workflow) } },
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/root.json`, vs.trustedRoot());
+    return await run(
+      ["crate", "tiny-attest@0.1.0", "--trusted-root", `${dir}/root.json`, "--json"],
+      [crate()],
+      [repository()],
+      { GH_TOKEN: "ghp_test" },
+      { [SHA256]: [JSON.parse(bundle.json)] },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("crate: an attestation of the .crate by the crate's repository is verified", async () => {
+  const r = await runWithAttestation("attest-fixtures/tiny-attest");
+  assert.equal(r.code, 0, r.out + r.err);
+  const checks = checksOf(r.out);
+  assert.equal(checks["attestation"], "pass attestation-verified");
+  assert.equal(checks["identity"], "pass identity-match");
+  assert.equal(checks["subject-digest"], "pass subject-digest-match");
+  assert.ok(r.github.some((q) => q.path.includes(`/attestations/sha256:${SHA256}`)));
+  const report = JSON.parse(r.out);
+  assert.ok(report.roots.length > 0, "the roots used are reported");
+});
+
+Deno.test("crate: an attestation signed from another repository is a MISMATCH", async () => {
+  const r = await runWithAttestation("evil/tiny-attest");
+  assert.equal(r.code, 2, r.out + r.err);
+  assert.equal(checksOf(r.out)["identity"].split(" ")[0], "fail");
+});
+
+Deno.test("crate: without attestations the check is an optional skip, and no trust root is loaded", async () => {
+  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [crate()], [repository()]);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.equal(checksOf(r.out)["attestation"], "skip attestation-not-published");
+  assert.deepEqual(JSON.parse(r.out).roots, []);
 });

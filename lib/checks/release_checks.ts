@@ -124,11 +124,25 @@ export function checkGithubReleaseIdentity(
     };
 }
 
-async function checkBundles(
+/** What {@link checkBundleEvidence} verifies bundles with. */
+export interface BundleEvidenceContext {
+  readonly roots: readonly TrustedRoot[];
+  readonly requireTlog: boolean;
+  readonly bundleMemo?: BundleMemo;
+  /** The `identity` check of a bundle that verified. */
+  readonly judge: (verified: VerifiedBundle) => CheckResult;
+}
+
+/**
+ * Verifies published bundles (each file may hold several) against the artifact: the checks of
+ * each, as `attestation` (or `cosign`), `subject-digest`, `rekor` and `identity`; evidence that
+ * could not be assembled fails as unverifiable.
+ */
+export async function checkBundleEvidence(
   evidence: readonly BundleEvidence[],
   artifact: ArtifactInput,
-  ctx: ReleaseContext,
-  relabel: "attestation" | "cosign",
+  ctx: BundleEvidenceContext,
+  relabel: "attestation" | "cosign" = "attestation",
 ): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   for (const item of evidence) {
@@ -155,8 +169,7 @@ async function checkBundles(
           origin: item.origin,
           memo: ctx.bundleMemo,
           bundleSha256: encodeHex(digestBytesSync(utf8(document.text))),
-          judgeIdentity: (verified) =>
-            checkGithubReleaseIdentity(verified, ctx) ?? ctx.judgeIdentity(verified.identity!),
+          judgeIdentity: ctx.judge,
         });
       }
       out.push(
@@ -170,6 +183,20 @@ async function checkBundles(
     }
   }
   return out;
+}
+
+/** Bundles of a release, with its own identity rules (GitHub's release attestations too). */
+function checkBundles(
+  evidence: readonly BundleEvidence[],
+  artifact: ArtifactInput,
+  ctx: ReleaseContext,
+  relabel: "attestation" | "cosign",
+): Promise<CheckResult[]> {
+  return checkBundleEvidence(evidence, artifact, {
+    ...ctx,
+    judge: (verified) =>
+      checkGithubReleaseIdentity(verified, ctx) ?? ctx.judgeIdentity(verified.identity!),
+  }, relabel);
 }
 
 /** Checks one asset from its gathered evidence. */

@@ -11,6 +11,7 @@ import { type CargoLock, type LockPackage, parseCargoLock } from "../evidence/ca
 import { AttestError, UsageError } from "../errors.ts";
 import { DEFAULT_CRATE_JOBS, MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
 import {
+  type CrateEvidence,
   type CrateSources,
   gatherCrateEvidence,
   rememberCrate,
@@ -30,7 +31,22 @@ import type { TrustedRoot } from "../trust/trusted_root.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
 import { cacheFromArgs } from "./cache_options.ts";
-import { emitPolicyReport, policyFromArgs, VERIFY_OPTIONS } from "./verify_options.ts";
+import {
+  emitPolicyReport,
+  judgeIdentity,
+  policyFromArgs,
+  rootsFromArgs,
+  signerFromArgs,
+  VERIFY_OPTIONS,
+} from "./verify_options.ts";
+import { createHash } from "node:crypto";
+import { checkBundleEvidence } from "../checks/release_checks.ts";
+import type { ArtifactInput } from "../checks/sigstore_bundle.ts";
+import { decodeHex } from "../crypto/bytes.ts";
+import { evaluatePolicy } from "../policy/evaluate.ts";
+import { cacheBundleMemo } from "../sources/bundle_memo.ts";
+import type { Cache } from "../sources/cache.ts";
+import type { LoadedPolicy } from "./policy_command.ts";
 
 /** Largest Cargo.lock read. */
 const MAX_LOCK_BYTES = 16 * 1024 * 1024;
@@ -160,8 +176,8 @@ async function verifyCrates(
       }
     }
   }
-  // Crate checks use no Sigstore trust material: the roots are not parsed (nor reported).
-  const roots: TrustedRoot[] = [];
+  // The Sigstore trust material is loaded (and reported) only when a crate has attestations.
+  const attestations = crateAttestationChecker(parsed, io, loaded, cache.cache);
   const endpoints = resolveEndpoints(io.env);
   const timeout = stringOption(parsed, "timeout");
   const githubToken = githubTokenFor(io.env, endpoints.githubApi);
@@ -221,6 +237,7 @@ async function verifyCrates(
         );
         const checks = await checkCrate(evidence);
         await rememberCrate(sources, evidence, checks);
+        checks.push(...await attestations.check(evidence, subject));
         return { subject: { ...subject, sha256: evidence.sha256 }, checks };
       } catch (error) {
         if (error instanceof OfflineMissError) {
@@ -256,11 +273,96 @@ async function verifyCrates(
   );
   return emitPolicyReport(io, output, {
     loaded,
-    roots,
+    roots: attestations.roots(),
     subjects,
     strict: flag(parsed, "strict"),
     requireRekor: flag(parsed, "require-rekor"),
     clients: [sources.crates, sources.github?.client],
     diagnostics: notes,
   });
+}
+
+/**
+ * Checks a crate's GitHub artifact attestations (those its repository published for the
+ * `.crate`'s digest) as `release` checks a release's: the bundle, the subject digest, the log,
+ * and the signer, which must be a workflow of the crate's repository unless `--repo`,
+ * `--signer-workflow`, … or the policy's signers for the crate say otherwise. The trusted roots
+ * are loaded the first time a crate has an attestation.
+ */
+function crateAttestationChecker(
+  parsed: ParsedArgs,
+  io: CliIo,
+  loaded: LoadedPolicy,
+  cache: Cache | undefined,
+) {
+  let roots: Promise<TrustedRoot[]> | undefined;
+  let loadedRoots: TrustedRoot[] = [];
+  const cliSigner = signerFromArgs(parsed);
+  const requireRekor = flag(parsed, "require-rekor");
+  const memo = cache ? cacheBundleMemo(cache) : undefined;
+  return {
+    /** The roots used so far (for the report). */
+    roots: (): TrustedRoot[] => loadedRoots,
+    async check(evidence: CrateEvidence, subject: SubjectDescription): Promise<CheckResult[]> {
+      const found = evidence.attestations;
+      if (!found) return [];
+      const origin = { url: found.url };
+      if (found.unavailable) {
+        return [{
+          id: "attestation",
+          status: "skip",
+          code: found.unavailable.code,
+          message: found.unavailable.message,
+          origin,
+          loadBearing: false,
+          required: false,
+        }];
+      }
+      if (found.bundles.length === 0) {
+        return [{
+          id: "attestation",
+          status: "skip",
+          code: "attestation-not-published",
+          message: `no GitHub artifact attestation for sha256:${evidence.sha256} in ${
+            evidence.repository ?? "the repository"
+          }`,
+          origin,
+          loadBearing: false,
+          required: false,
+        }];
+      }
+      roots ??= rootsFromArgs(parsed).then((r) => (loadedRoots = r));
+      const plan = evaluatePolicy(loaded.policy, subject, [], {
+        strict: false,
+        requireRekor,
+        now: io.now(),
+      });
+      const rules = {
+        cli: cliSigner,
+        policy: plan.signers,
+        fallback: evidence.repository
+          ? { repo: evidence.repository, source: `the crate's repository ${evidence.repository}` }
+          : undefined,
+      };
+      return await checkBundleEvidence(found.bundles, crateArtifact(evidence), {
+        roots: await roots,
+        requireTlog: requireRekor || plan.rekorRequired,
+        bundleMemo: memo,
+        judge: (verified) => judgeIdentity(verified.identity!, rules),
+      });
+    },
+  };
+}
+
+/** The `.crate` as the bundle verifier reads an artifact (its bytes, when they were read). */
+function crateArtifact(evidence: CrateEvidence): ArtifactInput {
+  const bytes = evidence.bytes;
+  const base = { sha256: decodeHex(evidence.sha256), size: evidence.size };
+  if (!bytes) return base;
+  return {
+    ...base,
+    digest: (algorithm) =>
+      Promise.resolve(new Uint8Array(createHash(algorithm).update(bytes).digest())),
+    readAll: () => Promise.resolve(bytes),
+  };
 }

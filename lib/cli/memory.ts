@@ -12,7 +12,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
 /** The resident size above which a collection is asked for. */
-export const MEMORY_BUDGET_BYTES = 112 * 1024 * 1024;
+export const MEMORY_BUDGET_BYTES = 128 * 1024 * 1024;
 
 /** Garbage let pile up on top of what was held after the last collection. */
 const HEADROOM_BYTES = 32 * 1024 * 1024;

@@ -35,6 +35,8 @@ import {
 } from "./github_repo.ts";
 import { type HttpClient, NotFoundError } from "./http.ts";
 import { OfflineMissError } from "./cached_http.ts";
+import { fetchAttestations } from "./github.ts";
+import type { BundleEvidence } from "../checks/release_checks.ts";
 import type { CheckResult } from "../checks/check_result.ts";
 import {
   type CrateArchiveSummary,
@@ -91,6 +93,13 @@ export interface CrateEvidence {
   readonly vcs: CrateVcsEvidence;
   /** The repository tree at the recorded commit (for `crate-source`). */
   readonly tree?: GitTree;
+  /**
+   * GitHub artifact attestations of the `.crate`'s digest in its repository; undefined when the
+   * repository could not be asked (not on GitHub, no token).
+   */
+  readonly attestations?: CrateAttestations;
+  /** The `.crate`'s bytes, when read (attestations are verified against them). */
+  readonly bytes?: Uint8Array;
   readonly fetchBlob?: (sha: string) => Promise<Uint8Array | undefined>;
 }
 
@@ -132,6 +141,32 @@ function treeOf(
   return tree;
 }
 
+/** What the repository's attestation API answered for the `.crate`'s digest. */
+export interface CrateAttestations {
+  /** The API URL asked. */
+  readonly url: string;
+  readonly bundles: readonly BundleEvidence[];
+  /** Set when the answer is not known (offline, not cached): then `bundles` is empty. */
+  readonly unavailable?: { readonly code: string; readonly message: string };
+}
+
+async function fetchCrateAttestations(
+  github: NonNullable<CrateSources["github"]>,
+  ref: { owner: string; repo: string },
+  sha256: string,
+): Promise<CrateAttestations> {
+  const url =
+    endpointUrl(github.api, `repos/${ref.owner}/${ref.repo}/attestations/sha256:${sha256}`)
+      .href;
+  try {
+    const found = await fetchAttestations(github.client, github.api, ref.owner, ref.repo, sha256);
+    return { url, bundles: found.map((a) => ({ text: a.text, origin: { url: a.url } })) };
+  } catch (error) {
+    if (!(error instanceof OfflineMissError)) throw error;
+    return { url, bundles: [], unavailable: { code: "not-in-cache", message: error.message } };
+  }
+}
+
 /** The `.crate` as downloaded and read (or its summary, recalled). */
 interface CrateContent {
   readonly sha256: string;
@@ -141,6 +176,8 @@ interface CrateContent {
   readonly archiveSummary?: CrateArchiveSummary;
   readonly archiveError?: CrateEvidence["archiveError"];
   readonly recalled?: CrateMemo;
+  /** The bytes (not when recalled). */
+  readonly bytes?: Uint8Array;
 }
 
 /** Downloads (or takes from the cache) the `.crate`, hashing it, and reads it in memory. */
@@ -174,6 +211,7 @@ async function readCrateContent(
       downloadUrl: downloaded.url,
       archive,
       archiveSummary: summarizeArchive(archive),
+      bytes,
     };
   } catch (error) {
     if (!(error instanceof CrateArchiveError)) throw error;
@@ -182,6 +220,7 @@ async function readCrateContent(
       size,
       downloadUrl: downloaded.url,
       archiveError: { code: error.code, message: error.message },
+      bytes,
     };
   }
 }
@@ -240,6 +279,22 @@ export async function gatherCrateEvidence(
       ?.repository;
   const ref = repositoryUrl ? parseGithubRepositoryUrl(repositoryUrl) : undefined;
   const repository = ref ? `${ref.owner}/${ref.repo}` : undefined;
+  // Asked alongside the tags and the tree; awaited once everything else is known.
+  const attestationsAnswer = ref && sources.github
+    ? fetchCrateAttestations(sources.github, ref, content.sha256)
+    : undefined;
+  attestationsAnswer?.catch(() => {}); // judged (rethrown) where it is awaited
+  const finish = async (evidence: CrateEvidence): Promise<CrateEvidence> => {
+    const attestations = await attestationsAnswer;
+    if (!attestations?.bundles.length || evidence.bytes) {
+      return attestations ? { ...evidence, attestations } : evidence;
+    }
+    // Attestations to verify, and the .crate was not read (its results were remembered).
+    const read = await readCrateContent(sources, api, expectedSha256);
+    return read.sha256 === evidence.sha256
+      ? { ...evidence, attestations, bytes: read.bytes }
+      : { ...evidence, attestations };
+  };
   const vcsInfo = content.archiveSummary?.vcsInfo;
   const triedTags = tagCandidates(api.name, api.version);
   const vcsBase = {
@@ -277,10 +332,11 @@ export async function gatherCrateEvidence(
     archiveError: c.archiveError,
     repositoryUrl,
     repository,
+    ...(c.bytes ? { bytes: c.bytes } : {}),
   });
   if (unavailable || !ref || !sources.github || !vcsInfo?.sha1) {
     // No tree to compare with: `crate-source` needs none of the files.
-    return { ...common(content), vcs: { ...vcsBase, unavailable } };
+    return await finish({ ...common(content), vcs: { ...vcsBase, unavailable } });
   }
 
   const github = sources.github;
@@ -298,10 +354,10 @@ export async function gatherCrateEvidence(
     // Offline, with the crate cached but not its repository: the repository checks are what is
     // missing, not the crate.
     if (!(error instanceof OfflineMissError)) throw error;
-    return {
+    return await finish({
       ...common(content),
       vcs: { ...vcsBase, unavailable: { code: "not-in-cache", message: error.message } },
-    };
+    });
   }
   const origin = {
     url: endpointUrl(github.api, `repos/${ref.owner}/${ref.repo}/tags`).href,
@@ -312,11 +368,11 @@ export async function gatherCrateEvidence(
     commitExists,
     origin,
   };
-  if (!commitExists) return { ...common(content), vcs };
+  if (!commitExists) return await finish({ ...common(content), vcs });
 
   const remembered = content.recalled?.source;
   if (remembered?.key === sourceMemoKey(repository!, vcsInfo.sha1, vcsInfo.pathInVcs)) {
-    return { ...common(content), vcs, rememberedSource: remembered.result };
+    return await finish({ ...common(content), vcs, rememberedSource: remembered.result });
   }
   if (!content.archive && !content.archiveError) {
     // Recalled, but this comparison was not: the files are needed after all.
@@ -347,7 +403,7 @@ export async function gatherCrateEvidence(
       throw error;
     }
   };
-  return { ...common(content), vcs, tree, fetchBlob };
+  return await finish({ ...common(content), vcs, tree, fetchBlob });
 }
 
 /**

@@ -104,10 +104,20 @@ export function parseEndpointUrl(variable: string, value: string): URL {
  * segments they put into `path` (`encodeURIComponent`).
  */
 export function endpointUrl(base: URL, path: string, query?: Record<string, string>): URL {
-  const url = new URL(base.href);
-  url.pathname = `${url.pathname.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
-  for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
-  return url;
+  const joined = `${base.pathname.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+  if (
+    joined.includes("?") || joined.includes("#") || base.search || base.username || base.password
+  ) {
+    // The general case: the setter keeps `?`/`#` in the path, and the base keeps its query and
+    // credentials.
+    const url = new URL(base.href);
+    url.pathname = joined;
+    for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
+    return url;
+  }
+  // One parse of the whole string (this runs for every request of a lock).
+  const search = query && Object.keys(query).length ? `?${new URLSearchParams(query)}` : "";
+  return new URL(`${base.origin}${joined}${search}`);
 }
 
 /**

@@ -116,3 +116,17 @@ Deno.test("endpointUrl() keeps the base path and adds the query", () => {
     "https://api.github.com/repos/o/r",
   );
 });
+
+Deno.test("endpointUrl() joins paths, adds queries, and keeps a base's query and credentials", () => {
+  const api = new URL("https://ghe.example/api/v3/");
+  assert.equal(
+    endpointUrl(api, "repos/o/r/tags", { per_page: "100" }).href,
+    "https://ghe.example/api/v3/repos/o/r/tags?per_page=100",
+  );
+  assert.equal(endpointUrl(api, "/a%2Fb").href, "https://ghe.example/api/v3/a%2Fb");
+  assert.equal(
+    endpointUrl(new URL("https://u:p@h.example/x?k=1"), "y", { a: "b" }).href,
+    "https://u:p@h.example/x/y?k=1&a=b",
+  );
+  assert.equal(endpointUrl(new URL("https://h.example"), "a?b").pathname, "/a%3Fb");
+});

@@ -190,6 +190,27 @@ export function startFakeGithub(
       const answer = serveRepository(repository, rest, url, req, releases, apiPort);
       if (answer) return answer;
     }
+    // GET /repos/O/R/attestations/sha256:HEX[?page=N]
+    if (rest[0] === "attestations" && rest.length === 2) {
+      const hex = rest[1].replace(/^sha256:/, "");
+      const all = options.attestations?.[hex] ?? [];
+      if (all.length === 0) return json(NOT_FOUND, 404);
+      const perPage = options.attestationsPerPage ?? 30;
+      const page = Number(url.searchParams.get("page") ?? "1");
+      const slice = all.slice((page - 1) * perPage, page * perPage);
+      const headers: Record<string, string> = {};
+      if (page * perPage < all.length) {
+        headers.link =
+          `<http://127.0.0.1:${apiPort}/repos/${owner}/${repo}/attestations/sha256:${hex}?page=${
+            page + 1
+          }>; rel="next"`;
+      }
+      return json(
+        { attestations: slice.map((bundle) => ({ bundle, repository_id: 42 })) },
+        200,
+        headers,
+      );
+    }
     const ofRepo = releases.filter((r) => r.owner === owner && r.repo === repo);
     if (ofRepo.length === 0) return json(NOT_FOUND, 404);
     const base = `http://127.0.0.1:${apiPort}/repos/${owner}/${repo}`;
@@ -253,24 +274,6 @@ export function startFakeGithub(
         tag: release.tag,
         object: { type: "commit", sha: release.commit },
       });
-    }
-    // GET /repos/O/R/attestations/sha256:HEX[?page=N]
-    if (rest[0] === "attestations" && rest.length === 2) {
-      const hex = rest[1].replace(/^sha256:/, "");
-      const all = options.attestations?.[hex] ?? [];
-      if (all.length === 0) return json(NOT_FOUND, 404);
-      const perPage = options.attestationsPerPage ?? 30;
-      const page = Number(url.searchParams.get("page") ?? "1");
-      const slice = all.slice((page - 1) * perPage, page * perPage);
-      const headers: Record<string, string> = {};
-      if (page * perPage < all.length) {
-        headers.link = `<${base}/attestations/sha256:${hex}?page=${page + 1}>; rel="next"`;
-      }
-      return json(
-        { attestations: slice.map((bundle) => ({ bundle, repository_id: 42 })) },
-        200,
-        headers,
-      );
     }
     return json(NOT_FOUND, 404);
   });
