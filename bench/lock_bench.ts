@@ -97,7 +97,9 @@ function route(host: string, path: string): string {
   if (host === "index" || host === "dl") return `crates.io ${host}`;
   if (host === "api") return "crates.io api";
   if (host === "other") return "crates.io other";
-  const m = path.match(/^\/repos\/[^/]+\/[^/]+\/(tags|commits|git\/trees|git\/ref|git\/blobs)/);
+  const m = path.match(
+    /^\/repos\/[^/]+\/[^/]+\/(tags|commits|git\/trees|git\/ref|git\/blobs|attestations)/,
+  );
   return `github ${m ? m[1] : path.split("?")[0]}`;
 }
 

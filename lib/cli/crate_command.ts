@@ -40,7 +40,6 @@ import {
   VERIFY_OPTIONS,
 } from "./verify_options.ts";
 import { createHash } from "node:crypto";
-import { checkBundleEvidence } from "../checks/release_checks.ts";
 import type { ArtifactInput } from "../checks/sigstore_bundle.ts";
 import { decodeHex } from "../crypto/bytes.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
@@ -344,6 +343,8 @@ function crateAttestationChecker(
           ? { repo: evidence.repository, source: `the crate's repository ${evidence.repository}` }
           : undefined,
       };
+      // Loaded with the Sigstore stack, the first time a crate has an attestation.
+      const { checkBundleEvidence } = await import("../checks/release_checks.ts");
       return await checkBundleEvidence(found.bundles, crateArtifact(evidence), {
         roots: await roots,
         requireTlog: requireRekor || plan.rekorRequired,
