@@ -7,9 +7,10 @@
  * - Documents (mutable answers: release JSON, index files, attestation pages, API records, Rekor
  *   lookups, and the "this URL gave that blob" records of downloads) are keyed by request at
  *   `docs/<sha256(key)>.json`, with the time they were fetched, their `ETag`/`Last-Modified` for
- *   revalidation. The file is a line with the SHA-256 of the rest, then the entry as JSON (a text
- *   body stored as text, any other as base64): an entry that does not match its digest (flipped
- *   byte, truncated write) is ignored.
+ *   revalidation. The file is three parts: a line with the SHA-256 of the rest, a line with the
+ *   entry's header as JSON, then the body exactly as it was received (so reading it back needs no
+ *   unescaping): an entry that does not match its digest (flipped byte, truncated write) is
+ *   ignored.
  * - Memoised results (what was derived from immutable bytes, such as a `.crate`'s file listing)
  *   are documents too, keyed by what they were derived from ({@link Cache.getMemo}).
  *
@@ -21,7 +22,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { ByteCollector, concatBytes, decodeBase64, encodeBase64 } from "../crypto/bytes.ts";
+import { ByteCollector, concatBytes } from "../crypto/bytes.ts";
 import { UsageError } from "../errors.ts";
 import { CacheWriter } from "./cache_writer.ts";
 import { trackWrite } from "./write_behind.ts";
@@ -60,7 +61,7 @@ export interface CacheOptions {
 /** A cached answer to a request (or a memoised result: see {@link Cache.getMemo}). */
 export interface CachedDocument {
   /** The schema version of the entry. */
-  readonly v: 2;
+  readonly v: 3;
   /** What the key was made of: method, accept and URL (and request body for POST). */
   readonly key: string;
   /** The URL asked for. */
@@ -75,10 +76,8 @@ export interface CachedDocument {
   readonly lastModified?: string;
   /** The `rel="next"` link of the answer, when it had one. */
   readonly linkNext?: string;
-  /** The body, when it is UTF-8 text (most answers are JSON): stored as is. */
-  readonly text?: string;
-  /** The body, base64, when it is not UTF-8 text. */
-  readonly base64?: string;
+  /** How the body that follows the header is to be read: UTF-8 text (most answers), or bytes. */
+  readonly body: "text" | "bytes";
 }
 
 /** A document read from the cache. */
@@ -190,8 +189,12 @@ export class Cache {
   /** Directories handed to the writer thread to create. */
   readonly #queued = new Set<string>();
   readonly #writer = new CacheWriter();
+  /** `docs/` under the root, with a trailing slash. */
+  get #docsDir(): string {
+    return `${join(this.dir, "docs")}/`;
+  }
   /** Documents being written: readable before they reach the disk. */
-  readonly #unwritten = new Map<string, string>();
+  readonly #unwritten = new Map<string, string | Uint8Array>();
   /** When blobs read in this run were last used (their modification time, from their stat). */
   readonly #blobUsed = new Map<string, number>();
   /** Writes in flight (see {@link #writeBehind}). */
@@ -230,7 +233,7 @@ export class Cache {
     let file: Uint8Array;
     try {
       if (unwritten !== undefined) {
-        file = utf8Encoder.encode(unwritten);
+        file = typeof unwritten === "string" ? utf8Encoder.encode(unwritten) : unwritten;
       } else {
         // A name the listing of docs/ does not have is a miss without asking the disk (a cold
         // run would otherwise fail to open a file for every request it makes).
@@ -242,16 +245,16 @@ export class Cache {
       if (!(error instanceof Deno.errors.NotFound)) this.#warnOnce(`cannot read ${path}`, error);
       return undefined;
     }
-    const doc = verifyDocument(file, key);
-    if (!doc) {
+    const entry = verifyDocument(file, key);
+    if (!entry) {
       this.#warnOnce(`ignored a corrupt cache entry ${path} (it does not match its digest)`);
       await this.#remove(path);
       return undefined;
     }
-    const fetchedAt = Date.parse(doc.fetchedAt);
+    const fetchedAt = Date.parse(entry.doc.fetchedAt);
     const age = this.#now() - fetchedAt;
     const fresh = Number.isFinite(age) && age >= 0 && age < this.ttlMs;
-    return hitOf(doc, fresh);
+    return hitOf(entry, fresh);
   }
 
   /** Stores an answer for `key` (atomically); a text body is stored as text. */
@@ -268,7 +271,7 @@ export class Cache {
     },
   ): Promise<void> {
     const doc: CachedDocument = {
-      v: 2,
+      v: 3,
       key,
       url: entry.url,
       finalUrl: entry.finalUrl,
@@ -277,15 +280,16 @@ export class Cache {
       ...(entry.etag ? { etag: entry.etag } : {}),
       ...(entry.lastModified ? { lastModified: entry.lastModified } : {}),
       ...(entry.linkNext ? { linkNext: entry.linkNext } : {}),
-      ...bodyFields(entry.body),
+      body: bodyKind(entry.body),
     };
-    await this.#writeBehind(this.documentPath(key), sealDocument(doc));
+    await this.#writeBehind(this.documentPath(key), sealDocument(doc, entry.body));
   }
 
   /** Marks a document as fetched now (after a 304 Not Modified). */
-  async touchDocument(key: string, doc: CachedDocument): Promise<void> {
-    const updated = { ...doc, fetchedAt: new Date(this.#now()).toISOString() };
-    await this.#writeBehind(this.documentPath(key), sealDocument(updated));
+  async touchDocument(key: string, hit: DocumentHit): Promise<void> {
+    const updated = { ...hit.doc, fetchedAt: new Date(this.#now()).toISOString() };
+    const body = hit.doc.body === "text" ? hit.text ?? "" : hit.body;
+    await this.#writeBehind(this.documentPath(key), sealDocument(updated, body));
   }
 
   /**
@@ -545,7 +549,7 @@ export class Cache {
       } else if (file.area === "docs") {
         let doc: CachedDocument | undefined;
         try {
-          doc = verifyDocument(await Deno.readFile(file.path));
+          doc = verifyDocument(await Deno.readFile(file.path))?.doc;
         } catch {
           doc = undefined;
         }
@@ -612,7 +616,7 @@ export class Cache {
    * memory. Until the write is done, {@link getDocument} answers from the text in memory.
    */
   async #writeBehind(path: string, data: string | Uint8Array): Promise<void> {
-    if (typeof data === "string") this.#unwritten.set(path, data);
+    if (path.startsWith(this.#docsDir)) this.#unwritten.set(path, data);
     this.#knownFiles?.add(path.slice(path.lastIndexOf("/") + 1));
     const write = this.#writeAtomic(path, data).finally(() => {
       if (this.#unwritten.get(path) === data) this.#unwritten.delete(path);
@@ -698,71 +702,73 @@ function memoKey(kind: string, key: string): string {
   return `MEMO ${kind} ${key}`;
 }
 
-/** How a body is stored: as text when it is UTF-8 (it then reads back byte for byte), else base64. */
-function bodyFields(body: Uint8Array | string): { text: string } | { base64: string } {
-  if (typeof body === "string") return { text: body };
+/** How a body is stored: as text when it is UTF-8 (it then reads back byte for byte), else bytes. */
+function bodyKind(body: Uint8Array | string): CachedDocument["body"] {
+  if (typeof body === "string") return "text";
   try {
-    return { text: utf8Fatal.decode(body) };
+    utf8Fatal.decode(body);
+    return "text";
   } catch {
-    return { base64: encodeBase64(body) };
+    return "bytes";
   }
 }
 
+/** A document read back: its header and its body. */
+interface DocumentEntry {
+  readonly doc: CachedDocument;
+  readonly body: Uint8Array;
+  readonly text?: string;
+}
+
 /** The hit for a verified document, its bytes made only when asked for. */
-function hitOf(doc: CachedDocument, fresh: boolean): DocumentHit {
-  const text = doc.text;
-  let bytes: Uint8Array | undefined;
-  return {
-    doc,
-    fresh,
-    ...(text === undefined ? {} : { text }),
-    get body(): Uint8Array {
-      bytes ??= text === undefined ? decodeBase64(doc.base64 ?? "") : utf8Encoder.encode(text);
-      return bytes;
-    },
-  };
+function hitOf(entry: DocumentEntry, fresh: boolean): DocumentHit {
+  const { doc, body, text } = entry;
+  return { doc, fresh, body, ...(text === undefined ? {} : { text }) };
 }
 
 /** Length of the digest line that starts every document file: 64 hex digits and a newline. */
 const DIGEST_LINE = 65;
 
-/** Serialises a document: the SHA-256 of its JSON on the first line, then the JSON. */
-function sealDocument(doc: CachedDocument): string {
-  const json = JSON.stringify(doc);
-  return `${sha256Hex(json)}\n${json}`;
+/**
+ * Serialises a document: a line with the SHA-256 of the rest, a line with the header as JSON
+ * (JSON escapes every newline, so the line ends where the header does), then the body.
+ */
+function sealDocument(doc: CachedDocument, body: Uint8Array | string): string | Uint8Array {
+  const header = JSON.stringify(doc);
+  if (typeof body === "string" || doc.body === "text") {
+    const rest = `${header}\n${typeof body === "string" ? body : utf8.decode(body)}`;
+    return `${sha256Hex(rest)}\n${rest}`;
+  }
+  const rest = concatBytes(utf8Encoder.encode(`${header}\n`), body);
+  return concatBytes(utf8Encoder.encode(`${sha256Hex(rest)}\n`), rest);
 }
 
 /** Parses and checks a document file; undefined when it is not whole (or not for `key`). */
-function verifyDocument(file: Uint8Array, key?: string): CachedDocument | undefined {
+function verifyDocument(file: Uint8Array, key?: string): DocumentEntry | undefined {
   if (file.length <= DIGEST_LINE || file[DIGEST_LINE - 1] !== 0x0a) return undefined;
-  const json = file.subarray(DIGEST_LINE);
+  const rest = file.subarray(DIGEST_LINE);
   const digest = utf8.decode(file.subarray(0, DIGEST_LINE - 1));
-  if (createHash("sha256").update(json).digest("hex") !== digest) return undefined;
+  if (createHash("sha256").update(rest).digest("hex") !== digest) return undefined;
+  const headerEnd = rest.indexOf(0x0a);
+  if (headerEnd < 0) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(utf8.decode(json));
+    parsed = JSON.parse(utf8.decode(rest.subarray(0, headerEnd)));
   } catch {
     return undefined;
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
   const doc = parsed as CachedDocument;
   if (
-    doc.v !== 2 || typeof doc.fetchedAt !== "string" || typeof doc.status !== "number" ||
+    doc.v !== 3 || typeof doc.fetchedAt !== "string" || typeof doc.status !== "number" ||
     typeof doc.url !== "string" || typeof doc.finalUrl !== "string" ||
-    typeof doc.key !== "string" ||
-    (typeof doc.text === "string") === (typeof doc.base64 === "string")
+    typeof doc.key !== "string" || (doc.body !== "text" && doc.body !== "bytes")
   ) {
     return undefined;
   }
   if (key !== undefined && doc.key !== key) return undefined;
-  if (doc.base64 !== undefined) {
-    try {
-      decodeBase64(doc.base64);
-    } catch {
-      return undefined;
-    }
-  }
-  return doc;
+  const body = rest.subarray(headerEnd + 1);
+  return doc.body === "text" ? { doc, body, text: utf8.decode(body) } : { doc, body };
 }
 
 async function chmod(path: string, mode: number): Promise<void> {

@@ -250,7 +250,7 @@ export class CachedHttp extends HttpClient {
         if (error.status === 304 && hit && Object.keys(conditional).length > 0) {
           // Confirmed by the server just now: not an answer from the cache alone.
           this.#record(this.#fromNetwork, href, hit.doc.finalUrl);
-          await cache.touchDocument(key, hit.doc);
+          await cache.touchDocument(key, hit);
           return answerFrom(hit);
         }
         if (NOT_FOUND_STATUSES.has(error.status)) {
