@@ -7,40 +7,17 @@ import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { type FakeRepository, type FakeTreeEntry, startFakeGithub } from "./support/fake_github.ts";
+import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
 import { VirtualSigstore, workflowSan } from "./support/virtual_sigstore.ts";
+import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
 
 const FIXTURES = new URL("./fixtures/crates/", import.meta.url);
 const CRATE = await Deno.readFile(new URL("tiny-attest-0.1.0.crate", FIXTURES));
 const SHA256 = "c29ad53b5b5610fa3ff9226759fb145219b6586c9a04bee1f16865a9822a14df";
-const COMMIT = "754e0df4b4eceacc2c2f6761236e446455110845";
+const COMMIT = TINY_ATTEST_COMMIT;
 const REPO_URL = "https://github.com/attest-fixtures/tiny-attest";
-const LONG =
-  "src/deeply/nested/module/path/that/is/long/a_module_file_with_a_rather_long_name_to_need_gnu_long_names.rs";
-// The repository at COMMIT, as `git ls-files -s crates/tiny-attest` printed it (SOURCE.md).
-const BLOBS: Record<string, string> = {
-  "Cargo.toml": "b10c63716aac037e06d82bd1306114f6ebf30cbd",
-  "LICENSE": "51883dd111eee91646e2e8e6896cb78fe386b3b8",
-  "README.md": "4ffa33848987e0d989b58f6f0830aff3a445dc0c",
-  "src/deeply.rs": "a800412af0f83d847cbbb9b4b2506ff44b921ce8",
-  [LONG]: "eb6e2deab37b4c42e2c5011927e8209486f7d9e0",
-  "src/lib.rs": "49f89b8e081de073be381fc0a2842eaae1fecee9",
-};
-
-function tree(blobs: Record<string, string>): FakeTreeEntry[] {
-  const entries: FakeTreeEntry[] = [];
-  const dirs = new Set<string>();
-  for (const [path, sha] of Object.entries(blobs)) {
-    const full = `crates/tiny-attest/${path}`;
-    entries.push({ path: full, mode: "100644", type: "blob", sha, size: 10 });
-    const parts = full.split("/");
-    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
-  }
-  for (const dir of dirs) {
-    entries.push({ path: dir, mode: "040000", type: "tree", sha: "d".repeat(40) });
-  }
-  return entries;
-}
+const BLOBS = TINY_ATTEST_BLOBS;
+const tree = tinyAttestTree;
 
 function repository(overrides: Partial<FakeRepository> = {}): FakeRepository {
   return {

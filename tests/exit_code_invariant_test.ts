@@ -20,6 +20,7 @@ import { encodeBase64 } from "../lib/crypto/bytes.ts";
 import { type FakeRelease, startFakeGithub } from "./support/fake_github.ts";
 import { type FakeCrate, sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeRekor, toRekorApiEntry } from "./support/fake_rekor.ts";
+import { tinyAttestTree } from "./support/tiny_attest.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures (read-only ones from tests/fixtures; the mutated ones are written under T at run time)
@@ -614,34 +615,7 @@ async function startWorld(): Promise<World> {
 
 /** The repository tree of tiny-attest at its commit (tests/fixtures/crates/SOURCE.md). */
 function crateTree() {
-  const long =
-    "src/deeply/nested/module/path/that/is/long/a_module_file_with_a_rather_long_name_to_need_gnu_long_names.rs";
-  const blobs: Record<string, string> = {
-    "Cargo.toml": "b10c63716aac037e06d82bd1306114f6ebf30cbd",
-    "LICENSE": "51883dd111eee91646e2e8e6896cb78fe386b3b8",
-    "README.md": "4ffa33848987e0d989b58f6f0830aff3a445dc0c",
-    "src/deeply.rs": "a800412af0f83d847cbbb9b4b2506ff44b921ce8",
-    [long]: "eb6e2deab37b4c42e2c5011927e8209486f7d9e0",
-    "src/lib.rs": "49f89b8e081de073be381fc0a2842eaae1fecee9",
-  };
-  const entries: {
-    path: string;
-    mode: string;
-    type: "blob" | "tree";
-    sha: string;
-    size?: number;
-  }[] = [];
-  const dirs = new Set<string>();
-  for (const [path, sha] of Object.entries(blobs)) {
-    const full = `crates/tiny-attest/${path}`;
-    entries.push({ path: full, mode: "100644", type: "blob", sha, size: 10 });
-    const parts = full.split("/");
-    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
-  }
-  for (const dir of dirs) {
-    entries.push({ path: dir, mode: "040000", type: "tree", sha: "d".repeat(40) });
-  }
-  return entries;
+  return tinyAttestTree();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { certificateParts, certificatePublicKey, parseAsnCertificate } from "./asn1_certificate.ts";
-import { decodeBase64 } from "./bytes.ts";
+import { concatBytes, decodeBase64 } from "./bytes.ts";
+
+const concat = (parts: Uint8Array[]) => concatBytes(...parts);
 
 const bundle = JSON.parse(
   await Deno.readTextFile(
@@ -85,16 +87,6 @@ function tlv(tag: number, body: Uint8Array): Uint8Array {
   const n = body.length;
   const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
   return concat([new Uint8Array([tag, ...length]), body]);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 Deno.test("parseAsnCertificate() reads extensions strictly: id, DER BOOLEAN, OCTET STRING", () => {

@@ -6,6 +6,7 @@
  * devices, duplicates, sizes declared far beyond the data.
  * @module
  */
+import { concatBytes } from "../../lib/crypto/bytes.ts";
 
 /** One raw tar entry, written exactly as described (nothing is checked or normalized). */
 export interface RawTarEntry {
@@ -229,11 +230,5 @@ export async function buildGzipBomb(prefix: Uint8Array, zeroBytes: number): Prom
 
 /** Concatenates byte arrays. */
 export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }

@@ -7,6 +7,7 @@
  * environment variable to explore other seeds locally), so a failure reproduces exactly.
  * @module
  */
+import { concatBytes } from "../../lib/crypto/bytes.ts";
 import assert from "node:assert/strict";
 
 /**
@@ -415,7 +416,7 @@ export function mutateBytes(
       const i = at();
       const run = rng.bytes(rng.range(1, 64));
       return {
-        bytes: concatBytes([bytes.subarray(0, i), run, bytes.subarray(i)]),
+        bytes: concatBytes(bytes.subarray(0, i), run, bytes.subarray(i)),
         label: `insert ${run.length} bytes at ${i}`,
       };
     }
@@ -423,7 +424,7 @@ export function mutateBytes(
       const i = at();
       const n = rng.range(1, 64);
       return {
-        bytes: concatBytes([bytes.subarray(0, i), bytes.subarray(i + n)]),
+        bytes: concatBytes(bytes.subarray(0, i), bytes.subarray(i + n)),
         label: `delete ${n} bytes at ${i}`,
       };
     }
@@ -435,20 +436,9 @@ export function mutateBytes(
     }
     default: {
       const tail = rng.bytes(rng.range(1, 256));
-      return { bytes: concatBytes([bytes, tail]), label: `append ${tail.length} bytes` };
+      return { bytes: concatBytes(bytes, tail), label: `append ${tail.length} bytes` };
     }
   }
-}
-
-/** Concatenates byte arrays. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
