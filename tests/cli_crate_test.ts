@@ -317,3 +317,43 @@ Deno.test("crate: without attestations the check is an optional skip, and no tru
   assert.equal(checksOf(r.out)["attestation"], "skip attestation-not-published");
   assert.deepEqual(JSON.parse(r.out).roots, []);
 });
+
+Deno.test("crate: a repository's tag list is remembered as an extract; offline it answers alone", async () => {
+  const dir = await Deno.makeTempDir();
+  const cratesIo = startFakeCratesIo([crate()]);
+  const github = startFakeGithub([], { repositories: [repository()] });
+  const runOnce = async (extra: string[]) => {
+    const io = createMemoryIo({
+      ...cratesIo.env,
+      CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+      GH_TOKEN: "ghp_test",
+      CARGO_ATTEST_CACHE_DIR: dir,
+    });
+    const before = github.requests.length;
+    const code = await main(["crate", "tiny-attest@0.1.0", "--json", ...extra], io);
+    return { code, out: io.out, err: io.err, github: github.requests.slice(before) };
+  };
+  try {
+    const first = await runOnce([]);
+    assert.equal(first.code, 0, first.out + first.err);
+    assert.equal(checksOf(first.out)["crate-vcs"], "pass crate-vcs-tag-match");
+    // Drop the cached tag pages: the extract (names and commits) is what later runs read.
+    let dropped = 0;
+    for await (const entry of Deno.readDir(`${dir}/docs`)) {
+      const path = `${dir}/docs/${entry.name}`;
+      if (/"url":"[^"]*\/tags\?/.test(await Deno.readTextFile(path))) {
+        await Deno.remove(path);
+        dropped++;
+      }
+    }
+    assert.ok(dropped > 0, "the tag pages were cached");
+    const offline = await runOnce(["--offline"]);
+    assert.equal(offline.code, 0, offline.out + offline.err);
+    assert.equal(checksOf(offline.out)["crate-vcs"], "pass crate-vcs-tag-match");
+    assert.deepEqual(offline.github, []);
+  } finally {
+    await cratesIo.close();
+    await github.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

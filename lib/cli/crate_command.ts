@@ -197,6 +197,7 @@ async function verifyCrates(
     tagCache: new Map(),
     treeCache: new Map(),
     memo: cache.cache ? new CrateMemoStore(cache.cache, MAX_CRATE_DOWNLOAD_BYTES) : undefined,
+    extracts: cache.cache,
   };
   if (!githubToken && !output.quiet) {
     io.stderr(

@@ -314,6 +314,35 @@ export class Cache {
     }
   }
 
+  /**
+   * An extract of answers that expire (a repository's tag list, read from its tag pages): the
+   * JSON value stored by {@link putExtract}, and whether it is within the TTL, as the answers it
+   * was made from would be. Undefined when absent or corrupt.
+   */
+  async getExtract(
+    kind: string,
+    key: string,
+  ): Promise<{ value: unknown; fresh: boolean } | undefined> {
+    const hit = await this.getDocument(`EXTRACT ${kind} ${key}`);
+    if (!hit || hit.doc.status !== 200 || hit.text === undefined) return undefined;
+    try {
+      return { value: JSON.parse(hit.text), fresh: hit.fresh };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores an extract (a JSON value) under `kind` and `key`; see {@link getExtract}. */
+  async putExtract(kind: string, key: string, value: unknown): Promise<void> {
+    const url = `extract:${kind}`;
+    await this.putDocument(`EXTRACT ${kind} ${key}`, {
+      url,
+      finalUrl: url,
+      status: 200,
+      body: JSON.stringify(value),
+    });
+  }
+
   /** Stores a memoised result (a JSON value) under `kind` and `key`; see {@link getMemo}. */
   async putMemo(kind: string, key: string, value: unknown): Promise<void> {
     const url = `memo:${kind}`;

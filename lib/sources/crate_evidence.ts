@@ -35,6 +35,7 @@ import {
 } from "./github_repo.ts";
 import { type HttpClient, NotFoundError } from "./http.ts";
 import { OfflineMissError } from "./cached_http.ts";
+import type { Cache } from "./cache.ts";
 import { fetchAttestations } from "./github.ts";
 import type { BundleEvidence } from "../checks/release_checks.ts";
 import type { CheckResult } from "../checks/check_result.ts";
@@ -65,6 +66,8 @@ export interface CrateSources {
   readonly treeCache?: Map<string, Promise<GitTree | undefined>>;
   /** Memoised results in the cache (undefined with `--no-cache`). */
   readonly memo?: CrateMemoStore;
+  /** The cache, for extracts of expiring answers (undefined with `--no-cache`). */
+  readonly extracts?: Pick<Cache, "getExtract" | "putExtract">;
 }
 
 /** Everything gathered about one crate version. */
@@ -103,18 +106,46 @@ export interface CrateEvidence {
   readonly fetchBlob?: (sha: string) => Promise<Uint8Array | undefined>;
 }
 
+/** The kind of the tag-list extracts in the cache (see {@link tagsOf}). */
+const TAGS_EXTRACT = "github-tags/v1";
+
 function tagsOf(sources: CrateSources, owner: string, repo: string) {
   const key = `${owner}/${repo}`.toLowerCase();
   let tags = sources.tagCache.get(key);
   if (!tags) {
-    tags = listTags(sources.github!.client, sources.github!.api, owner, repo, MAX_TAG_PAGES)
-      .catch((error) => {
-        if (error instanceof NotFoundError) return undefined;
-        throw error;
-      });
+    tags = readTags(sources, owner, repo, key);
     sources.tagCache.set(key, tags);
   }
   return tags;
+}
+
+/**
+ * A repository's tags: from the cache's extract of its tag pages (names and commits only) while
+ * it is fresh, or offline; else from the pages (revalidated or fetched), then remembered so.
+ */
+async function readTags(
+  sources: CrateSources,
+  owner: string,
+  repo: string,
+  key: string,
+): Promise<GithubTagList | undefined> {
+  const github = sources.github!;
+  const extracts = sources.extracts;
+  const offline = (github.client as { offline?: boolean }).offline === true;
+  const cached = await extracts?.getExtract(TAGS_EXTRACT, key);
+  if (cached && (cached.fresh || offline)) {
+    const value = cached.value as { missing?: boolean; list?: GithubTagList } | null;
+    if (value?.missing === true) return undefined;
+    if (value?.list && Array.isArray(value.list.tags)) return value.list;
+  }
+  let list: GithubTagList | undefined;
+  try {
+    list = await listTags(github.client, github.api, owner, repo, MAX_TAG_PAGES);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+  }
+  await extracts?.putExtract(TAGS_EXTRACT, key, list ? { list } : { missing: true });
+  return list;
 }
 
 function treeOf(
