@@ -32,10 +32,17 @@ export function writeJob(job: Omit<WriteJob, "id">): string | undefined {
       }
     }
     // Created 0600 (a umask can only take bits away).
-    if (typeof job.data === "string") {
-      Deno.writeTextFileSync(job.tmp, job.data, { mode: 0o600, createNew: true });
-    } else {
-      Deno.writeFileSync(job.tmp, job.data, { mode: 0o600, createNew: true });
+    const write = () =>
+      typeof job.data === "string"
+        ? Deno.writeTextFileSync(job.tmp, job.data, { mode: 0o600, createNew: true })
+        : Deno.writeFileSync(job.tmp, job.data, { mode: 0o600, createNew: true });
+    try {
+      write();
+    } catch (error) {
+      // Another writer thread may not have created the directory yet: create it, once.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      Deno.mkdirSync(job.tmp.slice(0, job.tmp.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+      write();
     }
     Deno.renameSync(job.tmp, job.path);
     return undefined;
