@@ -197,9 +197,7 @@ export class Cache {
   readonly #queued = new Set<string>();
   readonly #writer = new CacheWriter();
   /** `docs/` under the root, with a trailing slash. */
-  get #docsDir(): string {
-    return `${join(this.dir, "docs")}/`;
-  }
+  readonly #docsDir: string;
   /** Documents being written: readable before they reach the disk. */
   readonly #unwritten = new Map<string, string | Uint8Array>();
   /** When blobs read in this run were last used (their modification time, from their stat). */
@@ -213,6 +211,7 @@ export class Cache {
   /** See {@link openCache}. */
   constructor(options: CacheOptions) {
     this.dir = options.dir;
+    this.#docsDir = `${join(this.dir, "docs")}/`;
     this.ttlMs = options.ttlMs ?? DEFAULT_CACHE_TTL_MS;
     this.#now = options.now ?? Date.now;
     this.#warn = options.warn ?? (() => {});
@@ -261,7 +260,7 @@ export class Cache {
     const fetchedAt = Date.parse(entry.doc.fetchedAt);
     const age = this.#now() - fetchedAt;
     const fresh = Number.isFinite(age) && age >= 0 && age < this.ttlMs;
-    return hitOf(entry, fresh);
+    return { ...entry, fresh };
   }
 
   /** Stores an answer for `key` (atomically); a text body is stored as text. */
@@ -277,7 +276,7 @@ export class Cache {
       linkNext?: string;
     },
   ): Promise<void> {
-    const doc: CachedDocument = {
+    const doc: Omit<CachedDocument, "body"> = {
       v: 3,
       key,
       url: entry.url,
@@ -287,31 +286,31 @@ export class Cache {
       ...(entry.etag ? { etag: entry.etag } : {}),
       ...(entry.lastModified ? { lastModified: entry.lastModified } : {}),
       ...(entry.linkNext ? { linkNext: entry.linkNext } : {}),
-      body: bodyKind(entry.body),
     };
-    await this.#writeBehind(this.documentPath(key), sealDocument(doc, entry.body));
+    await this.#writeBehind(this.documentPath(key), sealDocument(doc, storedBody(entry.body)));
   }
 
   /** Marks a document as fetched now (after a 304 Not Modified). */
   async touchDocument(key: string, hit: DocumentHit): Promise<void> {
     const updated = { ...hit.doc, fetchedAt: new Date(this.#now()).toISOString() };
-    const body = hit.doc.body === "text" ? hit.text ?? "" : hit.body;
-    await this.#writeBehind(this.documentPath(key), sealDocument(updated, body));
+    await this.#writeBehind(
+      this.documentPath(key),
+      sealDocument(updated, hit.text ?? { bytes: hit.body }),
+    );
   }
 
   /**
    * A memoised result: the JSON value stored by {@link putMemo} under `kind` and `key`, whatever
    * its age (what it was derived from is named by the key and never changes); undefined when
-   * absent or corrupt. `kind` names the derivation and its version (`crate-archive/v1`).
+   * absent or corrupt. `kind` names the derivation and its version (`crate/v1`).
    */
   async getMemo(kind: string, key: string): Promise<unknown> {
-    const hit = await this.getDocument(memoKey(kind, key));
-    if (!hit || hit.doc.status !== 200 || hit.text === undefined) return undefined;
-    try {
-      return JSON.parse(hit.text);
-    } catch {
-      return undefined;
-    }
+    return (await this.#getValue(`MEMO ${kind} ${key}`))?.value;
+  }
+
+  /** Stores a memoised result (a JSON value) under `kind` and `key`; see {@link getMemo}. */
+  async putMemo(kind: string, key: string, value: unknown): Promise<void> {
+    await this.#putValue(`MEMO ${kind} ${key}`, `memo:${kind}`, value);
   }
 
   /**
@@ -319,11 +318,18 @@ export class Cache {
    * JSON value stored by {@link putExtract}, and whether it is within the TTL, as the answers it
    * was made from would be. Undefined when absent or corrupt.
    */
-  async getExtract(
-    kind: string,
-    key: string,
-  ): Promise<{ value: unknown; fresh: boolean } | undefined> {
-    const hit = await this.getDocument(`EXTRACT ${kind} ${key}`);
+  getExtract(kind: string, key: string): Promise<{ value: unknown; fresh: boolean } | undefined> {
+    return this.#getValue(`EXTRACT ${kind} ${key}`);
+  }
+
+  /** Stores an extract (a JSON value) under `kind` and `key`; see {@link getExtract}. */
+  async putExtract(kind: string, key: string, value: unknown): Promise<void> {
+    await this.#putValue(`EXTRACT ${kind} ${key}`, `extract:${kind}`, value);
+  }
+
+  /** A JSON value kept as a document (a memo or an extract), and whether it is fresh. */
+  async #getValue(key: string): Promise<{ value: unknown; fresh: boolean } | undefined> {
+    const hit = await this.getDocument(key);
     if (!hit || hit.doc.status !== 200 || hit.text === undefined) return undefined;
     try {
       return { value: JSON.parse(hit.text), fresh: hit.fresh };
@@ -332,26 +338,8 @@ export class Cache {
     }
   }
 
-  /** Stores an extract (a JSON value) under `kind` and `key`; see {@link getExtract}. */
-  async putExtract(kind: string, key: string, value: unknown): Promise<void> {
-    const url = `extract:${kind}`;
-    await this.putDocument(`EXTRACT ${kind} ${key}`, {
-      url,
-      finalUrl: url,
-      status: 200,
-      body: JSON.stringify(value),
-    });
-  }
-
-  /** Stores a memoised result (a JSON value) under `kind` and `key`; see {@link getMemo}. */
-  async putMemo(kind: string, key: string, value: unknown): Promise<void> {
-    const url = `memo:${kind}`;
-    await this.putDocument(memoKey(kind, key), {
-      url,
-      finalUrl: url,
-      status: 200,
-      body: JSON.stringify(value),
-    });
+  async #putValue(key: string, url: string, value: unknown): Promise<void> {
+    await this.putDocument(key, { url, finalUrl: url, status: 200, body: JSON.stringify(value) });
   }
 
   /**
@@ -735,19 +723,16 @@ const utf8Fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
 
-/** The key of a memoised result. */
-function memoKey(kind: string, key: string): string {
-  return `MEMO ${kind} ${key}`;
-}
-
-/** How a body is stored: as text when it is UTF-8 (it then reads back byte for byte), else bytes. */
-function bodyKind(body: Uint8Array | string): CachedDocument["body"] {
-  if (typeof body === "string") return "text";
+/**
+ * A body as it is stored: text when it is UTF-8 (it then reads back byte for byte), else bytes
+ * (decoded once here; {@link sealDocument} writes whichever it is).
+ */
+function storedBody(body: Uint8Array | string): string | { bytes: Uint8Array } {
+  if (typeof body === "string") return body;
   try {
-    utf8Fatal.decode(body);
-    return "text";
+    return utf8Fatal.decode(body);
   } catch {
-    return "bytes";
+    return { bytes: body };
   }
 }
 
@@ -758,26 +743,24 @@ interface DocumentEntry {
   readonly text?: string;
 }
 
-/** The hit for a verified document, its bytes made only when asked for. */
-function hitOf(entry: DocumentEntry, fresh: boolean): DocumentHit {
-  const { doc, body, text } = entry;
-  return { doc, fresh, body, ...(text === undefined ? {} : { text }) };
-}
-
 /** Length of the digest line that starts every document file: 64 hex digits and a newline. */
 const DIGEST_LINE = 65;
 
 /**
  * Serialises a document: a line with the SHA-256 of the rest, a line with the header as JSON
- * (JSON escapes every newline, so the line ends where the header does), then the body.
+ * (JSON escapes every newline, so the line ends where the header does), then the body. The
+ * header's `body` says which kind of body follows.
  */
-function sealDocument(doc: CachedDocument, body: Uint8Array | string): string | Uint8Array {
-  const header = JSON.stringify(doc);
-  if (typeof body === "string" || doc.body === "text") {
-    const rest = `${header}\n${typeof body === "string" ? body : utf8.decode(body)}`;
+function sealDocument(
+  doc: Omit<CachedDocument, "body">,
+  body: string | { bytes: Uint8Array },
+): string | Uint8Array {
+  if (typeof body === "string") {
+    const rest = `${JSON.stringify({ ...doc, body: "text" })}\n${body}`;
     return `${sha256Hex(rest)}\n${rest}`;
   }
-  const rest = concatBytes(utf8Encoder.encode(`${header}\n`), body);
+  const header = JSON.stringify({ ...doc, body: "bytes" });
+  const rest = concatBytes(utf8Encoder.encode(`${header}\n`), body.bytes);
   return concatBytes(utf8Encoder.encode(`${sha256Hex(rest)}\n`), rest);
 }
 
