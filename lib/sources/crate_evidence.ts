@@ -36,7 +36,7 @@ import {
 import { type HttpClient, NotFoundError } from "./http.ts";
 import { OfflineMissError } from "./cached_http.ts";
 import type { Cache } from "./cache.ts";
-import { fetchAttestations } from "./github.ts";
+import { attestationsUrl, fetchAttestations } from "./github.ts";
 import type { BundleEvidence } from "../checks/release_checks.ts";
 import type { CheckResult } from "../checks/check_result.ts";
 import {
@@ -186,9 +186,7 @@ async function fetchCrateAttestations(
   ref: { owner: string; repo: string },
   sha256: string,
 ): Promise<CrateAttestations> {
-  const url =
-    endpointUrl(github.api, `repos/${ref.owner}/${ref.repo}/attestations/sha256:${sha256}`)
-      .href;
+  const url = attestationsUrl(github.api, ref.owner, ref.repo, sha256);
   try {
     const found = await fetchAttestations(github.client, github.api, ref.owner, ref.repo, sha256);
     return { url, bundles: found.map((a) => ({ text: a.text, origin: { url: a.url } })) };
@@ -211,12 +209,12 @@ interface CrateContent {
   readonly bytes?: Uint8Array;
 }
 
-/** Downloads (or takes from the cache) the `.crate`, hashing it, and reads it in memory. */
-async function readCrateContent(
+/** Downloads (or takes from the cache) the `.crate`, hashing it as it arrives. */
+async function downloadCrateBytes(
   sources: CrateSources,
   api: CrateVersionInfo,
   expectedSha256: string | undefined,
-): Promise<CrateContent> {
+): Promise<{ sha256: string; bytes: Uint8Array; url: string }> {
   const hash = createHash("sha256");
   const collected = new ByteCollector(api.crateSize ?? 0);
   const downloaded = await downloadCrate(
@@ -231,15 +229,23 @@ async function readCrateContent(
     },
     { expectedSize: api.crateSize, sha256: expectedSha256 },
   );
-  const bytes = collected.bytes();
+  return { sha256: hash.digest("hex"), bytes: collected.bytes(), url: downloaded.url };
+}
+
+/** The `.crate`, downloaded (or from the cache) and read in memory. */
+async function readCrateContent(
+  sources: CrateSources,
+  api: CrateVersionInfo,
+  expectedSha256: string | undefined,
+): Promise<CrateContent> {
+  const { sha256, bytes, url } = await downloadCrateBytes(sources, api, expectedSha256);
   const size = bytes.length;
-  const sha256 = hash.digest("hex");
   try {
     const archive = await readCrateArchive(bytes, { name: api.name, version: api.version });
     return {
       sha256,
       size,
-      downloadUrl: downloaded.url,
+      downloadUrl: url,
       archive,
       archiveSummary: summarizeArchive(archive),
       bytes,
@@ -249,7 +255,7 @@ async function readCrateContent(
     return {
       sha256,
       size,
-      downloadUrl: downloaded.url,
+      downloadUrl: url,
       archiveError: { code: error.code, message: error.message },
       bytes,
     };
@@ -321,7 +327,7 @@ export async function gatherCrateEvidence(
       return attestations ? { ...evidence, attestations } : evidence;
     }
     // Attestations to verify, and the .crate was not read (its results were remembered).
-    const read = await readCrateContent(sources, api, expectedSha256);
+    const read = await downloadCrateBytes(sources, api, expectedSha256);
     return read.sha256 === evidence.sha256
       ? { ...evidence, attestations, bytes: read.bytes }
       : { ...evidence, attestations };

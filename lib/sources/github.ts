@@ -176,6 +176,17 @@ export async function downloadAsset(
   return { url: response.url, size: response.size };
 }
 
+/** The API URL of OWNER/REPO's attestations for a SHA-256 digest (hex). */
+export function attestationsUrl(
+  api: URL,
+  owner: string,
+  repo: string,
+  sha256: string,
+  query?: Record<string, string>,
+): string {
+  return endpointUrl(api, `${repoPath(owner, repo)}/attestations/sha256:${sha256}`, query).href;
+}
+
 /**
  * Fetches every attestation stored in OWNER/REPO for the digest (paged, at most
  * {@link MAX_ATTESTATION_PAGES} pages). None (404) is an empty list.
@@ -188,11 +199,7 @@ export async function fetchAttestations(
   sha256: string,
 ): Promise<FetchedAttestation[]> {
   const out: FetchedAttestation[] = [];
-  let next: string | undefined = endpointUrl(
-    api,
-    `${repoPath(owner, repo)}/attestations/sha256:${sha256}`,
-    { per_page: "30" },
-  ).href;
+  let next: string | undefined = attestationsUrl(api, owner, repo, sha256, { per_page: "30" });
   for (let page = 0; next && page < MAX_ATTESTATION_PAGES; page++) {
     let response;
     try {

@@ -15,8 +15,8 @@ import {
   sidecarNamesFor,
 } from "../evidence/checksums.ts";
 import { MAX_ASSET_BYTES, MAX_BUNDLE_BYTES, MAX_CHECKSUM_FILE_BYTES } from "../limits.ts";
-import { endpointUrl } from "./endpoints.ts";
 import {
+  attestationsUrl,
   downloadAsset,
   fetchAttestations,
   type GithubAsset,
@@ -186,12 +186,7 @@ export async function gatherSignatureEvidence(
 ): Promise<SignatureEvidence> {
   const { client } = options;
   const byName = new Map(options.release.assets.map((a) => [a.name, a]));
-  const attestationsUrl = endpointUrl(
-    options.githubApi,
-    `repos/${encodeURIComponent(options.owner)}/${
-      encodeURIComponent(options.repo)
-    }/attestations/sha256:${sha256}`,
-  ).href;
+  const attestationsPage = attestationsUrl(options.githubApi, options.owner, options.repo, sha256);
   const attestations: BundleEvidence[] = (await fetchAttestations(
     client,
     options.githubApi,
@@ -229,7 +224,12 @@ export async function gatherSignatureEvidence(
   } else if (sigAsset) {
     detachedSignatures.push(sigAsset.name);
   }
-  return { attestations, attestationsUrl, cosignBundles, detachedSignatures };
+  return {
+    attestations,
+    attestationsUrl: attestationsPage,
+    cosignBundles,
+    detachedSignatures,
+  };
 }
 
 /** Options of {@link gatherAssetEvidence}. */
