@@ -12,7 +12,6 @@ import type { BundleMemo } from "../checks/bundle_checks.ts";
 import { decodeVerifiedBundle, encodeVerifiedBundle } from "../checks/verified_bundle_codec.ts";
 import type { VerifiedBundle } from "../checks/sigstore_bundle.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
-import { VERSION } from "../version.ts";
 import type { Cache } from "./cache.ts";
 
 /** The memo's kind: bump the version when what is stored, or how it is derived, changes. */
@@ -22,8 +21,8 @@ export const BUNDLE_MEMO_KIND = "bundle/v1";
 export function cacheBundleMemo(cache: Cache): BundleMemo {
   return {
     recall: async (key: string, roots: readonly TrustedRoot[]) =>
-      decodeVerifiedBundle(await cache.getMemo(BUNDLE_MEMO_KIND, `${VERSION} ${key}`), roots),
+      decodeVerifiedBundle(await cache.getMemo(BUNDLE_MEMO_KIND, key), roots),
     remember: async (key: string, verified: VerifiedBundle) =>
-      await cache.putMemo(BUNDLE_MEMO_KIND, `${VERSION} ${key}`, encodeVerifiedBundle(verified)),
+      await cache.putMemo(BUNDLE_MEMO_KIND, key, encodeVerifiedBundle(verified)),
   };
 }

@@ -26,6 +26,7 @@ import { ByteCollector, concatBytes, encodeHex } from "../crypto/bytes.ts";
 import { UsageError } from "../errors.ts";
 import { CacheWriter } from "./cache_writer.ts";
 import { trackWrite } from "./write_behind.ts";
+import { VERSION } from "../version.ts";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
 
 /** How long a cached document counts as fresh without asking the server: 10 minutes. */
@@ -302,15 +303,16 @@ export class Cache {
   /**
    * A memoised result: the JSON value stored by {@link putMemo} under `kind` and `key`, whatever
    * its age (what it was derived from is named by the key and never changes); undefined when
-   * absent or corrupt. `kind` names the derivation and its version (`crate/v1`).
+   * absent or corrupt. `kind` names the derivation and its version (`crate/v1`); the key also
+   * holds cargo-attest's version, so a new version never trusts what an older one derived.
    */
   async getMemo(kind: string, key: string): Promise<unknown> {
-    return (await this.#getValue(`MEMO ${kind} ${key}`))?.value;
+    return (await this.#getValue(`MEMO ${kind} ${VERSION} ${key}`))?.value;
   }
 
   /** Stores a memoised result (a JSON value) under `kind` and `key`; see {@link getMemo}. */
   async putMemo(kind: string, key: string, value: unknown): Promise<void> {
-    await this.#putValue(`MEMO ${kind} ${key}`, `memo:${kind}`, value);
+    await this.#putValue(`MEMO ${kind} ${VERSION} ${key}`, `memo:${kind}`, value);
   }
 
   /**

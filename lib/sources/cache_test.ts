@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { VERSION } from "../version.ts";
 import { createHash } from "node:crypto";
 import { DEFAULT_CACHE_TTL_MS, openCache, parseDuration, resolveCacheDir } from "./cache.ts";
 
@@ -155,7 +156,7 @@ Deno.test("memoised results: stored by kind and key, corrupt ones ignored", asyn
     assert.deepEqual(await cache.getMemo("crate/v1", "abc"), { files: 3, ok: true });
     assert.equal(await cache.getMemo("crate/v2", "abc"), undefined);
     assert.equal(await cache.getMemo("crate/v1", "abd"), undefined);
-    const path = cache.documentPath("MEMO crate/v1 abc");
+    const path = cache.documentPath(`MEMO crate/v1 ${VERSION} abc`);
     const text = await Deno.readTextFile(path);
     await Deno.writeTextFile(path, text.replace(":3,", ":4,"));
     assert.equal(await cache.getMemo("crate/v1", "abc"), undefined);

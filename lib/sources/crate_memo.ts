@@ -1,8 +1,8 @@
 /**
  * Memoised crate results, so that a second run of a lock does not inflate, list and compare again
  * what it already did. Two things are derived from immutable inputs and remembered in the cache
- * (see {@link Cache.getMemo}), keyed by the tool's version, the crate, and the SHA-256 of the
- * `.crate` bytes they were derived from:
+ * (see {@link Cache.getMemo}, which adds the tool's version to the key), keyed by the crate and
+ * the SHA-256 of the `.crate` bytes they were derived from:
  *
  * - the archive's summary (its `.cargo_vcs_info.json`, its problems, its size), which is all the
  *   checks other than `crate-source` need from the archive;
@@ -17,7 +17,6 @@
  */
 import type { CheckResult } from "../checks/check_result.ts";
 import type { ArchiveProblem, CrateArchive, CrateVcsInfo } from "../evidence/crate_archive.ts";
-import { VERSION } from "../version.ts";
 import type { Cache } from "./cache.ts";
 
 /** The memo's kind: bump the version when what is stored, or how it is derived, changes. */
@@ -110,7 +109,7 @@ export class CrateMemoStore {
 }
 
 function memoKey(name: string, version: string, sha256: string): string {
-  return `${VERSION} ${name}@${version} ${sha256}`;
+  return `${name}@${version} ${sha256}`;
 }
 
 /** The memo, when the stored value has its shape (a memo of another shape is not used). */
