@@ -22,6 +22,7 @@ import {
   type Name,
 } from "@peculiar/asn1-x509";
 import { bytesEqual, encodeHex } from "./bytes.ts";
+import { type DerNode, parseDerNode, TAG_BIT_STRING } from "./der.ts";
 import { type HashName, type PublicKeyMaterial, verifySignature } from "./signature.ts";
 import { fail, ok, type Verified } from "./verified.ts";
 import {
@@ -108,24 +109,18 @@ interface ParsedCertificate extends SignedPart {
 
 class MalformedCertificate extends Error {}
 
-/** Length of the DER element at the start of `bytes` (header + content), or -1. */
-function derElementLength(bytes: Uint8Array): number {
-  if (bytes.length < 2) return -1;
-  const first = bytes[1];
-  if (first < 0x80) return 2 + first;
-  const count = first & 0x7f;
-  if (count === 0 || count > 4 || bytes.length < 2 + count) return -1;
-  let length = 0;
-  for (let i = 0; i < count; i++) length = length * 256 + bytes[2 + i];
-  return 2 + count + length;
-}
-
 function parseKeyUsageBits(value: Uint8Array): (bit: number) => boolean {
-  // BIT STRING: 0x03 len unusedBits bytes…
-  if (value.length < 3 || value[0] !== 0x03 || derElementLength(value) !== value.length) {
+  // BIT STRING: unused-bits count, then the bits.
+  let node: DerNode;
+  try {
+    node = parseDerNode(value);
+  } catch {
     throw new MalformedCertificate("keyUsage is not a DER BIT STRING");
   }
-  const bits = value.subarray(3);
+  if (node.tag !== TAG_BIT_STRING || node.value.length < 1) {
+    throw new MalformedCertificate("keyUsage is not a DER BIT STRING");
+  }
+  const bits = node.value.subarray(1);
   return (bit) => bit >> 3 < bits.length && ((bits[bit >> 3] >> (7 - (bit & 7))) & 1) === 1;
 }
 

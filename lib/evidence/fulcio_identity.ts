@@ -14,6 +14,7 @@ import {
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { type AttributeValue, type Name, SubjectAlternativeName } from "@peculiar/asn1-x509";
 import { encodeHex } from "../crypto/bytes.ts";
+import { type DerNode, parseDerNode } from "../crypto/der.ts";
 import { fail, ok, type Verified } from "../crypto/verified.ts";
 
 /** One Subject Alternative Name entry, classified. */
@@ -115,26 +116,19 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-/** Length of the DER element starting at 0 (header + content), or -1 when unreadable. */
-function derElementLength(bytes: Uint8Array): number {
-  if (bytes.length < 2) return -1;
-  const first = bytes[1];
-  if (first < 0x80) return 2 + first;
-  const count = first & 0x7f;
-  if (count === 0 || count > 4 || bytes.length < 2 + count) return -1;
-  let length = 0;
-  for (let i = 0; i < count; i++) length = length * 256 + bytes[2 + i];
-  return 2 + count + length;
-}
-
 /** Decodes a complete DER UTF8String TLV (tag 0x0c); `undefined` when it is anything else. */
 function decodeDerUtf8String(bytes: Uint8Array): string | undefined {
-  if (bytes.length < 2 || bytes[0] !== 0x0c) return undefined;
-  const total = derElementLength(bytes);
-  if (total !== bytes.length) return undefined;
-  const headerLength = bytes[1] < 0x80 ? 2 : 2 + (bytes[1] & 0x7f);
-  return decodeUtf8(bytes.subarray(headerLength));
+  let node: DerNode;
+  try {
+    node = parseDerNode(bytes);
+  } catch {
+    return undefined;
+  }
+  return node.tag === TAG_UTF8_STRING ? decodeUtf8(node.value) : undefined;
 }
+
+/** The DER tag of a UTF8String. */
+const TAG_UTF8_STRING = 0x0c;
 
 function escapeDnValue(value: string): string {
   const chars = [...value];
