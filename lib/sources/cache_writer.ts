@@ -2,9 +2,13 @@
  * Writes cache entries on a worker thread, so that a cold run's thousands of new files do not
  * stall verification (creating a file costs about a millisecond on some file systems, and Deno's
  * file operations run on the thread that asks). Each write still completes before its promise
- * resolves. The workers are started once a run has written a few entries (a small run never pays
- * for them) and stopped once nothing is pending, so they never keep the process alive; if none
- * can be started, entries are written on this thread.
+ * resolves. The worker is started once a run has written a few entries (a small run never pays
+ * for it) and stopped once nothing is pending, so it never keeps the process alive; if it cannot
+ * be started, entries are written on this thread.
+ *
+ * One writer thread: creating a file waits on the file system more than it uses a CPU (1,000
+ * files: about 1.9 s with one thread, 1.1 s with four, on the machine of BENCHMARKS.md), but a
+ * cold `lock` there is bound by its two CPUs, and a second thread made it no faster.
  * @module
  */
 import { type WriteDone, writeJob } from "./cache_writer_worker.ts";
@@ -12,20 +16,12 @@ import { type WriteDone, writeJob } from "./cache_writer_worker.ts";
 /** Writes done on the calling thread before the worker is started (small runs never start it). */
 const WRITES_BEFORE_WORKER = 24;
 
-/**
- * Writer threads. Creating a file waits on the file system more than it uses a CPU (1,000 files:
- * about 1.9 s with one thread, 1.1 s with four, on the machine of BENCHMARKS.md), but a cold
- * `lock` there is bound by its two CPUs, and a second thread neither made it faster nor cost less
- * than its few megabytes; more may pay where writes are slower and CPUs more.
- */
-const WRITER_THREADS = 1;
-
 /** How long the worker waits, idle, for more writes before it is stopped. */
 const IDLE_MS = 25;
 
 /** Writes whole files atomically (temporary file, then rename), off the main thread. */
 export class CacheWriter {
-  readonly #workers: Worker[] = [];
+  #worker?: Worker;
   #broken = false;
   #writes = 0;
   #nextId = 0;
@@ -44,7 +40,7 @@ export class CacheWriter {
   write(job: Job): Promise<void> {
     // A run that writes a few entries writes them here: a worker costs more than it saves then.
     if (++this.#writes <= WRITES_BEFORE_WORKER) return writeHere(job);
-    const worker = this.#pick();
+    const worker = this.#start();
     if (!worker) return writeHere(job);
     if (this.#idle !== undefined) {
       clearTimeout(this.#idle);
@@ -61,28 +57,22 @@ export class CacheWriter {
     });
   }
 
-  /** The next writer, in turn (started as needed, up to {@link WRITER_THREADS}). */
-  #pick(): Worker | undefined {
-    if (this.#broken) return undefined;
-    if (this.#workers.length < WRITER_THREADS) {
-      try {
-        const worker = new Worker(new URL("./cache_writer_worker.ts", import.meta.url), {
-          type: "module",
-        });
-        worker.onmessage = (event: MessageEvent<WriteDone>) => this.#done(event.data);
-        worker.onerror = (event) => {
-          event.preventDefault();
-          this.#fail();
-        };
-        this.#workers.push(worker);
-      } catch {
-        if (this.#workers.length === 0) {
-          this.#broken = true;
-          return undefined;
-        }
-      }
+  #start(): Worker | undefined {
+    if (this.#worker || this.#broken) return this.#worker;
+    try {
+      const worker = new Worker(new URL("./cache_writer_worker.ts", import.meta.url), {
+        type: "module",
+      });
+      worker.onmessage = (event: MessageEvent<WriteDone>) => this.#done(event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        this.#fail();
+      };
+      this.#worker = worker;
+    } catch {
+      this.#broken = true;
     }
-    return this.#workers[this.#nextId % this.#workers.length];
+    return this.#worker;
   }
 
   #done(message: WriteDone): void {
@@ -111,8 +101,8 @@ export class CacheWriter {
 
   #stop(): void {
     this.#idle = undefined;
-    for (const worker of this.#workers) worker.terminate();
-    this.#workers.length = 0;
+    this.#worker?.terminate();
+    this.#worker = undefined;
   }
 }
 

@@ -39,7 +39,7 @@ export function writeJob(job: Omit<WriteJob, "id">): string | undefined {
     try {
       write();
     } catch (error) {
-      // Another writer thread may not have created the directory yet: create it, once.
+      // The directory went away (a `cache clear` meanwhile) or was never made: create it, once.
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       Deno.mkdirSync(job.tmp.slice(0, job.tmp.lastIndexOf("/")), { recursive: true, mode: 0o700 });
       write();
