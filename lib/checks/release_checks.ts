@@ -168,7 +168,10 @@ export async function checkBundleEvidence(
           requireTlog: ctx.requireTlog,
           origin: item.origin,
           memo: ctx.bundleMemo,
-          bundleSha256: encodeHex(digestBytesSync(utf8(document.text))),
+          // The memo's key; not computed when there is no memo (`--no-cache`).
+          bundleSha256: ctx.bundleMemo
+            ? encodeHex(digestBytesSync(utf8(document.text)))
+            : undefined,
           judgeIdentity: ctx.judge,
         });
       }
