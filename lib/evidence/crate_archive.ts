@@ -292,6 +292,36 @@ function inflateWholeMember(input: Uint8Array, cap: number): Uint8Array | undefi
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 }
 
+/** Smallest buffer freed by hand (smaller ones might be slices of a shared pool). */
+const MIN_OWNED_BYTES = 64 * 1024;
+
+/**
+ * The buffer under `view` when the view is all of it, or all but its last byte (as
+ * {@link inflateWholeMember}'s output is: its chunk is one byte larger than the claimed size), and
+ * it is large enough not to be part of a shared pool; else undefined.
+ */
+function ownedBuffer(view: Uint8Array): ArrayBuffer | undefined {
+  const buffer = view.buffer;
+  if (!(buffer instanceof ArrayBuffer) || view.byteOffset !== 0) return undefined;
+  if (buffer.byteLength < MIN_OWNED_BYTES || buffer.byteLength - view.byteLength > 1) {
+    return undefined;
+  }
+  return buffer;
+}
+
+/**
+ * Frees a buffer now (by transferring it to a buffer of length 0) instead of when the collector
+ * next runs: a lock inflates hundreds of megabytes, and the collector lets tens of them pile up.
+ */
+function releaseBuffer(buffer: ArrayBuffer | undefined): void {
+  if (buffer === undefined || buffer.detached) return;
+  try {
+    buffer.transfer(0);
+  } catch {
+    // Not transferable (the runtime's own memory): the collector frees it.
+  }
+}
+
 /** Length of a gzip member's header, when it is one this module knows; else undefined. */
 function gzipHeaderLength(input: Uint8Array): number | undefined {
   if (input.length < 18 || input[0] !== 0x1f || input[1] !== 0x8b || input[2] !== 8) {
@@ -325,11 +355,14 @@ class Inflater {
   private chunk: Uint8Array = EMPTY;
   private pos = 0;
   private ended = false;
+  /** The buffer of a whole inflated member, freed (not left to the collector) once read. */
+  private owned: ArrayBuffer | undefined;
 
   constructor(input: Uint8Array, private readonly cap: number) {
     const whole = inflateWholeMember(input, cap);
     if (whole !== undefined) {
       this.chunk = whole;
+      this.owned = ownedBuffer(whole);
       this.produced = whole.length;
       this.ended = true;
       this.reader = undefined;
@@ -380,9 +413,14 @@ class Inflater {
     return out;
   }
 
-  /** Stops decompression (idempotent). */
+  /**
+   * Stops decompression (idempotent) and frees what was inflated: every part handed out must have
+   * been consumed (hashed, or copied) by then.
+   */
   async cancel(): Promise<void> {
     this.chunk = EMPTY;
+    releaseBuffer(this.owned);
+    this.owned = undefined;
     if (this.ended) return;
     this.ended = true;
     try {

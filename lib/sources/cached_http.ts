@@ -14,6 +14,7 @@
  *   (`not-in-cache`), which the commands turn into a skipped check.
  * @module
  */
+import { ByteCollector } from "../crypto/bytes.ts";
 import { AttestError } from "../errors.ts";
 import { MAX_JSON_BYTES } from "../limits.ts";
 import { Cache, type DocumentHit } from "./cache.ts";
@@ -172,10 +173,14 @@ export class CachedHttp extends HttpClient {
     const candidates = [options.sha256?.toLowerCase(), usable]
       .filter((s, i, all): s is string => s !== undefined && all.indexOf(s) === i);
     for (const sha256 of candidates) {
+      const kept = options.keepBody ? new ByteCollector(options.expectedSize ?? 0) : undefined;
       const size = await cache.streamBlob(sha256, {
         maxBytes: options.maxBytes,
         expectedSize: options.expectedSize,
-        onChunk: options.onChunk,
+        onChunk: async (chunk) => {
+          kept?.push(chunk);
+          await options.onChunk?.(chunk);
+        },
       });
       if (size === undefined) continue;
       await cache.touchBlob(sha256);
@@ -186,6 +191,7 @@ export class CachedHttp extends HttpClient {
         status: 200,
         headers: new Headers(),
         size,
+        ...(kept ? { body: kept.bytes() } : {}),
       };
     }
     if (this.#offline) throw new OfflineMissError(href);
@@ -196,7 +202,7 @@ export class CachedHttp extends HttpClient {
         ...options,
         onChunk: async (chunk) => {
           await writer?.write(chunk);
-          await options.onChunk(chunk);
+          await options.onChunk?.(chunk);
         },
       });
     } catch (error) {

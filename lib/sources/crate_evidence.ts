@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { CrateChecksumSource, CrateVcsEvidence } from "../checks/crate_checks.ts";
 import { tagCandidates } from "../checks/crate_checks.ts";
-import { ByteCollector, decodeBase64 } from "../crypto/bytes.ts";
+import { decodeBase64 } from "../crypto/bytes.ts";
 import {
   type CrateArchive,
   CrateArchiveError,
@@ -215,21 +215,16 @@ async function downloadCrateBytes(
   api: CrateVersionInfo,
   expectedSha256: string | undefined,
 ): Promise<{ sha256: string; bytes: Uint8Array; url: string }> {
-  const hash = createHash("sha256");
-  const collected = new ByteCollector(api.crateSize ?? 0);
   const downloaded = await downloadCrate(
     sources.crates,
     sources.cratesDl,
     api.name,
     api.version,
     MAX_CRATE_DOWNLOAD_BYTES,
-    (chunk) => {
-      hash.update(chunk);
-      collected.push(chunk);
-    },
     { expectedSize: api.crateSize, sha256: expectedSha256 },
   );
-  return { sha256: hash.digest("hex"), bytes: collected.bytes(), url: downloaded.url };
+  const sha256 = createHash("sha256").update(downloaded.bytes).digest("hex");
+  return { sha256, bytes: downloaded.bytes, url: downloaded.url };
 }
 
 /** The `.crate`, downloaded (or from the cache) and read in memory. */

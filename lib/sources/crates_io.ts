@@ -511,8 +511,9 @@ export interface DownloadCrateOptions {
 }
 
 /**
- * Streams a `.crate` to `onChunk` (the caller hashes it), at most `maxBytes` bytes, from
- * {@link crateDownloadUrl}. A body cut short, or longer than the cap or the expected size, fails.
+ * Downloads a `.crate` (at most `maxBytes` bytes) from {@link crateDownloadUrl}, read straight
+ * into one buffer of its size. A body cut short, or longer than the cap or the expected size,
+ * fails.
  *
  * @throws {CrateNotFoundError} naming the crate and version on 404
  * @throws {NetworkError} on other failures (truncated, over the cap, timeouts)
@@ -523,9 +524,8 @@ export async function downloadCrate(
   name: string,
   version: string,
   maxBytes: number,
-  onChunk: (chunk: Uint8Array) => void | Promise<void>,
   options: DownloadCrateOptions = {},
-): Promise<{ url: string; size: number }> {
+): Promise<{ url: string; size: number; bytes: Uint8Array }> {
   const url = crateDownloadUrl(dlUrl, name, version, options);
   try {
     const response = await client.download(url, {
@@ -533,9 +533,9 @@ export async function downloadCrate(
       maxBytes,
       ...(options.expectedSize === undefined ? {} : { expectedSize: options.expectedSize }),
       ...(options.sha256 === undefined ? {} : { sha256: options.sha256 }),
-      onChunk,
+      keepBody: true,
     });
-    return { url: response.url, size: response.size };
+    return { url: response.url, size: response.size, bytes: response.body ?? new Uint8Array(0) };
   } catch (error) {
     if (error instanceof NotFoundError) {
       throw new CrateNotFoundError(

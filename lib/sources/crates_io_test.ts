@@ -469,24 +469,20 @@ Deno.test("fetchCrateInfo() reads the crate's repository; 404 is CrateNotFoundEr
 // ---------------------------------------------------------------------------------------------
 // Downloads
 
+/** Runs a download; its result, checked to be one buffer of exactly the body's size. */
 async function collect(
-  run: (onChunk: (chunk: Uint8Array) => void) => Promise<{ url: string; size: number }>,
-): Promise<{ bytes: Uint8Array; url: string; size: number; chunks: number }> {
-  const parts: Uint8Array[] = [];
-  const result = await run((chunk) => void parts.push(chunk.slice()));
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    bytes.set(p, offset);
-    offset += p.length;
-  }
-  return { ...result, bytes, chunks: parts.length };
+  run: () => Promise<{ url: string; size: number; bytes: Uint8Array }>,
+): Promise<{ bytes: Uint8Array; url: string; size: number }> {
+  const result = await run();
+  assert.equal(result.bytes.byteLength, result.size);
+  assert.equal(result.bytes.buffer.byteLength, result.size, "read into one buffer of its size");
+  return result;
 }
 
 Deno.test("downloadCrate() streams the .crate from {dl}/{name}/{name}-{version}.crate", async () => {
   await withFake(CRATES, {}, async (fake) => {
-    const got = await collect((onChunk) =>
-      downloadCrate(client(), new URL(fake.dlUrl), "serde", "1.0.0", 1 << 20, onChunk, {
+    const got = await collect(() =>
+      downloadCrate(client(), new URL(fake.dlUrl), "serde", "1.0.0", 1 << 20, {
         expectedSize: SERDE_BYTES.length,
       })
     );
@@ -503,14 +499,14 @@ Deno.test("downloadCrate() follows a config.json dl template, and cargo's layout
   await withFake(CRATES, { dlTemplate: true }, async (fake) => {
     const config = await fetchIndexConfig(client(), new URL(fake.indexUrl));
     assert.ok(config.dl.includes("{crate}"), config.dl);
-    const viaTemplate = await collect((onChunk) =>
-      downloadCrate(client(), config.dl, "ab", "1.0.0", 1024, onChunk)
+    const viaTemplate = await collect(() =>
+      downloadCrate(client(), config.dl, "ab", "1.0.0", 1024)
     );
     assert.deepEqual(viaTemplate.bytes, bytesOf("ab"));
     assert.equal(viaTemplate.url, `${fake.dlUrl}/ab/1.0.0/download`);
     // The API's download endpoint (a marker-less dl, extended as cargo does) redirects to the CDN.
-    const viaApi = await collect((onChunk) =>
-      downloadCrate(client(), `${fake.apiUrl}/crates`, "serde", "1.0.1+build.7", 1024, onChunk, {
+    const viaApi = await collect(() =>
+      downloadCrate(client(), `${fake.apiUrl}/crates`, "serde", "1.0.1+build.7", 1024, {
         layout: "cargo",
       })
     );
@@ -527,18 +523,18 @@ Deno.test("downloadCrate() fails on a truncated body, a size mismatch and the ca
   await withFake(crates, {}, async (fake) => {
     const dl = new URL(fake.dlUrl);
     await assert.rejects(
-      downloadCrate(client(), dl, "cut", "1.0.0", 1 << 20, () => {}),
+      downloadCrate(client(), dl, "cut", "1.0.0", 1 << 20),
       (error: unknown) =>
         error instanceof NetworkError && /truncated body/.test(error.message) &&
         error.message.includes("/dl/cut/cut-1.0.0.crate"),
     );
     await assert.rejects(
-      downloadCrate(client(), dl, "whole", "1.0.0", 1 << 20, () => {}, { expectedSize: 10 }),
+      downloadCrate(client(), dl, "whole", "1.0.0", 1 << 20, { expectedSize: 10 }),
       (error: unknown) =>
         error instanceof NetworkError && /but 10 were expected/.test(error.message),
     );
     await assert.rejects(
-      downloadCrate(client(), dl, "whole", "1.0.0", 1000, () => {}),
+      downloadCrate(client(), dl, "whole", "1.0.0", 1000),
       (error: unknown) =>
         error instanceof NetworkError && /over the 1000-byte limit/.test(error.message),
     );
@@ -551,7 +547,7 @@ Deno.test("downloadCrate() turns a 404 into CrateNotFoundError naming the crate 
   ];
   await withFake(crates, {}, async (fake) => {
     await assert.rejects(
-      downloadCrate(client(), new URL(fake.dlUrl), "gone", "1.0.0", 1024, () => {}),
+      downloadCrate(client(), new URL(fake.dlUrl), "gone", "1.0.0", 1024),
       (error: unknown) =>
         error instanceof CrateNotFoundError && error.crate === "gone" &&
         error.version === "1.0.0" && /no download of gone 1\.0\.0/.test(error.message),
@@ -572,14 +568,13 @@ Deno.test("downloadCrate() gives up on a stalled body; a slow but answering serv
         "stall",
         "1.0.0",
         1 << 20,
-        () => {},
       ),
       (error: unknown) => error instanceof NetworkError && /stalled/.test(error.message),
     );
   });
   await withFake(crates, { delayMs: 50 }, async (fake) => {
-    const got = await collect((onChunk) =>
-      downloadCrate(client({ timeoutMs: 2_000 }), new URL(fake.dlUrl), "ok", "1.0.0", 1024, onChunk)
+    const got = await collect(() =>
+      downloadCrate(client({ timeoutMs: 2_000 }), new URL(fake.dlUrl), "ok", "1.0.0", 1024)
     );
     assert.deepEqual(got.bytes, bytesOf("fine"));
   });

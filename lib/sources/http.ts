@@ -9,6 +9,7 @@
 import { NetworkError } from "../errors.ts";
 import { MAX_HTTP_ERROR_EXCERPT_BYTES, MAX_JSON_BYTES, MAX_REDIRECTS } from "../limits.ts";
 import { isLoopbackHost } from "./endpoints.ts";
+import { type BodySink, ChunkSink, readerFor, TeeSink, WholeBodySink } from "./body_sink.ts";
 
 /** What {@link HttpClientOptions.onRetry} is told before the client waits and tries again. */
 export interface RetryInfo {
@@ -73,8 +74,17 @@ export interface DownloadOptions {
   maxBytes: number;
   /** The exact size the body must have (from a release asset or the index), when known. */
   expectedSize?: number;
-  /** Receives the body chunk by chunk, in order (the caller hashes it); awaited when it returns a promise. */
-  onChunk: (chunk: Uint8Array) => void | Promise<void>;
+  /**
+   * Receives the body chunk by chunk, in order (the caller hashes it); awaited when it returns a
+   * promise. A chunk is valid only until then (its memory is reused): a caller that keeps bytes
+   * copies them, or asks for {@link keepBody}.
+   */
+  onChunk?: (chunk: Uint8Array) => void | Promise<void>;
+  /**
+   * Keep the whole body in memory and return it as {@link DownloadResponse.body} (read straight
+   * into one buffer of the declared size: no chunk is copied).
+   */
+  keepBody?: boolean;
   /** The `Accept` header (`application/octet-stream` for GitHub release assets). */
   accept?: string;
   /** Extra request headers; `Authorization`, `Cookie` and `Host` are ignored (see `token`). */
@@ -113,8 +123,10 @@ export interface TextResponse extends HttpResponseInfo {
 
 /** A finished download. */
 export interface DownloadResponse extends HttpResponseInfo {
-  /** Bytes passed to `onChunk`. */
+  /** Bytes in the body. */
   readonly size: number;
+  /** The whole body, when {@link DownloadOptions.keepBody} asked for it. */
+  readonly body?: Uint8Array;
 }
 
 /** The server answered with an error status (after retries, for 5xx). */
@@ -313,7 +325,7 @@ export class HttpClient {
   }
 
   /**
-   * Streams a body through `onChunk` without buffering it. Fails (aborting the transfer) when the
+   * Streams a body through `onChunk` without buffering it (unless `keepBody` asks). Fails (aborting the transfer) when the
    * `Content-Length` claims more than `maxBytes` (before reading anything), when the body grows
    * past `maxBytes` or `expectedSize`, and when it ends before the declared or expected size.
    * Retries happen only before the first byte of the body; a body that fails midway is an error,
@@ -337,14 +349,20 @@ export class HttpClient {
       identity: true,
       stall: true,
     }, async (response, finalUrl, deadline) => {
+      let whole: WholeBodySink | undefined;
       const size = await streamBody(response, finalUrl, deadline, this.#options.timeoutMs, {
         maxBytes,
         expectedSize,
-        onChunk: options.onChunk,
+        makeSink: (length) => {
+          if (!options.keepBody) return new ChunkSink(options.onChunk ?? (() => {}), length);
+          whole = new WholeBodySink(length);
+          return options.onChunk ? new TeeSink(whole, options.onChunk) : whole;
+        },
         retryable: false,
         stall: true,
       });
-      return { ...describe(response, finalUrl), size };
+      const body = options.keepBody ? whole?.bytes() ?? new Uint8Array(0) : undefined;
+      return { ...describe(response, finalUrl), size, ...(body ? { body } : {}) };
     });
   }
 
@@ -383,20 +401,14 @@ export class HttpClient {
       stall: false,
       jsonBody,
     }, async (response, finalUrl, deadline) => {
-      const chunks: Uint8Array[] = [];
-      const size = await streamBody(response, finalUrl, deadline, this.#options.timeoutMs, {
+      let sink: WholeBodySink | undefined;
+      await streamBody(response, finalUrl, deadline, this.#options.timeoutMs, {
         maxBytes,
-        onChunk: (chunk) => void chunks.push(chunk),
+        makeSink: (length) => (sink = new WholeBodySink(length)),
         retryable: true,
         stall: false,
       });
-      const bytes = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      return { bytes, info: describe(response, finalUrl) };
+      return { bytes: sink?.bytes() ?? new Uint8Array(0), info: describe(response, finalUrl) };
     });
   }
 
@@ -552,7 +564,10 @@ function refusal(url: URL, from?: URL): string | undefined {
   return undefined;
 }
 
-/** Streams a 2xx body with the caps; returns the number of bytes passed to `onChunk`. */
+/**
+ * Reads a 2xx body into `makeSink`'s sink (made once the declared length is known) with the caps;
+ * returns the number of bytes read.
+ */
 async function streamBody(
   response: Response,
   url: URL,
@@ -561,12 +576,12 @@ async function streamBody(
   options: {
     maxBytes: number;
     expectedSize?: number;
-    onChunk: (chunk: Uint8Array) => void | Promise<void>;
+    makeSink: (expectedLength: number | undefined) => BodySink;
     retryable: boolean;
     stall: boolean;
   },
 ): Promise<number> {
-  const { maxBytes, expectedSize, onChunk } = options;
+  const { maxBytes, expectedSize } = options;
   // A failure of the transfer itself (worth another attempt when nothing was handed out yet).
   const failure = (reason: string, cause?: unknown): Error =>
     options.retryable
@@ -597,14 +612,14 @@ async function streamBody(
     }
     return 0;
   }
-  const reader = response.body.getReader();
+  const reader = readerFor(response.body, options.makeSink(length ?? expectedSize));
   let total = 0;
   const of = length !== undefined ? ` of ${length}` : "";
   try {
     for (;;) {
-      let read: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Uint8Array | undefined;
       try {
-        read = await reader.read();
+        chunk = await reader.next();
       } catch (cause) {
         if (!deadline.expired) {
           throw failure(
@@ -622,8 +637,7 @@ async function streamBody(
           cause,
         );
       }
-      if (read.done) break;
-      const chunk = read.value;
+      if (chunk === undefined) break;
       total += chunk.byteLength;
       if (total > maxBytes) {
         throw new NetworkError(
@@ -638,10 +652,10 @@ async function streamBody(
         );
       }
       if (options.stall) deadline.restart();
-      await onChunk(chunk);
+      await reader.deliver(chunk);
     }
   } catch (error) {
-    await reader.cancel().catch(() => {});
+    await reader.cancel();
     throw error;
   }
   if (length !== undefined && total !== length) {

@@ -9,6 +9,7 @@ import {
   RateLimitError,
   type RetryInfo,
 } from "./http.ts";
+import { concatBytes } from "../crypto/bytes.ts";
 import { NetworkError } from "../errors.ts";
 import { MAX_REDIRECTS } from "../limits.ts";
 
@@ -519,7 +520,10 @@ Deno.test("a body cut short of its Content-Length is an error (text and download
 
     const chunks: Uint8Array[] = [];
     const download = await rejection(
-      http.download(`${base}/short.crate`, { maxBytes: 5000, onChunk: (c) => void chunks.push(c) }),
+      http.download(`${base}/short.crate`, {
+        maxBytes: 5000,
+        onChunk: (c) => void chunks.push(c.slice()),
+      }),
     );
     assert.ok(download instanceof NetworkError);
     assert.ok(download.message.startsWith(`${base}/short.crate: truncated body`));
@@ -701,7 +705,8 @@ Deno.test("download() streams chunk by chunk; the chunks concatenate to the serv
     const response = await http.download(`${base}/artifact.tar.gz`, {
       maxBytes: served.length,
       expectedSize: served.length,
-      onChunk: (chunk) => void chunks.push(chunk),
+      // A chunk is valid only until onChunk returns (its memory is reused): keep a copy.
+      onChunk: (chunk) => void chunks.push(chunk.slice()),
     });
     assert.equal(response.size, served.length);
     assert.equal(response.status, 200);
@@ -718,6 +723,59 @@ Deno.test("download() streams chunk by chunk; the chunks concatenate to the serv
   });
 });
 
+Deno.test("download() with keepBody returns the body read into one buffer of its size", async () => {
+  const served = pattern(3 * 1024 * 1024 + 17);
+  await withServer(() => new Response(chunkedStream(served, 64 * 1024)), async (base) => {
+    const { http } = client();
+    let hashed = 0;
+    const response = await http.download(`${base}/artifact.tar.gz`, {
+      maxBytes: served.length,
+      expectedSize: served.length,
+      keepBody: true,
+      onChunk: (chunk) => void (hashed += chunk.length),
+    });
+    assert.equal(hashed, served.length);
+    assert.ok(response.body);
+    assert.deepEqual(response.body, served);
+    // The expected size was known: the bytes were read in place, not copied into a larger buffer.
+    assert.equal(response.body.buffer.byteLength, served.length);
+  });
+  // Without a known length (a chunked body, no expectedSize) the buffer grows and is cut to size.
+  await withServer(() => new Response(chunkedStream(served, 1000)), async (base) => {
+    const { http } = client();
+    const response = await http.download(`${base}/a`, { maxBytes: served.length, keepBody: true });
+    assert.deepEqual(response.body, served);
+    assert.equal(response.size, served.length);
+  });
+});
+
+Deno.test("getText()/download() read a stream without BYOB support (an injected fetch)", async () => {
+  const served = pattern(200_000);
+  const fetchStub: typeof fetch = () =>
+    Promise.resolve(new Response(chunkedStream(served, 7_000), { status: 200 }));
+  const { http } = client({ fetch: fetchStub });
+  const text = await http.getText("https://example.test/x", { maxBytes: served.length });
+  assert.equal(text.text, new TextDecoder().decode(served));
+  const chunks: Uint8Array[] = [];
+  const kept = await http.download("https://example.test/y", {
+    maxBytes: served.length,
+    keepBody: true,
+    onChunk: (chunk) => void chunks.push(chunk.slice()),
+  });
+  assert.deepEqual(kept.body, served);
+  assert.deepEqual(concatBytes(...chunks), served);
+});
+
+Deno.test("getJson() reads a body that arrives in many small pieces of unknown total", async () => {
+  const value = { list: Array.from({ length: 5000 }, (_, i) => ({ i, name: `n${i}` })) };
+  const served = new TextEncoder().encode(JSON.stringify(value));
+  await withServer(() => new Response(chunkedStream(served, 333)), async (base) => {
+    const { http } = client();
+    const answer = await http.getJson(`${base}/j`, { maxBytes: served.length });
+    assert.deepEqual(answer.data, value);
+  });
+});
+
 Deno.test("download() retries a 5xx before the body starts", async () => {
   let calls = 0;
   await withServer(
@@ -727,7 +785,7 @@ Deno.test("download() retries a 5xx before the body starts", async () => {
       const chunks: Uint8Array[] = [];
       const response = await http.download(`${base}/x`, {
         maxBytes: 10,
-        onChunk: (c) => void chunks.push(c),
+        onChunk: (c) => void chunks.push(c.slice()),
       });
       assert.equal(response.size, 10);
       assert.deepEqual(sleeps, [100, 200]);
