@@ -357,12 +357,19 @@ class Inflater {
   private ended = false;
   /** The buffer of a whole inflated member, freed (not left to the collector) once read. */
   private owned: ArrayBuffer | undefined;
+  /**
+   * The parts handed out may be kept (they are views of one inflated buffer that is left to the
+   * collector): true when the whole member was inflated at once into at most
+   * {@link MAX_KEPT_CRATE_BYTES}. Otherwise parts are valid only until the next call.
+   */
+  readonly sharesOutput: boolean = false;
 
   constructor(input: Uint8Array, private readonly cap: number) {
     const whole = inflateWholeMember(input, cap);
     if (whole !== undefined) {
       this.chunk = whole;
-      this.owned = ownedBuffer(whole);
+      this.sharesOutput = whole.length <= MAX_KEPT_CRATE_BYTES;
+      if (!this.sharesOutput) this.owned = ownedBuffer(whole);
       this.produced = whole.length;
       this.ended = true;
       this.reader = undefined;
@@ -552,10 +559,18 @@ class ArchiveReader {
   // -- reading primitives ----------------------------------------------------------------------
 
   /**
-   * Exactly `n` bytes (copied), or `null` when the stream ends cleanly before the first byte.
+   * Exactly `n` bytes (a view when the inflated output is shared, else a copy), or `null` when the
+   * stream ends cleanly before the first byte.
    * A stream that ends part-way through is truncated: a problem, and reading stops.
    */
   private async readExact(n: number, what: string): Promise<Uint8Array | null> {
+    if (this.inflater.sharesOutput) {
+      // One inflated buffer that nothing frees by hand: a view will do (a header is read often).
+      const part = await this.inflater.next(n);
+      if (part === null) return null;
+      if (part.length === n) return part;
+      this.truncated(what, n - part.length);
+    }
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
@@ -840,17 +855,23 @@ class ArchiveReader {
         entry.name,
       );
     }
-    const kept = (keep && entry.size <= MAX_CRATE_METADATA_FILE_BYTES) || retain
-      ? new Uint8Array(entry.size)
-      : undefined;
+    const keeping = (keep && entry.size <= MAX_CRATE_METADATA_FILE_BYTES) || retain;
+    // Inflated in one piece and small, the crate's memory is shared by the files kept (views, no
+    // copies); anything else is copied, and the inflated bytes are freed once read.
+    const shared = this.inflater.sharesOutput;
+    let kept: Uint8Array | undefined;
     if (retain) this.keptBytes += entry.size;
     let filled = 0;
     const hasher: GitBlobHasher = startGitBlobSha1(entry.size);
     await this.readData(entry.size, what, (part) => {
       hasher.update(part);
-      kept?.set(part, filled);
+      if (keeping) {
+        if (filled === 0 && shared && part.length === entry.size) kept = part;
+        else (kept ??= new Uint8Array(entry.size)).set(part, filled);
+      }
       filled += part.length;
     });
+    if (keeping && entry.size === 0) kept = new Uint8Array(0);
     await this.skipPadding(entry.size, what);
     if (kept !== undefined && keep) {
       if (path === ".cargo_vcs_info.json") this.vcsInfoBytes = kept;
