@@ -14,6 +14,7 @@ import {
   type CrateEvidence,
   type CrateSources,
   gatherCrateEvidence,
+  releaseCrateEvidence,
   rememberCrate,
 } from "../sources/crate_evidence.ts";
 import { CrateMemoStore } from "../sources/crate_memo.ts";
@@ -238,6 +239,7 @@ async function verifyCrates(
         const checks = await checkCrate(evidence);
         await rememberCrate(sources, evidence, checks);
         checks.push(...await attestations.check(evidence, subject));
+        releaseCrateEvidence(evidence);
         return { subject: { ...subject, sha256: evidence.sha256 }, checks };
       } catch (error) {
         if (error instanceof OfflineMissError) {

@@ -42,6 +42,7 @@
  * @module
  */
 import { crc32, inflateRawSync } from "node:zlib";
+import { releaseBuffer } from "../crypto/bytes.ts";
 import { AttestError } from "../errors.ts";
 import {
   MAX_CRATE_COMPRESSION_RATIO,
@@ -292,34 +293,35 @@ function inflateWholeMember(input: Uint8Array, cap: number): Uint8Array | undefi
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 }
 
+/** The inflated buffer an archive's kept bytes are views of (see {@link releaseCrateArchive}). */
+const sharedMemory = new WeakMap<CrateArchive, ArrayBuffer>();
+
+/**
+ * Frees the memory of an archive's kept file bytes now, rather than when the collector next runs:
+ * afterwards every `CrateFile.bytes` of it is empty. For when the archive's checks are done.
+ */
+export function releaseCrateArchive(archive: CrateArchive): void {
+  releaseBuffer(sharedMemory.get(archive));
+  sharedMemory.delete(archive);
+}
+
 /** Smallest buffer freed by hand (smaller ones might be slices of a shared pool). */
 const MIN_OWNED_BYTES = 64 * 1024;
 
 /**
- * The buffer under `view` when the view is all of it, or all but its last byte (as
- * {@link inflateWholeMember}'s output is: its chunk is one byte larger than the claimed size), and
- * it is large enough not to be part of a shared pool; else undefined.
+ * The buffer under {@link inflateWholeMember}'s output when it is the one that call allocated
+ * (the view starts it, and it is the output's size plus one byte, or the 64 KiB minimum chunk),
+ * too large to be part of a shared pool; else undefined.
  */
 function ownedBuffer(view: Uint8Array): ArrayBuffer | undefined {
   const buffer = view.buffer;
   if (!(buffer instanceof ArrayBuffer) || view.byteOffset !== 0) return undefined;
-  if (buffer.byteLength < MIN_OWNED_BYTES || buffer.byteLength - view.byteLength > 1) {
+  if (
+    buffer.byteLength < MIN_OWNED_BYTES || buffer.byteLength > view.byteLength + MIN_OWNED_BYTES
+  ) {
     return undefined;
   }
   return buffer;
-}
-
-/**
- * Frees a buffer now (by transferring it to a buffer of length 0) instead of when the collector
- * next runs: a lock inflates hundreds of megabytes, and the collector lets tens of them pile up.
- */
-function releaseBuffer(buffer: ArrayBuffer | undefined): void {
-  if (buffer === undefined || buffer.detached) return;
-  try {
-    buffer.transfer(0);
-  } catch {
-    // Not transferable (the runtime's own memory): the collector frees it.
-  }
 }
 
 /** Length of a gzip member's header, when it is one this module knows; else undefined. */
@@ -363,13 +365,16 @@ class Inflater {
    * {@link MAX_KEPT_CRATE_BYTES}. Otherwise parts are valid only until the next call.
    */
   readonly sharesOutput: boolean = false;
+  /** The inflated buffer whose views were handed out when {@link sharesOutput}. */
+  readonly sharedBuffer: ArrayBuffer | undefined;
 
   constructor(input: Uint8Array, private readonly cap: number) {
     const whole = inflateWholeMember(input, cap);
     if (whole !== undefined) {
       this.chunk = whole;
       this.sharesOutput = whole.length <= MAX_KEPT_CRATE_BYTES;
-      if (!this.sharesOutput) this.owned = ownedBuffer(whole);
+      if (this.sharesOutput) this.sharedBuffer = ownedBuffer(whole);
+      else this.owned = ownedBuffer(whole);
       this.produced = whole.length;
       this.ended = true;
       this.reader = undefined;
@@ -539,6 +544,7 @@ class ArchiveReader {
         );
       }
     }
+    if (this.inflater.sharedBuffer) sharedMemory.set(archive, this.inflater.sharedBuffer);
     return archive;
   }
 
@@ -565,7 +571,8 @@ class ArchiveReader {
    */
   private async readExact(n: number, what: string): Promise<Uint8Array | null> {
     if (this.inflater.sharesOutput) {
-      // One inflated buffer that nothing frees by hand: a view will do (a header is read often).
+      // One inflated buffer that lives as long as the archive: a view will do (a header is read
+      // often).
       const part = await this.inflater.next(n);
       if (part === null) return null;
       if (part.length === n) return part;

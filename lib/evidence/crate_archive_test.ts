@@ -8,6 +8,7 @@ import {
   MAX_CRATE_PROBLEMS,
   MAX_KEPT_CRATE_FILE_BYTES,
   readCrateArchive,
+  releaseCrateArchive,
 } from "./crate_archive.ts";
 import { gitBlobSha1 } from "./git_blob.ts";
 import { AttestError } from "../errors.ts";
@@ -653,4 +654,36 @@ Deno.test("readCrateArchive() messages escape what a terminal would act on (DEL,
   const message = archive.problems.map((p) => p.message).join("\n");
   assert.match(message, /\\u202e\\u007f\\u0085/);
   assert.doesNotMatch(message, /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+});
+
+Deno.test("readCrateArchive() keeps file bytes as views of one inflated buffer; releasing frees it", async () => {
+  const bin = new Uint8Array(100_000).map((_, i) => (i * 7) % 251);
+  const bytes = await buildCrate({ ...CRATE, files: { ...GOOD_FILES, "data.bin": bin } });
+  const input = bytes.slice();
+  const archive = await readCrateArchive(bytes, CRATE);
+  const lib = fileAt(archive, "src/lib.rs").bytes!;
+  const data = fileAt(archive, "data.bin").bytes!;
+  assert.deepEqual(data, bin);
+  assert.equal(new TextDecoder().decode(lib), LIB);
+  assert.equal(lib.buffer, data.buffer, "one shared buffer, no copies");
+  assert.equal(archive.cargoTomlOrig, MANIFEST);
+  releaseCrateArchive(archive);
+  assert.equal(data.length, 0, "the kept bytes are freed");
+  assert.equal(archive.cargoTomlOrig, MANIFEST, "what was decoded stays");
+  releaseCrateArchive(archive); // a second release does nothing
+  // The .crate's own bytes are untouched: the archive reads the same again.
+  assert.deepEqual(bytes, input);
+  const again = await readCrateArchive(bytes, CRATE);
+  assert.deepEqual(fileAt(again, "data.bin").bytes, bin);
+});
+
+Deno.test("readCrateArchive() copies what it keeps of a crate that inflates past 4 MiB", async () => {
+  const big = new Uint8Array(4 * 1024 * 1024 + 1000).map((_, i) => (i * 13) % 251);
+  const bytes = await buildCrate({ ...CRATE, files: { ...GOOD_FILES, "big.bin": big } });
+  const archive = await readCrateArchive(bytes, CRATE);
+  assert.equal(fileAt(archive, "big.bin").bytes, undefined, "over the 1 MiB per-file budget");
+  const lib = fileAt(archive, "src/lib.rs").bytes!;
+  assert.equal(lib.buffer.byteLength, lib.length, "a copy of its own");
+  releaseCrateArchive(archive);
+  assert.equal(new TextDecoder().decode(lib), LIB, "nothing shared to free");
 });

@@ -7,11 +7,12 @@
 import { createHash } from "node:crypto";
 import type { CrateChecksumSource, CrateVcsEvidence } from "../checks/crate_checks.ts";
 import { tagCandidates } from "../checks/crate_checks.ts";
-import { decodeBase64 } from "../crypto/bytes.ts";
+import { decodeBase64, releaseBuffer } from "../crypto/bytes.ts";
 import {
   type CrateArchive,
   CrateArchiveError,
   readCrateArchive,
+  releaseCrateArchive,
 } from "../evidence/crate_archive.ts";
 import { MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
 import {
@@ -462,4 +463,16 @@ export async function rememberCrate(
     summary: archiveSummary,
     ...(source ? { source } : {}),
   });
+}
+
+/**
+ * Frees the memory of a crate's bytes and of its archive's kept file bytes once everything about
+ * the crate has been checked and remembered (the collector would free it later; a lock reads
+ * hundreds of megabytes, and it lets tens of them pile up meanwhile). The evidence's bytes are
+ * empty afterwards.
+ */
+export function releaseCrateEvidence(evidence: CrateEvidence): void {
+  if (evidence.archive) releaseCrateArchive(evidence.archive);
+  // Only a buffer of the crate's own (a download, or a copy from the cache) is freed.
+  if (evidence.bytes?.byteOffset === 0) releaseBuffer(evidence.bytes.buffer);
 }
