@@ -76,11 +76,11 @@ export const PERMISSION_FLAGS: readonly string[] = [
 ];
 
 /**
- * Modules `deno compile` cannot find by following static imports, embedded with `--include`: the
- * cache writer's worker, which `lib/sources/cache_writer.ts` loads with
- * `new Worker(new URL("./cache_writer_worker.ts", import.meta.url))`.
+ * Modules `deno compile` cannot find by following static imports, embedded with `--include`:
+ * workers started with `new Worker(new URL("./module.ts", import.meta.url))`. None today (a test
+ * holds this list to the code).
  */
-export const INCLUDES: readonly string[] = ["lib/sources/cache_writer_worker.ts"];
+export const INCLUDES: readonly string[] = [];
 
 /** The program's entry point, relative to the repository root. */
 export const ENTRY = "cli.ts";

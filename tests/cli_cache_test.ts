@@ -2,8 +2,9 @@
  * The cache and `--offline`, end to end against the loopback fakes: a warm run makes no request
  * for immutable content (the fakes' request logs say so), `--offline` after a warm run gives the
  * same verdicts without a single request, a cold `--offline` run skips with `not-in-cache`, a
- * corrupted cache entry is caught and never trusted, a failed download stores nothing, modes
- * are 0700/0600, two runs can share a cache, and `cache info|clear|prune` work.
+ * corrupted cache record (a flipped byte in a pack, a truncated pack) is caught and never
+ * trusted, a failed download stores nothing, modes are 0700/0600, two runs can share a cache,
+ * and `cache info|clear|prune` work.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -89,6 +90,57 @@ async function filesUnder(dir: string): Promise<{ path: string; mode: number; is
   return out;
 }
 
+/** A record of the cache's packs, as their indexes say. */
+interface PackRecord {
+  readonly pack: string;
+  readonly kind: "d" | "b";
+  readonly key: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Every record of the cache's packs, oldest pack first (so the last of a key is the one used). */
+async function packRecords(dir: string): Promise<PackRecord[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(`${dir}/packs`)) {
+    if (entry.name.endsWith(".idx")) names.push(entry.name.slice(0, -".idx".length));
+  }
+  const records: PackRecord[] = [];
+  for (const name of names.sort()) {
+    const index = JSON.parse(await Deno.readTextFile(`${dir}/packs/${name}.idx`));
+    for (const [kind, key, offset, length] of index.records) {
+      records.push({ pack: `${dir}/packs/${name}.pack`, kind, key, offset, length });
+    }
+  }
+  return records;
+}
+
+/** The record used for `key` (the newest). */
+async function recordOf(dir: string, key: string): Promise<PackRecord> {
+  const record = (await packRecords(dir)).findLast((r) => r.key === key);
+  assert.ok(record, `a record of ${key}`);
+  return record;
+}
+
+async function readRecord(record: PackRecord): Promise<Uint8Array> {
+  return (await Deno.readFile(record.pack)).slice(record.offset, record.offset + record.length);
+}
+
+/** Flips one bit of the byte `at` bytes into a record. */
+async function flipByte(record: PackRecord, at: number): Promise<void> {
+  const bytes = await Deno.readFile(record.pack);
+  bytes[record.offset + (at < 0 ? record.length + at : at)] ^= 0x01;
+  await Deno.writeFile(record.pack, bytes);
+}
+
+/** Adds a pack (with its index) holding `record` as the newest record of its key. */
+async function addPack(dir: string, kind: "d" | "b", key: string, record: Uint8Array) {
+  const name = `${String(Date.now()).padStart(16, "0")}-ffffffffffffffff`;
+  await Deno.writeFile(`${dir}/packs/${name}.pack`, record);
+  const index = { v: 4, records: [[kind, key, 0, record.length, Date.now()]], used: [] };
+  await Deno.writeTextFile(`${dir}/packs/${name}.idx`, JSON.stringify(index));
+}
+
 Deno.test("cache: a second release run within the TTL makes no request at all", async () => {
   await withCacheDir(async (dir) => {
     const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });
@@ -113,27 +165,21 @@ Deno.test("cache: a verified bundle is remembered; the memo is used, and a corru
       const env = { CARGO_ATTEST_CACHE_DIR: dir };
       const first = await runRelease(github, env);
       assert.equal(first.code, 0, first.out + first.err);
-      const memos: string[] = [];
-      for await (const entry of Deno.readDir(`${dir}/docs`)) {
-        const path = `${dir}/docs/${entry.name}`;
-        if ((await Deno.readTextFile(path)).includes('"url":"memo:bundle/v1"')) memos.push(path);
-      }
+      const memos = (await packRecords(dir)).filter((r) => r.key.startsWith("MEMO bundle/v1 "));
       assert.equal(memos.length, 1, "one verified bundle, one memo");
       // The memo is what the second run uses: a (resealed) change to it shows in the report.
-      const text = await Deno.readTextFile(memos[0]);
+      const text = new TextDecoder().decode(await readRecord(memos[0]));
       const headerEnd = text.indexOf("\n", 65);
       const value = JSON.parse(text.slice(headerEnd + 1));
       value.rest.artifactBinding = "REMEMBERED binding";
       const rest = `${text.slice(65, headerEnd)}\n${JSON.stringify(value)}`;
       const digest = createHash("sha256").update(rest).digest("hex");
-      await Deno.writeTextFile(memos[0], `${digest}\n${rest}`);
+      await addPack(dir, "d", memos[0].key, new TextEncoder().encode(`${digest}\n${rest}`));
       const second = await runRelease(github, env);
       assert.equal(second.code, 0, second.out + second.err);
       assert.match(second.out, /REMEMBERED binding/);
       // A flipped byte: ignored (with a warning), the bundle verified again, the same verdicts.
-      const bytes = await Deno.readFile(memos[0]);
-      bytes[bytes.length - 10] ^= 1;
-      await Deno.writeFile(memos[0], bytes);
+      await flipByte(await recordOf(dir, memos[0].key), -10);
       const third = await runRelease(github, env);
       assert.equal(third.code, 0, third.out + third.err);
       assert.doesNotMatch(third.out, /REMEMBERED/);
@@ -246,12 +292,8 @@ Deno.test("cache: a flipped byte in a cached blob is caught: refetched online, a
       const env = { CARGO_ATTEST_CACHE_DIR: dir };
       const warm = await runRelease(github, env);
       assert.equal(warm.code, 0, warm.out + warm.err);
-      const blob = `${dir}/blobs/sha256/${WHEEL_SHA256.slice(0, 2)}/${WHEEL_SHA256}`;
-      const flip = async () => {
-        const bytes = await Deno.readFile(blob);
-        bytes[1000] ^= 0x01;
-        await Deno.writeFile(blob, bytes);
-      };
+      // The wheel is small: a record of the run's pack. A flipped byte in its bytes:
+      const flip = async () => flipByte(await recordOf(dir, WHEEL_SHA256), -1000);
       await flip();
       const offline = await runRelease(github, env, [...RELEASE_ARGS, "--offline"]);
       assert.deepEqual(offline.requests, []);
@@ -259,15 +301,16 @@ Deno.test("cache: a flipped byte in a cached blob is caught: refetched online, a
       const subject = JSON.parse(offline.out).subjects[0];
       assert.equal(subject.checks[0].code, "not-in-cache");
       assert.match(offline.err, /corrupt cache entry/);
-      await assert.rejects(Deno.stat(blob), Deno.errors.NotFound, "the bad blob is deleted");
 
-      await runRelease(github, env); // refills
-      await flip();
+      const refill = await runRelease(github, env);
+      assert.ok(refill.requests.some((q) => q.path.endsWith(`/${WHEEL_NAME}`)), "refetched");
+      await flip(); // the new record
       const online = await runRelease(github, env);
       assert.equal(online.code, 0, online.out + online.err);
       assert.ok(online.requests.some((q) => q.path.endsWith(`/${WHEEL_NAME}`)), "refetched");
       assert.deepEqual(verdicts(online.out), verdicts(warm.out));
-      assert.equal(await sha256File(blob), WHEEL_SHA256, "the blob is good again");
+      const record = await readRecord(await recordOf(dir, WHEEL_SHA256));
+      assert.equal(await sha256Of(record.subarray(-WHEEL.length)), WHEEL_SHA256, "good again");
     } finally {
       await github.close();
     }
@@ -281,25 +324,21 @@ Deno.test("cache: a flipped byte in a cached document is ignored and refetched",
       const env = { CARGO_ATTEST_CACHE_DIR: dir };
       const warm = await runRelease(github, env);
       assert.equal(warm.code, 0);
-      for await (const entry of Deno.readDir(`${dir}/docs`)) {
-        const path = `${dir}/docs/${entry.name}`;
-        const text = await Deno.readTextFile(path);
-        // Past the digest and header lines, inside the body.
-        const at = text.indexOf("\n", text.indexOf("\n") + 1) + 3;
-        await Deno.writeTextFile(
-          path,
-          text.slice(0, at) + (text[at] === "A" ? "B" : "A") + text.slice(at + 1),
-        );
+      const documents = (await packRecords(dir)).filter((r) => r.kind === "d");
+      assert.ok(documents.length > 0);
+      for (const record of documents) {
+        const bytes = await readRecord(record);
+        // Past the digest and header lines, inside the body (the last byte of an empty body).
+        await flipByte(record, Math.min(bytes.indexOf(0x0a, 65) + 3, bytes.length - 1));
       }
       const again = await runRelease(github, env);
       assert.equal(again.code, 0, again.out + again.err);
+      assert.match(again.err, /corrupt cache entry/);
       assert.ok(again.requests.some((q) => q.path.includes("/releases/tags/")), "refetched");
       assert.deepEqual(verdicts(again.out), verdicts(warm.out));
-      // A truncated document is ignored too.
-      for await (const entry of Deno.readDir(`${dir}/docs`)) {
-        const path = `${dir}/docs/${entry.name}`;
-        const text = await Deno.readTextFile(path);
-        await Deno.writeTextFile(path, text.slice(0, text.length >> 1));
+      // A truncated pack is ignored too: every pack cut in the middle of its first record.
+      for (const record of (await packRecords(dir)).filter((r) => r.offset === 0)) {
+        await Deno.truncate(record.pack, record.length >> 1);
       }
       const offline = await runRelease(github, env, [...RELEASE_ARGS, "--offline"]);
       assert.equal(offline.code, 1, "nothing usable is left offline: " + offline.out);
@@ -322,6 +361,8 @@ Deno.test("cache: a truncated download stores nothing", async () => {
       const files = (await filesUnder(dir)).filter((f) => !f.isDir);
       assert.ok(!files.some((f) => f.path.startsWith(`${dir}/blobs/`)), JSON.stringify(files));
       assert.ok(!files.some((f) => f.path.startsWith(`${dir}/tmp/`)), "no temporary file is left");
+      const records = await packRecords(dir).catch(() => []);
+      assert.ok(!records.some((r) => r.kind === "b"), "no blob record");
     } finally {
       await github.close();
     }
@@ -458,10 +499,7 @@ Deno.test("cache: lock --offline after a warm run gives the same verdicts; cold,
       assert.deepEqual(verdicts(offline.out), verdicts(warm.out));
 
       // A flipped byte in the cached .crate: offline it is a skip, never a pass or a mismatch.
-      const blob = `${dir}/blobs/sha256/${CRATE_SHA256.slice(0, 2)}/${CRATE_SHA256}`;
-      const bytes = await Deno.readFile(blob);
-      bytes[bytes.length - 1] ^= 0x80;
-      await Deno.writeFile(blob, bytes);
+      await flipByte(await recordOf(dir, CRATE_SHA256), -1);
       const flipped = await runCrates(cratesIo, { CARGO_ATTEST_CACHE_DIR: dir }, [
         ...args,
         "--offline",
@@ -517,9 +555,20 @@ Deno.test("cache info, prune and clear report and manage the cache", async () =>
     } finally {
       await cratesIo.close();
     }
-    // A stray temporary file from an interrupted run, and a file that is not the cache's.
-    await Deno.writeTextFile(`${dir}/tmp/blob.tmp-0123456789abcdef`, "partial");
-    await Deno.utime(`${dir}/tmp/blob.tmp-0123456789abcdef`, 0, 0);
+    // One pack and its index for the whole run.
+    assert.equal((await filesUnder(`${dir}/packs`)).length, 2);
+    // A stray temporary file and a pack without an index from interrupted runs, a file of the
+    // older layout, and a file that is not the cache's.
+    const strays = [
+      `${dir}/tmp/blob.tmp-0123456789abcdef`,
+      `${dir}/packs/0000000000000001-0123456789abcdef.pack`,
+      `${dir}/docs/${"0".repeat(64)}.json`,
+    ];
+    for (const path of strays) {
+      await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+      await Deno.writeTextFile(path, "partial");
+      await Deno.utime(path, 0, 0);
+    }
     await Deno.writeTextFile(`${dir}/README.txt`, "not the cache's");
 
     const info = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
@@ -530,19 +579,21 @@ Deno.test("cache info, prune and clear report and manage the cache", async () =>
     assert.ok(stats.documents >= 3, info.out);
     assert.equal(stats.entries, stats.blobs + stats.documents);
     assert.ok(stats.bytes > CRATE.length);
-    assert.equal(stats.temporary, 1);
+    assert.equal(stats.temporary, 3);
 
     const text = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
     assert.equal(await main(["cache", "info"], text), 0);
     assert.match(text.out, new RegExp(`path: +${dir}`));
 
-    // prune: the orphaned temporary file goes; fresh entries stay.
+    // prune: what interrupted runs and the older layout left goes; fresh entries stay.
     const prune = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
     assert.equal(await main(["cache", "prune"], prune), 0, prune.err);
-    assert.match(prune.out, /removed 1 files/);
+    assert.match(prune.out, /removed 3 entries and temporary files/);
+    for (const path of strays) await assert.rejects(Deno.stat(path), Deno.errors.NotFound, path);
     const after = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
     await main(["cache", "info", "--json"], after);
     assert.equal(JSON.parse(after.out).entries, stats.entries);
+    assert.equal(JSON.parse(after.out).temporary, 0);
 
     // prune with a clock past --max-age drops the expired entries.
     const later = createMemoryIo(
@@ -558,6 +609,7 @@ Deno.test("cache info, prune and clear report and manage the cache", async () =>
     const clear = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
     assert.equal(await main(["cache", "clear"], clear), 0);
     assert.equal(await Deno.readTextFile(`${dir}/README.txt`), "not the cache's");
+    assert.deepEqual((await filesUnder(dir)).map((f) => f.path), [`${dir}/README.txt`]);
     const empty = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
     await main(["cache", "info", "--json"], empty);
     assert.deepEqual(
@@ -584,8 +636,8 @@ Deno.test("cache: usage errors, and no cache directory at all", async () => {
   assert.match(io.err, /no cache directory/);
 });
 
-async function sha256File(path: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+async function sha256Of(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes.slice());
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 

@@ -62,8 +62,6 @@ function expectedLine(target: string | undefined, output: string): string {
     `--allow-env=${ENV_NAMES.join(",")}`,
     "--allow-net",
     "--allow-write",
-    "--include",
-    "lib/sources/cache_writer_worker.ts",
     ...(target ? ["--target", target] : []),
     "--output",
     output,

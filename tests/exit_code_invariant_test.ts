@@ -85,7 +85,7 @@ interface Case {
   readonly setup?: Setup;
   /**
    * Give `release`, `crate` and `lock` a cache directory of their own (a fresh one under T). They
-   * run without one otherwise: a cache starts a writer thread, too slow for every row. The other
+   * run without one otherwise: a cache writes a pack and its index, too slow for every row. The other
    * commands (and every subprocess, which must never touch the user's cache) always get one.
    */
   readonly cache?: true;

@@ -107,7 +107,10 @@ async function runAction(
     case "clear": {
       const result = await cache.clear();
       if (!quiet) {
-        io.stdout(`cleared ${dir}: ${result.removed} files, ${formatBytes(result.bytes)}\n`);
+        io.stdout(
+          `cleared ${dir}: ${result.removed} entries and temporary files, ` +
+            `${formatBytes(result.bytes)}\n`,
+        );
       }
       return 0;
     }
@@ -116,7 +119,8 @@ async function runAction(
       const result = await cache.prune(parseDuration(maxAge, "--max-age"));
       if (!quiet) {
         io.stdout(
-          `pruned ${dir}: removed ${result.removed} files, ${formatBytes(result.bytes)}\n`,
+          `pruned ${dir}: removed ${result.removed} entries and temporary files, ` +
+            `${formatBytes(result.bytes)}\n`,
         );
       }
       return 0;

@@ -251,7 +251,7 @@ The cache the verifying commands (release, crate, lock) keep, so a second run is
 and --offline works once it is warm. It lives in $CARGO_ATTEST_CACHE_DIR, else
 $CARGO_HOME/attest/cache, else ~/.cargo/attest/cache.
     info      the path, the number of entries and their bytes (--json: one JSON object)
-    clear     delete every entry (only the cache's own docs/, blobs/ and tmp/ are touched)
+    clear     delete every entry (only the cache's own packs/, blobs/, tmp/ and docs/ are touched)
     prune     delete documents fetched and blobs last used more than --max-age ago (default
               30d), corrupt entries, and temporary files an interrupted run left behind
 

@@ -1,22 +1,29 @@
 /**
  * The on-disk cache: `$CARGO_HOME/attest/cache` (or `CARGO_ATTEST_CACHE_DIR`).
  *
- * - Blobs (immutable bytes: `.crate` files, release assets, bundles) are content-addressed at
- *   `blobs/sha256/ab/<hex>` and re-hashed on every read: a blob whose bytes do not hash to its
- *   name is deleted and treated as a miss, never handed out.
  * - Documents (mutable answers: release JSON, index files, attestation pages, API records, Rekor
- *   lookups, and the "this URL gave that blob" records of downloads) are keyed by request at
- *   `docs/<sha256(key)>.json`, with the time they were fetched, their `ETag`/`Last-Modified` for
- *   revalidation. The file is three parts: a line with the SHA-256 of the rest, a line with the
- *   entry's header as JSON, then the body exactly as it was received (so reading it back needs no
- *   unescaping): an entry that does not match its digest (flipped byte, truncated write) is
- *   ignored.
- * - Memoised results (what was derived from immutable bytes, such as a `.crate`'s file listing)
- *   are documents too, keyed by what they were derived from ({@link Cache.getMemo}).
+ *   lookups, and the "this URL gave that blob" records of downloads) are keyed by request, with
+ *   the time they were fetched and their `ETag`/`Last-Modified` for revalidation. Memoised results
+ *   (what was derived from immutable bytes, such as a `.crate`'s file listing) are documents too,
+ *   keyed by what they were derived from ({@link Cache.getMemo}).
+ * - Blobs (immutable bytes: `.crate` files, release assets, bundles) are content-addressed and
+ *   re-hashed on every read: a blob whose bytes do not hash to its name is never handed out.
  *
- * Directories are created 0700 and files 0600; every write goes to a temporary file that is then
- * renamed into place, so readers (and concurrent runs) only ever see whole entries. A cache I/O
- * failure is never an error: it is a miss, with a warning.
+ * Documents and blobs up to 8 MiB are records in append-only pack files (`packs/`, see
+ * `cache_pack.ts`): each run appends what it writes to a pack of its own and writes the pack's
+ * index once its writes are settled (`write_behind.ts`), so a run creates a couple of files,
+ * never thousands, and never writes to another run's pack. A document record is a line with the
+ * SHA-256 of the rest, a line with the document's header as JSON (its full key included), then the
+ * body exactly as it was received (so reading it back needs no unescaping); a blob record is a
+ * line with the blob's SHA-256, a header naming it, then its bytes. A record is used only when it
+ * matches its digest and is the record of the key asked for: a flipped byte, a truncated pack or
+ * an index that points elsewhere is a miss (with a warning), never a wrong answer. Of two records
+ * of one key, the newer pack's wins (within a pack, the later); a run that leaves more than 16
+ * packs compacts the newest into one, and `prune` rewrites them all. Larger blobs are files at
+ * `blobs/sha256/ab/<hex>`, streamed there through a temporary file.
+ *
+ * Directories are created 0700 and files 0600. A cache I/O failure is never an error: it is a
+ * miss, with a warning.
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -24,25 +31,49 @@ import { promises as fsp } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { ByteCollector, concatBytes, encodeHex } from "../crypto/bytes.ts";
 import { UsageError } from "../errors.ts";
-import { CacheWriter } from "./cache_writer.ts";
-import { trackWrite } from "./write_behind.ts";
+import {
+  INDEX_EXT,
+  indexedPacks,
+  type IndexEntry,
+  isTemporary,
+  MAX_RECORD_BYTES,
+  newPackName,
+  PACK_EXT,
+  PACK_FORMAT,
+  PackFile,
+  type PackIndex,
+  PackWriter,
+  readBatches,
+  readIndex,
+  type RecordKind,
+  type RecordLocation,
+  splitRecord,
+  stampOf,
+} from "./cache_pack.ts";
+import { atSettle } from "./write_behind.ts";
 import { VERSION } from "../version.ts";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
 
 /** How long a cached document counts as fresh without asking the server: 10 minutes. */
 export const DEFAULT_CACHE_TTL_MS = 10 * 60 * 1000;
 
-/** Blobs up to this size are read into memory once (hashed, then handed out); larger ones twice. */
+/** Blob files up to this size are read into memory once (hashed, then handed out), others twice. */
 const SMALL_BLOB_BYTES = 64 * 1024 * 1024;
 
-/** A blob's use is recorded (its modification time set) at most this often. */
+/** A blob's use is recorded at most this often. */
 const BLOB_TOUCH_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 /** Most cache writes in flight before a writer waits for one to finish. */
 const MAX_WRITES_IN_FLIGHT = 64;
 
-/** Blobs up to this size are held in memory while they arrive and written in one call. */
+/** Most bytes of cache writes in flight (held in memory) before a writer waits. */
+const MAX_BYTES_IN_FLIGHT = 32 * 1024 * 1024;
+
+/** Blobs up to this size are held in memory while they arrive and stored in a pack. */
 const BUFFERED_BLOB_BYTES = 8 * 1024 * 1024;
+
+/** More packs with an index than this, and the run that wrote the last one compacts them. */
+const MAX_PACKS = 16;
 
 /** Temporary files older than this are orphans of an interrupted run (`cache prune` drops them). */
 export const ORPHAN_TMP_AGE_MS = 60 * 60 * 1000;
@@ -62,7 +93,7 @@ export interface CacheOptions {
 /** A cached answer to a request (or a memoised result: see {@link Cache.getMemo}). */
 export interface CachedDocument {
   /** The schema version of the entry. */
-  readonly v: 3;
+  readonly v: 4;
   /** What the key was made of: method, accept and URL (and request body for POST). */
   readonly key: string;
   /** The URL asked for. */
@@ -95,25 +126,30 @@ export interface DocumentHit {
 /** What {@link Cache.stats} counts. */
 export interface CacheStats {
   readonly path: string;
+  /** Documents and blobs (each key once, however many records it has). */
   readonly entries: number;
+  /** Bytes on disk: packs, their indexes, blob files and temporary files. */
   readonly bytes: number;
   readonly documents: number;
   readonly blobs: number;
+  /** Files an unfinished or interrupted run left (and files of an older cache layout). */
   readonly temporary: number;
 }
 
 /** What {@link Cache.prune} removed. */
 export interface PruneResult {
+  /** Records and files removed. */
   readonly removed: number;
+  /** Bytes freed on disk. */
   readonly bytes: number;
 }
 
-/** A blob being written: bytes go to a temporary file while they are hashed. */
+/** A blob being written: bytes are held in memory (or go to a temporary file) while hashed. */
 export interface BlobWriter {
   write(chunk: Uint8Array): Promise<void>;
-  /** Closes the file and renames it to its digest; returns the digest (undefined on failure). */
+  /** Stores the blob under its digest; returns the digest (undefined on failure). */
   commit(): Promise<string | undefined>;
-  /** Closes and deletes the temporary file. */
+  /** Drops what was written. */
   abort(): Promise<void>;
 }
 
@@ -178,6 +214,14 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A file that is not there (Deno's error, or the `ENOENT` of `node:fs`). */
+function isNotFound(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound ||
+    (error as { code?: unknown } | undefined)?.code === "ENOENT";
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 /** A large blob changed between its check and its reading (what was handed out is not trusted). */
 export class BlobChangedError extends Error {
   override name = "BlobChangedError";
@@ -192,27 +236,40 @@ export class Cache {
   readonly #now: () => number;
   readonly #warn: (message: string) => void;
   readonly #warned = new Set<string>();
-  /** Directories this run created (on this thread). */
+  /** Directories this run created. */
   readonly #made = new Set<string>();
-  /** Directories handed to the writer thread to create. */
-  readonly #queued = new Set<string>();
-  readonly #writer = new CacheWriter();
-  /** `docs/` under the root, with a trailing slash. */
-  readonly #docsDir: string;
-  /** Documents being written: readable before they reach the disk. */
-  readonly #unwritten = new Map<string, string | Uint8Array>();
-  /** When blobs read in this run were last used (their modification time, from their stat). */
+  /** `packs/` under the root. */
+  readonly #packsDir: string;
+  /** The newest record of each document, as the indexes read (and this run's writes) say. */
+  readonly #docs = new Map<string, RecordLocation>();
+  /** The newest record of each packed blob, by SHA-256. */
+  readonly #blobs = new Map<string, RecordLocation>();
+  /** Documents this run is writing: readable before they reach the disk. */
+  readonly #pendingDocs = new Map<string, DocumentEntry>();
+  /** Blobs this run is writing to its pack, by SHA-256. */
+  readonly #pendingBlobs = new Map<string, Uint8Array>();
+  /** When blobs were last used (packed: as their indexes say; files: their modification time). */
   readonly #blobUsed = new Map<string, number>();
-  /** Writes in flight (see {@link #writeBehind}). */
-  readonly #inFlight = new Set<Promise<void>>();
-  /** Names in `docs/` when first listed (plus those written since); undefined until then. */
-  #knownFiles?: Set<string>;
-  #listing?: Promise<Set<string> | undefined>;
+  /** The packs this run read or wrote, by name: closed when the run's writes are settled. */
+  readonly #packs = new Map<string, PackFile>();
+  /** Writes in flight, their bytes, and the writers waiting for fewer (see {@link #append}). */
+  #writesInFlight = 0;
+  #bytesInFlight = 0;
+  readonly #waiting: (() => void)[] = [];
+  /** The indexes, read once per run. */
+  #loading?: Promise<void>;
+  /** False when `blobs/` was not there when the run started (and the run stored no file). */
+  #blobFiles = true;
+  /** The pack this run writes (created on its first write). */
+  #writer?: PackWriter;
+  /** Whether {@link #finish} is to run when the run's writes are settled. */
+  #finishAsked = false;
+  #finishing: Promise<void> = Promise.resolve();
 
   /** See {@link openCache}. */
   constructor(options: CacheOptions) {
     this.dir = options.dir;
-    this.#docsDir = `${join(this.dir, "docs")}/`;
+    this.#packsDir = join(this.dir, "packs");
     this.ttlMs = options.ttlMs ?? DEFAULT_CACHE_TTL_MS;
     this.#now = options.now ?? Date.now;
     this.#warn = options.warn ?? (() => {});
@@ -223,48 +280,22 @@ export class Cache {
     return `${method} ${accept} ${url}${body === undefined ? "" : `\n${body}`}`;
   }
 
-  /** Where the document for `key` lives. */
-  documentPath(key: string): string {
-    return join(this.dir, "docs", `${sha256Hex(key)}.json`);
-  }
-
-  /** Where the blob with this SHA-256 lives. */
+  /** Where a blob larger than 8 MiB with this SHA-256 lives (smaller ones are in packs). */
   blobPath(sha256: string): string {
     return join(this.dir, "blobs", "sha256", sha256.slice(0, 2), sha256);
   }
 
   /** Reads the document for `key`; a missing, unreadable or corrupt one is undefined. */
   async getDocument(key: string): Promise<DocumentHit | undefined> {
-    const path = this.documentPath(key);
-    const unwritten = this.#unwritten.get(path);
-    let file: Uint8Array;
-    try {
-      if (unwritten !== undefined) {
-        file = typeof unwritten === "string" ? utf8Encoder.encode(unwritten) : unwritten;
-      } else {
-        // A name the listing of docs/ does not have is a miss without asking the disk (a cold
-        // run would otherwise fail to open a file for every request it makes).
-        const known = await this.#documentNames();
-        if (known && !known.has(path.slice(path.lastIndexOf("/") + 1))) return undefined;
-        file = await Deno.readFile(path);
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) this.#warnOnce(`cannot read ${path}`, error);
-      return undefined;
-    }
-    const entry = verifyDocument(file, key);
-    if (!entry) {
-      this.#warnOnce(`ignored a corrupt cache entry ${path} (it does not match its digest)`);
-      await this.#remove(path);
-      return undefined;
-    }
-    const fetchedAt = Date.parse(entry.doc.fetchedAt);
-    const age = this.#now() - fetchedAt;
+    await this.#ready();
+    const entry = this.#pendingDocs.get(key) ?? await this.#readDocument(key);
+    if (!entry) return undefined;
+    const age = this.#now() - Date.parse(entry.doc.fetchedAt);
     const fresh = Number.isFinite(age) && age >= 0 && age < this.ttlMs;
     return { ...entry, fresh };
   }
 
-  /** Stores an answer for `key` (atomically); a text body is stored as text. */
+  /** Stores an answer for `key`; a text body is stored as text. */
   async putDocument(
     key: string,
     entry: {
@@ -277,8 +308,8 @@ export class Cache {
       linkNext?: string;
     },
   ): Promise<void> {
-    const doc: Omit<CachedDocument, "body"> = {
-      v: 3,
+    await this.#putDocument({
+      v: PACK_FORMAT,
       key,
       url: entry.url,
       finalUrl: entry.finalUrl,
@@ -287,16 +318,15 @@ export class Cache {
       ...(entry.etag ? { etag: entry.etag } : {}),
       ...(entry.lastModified ? { lastModified: entry.lastModified } : {}),
       ...(entry.linkNext ? { linkNext: entry.linkNext } : {}),
-    };
-    await this.#writeBehind(this.documentPath(key), sealDocument(doc, storedBody(entry.body)));
+    }, storedBody(entry.body));
   }
 
   /** Marks a document as fetched now (after a 304 Not Modified). */
   async touchDocument(key: string, hit: DocumentHit): Promise<void> {
-    const updated = { ...hit.doc, fetchedAt: new Date(this.#now()).toISOString() };
-    await this.#writeBehind(
-      this.documentPath(key),
-      sealDocument(updated, hit.text ?? { bytes: hit.body }),
+    // The header as it was (its `body` kind is set again from the body).
+    await this.#putDocument(
+      { ...hit.doc, key, fetchedAt: new Date(this.#now()).toISOString() },
+      hit.text ?? { bytes: hit.body },
     );
   }
 
@@ -346,7 +376,7 @@ export class Cache {
 
   /**
    * The blob's bytes when it is cached and hashes to `sha256` (small blobs; see
-   * {@link streamBlob} for any size). A blob that does not match is deleted.
+   * {@link streamBlob} for any size).
    */
   async readBlob(sha256: string, maxBytes: number): Promise<Uint8Array | undefined> {
     const chunks: Uint8Array[] = [];
@@ -359,10 +389,10 @@ export class Cache {
   }
 
   /**
-   * Hands a cached blob to `onChunk` after checking that it hashes to `sha256`: small blobs are
-   * read once, larger ones hashed in a first pass and streamed in a second. Returns the size, or
-   * undefined (nothing was handed out) when the blob is absent, corrupt (then deleted), over
-   * `maxBytes` or not `expectedSize` long.
+   * Hands a cached blob to `onChunk` after checking that it hashes to `sha256`: packed blobs and
+   * small files are read once, larger files hashed in a first pass and streamed in a second.
+   * Returns the size, or undefined (nothing was handed out) when the blob is absent, corrupt (a
+   * file is then deleted, a record no longer used), over `maxBytes` or not `expectedSize` long.
    */
   async streamBlob(
     sha256: string,
@@ -372,13 +402,378 @@ export class Cache {
       onChunk: (chunk: Uint8Array) => void | Promise<void>;
     },
   ): Promise<number | undefined> {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    if (!SHA256_HEX.test(sha256)) return undefined;
+    await this.#ready();
+    const packed = await this.#packedBlob(sha256);
+    if (packed === undefined) return await this.#streamBlobFile(sha256, options);
+    if (packed.length > options.maxBytes) return undefined;
+    if (options.expectedSize !== undefined && packed.length !== options.expectedSize) {
+      return undefined;
+    }
+    for (let i = 0; i < packed.length; i += HASH_CHUNK_BYTES) {
+      await options.onChunk(packed.subarray(i, i + HASH_CHUNK_BYTES));
+    }
+    return packed.length;
+  }
+
+  /** True when a blob with this digest is cached (its bytes are not checked). */
+  async hasBlob(sha256: string): Promise<boolean> {
+    await this.#ready();
+    if (this.#pendingBlobs.has(sha256) || this.#blobs.has(sha256)) return true;
+    if (!this.#blobFiles) return false;
+    try {
+      await Deno.stat(this.blobPath(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Starts writing a blob: chunks are held in memory (and hashed), and `commit` stores them in
+   * this run's pack under their digest; a blob that grows past 8 MiB goes to a temporary file
+   * instead, which `commit` renames to its digest. Undefined when the cache cannot be written (a
+   * warning says why).
+   */
+  async openBlobWriter(sizeHint?: number): Promise<BlobWriter | undefined> {
+    await this.#ready();
+    try {
+      await this.#mkdir(this.#packsDir);
+    } catch (error) {
+      this.#warnOnce(`cannot write to ${this.dir}`, error);
+      return undefined;
+    }
+    const tmpDir = join(this.dir, "tmp");
+    const tmpPath = join(tmpDir, `blob.tmp-${randomBytes(8).toString("hex")}`);
+    const hash = createHash("sha256");
+    let buffered: ByteCollector | undefined = new ByteCollector(
+      sizeHint !== undefined && sizeHint <= BUFFERED_BLOB_BYTES ? sizeHint : 0,
+    );
+    let file: FileHandle | undefined;
+    let failed = false;
+    const fail = (error: unknown) => {
+      failed = true;
+      buffered = undefined;
+      this.#warnOnce(`cannot write to ${this.dir}`, error);
+    };
+    const close = async () => {
+      const open = file;
+      file = undefined;
+      await open?.close().catch(() => {});
+    };
+    return {
+      write: async (chunk) => {
+        if (failed) return;
+        hash.update(chunk);
+        try {
+          if (buffered && buffered.length + chunk.length <= BUFFERED_BLOB_BYTES) {
+            buffered.push(chunk);
+            return;
+          }
+          if (!file) {
+            await this.#mkdir(tmpDir);
+            file = await fsp.open(tmpPath, "wx", 0o600);
+            if (buffered) await file.write(buffered.bytes());
+            buffered = undefined;
+          }
+          await file.write(chunk);
+        } catch (error) {
+          fail(error);
+        }
+      },
+      commit: async () => {
+        if (!failed && buffered) {
+          // Held in memory: a record of this run's pack, written behind (should the write fail,
+          // a warning says so and the blob is a miss).
+          const digest = hash.digest("hex");
+          const bytes = buffered.bytes();
+          buffered = undefined;
+          await this.#putBlob(digest, bytes);
+          return digest;
+        }
+        await close();
+        if (failed) {
+          await this.#remove(tmpPath);
+          return undefined;
+        }
+        const digest = hash.digest("hex");
+        const path = this.blobPath(digest);
+        try {
+          await this.#mkdir(path.slice(0, path.lastIndexOf("/")));
+          await fsp.rename(tmpPath, path);
+          this.#blobFiles = true;
+          return digest;
+        } catch (error) {
+          this.#warnOnce(`cannot write to ${this.dir}`, error);
+          await this.#remove(tmpPath);
+          return undefined;
+        }
+      },
+      abort: async () => {
+        buffered = undefined;
+        await close();
+        await this.#remove(tmpPath);
+      },
+    };
+  }
+
+  /** Records that a blob was used, so `prune` keeps it (at most once a day per blob). */
+  async touchBlob(sha256: string): Promise<void> {
+    await this.#ready();
+    // A blob used within the last day is recent enough for `prune` (which counts in days): its
+    // use is not written again (one write per blob per run adds up on a warm lock).
+    const now = this.#now();
+    const used = this.#blobUsed.get(sha256);
+    if (used !== undefined && now - used < BLOB_TOUCH_INTERVAL_MS) return;
+    this.#blobUsed.set(sha256, now);
+    if (this.#blobs.has(sha256) || this.#pendingBlobs.has(sha256)) {
+      // A line of this run's index (another run's pack is never written to).
+      this.#packWriter().use(sha256, now);
+      return;
+    }
+    try {
+      const date = new Date(now);
+      await Deno.utime(this.blobPath(sha256), date, date);
+    } catch {
+      // best effort
+    }
+  }
+
+  /** Counts the entries and bytes (a missing directory is empty). */
+  async stats(): Promise<CacheStats> {
+    const documents = new Set<string>();
+    const blobs = new Set<string>();
+    let temporary = 0;
+    let bytes = 0;
+    const packFiles = new Set<string>();
+    const indexes: string[] = [];
+    for await (const file of walkFiles(this.dir)) {
+      bytes += file.size;
+      if (file.area === "packs" && !isTemporary(file.name)) {
+        packFiles.add(file.name);
+        if (file.name.endsWith(INDEX_EXT)) indexes.push(file.name.slice(0, -INDEX_EXT.length));
+      } else if (file.area === "blobs" && SHA256_HEX.test(file.name)) {
+        blobs.add(file.name);
+      } else {
+        temporary++;
+      }
+    }
+    for (const name of [...packFiles]) {
+      // A pack without an index: being written by a run, or left by one that was interrupted.
+      if (
+        name.endsWith(PACK_EXT) && !packFiles.has(`${name.slice(0, -PACK_EXT.length)}${INDEX_EXT}`)
+      ) {
+        temporary++;
+      }
+    }
+    for (const name of indexes) {
+      const index = await readIndex(this.#packsDir, name).catch(() => undefined);
+      if (!index || (index.records.length > 0 && !packFiles.has(`${name}${PACK_EXT}`))) continue;
+      for (const [kind, key] of index.records) (kind === "d" ? documents : blobs).add(key);
+    }
+    return {
+      path: this.dir,
+      entries: documents.size + blobs.size,
+      bytes,
+      documents: documents.size,
+      blobs: blobs.size,
+      temporary,
+    };
+  }
+
+  /** Removes the cache's own directories (`packs`, `blobs`, `tmp`, and an older `docs`). */
+  async clear(): Promise<PruneResult> {
+    const before = await this.stats();
+    await this.#forget();
+    for (const area of AREAS) {
+      try {
+        await Deno.remove(join(this.dir, area), { recursive: true });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+    return { removed: before.entries + before.temporary, bytes: before.bytes };
+  }
+
+  /**
+   * Removes what is of no further use: documents fetched longer than `maxAgeMs` ago, blobs not
+   * used for `maxAgeMs`, corrupt records and blobs, records a newer one of the same key replaced,
+   * files of the older `docs/` layout, and temporary files and packs without an index that an
+   * interrupted run left behind (older than {@link ORPHAN_TMP_AGE_MS}). The packs' remaining
+   * records are rewritten into one pack.
+   */
+  async prune(maxAgeMs: number): Promise<PruneResult> {
+    await this.#forget();
+    const now = this.#now();
+    const total = { removed: 0, bytes: 0 };
+    const add = (result: PruneResult) => {
+      total.removed += result.removed;
+      total.bytes += result.bytes;
+    };
+    add(await this.#pruneFiles(now, maxAgeMs));
+    let names: string[] = [];
+    try {
+      names = await indexedPacks(this.#packsDir);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    add(await this.#compact(names, { now, maxAgeMs, always: false, olderPacks: false }));
+    return total;
+  }
+
+  /** The packs' indexes, read once per run (and the packs closed once its writes are settled). */
+  #ready(): Promise<void> {
+    if (!this.#finishAsked) {
+      this.#finishAsked = true;
+      atSettle(() => this.#finish());
+    }
+    this.#loading ??= this.#load();
+    return this.#loading;
+  }
+
+  /**
+   * Reads every index, oldest pack first, so that a newer record of a key replaces an older one.
+   * Packs another run writes later are misses for this run, which costs a request, never a wrong
+   * answer.
+   */
+  async #load(): Promise<void> {
+    const [names] = await Promise.all([this.#indexedPacks(), this.#lookForBlobFiles()]);
+    const indexes = await Promise.all(names.map((name) => this.#readIndex(name)));
+    for (const [i, name] of names.entries()) {
+      const index = indexes[i];
+      if (index) this.#apply(name, index);
+    }
+  }
+
+  /** The names of the packs that have an index, oldest first (none when `packs/` is not there). */
+  async #indexedPacks(): Promise<string[]> {
+    try {
+      return await indexedPacks(this.#packsDir);
+    } catch (error) {
+      if (!isNotFound(error)) this.#warnOnce(`cannot read ${this.#packsDir}`, error);
+      return [];
+    }
+  }
+
+  /**
+   * Whether `blobs/` exists: when it does not (blobs over 8 MiB are rare), a blob missing from the
+   * packs is a miss without asking the disk (a cold run would stat a file for every download).
+   */
+  async #lookForBlobFiles(): Promise<void> {
+    try {
+      await Deno.stat(join(this.dir, "blobs"));
+    } catch (error) {
+      if (isNotFound(error)) this.#blobFiles = false;
+    }
+  }
+
+  async #readIndex(name: string): Promise<PackIndex | undefined> {
+    const path = `${this.#packsDir}/${name}${INDEX_EXT}`;
+    try {
+      const index = await readIndex(this.#packsDir, name);
+      if (!index) this.#warnOnce(`ignored a corrupt cache index ${path}`);
+      return index;
+    } catch (error) {
+      // Gone: compacted by another run meanwhile.
+      if (!isNotFound(error)) this.#warnOnce(`cannot read ${path}`, error);
+      return undefined;
+    }
+  }
+
+  /** Takes in an index: its records replace older ones of the same keys. */
+  #apply(name: string, index: PackIndex): void {
+    const pack = this.#packFile(name);
+    for (const [kind, key, offset, length, time] of index.records) {
+      this.#locate(kind, key, { pack, offset, length, time });
+    }
+    for (const [key, time] of index.used) this.#noteUse(key, time);
+  }
+
+  #packFile(name: string): PackFile {
+    let pack = this.#packs.get(name);
+    if (!pack) {
+      pack = new PackFile(`${this.#packsDir}/${name}${PACK_EXT}`);
+      this.#packs.set(name, pack);
+    }
+    return pack;
+  }
+
+  #locate(kind: RecordKind, key: string, at: RecordLocation): void {
+    if (kind === "d") {
+      this.#docs.set(key, at);
+    } else {
+      this.#blobs.set(key, at);
+      this.#noteUse(key, at.time);
+    }
+  }
+
+  #noteUse(sha256: string, time: number): void {
+    const used = this.#blobUsed.get(sha256);
+    if (used === undefined || time > used) this.#blobUsed.set(sha256, time);
+  }
+
+  /** The record of a document, checked: its digest, and that it is the record of `key`. */
+  async #readDocument(key: string): Promise<DocumentEntry | undefined> {
+    const at = this.#docs.get(key);
+    if (!at) return undefined;
+    const record = await this.#readRecord(at);
+    if (!record) return undefined;
+    const entry = openDocument(record, key);
+    if (!entry) this.#dropCorrupt(this.#docs, key, at);
+    return entry;
+  }
+
+  /** A packed blob's bytes once they hash to `sha256`; undefined when not packed, or corrupt. */
+  async #packedBlob(sha256: string): Promise<Uint8Array | undefined> {
+    const pending = this.#pendingBlobs.get(sha256);
+    if (pending) return pending;
+    const at = this.#blobs.get(sha256);
+    if (!at) return undefined;
+    const record = await this.#readRecord(at);
+    if (!record) return undefined;
+    const body = blobBody(record, sha256);
+    // Hashed off this thread (WebCrypto runs on a worker pool): a warm lock checks hundreds of
+    // blobs while it has other work to do.
+    if (body && (await sha256HexOffThread(body)) === sha256) return body;
+    this.#dropCorrupt(this.#blobs, sha256, at);
+    return undefined;
+  }
+
+  /** The bytes of a record (fewer when its pack is cut short); undefined when unreadable. */
+  async #readRecord(at: RecordLocation): Promise<Uint8Array | undefined> {
+    try {
+      return await at.pack.read(at.offset, at.length);
+    } catch (error) {
+      // A pack that is gone was compacted by another run: a miss, nothing to warn about.
+      if (!isNotFound(error)) this.#warnOnce(`cannot read ${at.pack.path}`, error);
+      return undefined;
+    }
+  }
+
+  /** A record that is not what its index says: warned about, and not used again in this run. */
+  #dropCorrupt(map: Map<string, RecordLocation>, key: string, at: RecordLocation): void {
+    this.#warnOnce(
+      `ignored a corrupt cache entry in ${at.pack.path} (it does not match its digest or key)`,
+    );
+    if (map.get(key) === at) map.delete(key);
+  }
+
+  /** A blob stored as a file under `blobs/` (see {@link streamBlob}). */
+  async #streamBlobFile(
+    sha256: string,
+    options: {
+      maxBytes: number;
+      expectedSize?: number;
+      onChunk: (chunk: Uint8Array) => void | Promise<void>;
+    },
+  ): Promise<number | undefined> {
+    if (!this.#blobFiles) return undefined;
     const path = this.blobPath(sha256);
     let size: number;
     try {
       const info = await Deno.stat(path);
       size = info.size;
-      if (info.mtime) this.#blobUsed.set(sha256, info.mtime.getTime());
+      if (info.mtime) this.#noteUse(sha256, info.mtime.getTime());
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) this.#warnOnce(`cannot read ${path}`, error);
       return undefined;
@@ -395,8 +790,6 @@ export class Cache {
     try {
       if (size <= SMALL_BLOB_BYTES) {
         const bytes = await Deno.readFile(path);
-        // Hashed off this thread (WebCrypto runs on a worker pool): a warm lock checks hundreds
-        // of blobs while it has other work to do.
         if ((await sha256HexOffThread(bytes)) !== sha256) return await this.#corruptBlob(path);
         for (let i = 0; i < bytes.length; i += HASH_CHUNK_BYTES) {
           await handOut(bytes.subarray(i, i + HASH_CHUNK_BYTES));
@@ -430,160 +823,254 @@ export class Cache {
     }
   }
 
-  /** True when a blob with this digest is cached (its bytes are not checked). */
-  async hasBlob(sha256: string): Promise<boolean> {
-    try {
-      await Deno.stat(this.blobPath(sha256));
-      return true;
-    } catch {
-      return false;
-    }
+  async #corruptBlob(path: string): Promise<undefined> {
+    this.#warnOnce(`ignored a corrupt cache entry ${path} (its bytes do not match its digest)`);
+    await this.#remove(path);
+    return undefined;
   }
 
-  /**
-   * Starts writing a blob: chunks go to a temporary file (and are hashed); `commit` renames it to
-   * its digest. Undefined when the cache cannot be written (a warning says why).
-   */
-  async openBlobWriter(sizeHint?: number): Promise<BlobWriter | undefined> {
-    const tmpDir = join(this.dir, "tmp");
-    try {
-      await this.#mkdir(tmpDir);
-    } catch (error) {
-      this.#warnOnce(`cannot write to ${this.dir}`, error);
-      return undefined;
-    }
-    const tmpPath = join(tmpDir, `blob.tmp-${randomBytes(8).toString("hex")}`);
-    const hash = createHash("sha256");
-    // Small blobs are written in one call at commit (creating a file is what costs); a blob that
-    // grows past BUFFERED_BLOB_BYTES streams to its temporary file from then on.
-    let buffered: ByteCollector | undefined = new ByteCollector(
-      sizeHint !== undefined && sizeHint <= BUFFERED_BLOB_BYTES ? sizeHint : 0,
-    );
-    let file: FileHandle | undefined;
-    let failed = false;
-    const fail = (error: unknown) => {
-      failed = true;
-      buffered = undefined;
-      this.#warnOnce(`cannot write to ${this.dir}`, error);
-    };
-    const close = async () => {
-      const open = file;
-      file = undefined;
-      await open?.close().catch(() => {});
-    };
-    return {
-      write: async (chunk) => {
-        if (failed) return;
-        hash.update(chunk);
-        try {
-          if (buffered && buffered.length + chunk.length <= BUFFERED_BLOB_BYTES) {
-            buffered.push(chunk);
-            return;
-          }
-          if (!file) {
-            file = await fsp.open(tmpPath, "wx", 0o600);
-            if (buffered) await file.write(buffered.bytes());
-            buffered = undefined;
-          }
-          await file.write(chunk);
-        } catch (error) {
-          fail(error);
-        }
-      },
-      commit: async () => {
-        if (!failed && buffered) {
-          // Held in memory: written in one job on the writer thread, straight to its place.
-          const digest = hash.digest("hex");
-          const bytes = buffered.bytes();
-          buffered = undefined;
-          // Written behind: should the write fail, a warning says so and the blob is a miss.
-          await this.#writeBehind(this.blobPath(digest), bytes);
-          return digest;
-        }
-        await close();
-        if (failed) {
-          await this.#remove(tmpPath);
-          return undefined;
-        }
-        const digest = hash.digest("hex");
-        const path = this.blobPath(digest);
-        try {
-          await this.#mkdir(path.slice(0, path.lastIndexOf("/")));
-          await fsp.rename(tmpPath, path);
-          return digest;
-        } catch (error) {
-          this.#warnOnce(`cannot write to ${this.dir}`, error);
-          await this.#remove(tmpPath);
-          return undefined;
-        }
-      },
-      abort: async () => {
-        buffered = undefined;
-        await close();
-        await this.#remove(tmpPath);
-      },
-    };
+  async #putDocument(
+    doc: Omit<CachedDocument, "body">,
+    body: string | { bytes: Uint8Array },
+  ): Promise<void> {
+    const { parts, entry } = sealDocument(doc, body);
+    const time = Date.parse(doc.fetchedAt);
+    await this.#append("d", doc.key, time, parts, this.#pendingDocs, entry);
   }
 
-  /** Counts the entries and bytes (a missing directory is empty). */
-  async stats(): Promise<CacheStats> {
-    let documents = 0;
-    let blobs = 0;
-    let temporary = 0;
-    let bytes = 0;
-    for await (const file of walkFiles(this.dir)) {
-      bytes += file.size;
-      if (file.area === "docs") documents++;
-      else if (file.area === "blobs") blobs++;
-      else if (file.area === "tmp") temporary++;
-    }
-    return {
-      path: this.dir,
-      entries: documents + blobs,
-      bytes,
-      documents,
-      blobs,
-      temporary,
-    };
-  }
-
-  /** Removes the cache's own directories (`docs`, `blobs`, `tmp`) and nothing else. */
-  async clear(): Promise<PruneResult> {
-    const before = await this.stats();
-    for (const area of ["docs", "blobs", "tmp"]) {
-      try {
-        await Deno.remove(join(this.dir, area), { recursive: true });
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
-    }
-    return { removed: before.entries + before.temporary, bytes: before.bytes };
-  }
-
-  /**
-   * Removes what is of no further use: documents fetched longer than `maxAgeMs` ago, blobs not
-   * used for `maxAgeMs`, corrupt entries of either kind, and temporary files an interrupted run
-   * left behind (older than {@link ORPHAN_TMP_AGE_MS}).
-   */
-  async prune(maxAgeMs: number): Promise<PruneResult> {
+  async #putBlob(sha256: string, bytes: Uint8Array): Promise<void> {
+    const header = `${sha256}\n${JSON.stringify({ v: PACK_FORMAT, blob: sha256 })}\n`;
+    const parts = [utf8Encoder.encode(header), bytes];
     const now = this.#now();
+    this.#noteUse(sha256, now);
+    await this.#append("b", sha256, now, parts, this.#pendingBlobs, bytes);
+  }
+
+  /**
+   * Appends a record to this run's pack and returns once few enough writes are in flight: callers
+   * do not wait for their own write (a run's writes are settled before it ends, see
+   * `write_behind.ts`), but a writer that falls behind slows them down instead of piling up
+   * memory. Until the write is done, the record is read from `pending`.
+   */
+  async #append<T>(
+    kind: RecordKind,
+    key: string,
+    time: number,
+    parts: readonly Uint8Array[],
+    pending: Map<string, T>,
+    value: T,
+  ): Promise<void> {
+    await this.#ready();
+    const length = parts.reduce((sum, part) => sum + part.length, 0);
+    if (length > MAX_RECORD_BYTES) {
+      // No answer is this large (16 MiB at most); its index entry would read as corrupt.
+      this.#warnOnce(`not keeping a ${length}-byte entry (larger than a pack record may be)`);
+      return;
+    }
+    pending.set(key, value);
+    this.#writesInFlight++;
+    this.#bytesInFlight += length;
+    void this.#packWriter().append(kind, key, time, parts).then((at) => {
+      this.#writesInFlight--;
+      this.#bytesInFlight -= length;
+      while (this.#waiting.length > 0 && !this.#tooMuchInFlight()) this.#waiting.shift()!();
+      // A newer record of this key on its way replaces this one when it is written.
+      if (pending.get(key) !== value) return;
+      pending.delete(key);
+      if (at) this.#locate(kind, key, at);
+    });
+    if (this.#tooMuchInFlight()) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+  }
+
+  #tooMuchInFlight(): boolean {
+    return this.#writesInFlight > MAX_WRITES_IN_FLIGHT ||
+      (this.#bytesInFlight > MAX_BYTES_IN_FLIGHT && this.#writesInFlight > 1);
+  }
+
+  /** This run's pack (a new one after its writes were settled). */
+  #packWriter(): PackWriter {
+    if (!this.#writer) {
+      const writer = new PackWriter(
+        this.#packsDir,
+        newPackName(this.#now()),
+        () => this.#mkdir(this.#packsDir),
+        (error) => this.#warnOnce(`cannot write to ${this.dir}`, error),
+      );
+      this.#packs.set(writer.name, writer.file);
+      this.#writer = writer;
+    }
+    return this.#writer;
+  }
+
+  /**
+   * At the end of a run (`settleWrites`): writes the index of this run's pack, closes the packs,
+   * and compacts the packs when there are too many. Serialised; safe to call again (a cache still
+   * in use carries on with a new pack).
+   */
+  #finish(): Promise<void> {
+    this.#finishAsked = false;
+    this.#finishing = this.#finishing.then(async () => {
+      const writer = this.#writer;
+      this.#writer = undefined;
+      const indexed = writer ? await writer.finish() : false;
+      await Promise.all([...this.#packs.values()].map((pack) => pack.close()));
+      if (indexed) await this.#compactIfMany();
+    });
+    return this.#finishing;
+  }
+
+  /**
+   * Compacts the packs when there are more than {@link MAX_PACKS}: the newest ones into one,
+   * leaving out the oldest that are each larger than all the packs after them together (a cold
+   * run's pack is not copied again because a few small runs came after it).
+   */
+  async #compactIfMany(): Promise<void> {
+    try {
+      const names = await indexedPacks(this.#packsDir);
+      if (names.length <= MAX_PACKS) return;
+      const sizes = await Promise.all(names.map((name) => sizeOfPacks(this.#packsDir, [name])));
+      let first = 0;
+      let newer = sizes.reduce((sum, size) => sum + size, 0) - sizes[0];
+      while (first < names.length - 2 && sizes[first] > newer) newer -= sizes[++first];
+      // Too many large packs left out: all of them are compacted.
+      if (first > MAX_PACKS / 2) first = 0;
+      await this.#compact(names.slice(first), {
+        now: this.#now(),
+        maxAgeMs: Infinity,
+        always: true,
+        olderPacks: first > 0,
+      });
+    } catch (error) {
+      this.#warnOnce(`cannot compact ${this.#packsDir}`, error);
+    }
+  }
+
+  /**
+   * Rewrites the live records of packs `names` (the newest packs, oldest first) into one new pack
+   * that sorts after them, and deletes them: drops records a newer one replaced, corrupt ones, and
+   * those older than `maxAgeMs` (documents by when they were fetched, blobs by when they were last
+   * used). Unless `always`, a single pack with nothing to drop is left as it is. With
+   * `olderPacks` (packs older than `names` stay), the uses of blobs those packs hold are kept. A
+   * corrupt index, or one gone (another run compacted it), is dropped with its pack; any other
+   * failure to read stops the compaction, and nothing is deleted.
+   */
+  async #compact(
+    names: readonly string[],
+    options: { now: number; maxAgeMs: number; always: boolean; olderPacks: boolean },
+  ): Promise<PruneResult> {
+    if (names.length === 0) return { removed: 0, bytes: 0 };
+    const inputs = await Promise.all(names.map(async (name) => ({
+      index: await readIndex(this.#packsDir, name).catch(ignoreNotFound),
+      pack: new PackFile(`${this.#packsDir}/${name}${PACK_EXT}`),
+    })));
+    const { winners, lastUse, records, packed } = tally(inputs.map((input) => input.index));
+    const output = new PackWriter(
+      this.#packsDir,
+      newPackName(Math.max(...names.map(stampOf)) + 1),
+      () => this.#mkdir(this.#packsDir),
+      (error) => this.#warnOnce(`cannot write to ${this.dir}`, error),
+    );
+    let kept = 0;
+    let failed = false;
+    try {
+      for (const { index, pack } of inputs) {
+        const wanted = (index?.records ?? []).filter((entry) => {
+          const time = entry[0] === "b" ? lastUse.get(entry[1])! : entry[4];
+          return winners.get(`${entry[0]} ${entry[1]}`) === entry &&
+            options.now - time <= options.maxAgeMs;
+        });
+        const copied = await this.#copyRecords(pack, wanted, output, lastUse, options);
+        if (copied === undefined) failed = true;
+        else kept += copied;
+        await pack.close();
+        if (failed) break;
+      }
+    } catch (error) {
+      failed = true;
+      this.#warnOnce(`cannot read ${this.#packsDir}`, error);
+    } finally {
+      await Promise.all(inputs.map(({ pack }) => pack.close()));
+    }
+    // Uses of blobs kept in the older packs are carried over.
+    const uses = options.olderPacks ? [...lastUse].filter(([key]) => !packed.has(key)) : [];
+    for (const [key, time] of uses) output.use(key, time);
+    const dropped = records - kept;
+    if (failed || (!options.always && names.length === 1 && dropped === 0)) {
+      await output.abandon();
+      return { removed: 0, bytes: 0 };
+    }
+    const before = await sizeOfPacks(this.#packsDir, names);
+    if (!(await output.finish()) && kept + uses.length > 0) return { removed: 0, bytes: 0 };
+    const after = await sizeOfPacks(this.#packsDir, [output.name]);
+    // Indexes first: a reader that lists the packs now no longer finds the old ones.
+    for (const name of names) await this.#remove(`${this.#packsDir}/${name}${INDEX_EXT}`);
+    for (const name of names) await this.#remove(`${this.#packsDir}/${name}${PACK_EXT}`);
+    return { removed: dropped, bytes: Math.max(0, before - after) };
+  }
+
+  /**
+   * Copies the records `entries` of `pack` that are live (see {@link isLive}) to `output` (a blob
+   * with its last use as its time); returns how many, or undefined when `output` could not be
+   * written. A pack that is gone has nothing to copy; other read errors are thrown.
+   */
+  async #copyRecords(
+    pack: PackFile,
+    entries: readonly IndexEntry[],
+    output: PackWriter,
+    lastUse: ReadonlyMap<string, number>,
+    options: { now: number; maxAgeMs: number },
+  ): Promise<number | undefined> {
+    let copied = 0;
+    try {
+      for await (const batch of readBatches(pack, entries)) {
+        const writes: Promise<RecordLocation | undefined>[] = [];
+        for (const [[kind, key, , , written], record] of batch) {
+          if (!isLive(kind, key, record, options)) continue;
+          const time = kind === "b" ? lastUse.get(key)! : written;
+          writes.push(output.append(kind, key, time, [record]));
+        }
+        // Written before the next batch is read into the same memory.
+        for (const at of await Promise.all(writes)) {
+          if (!at) return undefined;
+          copied++;
+        }
+      }
+    } catch (error) {
+      // Gone: another run compacted it.
+      if (!isNotFound(error)) throw error;
+    }
+    return copied;
+  }
+
+  /**
+   * The files `prune` drops: the older layout's `docs/`, temporary files and packs without an
+   * index older than {@link ORPHAN_TMP_AGE_MS}, and blob files not used for `maxAgeMs` (or
+   * corrupt).
+   */
+  async #pruneFiles(now: number, maxAgeMs: number): Promise<PruneResult> {
     let removed = 0;
     let bytes = 0;
+    const packFiles = new Set<string>();
+    const files: CacheFile[] = [];
     for await (const file of walkFiles(this.dir)) {
-      let drop = false;
+      files.push(file);
+      if (file.area === "packs") packFiles.add(file.name);
+    }
+    for (const file of files) {
       const age = now - (file.mtime ?? now);
-      if (file.area === "tmp" || file.name.includes(".tmp-")) {
+      let drop: boolean;
+      if (file.area === "docs") {
+        drop = true;
+      } else if (file.area === "tmp" || isTemporary(file.name)) {
         drop = age > ORPHAN_TMP_AGE_MS;
-      } else if (file.area === "docs") {
-        let doc: CachedDocument | undefined;
-        try {
-          doc = verifyDocument(await Deno.readFile(file.path))?.doc;
-        } catch {
-          doc = undefined;
-        }
-        drop = !doc || !(now - Date.parse(doc.fetchedAt) <= maxAgeMs);
-      } else if (file.area === "blobs") {
-        drop = age > maxAgeMs || !/^[0-9a-f]{64}$/.test(file.name) ||
+      } else if (file.area === "packs") {
+        const unindexed = file.name.endsWith(PACK_EXT) &&
+          !packFiles.has(`${file.name.slice(0, -PACK_EXT.length)}${INDEX_EXT}`);
+        drop = unindexed && age > ORPHAN_TMP_AGE_MS;
+      } else {
+        drop = age > maxAgeMs || !SHA256_HEX.test(file.name) ||
           (await hashFile(file.path).catch(() => "")) !== file.name;
       }
       if (!drop) continue;
@@ -595,84 +1082,21 @@ export class Cache {
         // gone already (another run), or not ours to remove
       }
     }
+    await removeEmptyDir(join(this.dir, "docs"));
     return { removed, bytes };
   }
 
-  /** Records that a blob was used (its modification time), so `prune` keeps it. */
-  async touchBlob(sha256: string): Promise<void> {
-    // A blob used within the last day is recent enough for `prune` (which counts in days): its
-    // time is not written again (one write per blob per run adds up on a warm lock).
-    const used = this.#blobUsed.get(sha256);
-    if (used !== undefined && this.#now() - used < BLOB_TOUCH_INTERVAL_MS) return;
-    try {
-      const now = new Date(this.#now());
-      await Deno.utime(this.blobPath(sha256), now, now);
-    } catch {
-      // best effort
-    }
-  }
-
-  async #corruptBlob(path: string): Promise<undefined> {
-    this.#warnOnce(`ignored a corrupt cache entry ${path} (its bytes do not match its digest)`);
-    await this.#remove(path);
-    return undefined;
-  }
-
-  /**
-   * The names in `docs/`, listed once per run (undefined when it cannot be listed: then every
-   * document is looked for on disk). Entries another process writes later are misses for this
-   * run, which costs a request, never a wrong answer.
-   */
-  #documentNames(): Promise<Set<string> | undefined> {
-    this.#listing ??= (async () => {
-      const names = new Set<string>();
-      try {
-        for await (const entry of Deno.readDir(join(this.dir, "docs"))) names.add(entry.name);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) return undefined;
-      }
-      this.#knownFiles = names;
-      return names;
-    })();
-    return this.#listing;
-  }
-
-  /**
-   * Starts writing `data` to `path` and returns once few enough writes are in flight: callers do
-   * not wait for their own write (a run's writes are settled before it ends, see
-   * `write_behind.ts`), but a writer that falls behind slows them down instead of piling up
-   * memory. Until the write is done, {@link getDocument} answers from the text in memory.
-   */
-  async #writeBehind(path: string, data: string | Uint8Array): Promise<void> {
-    if (path.startsWith(this.#docsDir)) this.#unwritten.set(path, data);
-    this.#knownFiles?.add(path.slice(path.lastIndexOf("/") + 1));
-    const write = this.#writeAtomic(path, data).finally(() => {
-      if (this.#unwritten.get(path) === data) this.#unwritten.delete(path);
-      this.#inFlight.delete(write);
-    });
-    this.#inFlight.add(write);
-    trackWrite(write);
-    while (this.#inFlight.size > MAX_WRITES_IN_FLIGHT) {
-      await Promise.race(this.#inFlight);
-    }
-  }
-
-  /** Writes `data` to `path` atomically (temporary file, rename) on the writer thread. */
-  async #writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-    const dir = path.slice(0, path.lastIndexOf("/"));
-    const tmp = `${path}.tmp-${randomBytes(8).toString("hex")}`;
-    // Directories are created by the writer, before the first file that needs them (its jobs run
-    // in order); each is asked for once per run.
-    const dirs = this.#levels(dir).filter((level) =>
-      !this.#made.has(level) && !this.#queued.has(level)
-    );
-    for (const level of dirs) this.#queued.add(level);
-    try {
-      await this.#writer.write({ dirs, tmp, path, data });
-    } catch (error) {
-      for (const level of dirs) this.#queued.delete(level);
-      this.#warnOnce(`cannot write to ${this.dir}`, error);
-    }
+  /** Closes the packs and forgets what was read of them (after `clear` or `prune`). */
+  async #forget(): Promise<void> {
+    await this.#finishing;
+    await Promise.all([...this.#packs.values()].map((pack) => pack.close()));
+    this.#packs.clear();
+    this.#docs.clear();
+    this.#blobs.clear();
+    this.#blobUsed.clear();
+    this.#made.clear();
+    this.#blobFiles = true;
+    this.#loading = undefined;
   }
 
   /** Every directory from the cache's root down to `dir` (each gets mode 0700). */
@@ -738,60 +1162,118 @@ function storedBody(body: Uint8Array | string): string | { bytes: Uint8Array } {
   }
 }
 
-/** A document read back: its header and its body. */
+/** A document read back (or being written): its header and its body. */
 interface DocumentEntry {
   readonly doc: CachedDocument;
   readonly body: Uint8Array;
   readonly text?: string;
 }
 
-/** Length of the digest line that starts every document file: 64 hex digits and a newline. */
-const DIGEST_LINE = 65;
-
 /**
- * Serialises a document: a line with the SHA-256 of the rest, a line with the header as JSON
- * (JSON escapes every newline, so the line ends where the header does), then the body. The
- * header's `body` says which kind of body follows.
+ * A document's record, as the parts to write and as the entry it reads back as: a line with the
+ * SHA-256 of the rest, a line with the header as JSON (JSON escapes every newline, so the line
+ * ends where the header does), then the body. A text body is encoded once, with its header.
  */
 function sealDocument(
   doc: Omit<CachedDocument, "body">,
   body: string | { bytes: Uint8Array },
-): string | Uint8Array {
+): { parts: Uint8Array[]; entry: DocumentEntry } {
   if (typeof body === "string") {
-    const rest = `${JSON.stringify({ ...doc, body: "text" })}\n${body}`;
-    return `${sha256Hex(rest)}\n${rest}`;
+    const header: CachedDocument = { ...doc, body: "text" };
+    const rest = utf8Encoder.encode(`${JSON.stringify(header)}\n${body}`);
+    return {
+      parts: [utf8Encoder.encode(`${sha256Hex(rest)}\n`), rest],
+      entry: { doc: header, body: rest.subarray(rest.indexOf(0x0a) + 1), text: body },
+    };
   }
-  const header = JSON.stringify({ ...doc, body: "bytes" });
-  const rest = concatBytes(utf8Encoder.encode(`${header}\n`), body.bytes);
-  return concatBytes(utf8Encoder.encode(`${sha256Hex(rest)}\n`), rest);
+  const header: CachedDocument = { ...doc, body: "bytes" };
+  const line = utf8Encoder.encode(`${JSON.stringify(header)}\n`);
+  const digest = createHash("sha256").update(line).update(body.bytes).digest("hex");
+  return {
+    parts: [concatBytes(utf8Encoder.encode(`${digest}\n`), line), body.bytes],
+    entry: { doc: header, body: body.bytes },
+  };
 }
 
-/** Parses and checks a document file; undefined when it is not whole (or not for `key`). */
-function verifyDocument(file: Uint8Array, key?: string): DocumentEntry | undefined {
-  if (file.length <= DIGEST_LINE || file[DIGEST_LINE - 1] !== 0x0a) return undefined;
-  const rest = file.subarray(DIGEST_LINE);
-  const digest = utf8.decode(file.subarray(0, DIGEST_LINE - 1));
-  if (createHash("sha256").update(rest).digest("hex") !== digest) return undefined;
-  const headerEnd = rest.indexOf(0x0a);
-  if (headerEnd < 0) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(utf8.decode(rest.subarray(0, headerEnd)));
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
-  const doc = parsed as CachedDocument;
-  if (
-    doc.v !== 3 || typeof doc.fetchedAt !== "string" || typeof doc.status !== "number" ||
-    typeof doc.url !== "string" || typeof doc.finalUrl !== "string" ||
-    typeof doc.key !== "string" || (doc.body !== "text" && doc.body !== "bytes")
-  ) {
-    return undefined;
-  }
-  if (key !== undefined && doc.key !== key) return undefined;
-  const body = rest.subarray(headerEnd + 1);
+/** Checks a document's record; undefined when it is not whole, or not the record of `key`. */
+function openDocument(record: Uint8Array, key: string): DocumentEntry | undefined {
+  const parts = splitRecord(record);
+  if (!parts || sha256Hex(parts.rest) !== parts.digest) return undefined;
+  const doc = parts.header as unknown as CachedDocument;
+  if (!isDocumentHeader(doc, key)) return undefined;
+  const body = parts.body;
   return doc.body === "text" ? { doc, body, text: utf8.decode(body) } : { doc, body };
+}
+
+/** Whether a record's (verified) header is a document's, and the document of `key`. */
+function isDocumentHeader(doc: CachedDocument, key: string): boolean {
+  return doc.v === PACK_FORMAT && doc.key === key && typeof doc.fetchedAt === "string" &&
+    typeof doc.status === "number" && typeof doc.url === "string" &&
+    typeof doc.finalUrl === "string" && (doc.body === "text" || doc.body === "bytes");
+}
+
+/**
+ * The bytes of a blob's record when it is the record of the blob `sha256` (its digest line and
+ * header name it); whether the bytes hash to it is the caller's to check.
+ */
+function blobBody(record: Uint8Array, sha256: string): Uint8Array | undefined {
+  const parts = splitRecord(record);
+  if (!parts || parts.digest !== sha256) return undefined;
+  if (parts.header.v !== PACK_FORMAT || parts.header.blob !== sha256) return undefined;
+  return parts.body;
+}
+
+/**
+ * What a compaction reads from its inputs' indexes (oldest first): the entry of each key that wins
+ * (the last), when each blob was last used (its records and the uses noted), the blobs that have
+ * a record, and how many records there are (a corrupt index counts as one).
+ */
+function tally(indexes: readonly (PackIndex | undefined)[]) {
+  const winners = new Map<string, IndexEntry>();
+  const lastUse = new Map<string, number>();
+  const packed = new Set<string>();
+  const use = (key: string, time: number) =>
+    lastUse.set(key, Math.max(lastUse.get(key) ?? -Infinity, time));
+  let records = 0;
+  for (const index of indexes) {
+    if (!index) records++;
+    for (const entry of index?.records ?? []) {
+      records++;
+      winners.set(`${entry[0]} ${entry[1]}`, entry);
+      if (entry[0] === "b") {
+        use(entry[1], entry[4]);
+        packed.add(entry[1]);
+      }
+    }
+    for (const [key, time] of index?.used ?? []) use(key, time);
+  }
+  return { winners, lastUse, packed, records };
+}
+
+/**
+ * Whether a record read for compaction is to be kept: whole, the record of `key` (a blob's bytes
+ * hashed), and for a document, fetched within `maxAgeMs`. Bodies are not decoded.
+ */
+function isLive(
+  kind: RecordKind,
+  key: string,
+  record: Uint8Array,
+  options: { now: number; maxAgeMs: number },
+): boolean {
+  if (kind === "b") {
+    const body = blobBody(record, key);
+    return body !== undefined && sha256Hex(body) === key;
+  }
+  const parts = splitRecord(record);
+  if (!parts || sha256Hex(parts.rest) !== parts.digest) return false;
+  const doc = parts.header as unknown as CachedDocument;
+  return isDocumentHeader(doc, key) && options.now - Date.parse(doc.fetchedAt) <= options.maxAgeMs;
+}
+
+/** Undefined for a file that is not there; rethrows any other error. */
+function ignoreNotFound(error: unknown): undefined {
+  if (isNotFound(error)) return undefined;
+  throw error;
 }
 
 async function chmod(path: string, mode: number): Promise<void> {
@@ -811,17 +1293,43 @@ async function hashFile(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
+/** The bytes on disk of packs `names` and their indexes. */
+async function sizeOfPacks(dir: string, names: readonly string[]): Promise<number> {
+  let bytes = 0;
+  for (const name of names) {
+    for (const ext of [PACK_EXT, INDEX_EXT]) {
+      try {
+        bytes += (await Deno.stat(`${dir}/${name}${ext}`)).size;
+      } catch {
+        // none
+      }
+    }
+  }
+  return bytes;
+}
+
+async function removeEmptyDir(dir: string): Promise<void> {
+  try {
+    await Deno.remove(dir);
+  } catch {
+    // not there, or not empty
+  }
+}
+
+/** The cache's own directories (`docs` is the layout of an older version, only removed). */
+const AREAS = ["packs", "blobs", "tmp", "docs"] as const;
+
 interface CacheFile {
   readonly path: string;
   readonly name: string;
-  readonly area: "docs" | "blobs" | "tmp";
+  readonly area: typeof AREAS[number];
   readonly size: number;
   readonly mtime?: number;
 }
 
 /** Every file under the cache's own directories (nothing else in `dir` is looked at). */
 async function* walkFiles(dir: string): AsyncGenerator<CacheFile> {
-  for (const area of ["docs", "blobs", "tmp"] as const) {
+  for (const area of AREAS) {
     const stack = [join(dir, area)];
     while (stack.length > 0) {
       const current = stack.pop()!;
