@@ -5,7 +5,7 @@
  */
 import type { CheckResult } from "../checks/check_result.ts";
 import type { Verdict } from "../verdict/decide.ts";
-import type { Report, SubjectDescription } from "../verdict/report.ts";
+import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
 
 /** Rendering options. */
 export interface TextOptions {
@@ -52,6 +52,54 @@ function describeSubject(s: SubjectDescription): string {
   }
 }
 
+/** Most rows of the summary table (the rest are counted). */
+const MAX_SUMMARY_ROWS = 50;
+
+/** The short name of a subject, for the summary table. */
+function subjectName(s: SubjectDescription): string {
+  switch (s.kind) {
+    case "local-file":
+      return s.path;
+    case "release-asset":
+      return `${s.repo}@${s.tag}: ${s.name}`;
+    case "crate":
+      return `${s.name}@${s.version}`;
+  }
+}
+
+/**
+ * The summary table of a long report: one row per subject that is not TRUSTED, worst first,
+ * with the checks that made it so (failed, in error, or required but skipped).
+ */
+function attentionTable(
+  subjects: readonly SubjectReport[],
+  rank: Record<Verdict, number>,
+  paint: (code: string, text: string) => string,
+): string[] {
+  const rows = subjects.filter((s) => s.verdict !== "TRUSTED")
+    .sort((a, b) => rank[a.verdict] - rank[b.verdict]);
+  if (rows.length === 0) return [];
+  const names = rows.slice(0, MAX_SUMMARY_ROWS).map((s) => subjectName(s.subject));
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = rows.slice(0, MAX_SUMMARY_ROWS).map((s, i) => {
+    const culprits = [
+      ...new Set(
+        s.checks.filter((c) =>
+          c.status === "fail" || c.status === "error" ||
+          (c.status === "skip" && c.required !== false)
+        ).map((c) => c.id),
+      ),
+    ];
+    const why = culprits.length > 0 ? culprits.join(", ") : "no load-bearing check passed";
+    const verdict = paint(VERDICT_COLORS[s.verdict], s.verdict.padEnd(10));
+    return `  ${verdict}  ${names[i].padEnd(width)}  ${why}`;
+  });
+  if (rows.length > MAX_SUMMARY_ROWS) {
+    lines.push(`  … and ${rows.length - MAX_SUMMARY_ROWS} more (see above, or --json)`);
+  }
+  return lines;
+}
+
 /** Renders the report as text for a terminal or a CI log. */
 export function renderTextReport(report: Report, options: TextOptions): string {
   const paint = (code: string, text: string) => (options.color ? `${code}${text}\x1b[0m` : text);
@@ -93,6 +141,7 @@ export function renderTextReport(report: Report, options: TextOptions): string {
       `${report.subjects.filter((s) => s.verdict === v).length} ${paint(VERDICT_COLORS[v], v)}`
     );
     lines.push(`summary: ${report.subjects.length} subjects: ${counts.join(", ")}`);
+    lines.push(...attentionTable(report.subjects, rank, paint));
   }
   for (const d of report.diagnostics) lines.push(`${d.level}[${d.code}]: ${d.message}`);
   const verdict = paint(VERDICT_COLORS[report.verdict], report.verdict);
