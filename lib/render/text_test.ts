@@ -16,21 +16,26 @@ function crate(name: string, status: CheckResult["status"]) {
   };
 }
 
-Deno.test("renderTextReport() shows failing subjects first and a summary for many subjects", () => {
-  const report = buildReport({
+/** A report of these subjects, with the builtin policy and no roots. */
+function reportOf(subjects: Parameters<typeof buildReport>[0]["subjects"]) {
+  return buildReport({
     version: "0.0.0",
     now: new Date(0),
     policy: { path: null, sha256: null, builtin: true },
     roots: [],
-    subjects: [
-      crate("a", "pass"),
-      crate("b", "skip"),
-      crate("c", "pass"),
-      crate("d", "fail"),
-      crate("e", "pass"),
-      crate("f", "pass"),
-    ],
+    subjects,
   });
+}
+
+Deno.test("renderTextReport() shows failing subjects first and a summary for many subjects", () => {
+  const report = reportOf([
+    crate("a", "pass"),
+    crate("b", "skip"),
+    crate("c", "pass"),
+    crate("d", "fail"),
+    crate("e", "pass"),
+    crate("f", "pass"),
+  ]);
   const text = renderTextReport(report, { color: false });
   assert.ok(text.indexOf("d@1.0.0") < text.indexOf("b@1.0.0"), "MISMATCH before UNVERIFIED");
   assert.doesNotMatch(text, /a@1\.0\.0/, "TRUSTED subjects hidden");
@@ -59,16 +64,10 @@ Deno.test("renderTextReport() caps the summary table and explains an UNVERIFIED 
       required: false,
     }],
   });
-  const report = buildReport({
-    version: "0.0.0",
-    now: new Date(0),
-    policy: { path: null, sha256: null, builtin: true },
-    roots: [],
-    subjects: [
-      optional("quiet"),
-      ...Array.from({ length: 60 }, (_, i) => crate(`e${i}`, "error")),
-    ],
-  });
+  const report = reportOf([
+    optional("quiet"),
+    ...Array.from({ length: 60 }, (_, i) => crate(`e${i}`, "error")),
+  ]);
   const text = renderTextReport(report, { color: false });
   const summary = text.slice(text.indexOf("summary:")).split("\n");
   assert.equal(summary[1], "  ERROR       e0@1.0.0   crate-checksum");
@@ -76,37 +75,25 @@ Deno.test("renderTextReport() caps the summary table and explains an UNVERIFIED 
   assert.ok(summary.includes("  … and 11 more (see above, or --json)"), summary.join("\n"));
   assert.doesNotMatch(text, /quiet@1\.0\.0  no load-bearing/, "past the cap");
   const small = renderTextReport(
-    buildReport({
-      version: "0.0.0",
-      now: new Date(0),
-      policy: { path: null, sha256: null, builtin: true },
-      roots: [],
-      subjects: [optional("quiet"), ...["a", "b", "c", "d", "e"].map((n) => crate(n, "pass"))],
-    }),
+    reportOf([optional("quiet"), ...["a", "b", "c", "d", "e"].map((n) => crate(n, "pass"))]),
     { color: false },
   );
   assert.match(small, /\n {2}UNVERIFIED {2}quiet@1\.0\.0 {2}no load-bearing check passed\n/);
 });
 
 Deno.test("renderTextReport() of one subject lists every check with expected and found on failure", () => {
-  const report = buildReport({
-    version: "0.0.0",
-    now: new Date(0),
-    policy: { path: null, sha256: null, builtin: true },
-    roots: [],
-    subjects: [{
-      subject: { kind: "local-file", path: "x", sha256: "ab" },
-      checks: [{
-        id: "checksum",
-        status: "fail",
-        code: "checksum-mismatch",
-        message: "differs",
-        expected: "00",
-        actual: "ab",
-        loadBearing: false,
-      }],
+  const report = reportOf([{
+    subject: { kind: "local-file", path: "x", sha256: "ab" },
+    checks: [{
+      id: "checksum",
+      status: "fail",
+      code: "checksum-mismatch",
+      message: "differs",
+      expected: "00",
+      actual: "ab",
+      loadBearing: false,
     }],
-  });
+  }]);
   const text = renderTextReport(report, { color: false });
   assert.match(
     text,

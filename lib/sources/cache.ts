@@ -144,6 +144,16 @@ export interface PruneResult {
   readonly bytes: number;
 }
 
+/** What {@link Cache.streamBlob} is asked for. */
+export interface BlobStreamOptions {
+  /** The largest blob handed out. */
+  readonly maxBytes: number;
+  /** The size the blob must have, when known. */
+  readonly expectedSize?: number;
+  /** Receives the blob's bytes, in order, once they are known to hash to its name. */
+  readonly onChunk: (chunk: Uint8Array) => void | Promise<void>;
+}
+
 /** A blob being written: bytes are held in memory (or go to a temporary file) while hashed. */
 export interface BlobWriter {
   write(chunk: Uint8Array): Promise<void>;
@@ -396,11 +406,7 @@ export class Cache {
    */
   async streamBlob(
     sha256: string,
-    options: {
-      maxBytes: number;
-      expectedSize?: number;
-      onChunk: (chunk: Uint8Array) => void | Promise<void>;
-    },
+    options: BlobStreamOptions,
   ): Promise<number | undefined> {
     if (!SHA256_HEX.test(sha256)) return undefined;
     await this.#ready();
@@ -761,11 +767,7 @@ export class Cache {
   /** A blob stored as a file under `blobs/` (see {@link streamBlob}). */
   async #streamBlobFile(
     sha256: string,
-    options: {
-      maxBytes: number;
-      expectedSize?: number;
-      onChunk: (chunk: Uint8Array) => void | Promise<void>;
-    },
+    options: BlobStreamOptions,
   ): Promise<number | undefined> {
     if (!this.#blobFiles) return undefined;
     const path = this.blobPath(sha256);
