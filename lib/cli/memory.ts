@@ -48,11 +48,12 @@ function collector(): (() => void) | null {
  * runtime does not allow it.
  */
 export function memoryGovernor(budget = MEMORY_BUDGET_BYTES): () => void {
-  let last = 0;
+  // -Infinity: the first call may collect at once (performance.now() starts near 0 in a worker).
+  let last = -Infinity;
   // The resident size right after the last collection: what is really held. A collection is
   // worth its cost only once enough has piled up on top of that.
   let floor = 0;
-  let checked = 0;
+  let checked = -Infinity;
   return () => {
     const now = performance.now();
     // Reading the resident size costs a system call: at most every few milliseconds.
