@@ -29,7 +29,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { ByteCollector, concatBytes, encodeHex } from "../crypto/bytes.ts";
+import { ByteCollector, bytesEqual, concatBytes, encodeHex } from "../crypto/bytes.ts";
 import { UsageError } from "../errors.ts";
 import {
   INDEX_EXT,
@@ -260,6 +260,8 @@ export class Cache {
   readonly #pendingBlobs = new Map<string, Uint8Array>();
   /** When blobs were last used (packed: as their indexes say; files: their modification time). */
   readonly #blobUsed = new Map<string, number>();
+  /** When documents were last confirmed unchanged (a 304), as the indexes say. */
+  readonly #docTouched = new Map<string, number>();
   /** The packs this run read or wrote, by name: closed when the run's writes are settled. */
   readonly #packs = new Map<string, PackFile>();
   /** Writes in flight, their bytes, and the writers waiting for fewer (see {@link #append}). */
@@ -300,9 +302,15 @@ export class Cache {
     await this.#ready();
     const entry = this.#pendingDocs.get(key) ?? await this.#readDocument(key);
     if (!entry) return undefined;
-    const age = this.#now() - Date.parse(entry.doc.fetchedAt);
+    // A 304 since the record was written makes it as fresh as a new answer would be.
+    const fetched = Date.parse(entry.doc.fetchedAt);
+    const touched = this.#docTouched.get(key) ?? -Infinity;
+    const doc = touched > fetched
+      ? { ...entry.doc, fetchedAt: new Date(touched).toISOString() }
+      : entry.doc;
+    const age = this.#now() - Math.max(fetched, touched);
     const fresh = Number.isFinite(age) && age >= 0 && age < this.ttlMs;
-    return { ...entry, fresh };
+    return { ...entry, doc, fresh };
   }
 
   /** Stores an answer for `key`; a text body is stored as text. */
@@ -318,6 +326,13 @@ export class Cache {
       linkNext?: string;
     },
   ): Promise<void> {
+    // The same answer again (a server without conditional requests, an extract or memo made
+    // anew from unchanged pages): a touch, not another copy.
+    const stored = await this.#storedDocument(key);
+    if (stored && sameAnswer(stored, entry)) {
+      await this.touchDocument(key, stored);
+      return;
+    }
     await this.#putDocument({
       v: PACK_FORMAT,
       key,
@@ -331,13 +346,17 @@ export class Cache {
     }, storedBody(entry.body));
   }
 
-  /** Marks a document as fetched now (after a 304 Not Modified). */
+  /**
+   * Marks a document as fetched now (after a 304 Not Modified): a line of this run's index, not a
+   * new copy of the record (a run that revalidates every document would otherwise write them all
+   * again). `hit` is the document as read.
+   */
   async touchDocument(key: string, hit: DocumentHit): Promise<void> {
-    // The header as it was (its `body` kind is set again from the body).
-    await this.#putDocument(
-      { ...hit.doc, key, fetchedAt: new Date(this.#now()).toISOString() },
-      hit.text ?? { bytes: hit.body },
-    );
+    await this.#ready();
+    const now = this.#now();
+    if (now <= Date.parse(hit.doc.fetchedAt)) return;
+    this.#noteTouch(key, now);
+    this.#packWriter().touch(key, now);
   }
 
   /**
@@ -693,6 +712,7 @@ export class Cache {
       this.#locate(kind, key, { pack, offset, length, time });
     }
     for (const [key, time] of index.used) this.#noteUse(key, time);
+    for (const [key, time] of index.touched ?? []) this.#noteTouch(key, time);
   }
 
   #packFile(name: string): PackFile {
@@ -713,9 +733,21 @@ export class Cache {
     }
   }
 
+  #noteTouch(key: string, time: number): void {
+    const touched = this.#docTouched.get(key);
+    if (touched === undefined || time > touched) this.#docTouched.set(key, time);
+  }
+
   #noteUse(sha256: string, time: number): void {
     const used = this.#blobUsed.get(sha256);
     if (used === undefined || time > used) this.#blobUsed.set(sha256, time);
+  }
+
+  /** The document of `key` as stored (this run's, or the winning record), if there is one. */
+  async #storedDocument(key: string): Promise<DocumentHit | undefined> {
+    await this.#ready();
+    if (!this.#pendingDocs.has(key) && !this.#docs.has(key)) return undefined;
+    return await this.getDocument(key);
   }
 
   /** The record of a document, checked: its digest, and that it is the record of `key`. */
@@ -967,7 +999,9 @@ export class Cache {
       index: await readIndex(this.#packsDir, name).catch(ignoreNotFound),
       pack: new PackFile(`${this.#packsDir}/${name}${PACK_EXT}`),
     })));
-    const { winners, lastUse, records, packed } = tally(inputs.map((input) => input.index));
+    const { winners, lastUse, lastTouch, records, packed } = tally(
+      inputs.map((input) => input.index),
+    );
     const output = new PackWriter(
       this.#packsDir,
       newPackName(Math.max(...names.map(stampOf)) + 1),
@@ -979,11 +1013,17 @@ export class Cache {
     try {
       for (const { index, pack } of inputs) {
         const wanted = (index?.records ?? []).filter((entry) => {
-          const time = entry[0] === "b" ? lastUse.get(entry[1])! : entry[4];
+          const time = entry[0] === "b"
+            ? lastUse.get(entry[1])!
+            : Math.max(entry[4], lastTouch.get(entry[1]) ?? -Infinity);
           return winners.get(`${entry[0]} ${entry[1]}`) === entry &&
             options.now - time <= options.maxAgeMs;
         });
-        const copied = await this.#copyRecords(pack, wanted, output, lastUse, options);
+        const copied = await this.#copyRecords(pack, wanted, output, {
+          ...options,
+          lastUse,
+          lastTouch,
+        });
         if (copied === undefined) failed = true;
         else kept += copied;
         await pack.close();
@@ -995,16 +1035,22 @@ export class Cache {
     } finally {
       await Promise.all(inputs.map(({ pack }) => pack.close()));
     }
-    // Uses of blobs kept in the older packs are carried over.
+    // Uses of blobs, and touches of documents, kept in the older packs are carried over.
     const uses = options.olderPacks ? [...lastUse].filter(([key]) => !packed.has(key)) : [];
     for (const [key, time] of uses) output.use(key, time);
+    const touches = options.olderPacks
+      ? [...lastTouch].filter(([key]) => !winners.has(`d ${key}`))
+      : [];
+    for (const [key, time] of touches) output.touch(key, time);
     const dropped = records - kept;
     if (failed || (!options.always && names.length === 1 && dropped === 0)) {
       await output.abandon();
       return { removed: 0, bytes: 0 };
     }
     const before = await sizeOfPacks(this.#packsDir, names);
-    if (!(await output.finish()) && kept + uses.length > 0) return { removed: 0, bytes: 0 };
+    if (!(await output.finish()) && kept + uses.length + touches.length > 0) {
+      return { removed: 0, bytes: 0 };
+    }
     const after = await sizeOfPacks(this.#packsDir, [output.name]);
     // Indexes first: a reader that lists the packs now no longer finds the old ones.
     for (const name of names) await this.#remove(`${this.#packsDir}/${name}${INDEX_EXT}`);
@@ -1021,17 +1067,24 @@ export class Cache {
     pack: PackFile,
     entries: readonly IndexEntry[],
     output: PackWriter,
-    lastUse: ReadonlyMap<string, number>,
-    options: { now: number; maxAgeMs: number },
+    options: {
+      now: number;
+      maxAgeMs: number;
+      lastUse: ReadonlyMap<string, number>;
+      lastTouch: ReadonlyMap<string, number>;
+    },
   ): Promise<number | undefined> {
     let copied = 0;
     try {
       for await (const batch of readBatches(pack, entries)) {
         const writes: Promise<RecordLocation | undefined>[] = [];
         for (const [[kind, key, , , written], record] of batch) {
-          if (!isLive(kind, key, record, options)) continue;
-          const time = kind === "b" ? lastUse.get(key)! : written;
+          const touched = kind === "d" ? options.lastTouch.get(key) : undefined;
+          if (!isLive(kind, key, record, { ...options, touched })) continue;
+          const time = kind === "b" ? options.lastUse.get(key)! : written;
           writes.push(output.append(kind, key, time, [record]));
+          // The record is copied as it is: a later 304 stays a line of the index.
+          if (touched !== undefined && touched > written) output.touch(key, touched);
         }
         // Written before the next batch is read into the same memory.
         for (const at of await Promise.all(writes)) {
@@ -1096,6 +1149,7 @@ export class Cache {
     this.#docs.clear();
     this.#blobs.clear();
     this.#blobUsed.clear();
+    this.#docTouched.clear();
     this.#made.clear();
     this.#blobFiles = true;
     this.#loading = undefined;
@@ -1207,6 +1261,33 @@ function openDocument(record: Uint8Array, key: string): DocumentEntry | undefine
   return doc.body === "text" ? { doc, body, text: utf8.decode(body) } : { doc, body };
 }
 
+/** Whether `entry` is the answer `stored` already holds: same status, URLs, validators and body. */
+function sameAnswer(
+  stored: DocumentHit,
+  entry: {
+    url: string;
+    finalUrl: string;
+    status: number;
+    body: Uint8Array | string;
+    etag?: string;
+    lastModified?: string;
+    linkNext?: string;
+  },
+): boolean {
+  const { doc } = stored;
+  if (
+    doc.url !== entry.url || doc.finalUrl !== entry.finalUrl || doc.status !== entry.status ||
+    (doc.etag ?? "") !== (entry.etag ?? "") ||
+    (doc.lastModified ?? "") !== (entry.lastModified ?? "") ||
+    (doc.linkNext ?? "") !== (entry.linkNext ?? "")
+  ) {
+    return false;
+  }
+  return typeof entry.body === "string"
+    ? stored.text === entry.body
+    : bytesEqual(stored.body, entry.body);
+}
+
 /** Whether a record's (verified) header is a document's, and the document of `key`. */
 function isDocumentHeader(doc: CachedDocument, key: string): boolean {
   return doc.v === PACK_FORMAT && doc.key === key && typeof doc.fetchedAt === "string" &&
@@ -1227,12 +1308,14 @@ function blobBody(record: Uint8Array, sha256: string): Uint8Array | undefined {
 
 /**
  * What a compaction reads from its inputs' indexes (oldest first): the entry of each key that wins
- * (the last), when each blob was last used (its records and the uses noted), the blobs that have
- * a record, and how many records there are (a corrupt index counts as one).
+ * (the last), when each blob was last used (its records and the uses noted), when each document
+ * was last confirmed unchanged (the touches noted), the blobs that have a record, and how many
+ * records there are (a corrupt index counts as one).
  */
 function tally(indexes: readonly (PackIndex | undefined)[]) {
   const winners = new Map<string, IndexEntry>();
   const lastUse = new Map<string, number>();
+  const lastTouch = new Map<string, number>();
   const packed = new Set<string>();
   const use = (key: string, time: number) =>
     lastUse.set(key, Math.max(lastUse.get(key) ?? -Infinity, time));
@@ -1248,8 +1331,11 @@ function tally(indexes: readonly (PackIndex | undefined)[]) {
       }
     }
     for (const [key, time] of index?.used ?? []) use(key, time);
+    for (const [key, time] of index?.touched ?? []) {
+      lastTouch.set(key, Math.max(lastTouch.get(key) ?? -Infinity, time));
+    }
   }
-  return { winners, lastUse, packed, records };
+  return { winners, lastUse, lastTouch, packed, records };
 }
 
 /**
@@ -1260,7 +1346,7 @@ function isLive(
   kind: RecordKind,
   key: string,
   record: Uint8Array,
-  options: { now: number; maxAgeMs: number },
+  options: { now: number; maxAgeMs: number; touched?: number },
 ): boolean {
   if (kind === "b") {
     const body = blobBody(record, key);
@@ -1269,7 +1355,8 @@ function isLive(
   const parts = splitRecord(record);
   if (!parts || sha256Hex(parts.rest) !== parts.digest) return false;
   const doc = parts.header as unknown as CachedDocument;
-  return isDocumentHeader(doc, key) && options.now - Date.parse(doc.fetchedAt) <= options.maxAgeMs;
+  const fetched = Math.max(Date.parse(doc.fetchedAt), options.touched ?? -Infinity);
+  return isDocumentHeader(doc, key) && options.now - fetched <= options.maxAgeMs;
 }
 
 /** Undefined for a file that is not there; rethrows any other error. */

@@ -7,8 +7,10 @@
  * - A record is a line with a SHA-256 (what it covers is the record kind's: see `cache.ts`), a
  *   line with a JSON header naming the record (its full key), then the body.
  * - An index is JSON: `{"v":4,"records":[[kind,key,offset,length,time],…],"used":[…]}` says
- *   where each record of the pack is, and `used` (`[key,time]` pairs) when a blob stored elsewhere
- *   was last used. It says only where to look: every record is checked when it is read.
+ *   where each record of the pack is, `used` (`[key,time]` pairs) when a blob stored elsewhere
+ *   was last used, and `touched` (optional, `[key,time]` pairs) when a document was confirmed
+ *   unchanged (a 304) without being written again. It says only where to look: every record is
+ *   checked when it is read.
  * - A name is a zero-padded stamp in milliseconds and a random suffix, so names sort by time: of
  *   two records with one key, the one in the later pack wins, and within a pack the later one.
  *
@@ -56,6 +58,8 @@ export interface PackIndex {
   readonly v: typeof PACK_FORMAT;
   readonly records: readonly IndexEntry[];
   readonly used: readonly UseEntry[];
+  /** Documents confirmed unchanged at a time later than their record's (a 304 Not Modified). */
+  readonly touched?: readonly UseEntry[];
 }
 
 /** Where a record is, and when it was written (a blob: last used, as far as its index says). */
@@ -118,6 +122,12 @@ export function parseIndex(text: string): PackIndex | undefined {
     return undefined;
   }
   if (!index.records.every(isIndexEntry) || !index.used.every(isUseEntry)) return undefined;
+  if (
+    index.touched !== undefined &&
+    (!Array.isArray(index.touched) || !index.touched.every(isUseEntry))
+  ) {
+    return undefined;
+  }
   return index as PackIndex;
 }
 
@@ -308,6 +318,7 @@ export class PackWriter {
   readonly #onError: (error: unknown) => void;
   readonly #records: IndexEntry[] = [];
   readonly #used: UseEntry[] = [];
+  readonly #touched: UseEntry[] = [];
   readonly #queue: QueuedRecord[] = [];
   #size = 0;
   /** Where the records of a batch are put together (see {@link #stage}). */
@@ -419,6 +430,11 @@ export class PackWriter {
     this.#used.push([key, time]);
   }
 
+  /** Notes in the index that the document `key` was confirmed unchanged at `time`. */
+  touch(key: string, time: number): void {
+    this.#touched.push([key, time]);
+  }
+
   /**
    * Waits for the writes, closes the pack and writes its index (a temporary file renamed into
    * place); returns whether an index was written. A pack without records is removed.
@@ -427,12 +443,13 @@ export class PackWriter {
     await this.#drain();
     await this.file.close();
     if (this.#records.length === 0) await removeQuietly(this.file.path);
-    if (this.#records.length === 0 && this.#used.length === 0) return false;
+    if (this.#records.length + this.#used.length + this.#touched.length === 0) return false;
     try {
       await writeIndex(this.#dir, this.name, {
         v: PACK_FORMAT,
         records: this.#records,
         used: this.#used,
+        ...(this.#touched.length > 0 ? { touched: this.#touched } : {}),
       });
       return true;
     } catch (error) {

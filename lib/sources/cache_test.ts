@@ -80,6 +80,7 @@ interface Index {
   v: number;
   records: Entry[];
   used: [string, number][];
+  touched?: [string, number][];
 }
 
 /** The packs' indexes, oldest first. */
@@ -153,6 +154,98 @@ Deno.test("a document is fresh within the TTL, stale after, and tied to its key"
     assert.equal(again?.fresh, true);
     assert.equal(again.doc.etag, '"e"');
     assert.equal(again.text, '{"x":1}');
+  });
+});
+
+Deno.test("a 304 is a line of the run's index, not a new copy of the document", async () => {
+  await withDir(async (dir) => {
+    let now = Date.now() - 10 * DAY;
+    const clock = { ttlMs: 1000, now: () => now };
+    const first = run(dir, clock).cache;
+    await first.putDocument("k", doc("body of k"));
+    await settleWrites();
+    now += 5000;
+    const second = run(dir, clock).cache;
+    const stale = await second.getDocument("k");
+    assert.equal(stale?.fresh, false);
+    await second.touchDocument("k", stale!);
+    await settleWrites();
+    const packs = await indexes(dir);
+    assert.equal(packs.length, 2);
+    assert.deepEqual(packs[1].index.records, [], "no record written again");
+    assert.deepEqual(packs[1].index.touched, [["k", now]]);
+    assert.ok(!(await filesIn(`${dir}/packs`)).includes(`${packs[1].name}.pack`), "no pack");
+    const third = run(dir, clock).cache;
+    const hit = await third.getDocument("k");
+    assert.equal(hit?.fresh, true);
+    assert.equal(hit.text, "body of k");
+    assert.equal(hit.doc.fetchedAt, new Date(now).toISOString(), "as fresh as the 304");
+    // A newer answer replaces the touched one (the touch does not make an older record win).
+    await third.putDocument("k", doc("new body"));
+    await settleWrites();
+    assert.equal(await text(run(dir, clock).cache, "k"), "new body");
+  });
+});
+
+Deno.test("the same answer put again is a touch; any difference is a new record", async () => {
+  await withDir(async (dir) => {
+    let now = Date.now() - DAY;
+    const clock = { ttlMs: 1000, now: () => now };
+    const answer = { ...doc(new TextEncoder().encode('{"a":1}')), etag: '"v1"' };
+    const first = run(dir, clock).cache;
+    await first.putDocument("k", answer);
+    await first.putExtract("tags", "o/r", { list: [1, 2] });
+    await settleWrites();
+    now += 5000;
+    const second = run(dir, clock).cache;
+    await second.putDocument("k", answer);
+    await second.putExtract("tags", "o/r", { list: [1, 2] });
+    await settleWrites();
+    let packs = await indexes(dir);
+    assert.deepEqual(packs[1].index.records, [], "nothing written again");
+    assert.deepEqual(packs[1].index.touched?.map(([key]) => key).sort(), [
+      "EXTRACT tags o/r",
+      "k",
+    ]);
+    const third = run(dir, clock).cache;
+    assert.equal((await third.getDocument("k"))?.fresh, true);
+    assert.deepEqual((await third.getExtract("tags", "o/r"))?.value, { list: [1, 2] });
+    now += 5000;
+    await third.putDocument("k", { ...answer, etag: '"v2"' });
+    await third.putExtract("tags", "o/r", { list: [1, 2, 3] });
+    await settleWrites();
+    packs = await indexes(dir);
+    assert.deepEqual(packs[2].index.records.map((r) => r[1]).sort(), ["EXTRACT tags o/r", "k"]);
+    const fourth = run(dir, clock).cache;
+    assert.equal((await fourth.getDocument("k"))?.doc.etag, '"v2"');
+    assert.deepEqual((await fourth.getExtract("tags", "o/r"))?.value, { list: [1, 2, 3] });
+  });
+});
+
+Deno.test("a touch outlives compaction, and prune ages a document by its last 304", async () => {
+  await withDir(async (dir) => {
+    let now = Date.now() - 100 * DAY;
+    const clock = { ttlMs: 1000, now: () => now };
+    const first = run(dir, clock).cache;
+    await first.putDocument("touched", doc("kept by its 304"));
+    await first.putDocument("untouched", doc("old"));
+    await settleWrites();
+    now += 60 * DAY;
+    const second = run(dir, clock).cache;
+    await second.touchDocument("touched", (await second.getDocument("touched"))!);
+    await settleWrites();
+    now += 10 * DAY;
+    // 70 days after it was fetched, 10 after its 304: a 30-day prune keeps only the touched one.
+    await run(dir, clock).cache.prune(30 * DAY);
+    const packs = await indexes(dir);
+    assert.equal(packs.length, 1, "compacted into one pack");
+    assert.deepEqual(packs[0].index.records.map((r) => r[1]), ["touched"]);
+    assert.deepEqual(packs[0].index.touched, [["touched", now - 10 * DAY]]);
+    const later = run(dir, { ...clock, ttlMs: 11 * DAY }).cache;
+    const hit = await later.getDocument("touched");
+    assert.equal(hit?.text, "kept by its 304");
+    assert.equal(hit.fresh, true, "fresh by its 304, 10 days ago, within an 11-day TTL");
+    assert.equal(await later.getDocument("untouched"), undefined);
   });
 });
 
@@ -437,6 +530,8 @@ Deno.test("compaction leaves out an old pack larger than all the newer ones, and
     const user = run(dir, clock).cache;
     assert.ok(await user.readBlob(sha, 1 << 20));
     await user.touchBlob(sha);
+    await user.touchDocument("keep", (await user.getDocument("keep"))!);
+    const touchedAt = now;
     await settleWrites();
     for (let i = 3; i <= 17; i++) {
       const { cache } = run(dir, clock);
@@ -448,6 +543,7 @@ Deno.test("compaction leaves out an old pack larger than all the newer ones, and
     assert.equal(packs[0].name, base.name, "the large old pack is left as it was");
     assert.deepEqual(packs[0].index, base.index);
     assert.deepEqual(packs[1].index.used, [[sha, now]], "the use of its blob is kept");
+    assert.deepEqual(packs[1].index.touched, [["keep", touchedAt]], "and the 304 of its document");
     assert.equal(packs[1].index.records.length, 1, "one record of k");
     const { cache, warnings } = run(dir, clock);
     assert.equal(await text(cache, "k"), "run 17");
@@ -460,7 +556,11 @@ Deno.test("compaction leaves out an old pack larger than all the newer ones, and
     const later = run(dir, clock).cache;
     assert.deepEqual(await later.readBlob(sha, 1 << 20), big);
     assert.equal(await text(later, "k"), "run 17");
-    assert.equal(await later.getDocument("keep"), undefined, "fetched 65 days ago");
+    const kept = await later.getDocument("keep");
+    assert.equal(kept?.text, "from run 1", "fetched 65 days ago, but confirmed 25 days ago");
+    now += 10 * DAY;
+    await run(dir, clock).cache.prune(30 * DAY);
+    assert.equal(await run(dir, clock).cache.getDocument("keep"), undefined, "35 days after");
   });
 });
 
