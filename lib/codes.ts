@@ -121,7 +121,10 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "a lock package from git or another registry: this command verifies crates.io packages only",
   "crate-vcs-tag-match":
     "the crate's recorded commit is the commit of the repository's tag for the version",
-  "crate-vcs-commit-match": "the crate's recorded commit exists in the repository (no tag for it)",
+  "crate-vcs-commit-match":
+    "the crate's recorded commit is in the history of the repository's default branch (no tag for it)",
+  "crate-vcs-commit-unbound":
+    "the repository serves the crate's commit, but no tag names it and the default branch does not lead to it (another branch's, or a fork's)",
   "crate-vcs-commit-unknown": "the crate's recorded commit does not exist in the repository",
   "crate-vcs-no-info": "(optional skip) the crate has no .cargo_vcs_info.json",
   "crate-vcs-no-commit": "(optional skip) .cargo_vcs_info.json records no commit",

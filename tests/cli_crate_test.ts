@@ -89,6 +89,86 @@ Deno.test("crate: a crate that matches its index, tag and source tree is TRUSTED
   assert.match(checks["trusted-publishing"], /^skip /);
 });
 
+/** The JSON checks of the first subject, by id. */
+function checkList(
+  out: string,
+): Record<string, { status: string; code: string; message: string }> {
+  return Object.fromEntries(
+    JSON.parse(out).subjects[0].checks.map((c: { id: string }) => [c.id, c]),
+  );
+}
+
+Deno.test("crate: an untagged commit in the default branch's history binds the crate to the repository", async () => {
+  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [crate()], [
+    repository({ tags: [], defaultBranch: "trunk" }),
+  ]);
+  assert.equal(r.code, 0, r.out + r.err);
+  const checks = checkList(r.out);
+  assert.equal(checks["crate-vcs"].code, "crate-vcs-commit-match");
+  assert.match(
+    checks["crate-vcs"].message,
+    /in the history of attest-fixtures\/tiny-attest's default branch trunk/,
+  );
+  assert.equal(checks["crate-source"].status, "pass");
+  assert.doesNotMatch(checks["crate-source"].message, /not shown/);
+  assert.ok(r.github.some((q) => q.path.includes(`/compare/trunk...${COMMIT}`)));
+});
+
+Deno.test("crate: a fork's commit served under the repository's URL is not the repository's own", async () => {
+  // An impostor commit: GitHub serves it under the repository's URL, no tag names it, and the
+  // default branch does not lead to it. The crate's files match its tree exactly.
+  const repos = [repository({ tags: [], forkCommits: [COMMIT] })];
+  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [crate()], repos);
+  const checks = checkList(r.out);
+  assert.equal(checks["crate-vcs"].status, "skip");
+  assert.equal(checks["crate-vcs"].code, "crate-vcs-commit-unbound");
+  assert.match(checks["crate-vcs"].message, /a fork's/);
+  assert.equal(checks["crate-source"].status, "pass");
+  assert.match(checks["crate-source"].message, /not shown to be the repository's own/);
+  // The crate is still the one crates.io published (crate-checksum); a policy that wants the
+  // source bound to the repository gets UNVERIFIED, not TRUSTED.
+  assert.equal(r.code, 0, r.out + r.err);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/attest.toml`,
+      'version = 1\n[crate."tiny-attest"]\nrequire = ["crate-checksum", "crate-vcs"]\n',
+    );
+    const strict = await run(
+      ["crate", "tiny-attest@0.1.0", "--json", "--policy", `${dir}/attest.toml`],
+      [crate()],
+      repos,
+    );
+    assert.equal(strict.code, 1, strict.out + strict.err);
+    assert.equal(JSON.parse(strict.out).verdict, "UNVERIFIED");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("crate: a match against an unbound commit is not remembered as a bound one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const env = { GH_TOKEN: "ghp_test", CARGO_ATTEST_CACHE_DIR: dir, CARGO_ATTEST_CACHE_TTL: "0" };
+    const args = ["crate", "tiny-attest@0.1.0", "--json"];
+    await run(args, [crate()], [repository({ tags: [], forkCommits: [COMMIT] })], env);
+    const again = await run(
+      args,
+      [crate()],
+      [repository({ tags: [], forkCommits: [COMMIT] })],
+      env,
+    );
+    const message = checkList(again.out)["crate-source"].message;
+    assert.equal(message.split("not shown to be the repository's own").length, 2, message);
+    // Once a tag binds the commit, the next run's comparison bears weight and says nothing more.
+    const tagged = await run(args, [crate()], [repository()], env);
+    assert.equal(checkList(tagged.out)["crate-vcs"].code, "crate-vcs-tag-match");
+    assert.doesNotMatch(checkList(tagged.out)["crate-source"].message, /not shown/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("crate: a file that differs from the repository is a MISMATCH naming it", async () => {
   const r = await run(
     ["crate", "tiny-attest@0.1.0"],

@@ -6,6 +6,7 @@
  * commit). Pure.
  * @module
  */
+import type { BranchHistory } from "../sources/github_repo.ts";
 import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
 
 /** One place that states what the `.crate` checksum should be. */
@@ -96,6 +97,13 @@ export interface CrateVcsEvidence {
   readonly triedTags: readonly string[];
   /** Whether the recorded commit exists in the repository (asked when no tag matched it). */
   readonly commitExists?: boolean;
+  /**
+   * For a commit that exists but no tag names: whether it is in the history of the repository's
+   * default branch (GitHub serves forks' commits under the repository's URL too).
+   */
+  readonly defaultBranch?: { readonly name: string; readonly history: BranchHistory };
+  /** Why the default branch's history could not be asked (a reason, not an error). */
+  readonly bindingError?: string;
   readonly origin?: EvidenceOrigin;
 }
 
@@ -142,17 +150,33 @@ export function checkCrateVcs(e: CrateVcsEvidence): CheckResult {
       actual: sha1,
     };
   }
-  if (e.commitExists) {
+  const noTag = e.tag
+    ? `not the commit of tag ${e.tag.name} (${e.tag.commit})`
+    : `no tag for the version was found (tried ${e.triedTags.join(", ")})`;
+  if (e.commitExists && e.defaultBranch?.history === "in-history") {
     return {
       ...base,
       status: "pass",
       code: "crate-vcs-commit-match",
-      message: `packaged from commit ${sha1} of ${e.repository}` +
-        (e.tag
-          ? `, not the commit of tag ${e.tag.name} (${e.tag.commit})`
-          : `; no tag for the version was found (tried ${e.triedTags.join(", ")})`) +
-        dirty,
+      message: `packaged from commit ${sha1}, in the history of ${e.repository}'s default ` +
+        `branch ${e.defaultBranch.name}; ${noTag}${dirty}`,
       actual: sha1,
+    };
+  }
+  if (e.commitExists) {
+    const why = e.bindingError
+      ? `its history could not be asked (${e.bindingError})`
+      : `it is not in the history of the default branch ${e.defaultBranch?.name ?? "(unknown)"}`;
+    return {
+      ...base,
+      status: "skip",
+      code: "crate-vcs-commit-unbound",
+      message: `${e.repository} serves commit ${sha1}, but ${noTag}, and ${why}: it may be ` +
+        "another branch's, or a fork's (GitHub serves the commits of every fork under each " +
+        `member's URL), so it is not shown to be the repository's own${dirty}`,
+      expected: e.tag?.commit ?? `a tag or a commit of ${e.repository}'s default branch`,
+      actual: sha1,
+      required: false,
     };
   }
   return {

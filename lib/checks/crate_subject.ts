@@ -49,11 +49,14 @@ export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]
       });
     }
   }
-  checks.push(checkCrateVcs(evidence.vcs));
+  const vcs = checkCrateVcs(evidence.vcs);
+  checks.push(vcs);
   const source = await crateSourceCheck(evidence);
   if (source) {
     // Without a repository to compare with, the comparison is evidence that is not there.
-    checks.push(source.status === "skip" ? { ...source, required: false } : source);
+    checks.push(
+      source.status === "skip" ? { ...source, required: false } : qualifyUnboundSource(source, vcs),
+    );
   }
   checks.push(checkTrustedPublishing({
     crate,
@@ -63,6 +66,22 @@ export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]
     origin: evidence.api ? { url: evidence.api.url } : undefined,
   }));
   return checks;
+}
+
+/**
+ * A passed `crate-source` whose commit `crate-vcs` did not bind to the repository (no tag names
+ * it, and it is not in the default branch's history) proves that the crate is that commit's
+ * tree, not that the tree is the repository's: it stays a pass, but not a load-bearing one, and
+ * says so.
+ */
+export function qualifyUnboundSource(source: CheckResult, vcs: CheckResult): CheckResult {
+  if (source.status !== "pass" || vcs.status === "pass") return source;
+  return {
+    ...source,
+    message: `${source.message} — but that commit is not shown to be the repository's own ` +
+      "(see crate-vcs), so this shows only that the crate is that commit's tree",
+    loadBearing: false,
+  };
 }
 
 /** `crate-source`: recalled, compared now, or (with no tree to compare with) a skip. */

@@ -14,6 +14,7 @@ import {
   readCrateArchive,
   releaseCrateArchive,
 } from "../evidence/crate_archive.ts";
+import { AttestError } from "../errors.ts";
 import { MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
 import {
   crateDownloadUrl,
@@ -28,13 +29,15 @@ import {
 import { endpointUrl } from "./endpoints.ts";
 import {
   fetchCommitExists,
+  fetchCommitOnBranch,
+  fetchDefaultBranch,
   fetchTree,
   type GithubTagList,
   type GitTree,
   listTags,
   parseGithubRepositoryUrl,
 } from "./github_repo.ts";
-import { type HttpClient, NotFoundError } from "./http.ts";
+import { type HttpClient, NotFoundError, RateLimitError } from "./http.ts";
 import { OfflineMissError } from "./cached_http.ts";
 import type { Cache } from "./cache.ts";
 import { attestationsUrl, fetchAttestations } from "./github.ts";
@@ -375,6 +378,7 @@ export async function gatherCrateEvidence(
   const github = sources.github;
   let tag: { name: string; commit: string } | undefined;
   let commitExists: boolean;
+  let binding: Pick<CrateVcsEvidence, "defaultBranch" | "bindingError"> = {};
   try {
     const tags = await tagsOf(sources, ref.owner, ref.repo);
     tag = triedTags
@@ -383,6 +387,9 @@ export async function gatherCrateEvidence(
     commitExists = tag?.commit === vcsInfo.sha1
       ? true
       : await fetchCommitExists(github.client, github.api, ref.owner, ref.repo, vcsInfo.sha1);
+    if (commitExists && tag?.commit !== vcsInfo.sha1) {
+      binding = await defaultBranchHistory(github, ref, vcsInfo.sha1);
+    }
   } catch (error) {
     // Offline, with the crate cached but not its repository: the repository checks are what is
     // missing, not the crate.
@@ -399,6 +406,7 @@ export async function gatherCrateEvidence(
     ...vcsBase,
     tag: tag ? { name: tag.name, commit: tag.commit } : undefined,
     commitExists,
+    ...binding,
     origin,
   };
   if (!commitExists) return await finish({ ...common(content), vcs });
@@ -440,6 +448,40 @@ export async function gatherCrateEvidence(
 }
 
 /**
+ * Where a commit that no tag names stands against the repository's default branch: in its
+ * history (so the repository's own), or not (another branch's, or a fork's: GitHub serves those
+ * under the repository's URL too). A failure to tell is a reason, not an error: the commit is then
+ * just not shown to be the repository's.
+ */
+async function defaultBranchHistory(
+  github: NonNullable<CrateSources["github"]>,
+  ref: { owner: string; repo: string },
+  sha: string,
+): Promise<Pick<CrateVcsEvidence, "defaultBranch" | "bindingError">> {
+  try {
+    const branch = await fetchDefaultBranch(github.client, github.api, ref.owner, ref.repo);
+    if (!branch) return { bindingError: `${ref.owner}/${ref.repo} names no default branch` };
+    const history = await fetchCommitOnBranch(
+      github.client,
+      github.api,
+      ref.owner,
+      ref.repo,
+      branch,
+      sha,
+    );
+    return { defaultBranch: { name: branch, history } };
+  } catch (error) {
+    if (
+      error instanceof OfflineMissError || error instanceof RateLimitError ||
+      !(error instanceof AttestError)
+    ) {
+      throw error;
+    }
+    return { bindingError: error.message };
+  }
+}
+
+/**
  * Remembers what this run derived from a `.crate` it read (its summary, and a passed
  * `crate-source` with what it compared against), so the next run need not read it again.
  */
@@ -450,7 +492,11 @@ export async function rememberCrate(
 ): Promise<void> {
   const { archive, archiveSummary, tree } = evidence;
   if (!sources.memo || !archive || !archiveSummary) return;
-  const passed = checks.find((c) => c.id === "crate-source" && c.status === "pass");
+  // Only a comparison that bears weight: one against a commit crate-vcs did not bind is qualified
+  // by this run's crate-vcs (see `qualifyUnboundSource`), which a later run judges afresh.
+  const passed = checks.find((c) =>
+    c.id === "crate-source" && c.status === "pass" && c.loadBearing
+  );
   const sha1 = archive.vcsInfo?.sha1;
   const source = passed && tree && sha1 && evidence.repository && tree.commit === sha1
     ? {

@@ -191,6 +191,72 @@ export async function fetchCommitExists(
 }
 
 /**
+ * The default branch of OWNER/REPO (`GET /repos/O/R`); undefined when the repository is not there
+ * (404) or the answer names none.
+ *
+ * @throws {NetworkError} on other failures
+ */
+export async function fetchDefaultBranch(
+  client: HttpClient,
+  api: URL,
+  owner: string,
+  repo: string,
+): Promise<string | undefined> {
+  try {
+    const { data } = await client.getJson(endpointUrl(api, repoPath(owner, repo)), {
+      accept: "application/vnd.github+json",
+      maxBytes: 1024 * 1024,
+    });
+    const branch = asRecord(data, "repository", repoPath(owner, repo)).default_branch;
+    return typeof branch === "string" && branch !== "" ? branch : undefined;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** Where a commit stands against a branch of the repository (see {@link fetchCommitOnBranch}). */
+export type BranchHistory = "in-history" | "not-in-history" | "unknown-commit";
+
+/**
+ * Whether commit `sha` is in the history of `branch` of OWNER/REPO: `GET
+ * /repos/O/R/compare/BRANCH...SHA` says `behind` or `identical` exactly when the commit is an
+ * ancestor of the branch (the comparison's diff is then empty, so the answer is small). This is
+ * what binds a commit to the repository's own history: GitHub serves the commits of every fork
+ * in a repository's network under each member's URL, so that a commit exists there does not.
+ * `unknown-commit` on 404 or 422 (no such commit or branch).
+ *
+ * @throws {NetworkError} on other failures (a comparison over the size cap among them)
+ */
+export async function fetchCommitOnBranch(
+  client: HttpClient,
+  api: URL,
+  owner: string,
+  repo: string,
+  branch: string,
+  sha: string,
+): Promise<BranchHistory> {
+  if (!SHA.test(sha)) return "unknown-commit";
+  const range = `${encodeURIComponent(branch).replace(/%2F/gi, "/")}...${sha.toLowerCase()}`;
+  const url = endpointUrl(api, `${repoPath(owner, repo)}/compare/${range}`);
+  url.searchParams.set("per_page", "1");
+  let data: unknown;
+  try {
+    data = (await client.getJson(url, {
+      accept: "application/vnd.github+json",
+      maxBytes: 4 * 1024 * 1024,
+    })).data;
+  } catch (error) {
+    if (error instanceof HttpStatusError && [404, 422].includes(error.status)) {
+      return "unknown-commit";
+    }
+    throw error;
+  }
+  const status = asRecord(data, "comparison", url.href).status;
+  return status === "behind" || status === "identical" ? "in-history" : "not-in-history";
+}
+
+/**
  * Fetches a workflow run (`GET /repos/O/R/actions/runs/ID`); undefined when there is none (404,
  * or an id that is not a number).
  *

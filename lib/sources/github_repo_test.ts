@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
   fetchCommitExists,
+  fetchCommitOnBranch,
+  fetchDefaultBranch,
   fetchTree,
   fetchWorkflowRun,
   type GitTreeEntry,
@@ -224,6 +226,32 @@ Deno.test("fetchTagCommit() (github.ts) resolves a fake repository's tags too", 
   await withGithub([repository()], async (_github, api) => {
     assert.equal(await fetchTagCommit(client(), api, "octo", "workspace", "foo-v0.1.0"), C2);
     assert.equal(await fetchTagCommit(client(), api, "octo", "workspace", "nope"), undefined);
+  });
+});
+
+Deno.test("fetchDefaultBranch() and fetchCommitOnBranch() tell the repository's own commits from a fork's", async () => {
+  const FORK = "f".repeat(40);
+  const repo = repository({ defaultBranch: "trunk", forkCommits: [FORK] });
+  await withGithub([repo], async (github, api) => {
+    assert.equal(await fetchDefaultBranch(client(), api, "octo", "workspace"), "trunk");
+    assert.equal(await fetchDefaultBranch(client(), api, "octo", "missing"), undefined);
+    const on = (sha: string) =>
+      fetchCommitOnBranch(client(), api, "octo", "workspace", "trunk", sha);
+    assert.equal(await on(C1), "in-history");
+    assert.equal(await on(C2.toUpperCase()), "in-history");
+    assert.equal(await fetchCommitExists(client(), api, "octo", "workspace", FORK), true);
+    assert.equal(await on(FORK), "not-in-history", "served under the URL, not in the history");
+    assert.equal(await on("4".repeat(40)), "unknown-commit");
+    assert.equal(
+      await fetchCommitOnBranch(client(), api, "octo", "workspace", "main", C1),
+      "unknown-commit",
+      "no such branch",
+    );
+    const before = github.requests.length;
+    assert.equal(await on("HEAD"), "unknown-commit");
+    assert.equal(github.requests.length, before, "never asks about a name that is not a SHA");
+    const compare = github.requests.find((r) => r.path.includes("/compare/"))!;
+    assert.equal(compare.path, `/repos/octo/workspace/compare/trunk...${C1}?per_page=1`);
   });
 });
 

@@ -88,8 +88,15 @@ export interface FakeRepository {
   readonly tags: readonly { readonly name: string; readonly commit: string }[];
   /** The full recursive tree of each commit (every directory as a `tree` entry with its sha). */
   readonly trees: Readonly<Record<string, readonly FakeTreeEntry[]>>;
-  /** More commits that exist (without a tree). */
+  /** More commits that exist (without a tree), all in the default branch's history. */
   readonly commits?: readonly string[];
+  /**
+   * Commits GitHub serves under this repository that are not in its default branch's history (a
+   * fork's, or another branch's): `commits/SHA` finds them, `compare/BRANCH...SHA` says diverged.
+   */
+  readonly forkCommits?: readonly string[];
+  /** The default branch (`GET /repos/O/R`), default `main`. */
+  readonly defaultBranch?: string;
   readonly runs?: readonly FakeWorkflowRun[];
   /** Tags per page (`Link: rel="next"`); default 100. */
   readonly tagsPerPage?: number;
@@ -183,7 +190,7 @@ export function startFakeGithub(
       });
     }
     const parts = url.pathname.split("/").slice(1).map(decodeURIComponent);
-    if (parts[0] !== "repos" || parts.length < 4) return json(NOT_FOUND, 404);
+    if (parts[0] !== "repos" || parts.length < 3) return json(NOT_FOUND, 404);
     const [, owner, repo, ...rest] = parts;
     const repository = options.repositories?.find((r) => r.owner === owner && r.repo === repo);
     if (repository) {
@@ -336,15 +343,39 @@ function serveRepository(
       object: { type: "commit", sha: tag.commit, url: `${base}/git/commits/${tag.commit}` },
     });
   }
+  const inHistory = new Set([
+    ...Object.keys(repository.trees),
+    ...repository.tags.map((t) => t.commit),
+    ...(repository.commits ?? []),
+    ...(repository.runs ?? []).map((r) => r.headSha),
+  ].map((c) => c.toLowerCase()));
+  const defaultBranch = repository.defaultBranch ?? "main";
+  // GET /repos/O/R
+  if (rest.length === 0) {
+    return json({ full_name: `${owner}/${repo}`, default_branch: defaultBranch, private: false });
+  }
+  // GET /repos/O/R/compare/BASE...HEAD (BASE the default branch, HEAD a full commit SHA)
+  if (rest[0] === "compare" && rest.length >= 2) {
+    const [baseRef, head = ""] = rest.slice(1).join("/").split("...");
+    const sha = head.toLowerCase();
+    const fork = (repository.forkCommits ?? []).some((c) => c.toLowerCase() === sha);
+    if (baseRef !== defaultBranch || (!fork && !inHistory.has(sha))) {
+      return json({ message: "Not Found", status: "404" }, 404);
+    }
+    return json({
+      status: fork ? "diverged" : "behind",
+      ahead_by: fork ? 1 : 0,
+      behind_by: 3,
+      total_commits: fork ? 1 : 0,
+      merge_base_commit: { sha: fork ? Object.keys(repository.trees)[0] ?? sha : sha },
+      commits: [],
+      files: [],
+    });
+  }
   // GET /repos/O/R/commits/SHA
   if (rest[0] === "commits" && rest.length === 2) {
     const wanted = rest[1].toLowerCase();
-    const known = new Set([
-      ...Object.keys(repository.trees),
-      ...repository.tags.map((t) => t.commit),
-      ...(repository.commits ?? []),
-      ...(repository.runs ?? []).map((r) => r.headSha),
-    ].map((c) => c.toLowerCase()));
+    const known = new Set([...inHistory, ...(repository.forkCommits ?? [])]);
     const matches = /^[0-9a-f]{7,64}$/.test(wanted)
       ? [...known].filter((c) => c.startsWith(wanted))
       : [];
