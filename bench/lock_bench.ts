@@ -98,9 +98,11 @@ function route(host: string, path: string): string {
   if (host === "api") return "crates.io api";
   if (host === "other") return "crates.io other";
   const m = path.match(
-    /^\/repos\/[^/]+\/[^/]+\/(tags|commits|git\/trees|git\/ref|git\/blobs|attestations)/,
+    /^\/repos\/[^/]+\/[^/]+\/(tags|commits|compare|git\/trees|git\/ref|git\/blobs|attestations)/,
   );
-  return `github ${m ? m[1] : path.split("?")[0]}`;
+  if (m) return `github ${m[1]}`;
+  if (/^\/repos\/[^/]+\/[^/?]+(\?|$)/.test(path)) return "github repository";
+  return `github ${path.split("?")[0]}`;
 }
 
 async function directorySize(dir: string): Promise<{ files: number; bytes: number }> {
