@@ -144,6 +144,18 @@ export interface PruneResult {
   readonly bytes: number;
 }
 
+/** An answer to store with {@link Cache.putDocument}. */
+export interface DocumentAnswer {
+  readonly url: string;
+  readonly finalUrl: string;
+  readonly status: number;
+  /** The body; text is stored as text. */
+  readonly body: Uint8Array | string;
+  readonly etag?: string;
+  readonly lastModified?: string;
+  readonly linkNext?: string;
+}
+
 /** What {@link Cache.streamBlob} is asked for. */
 export interface BlobStreamOptions {
   /** The largest blob handed out. */
@@ -316,15 +328,7 @@ export class Cache {
   /** Stores an answer for `key`; a text body is stored as text. */
   async putDocument(
     key: string,
-    entry: {
-      url: string;
-      finalUrl: string;
-      status: number;
-      body: Uint8Array | string;
-      etag?: string;
-      lastModified?: string;
-      linkNext?: string;
-    },
+    entry: DocumentAnswer,
   ): Promise<void> {
     // The same answer again (a server without conditional requests, an extract or memo made
     // anew from unchanged pages): a touch, not another copy.
@@ -1264,15 +1268,7 @@ function openDocument(record: Uint8Array, key: string): DocumentEntry | undefine
 /** Whether `entry` is the answer `stored` already holds: same status, URLs, validators and body. */
 function sameAnswer(
   stored: DocumentHit,
-  entry: {
-    url: string;
-    finalUrl: string;
-    status: number;
-    body: Uint8Array | string;
-    etag?: string;
-    lastModified?: string;
-    linkNext?: string;
-  },
+  entry: DocumentAnswer,
 ): boolean {
   const { doc } = stored;
   if (
