@@ -123,6 +123,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "the crate's recorded commit is the commit of the repository's tag for the version",
   "crate-vcs-commit-match":
     "the crate's recorded commit is in the history of the repository's default branch (no tag for it)",
+  "crate-vcs-publish-match":
+    "the crate's recorded commit is the one crates.io's trusted-publishing record says a workflow of the repository published it from",
   "crate-vcs-commit-unbound":
     "the repository serves the crate's commit, but no tag names it and the default branch does not lead to it (another branch's, or a fork's)",
   "crate-vcs-commit-unknown": "the crate's recorded commit does not exist in the repository",

@@ -146,6 +146,30 @@ Deno.test("crate: a fork's commit served under the repository's URL is not the r
   }
 });
 
+Deno.test("crate: crates.io's trusted-publishing record of the repository at that commit binds it", async () => {
+  const published = (repository: string) =>
+    crate({ trustedPublishing: { provider: "github", repository, run_id: "7", sha: COMMIT } });
+  const repos = [repository({ tags: [], forkCommits: [COMMIT] })];
+  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [
+    published("attest-fixtures/tiny-attest"),
+  ], repos);
+  assert.equal(r.code, 0, r.out + r.err);
+  const checks = checkList(r.out);
+  assert.equal(checks["crate-vcs"].status, "pass");
+  assert.equal(checks["crate-vcs"].code, "crate-vcs-publish-match");
+  assert.match(checks["crate-vcs"].message, /trusted publishing, run 7/);
+  assert.doesNotMatch(checks["crate-source"].message, /not shown/);
+  assert.equal(checks["trusted-publishing"].code, "trusted-publishing-match");
+  // A record of another repository binds nothing (and is a MISMATCH of its own).
+  const other = await run(
+    ["crate", "tiny-attest@0.1.0", "--json"],
+    [published("evil/fork")],
+    repos,
+  );
+  assert.equal(other.code, 2, other.out + other.err);
+  assert.equal(checkList(other.out)["crate-vcs"].code, "crate-vcs-commit-unbound");
+});
+
 Deno.test("crate: a match against an unbound commit is not remembered as a bound one", async () => {
   const dir = await Deno.makeTempDir();
   try {

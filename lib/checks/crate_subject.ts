@@ -49,7 +49,15 @@ export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]
       });
     }
   }
-  const vcs = checkCrateVcs(evidence.vcs);
+  const sha1 = archive?.vcsInfo?.sha1;
+  const publishing = checkTrustedPublishing({
+    crate,
+    trustedPublishing: evidence.api?.trustedPublishing,
+    repository: evidence.repository,
+    sha1,
+    origin: evidence.api ? { url: evidence.api.url } : undefined,
+  });
+  const vcs = bindByPublishing(checkCrateVcs(evidence.vcs), publishing, evidence);
   checks.push(vcs);
   const source = await crateSourceCheck(evidence);
   if (source) {
@@ -58,14 +66,42 @@ export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]
       source.status === "skip" ? { ...source, required: false } : qualifyUnboundSource(source, vcs),
     );
   }
-  checks.push(checkTrustedPublishing({
-    crate,
-    trustedPublishing: evidence.api?.trustedPublishing,
-    repository: evidence.repository,
-    sha1: archive?.vcsInfo?.sha1,
-    origin: evidence.api ? { url: evidence.api.url } : undefined,
-  }));
+  checks.push(publishing);
   return checks;
+}
+
+/**
+ * A commit no tag names and the default branch does not lead to is still the repository's own
+ * when crates.io's trusted-publishing record says a GitHub Actions workflow of that repository
+ * published the crate at that very commit (GitHub vouched for the repository and commit to
+ * crates.io): `crate-vcs` then passes as `crate-vcs-publish-match`.
+ */
+export function bindByPublishing(
+  vcs: CheckResult,
+  publishing: CheckResult,
+  evidence: Pick<CrateEvidence, "api" | "repository" | "archiveSummary">,
+): CheckResult {
+  const tp = evidence.api?.trustedPublishing;
+  const sha1 = evidence.archiveSummary?.vcsInfo?.sha1;
+  const repository = evidence.repository;
+  if (
+    vcs.code !== "crate-vcs-commit-unbound" || publishing.status !== "pass" || !tp ||
+    tp.provider !== "github" || !tp.repository || !tp.sha || !sha1 || !repository ||
+    tp.repository.toLowerCase() !== repository.toLowerCase() || tp.sha.toLowerCase() !== sha1
+  ) {
+    return vcs;
+  }
+  return {
+    id: "crate-vcs",
+    status: "pass",
+    code: "crate-vcs-publish-match",
+    message: `packaged from commit ${sha1}, at which a GitHub Actions workflow of ${repository}` +
+      ` published it to crates.io (trusted publishing${tp.runId ? `, run ${tp.runId}` : ""}); ` +
+      "no tag names it and the default branch does not lead to it",
+    actual: sha1,
+    ...(vcs.origin ? { origin: vcs.origin } : {}),
+    loadBearing: false,
+  };
 }
 
 /**
