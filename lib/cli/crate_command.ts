@@ -197,6 +197,7 @@ async function verifyCrates(
       : "GitHub is not consulted without GH_TOKEN or GITHUB_TOKEN (its rate limit is too low)",
     tagCache: new Map(),
     treeCache: new Map(),
+    historyCache: new Map(),
     memo: cache.cache ? new CrateMemoStore(cache.cache, MAX_CRATE_DOWNLOAD_BYTES) : undefined,
     extracts: cache.cache,
   };

@@ -68,6 +68,14 @@ export interface CrateSources {
   readonly tagCache: Map<string, Promise<GithubTagList | undefined>>;
   /** Tree listings per (repository, commit, path) being fetched, shared by the crates asking. */
   readonly treeCache?: Map<string, Promise<GitTree | undefined>>;
+  /**
+   * Where untagged commits stand against their repository's default branch, per (repository,
+   * commit), shared by the crates asking (the crates of a workspace often share one commit).
+   */
+  readonly historyCache?: Map<
+    string,
+    Promise<Pick<CrateVcsEvidence, "defaultBranch" | "bindingError">>
+  >;
   /** Memoised results in the cache (undefined with `--no-cache`). */
   readonly memo?: CrateMemoStore;
   /** The cache, for extracts of expiring answers (undefined with `--no-cache`). */
@@ -388,7 +396,15 @@ export async function gatherCrateEvidence(
       ? true
       : await fetchCommitExists(github.client, github.api, ref.owner, ref.repo, vcsInfo.sha1);
     if (commitExists && tag?.commit !== vcsInfo.sha1) {
-      binding = await defaultBranchHistory(github, ref, vcsInfo.sha1);
+      const key = `${ref.owner}/${ref.repo}@${vcsInfo.sha1}`;
+      let history = sources.historyCache?.get(key);
+      if (!history) {
+        history = defaultBranchHistory(github, ref, vcsInfo.sha1);
+        sources.historyCache?.set(key, history);
+        // A failure (offline, rate limit) is this crate's; the next one asks again.
+        history.catch(() => sources.historyCache?.delete(key));
+      }
+      binding = await history;
     }
   } catch (error) {
     // Offline, with the crate cached but not its repository: the repository checks are what is
