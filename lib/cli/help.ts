@@ -133,10 +133,13 @@ const CRATE_CHECKS = `CHECKS (each crate):
     crate-checksum      the downloaded .crate's SHA-256 equals the sparse index's cksum, the
                         crates.io API's checksum (and, under lock, Cargo.lock's) — load-bearing
     crate-vcs           the commit in .cargo_vcs_info.json is the commit of the repository's tag
-                        for the version (v1.2.3, 1.2.3, NAME-v1.2.3, NAME@1.2.3, …), or at least a
-                        commit of that repository
+                        for the version (v1.2.3, 1.2.3, NAME-v1.2.3, NAME@1.2.3, …), or at least in
+                        the history of its default branch (or the one crates.io's trusted-
+                        publishing record names); a commit GitHub serves under the repository's
+                        URL but that nothing binds to it (a fork's) is a skip
     crate-source        every file of the .crate equals the repository's file at that commit
-                        under path_in_vcs (git blob ids); files cargo generates are named as such
+                        under path_in_vcs (git blob ids); files cargo generates are named as such;
+                        against a commit crate-vcs did not bind, a match bears no weight
     trusted-publishing  crates.io's trusted-publisher record agrees with the repository and commit
 Archive problems (paths escaping the crate, links, gzip bombs) fail crate-source.
 crate-vcs and crate-source need the GitHub API: set GH_TOKEN or GITHUB_TOKEN (without one they
@@ -172,7 +175,9 @@ packages (the workspace's own) are not subjects.
 
 ${CRATE_CHECKS}
 
-The text report lists the crates that are not TRUSTED, then a summary; --json has every crate.
+The text report lists the crates that are not TRUSTED, worst first, then a summary table (the
+counts per verdict, and each crate that needs attention with the checks at fault); --json has
+every crate.
 
 OPTIONS:
     --jobs N               crates verified at once (default 8)
