@@ -32,6 +32,7 @@ import { loadEmbeddedRoot } from "../lib/trust/embedded.ts";
 import { parseTrustedRoot, type TrustedRoot } from "../lib/trust/trusted_root.ts";
 import { parsePublicKeyPem, type PublicKeyMaterial } from "../lib/crypto/signature.ts";
 import { benchLock } from "./lock_bench.ts";
+import { fmt, median } from "./numbers.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const DATA = `${REPO}bench/data/`;
@@ -132,19 +133,6 @@ function renderTable(): string {
 // Helpers
 
 const decoder = new TextDecoder();
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function fmt(value: number, digits = 0): string {
-  return value.toLocaleString("en-US", {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
-}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

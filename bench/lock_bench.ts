@@ -20,6 +20,7 @@ import process from "node:process";
 import { startFakeCratesIo } from "../tests/support/fake_crates_io.ts";
 import { startFakeGithub } from "../tests/support/fake_github.ts";
 import { ensureLockData, type LockData } from "./lock_data.ts";
+import { fmt, median } from "./numbers.ts";
 
 /** A row of bench.ts's table. */
 export interface LockRow {
@@ -73,19 +74,6 @@ interface Measured {
   byRoute: Record<string, number>;
   /** CPU time of the bench process (the fakes, mostly) during the run. */
   fakeCpuMs: number;
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function fmt(value: number, digits = 0): string {
-  return value.toLocaleString("en-US", {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
 }
 
 function seconds(ms: number): string {
