@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import { COMMAND_NAMES, main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import { COMMAND_OPTION_TABLES } from "../lib/cli/completions_command.ts";
+import { COMMAND_OPTION_TABLES } from "../lib/cli/option_tables.ts";
 import { COMMAND_HELP } from "../lib/cli/help.ts";
 import { encodeBase64 } from "../lib/crypto/bytes.ts";
 import { type FakeRelease, startFakeGithub } from "./support/fake_github.ts";

@@ -3,11 +3,9 @@
  * turned into {@link UsageError}s that name the command and say where to look.
  * @module
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
-
-/** The option table of one command (node:util's format). */
-export type OptionTable = NonNullable<ParseArgsConfig["options"]>;
+import { COMMAND_OPTION_TABLES, type CommandName } from "./option_tables.ts";
 
 /** Parsed options and positionals. */
 export interface ParsedArgs {
@@ -15,16 +13,15 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-/** Parses `args` for `command`; unknown options and missing values become {@link UsageError}. */
-export function parseCommandArgs(
-  command: string,
-  args: readonly string[],
-  options: OptionTable,
-): ParsedArgs {
+/**
+ * Parses `args` for `command` with its table in `option_tables.ts` (the options completion offers
+ * too); unknown options and missing values become {@link UsageError}.
+ */
+export function parseCommandArgs(command: CommandName, args: readonly string[]): ParsedArgs {
   try {
     const parsed = parseArgs({
       args: [...args],
-      options,
+      options: COMMAND_OPTION_TABLES[command],
       allowPositionals: true,
       strict: true,
     });

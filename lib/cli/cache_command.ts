@@ -16,11 +16,7 @@ const USAGE = "usage: cargo-attest cache info [--json] | clear | prune [--max-ag
 
 /** Runs `cache`; returns the exit code (0, or 3 when no cache directory can be found). */
 export async function runCache(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("cache", args, {
-    json: { type: "boolean" },
-    "max-age": { type: "string" },
-    quiet: { type: "boolean" },
-  });
+  const parsed = parseCommandArgs("cache", args);
   const [action, ...extra] = parsed.positionals;
   if (action === undefined || !["info", "clear", "prune"].includes(action)) {
     throw new UsageError(

@@ -1,17 +1,14 @@
 /**
  * `cargo-attest completions bash|zsh|fish`: prints a completion script for the shell, with the
- * commands, their subcommands, each command's options (from the option tables the commands parse
- * with: {@link VERIFY_OPTIONS}, {@link OUTPUT_OPTIONS}, {@link REPORT_OPTIONS}, plus each
- * command's own few, listed here and kept in step by a test) and the values of `--format` and
- * `--color`.
+ * commands, their subcommands, each command's options (the tables of `option_tables.ts`, which
+ * the commands parse their arguments with) and the values of `--format` and `--color`.
  * @module
  */
 import { UsageError } from "../errors.ts";
-import { type OptionTable, parseCommandArgs } from "./args.ts";
+import { parseCommandArgs } from "./args.ts";
 import type { CliIo } from "./io.ts";
-import { formatsFor, OUTPUT_OPTIONS } from "./output_options.ts";
-import { REPORT_OPTIONS } from "./report_command.ts";
-import { VERIFY_OPTIONS } from "./verify_options.ts";
+import { formatsFor } from "./output_options.ts";
+import { COMMAND_OPTION_TABLES, type OptionTable } from "./option_tables.ts";
 
 /** The shells a completion script is printed for. */
 export const SHELLS = ["bash", "zsh", "fish"] as const;
@@ -93,52 +90,9 @@ const FILE_OPTIONS: ReadonlySet<string> = new Set([
   "lock-file",
 ]);
 
-/**
- * The options each command parses beyond the shared tables (they are written inline in the
- * command's module). A test reads every `parseCommandArgs` call of lib/cli/ and fails when one
- * accepts an option missing here.
- */
-export const COMMAND_OPTION_TABLES: Readonly<Record<string, OptionTable>> = {
-  hash: {},
-  file: {
-    ...VERIFY_OPTIONS,
-    bundle: { type: "string", multiple: true },
-    sha256: { type: "string" },
-    key: { type: "string" },
-  },
-  "verify-bundle": {
-    bundle: { type: "string" },
-    "certificate-identity": { type: "string" },
-    "certificate-oidc-issuer": { type: "string" },
-    key: { type: "string" },
-    "trusted-root": { type: "string", multiple: true },
-    staging: { type: "boolean" },
-    "require-rekor": { type: "boolean" },
-    verbose: { type: "boolean" },
-  },
-  release: {
-    ...VERIFY_OPTIONS,
-    asset: { type: "string", multiple: true },
-    timeout: { type: "string" },
-  },
-  crate: { ...VERIFY_OPTIONS, timeout: { type: "string" } },
-  lock: { ...VERIFY_OPTIONS, timeout: { type: "string" } },
-  "policy check": { ...OUTPUT_OPTIONS, policy: { type: "string" } },
-  "policy explain": {
-    ...OUTPUT_OPTIONS,
-    policy: { type: "string" },
-    strict: { type: "boolean" },
-    "require-rekor": { type: "boolean" },
-  },
-  "policy schema": {},
-  init: { force: { type: "boolean" }, path: { type: "string" }, quiet: { type: "boolean" } },
-  cache: { json: { type: "boolean" }, "max-age": { type: "string" }, quiet: { type: "boolean" } },
-  report: REPORT_OPTIONS,
-  completions: {},
-};
-
 function optionsOf(command: string): CompletionOption[] {
-  const table = COMMAND_OPTION_TABLES[command];
+  const table: OptionTable | undefined =
+    COMMAND_OPTION_TABLES[command as keyof typeof COMMAND_OPTION_TABLES];
   if (!table) throw new Error(`completions: no option table for '${command}'`);
   return Object.entries(table).sort(([a], [b]) => a.localeCompare(b)).map(([name, spec]) => {
     const description = OPTION_DESCRIPTIONS[name];
@@ -627,7 +581,7 @@ export function renderCompletionScript(shell: Shell): string {
 
 /** Runs `completions SHELL`: prints the script; exit 0 (3 on a usage error). */
 export function runCompletions(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("completions", args, COMMAND_OPTION_TABLES.completions);
+  const parsed = parseCommandArgs("completions", args);
   const usage = "usage: cargo-attest completions bash|zsh|fish";
   if (parsed.positionals.length !== 1) {
     throw new UsageError(

@@ -38,7 +38,6 @@ import {
   policyFromArgs,
   rootsFromArgs,
   signerFromArgs,
-  VERIFY_OPTIONS,
 } from "./verify_options.ts";
 import { createHash } from "node:crypto";
 import type { ArtifactInput } from "../checks/sigstore_bundle.ts";
@@ -112,10 +111,7 @@ function unverifiableReason(p: LockPackage): CrateTarget["unverifiable"] {
 
 /** Runs `crate`. */
 export async function runCrate(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("crate", args, {
-    ...VERIFY_OPTIONS,
-    timeout: { type: "string" },
-  });
+  const parsed = parseCommandArgs("crate", args);
   if (parsed.positionals.length === 0) {
     throw new UsageError("crate: no NAME@VERSION given", "e.g. cargo-attest crate serde@1.0.200");
   }
@@ -125,7 +121,7 @@ export async function runCrate(args: readonly string[], io: CliIo): Promise<numb
 
 /** Runs `lock`. */
 export async function runLock(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("lock", args, { ...VERIFY_OPTIONS, timeout: { type: "string" } });
+  const parsed = parseCommandArgs("lock", args);
   if (parsed.positionals.length > 1) {
     throw new UsageError(`lock: expected at most one PATH, got ${parsed.positionals.length}`);
   }

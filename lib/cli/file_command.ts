@@ -23,17 +23,11 @@ import {
   policyFromArgs,
   rootsFromArgs,
   signerFromArgs,
-  VERIFY_OPTIONS,
 } from "./verify_options.ts";
 
 /** Runs `file`; returns the verdict's exit code. */
 export async function runFile(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("file", args, {
-    ...VERIFY_OPTIONS,
-    bundle: { type: "string", multiple: true },
-    sha256: { type: "string" },
-    key: { type: "string" },
-  });
+  const parsed = parseCommandArgs("file", args);
   const output = resolveOutput(parsed, io, "file");
   if (parsed.positionals.length !== 1) {
     throw new UsageError(

@@ -17,7 +17,7 @@ export function renderChecksumLine(hex: string, name: string): string {
 
 /** Runs `hash`; returns the exit code (0, or 3 when any file could not be read). */
 export async function runHash(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("hash", args, {});
+  const parsed = parseCommandArgs("hash", args);
   if (parsed.positionals.length === 0) {
     throw new UsageError("hash: no FILE given", "usage: cargo-attest hash FILE...");
   }

@@ -15,11 +15,7 @@ export const POLICY_TEMPLATE: string = TEMPLATE;
 
 /** Runs `init`; returns the exit code (0 written; 3 when the file exists or cannot be written). */
 export async function runInit(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("init", args, {
-    force: { type: "boolean" },
-    path: { type: "string" },
-    quiet: { type: "boolean" },
-  });
+  const parsed = parseCommandArgs("init", args);
   if (parsed.positionals.length > 0) {
     throw new UsageError(
       `init: unexpected argument '${parsed.positionals[0]}'`,

@@ -4,7 +4,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
-import { flag, type OptionTable, type ParsedArgs, stringOption } from "./args.ts";
+import { flag, type ParsedArgs, stringOption } from "./args.ts";
 import type { CliIo } from "./io.ts";
 
 /**
@@ -24,15 +24,6 @@ const REPORT_COMMANDS: ReadonlySet<string> = new Set([
   "lock",
   "report",
 ]);
-
-/** The option table entries for output options. */
-export const OUTPUT_OPTIONS: OptionTable = {
-  format: { type: "string" },
-  json: { type: "boolean" },
-  color: { type: "string" },
-  quiet: { type: "boolean" },
-  verbose: { type: "boolean" },
-};
 
 /** Resolved output settings. */
 export interface OutputSettings {

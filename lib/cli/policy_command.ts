@@ -23,7 +23,7 @@ import {
 import { POLICY_SCHEMA_TEXT } from "../policy/schema.ts";
 import { flag, parseCommandArgs, stringOption } from "./args.ts";
 import type { CliIo } from "./io.ts";
-import { OUTPUT_OPTIONS, resolveOutput } from "./output_options.ts";
+import { resolveOutput } from "./output_options.ts";
 
 /** Largest policy file read (real ones are a few KiB). */
 export const MAX_POLICY_BYTES = 1024 * 1024;
@@ -139,7 +139,7 @@ export async function runPolicy(args: readonly string[], io: CliIo): Promise<num
     case "explain":
       return await runPolicyExplain(rest, io);
     case "schema":
-      if (parseCommandArgs("policy schema", rest, {}).positionals.length > 0) {
+      if (parseCommandArgs("policy schema", rest).positionals.length > 0) {
         throw new UsageError(
           `policy schema: unexpected argument '${rest[0]}'`,
           "usage: cargo-attest policy schema > .attest.schema.json",
@@ -163,10 +163,7 @@ export async function runPolicy(args: readonly string[], io: CliIo): Promise<num
 }
 
 async function runPolicyCheck(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("policy check", args, {
-    ...OUTPUT_OPTIONS,
-    policy: { type: "string" },
-  });
+  const parsed = parseCommandArgs("policy check", args);
   const output = resolveOutput(parsed, io, "policy check");
   if (parsed.positionals.length > 1) {
     throw new UsageError(
@@ -215,12 +212,7 @@ async function runPolicyCheck(args: readonly string[], io: CliIo): Promise<numbe
 }
 
 async function runPolicyExplain(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("policy explain", args, {
-    ...OUTPUT_OPTIONS,
-    policy: { type: "string" },
-    strict: { type: "boolean" },
-    "require-rekor": { type: "boolean" },
-  });
+  const parsed = parseCommandArgs("policy explain", args);
   const output = resolveOutput(parsed, io, "policy explain");
   if (parsed.positionals.length === 0) {
     throw new UsageError(

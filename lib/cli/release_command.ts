@@ -34,7 +34,6 @@ import {
   policyFromArgs,
   rootsFromArgs,
   signerFromArgs,
-  VERIFY_OPTIONS,
 } from "./verify_options.ts";
 
 /**
@@ -55,11 +54,7 @@ function notInCache(error: OfflineMissError): CheckResult {
 
 /** Runs `release`; returns the verdict's exit code. */
 export async function runRelease(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("release", args, {
-    ...VERIFY_OPTIONS,
-    asset: { type: "string", multiple: true },
-    timeout: { type: "string" },
-  });
+  const parsed = parseCommandArgs("release", args);
   const output = resolveOutput(parsed, io, "release");
   const usage = "usage: cargo-attest release OWNER/REPO TAG [--asset NAME]...";
   if (parsed.positionals.length !== 2) {

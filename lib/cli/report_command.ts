@@ -17,10 +17,10 @@ import {
   type SubjectDescription,
   type SubjectReport,
 } from "../verdict/report.ts";
-import { type OptionTable, parseCommandArgs, stringOption } from "./args.ts";
+import { parseCommandArgs, stringOption } from "./args.ts";
 import { renderReportAs } from "./emit_report.ts";
 import type { CliIo } from "./io.ts";
-import { OUTPUT_OPTIONS, resolveOutput } from "./output_options.ts";
+import { resolveOutput } from "./output_options.ts";
 
 /** Largest saved report read (a lock file of thousands of crates is a few MiB). */
 const MAX_REPORT_BYTES = 64 * 1024 * 1024;
@@ -33,13 +33,6 @@ const USAGE = "usage: cargo-attest report --from FILE [--format text|json|markdo
 const VERDICTS: readonly Verdict[] = ["TRUSTED", "UNVERIFIED", "MISMATCH", "ERROR"];
 const STATUSES: readonly CheckStatus[] = ["pass", "fail", "skip", "error"];
 const LEVELS: readonly Diagnostic["level"][] = ["error", "warning", "note"];
-
-/** The option table of `report`. */
-export const REPORT_OPTIONS: OptionTable = {
-  ...OUTPUT_OPTIONS,
-  from: { type: "string" },
-  "lock-file": { type: "string" },
-};
 
 /** A saved report that is not a `cargo-attest/report/v1` document. */
 class ShapeProblem extends Error {}
@@ -216,7 +209,7 @@ export function parseSavedReport(text: string, path: string): Report {
 
 /** Runs `report`: 0 when the report was rendered, 3 when it cannot be read (never its verdict). */
 export async function runReport(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("report", args, REPORT_OPTIONS);
+  const parsed = parseCommandArgs("report", args);
   const output = resolveOutput(parsed, io, "report");
   if (parsed.positionals.length > 0) {
     throw new UsageError(`report: unexpected argument '${parsed.positionals[0]}'`, USAGE);

@@ -25,16 +25,7 @@ const EXIT_FAIL = 1;
 
 /** Runs `verify-bundle`; returns 0 (verified), 1 (did not verify) or throws a run error (→ 3). */
 export async function runVerifyBundle(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs("verify-bundle", args, {
-    bundle: { type: "string" },
-    "certificate-identity": { type: "string" },
-    "certificate-oidc-issuer": { type: "string" },
-    key: { type: "string" },
-    "trusted-root": { type: "string", multiple: true },
-    staging: { type: "boolean" },
-    "require-rekor": { type: "boolean" },
-    verbose: { type: "boolean" },
-  });
+  const parsed = parseCommandArgs("verify-bundle", args);
   const bundlePath = stringOption(parsed, "bundle");
   const identity = stringOption(parsed, "certificate-identity");
   const issuer = stringOption(parsed, "certificate-oidc-issuer");

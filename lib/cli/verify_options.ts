@@ -15,26 +15,7 @@ import type { CliIo } from "./io.ts";
 import type { OutputSettings } from "./output_options.ts";
 import { type LoadedPolicy, loadPolicyForCommand } from "./policy_command.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
-import { flag, listOption, type OptionTable, type ParsedArgs, stringOption } from "./args.ts";
-import { OUTPUT_OPTIONS } from "./output_options.ts";
-
-/** The option table entries every verifying command accepts. */
-export const VERIFY_OPTIONS: OptionTable = {
-  ...OUTPUT_OPTIONS,
-  repo: { type: "string" },
-  "signer-workflow": { type: "string" },
-  "source-ref": { type: "string" },
-  "certificate-identity": { type: "string" },
-  "certificate-oidc-issuer": { type: "string" },
-  "trusted-root": { type: "string", multiple: true },
-  staging: { type: "boolean" },
-  "require-rekor": { type: "boolean" },
-  strict: { type: "boolean" },
-  offline: { type: "boolean" },
-  "no-cache": { type: "boolean" },
-  jobs: { type: "string" },
-  policy: { type: "string" },
-};
+import { flag, listOption, type ParsedArgs, stringOption } from "./args.ts";
 
 /** The trusted roots a verifying command uses: `--trusted-root` files, `--staging`, or the embedded ones. */
 export async function rootsFromArgs(parsed: ParsedArgs): Promise<TrustedRoot[]> {
