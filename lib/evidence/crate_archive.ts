@@ -357,24 +357,24 @@ class Inflater {
   private chunk: Uint8Array = EMPTY;
   private pos = 0;
   private ended = false;
-  /** The buffer of a whole inflated member, freed (not left to the collector) once read. */
-  private owned: ArrayBuffer | undefined;
   /**
-   * The parts handed out may be kept (they are views of one inflated buffer that is left to the
-   * collector): true when the whole member was inflated at once into at most
-   * {@link MAX_KEPT_CRATE_BYTES}. Otherwise parts are valid only until the next call.
+   * The parts handed out may be kept (they are views of one inflated buffer, which the archive
+   * then owns: see {@link releaseCrateArchive}): true when the whole member was inflated at once
+   * into at most {@link MAX_KEPT_CRATE_BYTES}. Otherwise parts are valid only until the next call.
    */
   readonly sharesOutput: boolean = false;
-  /** The inflated buffer whose views were handed out when {@link sharesOutput}. */
-  readonly sharedBuffer: ArrayBuffer | undefined;
+  /**
+   * The buffer of a member inflated at once (when it is this inflater's own): freed by
+   * {@link cancel} unless {@link sharesOutput}, when the archive frees it.
+   */
+  readonly wholeBuffer: ArrayBuffer | undefined;
 
   constructor(input: Uint8Array, private readonly cap: number) {
     const whole = inflateWholeMember(input, cap);
     if (whole !== undefined) {
       this.chunk = whole;
       this.sharesOutput = whole.length <= MAX_KEPT_CRATE_BYTES;
-      if (this.sharesOutput) this.sharedBuffer = ownedBuffer(whole);
-      else this.owned = ownedBuffer(whole);
+      this.wholeBuffer = ownedBuffer(whole);
       this.produced = whole.length;
       this.ended = true;
       this.reader = undefined;
@@ -431,8 +431,7 @@ class Inflater {
    */
   async cancel(): Promise<void> {
     this.chunk = EMPTY;
-    releaseBuffer(this.owned);
-    this.owned = undefined;
+    if (!this.sharesOutput) releaseBuffer(this.wholeBuffer);
     if (this.ended) return;
     this.ended = true;
     try {
@@ -544,7 +543,9 @@ class ArchiveReader {
         );
       }
     }
-    if (this.inflater.sharedBuffer) sharedMemory.set(archive, this.inflater.sharedBuffer);
+    if (this.inflater.sharesOutput && this.inflater.wholeBuffer) {
+      sharedMemory.set(archive, this.inflater.wholeBuffer);
+    }
     return archive;
   }
 
