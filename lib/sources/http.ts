@@ -325,9 +325,10 @@ export class HttpClient {
   }
 
   /**
-   * Streams a body through `onChunk` without buffering it (unless `keepBody` asks). Fails (aborting the transfer) when the
-   * `Content-Length` claims more than `maxBytes` (before reading anything), when the body grows
-   * past `maxBytes` or `expectedSize`, and when it ends before the declared or expected size.
+   * Streams a body through `onChunk` without buffering it (unless `keepBody` asks). Fails
+   * (aborting the transfer) when the `Content-Length` claims more than `maxBytes` (before reading
+   * anything), when the body grows past `maxBytes` or `expectedSize`, and when it ends before the
+   * declared or expected size.
    * Retries happen only before the first byte of the body; a body that fails midway is an error,
    * since the caller has already consumed part of it.
    *
