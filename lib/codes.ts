@@ -104,12 +104,26 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "identity-san-mismatch": "the certificate's SAN is not the one required (exact match)",
   "identity-not-a-workflow":
     "a workflow was required, but the SAN is not a GitHub Actions workflow",
-  "identity-repository-mismatch": "the certificate's source repository is not the one named",
+  "identity-repository-mismatch":
+    "the certificate's source repository is not the one named, or not the subject's own",
   "identity-workflow-mismatch":
     "the signing workflow is not the one named (or not in the named repository)",
-  "identity-ref-mismatch": "the certificate's source ref is not the one named",
+  "identity-ref-mismatch":
+    "the certificate's source ref is not the one named, or not the subject's own tag or commit",
   "identity-runner-mismatch":
     "the certificate's runner environment is not the one the policy pins (github-hosted)",
+  "identity-release-attestation-only":
+    "a signer was named, but the only signature is GitHub's release attestation (signed by GitHub, not by that signer)",
+  "release-attestation-match":
+    "GitHub's release attestation records this file's digest in this release (repository, tag, commit), signed by GitHub's releases identity under GitHub's root",
+  "release-attestation-identity-mismatch":
+    "a release attestation's certificate is not GitHub's releases identity alone (another SAN, an OIDC issuer, Fulcio extensions)",
+  "release-attestation-root-mismatch":
+    "a release attestation's certificate chains to a root that is not GitHub's own Sigstore instance",
+  "release-attestation-subject-mismatch":
+    "a release attestation is about another repository or tag (or is not a release predicate)",
+  "release-attestation-commit-mismatch":
+    "a release attestation records the tag at another commit than the tag's commit now",
   "policy-required-missing": "(skip) a check the policy requires has no evidence at all",
   // crates
   "crate-checksum-match": "the .crate's SHA-256 equals the index, the API and the lock file",

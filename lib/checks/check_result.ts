@@ -12,6 +12,7 @@ export type CheckId =
   | "subject-digest"
   | "rekor"
   | "cosign"
+  | "release-attestation"
   | "crate-checksum"
   | "crate-vcs"
   | "crate-source"

@@ -6,29 +6,38 @@
  */
 import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
 import type { CheckResult } from "./check_result.ts";
+import { matchRefGlob } from "../policy/glob.ts";
 
 /** The GitHub Actions OIDC issuer. */
 export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
 
-/** Who may sign, as named on the command line or in a policy. All given fields must match. */
+/**
+ * One signer rule, as named on the command line (`--repo`, `--signer-workflow`, …) or by one
+ * `[[signer]]` of a policy. Every field given must hold: a rule only ever narrows. What binds a
+ * signature to its subject (a release's repository and tag, a crate's repository and commit) is
+ * not a rule field: it is a {@link SubjectBinding} that {@link judgeSigner} adds to every rule.
+ */
 export interface SignerRequirement {
   /** `OWNER/REPO`: the certificate's source repository, and a signing workflow in that repository. */
   readonly repo?: string;
   /** `OWNER/REPO/PATH`: the signing workflow (the SAN without its `@ref`). */
   readonly signerWorkflow?: string;
-  /** The certificate's source repository ref (e.g. `refs/tags/v1.2.3`). */
+  /** The certificate's source repository ref, exactly (e.g. `refs/tags/v1.2.3`). */
   readonly sourceRef?: string;
-  /**
-   * A release's tag: the certificate's source ref must be this ref, or its source commit must be
-   * the tag's commit (a release built from a branch at the tagged commit).
-   */
-  readonly releaseRef?: { readonly ref: string; readonly commit?: string };
+  /** A glob over the certificate's source ref (see `lib/policy/glob.ts`). */
+  readonly refGlob?: string;
+  /** `OWNER/REPO` the certificate's source repository must be (case-insensitive). */
+  readonly sourceRepository?: string;
+  /** The runner environment the certificate must record. */
+  readonly runnerEnvironment?: "github-hosted";
   /** An exact SAN. */
   readonly san?: string;
-  /** An exact OIDC issuer (defaults to GitHub Actions for repo/workflow requirements). */
+  /** An exact OIDC issuer (defaults to GitHub Actions for workflow rules). */
   readonly issuer?: string;
-  /** Where the requirement was written, for messages (`--repo`, `attest.toml:12`). */
+  /** Where the rule was written, for messages (`--repo`, `attest.toml:12`). */
   readonly source: string;
+  /** The policy line that wrote the rule, when a policy did. */
+  readonly policyRef?: { readonly file: string; readonly line: number };
 }
 
 /** A GitHub workflow SAN split into parsed fields. */
@@ -72,94 +81,128 @@ export function describeRequirement(req: SignerRequirement): string {
   const parts: string[] = [];
   if (req.repo) parts.push(`repository ${req.repo}`);
   if (req.signerWorkflow) parts.push(`workflow ${req.signerWorkflow}`);
+  if (req.sourceRepository) parts.push(`source repository ${req.sourceRepository}`);
   if (req.sourceRef) parts.push(`source ref ${req.sourceRef}`);
-  if (req.releaseRef) {
-    parts.push(
-      `built from ${req.releaseRef.ref}` +
-        (req.releaseRef.commit ? ` or commit ${req.releaseRef.commit}` : ""),
-    );
-  }
+  if (req.refGlob) parts.push(`ref matching ${req.refGlob}`);
+  if (req.runnerEnvironment) parts.push(`${req.runnerEnvironment} runner`);
   if (req.san) parts.push(`SAN ${req.san}`);
   if (req.issuer) parts.push(`issuer ${req.issuer}`);
   return parts.join(", ");
 }
 
-function failed(code: string, message: string, expected: string, actual: string): CheckResult {
-  return { id: "identity", status: "fail", code, message, expected, actual, loadBearing: false };
+/** Whether a rule names a GitHub Actions workflow (and so needs a workflow certificate). */
+export function namesWorkflow(req: SignerRequirement): boolean {
+  return req.repo !== undefined || req.signerWorkflow !== undefined ||
+    req.sourceRef !== undefined || req.refGlob !== undefined ||
+    req.sourceRepository !== undefined || req.runnerEnvironment !== undefined;
 }
 
-/** Checks a certificate identity against a requirement; `undefined` requirement → skip. */
+function failed(
+  req: SignerRequirement,
+  code: string,
+  message: string,
+  expected: string,
+  actual: string,
+): CheckResult {
+  return {
+    id: "identity",
+    status: "fail",
+    code,
+    message: `${message} (${req.source})`,
+    expected,
+    actual,
+    ...(req.policyRef ? { policyRef: req.policyRef } : {}),
+    loadBearing: false,
+  };
+}
+
+/** The skip of a signature whose signer nobody named: it proves nothing about who built it. */
+export function unboundIdentity(identity: CertificateIdentity): CheckResult {
+  const shownSan = identity.san.map((s) => s.value).join(", ") || "(none)";
+  return {
+    id: "identity",
+    status: "skip",
+    code: "identity-unbound",
+    message: `signed by ${shownSan}, but no signer was named, so the signature proves nothing ` +
+      "about who built this (name one with --repo, --signer-workflow or --certificate-identity)",
+    actual: shownSan,
+    loadBearing: false,
+  };
+}
+
+/**
+ * Checks a certificate identity against one rule: every field the rule gives must hold (a
+ * conjunction; no field is dropped because another is present). `undefined` rule → the unbound
+ * skip. Subject bindings are not checked here: see `judgeSigner` (signer_rules.ts).
+ */
 export function checkIdentity(
   identity: CertificateIdentity,
   req: SignerRequirement | undefined,
 ): CheckResult {
+  if (!req) return unboundIdentity(identity);
   const sans = identity.san.map((s) => s.value);
   const shownSan = sans.join(", ") || "(none)";
-  if (!req) {
-    return {
-      id: "identity",
-      status: "skip",
-      code: "identity-unbound",
-      message: `signed by ${shownSan}, but no signer was named, so the signature proves nothing ` +
-        "about who built this (name one with --repo, --signer-workflow or --certificate-identity)",
-      actual: shownSan,
-      loadBearing: false,
-    };
-  }
-  const workflowRequired = req.repo !== undefined || req.signerWorkflow !== undefined ||
-    req.sourceRef !== undefined || req.releaseRef !== undefined;
+  const ext = identity.extensions;
+  const workflowRequired = namesWorkflow(req);
   const expectedIssuer = req.issuer ?? (workflowRequired ? GITHUB_ACTIONS_ISSUER : undefined);
   if (expectedIssuer !== undefined && identity.issuer !== expectedIssuer) {
     return failed(
+      req,
       "identity-issuer-mismatch",
       `the certificate was issued for OIDC issuer ${
         identity.issuer ?? "(none)"
-      }, not ${expectedIssuer} (${req.source})`,
+      }, not ${expectedIssuer}`,
       expectedIssuer,
       identity.issuer ?? "(none)",
     );
   }
   if (req.san !== undefined && !sans.includes(req.san)) {
     return failed(
+      req,
       "identity-san-mismatch",
-      `the certificate's SAN is ${shownSan}, not ${req.san} (${req.source}; an exact match is required)`,
+      `the certificate's SAN is ${shownSan}, not ${req.san} (an exact match is required)`,
       req.san,
       shownSan,
     );
   }
   if (workflowRequired) {
-    const uriSan = identity.san.find((s) => s.kind === "uri");
-    const workflow = uriSan ? parseWorkflowSan(uriSan.value) : undefined;
+    const uriSans = identity.san.filter((s) => s.kind === "uri");
+    const workflow = uriSans.length === 1 ? parseWorkflowSan(uriSans[0].value) : undefined;
     if (!workflow) {
       return failed(
+        req,
         "identity-not-a-workflow",
-        `the certificate's SAN ${shownSan} is not a GitHub Actions workflow identity (${req.source})`,
+        `the certificate's SAN ${shownSan} is not one GitHub Actions workflow identity`,
         describeRequirement(req),
         shownSan,
       );
     }
-    if (req.repo !== undefined) {
-      const source = identity.extensions.sourceRepositoryURI;
-      const expectedUri = `https://github.com/${req.repo}`;
+    const workflowName = `${workflow.owner}/${workflow.repo}/${workflow.path}`;
+    const repositories = [req.repo, req.sourceRepository].filter((r) => r !== undefined);
+    for (const repo of repositories) {
+      const source = ext.sourceRepositoryURI;
+      const expectedUri = `https://github.com/${repo}`;
       if (!source || !sameRepo(source, expectedUri)) {
         return failed(
+          req,
           "identity-repository-mismatch",
           `the attestation was built from ${
             source ?? "(no source repository recorded)"
-          }, not ${expectedUri} (${req.source})`,
+          }, not ${expectedUri}`,
           expectedUri,
           source ?? "(none)",
         );
       }
-      if (!sameRepo(`${workflow.owner}/${workflow.repo}`, req.repo)) {
-        return failed(
-          "identity-workflow-mismatch",
-          `the signing workflow ${workflow.owner}/${workflow.repo}/${workflow.path} is not in ${req.repo} ` +
-            `(a reusable workflow from another repository must be named with --signer-workflow) (${req.source})`,
-          `a workflow in ${req.repo}`,
-          `${workflow.owner}/${workflow.repo}/${workflow.path}`,
-        );
-      }
+    }
+    if (req.repo !== undefined && !sameRepo(`${workflow.owner}/${workflow.repo}`, req.repo)) {
+      return failed(
+        req,
+        "identity-workflow-mismatch",
+        `the signing workflow ${workflowName} is not in ${req.repo} ` +
+          `(a reusable workflow from another repository must be named with --signer-workflow)`,
+        `a workflow in ${req.repo}`,
+        workflowName,
+      );
     }
     if (req.signerWorkflow !== undefined) {
       const [owner, repo, ...rest] = req.signerWorkflow.split("/");
@@ -168,39 +211,44 @@ export function checkIdentity(
         workflow.path === rest.join("/") && workflow.host === "github.com";
       if (!matches) {
         return failed(
+          req,
           "identity-workflow-mismatch",
-          `signed by workflow ${workflow.owner}/${workflow.repo}/${workflow.path}, not ${req.signerWorkflow} (${req.source})`,
+          `signed by workflow ${workflowName}, not ${req.signerWorkflow}`,
           req.signerWorkflow,
-          `${workflow.owner}/${workflow.repo}/${workflow.path}`,
+          workflowName,
         );
       }
     }
-    if (req.sourceRef !== undefined) {
-      const ref = identity.extensions.sourceRepositoryRef;
-      if (ref !== req.sourceRef) {
-        return failed(
-          "identity-ref-mismatch",
-          `built from ref ${ref ?? "(none recorded)"}, not ${req.sourceRef} (${req.source})`,
-          req.sourceRef,
-          ref ?? "(none)",
-        );
-      }
-    }
-  }
-  if (req.releaseRef !== undefined) {
-    const ref = identity.extensions.sourceRepositoryRef;
-    const commit = identity.extensions.sourceRepositoryDigest;
-    const byRef = ref === req.releaseRef.ref;
-    const byCommit = req.releaseRef.commit !== undefined && commit !== undefined &&
-      commit.toLowerCase() === req.releaseRef.commit.toLowerCase();
-    if (!byRef && !byCommit) {
+    const ref = ext.sourceRepositoryRef;
+    if (req.sourceRef !== undefined && ref !== req.sourceRef) {
       return failed(
+        req,
         "identity-ref-mismatch",
-        `built from ${ref ?? "(no ref recorded)"} at ${commit ?? "(no commit recorded)"}, ` +
-          `not from the release's ${req.releaseRef.ref}` +
-          (req.releaseRef.commit ? ` (commit ${req.releaseRef.commit})` : "") + ` (${req.source})`,
-        req.releaseRef.ref + (req.releaseRef.commit ? ` or ${req.releaseRef.commit}` : ""),
-        `${ref ?? "(none)"} at ${commit ?? "(none)"}`,
+        `built from ref ${ref ?? "(none recorded)"}, not ${req.sourceRef}`,
+        req.sourceRef,
+        ref ?? "(none)",
+      );
+    }
+    if (req.refGlob !== undefined && (ref === undefined || !matchRefGlob(req.refGlob, ref))) {
+      return failed(
+        req,
+        "identity-ref-mismatch",
+        `built from ref ${ref ?? "(none recorded)"}, which does not match ${req.refGlob}`,
+        req.refGlob,
+        ref ?? "(none)",
+      );
+    }
+    if (
+      req.runnerEnvironment !== undefined && ext.runnerEnvironment !== req.runnerEnvironment
+    ) {
+      return failed(
+        req,
+        "identity-runner-mismatch",
+        `built on a ${
+          ext.runnerEnvironment ?? "(unrecorded)"
+        } runner, not a ${req.runnerEnvironment} one`,
+        req.runnerEnvironment,
+        ext.runnerEnvironment ?? "(none)",
       );
     }
   }
@@ -213,6 +261,7 @@ export function checkIdentity(
     }), as ${req.source} requires`,
     expected: describeRequirement(req),
     actual: shownSan,
+    ...(req.policyRef ? { policyRef: req.policyRef } : {}),
     loadBearing: false,
   };
 }

@@ -105,33 +105,3 @@ Deno.test("checkIdentity() checks the issuer and the source ref", () => {
     "pass",
   );
 });
-
-Deno.test("checkIdentity() releaseRef: the tag's ref or the tag's commit", () => {
-  const fromMain = identity(
-    "https://github.com/Owner/repo/.github/workflows/release.yml@refs/heads/main",
-    {
-      sourceRepositoryURI: "https://github.com/Owner/repo",
-      sourceRepositoryRef: "refs/heads/main",
-      sourceRepositoryDigest: "ABCDEF0123",
-    },
-  );
-  const req = { repo: "Owner/repo", source: "release" };
-  assert.equal(
-    checkIdentity(RELEASE, { ...req, releaseRef: { ref: "refs/tags/v1.0.0" } }).status,
-    "pass",
-  );
-  assert.equal(
-    checkIdentity(fromMain, {
-      ...req,
-      releaseRef: { ref: "refs/tags/v1.0.0", commit: "abcdef0123" },
-    })
-      .status,
-    "pass",
-  );
-  const other = checkIdentity(fromMain, {
-    ...req,
-    releaseRef: { ref: "refs/tags/v1.0.0", commit: "9999" },
-  });
-  assert.equal(other.code, "identity-ref-mismatch");
-  assert.match(other.message, /refs\/heads\/main at ABCDEF0123/);
-});

@@ -14,15 +14,13 @@ import { type BundleMemo, bundleRejected, checkBundle } from "./bundle_checks.ts
 import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
 import { checkPublishedChecksum, type ChecksumSource } from "./checksum_check.ts";
 import { lookupChecksum } from "../evidence/checksums.ts";
-import type { SignerRequirement } from "./identity.ts";
-import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
+import {
+  checkReleaseAttestation,
+  claimsReleaseIdentity,
+  GITHUB_RELEASES_SAN,
+} from "./release_attestation.ts";
+import { judgeSigner, namesSigner, type SignerRules } from "./signer_rules.ts";
 import type { ArtifactInput, VerifiedBundle } from "./sigstore_bundle.ts";
-
-/** The SAN of the certificates GitHub signs its own release attestations with (github.com). */
-export const GITHUB_RELEASES_SAN = "https://dotcom.releases.github.com";
-
-/** The predicate type of GitHub's release attestations. */
-export const RELEASE_PREDICATE = "https://in-toto.io/attestation/release/v0.1";
 
 /** A bundle's text and where it came from. */
 export interface BundleEvidence {
@@ -63,65 +61,10 @@ export interface ReleaseContext {
   readonly tagCommit?: string;
   readonly roots: readonly TrustedRoot[];
   readonly requireTlog: boolean;
-  /** Judges a workflow certificate's identity (command line, policy, or the release's default). */
-  readonly judgeIdentity: (identity: CertificateIdentity) => CheckResult;
+  /** Every constraint on who may sign the release's files (see `signer_rules.ts`). */
+  readonly signerRules: SignerRules;
   /** Verified bundles remembered between runs (undefined: every bundle is verified). */
   readonly bundleMemo?: BundleMemo;
-}
-
-/** The default signer of a release: a workflow of the repository, built from the tag (or its commit). */
-export function defaultReleaseSigner(
-  owner: string,
-  repo: string,
-  tag: string,
-  tagCommit: string | undefined,
-): SignerRequirement {
-  return {
-    repo: `${owner}/${repo}`,
-    releaseRef: { ref: `refs/tags/${tag}`, commit: tagCommit },
-    source: `the release ${owner}/${repo}@${tag}`,
-  };
-}
-
-/**
- * GitHub's own release attestation (immutable releases) is signed by GitHub, not by a workflow:
- * its identity is the releases SAN, and what binds it is the statement's repository and tag.
- * Returns `undefined` for any other signer (the workflow requirement then applies).
- */
-export function checkGithubReleaseIdentity(
-  verified: VerifiedBundle,
-  ctx: Pick<ReleaseContext, "owner" | "repo" | "tag">,
-): CheckResult | undefined {
-  if (!verified.identity?.san.some((s) => s.value === GITHUB_RELEASES_SAN)) return undefined;
-  const statement = verified.statement;
-  const predicate = (statement?.predicate ?? {}) as Record<string, unknown>;
-  const expected = `${ctx.owner}/${ctx.repo}@${ctx.tag}`;
-  const actual = `${String(predicate.repository)}@${String(predicate.tag)}`;
-  const ok = statement?.predicateType === RELEASE_PREDICATE &&
-    typeof predicate.repository === "string" &&
-    predicate.repository.toLowerCase() === `${ctx.owner}/${ctx.repo}`.toLowerCase() &&
-    predicate.tag === ctx.tag;
-  return ok
-    ? {
-      id: "identity",
-      status: "pass",
-      code: "identity-match",
-      message: `GitHub's own release attestation for ${expected}`,
-      expected,
-      actual,
-      loadBearing: false,
-    }
-    : {
-      id: "identity",
-      status: "fail",
-      code: "identity-repository-mismatch",
-      message: `a GitHub release attestation for ${actual} (${
-        statement?.predicateType ?? "no statement"
-      }), not for ${expected}`,
-      expected,
-      actual,
-      loadBearing: false,
-    };
 }
 
 /** What {@link checkBundleEvidence} verifies bundles with. */
@@ -175,20 +118,22 @@ export async function checkBundleEvidence(
           judgeIdentity: ctx.judge,
         });
       }
-      out.push(
-        ...checks.map((
-          c,
-        ) => (relabel === "cosign" && c.id === "attestation"
-          ? { ...c, id: "cosign" as const }
-          : c)
-        ),
-      );
+      // GitHub's release attestation is a check of its own: its verification is reported
+      // under `release-attestation`, never as a workflow's `attestation` or `cosign`.
+      const label = checks.some((c) => c.id === "release-attestation")
+        ? "release-attestation" as const
+        : relabel;
+      out.push(...checks.map((c) => (c.id === "attestation" ? { ...c, id: label } : c)));
     }
   }
   return out;
 }
 
-/** Bundles of a release, with its own identity rules (GitHub's release attestations too). */
+/**
+ * Bundles of a release. A certificate that claims GitHub's releases identity is judged as a
+ * release attestation (bound to GitHub's root and to this release); every other certificate is
+ * judged against the release's signer rules.
+ */
 function checkBundles(
   evidence: readonly BundleEvidence[],
   artifact: ArtifactInput,
@@ -198,8 +143,34 @@ function checkBundles(
   return checkBundleEvidence(evidence, artifact, {
     ...ctx,
     judge: (verified) =>
-      checkGithubReleaseIdentity(verified, ctx) ?? ctx.judgeIdentity(verified.identity!),
+      claimsReleaseIdentity(verified.identity)
+        ? checkReleaseAttestation(verified, ctx)
+        : judgeSigner(verified.identity!, ctx.signerRules),
   }, relabel);
+}
+
+/**
+ * When the user named a signer (command line or policy) and the only signatures that verified
+ * are GitHub's release attestations, the named signer did not sign: an `identity` failure. A
+ * release attestation proves where a file was published, never who built it.
+ */
+function releaseAttestationOnly(checks: readonly CheckResult[], ctx: ReleaseContext) {
+  if (!namesSigner(ctx.signerRules)) return [];
+  const released = checks.some((c) => c.id === "release-attestation" && c.status === "pass");
+  const identified = checks.some((c) => c.id === "identity");
+  if (!released || identified) return [];
+  const named = [ctx.signerRules.cli?.source, ...ctx.signerRules.policy.map((p) => p.source)]
+    .filter((s) => s !== undefined).join(", ");
+  return [{
+    id: "identity" as const,
+    status: "fail" as const,
+    code: "identity-release-attestation-only",
+    message: `the only signature is GitHub's release attestation, which proves the release holds ` +
+      `this file but is signed by GitHub, not by the signer ${named} names`,
+    expected: named,
+    actual: GITHUB_RELEASES_SAN,
+    loadBearing: false,
+  }];
 }
 
 /** Checks one asset from its gathered evidence. */
@@ -267,6 +238,7 @@ export async function checkSignatureEvidence(
     checks.push(...await checkBundles(evidence.attestations, artifact, ctx, "attestation"));
   }
   checks.push(...await checkBundles(evidence.cosignBundles, artifact, ctx, "cosign"));
+  checks.push(...releaseAttestationOnly(checks, ctx));
   for (const sig of evidence.detachedSignatures) {
     checks.push({
       id: "cosign",

@@ -6,6 +6,7 @@
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
+import { buildSignerRules, judgeSigner, type SubjectBinding } from "../checks/signer_rules.ts";
 import { checkCrate } from "../checks/crate_subject.ts";
 import { type CargoLock, type LockPackage, parseCargoLock } from "../evidence/cargo_lock.ts";
 import { AttestError, UsageError } from "../errors.ts";
@@ -34,7 +35,6 @@ import { resolveOutput } from "./output_options.ts";
 import { cacheFromArgs } from "./cache_options.ts";
 import {
   emitPolicyReport,
-  judgeIdentity,
   policyFromArgs,
   rootsFromArgs,
   signerFromArgs,
@@ -336,22 +336,46 @@ function crateAttestationChecker(
         requireRekor,
         now: io.now(),
       });
-      const rules = {
+      const rules = buildSignerRules({
         cli: cliSigner,
         policy: plan.signers,
-        fallback: evidence.repository
-          ? { repo: evidence.repository, source: `the crate's repository ${evidence.repository}` }
-          : undefined,
-      };
+        subject: crateBinding(evidence),
+      });
       // Loaded with the Sigstore stack, the first time a crate has an attestation.
       const { checkBundleEvidence } = await import("../checks/release_checks.ts");
       return await checkBundleEvidence(found.bundles, crateArtifact(evidence), {
         roots: await roots,
         requireTlog: requireRekor || plan.rekorRequired,
         bundleMemo: memo,
-        judge: (verified) => judgeIdentity(verified.identity!, rules),
+        judge: (verified) => judgeSigner(verified.identity!, rules),
       });
     },
+  };
+}
+
+/**
+ * What a crate's attestation must have been built from: the crate's repository and, when the
+ * crate records it, the commit it was packaged from (or the version's tag naming that commit).
+ * A crate whose repository is unknown has no binding: only a signer someone named counts.
+ */
+function crateBinding(evidence: CrateEvidence): SubjectBinding | undefined {
+  const repo = evidence.repository;
+  if (!repo) return undefined;
+  const commit = evidence.vcs.vcsInfo?.sha1;
+  const tag = evidence.vcs.tag;
+  const ref = commit
+    ? {
+      commit,
+      ...(tag && tag.commit.toLowerCase() === commit.toLowerCase()
+        ? { ref: `refs/tags/${tag.name}` }
+        : {}),
+    }
+    : undefined;
+  return {
+    repo,
+    ...(ref ? { ref } : {}),
+    source: `the crate ${evidence.name}@${evidence.version}'s repository ${repo}` +
+      (commit ? ` at its recorded commit` : ""),
   };
 }
 

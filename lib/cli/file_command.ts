@@ -3,6 +3,7 @@
  * local evidence, with the full report.
  * @module
  */
+import { buildSignerRules, judgeSigner } from "../checks/signer_rules.ts";
 import { decodeHex, encodeHex } from "../crypto/bytes.ts";
 import { bundleRejected, checkBundle } from "../checks/bundle_checks.ts";
 import type { CheckResult } from "../checks/check_result.ts";
@@ -19,7 +20,6 @@ import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
 import {
   emitPolicyReport,
-  judgeIdentity,
   policyFromArgs,
   rootsFromArgs,
   signerFromArgs,
@@ -65,7 +65,20 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
     size: artifact.size,
   };
   const plan = evaluatePolicy(loaded.policy, subject, [], { strict, requireRekor, now: io.now() });
-  const rules = { cli: cliSigner, policy: plan.signers };
+  // A local file names no repository of its own. A workflow named alone binds the source
+  // repository to the workflow's own: a reusable workflow (another repository's) runs for
+  // anyone who calls it, so accepting it needs --repo to say whose build it was.
+  const workflowRepo = cliSigner?.signerWorkflow?.split("/").slice(0, 2).join("/");
+  const rules = buildSignerRules({
+    cli: cliSigner,
+    policy: plan.signers,
+    subject: cliSigner?.signerWorkflow !== undefined && cliSigner.repo === undefined
+      ? {
+        repo: workflowRepo!,
+        source: `--signer-workflow (give --repo for another repository's build)`,
+      }
+      : undefined,
+  });
 
   const checks: CheckResult[] = [];
   if (expectedHex !== undefined) {
@@ -115,7 +128,7 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
           key,
           requireTlog: requireRekor || plan.rekorRequired,
           origin,
-          judgeIdentity: (verified) => judgeIdentity(verified.identity!, rules),
+          judgeIdentity: (verified) => judgeSigner(verified.identity!, rules),
         }),
       );
     }

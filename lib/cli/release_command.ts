@@ -6,8 +6,7 @@
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
-import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
-import { defaultReleaseSigner } from "../checks/release_checks.ts";
+import { buildSignerRules } from "../checks/signer_rules.ts";
 import { checkReleaseAsset, checkSignatureEvidence } from "../checks/release_checks.ts";
 import { decodeHex } from "../crypto/bytes.ts";
 import { AttestError, UsageError } from "../errors.ts";
@@ -30,7 +29,6 @@ import { cacheFromArgs } from "./cache_options.ts";
 import { cacheBundleMemo } from "../sources/bundle_memo.ts";
 import {
   emitPolicyReport,
-  judgeIdentity,
   policyFromArgs,
   rootsFromArgs,
   signerFromArgs,
@@ -137,7 +135,6 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
     );
   }
 
-  const releaseRef = { ref: `refs/tags/${tag}`, commit: tagCommit };
   const plan = evaluatePolicy(loaded.policy, { kind: "release", repo: `${owner}/${repo}` }, [], {
     strict,
     requireRekor,
@@ -151,15 +148,18 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
     roots,
     requireTlog: requireRekor || plan.rekorRequired,
   };
-  const rules = {
-    cli: cliSigner && !cliSigner.sourceRef ? { ...cliSigner, releaseRef } : cliSigner,
+  const rules = buildSignerRules({
+    cli: cliSigner,
     policy: plan.signers,
-    fallback: defaultReleaseSigner(owner, repo, tag, tagCommit),
-    releaseRef,
-  };
+    subject: {
+      repo: `${owner}/${repo}`,
+      ref: { ref: `refs/tags/${tag}`, commit: tagCommit },
+      source: `the release ${owner}/${repo}@${tag}`,
+    },
+  });
   const checkContext = {
     ...context,
-    judgeIdentity: (identity: CertificateIdentity) => judgeIdentity(identity, rules),
+    signerRules: rules,
     bundleMemo: cache.cache ? cacheBundleMemo(cache.cache) : undefined,
   };
   const signatureSources = {

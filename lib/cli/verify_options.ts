@@ -4,11 +4,9 @@
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
-import { checkIdentity, type SignerRequirement } from "../checks/identity.ts";
-import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
+import type { SignerRequirement } from "../checks/identity.ts";
 import { UsageError } from "../errors.ts";
-import { evaluatePolicy, type PolicySigner } from "../policy/evaluate.ts";
-import { checkPolicySigners } from "../policy/signer.ts";
+import { evaluatePolicy } from "../policy/evaluate.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
 import { emitReport } from "./emit_report.ts";
 import type { CliIo } from "./io.ts";
@@ -74,33 +72,6 @@ export async function policyFromArgs(
     color: output.color,
     quiet: output.quiet,
   });
-}
-
-/** Who may sign, from every source: the command line, the policy, and the command's default. */
-export interface IdentityRules {
-  /** `--repo`, `--signer-workflow`, `--certificate-identity`, … */
-  readonly cli?: SignerRequirement;
-  /** The policy's signers for this subject. */
-  readonly policy: readonly PolicySigner[];
-  /** Used when neither the command line nor the policy names a signer (a release's own workflow). */
-  readonly fallback?: SignerRequirement;
-  /** A release's tag and commit, which policy signers without a ref must have built from. */
-  readonly releaseRef?: SignerRequirement["releaseRef"];
-}
-
-/**
- * Judges a certificate identity: it must satisfy the command line's signer (when given) and one
- * of the policy's signers (when it names any) — flags tighten a policy, never loosen it; with
- * neither, the fallback applies (no fallback: a skip, since nobody named a signer).
- */
-export function judgeIdentity(identity: CertificateIdentity, rules: IdentityRules): CheckResult {
-  const results: CheckResult[] = [];
-  if (rules.cli) results.push(checkIdentity(identity, rules.cli));
-  if (rules.policy.length > 0) {
-    results.push(checkPolicySigners(identity, rules.policy, { releaseRef: rules.releaseRef }));
-  }
-  if (results.length === 0) return checkIdentity(identity, rules.fallback);
-  return results.find((r) => r.status !== "pass") ?? results[results.length - 1];
 }
 
 /** One subject's description and checks, before the policy is applied. */

@@ -23,6 +23,8 @@ export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
 /** One subject of an in-toto statement, with its digests (algorithm name → raw bytes). */
 export interface InTotoSubject {
   readonly name: string;
+  /** The subject's `uri` (a package URL such as `pkg:github/OWNER/REPO@TAG`), when it has one. */
+  readonly uri?: string;
   readonly digest: Readonly<Record<string, Uint8Array>>;
 }
 
@@ -84,7 +86,11 @@ export function parseInTotoStatement(payload: Uint8Array): Verified<InTotoStatem
         }
       }
     }
-    subjects.push({ name: typeof s.name === "string" ? s.name : "", digest });
+    subjects.push({
+      name: typeof s.name === "string" ? s.name : "",
+      ...(typeof s.uri === "string" ? { uri: s.uri } : {}),
+      digest,
+    });
   }
   return ok({
     type: obj._type,

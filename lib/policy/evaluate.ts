@@ -246,43 +246,31 @@ export function resolvePolicy(
 }
 
 /**
- * A signer the policy names, in the form the identity check takes, plus the certificate fields
- * a policy can pin beyond it. Check a certificate with `checkPolicySigners` (signer.ts).
+ * A signer the policy names, as the identity check takes it (every field it gives must hold),
+ * with the policy line that wrote it. Judge certificates with `judgeSigner` (checks/signer_rules.ts),
+ * which also binds the subject's own repository and ref.
  */
 export interface PolicySigner extends SignerRequirement {
-  /** Glob over the certificate's source ref (see glob.ts). */
-  readonly refGlob?: string;
-  /** `OWNER/REPO` the certificate's source repository must be (case-insensitive). */
-  readonly sourceRepository?: string;
-  /** The runner environment the certificate must record. */
-  readonly runnerEnvironment?: "github-hosted";
   /** Where the signer is written. */
   readonly policyRef: { readonly file: string; readonly line: number };
 }
 
 /**
- * Turns policy signers into requirements. For a release, a signer that does not name a
- * `source_repository` must still have built from the release's own repository.
+ * Turns policy signers into requirements. The subject's own repository and ref are not added
+ * here: `judgeSigner` binds them for every signer, so no signer can drop them.
  */
-export function signerRequirements(
-  signers: readonly Signer[],
-  target: PolicyTarget,
-): PolicySigner[] {
-  return signers.map((s) => {
-    const sourceRepository = s.sourceRepository ??
-      (target.kind === "release" ? target.repo : undefined);
-    return {
-      ...(s.workflow !== undefined ? { signerWorkflow: s.workflow } : {}),
-      ...(s.san !== undefined ? { san: s.san } : {}),
-      issuer: s.issuer,
-      ...(s.sourceRef !== undefined ? { sourceRef: s.sourceRef } : {}),
-      ...(s.ref !== undefined ? { refGlob: s.ref } : {}),
-      ...(sourceRepository !== undefined ? { sourceRepository } : {}),
-      ...(s.runnerEnvironment !== undefined ? { runnerEnvironment: s.runnerEnvironment } : {}),
-      source: `${s.pos.file}:${s.pos.line}`,
-      policyRef: { file: s.pos.file, line: s.pos.line },
-    };
-  });
+export function signerRequirements(signers: readonly Signer[]): PolicySigner[] {
+  return signers.map((s) => ({
+    ...(s.workflow !== undefined ? { signerWorkflow: s.workflow } : {}),
+    ...(s.san !== undefined ? { san: s.san } : {}),
+    issuer: s.issuer,
+    ...(s.sourceRef !== undefined ? { sourceRef: s.sourceRef } : {}),
+    ...(s.ref !== undefined ? { refGlob: s.ref } : {}),
+    ...(s.sourceRepository !== undefined ? { sourceRepository: s.sourceRepository } : {}),
+    ...(s.runnerEnvironment !== undefined ? { runnerEnvironment: s.runnerEnvironment } : {}),
+    source: `${s.pos.file}:${s.pos.line}`,
+    policyRef: { file: s.pos.file, line: s.pos.line },
+  }));
 }
 
 /** The outcome of {@link evaluatePolicy}. */
@@ -308,6 +296,7 @@ const LOAD_BEARING_IDS: ReadonlySet<string> = new Set([
   "checksum",
   "attestation",
   "cosign",
+  "release-attestation",
   "crate-checksum",
 ]);
 
@@ -418,7 +407,7 @@ export function evaluatePolicy(
 
   return {
     checks: out,
-    signers: signerRequirements(resolution.signers.list, target),
+    signers: signerRequirements(resolution.signers.list),
     rekorRequired: resolution.rekor.value === "required",
     strict: resolution.strict.value,
     applied: resolution.applied,

@@ -345,7 +345,6 @@ Deno.test("evaluatePolicy() hands back the signers of the most specific rule", a
       signerWorkflow: "o/r/.github/workflows/release.yml",
       issuer: "https://token.actions.githubusercontent.com",
       refGlob: "refs/tags/v*",
-      sourceRepository: "o/r",
       source: "attest.toml:4",
       policyRef: { file: "attest.toml", line: 4 },
     },
@@ -362,8 +361,12 @@ Deno.test("evaluatePolicy() hands back the signers of the most specific rule", a
   assert.deepEqual(other.signers.map((s) => s.signerWorkflow), [
     "o/shared/.github/workflows/b.yml",
   ]);
-  assert.equal(other.signers[0].sourceRepository, undefined, "only releases bind their repository");
-  assert.deepEqual(signerRequirements([], { kind: "release", repo: "o/r" }), []);
+  assert.equal(
+    other.signers[0].sourceRepository,
+    undefined,
+    "the subject's repository is bound by judgeSigner, not copied into signers",
+  );
+  assert.deepEqual(signerRequirements([]), []);
 });
 
 Deno.test("resolvePolicy() lists version-specific rules for a crate named without a version", async () => {

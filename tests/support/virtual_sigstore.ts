@@ -387,6 +387,8 @@ export interface SignOptions {
   readonly subjects?: readonly { name: string; digest: Record<string, string> }[];
   /** DSSE payload type (default in-toto). */
   readonly payloadType?: string;
+  /** The DSSE payload bytes (default: an in-toto statement about `subjects`). */
+  readonly statement?: Uint8Array;
 }
 
 /** A bundle the virtual Sigstore signed, with what a test needs to verify it. */
@@ -1417,7 +1419,7 @@ export class VirtualSigstore {
       };
     }
     const payloadType = options.payloadType ?? IN_TOTO_PAYLOAD_TYPE;
-    const payload = inTotoStatement(
+    const payload = options.statement ?? inTotoStatement(
       options.subjects ?? [{ name: "artifact.bin", digest: { sha256: encodeHex(artifactDigest) } }],
     );
     const signed = options.signOver ?? pae(payloadType, payload);
