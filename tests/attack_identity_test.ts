@@ -17,6 +17,8 @@ import {
   VirtualSigstore,
   workflowSan,
 } from "./support/virtual_sigstore.ts";
+import { startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
 import { GITHUB_RELEASES_SAN, RELEASE_PREDICATE } from "../lib/checks/release_attestation.ts";
 
 const encoder = new TextEncoder();
@@ -281,4 +283,125 @@ Deno.test("attack: a policy ref glob does not let an older tag's build through",
     args: [...WORKFLOW_ARGS, "--source-ref", "refs/tags/v0.9.0"],
   });
   assert.equal(cli.code, 2, show(cli));
+});
+
+// --- 4 for crates: --signer-workflow and policy signers bind the crate's repository ---------
+
+const CRATE = await Deno.readFile(
+  new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
+);
+const CRATE_SHA256 = "c29ad53b5b5610fa3ff9226759fb145219b6586c9a04bee1f16865a9822a14df";
+
+/** Runs `crate tiny-attest@0.1.0` with one attestation of the `.crate` signed as `workflow`. */
+async function runCrate(
+  workflow: Partial<GitHubWorkflow>,
+  leaf: Partial<LeafOptions>,
+  args: string[] = [],
+  policy?: string,
+): Promise<Run> {
+  const w = {
+    repository: "attest-fixtures/tiny-attest",
+    workflow: ".github/workflows/release.yml",
+    ref: "refs/tags/v0.1.0",
+    sha: TINY_ATTEST_COMMIT,
+    ...workflow,
+  };
+  const bundle = await publicGood.sign({
+    artifact: CRATE,
+    content: "dsse",
+    leaf: { github: w, san: { uri: workflowSan(w) }, ...leaf },
+  });
+  const dir = await Deno.makeTempDir();
+  const cratesIo = startFakeCratesIo([{
+    name: "tiny-attest",
+    version: "0.1.0",
+    bytes: CRATE,
+    repository: "https://github.com/attest-fixtures/tiny-attest",
+  }]);
+  const github = startFakeGithub([], {
+    repositories: [{
+      owner: "attest-fixtures",
+      repo: "tiny-attest",
+      tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
+      trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
+    }],
+    attestations: { [CRATE_SHA256]: [JSON.parse(bundle.json)] },
+  });
+  try {
+    await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
+    const policyArgs: string[] = [];
+    if (policy) {
+      await Deno.writeTextFile(`${dir}/attest.toml`, policy);
+      policyArgs.push("--policy", `${dir}/attest.toml`);
+    }
+    const io = createMemoryIo({
+      ...cratesIo.env,
+      CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+      GH_TOKEN: "ghp_test",
+    });
+    const code = await main(
+      [
+        "crate",
+        "tiny-attest@0.1.0",
+        "--json",
+        "--trusted-root",
+        `${dir}/root.json`,
+        ...policyArgs,
+        ...args,
+      ],
+      io,
+    );
+    return { code, report: JSON.parse(io.out), err: io.err };
+  } finally {
+    await cratesIo.close();
+    await github.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("attack: a crate attestation by a reusable workflow run from a fork is a MISMATCH", async () => {
+  const fork = { repository: "evil/tiny-attest" };
+  const slsa = { san: { uri: SLSA_SAN } };
+  const cli = await runCrate(fork, slsa, ["--signer-workflow", SLSA_WORKFLOW]);
+  assert.equal(cli.code, 2, show(cli));
+  assert.ok(codes(cli).includes("identity:fail:identity-repository-mismatch"), show(cli));
+  const policy = `version = 1\n[[crate.tiny-attest.signer]]\nworkflow = "${SLSA_WORKFLOW}"\n`;
+  const p = await runCrate(fork, slsa, [], policy);
+  assert.equal(p.code, 2, show(p));
+  const control = await runCrate({}, slsa, ["--signer-workflow", SLSA_WORKFLOW]);
+  assert.equal(control.code, 0, show(control));
+});
+
+Deno.test("attack: a crate attestation built from another commit than the crate records is a MISMATCH", async () => {
+  const r = await runCrate({ ref: "refs/heads/main", sha: OLD_COMMIT }, {});
+  assert.equal(r.code, 2, show(r));
+  assert.ok(codes(r).includes("identity:fail:identity-ref-mismatch"), show(r));
+});
+
+// --- file: a reusable workflow named alone binds nothing; it needs --repo -------------------
+
+Deno.test("attack: file --signer-workflow of a reusable workflow run by anyone is a MISMATCH without --repo", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const evil = await workflowBundle({ repository: "evil/app" }, { san: { uri: SLSA_SAN } });
+    await Deno.writeFile(`${dir}/app.tar.gz`, APP);
+    await Deno.writeTextFile(`${dir}/app.sigstore.json`, evil);
+    await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
+    const base = [
+      "file",
+      `${dir}/app.tar.gz`,
+      "--bundle",
+      `${dir}/app.sigstore.json`,
+      "--trusted-root",
+      `${dir}/root.json`,
+      "--signer-workflow",
+      SLSA_WORKFLOW,
+    ];
+    const io = createMemoryIo({});
+    assert.equal(await main(base, io), 2, io.out + io.err);
+    const named = createMemoryIo({});
+    assert.equal(await main([...base, "--repo", "evil/app"], named), 0, named.out + named.err);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

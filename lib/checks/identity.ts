@@ -194,7 +194,12 @@ export function checkIdentity(
         );
       }
     }
-    if (req.repo !== undefined && !sameRepo(`${workflow.owner}/${workflow.repo}`, req.repo)) {
+    // `--repo` alone also names the workflow's repository; with `--signer-workflow` the workflow
+    // is named exactly (a reusable one may live elsewhere) and `--repo` binds the source only.
+    if (
+      req.repo !== undefined && req.signerWorkflow === undefined &&
+      !sameRepo(`${workflow.owner}/${workflow.repo}`, req.repo)
+    ) {
       return failed(
         req,
         "identity-workflow-mismatch",
