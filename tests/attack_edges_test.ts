@@ -1,0 +1,159 @@
+/**
+ * Attacks at the edges (issue #12), through `main()` against loopback fakes:
+ * - what the cache remembers from one GitHub API host (or token) never answers another;
+ * - a complete answer that is not the expected artifact (size or digest) is a MISMATCH naming
+ *   both values, and only an incomplete transfer is an ERROR;
+ * - every run that is not TRUSTED says why on stderr in one line, whatever the format.
+ */
+import assert from "node:assert/strict";
+import { main } from "../lib/cli/main.ts";
+import { createMemoryIo } from "../lib/cli/io.ts";
+import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
+import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
+
+const CRATE = await Deno.readFile(
+  new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
+);
+const COMMIT = TINY_ATTEST_COMMIT;
+const REPO_URL = "https://github.com/attest-fixtures/tiny-attest";
+
+function repository(overrides: Partial<FakeRepository> = {}): FakeRepository {
+  return {
+    owner: "attest-fixtures",
+    repo: "tiny-attest",
+    tags: [{ name: "v0.1.0", commit: COMMIT }],
+    trees: { [COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
+    ...overrides,
+  };
+}
+
+function crate(overrides: Partial<FakeCrate> = {}): FakeCrate {
+  return {
+    name: "tiny-attest",
+    version: "0.1.0",
+    bytes: CRATE,
+    repository: REPO_URL,
+    ...overrides,
+  };
+}
+
+/** Runs `args` against a fresh fake crates.io and a fresh fake GitHub (its own host). */
+async function runCrate(
+  args: string[],
+  crates: FakeCrate[],
+  repos: FakeRepository[],
+  env: Record<string, string>,
+) {
+  const cratesIo = startFakeCratesIo(crates);
+  const github = startFakeGithub([], { repositories: repos });
+  try {
+    const io = createMemoryIo({
+      GH_TOKEN: "ghp_test",
+      ...cratesIo.env,
+      CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+      ...env,
+    });
+    const code = await main(args, io);
+    return { code, out: io.out, err: io.err, github: github.requests };
+  } finally {
+    await cratesIo.close();
+    await github.close();
+  }
+}
+
+async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir();
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function checksById(out: string): Record<string, { status: string; code: string }> {
+  return Object.fromEntries(
+    JSON.parse(out).subjects[0].checks.map((c: { id: string }) => [c.id, c]),
+  );
+}
+
+// ---- item 7: cache keys name every input that changes the answer -------------------------------
+
+Deno.test("cache: a tag list read from one GitHub API host never answers another host", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/attest.toml`,
+      'version = 1\n[crate."tiny-attest"]\nrequire = ["crate-checksum", "crate-vcs"]\n',
+    );
+    const args = ["crate", "tiny-attest@0.1.0", "--json", "--policy", `${dir}/attest.toml`];
+    const env = { CARGO_ATTEST_CACHE_DIR: `${dir}/cache` };
+    // Host A: the tag v0.1.0 names the commit the crate records.
+    const a = await runCrate(args, [crate()], [repository()], env);
+    assert.equal(a.code, 0, a.out + a.err);
+    assert.equal(checksById(a.out)["crate-vcs"].code, "crate-vcs-tag-match");
+    // Host B (another CARGO_ATTEST_GITHUB_API_URL, same cache, within the TTL): no tag names the
+    // commit, which is a fork's. A's tags must not bind it.
+    const b = await runCrate(
+      args,
+      [crate()],
+      [repository({ tags: [], forkCommits: [COMMIT] })],
+      env,
+    );
+    assert.notEqual(b.code, 0, b.out + b.err);
+    assert.notEqual(JSON.parse(b.out).verdict, "TRUSTED");
+    assert.equal(checksById(b.out)["crate-vcs"].code, "crate-vcs-commit-unbound");
+    assert.ok(b.github.some((q) => q.path.startsWith("/repos/attest-fixtures/tiny-attest/tags")));
+  });
+});
+
+Deno.test("cache: a tag list read with one token never answers a run with another token", async () => {
+  await withDir(async (dir) => {
+    const args = ["crate", "tiny-attest@0.1.0", "--json"];
+    const env = { CARGO_ATTEST_CACHE_DIR: `${dir}/cache` };
+    const first = await runCrate(args, [crate()], [repository()], { ...env, GH_TOKEN: "ghp_a" });
+    assert.equal(first.code, 0, first.out + first.err);
+    // The same host, with another token: the tags (and every GitHub answer) are asked again.
+    const github = startFakeGithub([], { repositories: [repository()] });
+    const cratesIo = startFakeCratesIo([crate()]);
+    try {
+      for (const token of ["ghp_a", "ghp_b"]) {
+        const io = createMemoryIo({
+          ...cratesIo.env,
+          CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+          CARGO_ATTEST_CACHE_DIR: `${dir}/cache2`,
+          GH_TOKEN: token,
+        });
+        assert.equal(await main(args, io), 0, io.out + io.err);
+      }
+      const tagPages = github.requests.filter((q) => q.path.includes("/tags"));
+      assert.deepEqual(tagPages.map((q) => q.authorization), [
+        "Bearer ghp_a",
+        "Bearer ghp_b",
+      ]);
+    } finally {
+      await cratesIo.close();
+      await github.close();
+    }
+  });
+});
+
+Deno.test("cache: a crate-source comparison made against one host's tree is not recalled for another", async () => {
+  await withDir(async (dir) => {
+    const args = ["crate", "tiny-attest@0.1.0", "--json"];
+    const env = { CARGO_ATTEST_CACHE_DIR: `${dir}/cache` };
+    const a = await runCrate(args, [crate()], [repository()], env);
+    assert.equal(a.code, 0, a.out + a.err);
+    assert.equal(checksById(a.out)["crate-source"].status, "pass");
+    // Host B says the same tag names the same commit, but its tree holds another src/lib.rs.
+    const other = { ...TINY_ATTEST_BLOBS, "src/lib.rs": "0".repeat(39) + "1" };
+    const b = await runCrate(
+      args,
+      [crate()],
+      [repository({ trees: { [COMMIT]: tinyAttestTree(other) } })],
+      env,
+    );
+    assert.notEqual(JSON.parse(b.out).verdict, "TRUSTED", b.out);
+    assert.notEqual(b.code, 0);
+    assert.equal(checksById(b.out)["crate-source"].status, "fail", b.out);
+  });
+});
