@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
+import { type FakeCrate, sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { type FakeRelease, type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
 import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
 
 const CRATE = await Deno.readFile(
@@ -156,4 +156,148 @@ Deno.test("cache: a crate-source comparison made against one host's tree is not 
     assert.notEqual(b.code, 0);
     assert.equal(checksById(b.out)["crate-source"].status, "fail", b.out);
   });
+});
+
+// ---- a complete answer that is not the artifact is a MISMATCH; a failed transfer an ERROR -----
+
+const CASE = new URL("./fixtures/corpus/cases/gh-github-provenance-demo/", import.meta.url);
+const WHEEL_NAME = "github_provenance_demo-0.0.12-py3-none-any.whl";
+const WHEEL = await Deno.readFile(new URL(WHEEL_NAME, CASE));
+const WHEEL_SHA256 = "ae57936def59bc4c75edd3a837d89bcefc6d3a5e31d55a6fa7a71624f92c3c3b";
+const SUMS = new TextEncoder().encode(`${WHEEL_SHA256}  ${WHEEL_NAME}\n`);
+
+function release(assets: FakeRelease["assets"]): FakeRelease {
+  return {
+    owner: "actions",
+    repo: "attest-demo",
+    tag: "v0.0.12",
+    commit: "a6c23b9806c593664f68637c8f9d45dfcf98b2db",
+    body: "Release notes.\n",
+    assets,
+  };
+}
+
+async function runRelease(releases: FakeRelease[], args: string[]) {
+  const github = startFakeGithub(releases);
+  try {
+    const io = createMemoryIo({ CARGO_ATTEST_GITHUB_API_URL: github.apiUrl });
+    const code = await main(["release", "actions/attest-demo", "v0.0.12", ...args], io);
+    return { code, out: io.out, err: io.err };
+  } finally {
+    await github.close();
+  }
+}
+
+function checkByCode(out: string, code: string) {
+  return JSON.parse(out).subjects[0].checks.find((c: { code: string }) => c.code === code);
+}
+
+Deno.test("edges: a release asset served whole but not of the declared size is a MISMATCH naming both sizes", async () => {
+  const r = await runRelease(
+    [release([{ name: WHEEL_NAME, bytes: WHEEL, size: WHEEL.length + 5 }, {
+      name: "SHA256SUMS",
+      bytes: SUMS,
+    }])],
+    ["--json"],
+  );
+  assert.equal(r.code, 2, r.out + r.err);
+  const check = checkByCode(r.out, "asset-size-mismatch");
+  assert.equal(check?.status, "fail", r.out);
+  assert.equal(check.expected, `${WHEEL.length + 5} bytes`);
+  assert.equal(check.actual, `${WHEEL.length} bytes (sha256 ${WHEEL_SHA256})`);
+});
+
+Deno.test("edges: a release asset whose bytes are not the declared digest is a MISMATCH naming both digests", async () => {
+  const other = WHEEL.slice(0, WHEEL.length - 10);
+  const r = await runRelease(
+    [release([{
+      name: WHEEL_NAME,
+      bytes: other,
+      size: WHEEL.length,
+      digest: `sha256:${WHEEL_SHA256}`,
+    }])],
+    ["--json"],
+  );
+  assert.equal(r.code, 2, r.out + r.err);
+  const size = checkByCode(r.out, "asset-size-mismatch");
+  assert.equal(size?.expected, `${WHEEL.length} bytes (sha256 ${WHEEL_SHA256})`);
+  assert.match(size.actual, new RegExp(`^${other.length} bytes \\(sha256 [0-9a-f]{64}\\)$`));
+  assert.equal(checkByCode(r.out, "api-digest-mismatch")?.expected, WHEEL_SHA256);
+});
+
+Deno.test("edges: a checksum file served whole but not as the release declares it fails the checksum", async () => {
+  const r = await runRelease(
+    [release([{ name: WHEEL_NAME, bytes: WHEEL }, {
+      name: "SHA256SUMS",
+      bytes: SUMS,
+      size: SUMS.length + 1,
+    }])],
+    ["--json"],
+  );
+  assert.equal(r.code, 2, r.out + r.err);
+  const check = checkByCode(r.out, "checksum-file-mismatch");
+  assert.equal(check?.status, "fail", r.out);
+  assert.match(
+    check.message,
+    new RegExp(`is ${SUMS.length} bytes, but the release declares ${SUMS.length + 1}`),
+  );
+});
+
+Deno.test("edges: a release asset cut short of its Content-Length stays an ERROR", async () => {
+  const r = await runRelease(
+    [release([{ name: WHEEL_NAME, bytes: WHEEL, truncateAt: 100 }])],
+    ["--json"],
+  );
+  assert.equal(r.code, 3, r.out + r.err);
+});
+
+Deno.test("edges: a .crate served whole but not of the API's crate_size is a MISMATCH naming both sizes", async () => {
+  await withDir(async (dir) => {
+    const r = await runCrate(
+      ["crate", "tiny-attest@0.1.0", "--json"],
+      [crate({ crateSizeOverride: CRATE.length + 7 })],
+      [repository()],
+      { CARGO_ATTEST_CACHE_DIR: `${dir}/cache` },
+    );
+    assert.equal(r.code, 2, r.out + r.err);
+    const check = checksById(r.out)["crate-checksum"] as unknown as Record<string, string>;
+    assert.equal(check.code, "crate-size-mismatch");
+    assert.equal(check.expected, `${CRATE.length + 7} bytes`);
+    assert.match(check.actual, new RegExp(`^${CRATE.length} bytes \\(sha256 [0-9a-f]{64}\\)$`));
+  });
+});
+
+Deno.test("edges: another .crate served whole is a MISMATCH naming both digests and sizes", async () => {
+  const expectedSha = sha256Hex(CRATE);
+  const other = new Uint8Array([...CRATE, 0, 0, 0]);
+  const r = await runCrate(
+    ["crate", "tiny-attest@0.1.0", "--json", "--no-cache"],
+    [crate({
+      bytes: other,
+      indexCksumOverride: expectedSha,
+      apiChecksumOverride: expectedSha,
+      crateSizeOverride: CRATE.length,
+    })],
+    [repository()],
+    {},
+  );
+  assert.equal(r.code, 2, r.out + r.err);
+  const check = checksById(r.out)["crate-checksum"] as unknown as Record<string, string>;
+  assert.equal(check.code, "crate-checksum-mismatch");
+  assert.equal(check.expected, expectedSha);
+  assert.equal(check.actual, sha256Hex(other));
+  assert.match(
+    check.message,
+    new RegExp(`it is ${other.length} bytes, the crates.io API says ${CRATE.length}`),
+  );
+});
+
+Deno.test("edges: a .crate cut short of its Content-Length stays an ERROR", async () => {
+  const r = await runCrate(
+    ["crate", "tiny-attest@0.1.0", "--json", "--no-cache"],
+    [crate({ truncateAt: 100 })],
+    [repository()],
+    {},
+  );
+  assert.equal(r.code, 3, r.out + r.err);
 });
