@@ -301,3 +301,80 @@ Deno.test("edges: a .crate cut short of its Content-Length stays an ERROR", asyn
   );
   assert.equal(r.code, 3, r.out + r.err);
 });
+
+// ---- every run that is not TRUSTED says why on stderr in one line -----------------------------
+
+/** The lines of stderr that are the cause line (`cargo-attest: VERDICT: …`). */
+function causeLines(err: string): string[] {
+  return err.split("\n").filter((l) => /^cargo-attest: (UNVERIFIED|MISMATCH|ERROR): /.test(l));
+}
+
+Deno.test("stderr: a MISMATCH says why in one line under --json and --format sarif, the report stays on stdout", async () => {
+  const expectedSha = sha256Hex(CRATE);
+  const other = new Uint8Array([...CRATE, 0]);
+  const evil = crate({
+    bytes: other,
+    indexCksumOverride: expectedSha,
+    apiChecksumOverride: expectedSha,
+    crateSizeOverride: CRATE.length,
+  });
+  for (const format of [["--json"], ["--format", "sarif"], ["--quiet"]]) {
+    const r = await runCrate(
+      ["crate", "tiny-attest@0.1.0", "--no-cache", ...format],
+      [evil],
+      [repository()],
+      {},
+    );
+    assert.equal(r.code, 2, r.out + r.err);
+    if (format[0] !== "--quiet") JSON.parse(r.out); // the report, whole, on stdout
+    const lines = causeLines(r.err);
+    assert.equal(lines.length, 1, r.err);
+    assert.match(
+      lines[0],
+      new RegExp(
+        `^cargo-attest: MISMATCH: tiny-attest@0\\.1\\.0: crate-checksum-mismatch: .*${expectedSha}`,
+      ),
+    );
+    assert.doesNotMatch(r.err, /\n\s+at /, "no stack trace");
+  }
+});
+
+Deno.test("stderr: an ERROR says why in one line under --json; TRUSTED prints no such line", async () => {
+  const r = await runCrate(
+    ["crate", "tiny-attest@0.1.0", "--no-cache", "--json"],
+    [crate({ truncateAt: 100 })],
+    [repository()],
+    {},
+  );
+  assert.equal(r.code, 3, r.out + r.err);
+  const errorLines = r.err.split("\n").filter((l) => /^cargo-attest: (ERROR|error): /.test(l));
+  assert.equal(errorLines.length, 1, r.err);
+  assert.match(errorLines[0], /truncated body/);
+  assert.doesNotMatch(r.err, /\n\s+at /, "no stack trace");
+
+  const ok = await runCrate(
+    ["crate", "tiny-attest@0.1.0", "--no-cache", "--json"],
+    [crate()],
+    [repository()],
+    {},
+  );
+  assert.equal(ok.code, 0, ok.out + ok.err);
+  assert.deepEqual(causeLines(ok.err), []);
+});
+
+Deno.test("stderr: untrusted text in the cause line reaches the terminal escaped", async () => {
+  // crates.io's record names a repository URL with a terminal escape and a bidi override; under
+  // --strict the skip it causes is the failure the line reports.
+  const r = await runCrate(
+    ["crate", "tiny-attest@0.1.0", "--no-cache", "--strict", "--format", "sarif"],
+    [crate({ repository: "https://example.com/o\x1b[2J\u202e/r" })],
+    [repository()],
+    {},
+  );
+  assert.equal(r.code, 2, r.out + r.err);
+  const lines = causeLines(r.err);
+  assert.equal(lines.length, 1, r.err);
+  assert.ok(lines[0].includes("o\\x1b[2J\\u{202e}/r"), lines[0]);
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(r.err, /[\x00-\x09\x0b-\x1f\x7f\u202e]/);
+});
