@@ -15,6 +15,9 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "api-digest-match":
     "the download matches the digest GitHub recorded at upload (not load-bearing)",
   "api-digest-mismatch": "the downloaded bytes differ from the digest GitHub recorded at upload",
+  "checksum-file-mismatch":
+    "a checksum file was served whole with another size or digest than the release declares",
+  "asset-size-mismatch": "the asset was served whole with another size than the release declares",
   // attestation: the bundle's shape
   "attestation-verified": "the Sigstore bundle verified completely",
   "attestation-not-published":
@@ -129,6 +132,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "crate-checksum-match": "the .crate's SHA-256 equals the index, the API and the lock file",
   "crate-checksum-mismatch":
     "the .crate's SHA-256 differs from what the index, the API or the lock says",
+  "crate-size-mismatch":
+    "the .crate was served whole with another size than the crates.io API declares",
   "crate-checksum-unavailable":
     "no checksum for the crate from the index, the API or the lock file",
   "crate-not-verifiable":

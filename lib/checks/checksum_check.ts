@@ -17,6 +17,11 @@ export interface ChecksumSource {
    * it), when it has any: a signed checksum file vouches for the assets it lists.
    */
   readonly signatureChecks?: readonly CheckResult[];
+  /**
+   * Why the file is not the one the release declares (a complete download of another size or
+   * digest): its checksums are not the release's, and using it fails.
+   */
+  readonly problem?: string;
 }
 
 /**
@@ -30,6 +35,17 @@ export function checkPublishedChecksum(
 ): CheckResult {
   const listed: { source: ChecksumSource; sha256: string; line: number }[] = [];
   for (const source of sources) {
+    if (source.problem !== undefined) {
+      return {
+        id: "checksum",
+        status: "fail",
+        code: "checksum-file-mismatch",
+        message: `${source.problem}: its checksums are not the release's`,
+        actual: actualHex,
+        origin: source.origin,
+        loadBearing: false,
+      };
+    }
     const found = lookupChecksum([source.parse], assetName);
     if (found === undefined) continue;
     if ("conflict" in found) {

@@ -17,14 +17,45 @@ export interface CrateChecksumSource {
   readonly origin: EvidenceOrigin;
 }
 
-/** `crate-checksum`: every stated checksum must equal the downloaded bytes' SHA-256. */
+/** The `.crate`'s size as downloaded, and as the crates.io API declares it (`crate_size`). */
+export interface CrateSizeEvidence {
+  readonly actual: number;
+  readonly declared?: number;
+  readonly origin?: EvidenceOrigin;
+}
+
+/**
+ * `crate-checksum`: every stated checksum must equal the downloaded bytes' SHA-256, and the bytes
+ * must be as long as the crates.io API says. A complete download of other bytes is a `fail`
+ * naming both digests (and both sizes when they differ), never an error.
+ */
 export function checkCrateChecksum(
   crate: string,
   actualSha256: string,
   sources: readonly CrateChecksumSource[],
   yanked: boolean,
+  size?: CrateSizeEvidence,
 ): CheckResult {
   const note = yanked ? " (this version is yanked on crates.io)" : "";
+  const sizeDiffers = size?.declared !== undefined && size.declared !== size.actual;
+  const sizeNote = sizeDiffers
+    ? `; it is ${size!.actual} bytes, the crates.io API says ${size!.declared}`
+    : "";
+  const wrongSources = sources.filter((s) => s.sha256 !== actualSha256);
+  if (sizeDiffers && wrongSources.length === 0) {
+    return {
+      id: "crate-checksum",
+      status: "fail",
+      code: "crate-size-mismatch",
+      message: `the downloaded ${crate}.crate (sha256 ${actualSha256}) is ${
+        size!.actual
+      } bytes, but the crates.io API says it is ${size!.declared} bytes${note}`,
+      expected: `${size!.declared} bytes`,
+      actual: `${size!.actual} bytes (sha256 ${actualSha256})`,
+      ...(size!.origin ? { origin: size!.origin } : {}),
+      loadBearing: false,
+    };
+  }
   if (sources.length === 0) {
     return {
       id: "crate-checksum",
@@ -35,14 +66,14 @@ export function checkCrateChecksum(
       loadBearing: false,
     };
   }
-  const wrong = sources.filter((s) => s.sha256 !== actualSha256);
+  const wrong = wrongSources;
   if (wrong.length > 0) {
     return {
       id: "crate-checksum",
       status: "fail",
       code: "crate-checksum-mismatch",
       message: `the downloaded ${crate}.crate (sha256 ${actualSha256}) is not what ` +
-        wrong.map((s) => `${s.label} says (${s.sha256})`).join(" nor what ") + note,
+        wrong.map((s) => `${s.label} says (${s.sha256})`).join(" nor what ") + sizeNote + note,
       expected: wrong[0].sha256,
       actual: actualSha256,
       origin: wrong[0].origin,

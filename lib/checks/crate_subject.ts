@@ -16,6 +16,11 @@ export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]
       evidence.sha256,
       evidence.checksumSources,
       evidence.api?.yanked ?? evidence.index?.yanked ?? false,
+      {
+        actual: evidence.size,
+        declared: evidence.api?.crateSize,
+        ...(evidence.api ? { origin: { url: evidence.api.url } } : {}),
+      },
     ),
   ];
   if (evidence.archiveError) {

@@ -49,6 +49,10 @@ export interface AssetEvidence extends SignatureEvidence {
   readonly sha256: string;
   /** The digest GitHub recorded for the asset at upload, when the API gives one. */
   readonly apiSha256?: string;
+  /** Bytes downloaded (a complete answer: a cut-short transfer is an error, not evidence). */
+  readonly size?: number;
+  /** The size the release API declares for the asset. */
+  readonly apiSize?: number;
   readonly downloadUrl: string;
   readonly checksumSources: readonly ChecksumSource[];
 }
@@ -173,6 +177,26 @@ function releaseAttestationOnly(checks: readonly CheckResult[], ctx: ReleaseCont
   }];
 }
 
+/**
+ * A complete download of another size than the release API declares is not the release's asset:
+ * a `checksum` fail naming both sizes and the digest (the transfer completed; not an error).
+ */
+export function checkAssetSize(evidence: AssetEvidence): CheckResult | undefined {
+  const { size, apiSize } = evidence;
+  if (size === undefined || apiSize === undefined || size === apiSize) return undefined;
+  return {
+    id: "checksum",
+    status: "fail",
+    code: "asset-size-mismatch",
+    message: `the downloaded ${evidence.name} is ${size} bytes (sha256 ${evidence.sha256}), ` +
+      `but the release declares ${apiSize} bytes`,
+    expected: `${apiSize} bytes${evidence.apiSha256 ? ` (sha256 ${evidence.apiSha256})` : ""}`,
+    actual: `${size} bytes (sha256 ${evidence.sha256})`,
+    origin: { url: evidence.downloadUrl },
+    loadBearing: false,
+  };
+}
+
 /** Checks one asset from its gathered evidence. */
 export async function checkReleaseAsset(
   evidence: AssetEvidence,
@@ -181,6 +205,8 @@ export async function checkReleaseAsset(
 ): Promise<CheckResult[]> {
   const checks: CheckResult[] = [];
   const download = { url: evidence.downloadUrl };
+  const sizeCheck = checkAssetSize(evidence);
+  if (sizeCheck) checks.push(sizeCheck);
   if (evidence.apiSha256 !== undefined) {
     checks.push(
       evidence.apiSha256 === evidence.sha256

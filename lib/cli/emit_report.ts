@@ -3,6 +3,7 @@
  * returns the exit code.
  * @module
  */
+import { renderCauseLine } from "../render/cause_line.ts";
 import { renderJsonReport } from "../render/json.ts";
 import { renderMarkdownReport } from "../render/markdown.ts";
 import { locatePackagesInLock, renderSarifReport, type SarifOptions } from "../render/sarif.ts";
@@ -57,7 +58,10 @@ function sarifOptionsOf(output: OutputSettings): SarifOptions {
   }
 }
 
-/** Decides, renders and writes the report; returns its exit code. */
+/**
+ * Decides, renders and writes the report (stdout), and for a verdict other than TRUSTED the one
+ * cause line (stderr, see `renderCauseLine`); returns the exit code.
+ */
 export function emitReport(
   io: CliIo,
   output: OutputSettings,
@@ -81,5 +85,9 @@ export function emitReport(
   });
   const text = renderReportAs(report, output, sarifOptionsOf(output));
   if (text !== "") io.stdout(text);
+  // Whatever the format (and with --quiet): a run that is not TRUSTED says why on stderr in one
+  // line, so a CI log whose report went to a file still shows the cause.
+  const cause = renderCauseLine(report);
+  if (cause !== undefined) io.stderr(cause);
   return report.exitCode;
 }

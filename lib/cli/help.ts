@@ -34,6 +34,8 @@ VERDICTS AND EXIT CODES:
     UNVERIFIED  1   nothing failed, but evidence was missing
     MISMATCH    2   a proof that was present did not match
     ERROR       3   the run could not complete (bad arguments, unreadable input, network)
+Any verdict but TRUSTED also prints one line on stderr saying why, whatever --format and even
+with --quiet (a CI log whose report goes to a file still shows the cause).
 
 EXAMPLES:
     cargo-attest hash target/release/app

@@ -9,6 +9,7 @@ import { COMMAND_HELP, renderTopHelp, VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { settleWrites } from "../sources/write_behind.ts";
 import { suggestClosest } from "../text/suggest.ts";
+import { escapeForTerminal } from "../render/cause_line.ts";
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number>;
 
@@ -79,14 +80,16 @@ function didYouMean(name: string): string | undefined {
 }
 
 function reportError(error: unknown, io: CliIo, verbose: boolean): number {
+  // Messages may quote a server's answer or a file's content: escaped, one line each.
+  const safe = escapeForTerminal;
   if (error instanceof AttestError) {
-    io.stderr(`cargo-attest: error: ${error.message}\n`);
-    if (error.hint) io.stderr(`  hint: ${error.hint}\n`);
-    if (verbose && error.cause) io.stderr(`  cause: ${describeCause(error.cause)}\n`);
+    io.stderr(`cargo-attest: error: ${safe(error.message)}\n`);
+    if (error.hint) io.stderr(`  hint: ${safe(error.hint)}\n`);
+    if (verbose && error.cause) io.stderr(`  cause: ${safe(describeCause(error.cause))}\n`);
     return EXIT_ERROR;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr(`cargo-attest: internal error: ${message}\n`);
+  io.stderr(`cargo-attest: internal error: ${safe(message)}\n`);
   if (verbose && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
   else io.stderr("  hint: run again with --verbose for details, and please report it\n");
   return EXIT_ERROR;

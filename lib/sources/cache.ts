@@ -299,9 +299,20 @@ export class Cache {
     this.#warn = options.warn ?? (() => {});
   }
 
-  /** The key of a request: its method, `Accept`, URL and (for a POST) body. */
-  static requestKey(method: string, accept: string, url: string, body?: string): string {
-    return `${method} ${accept} ${url}${body === undefined ? "" : `\n${body}`}`;
+  /**
+   * The key of a request: its method, `Accept`, URL, the credential it carried (`anonymous`, or
+   * a digest of the token: see `CachedHttp.credentialFor`) and (for a POST) body. An answer given
+   * to one token (a private repository's tags, a 404 for a repository another token can see)
+   * never answers a request made with another token, or with none.
+   */
+  static requestKey(
+    method: string,
+    accept: string,
+    url: string,
+    credential: string,
+    body?: string,
+  ): string {
+    return `${method} ${accept} ${url} as=${credential}${body === undefined ? "" : `\n${body}`}`;
   }
 
   /** Where a blob larger than 8 MiB with this SHA-256 lives (smaller ones are in packs). */

@@ -14,7 +14,8 @@
  *   (`not-in-cache`), which the commands turn into a skipped check.
  * @module
  */
-import { ByteCollector } from "../crypto/bytes.ts";
+import { ByteCollector, encodeHex } from "../crypto/bytes.ts";
+import { digestBytesSync } from "../crypto/digest_bytes.ts";
 import { AttestError } from "../errors.ts";
 import { MAX_JSON_BYTES } from "../limits.ts";
 import { Cache, type DocumentHit } from "./cache.ts";
@@ -75,6 +76,8 @@ export class CachedHttp extends HttpClient {
   readonly #fromCache = new Set<string>();
   /** URLs answered by the network in this run. */
   readonly #fromNetwork = new Set<string>();
+  /** The host the token goes to, and the token's identity in cache keys. */
+  readonly #credential?: { readonly host: string; readonly id: string };
 
   /** A client with `options`, using the cache as `mode` says. */
   constructor(options: HttpClientOptions, mode: CacheMode) {
@@ -89,6 +92,29 @@ export class CachedHttp extends HttpClient {
     );
     this.#cache = mode.cache;
     this.#offline = mode.offline;
+    if (options.token) {
+      this.#credential = {
+        host: options.token.host.trim().toLowerCase(),
+        id: credentialId(options.token.value),
+      };
+    }
+  }
+
+  /**
+   * The credential a request to `url` carries, as cache keys name it: `anonymous`, or
+   * `token:` and a digest of the token (never the token itself). Answers may differ by token
+   * (private repositories), so what one token was told never answers another.
+   */
+  credentialFor(url: string | URL): string {
+    const credential = this.#credential;
+    if (!credential) return "anonymous";
+    let host: string;
+    try {
+      host = new URL(String(url)).host.toLowerCase();
+    } catch {
+      return "anonymous";
+    }
+    return host === credential.host ? credential.id : "anonymous";
   }
 
   /** True when the client never touches the network. */
@@ -166,7 +192,12 @@ export class CachedHttp extends HttpClient {
       if (this.#offline) throw new OfflineMissError(href);
       return await super.download(url, options);
     }
-    const key = Cache.requestKey("DOWNLOAD", options.accept ?? "application/octet-stream", href);
+    const key = Cache.requestKey(
+      "DOWNLOAD",
+      options.accept ?? "application/octet-stream",
+      href,
+      this.credentialFor(href),
+    );
     const hit = await cache.getDocument(key);
     const record = hit?.doc.status === 200 ? parseRecord(hit) : undefined;
     const usable = record && (hit!.fresh || this.#offline) ? record.sha256 : undefined;
@@ -236,7 +267,7 @@ export class CachedHttp extends HttpClient {
   ): Promise<{ info: HttpResponseInfo; body: Payload }> {
     const href = String(url);
     const cache = this.#cache;
-    const key = Cache.requestKey(method, accept, href, requestBody);
+    const key = Cache.requestKey(method, accept, href, this.credentialFor(href), requestBody);
     const hit = cache ? await cache.getDocument(key) : undefined;
     if (hit && (hit.fresh || this.#offline)) {
       this.#record(this.#fromCache, href, hit.doc.finalUrl);
@@ -285,6 +316,12 @@ export class CachedHttp extends HttpClient {
     }
     return fetched;
   }
+}
+
+/** A token's identity in cache keys: a digest (truncated; it names, it does not protect). */
+function credentialId(token: string): string {
+  const digest = digestBytesSync(new TextEncoder().encode(`cargo-attest credential\0${token}`));
+  return `token:${encodeHex(digest).slice(0, 24)}`;
 }
 
 function isOk(status: number): boolean {

@@ -38,7 +38,7 @@ import {
   parseGithubRepositoryUrl,
 } from "./github_repo.ts";
 import { type HttpClient, NotFoundError, RateLimitError } from "./http.ts";
-import { OfflineMissError } from "./cached_http.ts";
+import { CachedHttp, OfflineMissError } from "./cached_http.ts";
 import type { Cache } from "./cache.ts";
 import { attestationsUrl, fetchAttestations } from "./github.ts";
 import type { BundleEvidence } from "../checks/release_checks.ts";
@@ -118,11 +118,30 @@ export interface CrateEvidence {
   readonly fetchBlob?: (sha: string) => Promise<Uint8Array | undefined>;
 }
 
-/** The kind of the tag-list extracts in the cache (see {@link tagsOf}). */
-const TAGS_EXTRACT = "github-tags/v1";
+/**
+ * The kind of the tag-list extracts in the cache (see {@link tagsOf}). v2: the key names the API
+ * and the credential (v1 named the repository alone, so one host's tags answered another's).
+ */
+const TAGS_EXTRACT = "github-tags/v2";
+
+/**
+ * The key of a repository's tag list: everything the answer depends on, i.e. which API was asked
+ * (GitHub or an enterprise host: the same OWNER/REPO is another repository there), with which
+ * credential (a token may see a private repository another cannot), and the repository.
+ */
+export function tagListKey(
+  github: NonNullable<CrateSources["github"]>,
+  owner: string,
+  repo: string,
+): string {
+  const credential = github.client instanceof CachedHttp
+    ? github.client.credentialFor(github.api)
+    : "uncached";
+  return `${github.api.href} as=${credential} ${`${owner}/${repo}`.toLowerCase()}`;
+}
 
 function tagsOf(sources: CrateSources, owner: string, repo: string) {
-  const key = `${owner}/${repo}`.toLowerCase();
+  const key = tagListKey(sources.github!, owner, repo);
   let tags = sources.tagCache.get(key);
   if (!tags) {
     tags = readTags(sources, owner, repo, key);
@@ -428,7 +447,9 @@ export async function gatherCrateEvidence(
   if (!commitExists) return await finish({ ...common(content), vcs });
 
   const remembered = content.recalled?.source;
-  if (remembered?.key === sourceMemoKey(repository!, vcsInfo.sha1, vcsInfo.pathInVcs)) {
+  if (
+    remembered?.key === sourceMemoKey(github.api, repository!, vcsInfo.sha1, vcsInfo.pathInVcs)
+  ) {
     return await finish({ ...common(content), vcs, rememberedSource: remembered.result });
   }
   if (!content.archive && !content.archiveError) {
@@ -514,9 +535,10 @@ export async function rememberCrate(
     c.id === "crate-source" && c.status === "pass" && c.loadBearing
   );
   const sha1 = archive.vcsInfo?.sha1;
-  const source = passed && tree && sha1 && evidence.repository && tree.commit === sha1
+  const api = sources.github?.api;
+  const source = passed && tree && sha1 && evidence.repository && api && tree.commit === sha1
     ? {
-      key: sourceMemoKey(evidence.repository, sha1, archive.vcsInfo?.pathInVcs ?? ""),
+      key: sourceMemoKey(api, evidence.repository, sha1, archive.vcsInfo?.pathInVcs ?? ""),
       result: passed,
     }
     : undefined;

@@ -6,8 +6,8 @@
  *
  * - the archive's summary (its `.cargo_vcs_info.json`, its problems, its size), which is all the
  *   checks other than `crate-source` need from the archive;
- * - a passed `crate-source` comparison, with the repository, commit and `path_in_vcs` it was made
- *   against (a Git tree at a commit never changes). Only passes are remembered: a failure or an
+ * - a passed `crate-source` comparison, with the GitHub API, repository, commit and `path_in_vcs`
+ *   it was made against (a Git tree at a commit never changes). Only passes are remembered: a failure or an
  *   unresolved difference may come from a transient fetch, and is worked out again each run.
  *
  * A memo is used only while a blob with that SHA-256 is in the cache and still hashes to it (the
@@ -19,8 +19,11 @@ import type { CheckResult } from "../checks/check_result.ts";
 import type { ArchiveProblem, CrateArchive, CrateVcsInfo } from "../evidence/crate_archive.ts";
 import type { Cache } from "./cache.ts";
 
-/** The memo's kind: bump the version when what is stored, or how it is derived, changes. */
-export const CRATE_MEMO_KIND = "crate/v1";
+/**
+ * The memo's kind: bump the version when what is stored, or how it is derived, changes. v2: the
+ * `crate-source` key names the GitHub API the tree was read from.
+ */
+export const CRATE_MEMO_KIND = "crate/v2";
 
 /** What the checks need of an archive besides its files. */
 export interface CrateArchiveSummary {
@@ -47,9 +50,17 @@ export interface CrateMemo {
   readonly source?: RememberedSource;
 }
 
-/** The key naming what a `crate-source` comparison was made against. */
-export function sourceMemoKey(repository: string, commit: string, pathInVcs: string): string {
-  return `${repository.toLowerCase()}@${commit.toLowerCase()}:${pathInVcs}`;
+/**
+ * The key naming what a `crate-source` comparison was made against: the API the tree was read
+ * from (another host's OWNER/REPO is another repository), the repository, commit and path.
+ */
+export function sourceMemoKey(
+  api: URL,
+  repository: string,
+  commit: string,
+  pathInVcs: string,
+): string {
+  return `${api.href} ${repository.toLowerCase()}@${commit.toLowerCase()}:${pathInVcs}`;
 }
 
 /** The summary of a read archive. */

@@ -497,7 +497,7 @@ export function crateDownloadUrl(
 
 /** Options of {@link downloadCrate}. */
 export interface DownloadCrateOptions {
-  /** The size the `.crate` must have (the API's `crate_size`), when known. */
+  /** The size the API declares for the `.crate` (`crate_size`), when known (sizes the buffer). */
   expectedSize?: number;
   /** The checksum, for a `dl` template with `{sha256-checksum}`. */
   checksum?: string;
@@ -512,8 +512,9 @@ export interface DownloadCrateOptions {
 
 /**
  * Downloads a `.crate` (at most `maxBytes` bytes) from {@link crateDownloadUrl}, read straight
- * into one buffer of its size. A body cut short, or longer than the cap or the expected size,
- * fails.
+ * into one buffer of its size. A body cut short of its `Content-Length`, or longer than the cap,
+ * fails; a complete body of another size than `expectedSize` is returned (the `crate-checksum`
+ * check names both sizes).
  *
  * @throws {CrateNotFoundError} naming the crate and version on 404
  * @throws {NetworkError} on other failures (truncated, over the cap, timeouts)

@@ -72,7 +72,14 @@ export interface GetOptions {
 export interface DownloadOptions {
   /** The most body bytes accepted; the transfer is aborted as soon as the body exceeds it. */
   maxBytes: number;
-  /** The exact size the body must have (from a release asset or the index), when known. */
+  /**
+   * The size a source declares for the body (a release asset's `size`, the API's `crate_size`),
+   * when known: the buffer is sized by it, and the caller compares {@link DownloadResponse.size}
+   * with it. A body that arrives complete (as long as its `Content-Length`, or a chunked body
+   * that ended properly) is returned whatever its size: it is the server's whole answer, and one
+   * that is not the declared artifact is the caller's MISMATCH, not a failed transfer. Over
+   * `maxBytes` (declared or read), or cut short of its `Content-Length`, is still an error.
+   */
   expectedSize?: number;
   /**
    * Receives the body chunk by chunk, in order (the caller hashes it); awaited when it returns a
@@ -326,9 +333,10 @@ export class HttpClient {
 
   /**
    * Streams a body through `onChunk` without buffering it (unless `keepBody` asks). Fails
-   * (aborting the transfer) when the `Content-Length` claims more than `maxBytes` (before reading
-   * anything), when the body grows past `maxBytes` or `expectedSize`, and when it ends before the
-   * declared or expected size.
+   * (aborting the transfer) when the `Content-Length` or `expectedSize` claims more than
+   * `maxBytes` (before reading anything), when the body grows past `maxBytes`, and when it ends
+   * before its `Content-Length` (or the connection fails). A complete body of another size than
+   * `expectedSize` is returned: the caller compares `size` (see {@link DownloadOptions}).
    * Retries happen only before the first byte of the body; a body that fails midway is an error,
    * since the caller has already consumed part of it.
    *
@@ -353,7 +361,7 @@ export class HttpClient {
       let whole: WholeBodySink | undefined;
       const size = await streamBody(response, finalUrl, deadline, this.#options.timeoutMs, {
         maxBytes,
-        expectedSize,
+        sizeHint: expectedSize,
         makeSink: (length) => {
           if (!options.keepBody) return new ChunkSink(options.onChunk ?? (() => {}), length);
           whole = new WholeBodySink(length);
@@ -576,13 +584,14 @@ async function streamBody(
   timeoutMs: number,
   options: {
     maxBytes: number;
-    expectedSize?: number;
+    /** The size the body is expected to have: only sizes the buffer (see {@link DownloadOptions}). */
+    sizeHint?: number;
     makeSink: (expectedLength: number | undefined) => BodySink;
     retryable: boolean;
     stall: boolean;
   },
 ): Promise<number> {
-  const { maxBytes, expectedSize } = options;
+  const { maxBytes, sizeHint } = options;
   // A failure of the transfer itself (worth another attempt when nothing was handed out yet).
   const failure = (reason: string, cause?: unknown): Error =>
     options.retryable
@@ -600,20 +609,10 @@ async function streamBody(
   // With a content encoding (gzip for JSON) the declared length is that of the encoded bytes.
   const encoding = response.headers.get("content-encoding")?.trim().toLowerCase();
   const length = encoding && encoding !== "identity" ? undefined : declared;
-  if (expectedSize !== undefined && length !== undefined && length !== expectedSize) {
-    await discard(response);
-    throw new NetworkError(
-      url.href,
-      `the server declares ${length} bytes (Content-Length), but ${expectedSize} were expected`,
-    );
-  }
-  if (response.body === null) {
-    if (expectedSize) {
-      throw new NetworkError(url.href, `empty body, but ${expectedSize} bytes were expected`);
-    }
-    return 0;
-  }
-  const reader = readerFor(response.body, options.makeSink(length ?? expectedSize));
+  if (response.body === null) return 0;
+  // A Content-Length other than the size a source declared is read all the same: a complete body
+  // is an answer (the caller's MISMATCH when it is not the declared artifact), not a failure.
+  const reader = readerFor(response.body, options.makeSink(length ?? sizeHint));
   let total = 0;
   const of = length !== undefined ? ` of ${length}` : "";
   try {
@@ -646,12 +645,6 @@ async function streamBody(
           `the body exceeds the ${maxBytes}-byte limit; the transfer was aborted`,
         );
       }
-      if (expectedSize !== undefined && total > expectedSize) {
-        throw new NetworkError(
-          url.href,
-          `the body is longer than the expected ${expectedSize} bytes; the transfer was aborted`,
-        );
-      }
       if (options.stall) deadline.restart();
       await reader.deliver(chunk);
     }
@@ -663,9 +656,6 @@ async function streamBody(
     throw failure(
       `truncated body: ${total} of the ${length} bytes the server declared (Content-Length)`,
     );
-  }
-  if (expectedSize !== undefined && total !== expectedSize) {
-    throw failure(`truncated body: ${total} of the expected ${expectedSize} bytes`);
   }
   return total;
 }

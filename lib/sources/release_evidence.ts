@@ -44,19 +44,32 @@ export function isEvidenceAsset(name: string, all: readonly string[]): boolean {
   ) || lower.endsWith(".intoto.jsonl");
 }
 
+/** A small file of the release, and why it is not the file the release declares (if it is not). */
+interface SmallFile<T> {
+  readonly content: T;
+  /** Set when the complete download differs in size or digest from what the API declares. */
+  readonly problem?: string;
+}
+
 async function fetchSmallText(
   client: HttpClient,
   asset: GithubAsset,
   max: number,
-): Promise<string> {
-  return new TextDecoder().decode(await fetchSmallBytes(client, asset, max));
+): Promise<SmallFile<string>> {
+  const file = await fetchSmallBytes(client, asset, max);
+  return { ...file, content: new TextDecoder().decode(file.content) };
 }
 
+/**
+ * A small file of the release (a checksum file, a signature, a bundle). A complete download that
+ * is not the file the API declares (another size, or another digest than its `digest` field) is
+ * returned with a `problem`: evidence that is not the release's, which fails where it is used.
+ */
 async function fetchSmallBytes(
   client: HttpClient,
   asset: GithubAsset,
   max: number,
-): Promise<Uint8Array> {
+): Promise<SmallFile<Uint8Array>> {
   const chunks: Uint8Array[] = [];
   await client.download(asset.apiUrl, {
     accept: "application/octet-stream",
@@ -65,7 +78,18 @@ async function fetchSmallBytes(
     ...(asset.sha256 ? { sha256: asset.sha256 } : {}),
     onChunk: (chunk) => void chunks.push(chunk.slice()),
   });
-  return concatBytes(...chunks);
+  const content = concatBytes(...chunks);
+  const sha256 = createHash("sha256").update(content).digest("hex");
+  const problems: string[] = [];
+  if (content.length !== asset.size) {
+    problems.push(`is ${content.length} bytes, but the release declares ${asset.size}`);
+  }
+  if (asset.sha256 !== undefined && sha256 !== asset.sha256) {
+    problems.push(`has sha256 ${sha256}, but GitHub recorded ${asset.sha256} at upload`);
+  }
+  return problems.length === 0
+    ? { content }
+    : { content, problem: `the downloaded ${asset.name} ${problems.join(" and ")}` };
 }
 
 /** A SUMS-style file of the release, with the signatures published about it. */
@@ -91,11 +115,13 @@ export async function gatherReleaseChecksums(
   const signedFiles: SignedChecksumFile[] = [];
   for (const asset of release.assets) {
     if (!isChecksumFileName(asset.name) || asset.size > MAX_CHECKSUM_FILE_BYTES) continue;
-    const bytes = await fetchSmallBytes(client, asset, MAX_CHECKSUM_FILE_BYTES);
+    const file = await fetchSmallBytes(client, asset, MAX_CHECKSUM_FILE_BYTES);
+    const bytes = file.content;
     const source: ChecksumSource = {
       label: asset.name,
       parse: parseChecksumFile(new TextDecoder().decode(bytes), asset.name),
       origin: { url: asset.browserDownloadUrl },
+      ...(file.problem ? { problem: file.problem } : {}),
     };
     sources.push(source);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
@@ -122,12 +148,12 @@ async function gatherDetachedSignature(
   sha256: string,
 ): Promise<BundleEvidence[]> {
   const origin = { url: sigAsset.browserDownloadUrl };
-  const signature = parseDetachedSignature(
-    new TextEncoder().encode(await fetchSmallText(client, sigAsset, MAX_CHECKSUM_FILE_BYTES)),
-  );
-  const certificate = parseCertificateFile(
-    new TextEncoder().encode(await fetchSmallText(client, certAsset, MAX_BUNDLE_BYTES)),
-  );
+  const sigFile = await fetchSmallText(client, sigAsset, MAX_CHECKSUM_FILE_BYTES);
+  const certFile = await fetchSmallText(client, certAsset, MAX_BUNDLE_BYTES);
+  const served = sigFile.problem ?? certFile.problem;
+  if (served) return [{ text: "", origin, problem: served }];
+  const signature = parseDetachedSignature(new TextEncoder().encode(sigFile.content));
+  const certificate = parseCertificateFile(new TextEncoder().encode(certFile.content));
   if (!certificate.ok) {
     return [{ text: "", origin, problem: `${certAsset.name}: ${certificate.message}` }];
   }
@@ -209,10 +235,10 @@ export async function gatherSignatureEvidence(
       });
       continue;
     }
-    cosignBundles.push({
-      text: await fetchSmallText(client, bundleAsset, MAX_BUNDLE_BYTES),
-      origin,
-    });
+    const file = await fetchSmallText(client, bundleAsset, MAX_BUNDLE_BYTES);
+    cosignBundles.push(
+      file.problem ? { text: "", origin, problem: file.problem } : { text: file.content, origin },
+    );
   }
   const detachedSignatures: string[] = [];
   const sigAsset = byName.get(`${name}.sig`);
@@ -261,11 +287,12 @@ export async function gatherAssetEvidence(
     if (!sidecar || sidecar.size > MAX_CHECKSUM_FILE_BYTES) continue;
     // A sidecar that is also a SUMS-style file is already among the release's checksums.
     if (options.releaseChecksums.some((s) => s.label === sidecarName)) continue;
-    const text = await fetchSmallText(client, sidecar, MAX_CHECKSUM_FILE_BYTES);
+    const file = await fetchSmallText(client, sidecar, MAX_CHECKSUM_FILE_BYTES);
     checksumSources.push({
       label: sidecarName,
-      parse: parseSidecar(text, sidecarName, asset.name),
+      parse: parseSidecar(file.content, sidecarName, asset.name),
       origin: { url: sidecar.browserDownloadUrl },
+      ...(file.problem ? { problem: file.problem } : {}),
     });
   }
 
@@ -273,6 +300,8 @@ export async function gatherAssetEvidence(
   return {
     name: asset.name,
     sha256,
+    size: downloaded.size,
+    apiSize: asset.size,
     apiSha256: asset.sha256,
     downloadUrl: downloaded.url,
     checksumSources,
