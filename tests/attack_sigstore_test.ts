@@ -6,10 +6,15 @@
  * twin that differs only in the piece made wrong.
  */
 import assert from "node:assert/strict";
-import { utf8 } from "../lib/crypto/bytes.ts";
+import { encodeHex, utf8 } from "../lib/crypto/bytes.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { main } from "../lib/cli/main.ts";
-import { GITHUB_ISSUER, VirtualSigstore, workflowSan } from "./support/virtual_sigstore.ts";
+import {
+  GITHUB_ISSUER,
+  type VirtualBundle,
+  VirtualSigstore,
+  workflowSan,
+} from "./support/virtual_sigstore.ts";
 
 const vs = await VirtualSigstore.create({ name: "attack-sigstore" });
 const ARTIFACT = utf8("cargo-attest attack artifact\n");
@@ -152,5 +157,178 @@ Deno.test("attack sigstore: every validity window is closed at its end (CA, tlog
       const after = await run(verifyArgs(p(`${w}.json`), p(`${w}-before.json`), p("a.bin")));
       assert.notEqual(after.code, 0, `${w} ending before the signing time must not verify`);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// hashedrekord over SHA-384 / SHA-512
+
+const OTHER = utf8("not the artifact\n");
+
+async function sha(bytes: Uint8Array, hash: "SHA-384" | "SHA-512"): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest(hash, bytes.slice().buffer));
+}
+
+Deno.test("attack sigstore: P-384 / P-521 message signatures over SHA-384 / SHA-512 hashedrekords verify", async () => {
+  const cases: Record<string, Promise<VirtualBundle>> = {
+    "p384-v1.json": vs.sign({
+      artifact: ARTIFACT,
+      leaf: { curve: "P-384" },
+      messageHash: "SHA-384",
+      digestAlgorithm: "sha384",
+    }),
+    "p521-v1.json": vs.sign({
+      artifact: ARTIFACT,
+      leaf: { curve: "P-521" },
+      messageHash: "SHA-512",
+      digestAlgorithm: "sha512",
+    }),
+    "p384-v2.json": vs.sign({
+      artifact: ARTIFACT,
+      tlog: "rekor-v2",
+      leaf: { curve: "P-384" },
+      messageHash: "SHA-384",
+      digestAlgorithm: "sha384",
+    }),
+    "p521-v2.json": vs.sign({
+      artifact: ARTIFACT,
+      tlog: "rekor-v2",
+      leaf: { curve: "P-521" },
+      messageHash: "SHA-512",
+      digestAlgorithm: "sha512",
+    }),
+    // No messageDigest: the log's sha384 alone binds the artifact.
+    "p384-nodigest.json": vs.sign({
+      artifact: ARTIFACT,
+      leaf: { curve: "P-384" },
+      messageHash: "SHA-384",
+      digestAlgorithm: "sha384",
+      messageDigest: null,
+    }),
+    // A P-384 key over the SHA-256 (older clients; sigstore-go's compatibility verifier).
+    "p384-sha256.json": vs.sign({ artifact: ARTIFACT, leaf: { curve: "P-384" } }),
+    "v01-p521.json": vs.sign({
+      artifact: ARTIFACT,
+      version: "0.1",
+      leaf: { curve: "P-521" },
+      messageHash: "SHA-512",
+      digestAlgorithm: "sha512",
+    }),
+  };
+  const files: Record<string, string | Uint8Array> = {
+    "root.json": vs.trustedRoot(),
+    "a.bin": ARTIFACT,
+  };
+  for (const [name, bundle] of Object.entries(cases)) files[name] = (await bundle).json;
+  await withFiles(files, async (p) => {
+    for (const name of Object.keys(cases)) {
+      const r = await run(verifyArgs(p(name), p("root.json"), p("a.bin")));
+      assert.equal(r.code, 0, `${name}: ${r.err}`);
+    }
+  });
+});
+
+Deno.test("attack sigstore: managed P-521 and Ed25519 keys with SHA-512 hashedrekords verify", async () => {
+  const p521 = await vs.managedKey("p521");
+  const ed = await vs.managedKey("ed25519");
+  const b521 = await vs.sign({
+    artifact: ARTIFACT,
+    key: "p521",
+    messageHash: "SHA-512",
+    digestAlgorithm: "sha512",
+  });
+  const bEd = await vs.sign({ artifact: ARTIFACT, key: "ed25519", digestAlgorithm: "sha512" });
+  await withFiles(
+    {
+      "p521.json": b521.json,
+      "ed.json": bEd.json,
+      "p521.pem": p521.pem,
+      "ed.pem": ed.pem,
+      "root.json": vs.trustedRoot(),
+      "a.bin": ARTIFACT,
+      "other.bin": OTHER,
+    },
+    async (p) => {
+      for (const [bundle, key] of [["p521.json", "p521.pem"], ["ed.json", "ed.pem"]]) {
+        const args = ["verify-bundle", "--bundle", p(bundle), "--key", p(key)];
+        const ok = await run([...args, "--trusted-root", p("root.json"), p("a.bin")]);
+        assert.equal(ok.code, 0, `${bundle}: ${ok.err}`);
+        const other = await run([...args, "--trusted-root", p("root.json"), p("other.bin")]);
+        assert.notEqual(other.code, 0, `${bundle} against another artifact`);
+      }
+    },
+  );
+});
+
+Deno.test("attack sigstore: a SHA-384 hashedrekord that does not bind this artifact is not TRUSTED", async () => {
+  const p384 = {
+    artifact: ARTIFACT,
+    leaf: { curve: "P-384" },
+    messageHash: "SHA-384",
+    digestAlgorithm: "sha384",
+  } as const;
+  const attacks: Record<string, [Promise<VirtualBundle>, RegExp]> = {
+    // The log records another artifact's sha384.
+    "wrong-log-digest.json": [
+      vs.sign({ ...p384, record: { digest: await sha(OTHER, "SHA-384") } }),
+      /\[tlog-body-mismatch\]/,
+    ],
+    // Same, with no messageDigest to catch it first.
+    "wrong-log-digest-nomd.json": [
+      vs.sign({ ...p384, messageDigest: null, record: { digest: await sha(OTHER, "SHA-384") } }),
+      /\[tlog-body-mismatch\]/,
+    ],
+    // The bundle says SHA2_384, the log records the (right) sha256: algorithms disagree.
+    "algorithm-mismatch.json": [
+      vs.sign({ ...p384, record: { digestAlgorithm: "sha256" } }),
+      /\[tlog-body-mismatch\]/,
+    ],
+    // The bundle says SHA2_512 over a SHA-512 log entry, but the signer's hash is SHA-384:
+    // consistent digests, and the signature still must verify.
+    "relabelled.json": [
+      vs.sign({
+        ...p384,
+        record: { digestAlgorithm: "sha512", digest: await sha(ARTIFACT, "SHA-384") },
+      }),
+      /\[tlog-body-mismatch\]/,
+    ],
+    // The bundle's messageDigest is another artifact's sha384.
+    "wrong-message-digest.json": [
+      vs.sign({ ...p384, messageDigest: await sha(OTHER, "SHA-384") }),
+      /\[artifact-mismatch\]/,
+    ],
+    // The signature is over another artifact, everything else about this one.
+    "wrong-signature.json": [
+      vs.sign({ ...p384, signOver: OTHER }),
+      /\[signature-invalid\]/,
+    ],
+  };
+  const files: Record<string, string | Uint8Array> = {
+    "root.json": vs.trustedRoot(),
+    "a.bin": ARTIFACT,
+  };
+  for (const [name, [bundle]] of Object.entries(attacks)) files[name] = (await bundle).json;
+  await withFiles(files, async (p) => {
+    for (const [name, [, code]] of Object.entries(attacks)) {
+      const r = await run(verifyArgs(p(name), p("root.json"), p("a.bin")));
+      assert.notEqual(r.code, 0, `${name} must not verify`);
+      assert.match(r.err, code, `${name}: ${r.err}`);
+    }
+  });
+});
+
+Deno.test("attack sigstore: a SHA-384 bundle checked against a bare sha256: digest is not TRUSTED", async () => {
+  const b = await vs.sign({
+    artifact: ARTIFACT,
+    leaf: { curve: "P-384" },
+    messageHash: "SHA-384",
+    digestAlgorithm: "sha384",
+  });
+  await withFiles({ "b.json": b.json, "root.json": vs.trustedRoot() }, async (p) => {
+    const r = await run(
+      verifyArgs(p("b.json"), p("root.json"), `sha256:${encodeHex(b.sha256)}`),
+    );
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /\[signature-needs-artifact\]/);
   });
 });
