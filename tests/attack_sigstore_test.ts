@@ -332,3 +332,43 @@ Deno.test("attack sigstore: a SHA-384 bundle checked against a bare sha256: dige
     assert.match(r.err, /\[signature-needs-artifact\]/);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Verification order (Sigstore client specification, sigstore-go's VerifyTlogEntry)
+
+Deno.test("attack sigstore: an unsigned integrated time outside the certificate's validity is not TRUSTED", async () => {
+  // An entry shown by its inclusion proof alone (no SET): its integrated time establishes no
+  // time, the TSA's does; sigstore-go still requires the certificate to hold at it.
+  const now = vs.now;
+  const base = { artifact: ARTIFACT, timestamps: 1 } as const;
+  const inside = await vs.sign({ ...base, entry: { set: "omit", integratedTime: now } });
+  const future = await vs.sign({
+    ...base,
+    entry: { set: "omit", integratedTime: new Date(now.getTime() + 86_400_000) },
+  });
+  const past = await vs.sign({
+    ...base,
+    entry: { set: "omit", integratedTime: new Date(now.getTime() - 86_400_000) },
+  });
+  await withFiles(
+    {
+      "inside.json": inside.json,
+      "future.json": future.json,
+      "past.json": past.json,
+      "root.json": vs.trustedRoot(),
+      "a.bin": ARTIFACT,
+    },
+    async (p) => {
+      const ok = await run(verifyArgs(p("inside.json"), p("root.json"), p("a.bin")));
+      assert.equal(ok.code, 0, ok.err);
+      for (const name of ["future.json", "past.json"]) {
+        const r = await run(verifyArgs(p(name), p("root.json"), p("a.bin")));
+        assert.notEqual(r.code, 0, `${name} must not verify`);
+        assert.match(
+          r.err,
+          /integrated time .* outside the signing certificate.*\[certificate-expired\]/,
+        );
+      }
+    },
+  );
+});

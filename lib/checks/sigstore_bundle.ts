@@ -178,7 +178,7 @@ interface EarlyWork {
   readonly content?: Settled<Verified<{ binding: string; statement?: InTotoStatement }>>;
   /** The first root's log entry checks, in {@link dedupeEntries} order. */
   readonly entries?: readonly Settled<
-    Verified<{ entry: VerifiedTlogEntry; time?: VerifiedTime }>
+    Verified<TlogEntryOutcome>
   >[];
 }
 
@@ -212,6 +212,17 @@ function startEarly(
       settle(verifyTlogEntry(entry, bundle, options.roots[0], der, artifact))
     ),
   };
+}
+
+/** A log entry that verified: what it shows, and the time it establishes (a SET's). */
+interface TlogEntryOutcome {
+  readonly entry: VerifiedTlogEntry;
+  readonly time?: VerifiedTime;
+  /**
+   * An integrated time no SET signs (an entry shown by its inclusion proof alone). It establishes
+   * no time, but the certificate must still hold at it, as sigstore-go requires.
+   */
+  readonly unsignedTime?: Date;
 }
 
 /** What a bundle's key material gives, parsed once for all roots. */
@@ -352,6 +363,19 @@ async function verifyUnderRoot(
     if (!result.ok) return result;
     verifiedEntries.push(result.value.entry);
     if (result.value.time) times.push(result.value.time);
+    const unsigned = result.value.unsignedTime;
+    if (
+      unsigned && identity &&
+      (Number.isNaN(unsigned.getTime()) || unsigned < identity.notBefore ||
+        unsigned > identity.notAfter)
+    ) {
+      return fail(
+        "certificate-expired",
+        `tlog entry ${result.value.entry.logIndex}: its integrated time ` +
+          `${unsigned.toISOString()} is outside the signing certificate's validity ` +
+          `${identity.notBefore.toISOString()}..${identity.notAfter.toISOString()}`,
+      );
+    }
   }
   const tlogRequired = options.requireTlog || root.tlogs.length > 0;
   if (tlogRequired && verifiedEntries.length === 0) {
@@ -470,7 +494,7 @@ async function verifyTlogEntry(
   root: TrustedRoot,
   verifierDer: Uint8Array,
   artifact: ArtifactInput,
-): Promise<Verified<{ entry: VerifiedTlogEntry; time?: VerifiedTime }>> {
+): Promise<Verified<TlogEntryOutcome>> {
   const where = `tlog entry ${entry.logIndex}`;
   const log = root.tlogs.find((l) => bytesEqual(l.logId, entry.logId));
   if (!log) {
@@ -560,6 +584,9 @@ async function verifyTlogEntry(
       inclusion,
     },
     time,
+    unsignedTime: !time && entry.integratedTime !== undefined && entry.integratedTime > 0n
+      ? new Date(Number(entry.integratedTime) * 1000)
+      : undefined,
   });
 }
 
