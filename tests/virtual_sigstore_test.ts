@@ -319,7 +319,9 @@ Deno.test("virtual: a CA outside its trusted-root validFor fails certificate-aut
 Deno.test("virtual: a Rekor v1 key outside its validFor fails tlog-key-outside-validity", async () => {
   const b = await vs.sign({ artifact: ARTIFACT });
   assertCode(
-    await verify(b, { root: vs.trustedRoot({ rekorV1ValidFor: { end: at(-SECOND) } }) }),
+    await verify(b, {
+      root: vs.trustedRoot({ rekorV1ValidFor: { start: at(-DAY), end: at(-SECOND) } }),
+    }),
     "tlog-key-outside-validity",
   );
   assertCode(
@@ -337,14 +339,18 @@ Deno.test("virtual: Rekor v2 key windows are not checked (no signed time in the 
   // against integrated times as well). See the report for the discussion.
   const b = await vs.sign({ artifact: ARTIFACT, tlog: "rekor-v2" });
   assertVerified(
-    await verify(b, { root: vs.trustedRoot({ rekorV2ValidFor: { end: at(-DAY) } }) }),
+    await verify(b, {
+      root: vs.trustedRoot({ rekorV2ValidFor: { start: at(-2 * DAY), end: at(-DAY) } }),
+    }),
   );
 });
 
 Deno.test("virtual: a timestamp outside the TSA's validFor fails timestamp-outside-validity", async () => {
   const b = await vs.sign({ artifact: ARTIFACT, tlog: "rekor-v2" });
   assertCode(
-    await verify(b, { root: vs.trustedRoot({ tsaValidFor: { end: at(-SECOND) } }) }),
+    await verify(b, {
+      root: vs.trustedRoot({ tsaValidFor: { start: at(-DAY), end: at(-SECOND) } }),
+    }),
     "timestamp-outside-validity",
   );
   const early = await vs.sign({ artifact: ARTIFACT, tlog: "none", timestamps: 1 });

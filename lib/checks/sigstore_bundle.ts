@@ -16,7 +16,12 @@ import { hashLeaf, verifyInclusionProof } from "../crypto/merkle.ts";
 import { verifySignedEntryTimestamp } from "../crypto/rekor_set.ts";
 import { verifyRfc3161Timestamp } from "../crypto/rfc3161.ts";
 import { verifyEmbeddedScts } from "../crypto/sct.ts";
-import { type PublicKeyMaterial, verifyPrehashed, verifySignature } from "../crypto/signature.ts";
+import {
+  type HashName,
+  type PublicKeyMaterial,
+  verifyPrehashed,
+  verifySignature,
+} from "../crypto/signature.ts";
 import { fail, ok, type Verified } from "../crypto/verified.ts";
 import {
   candidateIssuers,
@@ -29,7 +34,7 @@ import type { Bundle, TlogEntry } from "../evidence/bundle.ts";
 import { encodePae, type InTotoStatement, parseInTotoStatement } from "../evidence/dsse.ts";
 import { type CertificateIdentity, parseCertificateIdentity } from "../evidence/fulcio_identity.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
-import { checkTlogBody } from "./tlog_body.ts";
+import { checkTlogBody, type DigestAlgorithm } from "./tlog_body.ts";
 
 /** The artifact a bundle is checked against: its digests, and its bytes where available. */
 export interface ArtifactInput {
@@ -104,11 +109,19 @@ export type BundleVerification =
   | { readonly ok: true; readonly value: VerifiedBundle }
   | { readonly ok: false; readonly code: string; readonly message: string; readonly root?: string };
 
-const HASH_NAMES: Record<string, "sha256" | "sha384" | "sha512"> = {
+const HASH_NAMES: Readonly<Record<string, DigestAlgorithm>> = {
   SHA2_256: "sha256",
   SHA2_384: "sha384",
   SHA2_512: "sha512",
 };
+
+/** The artifact's digest under `algorithm`, or `undefined` when it cannot be computed. */
+async function artifactDigest(
+  artifact: ArtifactInput,
+  algorithm: DigestAlgorithm,
+): Promise<Uint8Array | undefined> {
+  return algorithm === "sha256" ? artifact.sha256 : await artifact.digest?.(algorithm);
+}
 
 /**
  * Verifies `bundle` against `artifact` under each trusted root in turn; the first root under
@@ -165,7 +178,7 @@ interface EarlyWork {
   readonly content?: Settled<Verified<{ binding: string; statement?: InTotoStatement }>>;
   /** The first root's log entry checks, in {@link dedupeEntries} order. */
   readonly entries?: readonly Settled<
-    Verified<{ entry: VerifiedTlogEntry; time?: VerifiedTime }>
+    Verified<TlogEntryOutcome>
   >[];
 }
 
@@ -196,9 +209,20 @@ function startEarly(
     signingKey,
     content: settle(verifyContent(bundle, artifact, signingKey)),
     entries: dedupeEntries(bundle.tlogEntries).map((entry) =>
-      settle(verifyTlogEntry(entry, bundle, options.roots[0], der, artifact.sha256))
+      settle(verifyTlogEntry(entry, bundle, options.roots[0], der, artifact))
     ),
   };
+}
+
+/** A log entry that verified: what it shows, and the time it establishes (a SET's). */
+interface TlogEntryOutcome {
+  readonly entry: VerifiedTlogEntry;
+  readonly time?: VerifiedTime;
+  /**
+   * An integrated time no SET signs (an entry shown by its inclusion proof alone). It establishes
+   * no time, but the certificate must still hold at it, as sigstore-go requires.
+   */
+  readonly unsignedTime?: Date;
 }
 
 /** What a bundle's key material gives, parsed once for all roots. */
@@ -332,13 +356,26 @@ async function verifyUnderRoot(
   const entryResults = await Promise.all(
     earlyEntries?.map(unsettle) ??
       dedupeEntries(bundle.tlogEntries).map((entry) =>
-        verifyTlogEntry(entry, bundle, root, verifierDer, artifact.sha256)
+        verifyTlogEntry(entry, bundle, root, verifierDer, artifact)
       ),
   );
   for (const result of entryResults) {
     if (!result.ok) return result;
     verifiedEntries.push(result.value.entry);
     if (result.value.time) times.push(result.value.time);
+    const unsigned = result.value.unsignedTime;
+    if (
+      unsigned && identity &&
+      (Number.isNaN(unsigned.getTime()) || unsigned < identity.notBefore ||
+        unsigned > identity.notAfter)
+    ) {
+      return fail(
+        "certificate-expired",
+        `tlog entry ${result.value.entry.logIndex}: its integrated time ` +
+          `${unsigned.toISOString()} is outside the signing certificate's validity ` +
+          `${identity.notBefore.toISOString()}..${identity.notAfter.toISOString()}`,
+      );
+    }
   }
   const tlogRequired = options.requireTlog || root.tlogs.length > 0;
   if (tlogRequired && verifiedEntries.length === 0) {
@@ -456,8 +493,8 @@ async function verifyTlogEntry(
   bundle: Bundle,
   root: TrustedRoot,
   verifierDer: Uint8Array,
-  artifactSha256: Uint8Array,
-): Promise<Verified<{ entry: VerifiedTlogEntry; time?: VerifiedTime }>> {
+  artifact: ArtifactInput,
+): Promise<Verified<TlogEntryOutcome>> {
   const where = `tlog entry ${entry.logIndex}`;
   const log = root.tlogs.find((l) => bytesEqual(l.logId, entry.logId));
   if (!log) {
@@ -468,10 +505,14 @@ async function verifyTlogEntry(
       }… is not a log in trusted root '${root.name}'`,
     );
   }
+  const messageDigest = bundle.content.kind === "messageSignature"
+    ? bundle.content.messageDigest
+    : undefined;
   const body = await checkTlogBody(entry, {
     content: bundle.content,
     verifierDer,
-    artifactSha256,
+    artifactDigest: (algorithm) => artifactDigest(artifact, algorithm),
+    messageDigestAlgorithm: messageDigest && HASH_NAMES[messageDigest.algorithm],
   });
   if (!body.ok) return fail(body.code, `${where}: ${body.message}`);
 
@@ -543,14 +584,18 @@ async function verifyTlogEntry(
       inclusion,
     },
     time,
+    unsignedTime: !time && entry.integratedTime !== undefined && entry.integratedTime > 0n
+      ? new Date(Number(entry.integratedTime) * 1000)
+      : undefined,
   });
 }
 
 /**
- * A message signature is made over the artifact's SHA-256 (the digest the bundle and the log
- * record), whatever the key's curve; some signers instead hash with the key's own default
- * (SHA-384 for P-384), so that digest is accepted too when it can be computed. Ed25519 signs
- * the message itself.
+ * A message signature is made over the artifact hashed with the key's own hash (SHA-256 for
+ * P-256 and RSA, SHA-384 for P-384, SHA-512 for P-521); signatures over the SHA-256 are accepted
+ * for P-384 and P-521 keys too, as sigstore-go's compatibility verifier does for every bundle
+ * version so far. Ed25519 signs the message itself. The hash is never taken from the bundle: the
+ * digest the bundle or the log records is bound to the artifact separately.
  */
 async function verifyMessageSignature(
   key: PublicKeyMaterial,
@@ -569,6 +614,10 @@ async function verifyMessageSignature(
       "the Ed25519 message signature does not verify for this artifact",
     );
   }
+  const hashes: HashName[] = key.defaultHash === "SHA-256"
+    ? ["SHA-256"]
+    : ["SHA-256", key.defaultHash];
+  const uncomputable: HashName[] = [];
   if (
     artifact.readAll && artifact.size !== undefined && artifact.size <= VERIFY_FROM_BYTES_LIMIT
   ) {
@@ -576,23 +625,36 @@ async function verifyMessageSignature(
     if (!bytesEqual(digestBytesSync(bytes), artifact.sha256)) {
       return fail("artifact-mismatch", "the artifact changed while it was being verified");
     }
-    if (await verifySignature(key, bytes, signature, "SHA-256")) return ok(undefined);
-  } else if (await verifyPrehashed(key, artifact.sha256, signature, "SHA-256")) {
-    return ok(undefined);
-  }
-  if (key.defaultHash !== "SHA-256") {
-    const other = await artifact.digest?.(key.defaultHash === "SHA-384" ? "sha384" : "sha512");
-    if (other && await verifyPrehashed(key, other, signature, key.defaultHash)) {
-      return ok(undefined);
+    for (const hash of hashes) {
+      if (await verifySignature(key, bytes, signature, hash)) return ok(undefined);
+    }
+  } else {
+    for (const hash of hashes) {
+      const digest = await artifactDigest(artifact, DIGEST_NAMES[hash]);
+      if (!digest) {
+        uncomputable.push(hash);
+        continue;
+      }
+      if (await verifyPrehashed(key, digest, signature, hash)) return ok(undefined);
     }
   }
   return fail(
     "signature-invalid",
     `the message signature does not verify for this artifact (sha256 ${
       encodeHex(artifact.sha256)
-    }) with the signer's key`,
+    }) with the signer's key` +
+      (uncomputable.length > 0
+        ? ` (a ${uncomputable.join(" or ")} signature could not be checked: only the artifact's ` +
+          "sha256 is known; pass the artifact file)"
+        : ""),
   );
 }
+
+const DIGEST_NAMES: Readonly<Record<HashName, DigestAlgorithm>> = {
+  "SHA-256": "sha256",
+  "SHA-384": "sha384",
+  "SHA-512": "sha512",
+};
 
 async function verifyContent(
   bundle: Bundle,
@@ -601,25 +663,35 @@ async function verifyContent(
 ): Promise<Verified<{ binding: string; statement?: InTotoStatement }>> {
   const content = bundle.content;
   if (content.kind === "messageSignature") {
+    let name: DigestAlgorithm = "sha256";
     if (content.messageDigest) {
-      const name = HASH_NAMES[content.messageDigest.algorithm];
-      if (name !== "sha256") {
+      const algorithm = content.messageDigest.algorithm;
+      if (!Object.hasOwn(HASH_NAMES, algorithm)) {
         return fail(
           "artifact-digest-unsupported",
-          `messageDigest algorithm ${content.messageDigest.algorithm} is not supported (SHA2_256)`,
+          `messageDigest algorithm ${algorithm} is not supported (SHA2_256, SHA2_384, SHA2_512)`,
         );
       }
-      if (!bytesEqual(content.messageDigest.digest, artifact.sha256)) {
+      name = HASH_NAMES[algorithm];
+      const mine = await artifactDigest(artifact, name);
+      if (!mine) {
+        return fail(
+          "signature-needs-artifact",
+          `the bundle signs the artifact's ${name}, which cannot be computed from its sha256 ` +
+            "alone: pass the artifact file",
+        );
+      }
+      if (!bytesEqual(content.messageDigest.digest, mine)) {
         return fail(
           "artifact-mismatch",
-          `the bundle signs sha256 ${encodeHex(content.messageDigest.digest)}, ` +
-            `but the artifact's sha256 is ${encodeHex(artifact.sha256)}`,
+          `the bundle signs ${name} ${encodeHex(content.messageDigest.digest)}, ` +
+            `but the artifact's ${name} is ${encodeHex(mine)}`,
         );
       }
     }
     const valid = await verifyMessageSignature(key, artifact, content.signature);
     if (!valid.ok) return valid;
-    return ok({ binding: "sha256 (message signature)" });
+    return ok({ binding: `${name} (message signature)` });
   }
 
   const pae = encodePae(content.payloadType, content.payload);

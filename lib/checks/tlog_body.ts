@@ -11,14 +11,45 @@ import { fail, ok, type Verified } from "../crypto/verified.ts";
 import type { BundleContent, TlogEntry } from "../evidence/bundle.ts";
 import { encodePae } from "../evidence/dsse.ts";
 
+/** A SHA-2 digest a hashedrekord entry may record. */
+export type DigestAlgorithm = "sha256" | "sha384" | "sha512";
+
 /** What the body must agree with. */
 export interface TlogBodyExpectation {
   readonly content: BundleContent;
   /** DER of the signing certificate, or the SPKI of a managed key. */
   readonly verifierDer: Uint8Array;
-  /** For message signatures: the SHA-256 of the artifact (computed, never taken from the bundle). */
-  readonly artifactSha256?: Uint8Array;
+  /**
+   * For message signatures: the artifact's digest under an algorithm (computed, never taken from
+   * the bundle); `undefined` when it cannot be computed (only the SHA-256 was given).
+   */
+  readonly artifactDigest?: (algorithm: DigestAlgorithm) => Promise<Uint8Array | undefined>;
+  /**
+   * The algorithm of the bundle's `messageDigest`, when it has one: a hashedrekord entry must
+   * record the same algorithm (sigstore-go refuses a mismatch too).
+   */
+  readonly messageDigestAlgorithm?: DigestAlgorithm;
 }
+
+/** hashedrekord 0.0.1 `data.hash.algorithm` (Rekor v1 spelling). */
+const V1_ALGORITHMS: Readonly<Record<string, DigestAlgorithm>> = {
+  sha256: "sha256",
+  sha384: "sha384",
+  sha512: "sha512",
+};
+
+/** hashedrekord 0.0.2 `data.algorithm` (protobuf-specs `HashAlgorithm`). */
+const V2_ALGORITHMS: Readonly<Record<string, DigestAlgorithm>> = {
+  SHA2_256: "sha256",
+  SHA2_384: "sha384",
+  SHA2_512: "sha512",
+};
+
+const WEBCRYPTO_HASH: Readonly<Record<DigestAlgorithm, "SHA-256" | "SHA-384" | "SHA-512">> = {
+  sha256: "SHA-256",
+  sha384: "SHA-384",
+  sha512: "SHA-512",
+};
 
 type Json = Record<string, unknown>;
 
@@ -81,9 +112,57 @@ function checkVerifier(recorded: Uint8Array | undefined, expected: Uint8Array): 
   return ok(undefined);
 }
 
-async function signedDigest(exp: TlogBodyExpectation): Promise<Uint8Array | undefined> {
-  if (exp.content.kind === "messageSignature") return exp.artifactSha256;
-  return await digestBytes(encodePae(exp.content.payloadType, exp.content.payload));
+async function signedDigest(
+  exp: TlogBodyExpectation,
+  algorithm: DigestAlgorithm,
+): Promise<Uint8Array | undefined> {
+  if (exp.content.kind === "messageSignature") return await exp.artifactDigest?.(algorithm);
+  return await digestBytes(
+    encodePae(exp.content.payloadType, exp.content.payload),
+    WEBCRYPTO_HASH[algorithm],
+  );
+}
+
+/**
+ * The hashedrekord's recorded digest against the bundle: the algorithm must be a SHA-2 one, the
+ * bundle's `messageDigest` algorithm when it has one, and the value the artifact's (or the
+ * envelope's PAE's) digest computed here with that algorithm.
+ */
+async function checkHashedDigest(
+  exp: TlogBodyExpectation,
+  algorithms: Readonly<Record<string, DigestAlgorithm>>,
+  algorithmField: unknown,
+  recorded: Uint8Array | undefined,
+): Promise<Verified<void>> {
+  const algorithm = typeof algorithmField === "string" && Object.hasOwn(algorithms, algorithmField)
+    ? algorithms[algorithmField]
+    : undefined;
+  if (!algorithm) {
+    return fail(
+      "tlog-body-unsupported",
+      `hashedrekord digest algorithm ${String(algorithmField)} is not supported ` +
+        "(SHA-256, SHA-384, SHA-512)",
+    );
+  }
+  if (exp.messageDigestAlgorithm && exp.messageDigestAlgorithm !== algorithm) {
+    return fail(
+      "tlog-body-mismatch",
+      `the log entry records the artifact's ${algorithm}, but the bundle's messageDigest is ` +
+        `${exp.messageDigestAlgorithm}`,
+    );
+  }
+  const expected = await signedDigest(exp, algorithm);
+  if (!expected) {
+    return fail(
+      "signature-needs-artifact",
+      `the log entry records the artifact's ${algorithm}, which cannot be computed from its ` +
+        "sha256 alone: pass the artifact file",
+    );
+  }
+  if (!recorded || !bytesEqual(recorded, expected)) {
+    return mismatch(`${algorithm} artifact digest`, short(expected), short(recorded));
+  }
+  return ok(undefined);
 }
 
 function contentSignature(content: BundleContent): Uint8Array {
@@ -122,19 +201,12 @@ export async function checkTlogBody(
       const pem = b64(get(body, "spec", "signature", "publicKey", "content"));
       const verifier = checkVerifier(pem && pemToDer(pem), exp.verifierDer);
       if (!verifier.ok) return verifier;
-      const algorithm = get(body, "spec", "data", "hash", "algorithm");
-      if (algorithm !== "sha256") {
-        return fail(
-          "tlog-body-unsupported",
-          `hashedrekord hash algorithm ${String(algorithm)} is not supported (sha256)`,
-        );
-      }
-      const recorded = hex(get(body, "spec", "data", "hash", "value"));
-      const expected = await signedDigest(exp);
-      if (!expected || !recorded || !bytesEqual(recorded, expected)) {
-        return mismatch("artifact digest", short(expected), short(recorded));
-      }
-      return ok(undefined);
+      return await checkHashedDigest(
+        exp,
+        V1_ALGORITHMS,
+        get(body, "spec", "data", "hash", "algorithm"),
+        hex(get(body, "spec", "data", "hash", "value")),
+      );
     }
     case "hashedrekord/0.0.2": {
       const spec = get(body, "spec", "hashedRekordV002") ?? get(body, "spec", "hashed_rekord_v002");
@@ -147,19 +219,12 @@ export async function checkTlogBody(
           b64(get(spec, "signature", "verifier", "publicKey", "rawBytes"));
       const verifier = checkVerifier(recordedVerifier, exp.verifierDer);
       if (!verifier.ok) return verifier;
-      const algorithm = get(spec, "data", "algorithm");
-      if (algorithm !== "SHA2_256") {
-        return fail(
-          "tlog-body-unsupported",
-          `hashedrekord digest algorithm ${String(algorithm)} is not supported (SHA2_256)`,
-        );
-      }
-      const recorded = b64(get(spec, "data", "digest"));
-      const expected = await signedDigest(exp);
-      if (!expected || !recorded || !bytesEqual(recorded, expected)) {
-        return mismatch("signed digest", short(expected), short(recorded));
-      }
-      return ok(undefined);
+      return await checkHashedDigest(
+        exp,
+        V2_ALGORITHMS,
+        get(spec, "data", "algorithm"),
+        b64(get(spec, "data", "digest")),
+      );
     }
     case "dsse/0.0.1":
     case "dsse/0.0.2":

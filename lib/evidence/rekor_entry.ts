@@ -101,10 +101,12 @@ export function assembleDetachedBundle(input: {
   let kind: string;
   let version: string;
   let logId: Uint8Array;
+  let hashAlgorithm: unknown;
   try {
     const body = JSON.parse(new TextDecoder().decode(decodeBase64(entry.body)));
     kind = String(body.kind);
     version = String(body.apiVersion);
+    hashAlgorithm = body?.spec?.data?.hash?.algorithm;
     logId = decodeHex(entry.logID);
   } catch {
     return fail(
@@ -143,8 +145,13 @@ export function assembleDetachedBundle(input: {
         canonicalizedBody: entry.body,
       }],
     },
+    // The messageDigest is a hint the verifier recomputes; only the SHA-256 is known here, so an
+    // entry over another digest (a P-384 or P-521 signer's sha384/sha512) gets none, and the
+    // log's digest is bound to the artifact by the verifier alone.
     messageSignature: {
-      messageDigest: { algorithm: "SHA2_256", digest: encodeBase64(input.artifactSha256) },
+      ...(hashAlgorithm === "sha256" || hashAlgorithm === undefined
+        ? { messageDigest: { algorithm: "SHA2_256", digest: encodeBase64(input.artifactSha256) } }
+        : {}),
       signature: encodeBase64(input.signature),
     },
   };

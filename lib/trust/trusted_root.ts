@@ -66,6 +66,14 @@ export function isWithinWindow(window: ValidityWindow, time: Date): boolean {
 
 type Json = Record<string, unknown>;
 
+/**
+ * The trusted root media types: `application/vnd.dev.sigstore.trustedroot+json;version=0.1` (the
+ * old form) and `application/vnd.dev.sigstore.trustedroot.v0.N+json` (protobuf-specs v0.4 on).
+ * A newer minor version only adds fields, which are ignored.
+ */
+const TRUSTED_ROOT_MEDIA_TYPE =
+  /^application\/vnd\.dev\.sigstore\.trustedroot(\+json;version=0\.\d+|\.v0\.\d+\+json)$/;
+
 function asObject(value: unknown, where: string): Json {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TrustedRootError(`${where}: expected an object`);
@@ -79,20 +87,45 @@ function asArray(value: unknown, where: string): unknown[] {
   return value;
 }
 
-function parseTime(value: unknown, where: string): Date | undefined {
-  if (value === undefined || value === null) return undefined;
+/**
+ * Parses an RFC 3339 time. JavaScript dates hold milliseconds; a finer fraction is rounded
+ * toward the inside of the window (a start up, an end down), so that a closed window is never
+ * widened by the rounding.
+ */
+function parseTime(value: unknown, where: string, bound: "start" | "end"): Date {
   if (typeof value !== "string") throw new TrustedRootError(`${where}: expected an RFC 3339 time`);
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {
     throw new TrustedRootError(`${where}: "${value}" is not an RFC 3339 time`);
   }
+  const fraction = value.match(/\.(\d+)/)?.[1] ?? "";
+  if (bound === "start" && /[1-9]/.test(fraction.slice(3))) {
+    return new Date(date.getTime() + 1);
+  }
   return date;
 }
 
+/**
+ * Parses a `validFor` TimeRange (protobuf-specs `sigstore_common.proto`): `start` is required
+ * (sigstore-go refuses a log key without it; a window with no start would trust the entry for
+ * any past time), `end` is optional (still valid). Both ends are inclusive.
+ */
 function parseWindow(value: unknown, where: string): ValidityWindow {
-  if (value === undefined) return {};
+  if (value === undefined || value === null) {
+    throw new TrustedRootError(`${where}.start is missing (${where} is missing)`);
+  }
   const obj = asObject(value, where);
-  return { start: parseTime(obj.start, `${where}.start`), end: parseTime(obj.end, `${where}.end`) };
+  if (obj.start === undefined || obj.start === null) {
+    throw new TrustedRootError(`${where}.start is missing`);
+  }
+  const start = parseTime(obj.start, `${where}.start`, "start");
+  const end = obj.end === undefined || obj.end === null
+    ? undefined
+    : parseTime(obj.end, `${where}.end`, "end");
+  if (end && end.getTime() < start.getTime()) {
+    throw new TrustedRootError(`${where}: end ${end.toISOString()} precedes start`);
+  }
+  return { start, end };
 }
 
 function parseB64(value: unknown, where: string): Uint8Array {
@@ -107,6 +140,7 @@ function parseB64(value: unknown, where: string): Uint8Array {
 function parseLog(value: unknown, where: string): TransparencyLogKey | undefined {
   const obj = asObject(value, where);
   const publicKey = asObject(obj.publicKey, `${where}.publicKey`);
+  const validFor = parseWindow(publicKey.validFor, `${where}.publicKey.validFor`);
   if (publicKey.rawBytes === undefined) return undefined; // a log without a key cannot verify anything
   const spki = parseB64(publicKey.rawBytes, `${where}.publicKey.rawBytes`);
   let key: PublicKeyMaterial;
@@ -118,7 +152,7 @@ function parseLog(value: unknown, where: string): TransparencyLogKey | undefined
     throw new TrustedRootError(`${where}.publicKey: ${(cause as Error).message}`, { cause });
   }
   const logId = asObject(obj.logId, `${where}.logId`);
-  const checkpointKeyId = obj.checkpointKeyId === undefined ? undefined : parseB64(
+  const checkpointKeyId = obj.checkpointKeyId == null ? undefined : parseB64(
     asObject(obj.checkpointKeyId, `${where}.checkpointKeyId`).keyId,
     `${where}.checkpointKeyId.keyId`,
   );
@@ -128,7 +162,7 @@ function parseLog(value: unknown, where: string): TransparencyLogKey | undefined
     checkpointKeyId,
     key,
     keyDetails: typeof publicKey.keyDetails === "string" ? publicKey.keyDetails : "",
-    validFor: parseWindow(publicKey.validFor, `${where}.publicKey.validFor`),
+    validFor,
   };
 }
 
@@ -159,31 +193,43 @@ function parseAuthority(value: unknown, where: string): CertificateAuthority {
  * Throws {@link TrustedRootError} naming the field at fault.
  */
 export async function parseTrustedRoot(text: string, name: string): Promise<TrustedRoot> {
+  try {
+    return await parseDocument(text, name);
+  } catch (error) {
+    if (error instanceof TrustedRootError) {
+      throw new TrustedRootError(`${name}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Known fields are read; any other field (a newer TrustedRoot's `operator`, future additions) is
+ * ignored, as protobuf JSON parsing does. Error paths are relative to the document.
+ */
+async function parseDocument(text: string, name: string): Promise<TrustedRoot> {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (cause) {
-    throw new TrustedRootError(`${name}: not JSON (${(cause as Error).message})`, { cause });
+    throw new TrustedRootError(`not JSON (${(cause as Error).message})`, { cause });
   }
-  const obj = asObject(doc, name);
+  const obj = asObject(doc, "the document");
   const mediaType = obj.mediaType;
-  if (
-    typeof mediaType !== "string" ||
-    !mediaType.startsWith("application/vnd.dev.sigstore.trustedroot")
-  ) {
+  if (typeof mediaType !== "string" || !TRUSTED_ROOT_MEDIA_TYPE.test(mediaType)) {
     throw new TrustedRootError(
-      `${name}: mediaType ${JSON.stringify(mediaType)} is not a Sigstore trusted root ` +
-        `(expected application/vnd.dev.sigstore.trustedroot+json;version=0.1)`,
+      `mediaType ${JSON.stringify(mediaType)} is not a Sigstore trusted root ` +
+        `(expected application/vnd.dev.sigstore.trustedroot.v0.2+json, ` +
+        `application/vnd.dev.sigstore.trustedroot.v0.1+json or ` +
+        `application/vnd.dev.sigstore.trustedroot+json;version=0.1)`,
     );
   }
   const logs = (field: string) =>
-    asArray(obj[field], `${name}.${field}`)
-      .map((v, i) => parseLog(v, `${name}.${field}[${i}]`))
+    asArray(obj[field], field)
+      .map((v, i) => parseLog(v, `${field}[${i}]`))
       .filter((v): v is TransparencyLogKey => v !== undefined);
   const authorities = (field: string) =>
-    asArray(obj[field], `${name}.${field}`).map((v, i) =>
-      parseAuthority(v, `${name}.${field}[${i}]`)
-    );
+    asArray(obj[field], field).map((v, i) => parseAuthority(v, `${field}[${i}]`));
   return {
     name,
     sha256: encodeHex(await digestBytes(utf8(text))),

@@ -103,6 +103,9 @@ export function p1363ToDer(raw: Uint8Array): Uint8Array {
 // ---------------------------------------------------------------------------------------------
 // Keys
 
+/** The ECDSA curves tests generate keys on. */
+export type EcCurve = "P-256" | "P-384" | "P-521";
+
 /** The key kinds tests generate. */
 export type SynthKeyKind = "ec" | "rsa" | "ed25519";
 
@@ -112,8 +115,8 @@ export interface SynthKey {
   readonly pair: CryptoKeyPair;
   /** Which scheme the key is for. */
   readonly kind: SynthKeyKind;
-  /** `P-256` / `P-384` for EC keys. */
-  readonly curve?: "P-256" | "P-384";
+  /** `P-256` / `P-384` / `P-521` for EC keys. */
+  readonly curve?: EcCurve;
   /** DER SubjectPublicKeyInfo of the public key. */
   readonly spki: Uint8Array;
 }
@@ -121,14 +124,14 @@ export interface SynthKey {
 async function withSpki(
   pair: CryptoKeyPair,
   kind: SynthKeyKind,
-  curve?: "P-256" | "P-384",
+  curve?: EcCurve,
 ): Promise<SynthKey> {
   const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
   return { pair, kind, curve, spki };
 }
 
 /** A new ECDSA key (P-256 unless told otherwise). */
-export async function ecKey(curve: "P-256" | "P-384" = "P-256"): Promise<SynthKey> {
+export async function ecKey(curve: EcCurve = "P-256"): Promise<SynthKey> {
   const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: curve }, true, [
     "sign",
     "verify",
@@ -213,7 +216,7 @@ const keyCache = new Map<string, Promise<SynthKey>>();
  */
 export function cachedKey(
   label: string,
-  kind: "P-256" | "P-384" | "rsa" | "ed25519",
+  kind: EcCurve | "rsa" | "ed25519",
 ): Promise<SynthKey> {
   const id = `${label}|${kind}`;
   let key = keyCache.get(id);

@@ -103,6 +103,20 @@ const KU_CERT_SIGN = new Uint8Array([0x03, 0x02, 0x01, 0x06]);
 /** A bundle format version. */
 export type BundleVersion = "0.1" | "0.2" | "0.3";
 
+/** A SHA-2 digest name as hashedrekord 0.0.1 spells it. */
+export type DigestName = "sha256" | "sha384" | "sha512";
+
+const DIGEST_WEBCRYPTO: Readonly<Record<DigestName, "SHA-256" | "SHA-384" | "SHA-512">> = {
+  sha256: "SHA-256",
+  sha384: "SHA-384",
+  sha512: "SHA-512",
+};
+
+/** The protobuf-specs `HashAlgorithm` name of a digest (`SHA2_384`, …). */
+export function protoHashName(name: DigestName): string {
+  return `SHA2_${name.slice(3)}`;
+}
+
 /** A closed validity window (`undefined` bounds are open), as the trusted root writes it. */
 export interface Window {
   /** Start of the window, inclusive. */
@@ -112,7 +126,7 @@ export interface Window {
 }
 
 /** Managed (non-Fulcio) key types. */
-export type ManagedKeyType = "p256" | "p384" | "ed25519" | "rsa2048";
+export type ManagedKeyType = "p256" | "p384" | "p521" | "ed25519" | "rsa2048";
 
 /** One X.509 extension: its OID, criticality and the DER that goes inside `extnValue`. */
 export interface CertExtension {
@@ -182,7 +196,7 @@ export interface LeafOptions {
   /** Default: ten minutes after `notBefore`. */
   readonly notAfter?: Date;
   /** Curve of the leaf key (default P-256). */
-  readonly curve?: "P-256" | "P-384";
+  readonly curve?: "P-256" | "P-384" | "P-521";
   /** `null` leaves keyUsage out. Default digitalSignature. */
   readonly keyUsage?: "digitalSignature" | "keyCertSign" | null;
   /** Extended key usages; `null` leaves the extension out. Default codeSigning. */
@@ -235,8 +249,10 @@ export interface ManagedKey {
 export type SignedContent =
   | {
     readonly kind: "message";
-    /** SHA-256 written to `messageDigest` (`undefined`: no messageDigest). */
+    /** The digest written to `messageDigest` (`undefined`: no messageDigest). */
     readonly digest?: Uint8Array;
+    /** The `messageDigest` algorithm (default sha256). */
+    readonly digestAlgorithm?: DigestName;
     readonly signature: Uint8Array;
   }
   | {
@@ -259,6 +275,10 @@ export interface BodyInput {
   readonly verifierDer: Uint8Array;
   /** Whether `verifierDer` is a certificate (else a public key). */
   readonly verifierIsCertificate: boolean;
+  /** The artifact's bytes, for digests other than SHA-256 (message signatures). */
+  readonly artifact?: Uint8Array;
+  /** The digest algorithm a hashedrekord records (default sha256). */
+  readonly digestAlgorithm?: DigestName;
   /** SHA-256 of the artifact (message signatures). */
   readonly artifactSha256: Uint8Array;
   /** Knobs: record another signature, verifier or digest than the bundle's. */
@@ -271,6 +291,11 @@ export interface RecordOverrides {
   readonly signature?: Uint8Array;
   /** The certificate DER or public key SPKI the log records. */
   readonly verifierDer?: Uint8Array;
+  /**
+   * The digest algorithm a hashedrekord records, whatever the bundle's (the digest value is then
+   * computed with it, unless `digest` is given).
+   */
+  readonly digestAlgorithm?: DigestName;
   /** The artifact digest (hashedrekord) or payload digest (dsse, intoto) the log records. */
   readonly digest?: Uint8Array;
 }
@@ -382,7 +407,13 @@ export interface SignOptions {
   /** The messageDigest written to the bundle (default: the artifact's SHA-256; `null` omits it). */
   readonly messageDigest?: Uint8Array | null;
   /** Hash for message signatures with ECDSA/RSA keys (default SHA-256; P-384 may use SHA-384). */
-  readonly messageHash?: "SHA-256" | "SHA-384";
+  readonly messageHash?: "SHA-256" | "SHA-384" | "SHA-512";
+  /**
+   * The algorithm of the bundle's `messageDigest` and of the hashedrekord's digest (default
+   * sha256): SHA2_384 / SHA2_512 bundles, `sha384` / `sha512` (v1) or `SHA2_384` / `SHA2_512`
+   * (v2) entries.
+   */
+  readonly digestAlgorithm?: DigestName;
   /** In-toto subjects (default: one subject, the artifact's sha256). */
   readonly subjects?: readonly { name: string; digest: Record<string, string> }[];
   /** DSSE payload type (default in-toto). */
@@ -523,11 +554,13 @@ function windowJson(w: Window): Record<string, string> {
 function keyDetails(key: SynthKey): string {
   if (key.kind === "ed25519") return "PKIX_ED25519";
   if (key.kind === "rsa") return "PKIX_RSA_PKCS1V15_2048_SHA256";
+  if (key.curve === "P-521") return "PKIX_ECDSA_P521_SHA_512";
   return key.curve === "P-384" ? "PKIX_ECDSA_P384_SHA_384" : "PKIX_ECDSA_P256_SHA_256";
 }
 
 /** The hash a key signs certificates, envelopes and notes with (the curve's for ECDSA). */
 function defaultHash(key: SynthKey): string {
+  if (key.kind === "ec" && key.curve === "P-521") return "SHA-512";
   return key.kind === "ec" && key.curve === "P-384" ? "SHA-384" : "SHA-256";
 }
 
@@ -543,6 +576,7 @@ function rawEd25519(spki: Uint8Array): Uint8Array {
 export function certificateSignatureAlgorithm(key: SynthKey): Uint8Array {
   if (key.kind === "ed25519") return seq(oid("1.3.101.112"));
   if (key.kind === "rsa") return seq(oid("1.2.840.113549.1.1.11"), NULL);
+  if (key.curve === "P-521") return seq(oid("1.2.840.10045.4.3.4"));
   return seq(oid(key.curve === "P-384" ? "1.2.840.10045.4.3.3" : "1.2.840.10045.4.3.2"));
 }
 
@@ -1061,9 +1095,18 @@ async function dsseEnvelopeHash(content: SignedContent & { kind: "dsse" }): Prom
 
 /** What a hashedrekord records as signed: the artifact's digest, or the PAE's for an envelope. */
 async function signedDigest(input: BodyInput): Promise<Uint8Array> {
-  return input.content.kind === "message"
-    ? input.artifactSha256
-    : await sha256(pae(input.content.payloadType, input.content.payload));
+  const algorithm = bodyDigestAlgorithm(input);
+  const signed = input.content.kind === "message"
+    ? input.artifact
+    : pae(input.content.payloadType, input.content.payload);
+  if (algorithm === "sha256" && input.content.kind === "message") return input.artifactSha256;
+  if (!signed) throw new Error(`a ${algorithm} hashedrekord needs the artifact's bytes`);
+  return await digestBytes(signed, DIGEST_WEBCRYPTO[algorithm]);
+}
+
+/** The digest algorithm a hashedrekord body records for `input`. */
+function bodyDigestAlgorithm(input: BodyInput): DigestName {
+  return input.record?.digestAlgorithm ?? input.digestAlgorithm ?? "sha256";
 }
 
 /**
@@ -1081,7 +1124,7 @@ export async function rekorV1Body(
       apiVersion: "0.0.1",
       kind: "hashedrekord",
       spec: {
-        data: { hash: { algorithm: "sha256", value: encodeHex(digest) } },
+        data: { hash: { algorithm: bodyDigestAlgorithm(input), value: encodeHex(digest) } },
         signature: { content: b64(signature), publicKey: { content: verifier } },
       },
     };
@@ -1139,7 +1182,7 @@ export async function rekorV2Body(
       kind: "hashedrekord",
       spec: {
         hashedRekordV002: {
-          data: { algorithm: "SHA2_256", digest: b64(digest) },
+          data: { algorithm: protoHashName(bodyDigestAlgorithm(input)), digest: b64(digest) },
           signature: { content: b64(signature), verifier },
         },
       },
@@ -1280,7 +1323,12 @@ export function assembleBundle(parts: BundleParts): BundleJson {
   if (content.kind === "message") {
     doc.messageSignature = {
       ...(content.digest
-        ? { messageDigest: { algorithm: "SHA2_256", digest: b64(content.digest) } }
+        ? {
+          messageDigest: {
+            algorithm: protoHashName(content.digestAlgorithm ?? "sha256"),
+            digest: b64(content.digest),
+          },
+        }
         : {}),
       signature: b64(content.signature),
     };
@@ -1380,6 +1428,8 @@ export class VirtualSigstore {
           ? "P-256"
           : type === "p384"
           ? "P-384"
+          : type === "p521"
+          ? "P-521"
           : type === "ed25519"
           ? "ed25519"
           : "rsa";
@@ -1410,11 +1460,15 @@ export class VirtualSigstore {
     if ((options.content ?? "message") === "message") {
       const signed = options.signOver ?? options.artifact;
       const hash = options.messageHash ?? "SHA-256";
+      const digestAlgorithm = options.digestAlgorithm ?? "sha256";
       return {
         kind: "message",
         digest: options.messageDigest === null
           ? undefined
-          : options.messageDigest ?? artifactDigest,
+          : options.messageDigest ?? (digestAlgorithm === "sha256"
+            ? artifactDigest
+            : await digestBytes(options.artifact, DIGEST_WEBCRYPTO[digestAlgorithm])),
+        digestAlgorithm,
         signature: await sign(key, signed, hash),
       };
     }
@@ -1464,6 +1518,8 @@ export class VirtualSigstore {
         verifierDer: leaf?.der ?? managedKey!.key.spki,
         verifierIsCertificate: leaf !== undefined,
         artifactSha256: sha,
+        artifact: options.artifact,
+        digestAlgorithm: options.digestAlgorithm,
         record: options.record,
       };
       const log = tlog === "rekor-v1" ? this.rekorV1 : this.rekorV2;
