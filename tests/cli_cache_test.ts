@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
+import { BUNDLE_MEMO_KIND } from "../lib/sources/bundle_memo.ts";
 import { type FakeRelease, startFakeGithub } from "./support/fake_github.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
 
@@ -165,7 +166,9 @@ Deno.test("cache: a verified bundle is remembered; the memo is used, and a corru
       const env = { CARGO_ATTEST_CACHE_DIR: dir };
       const first = await runRelease(github, env);
       assert.equal(first.code, 0, first.out + first.err);
-      const memos = (await packRecords(dir)).filter((r) => r.key.startsWith("MEMO bundle/v1 "));
+      const memos = (await packRecords(dir)).filter((r) =>
+        r.key.startsWith(`MEMO ${BUNDLE_MEMO_KIND} `)
+      );
       assert.equal(memos.length, 1, "one verified bundle, one memo");
       // The memo is what the second run uses: a (resealed) change to it shows in the report.
       const text = new TextDecoder().decode(await readRecord(memos[0]));

@@ -15,7 +15,7 @@ import type { TrustedRoot } from "../trust/trusted_root.ts";
 import type { Cache } from "./cache.ts";
 
 /** The memo's kind: bump the version when what is stored, or how it is derived, changes. */
-export const BUNDLE_MEMO_KIND = "bundle/v1";
+export const BUNDLE_MEMO_KIND = "bundle/v2";
 
 /** A {@link BundleMemo} in `cache`. */
 export function cacheBundleMemo(cache: Cache): BundleMemo {
