@@ -20,7 +20,7 @@ import type { ArchiveProblem, CrateArchive, CrateVcsInfo } from "../evidence/cra
 import type { Cache } from "./cache.ts";
 
 /** The memo's kind: bump the version when what is stored, or how it is derived, changes. */
-export const CRATE_MEMO_KIND = "crate/v1";
+export const CRATE_MEMO_KIND = "crate/v2";
 
 /** What the checks need of an archive besides its files. */
 export interface CrateArchiveSummary {
