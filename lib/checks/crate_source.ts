@@ -9,14 +9,19 @@
  * explained outcome — never a silent pass, never a false MISMATCH:
  *
  * - **Files cargo writes** (`Cargo.toml` beside a `Cargo.toml.orig`, `Cargo.lock`,
- *   `.cargo_vcs_info.json`; {@link CrateFile.generated}) are not compared, and the message says so.
- *   `Cargo.toml.orig` is the manifest as written (workspace inheritance and all) and is compared
- *   with the repository's `PATH_IN_VCS/Cargo.toml`: a difference there is a mismatch.
- * - **Files from outside `path_in_vcs`**: cargo copies a `readme` or `license-file` that lies
- *   outside the package (`readme = "../README.md"`, a workspace `LICENSE`) to the crate root under
- *   its file name. A crate-root file absent under `path_in_vcs` matches when a file of that name
- *   with the same blob is in a directory above it (nearest first) or elsewhere in the tree
- *   (`readme = "../docs/README.md"`); the message says where it came from.
+ *   `.cargo_vcs_info.json`; {@link CrateFile.generated}) are checked for what cargo writes
+ *   (`./crate_manifest.ts`): the normalized `Cargo.toml` must follow from `Cargo.toml.orig` and,
+ *   for inherited fields, the workspace root's `Cargo.toml` at the commit (read from the tree:
+ *   `package.workspace`, else the nearest `Cargo.toml` with `[workspace]` above the package);
+ *   what does not is `crate-source-manifest-mismatch` naming the key path. `Cargo.lock` must be
+ *   a lock file holding the crate itself, else `crate-source-lock-mismatch`.
+ *   `.cargo_vcs_info.json` is `crate-vcs`'s. `Cargo.toml.orig` is the manifest as written and is
+ *   compared with the repository's `PATH_IN_VCS/Cargo.toml`: a difference there is a mismatch.
+ * - **Files from outside `path_in_vcs`**: cargo copies the `readme` or `license-file` the
+ *   original manifest names (directly or inherited from the workspace root) to the crate root
+ *   under its file name when it lies outside the package (`readme = "../README.md"`). Such a
+ *   crate-root file matches only the file at that exact path; nothing else may come from outside
+ *   (a same-named file elsewhere in the tree explains nothing).
  * - **Symlinks** (mode `120000`): cargo archives what a link points at. Links are followed in any
  *   component of the path, relative to the link, against the tree; reading a link's target needs
  *   {@link CrateSourceInput.fetchBlob}, and without it the file is unresolved. A link pointing
@@ -48,10 +53,14 @@
  * blob asked for and bytes from {@link CrateSourceInput.crateFileBytes} to the crate file's blob,
  * or they are not used (and the file may stay unresolved).
  *
- * Codes: `crate-source-match` (pass), `crate-source-mismatch` (fail), `crate-source-unresolved`,
- * `crate-source-incomplete`, `crate-source-unavailable`, `crate-source-no-vcs-info`,
- * `crate-source-path-unknown` (skips; `required` is left unset, the caller decides). A mismatch
- * wins over files that could not be compared.
+ * Codes: `crate-source-match` (pass), `crate-source-mismatch`, `crate-source-manifest-mismatch`,
+ * `crate-source-lock-mismatch` (fails), `crate-source-unresolved`, `crate-source-incomplete`,
+ * `crate-source-unavailable`, `crate-source-no-vcs-info`, `crate-source-path-unknown` (skips). A
+ * mismatch wins over files that could not be compared. A skip is `required: true` when what could
+ * not be decided is code cargo compiles (under `src/`, a build script or target of either
+ * manifest, Rust, C/C++/assembly and other compiled sources, vendored directories) or the
+ * manifest cargo builds with: the crate is then not TRUSTED. Otherwise `required` is left unset
+ * and the caller decides (undecidable documentation or data does not block).
  *
  * **loadBearing.** A pass is load-bearing when at least one file was compared, the archive has no
  * problems (else its listing may be partial or ambiguous), and every file that is not cargo's own
@@ -624,15 +633,10 @@ function summarize(s: Summary): CheckResult {
     if (items.length > 0) parts.push(`${EXPLANATION_TITLES[kind](items.length)}: ${capped(items)}`);
   }
   parts.push(...s.manifest.verified);
+  // The generated files left are `.cargo_vcs_info.json`'s kind: records crate-vcs checks.
   const unchecked = s.generated.filter((f) => f.path !== "Cargo.toml" && f.path !== "Cargo.lock");
   if (unchecked.length > 0) {
-    parts.push(
-      `not compared, written by cargo: ${capped(unchecked.map((f) => f.path))}${
-        unchecked.some((f) => f.path === ".cargo_vcs_info.json")
-          ? " (.cargo_vcs_info.json is checked by crate-vcs)"
-          : ""
-      }`,
-    );
+    parts.push(`${capped(unchecked.map((f) => f.path))} written by cargo, checked by crate-vcs`);
   }
   parts.push(...notes);
   const head = outcomes.length === 0
