@@ -235,6 +235,9 @@ class Comparison {
   }
 
   private comparePackage(nPkg: Table, oPkg: Table): void {
+    if (nPkg.workspace !== undefined) {
+      this.add(`package.workspace: ${NOT_IN_ORIG} (cargo never writes it)`);
+    }
     this.same("package.name", nPkg.name, oPkg.name);
     this.same("package.version", nPkg.version, this.inherited(oPkg, "version"));
     this.same(

@@ -108,6 +108,7 @@ Deno.test("compareCrateManifest() names changed dependency versions, features, r
     [(t) => t.replace('extra = ["dep:b2"]', 'extra = ["dep:b2", "b/z"]'), 'features.extra: "b/z"'],
     [(t) => t.replace("[features]\n", "[features]\nnew = []\n"), "features.new"],
     [(t) => t + '\n[patch.crates-io.b]\nversion = "9"\n', "patch:"],
+    [(t) => t.replace('links = "foo"', 'links = "foo"\nworkspace = ".."'), "package.workspace"],
     [(t) => t + '\n[replace."b:0.1.0"]\nversion = "9"\n', "replace:"],
     [(t) => t.replace('lto = "fat"', "lto = false"), "profile:"],
   ];
