@@ -157,10 +157,14 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "every file of the crate equals the repository's at its commit (explained cases listed)",
   "crate-source-mismatch":
     "files of the crate differ from, or are absent in, the repository at its commit",
+  "crate-source-manifest-mismatch":
+    "the normalized Cargo.toml cargo builds with does not follow from Cargo.toml.orig and the workspace root (the key path is named)",
+  "crate-source-lock-mismatch":
+    "the crate's Cargo.lock is not a lock file cargo wrote for the crate (not a lock file, or without the crate itself)",
   "crate-source-incomplete":
     "(skip) the tree listing is incomplete, so some crate files could not be compared",
   "crate-source-unresolved":
-    "(skip) some crate files could not be decided (symlink, line endings, git-lfs or submodule without the bytes)",
+    "(skip) some crate files could not be decided (symlink, line endings, git-lfs or submodule without the bytes); when one is code cargo compiles, or the manifest cannot be compared, it is required (UNVERIFIED)",
   "crate-source-unavailable": "(skip) the repository tree at the crate's commit is unavailable",
   "crate-source-no-vcs-info":
     "(skip) the crate records no commit (.cargo_vcs_info.json or git.sha1 missing)",

@@ -9,14 +9,19 @@
  * explained outcome — never a silent pass, never a false MISMATCH:
  *
  * - **Files cargo writes** (`Cargo.toml` beside a `Cargo.toml.orig`, `Cargo.lock`,
- *   `.cargo_vcs_info.json`; {@link CrateFile.generated}) are not compared, and the message says so.
- *   `Cargo.toml.orig` is the manifest as written (workspace inheritance and all) and is compared
- *   with the repository's `PATH_IN_VCS/Cargo.toml`: a difference there is a mismatch.
- * - **Files from outside `path_in_vcs`**: cargo copies a `readme` or `license-file` that lies
- *   outside the package (`readme = "../README.md"`, a workspace `LICENSE`) to the crate root under
- *   its file name. A crate-root file absent under `path_in_vcs` matches when a file of that name
- *   with the same blob is in a directory above it (nearest first) or elsewhere in the tree
- *   (`readme = "../docs/README.md"`); the message says where it came from.
+ *   `.cargo_vcs_info.json`; {@link CrateFile.generated}) are checked for what cargo writes
+ *   (`./crate_manifest.ts`): the normalized `Cargo.toml` must follow from `Cargo.toml.orig` and,
+ *   for inherited fields, the workspace root's `Cargo.toml` at the commit (read from the tree:
+ *   `package.workspace`, else the nearest `Cargo.toml` with `[workspace]` above the package);
+ *   what does not is `crate-source-manifest-mismatch` naming the key path. `Cargo.lock` must be
+ *   a lock file holding the crate itself, else `crate-source-lock-mismatch`.
+ *   `.cargo_vcs_info.json` is `crate-vcs`'s. `Cargo.toml.orig` is the manifest as written and is
+ *   compared with the repository's `PATH_IN_VCS/Cargo.toml`: a difference there is a mismatch.
+ * - **Files from outside `path_in_vcs`**: cargo copies the `readme` or `license-file` the
+ *   original manifest names (directly or inherited from the workspace root) to the crate root
+ *   under its file name when it lies outside the package (`readme = "../README.md"`). Such a
+ *   crate-root file matches only the file at that exact path; nothing else may come from outside
+ *   (a same-named file elsewhere in the tree explains nothing).
  * - **Symlinks** (mode `120000`): cargo archives what a link points at. Links are followed in any
  *   component of the path, relative to the link, against the tree; reading a link's target needs
  *   {@link CrateSourceInput.fetchBlob}, and without it the file is unresolved. A link pointing
@@ -48,10 +53,14 @@
  * blob asked for and bytes from {@link CrateSourceInput.crateFileBytes} to the crate file's blob,
  * or they are not used (and the file may stay unresolved).
  *
- * Codes: `crate-source-match` (pass), `crate-source-mismatch` (fail), `crate-source-unresolved`,
- * `crate-source-incomplete`, `crate-source-unavailable`, `crate-source-no-vcs-info`,
- * `crate-source-path-unknown` (skips; `required` is left unset, the caller decides). A mismatch
- * wins over files that could not be compared.
+ * Codes: `crate-source-match` (pass), `crate-source-mismatch`, `crate-source-manifest-mismatch`,
+ * `crate-source-lock-mismatch` (fails), `crate-source-unresolved`, `crate-source-incomplete`,
+ * `crate-source-unavailable`, `crate-source-no-vcs-info`, `crate-source-path-unknown` (skips). A
+ * mismatch wins over files that could not be compared. A skip is `required: true` when what could
+ * not be decided is code cargo compiles (under `src/`, a build script or target of either
+ * manifest, Rust, C/C++/assembly and other compiled sources, vendored directories) or the
+ * manifest cargo builds with: the crate is then not TRUSTED. Otherwise `required` is left unset
+ * and the caller decides (undecidable documentation or data does not block).
  *
  * **loadBearing.** A pass is load-bearing when at least one file was compared, the archive has no
  * problems (else its listing may be partial or ambiguous), and every file that is not cargo's own
@@ -70,6 +79,18 @@ import type { CrateArchive, CrateFile, CrateVcsInfo } from "../evidence/crate_ar
 import { gitBlobSha1 } from "../evidence/git_blob.ts";
 import { normalizeTreePath } from "../sources/github_repo.ts";
 import type { CheckResult } from "./check_result.ts";
+import {
+  checkCrateLock,
+  compareCrateManifest,
+  declaredWorkspace,
+  isWorkspaceRoot,
+  manifestCodePaths,
+  manifestCopiedFiles,
+  manifestInherits,
+  parseManifest,
+} from "./crate_manifest.ts";
+
+type Table = Record<string, unknown>;
 
 /** Messages name at most this many files, then "and N more". */
 export const MAX_LISTED_FILES = 20;
@@ -230,6 +251,9 @@ export async function checkCrateSource(input: CrateSourceInput): Promise<CheckRe
   }
 
   const comparer = new Comparer(input, index, base);
+  const manifest = await examineManifest(comparer, archive, base);
+  comparer.outside = manifest.outside;
+  if (manifest.outsideUnknown !== undefined) comparer.outsideUnknown = manifest.outsideUnknown;
   const outcomes: FileOutcome[] = [];
   for (const file of compared) outcomes.push(await comparer.compare(file));
 
@@ -241,7 +265,180 @@ export async function checkCrateSource(input: CrateSourceInput): Promise<CheckRe
     dirty: vcs.dirty,
     inferred,
     problems: archive.problems.length + archive.omittedProblems,
+    manifest,
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// What cargo writes
+
+/** What the manifests say, and what the files cargo writes were found to be. */
+interface ManifestExam {
+  /** Crate-root files cargo copied from outside the package: name → repository path. */
+  outside: Map<string, string>;
+  /** The manifest field whose outside file is unknown (inherited, workspace unreadable). */
+  outsideUnknown?: string;
+  /** Crate paths cargo compiles as targets or build scripts (by either manifest). */
+  codePaths: Set<string>;
+  /** Mismatches of the files cargo writes, each with its code. */
+  findings: {
+    code: "crate-source-manifest-mismatch" | "crate-source-lock-mismatch";
+    text: string;
+  }[];
+  /** Why a file cargo writes could not be checked. */
+  undecided: string[];
+  /** What was checked and holds, for the pass message. */
+  verified: string[];
+}
+
+/**
+ * Reads the original manifest (and the workspace root's, when it inherits), and checks the files
+ * cargo writes: the normalized `Cargo.toml` against the original, `Cargo.lock` for the crate.
+ */
+async function examineManifest(
+  comparer: Comparer,
+  archive: CrateArchive,
+  base: string,
+): Promise<ManifestExam> {
+  const exam: ManifestExam = {
+    outside: new Map(),
+    codePaths: new Set(),
+    findings: [],
+    undecided: [],
+    verified: [],
+  };
+  const byPath = new Map(archive.files.map((f) => [f.path, f]));
+  const text = (path: string): string | undefined => {
+    const file = byPath.get(path);
+    const bytes = file?.kind === "file" ? comparer.bytesOf(file) : undefined;
+    if (bytes === undefined) return undefined;
+    try {
+      return utf8Fatal.decode(bytes);
+    } catch {
+      return undefined;
+    }
+  };
+  const normalizedFile = byPath.get("Cargo.toml");
+  const generatedManifest = normalizedFile?.generated === true;
+  const origText = archive.cargoTomlOrig ??
+    text(generatedManifest ? "Cargo.toml.orig" : "Cargo.toml");
+  const parsedOrig = origText === undefined ? undefined : parseManifest(origText);
+  const orig = parsedOrig && "table" in parsedOrig ? parsedOrig.table : undefined;
+  const files = archive.files.map((f) => f.path);
+
+  // The workspace root, when the original inherits from it.
+  let workspace: { table: Table; dir: string; text: string } | undefined;
+  let workspaceWhy: string | undefined;
+  if (orig !== undefined && manifestInherits(orig)) {
+    const found = await findWorkspaceRoot(comparer, orig, origText!, base);
+    if ("why" in found) workspaceWhy = found.why;
+    else workspace = found;
+  }
+
+  if (orig !== undefined) {
+    for (const copied of manifestCopiedFiles(orig, base, workspace)) {
+      if (copied.path === undefined) exam.outsideUnknown = copied.field;
+      else if (!isUnder(copied.path, base)) exam.outside.set(baseName(copied.path), copied.path);
+    }
+  }
+
+  const tables: Table[] = orig !== undefined ? [orig] : [];
+  if (generatedManifest) {
+    const normalized = text("Cargo.toml");
+    if (normalized === undefined || origText === undefined) {
+      exam.undecided.push(
+        `Cargo.toml (the manifest cargo builds with) could not be compared with ` +
+          `Cargo.toml.orig: ${normalized === undefined ? "its" : "Cargo.toml.orig's"} bytes ` +
+          `are not at hand`,
+      );
+    } else {
+      const parsed = parseManifest(normalized);
+      if ("table" in parsed) tables.push(parsed.table);
+      const result = compareCrateManifest({
+        normalized,
+        orig: origText,
+        ...(workspace ? { workspaceRoot: workspace.text } : {}),
+        files,
+      });
+      if (result.kind === "mismatch") {
+        for (const f of result.findings) {
+          exam.findings.push({ code: "crate-source-manifest-mismatch", text: f });
+        }
+      } else if (result.kind === "undecidable") {
+        exam.undecided.push(
+          `Cargo.toml (the manifest cargo builds with) could not be compared: ${result.reason}` +
+            (workspaceWhy ? ` (${workspaceWhy})` : ""),
+        );
+      } else {
+        exam.verified.push(
+          `Cargo.toml follows from Cargo.toml.orig${workspace ? " and the workspace root" : ""}`,
+        );
+      }
+    }
+  }
+  for (const path of manifestCodePaths(tables, files)) exam.codePaths.add(path);
+
+  const lockFile = byPath.get("Cargo.lock");
+  if (lockFile?.generated) {
+    // The normalized manifest's package (the original's version may be inherited).
+    const pkg = [...tables].reverse().map((t) => t.package).find((p): p is Table =>
+      isPlainTable(p) && typeof p.name === "string" && typeof p.version === "string"
+    );
+    const bytes = lockFile.kind === "file" ? comparer.bytesOf(lockFile) : undefined;
+    if (bytes === undefined || typeof pkg?.name !== "string" || typeof pkg.version !== "string") {
+      exam.undecided.push(
+        `Cargo.lock could not be checked: ${
+          bytes === undefined ? "its bytes are not at hand" : "the manifest names no version"
+        }`,
+      );
+    } else {
+      const problem = checkCrateLock(bytes, { name: pkg.name, version: pkg.version });
+      if (problem !== undefined) {
+        exam.findings.push({ code: "crate-source-lock-mismatch", text: problem });
+      } else exam.verified.push(`Cargo.lock is a lock file of ${pkg.name} ${pkg.version}`);
+    }
+  }
+  return exam;
+}
+
+function isPlainTable(value: unknown): value is Table {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The workspace root's `Cargo.toml` at the commit, as cargo finds it: the original itself when
+ * it has `[workspace]`, the directory `package.workspace` names, else the nearest directory above
+ * the package whose `Cargo.toml` has `[workspace]`.
+ */
+async function findWorkspaceRoot(
+  comparer: Comparer,
+  orig: Table,
+  origText: string,
+  base: string,
+): Promise<{ table: Table; dir: string; text: string } | { why: string }> {
+  if (isWorkspaceRoot(orig)) return { table: orig, dir: base, text: origText };
+  const declared = declaredWorkspace(orig);
+  const dirs: string[] = [];
+  if (declared !== undefined) {
+    const dir = normalizeTreePath(base === "" ? declared : `${base}/${declared}`);
+    if (dir === undefined) {
+      return { why: `package.workspace ${JSON.stringify(declared)} is outside the repository` };
+    }
+    dirs.push(dir);
+  } else {
+    const parts = base === "" ? [] : base.split("/");
+    for (let k = parts.length - 1; k >= 0; k--) dirs.push(parts.slice(0, k).join("/"));
+  }
+  for (const dir of dirs) {
+    const path = joinPath(dir, "Cargo.toml");
+    const read = await comparer.readRepoText(path);
+    if ("absent" in read) continue;
+    if ("why" in read) return { why: `the workspace root's manifest: ${read.why}` };
+    const parsed = parseManifest(read.text);
+    if ("error" in parsed) return { why: `${path} is not TOML` };
+    if (isWorkspaceRoot(parsed.table)) return { table: parsed.table, dir, text: read.text };
+  }
+  return { why: `no Cargo.toml with [workspace] above ${dirName(base)}` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,6 +482,26 @@ interface Summary {
   inferred?: string;
   /** The archive's problems: its listing may be partial, so a pass proves less. */
   problems: number;
+  /** The files cargo writes, checked; the manifests' code paths. */
+  manifest: ManifestExam;
+}
+
+/** Sources compiled by build scripts (C, C++, assembly, …) and schema files they turn into code. */
+const CODE_EXTENSIONS =
+  /\.(rs|c|h|cc|cpp|cxx|c\+\+|hh|hpp|hxx|inc|inl|ipp|s|asm|m|mm|cu|go|zig|f|f90|proto|capnp|fbs|lalrpop|pest|pyx|def|ld|x)$/i;
+
+/** Directories of vendored sources a build script compiles. */
+const VENDORED_DIRS = /(^|\/)(vendor|vendored|third[-_]party|thirdparty|external|deps)\//i;
+
+/**
+ * Whether cargo compiles this crate file or a build script may: anything under `src/`, a build
+ * script, a target of either manifest, Rust and other compiled sources, vendored sources, and
+ * the manifests and lock file themselves.
+ */
+function isCompiledCode(path: string, codePaths: ReadonlySet<string>): boolean {
+  return codePaths.has(path) || path.startsWith("src/") || path === "build.rs" ||
+    path === "Cargo.toml" || path === "Cargo.toml.orig" || path === "Cargo.lock" ||
+    CODE_EXTENSIONS.test(path) || VENDORED_DIRS.test(path);
 }
 
 function summarize(s: Summary): CheckResult {
@@ -324,6 +541,7 @@ function summarize(s: Summary): CheckResult {
       },
     ].filter((g) => g.items.length > 0);
     const tail = [
+      ...s.manifest.findings.map((f) => f.text),
       ...(unresolved.length > 0
         ? [`${plural(unresolved.length, "more file")} could not be compared`]
         : []),
@@ -350,19 +568,56 @@ function summarize(s: Summary): CheckResult {
     };
   }
 
+  const findings = s.manifest.findings;
+  if (findings.length > 0) {
+    const manifest = findings.some((f) => f.code === "crate-source-manifest-mismatch");
+    return {
+      id: "crate-source",
+      status: "fail",
+      code: manifest ? "crate-source-manifest-mismatch" : "crate-source-lock-mismatch",
+      message: `what cargo wrote into the crate does not follow from ${s.at} ${where(base)}: ` +
+        `${listCapped(findings.map((f) => f.text), "; ")}${
+          unresolved.length > 0
+            ? `; ${plural(unresolved.length, "more file")} could not be compared`
+            : ""
+        }${notes.length > 0 ? `; ${notes.join("; ")}` : ""}`,
+      loadBearing: false,
+    };
+  }
+
   const matched = outcomes.length - unresolved.length;
-  if (unresolved.length > 0) {
+  const undecided = s.manifest.undecided;
+  if (unresolved.length > 0 || undecided.length > 0) {
     const listing = unresolved.some((o) => o.listing);
     const reasons = unresolved.map((o) => `${o.file.path} (${o.reason})`);
+    const code = unresolved.filter((o) => isCompiledCode(o.file.path, s.manifest.codePaths));
+    const blocking = code.length > 0 || undecided.length > 0;
+    const verdictNote = blocking
+      ? `${
+        [
+          ...(code.length > 0 ? [capped(code.map((o) => o.file.path))] : []),
+          ...(undecided.length > 0 ? ["the manifest cargo builds with"] : []),
+        ].join(" and ")
+      } ${
+        code.length + (undecided.length > 0 ? 1 : 0) === 1 ? "is" : "are"
+      } code cargo compiles (or builds with), so the crate is not shown to be its source`
+      : `none of them is code cargo compiles (they are not code: documentation, data), so ` +
+        `this does not keep the crate from TRUSTED`;
+    const head = unresolved.length > 0
+      ? `${unresolved.length} of ${plural(outcomes.length, "file")} of the crate could ` +
+        `not be compared with ${s.at} ${where(base)} (${
+          matched === 1 ? "the other matches" : `the other ${matched} match`
+        }): ${listCapped(reasons, "; ")}`
+      : `the crate's files match ${s.at} ${where(base)}, but`;
     return {
       id: "crate-source",
       status: "skip",
       ...(listing ? { code: "crate-source-incomplete" } : { code: "crate-source-unresolved" }),
-      message: `${unresolved.length} of ${plural(outcomes.length, "file")} of the crate could ` +
-        `not be compared with ${s.at} ${where(base)} (${
-          matched === 1 ? "the other matches" : `the other ${matched} match`
-        }): ${listCapped(reasons, "; ")}${notes.length > 0 ? `; ${notes.join("; ")}` : ""}`,
+      message: `${head}${
+        undecided.length > 0 ? `${unresolved.length > 0 ? ";" : ""} ${undecided.join("; ")}` : ""
+      }; ${verdictNote}${notes.length > 0 ? `; ${notes.join("; ")}` : ""}`,
       loadBearing: false,
+      ...(blocking ? { required: true } : {}),
     };
   }
 
@@ -377,8 +632,11 @@ function summarize(s: Summary): CheckResult {
     );
     if (items.length > 0) parts.push(`${EXPLANATION_TITLES[kind](items.length)}: ${capped(items)}`);
   }
-  if (s.generated.length > 0) {
-    parts.push(`not compared, written by cargo: ${capped(s.generated.map((f) => f.path))}`);
+  parts.push(...s.manifest.verified);
+  // The generated files left are `.cargo_vcs_info.json`'s kind: records crate-vcs checks.
+  const unchecked = s.generated.filter((f) => f.path !== "Cargo.toml" && f.path !== "Cargo.lock");
+  if (unchecked.length > 0) {
+    parts.push(`${capped(unchecked.map((f) => f.path))} written by cargo, checked by crate-vcs`);
   }
   parts.push(...notes);
   const head = outcomes.length === 0
@@ -531,6 +789,10 @@ class Comparer {
   private readonly repoBlobs = new Map<string, Promise<Bytes>>();
   private readonly crateBlobs = new Map<string, Bytes>();
   private fetches = 0;
+  /** Crate-root files cargo copied from outside the package: name → repository path. */
+  outside = new Map<string, string>();
+  /** Set when the manifest's readme or license-file could not be read (inherited): which. */
+  outsideUnknown?: string;
 
   constructor(
     private readonly input: CrateSourceInput,
@@ -556,22 +818,35 @@ class Comparer {
     }
 
     if (outcome.status === "unresolved" && outcome.listing === false) return outcome;
-    if (!this.mayComeFromOutside(file)) return outcome;
-    const outside = await this.fromOutside(file);
-    if (outside.kind === "explained") return outside.outcome;
-    if (outcome.status === "absent") {
-      if (outside.kind === "unknown") {
-        return {
+    const source = this.outside.get(file.path);
+    if (source === undefined) {
+      return this.outsideUnknown !== undefined && outcome.status === "absent" &&
+          !file.path.includes("/")
+        ? {
           status: "unresolved",
           file,
-          reason: `not ${where(this.base)}; ${outside.reason}`,
-          listing: outside.listing,
-        };
-      }
-      const notes = [outcome.note, outside.note].filter((n) => n !== undefined);
-      return { ...outcome, note: notes.length > 0 ? notes.join("; ") : undefined };
+          reason: `not ${where(this.base)}; cargo may have copied it from where the ` +
+            `manifest's ${this.outsideUnknown} says, which is inherited from the workspace ` +
+            `root's Cargo.toml, and that could not be read`,
+          listing: false,
+        }
+        : outcome;
     }
-    return outcome;
+    const outside = await this.fromOutside(file, source);
+    if (outside.kind === "explained" || outcome.status !== "absent") {
+      return outside.kind === "explained" ? outside.outcome : outcome;
+    }
+    if (outside.kind === "unknown") {
+      return {
+        status: "unresolved",
+        file,
+        reason: `not ${where(this.base)}; ${outside.reason}`,
+        listing: outside.listing,
+      };
+    }
+    if (outside.kind === "differs") return outside.outcome;
+    const notes = [outcome.note, outside.note].filter((n) => n !== undefined);
+    return { ...outcome, note: notes.length > 0 ? notes.join("; ") : undefined };
   }
 
   /**
@@ -654,82 +929,66 @@ class Comparer {
     };
   }
 
-  /** Crate-root files other than the manifest: cargo copies a readme or license-file there. */
-  private mayComeFromOutside(file: CrateFile): boolean {
-    return this.base !== "" && !file.path.includes("/") && file.path !== "Cargo.toml" &&
-      file.path !== "Cargo.toml.orig";
+  /** A crate file's bytes (kept by the archive, else asked for), checked against its blob. */
+  bytesOf(file: CrateFile): Uint8Array | undefined {
+    if (file.bytes !== undefined && gitBlobSha1(file.bytes) === file.gitBlob) return file.bytes;
+    const b = this.crateBytes(file);
+    return "bytes" in b ? b.bytes : undefined;
   }
 
-  /** Looks for a crate-root file outside the package: up the parents, then anywhere by name. */
+  /** The text of the repository's file at `path` (symlinks followed), or why it is unknown. */
+  async readRepoText(path: string): Promise<{ text: string } | { absent: true } | { why: string }> {
+    const r = await this.resolve(path, "");
+    if (r.kind === "absent") return { absent: true };
+    if (r.kind === "unknown") return { why: r.reason };
+    if (r.kind !== "blob") return { why: `${path} is not a file` };
+    const bytes = await this.repoBytes(r.entry.sha);
+    if ("why" in bytes) return { why: `${path}: ${bytes.why}` };
+    try {
+      return { text: utf8Fatal.decode(bytes.bytes) };
+    } catch {
+      return { why: `${path} is not UTF-8` };
+    }
+  }
+
+  /**
+   * A crate-root file the manifest's `readme` or `license-file` names outside the package:
+   * cargo copied it from that one path (`candidate`, from the repository root), and from
+   * nowhere else.
+   */
   private async fromOutside(
     file: CrateFile,
+    candidate: string,
   ): Promise<
     | { kind: "explained"; outcome: FileOutcome }
+    | { kind: "differs"; outcome: FileOutcome }
     | { kind: "unknown"; reason: string; listing: boolean }
     | { kind: "absent"; note?: string }
   > {
-    const tried = new Set<string>();
-    const differing: string[] = [];
-    let unknown: { reason: string; listing: boolean } | undefined;
-    const baseParts = this.base.split("/");
-    for (let k = baseParts.length - 1; k >= 0; k--) {
-      const candidate = joinPath(baseParts.slice(0, k).join("/"), file.path);
-      tried.add(candidate);
-      const from = relativePath(this.base, candidate);
-      const r = await this.resolve(candidate, file.gitBlob);
-      if (r.kind === "absent") continue;
-      if (r.kind === "unknown") {
-        unknown ??= { reason: `${from}: ${r.reason}`, listing: r.listing };
-        continue;
-      }
-      const found = await this.matchFound(file, r);
-      if (found.status === "match") {
-        return {
-          kind: "explained",
-          outcome: {
-            status: "explained",
-            file,
-            how: ["outside", ...found.how],
-            detail: `${file.path} ← ${from}${found.suffix}`,
-          },
-        };
-      }
-      if (found.outcome.status === "unresolved") {
-        unknown ??= { reason: `${from}: ${found.outcome.reason}`, listing: false };
-      } else differing.push(from);
+    const from = relativePath(this.base, candidate);
+    const r = await this.resolve(candidate, file.gitBlob);
+    if (r.kind === "absent") {
+      return { kind: "absent", note: `nor at ${from}, where the manifest says it comes from` };
     }
-    for (const entry of this.index.named(file.path)) {
-      if (tried.has(entry.path) || entry.mode === SYMLINK_MODE) continue;
-      if (isUnder(entry.path, this.base)) continue;
-      if (entry.sha === file.gitBlob) {
-        return {
-          kind: "explained",
-          outcome: {
-            status: "explained",
-            file,
-            how: ["outside"],
-            detail: `${file.path} ← ${relativePath(this.base, entry.path)}`,
-          },
-        };
-      }
+    if (r.kind === "unknown") {
+      return { kind: "unknown", reason: `${from}: ${r.reason}`, listing: r.listing };
     }
-    if (unknown !== undefined) return { kind: "unknown", ...unknown };
-    if (!this.index.whole) {
+    const found = await this.matchFound(file, r);
+    if (found.status === "match") {
       return {
-        kind: "unknown",
-        reason:
-          `cargo may have copied it from outside path_in_vcs, but the ${this.index.listingWhat}`,
-        listing: true,
+        kind: "explained",
+        outcome: {
+          status: "explained",
+          file,
+          how: ["outside", ...found.how],
+          detail: `${file.path} ← ${from}${found.suffix}`,
+        },
       };
     }
-    return {
-      kind: "absent",
-      note: differing.length > 0
-        ? `not ${where(this.base)}; ${differing.join(", ")} ${
-          differing.length === 1 ? "has" : "have"
-        } other content`
-        : undefined,
-    };
+    if (found.outcome.status === "unresolved") {
+      return { kind: "unknown", reason: `${from}: ${found.outcome.reason}`, listing: false };
+    }
+    return { kind: "differs", outcome: found.outcome };
   }
 
   /**

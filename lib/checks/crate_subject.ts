@@ -66,9 +66,12 @@ export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]
   checks.push(vcs);
   const source = await crateSourceCheck(evidence);
   if (source) {
-    // Without a repository to compare with, the comparison is evidence that is not there.
+    // Without a repository to compare with, the comparison is evidence that is not there; but
+    // code cargo compiles that could not be compared with it (`required: true`) blocks TRUSTED.
     checks.push(
-      source.status === "skip" ? { ...source, required: false } : qualifyUnboundSource(source, vcs),
+      source.status === "skip"
+        ? { ...source, required: source.required === true }
+        : qualifyUnboundSource(source, vcs),
     );
   }
   checks.push(publishing);

@@ -849,8 +849,11 @@ class ArchiveReader {
 
   private async readFile(entry: Entry, path: string, what: string): Promise<void> {
     const keep = path === ".cargo_vcs_info.json" || path === "Cargo.toml.orig";
+    // What cargo writes (the normalized manifest, the lock file) is checked from its bytes, so
+    // those are kept whatever files came before them.
+    const written = path === "Cargo.toml" || path === "Cargo.lock";
     const retain = entry.size <= MAX_KEPT_CRATE_FILE_BYTES &&
-      this.keptBytes + entry.size <= MAX_KEPT_CRATE_BYTES;
+      (written || this.keptBytes + entry.size <= MAX_KEPT_CRATE_BYTES);
     const claimed = this.claim(path, "file", entry.name);
     if (!claimed) {
       await this.skipEntryData(entry.size, what);

@@ -20,10 +20,11 @@ import type { ArchiveProblem, CrateArchive, CrateVcsInfo } from "../evidence/cra
 import type { Cache } from "./cache.ts";
 
 /**
- * The memo's kind: bump the version when what is stored, or how it is derived, changes. v2: the
- * `crate-source` key names the GitHub API the tree was read from.
+ * The memo's kind: bump the version when what is stored, or how it is derived, changes. v3: the
+ * `crate-source` key names the GitHub API the tree was read from, and `crate-source` compares the
+ * normalized manifest and the lock file and no longer finds crate-root files by name elsewhere.
  */
-export const CRATE_MEMO_KIND = "crate/v2";
+export const CRATE_MEMO_KIND = "crate/v3";
 
 /** What the checks need of an archive besides its files. */
 export interface CrateArchiveSummary {

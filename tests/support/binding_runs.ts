@@ -179,7 +179,12 @@ export async function runCrate(
   leaf: Partial<LeafOptions> = {},
   args: string[] = [],
   policy?: string,
-  fakes: { crate?: Partial<FakeCrate>; repository?: Partial<FakeRepository> } = {},
+  fakes: {
+    crate?: Partial<FakeCrate>;
+    repository?: Partial<FakeRepository>;
+    /** The instance that signs the attestation (default public-good, which the run trusts). */
+    signer?: VirtualSigstore;
+  } = {},
 ): Promise<Run> {
   const w = {
     repository: "attest-fixtures/tiny-attest",
@@ -189,7 +194,7 @@ export async function runCrate(
     ...workflow,
   };
   // `workflow` undefined: no attestation is published.
-  const bundle = workflow === undefined ? undefined : await publicGood.sign({
+  const bundle = workflow === undefined ? undefined : await (fakes.signer ?? publicGood).sign({
     artifact: CRATE,
     content: "dsse",
     leaf: { github: w, san: { uri: workflowSan(w) }, ...leaf },
