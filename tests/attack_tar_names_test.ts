@@ -119,7 +119,7 @@ Deno.test("attack tar names: a pax header in a v7 block (tar-rs does not apply i
       { name: `${ROOT}/src/lib.rs`, data: EVIL },
     ]),
   );
-  assertMalformed(r, /not a ustar or GNU header/);
+  assertMalformed(r, /not ustar or GNU/);
 });
 
 Deno.test("attack tar names: a pax header in a ustar block of version 01 (tar-rs does not apply it) is not TRUSTED", async () => {

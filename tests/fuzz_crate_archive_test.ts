@@ -113,7 +113,11 @@ async function makeBases(): Promise<Base[]> {
       extraEntries: [
         { name: `${ROOT}/docs/`, type: "5" },
         { name: "p.rs", prefix: `${ROOT}/src/${"p".repeat(120)}`, format: "ustar", data: "//\n" },
-        { name: `${ROOT}/x`, pax: { path: `${ROOT}/src/pax name=with spaces.rs` }, data: "//\n" },
+        {
+          name: `${ROOT}/src/pax name`,
+          pax: { path: `${ROOT}/src/pax name=with spaces.rs` },
+          data: "//\n",
+        },
         { name: `${ROOT}/run.sh`, mode: 0o755, data: "#!/bin/sh\n" },
       ],
     }),
