@@ -34,6 +34,15 @@
  * stops within about 4 MiB of the cap however the input was built, and whose errors are reported
  * exactly where they occur. Both paths give the same listing for a well-formed crate.
  *
+ * **Names as cargo reads them.** Cargo unpacks a crate with the Rust `tar` crate (tar-rs): every
+ * entry is named, sized and typed here exactly as tar-rs does it (extended headers applied only
+ * from ustar and GNU header blocks, GNU long name before pax `path` before the header, the first
+ * of a repeated pax key, a pax `size` for the next header of any type, the ustar prefix only under
+ * `ustar\0` version `00`). Wherever that reading is in doubt, or another reader would name an
+ * entry otherwise (one entry named two ways, a repeated pax key, an extended header tar-rs does
+ * not apply, an odd magic or version), the archive is `crate-archive-malformed`: the listing shows
+ * what cargo would unpack, and the problem says what else the entry could be read as.
+ *
  * The tar reader is this module's own. nanotar (npm) was considered and not used: it silently
  * rewrites `..`, absolute and backslashed paths instead of reporting them, inflates the whole
  * stream into memory with no cap, never reads link targets or the ustar prefix, does not verify
@@ -72,7 +81,10 @@ export type CrateArchiveProblemCode =
   | "crate-archive-too-large"
   /** The gzip stream inflates past the cap; decompression stopped. */
   | "crate-archive-gzip-bomb"
-  /** A truncated or corrupt gzip or tar stream, or a crate without `Cargo.toml`. */
+  /**
+   * A truncated or corrupt gzip or tar stream, an entry whose name, size or kind tar-rs (cargo)
+   * reads otherwise than another reader would, or a crate without `Cargo.toml`.
+   */
   | "crate-archive-malformed"
   /** `.cargo_vcs_info.json` is not the JSON cargo writes. */
   | "crate-archive-vcs-info-malformed";
@@ -451,9 +463,9 @@ interface Caps {
   maxFileBytes: number;
 }
 
-/** A header with its extended (pax, GNU) fields applied. */
+/** A header with its extended (pax, GNU) fields applied, as tar-rs applies them. */
 interface Entry {
-  /** The path as written (after pax/GNU long names and the ustar prefix). */
+  /** The path as tar-rs reads it (GNU long name, else pax path, else the header's). */
   name: string;
   /** The type flag character (`"0"` for `\0` too). */
   type: string;
@@ -643,8 +655,9 @@ class ArchiveReader {
     let pax: PaxRecords | undefined;
     let longName: string | undefined;
     let longLink: string | undefined;
-    /** Offset of the first extended header waiting for its entry. */
+    /** Offsets of the extended headers waiting for their entry (-1: none). */
     let pendingAt = -1;
+    const kindAt: Record<string, number> = { x: -1, L: -1, K: -1 };
     let first = true;
 
     while (true) {
@@ -700,7 +713,7 @@ class ArchiveReader {
         if (size !== headerSize) {
           this.report(
             "crate-archive-malformed",
-            `the pax header at offset ${pendingAt} sets a size of ${size} bytes for the header at ` +
+            `the pax header at offset ${kindAt.x} sets a size of ${size} bytes for the header at ` +
               `offset ${offset}, which declares ${headerSize}: readers that skip the pax header ` +
               "read another stream",
           );
@@ -725,14 +738,11 @@ class ArchiveReader {
 
       // Extended headers tar-rs applies: read their data, keep them for the next entry.
       if (extension && type !== "g" && (format === USTAR || format === GNU)) {
-        if (
-          (type === "x" && pax) || (type === "L" && longName !== undefined) ||
-          (type === "K" && longLink !== undefined)
-        ) {
+        if (kindAt[type] >= 0) {
           this.halt(
             "crate-archive-malformed",
             `the extended header (type ${type}) at offset ${offset} is the second of its kind ` +
-              `for one entry (the first is at offset ${pendingAt}): tar-rs refuses the archive`,
+              `for one entry (the first is at offset ${kindAt[type]}): tar-rs refuses the archive`,
           );
         }
         if (size > MAX_TAR_EXTENDED_HEADER_BYTES) {
@@ -748,6 +758,7 @@ class ArchiveReader {
           : (await this.readExact(size, what)) ?? this.truncated(what, size);
         await this.skipPadding(size, what);
         if (pendingAt < 0) pendingAt = offset;
+        kindAt[type] = offset;
         if (type === "x") {
           const records = parsePax(data);
           if (typeof records === "string") {
@@ -787,8 +798,14 @@ class ArchiveReader {
         this.checkNamedOnce(offset, "name", longName, paxPath, headerPath);
         this.checkNamedOnce(offset, "link target", longLink, paxLink, headerLink);
       }
-      pax = longName = longLink = undefined;
-      pendingAt = -1;
+      if (pendingAt >= 0) {
+        pax = longName = longLink = undefined;
+        pendingAt =
+          kindAt.x =
+          kindAt.L =
+          kindAt.K =
+            -1;
+      }
       if (extension) {
         this.report(
           "crate-archive-malformed",
