@@ -28,6 +28,7 @@ import {
   cargoVcsInfoJson,
   concat,
   gzip,
+  paxRecord,
   type RawTarEntry,
 } from "./support/crate_builder.ts";
 import {
@@ -113,7 +114,11 @@ async function makeBases(): Promise<Base[]> {
       extraEntries: [
         { name: `${ROOT}/docs/`, type: "5" },
         { name: "p.rs", prefix: `${ROOT}/src/${"p".repeat(120)}`, format: "ustar", data: "//\n" },
-        { name: `${ROOT}/x`, pax: { path: `${ROOT}/src/pax name=with spaces.rs` }, data: "//\n" },
+        {
+          name: `${ROOT}/src/pax name`,
+          pax: { path: `${ROOT}/src/pax name=with spaces.rs` },
+          data: "//\n",
+        },
         { name: `${ROOT}/run.sh`, mode: 0o755, data: "#!/bin/sh\n" },
       ],
     }),
@@ -361,7 +366,7 @@ function variant(rng: Rng, n: number): Variant {
   const name = `${ROOT}/src/f${n}.rs`;
   const data = rng.chance(0.5) ? `// ${n}\n` : rng.bytes(rng.int(1500));
   const v = (what: string, entry: RawTarEntry, bad = true): Variant => ({ what, entry, bad });
-  switch (rng.int(24)) {
+  switch (rng.int(27)) {
     case 0:
       return v("a plain file", { name, data }, false);
     case 1:
@@ -375,7 +380,7 @@ function variant(rng: Rng, n: number): Variant {
     case 3:
       return v(
         "a pax path",
-        { name: `${ROOT}/x${n}`, pax: { path: `${name} with space` }, data },
+        { name, pax: { path: `${name} with space` }, data },
         false,
       );
     case 4:
@@ -474,8 +479,48 @@ function variant(rng: Rng, n: number): Variant {
       const mode = rng.pick([0, 0o7777, 0o177777]);
       return v(`mode ${mode.toString(8)}`, { name, data, mode }, false);
     }
+    case 23:
+    case 24:
+    case 25:
+      return ambiguousVariant(rng, n, name, data);
     default:
       return v("an empty name", { name: "", data });
+  }
+}
+
+/**
+ * An entry tar-rs (cargo) names otherwise than another reader would, or otherwise than a reader
+ * that skips what tar-rs does not apply: never in a well-formed crate.
+ */
+function ambiguousVariant(rng: Rng, n: number, name: string, data: string | Uint8Array): Variant {
+  const v = (what: string, entry: RawTarEntry): Variant => ({ what, entry, bad: true });
+  switch (rng.int(3)) {
+    case 0:
+      // tar-rs reads the pax path; a reader that skips the pax header, the header's name.
+      return v("a pax path the header's name is no start of", {
+        name,
+        pax: { path: rng.pick([`${ROOT}/src/o${n}.rs`, `${ROOT}/Cargo.lock`]) },
+        data,
+      });
+    case 1: {
+      // tar-rs applies no extended header from a block that is neither ustar nor GNU.
+      const type = rng.pick(["x", "L", "K", "g"]);
+      return v(`an extended header (${type}) in a v7 or odd block`, {
+        name: `${ROOT}/ext${n}`,
+        type,
+        ...(rng.chance(0.5) ? { format: "v7" as const } : { magic: "ustar\u000001" }),
+        data: type === "x" || type === "g"
+          ? paxRecord("path", `${ROOT}/Cargo.lock`)
+          : `${ROOT}/Cargo.lock\0`,
+      });
+    }
+    default:
+      return v("a ustar magic of another version", {
+        name,
+        magic: rng.pick(["ustar\u000001", "ustar\u0000  ", "ustar \u0000\u0000", "ustar  x"]),
+        prefix: rng.pick(["", ROOT]),
+        data,
+      });
   }
 }
 
@@ -515,6 +560,25 @@ Deno.test(`fuzz crate archive: ${STRUCTURED_CRATES} structured crates with hosti
     const bad = hostile || ending === "no end" || ending === "trailing junk";
     if (bad && outcome.ok && outcome.value.problems.length === 0) {
       report.add(i, label, "a crate with a hostile entry came back without a problem");
+    }
+  }
+  report.assertClean();
+});
+
+Deno.test("fuzz crate archive: 90 otherwise good crates with one ambiguously named entry are never clean", async () => {
+  const rng = new Rng("crate/ambiguous");
+  const report = new FuzzReport("ambiguous names");
+  for (let i = 0; i < 90; i++) {
+    const x = ambiguousVariant(rng, i, `${ROOT}/src/f${i}.rs`, `// ${i}\n`);
+    const tar = buildCrateTar({
+      ...CRATE,
+      files: { "Cargo.toml": MANIFEST },
+      vcsInfo: { sha1: COMMIT },
+      extraEntries: [x.entry, { name: `${ROOT}/src/after.rs`, data: "// after\n" }],
+    });
+    const outcome = await check(report, i, x.what, await gzip(tar), CRATE);
+    if (outcome.ok && outcome.value.problems.length === 0) {
+      report.add(i, x.what, "an ambiguously named entry came back without a problem");
     }
   }
   report.assertClean();

@@ -34,6 +34,15 @@
  * stops within about 4 MiB of the cap however the input was built, and whose errors are reported
  * exactly where they occur. Both paths give the same listing for a well-formed crate.
  *
+ * **Names as cargo reads them.** Cargo unpacks a crate with the Rust `tar` crate (tar-rs): every
+ * entry is named, sized and typed here exactly as tar-rs does it (extended headers applied only
+ * from ustar and GNU header blocks, GNU long name before pax `path` before the header, the first
+ * of a repeated pax key, a pax `size` for the next header of any type, the ustar prefix only under
+ * `ustar\0` version `00`). Wherever that reading is in doubt, or another reader would name an
+ * entry otherwise (one entry named two ways, a repeated pax key, an extended header tar-rs does
+ * not apply, an odd magic or version), the archive is `crate-archive-malformed`: the listing shows
+ * what cargo would unpack, and the problem says what else the entry could be read as.
+ *
  * The tar reader is this module's own. nanotar (npm) was considered and not used: it silently
  * rewrites `..`, absolute and backslashed paths instead of reporting them, inflates the whole
  * stream into memory with no cap, never reads link targets or the ustar prefix, does not verify
@@ -72,7 +81,10 @@ export type CrateArchiveProblemCode =
   | "crate-archive-too-large"
   /** The gzip stream inflates past the cap; decompression stopped. */
   | "crate-archive-gzip-bomb"
-  /** A truncated or corrupt gzip or tar stream, or a crate without `Cargo.toml`. */
+  /**
+   * A truncated or corrupt gzip or tar stream, an entry whose name, size or kind tar-rs (cargo)
+   * reads otherwise than another reader would, or a crate without `Cargo.toml`.
+   */
   | "crate-archive-malformed"
   /** `.cargo_vcs_info.json` is not the JSON cargo writes. */
   | "crate-archive-vcs-info-malformed";
@@ -451,9 +463,9 @@ interface Caps {
   maxFileBytes: number;
 }
 
-/** A header with its extended (pax, GNU) fields applied. */
+/** A header with its extended (pax, GNU) fields applied, as tar-rs applies them. */
 interface Entry {
-  /** The path as written (after pax/GNU long names and the ustar prefix). */
+  /** The path as tar-rs reads it (GNU long name, else pax path, else the header's). */
   name: string;
   /** The type flag character (`"0"` for `\0` too). */
   type: string;
@@ -618,10 +630,34 @@ class ArchiveReader {
 
   // -- the entry loop --------------------------------------------------------------------------
 
+  /**
+   * Reads every entry, resolving its name, link target and size exactly as tar-rs (the `tar`
+   * crate cargo unpacks with) does, and reporting `crate-archive-malformed` wherever that reading
+   * is in doubt or another reader would name the entry differently:
+   *
+   * - Extended headers (`x` pax, `L` GNU long name, `K` GNU long link) apply to the next entry
+   *   only from a POSIX ustar (`ustar\0` `00`) or GNU (`ustar ` ` \0`) header block. In any
+   *   other block (v7, or a ustar magic with another version) tar-rs returns them as entries of
+   *   their own and applies nothing; a pax global header (`g`) is never applied by tar-rs, always
+   *   returned as an entry. Each is reported, and read as tar-rs reads it.
+   * - The name is the GNU long name, else the pax `path`, else the header's (with the ustar
+   *   prefix only in a ustar header). Both a long name and a pax path, or an extension's name the
+   *   header's name is not a shortened form (a prefix) of, is an entry named twice.
+   * - A pax header's first record of a key is the one tar-rs uses: a key given twice is reported,
+   *   and so is a record holding a newline (tar-rs splits records at newlines, not by length).
+   * - A pax `size` replaces the size of the next header tar-rs reads, whatever its type (a long
+   *   name's too); one that differs from the header's is reported (readers that skip the pax
+   *   header would read another stream).
+   * - Two pax headers, or two long names, before one entry, and extended headers with no entry
+   *   after them, make tar-rs refuse the archive: reported, and reading stops.
+   */
   private async readEntries(): Promise<void> {
-    let pax: Map<string, string> | undefined;
+    let pax: PaxRecords | undefined;
     let longName: string | undefined;
     let longLink: string | undefined;
+    /** Offsets of the extended headers waiting for their entry (-1: none). */
+    let pendingAt = -1;
+    const kindAt: Record<string, number> = { x: -1, L: -1, K: -1 };
     let first = true;
 
     while (true) {
@@ -636,38 +672,79 @@ class ArchiveReader {
         );
       }
       if (isZeroBlock(header)) {
-        if (pax !== undefined || longName !== undefined || longLink !== undefined) {
+        if (pendingAt >= 0) {
           this.report(
             "crate-archive-malformed",
-            "an extended header (pax or GNU long name) is not followed by an entry",
+            `the extended header (pax or GNU long name) at offset ${pendingAt} is not followed ` +
+              "by an entry (tar-rs refuses the archive)",
           );
         }
         await this.drainAfterEnd();
         return;
       }
-      if (!checksumMatches(header)) {
-        if (first) {
+      const sum = checksumKind(header);
+      if (sum !== "unsigned") {
+        if (first && sum === undefined) {
           this.notTar("its first block is not a tar header (the header checksum does not match)");
         }
         this.halt(
           "crate-archive-malformed",
-          `the tar header at offset ${offset} is corrupt (its checksum does not match)`,
+          sum === undefined
+            ? `the tar header at offset ${offset} is corrupt (its checksum does not match)`
+            : `the tar header at offset ${offset} has a checksum that matches only when its ` +
+              "bytes are summed as signed numbers, which tar-rs (cargo) rejects",
         );
       }
       first = false;
 
       const typeByte = header[156];
       const type = typeByte === 0 ? "0" : String.fromCharCode(typeByte);
-      let size = readNumber(header, 124, 12);
-      if (size === undefined) {
+      const headerSize = readNumber(header, 124, 12, true);
+      if (headerSize === undefined) {
         this.halt(
           "crate-archive-malformed",
           `the tar header at offset ${offset} has a size field that is not a number`,
         );
       }
+      // A pending pax size replaces the size of whatever header comes next (tar-rs).
+      let size = headerSize;
+      if (pax?.size !== undefined) {
+        size = pax.size;
+        if (size !== headerSize) {
+          this.report(
+            "crate-archive-malformed",
+            `the pax header at offset ${kindAt.x} sets a size of ${size} bytes for the header at ` +
+              `offset ${offset}, which declares ${headerSize}: readers that skip the pax header ` +
+              "read another stream",
+          );
+        }
+      }
+      const format = headerFormat(header);
+      if (format !== USTAR && format !== GNU && format !== V7) {
+        this.report(
+          "crate-archive-malformed",
+          `the tar header at offset ${offset} has magic ${format}: not a ustar or GNU header ` +
+            "to tar-rs, which reads only its name field and applies no extended header from it",
+        );
+      }
+      if (format !== USTAR && header[345] !== 0) {
+        this.report(
+          "crate-archive-malformed",
+          `the tar header at offset ${offset} is not a ustar header but has a ustar prefix ` +
+            "field: tar-rs ignores it, other readers put it before the name",
+        );
+      }
+      const extension = type === "x" || type === "g" || type === "L" || type === "K";
 
-      // Extended headers: read their data, apply them to the next entry.
-      if (type === "x" || type === "g" || type === "L" || type === "K") {
+      // Extended headers tar-rs applies: read their data, keep them for the next entry.
+      if (extension && type !== "g" && (format === USTAR || format === GNU)) {
+        if (kindAt[type] >= 0) {
+          this.halt(
+            "crate-archive-malformed",
+            `the extended header (type ${type}) at offset ${offset} is the second of its kind ` +
+              `for one entry (the first is at offset ${kindAt[type]}): tar-rs refuses the archive`,
+          );
+        }
         if (size > MAX_TAR_EXTENDED_HEADER_BYTES) {
           this.halt(
             "crate-archive-too-large",
@@ -680,20 +757,21 @@ class ArchiveReader {
           ? EMPTY
           : (await this.readExact(size, what)) ?? this.truncated(what, size);
         await this.skipPadding(size, what);
-        if (type === "x" || type === "g") {
+        if (pendingAt < 0) pendingAt = offset;
+        kindAt[type] = offset;
+        if (type === "x") {
           const records = parsePax(data);
           if (typeof records === "string") {
             this.halt("crate-archive-malformed", `the pax header at offset ${offset} ${records}`);
           }
-          if (type === "x") {
-            pax = records;
-          } else if (records.has("path") || records.has("linkpath") || records.has("size")) {
-            // A global header that renames or resizes every later entry: no crate has one.
-            this.halt(
+          for (const [key, kept, later] of records.repeated ?? []) {
+            this.report(
               "crate-archive-malformed",
-              `the global pax header at offset ${offset} sets a path, link path or size for every later entry`,
+              `the pax header at offset ${offset} gives ${show(key)} twice (${show(kept)}, ` +
+                `then ${show(later)}): tar-rs takes the first, other readers the last`,
             );
           }
+          pax = records;
         } else {
           const text = decodeLongName(data);
           if (text === undefined) {
@@ -708,22 +786,40 @@ class ArchiveReader {
         continue;
       }
 
-      // A real entry: resolve its name, link and size.
-      const paxSize = pax?.get("size");
-      if (paxSize !== undefined) {
-        if (!/^\d{1,16}$/.test(paxSize) || !Number.isSafeInteger(Number(paxSize))) {
-          this.halt(
-            "crate-archive-malformed",
-            `the pax size of the entry at offset ${offset} is not a number`,
-          );
-        }
-        size = Number(paxSize);
+      // An entry: tar-rs names it by the GNU long name, else the pax path, else its header.
+      const headerPath = readHeaderPath(header, format === USTAR);
+      const headerLink = decodeField(header, 157, 100);
+      const paxPath = pax?.records.get("path");
+      const paxLink = pax?.records.get("linkpath");
+      const name = longName ?? paxPath ?? headerPath;
+      const linkName = longLink ?? paxLink ?? headerLink;
+      const sparse = pax?.sparse === true;
+      if (pendingAt >= 0) {
+        this.checkNamedOnce(offset, "name", longName, paxPath, headerPath);
+        this.checkNamedOnce(offset, "link target", longLink, paxLink, headerLink);
       }
-      const name = pax?.get("path") ?? longName ?? readHeaderPath(header);
-      const linkName = pax?.get("linkpath") ?? longLink ?? decodeField(header, 157, 100);
-      const sparse = pax !== undefined && [...pax.keys()].some((k) => k.startsWith("GNU.sparse."));
-      pax = longName = longLink = undefined;
-      if (name === undefined || linkName === undefined) {
+      if (pendingAt >= 0) {
+        pax = longName = longLink = undefined;
+        pendingAt =
+          kindAt.x =
+          kindAt.L =
+          kindAt.K =
+            -1;
+      }
+      if (extension) {
+        this.report(
+          "crate-archive-malformed",
+          type === "g"
+            ? `the pax global header at offset ${offset} is one tar-rs never applies: it reads ` +
+              `it as an entry (named ${show(name ?? "")}), which cargo refuses or skips`
+            : `the extended header (type ${type}) at offset ${offset} is in a header block ` +
+              "that is not ustar or GNU: tar-rs does not apply it to the next entry but reads " +
+              `it as an entry of its own (named ${show(name ?? "")})`,
+        );
+        await this.skipEntryData(size, `the entry at offset ${offset}`);
+        continue;
+      }
+      if (name === undefined || linkName === undefined || headerPath === undefined) {
         this.report(
           "crate-archive-malformed",
           `the entry at offset ${offset} has a name or link target that is not UTF-8`,
@@ -731,9 +827,44 @@ class ArchiveReader {
         await this.skipEntryData(size, `the entry at offset ${offset}`);
         continue;
       }
-      const mode = readNumber(header, 100, 8) ?? 0;
+      const mode = readNumber(header, 100, 8, false) ?? 0;
       await this.readEntry({ name, type, size, linkName, mode, sparse });
     }
+  }
+
+  /**
+   * Reports an entry's name (or link target) that extended headers give twice: a GNU long one
+   * and a pax one (tar-rs takes the long one), or one the header's own is not a shortened form of
+   * (readers that ignore the extension read another name). `what` is "name" or "link target".
+   */
+  private checkNamedOnce(
+    offset: number,
+    what: string,
+    long: string | undefined,
+    pax: string | undefined,
+    header: string | undefined,
+  ): void {
+    if (long !== undefined && pax !== undefined) {
+      this.report(
+        "crate-archive-malformed",
+        `the entry at offset ${offset} has two ${what}s: the GNU long ${
+          what === "name" ? "name" : "link"
+        } ${show(long)} and the pax ${what === "name" ? "path" : "linkpath"} ${show(pax)} ` +
+          "(tar-rs takes the GNU one, other readers the pax one)",
+        long,
+      );
+      return;
+    }
+    const extended = long ?? pax;
+    if (extended === undefined || header === undefined || extended.startsWith(header)) return;
+    this.report(
+      "crate-archive-malformed",
+      `the entry at offset ${offset} has the ${what} ${show(extended)} in its ${
+        long !== undefined ? "GNU long name" : "pax header"
+      } but ${show(header)} in its header, which is no shortened form of it: readers that ` +
+        "ignore the extended header read another one",
+      extended,
+    );
   }
 
   /** A header block, or `null` at a clean end; on the first block, a short stream is no tar. */
@@ -1104,10 +1235,13 @@ function entryKind(entry: Entry): string {
   }
 }
 
-/** Whether the header checksum (unsigned, or signed as some old tars wrote it) matches. */
-function checksumMatches(header: Uint8Array): boolean {
-  const stored = readOctal(header, 148, 8);
-  if (stored === undefined) return false;
+/**
+ * How the header checksum matches: `"unsigned"` (the sum tar-rs checks), `"signed"` (only as some
+ * old tars summed, which tar-rs rejects), or `undefined` (it does not).
+ */
+function checksumKind(header: Uint8Array): "unsigned" | "signed" | undefined {
+  const stored = readOctal(header, 148, 8, true);
+  if (stored === undefined) return undefined;
   let unsigned = 0;
   let signed = 0;
   for (let i = 0; i < BLOCK; i++) {
@@ -1115,11 +1249,49 @@ function checksumMatches(header: Uint8Array): boolean {
     unsigned += b;
     signed += b >= 0x80 ? b - 0x100 : b;
   }
-  return stored === unsigned || stored === signed;
+  return stored === unsigned ? "unsigned" : stored === signed ? "signed" : undefined;
 }
 
-/** A numeric field: octal (NUL/space terminated) or GNU base-256; `undefined` when invalid. */
-function readNumber(header: Uint8Array, offset: number, length: number): number | undefined {
+/** {@link headerFormat} of a POSIX ustar header (`ustar\0`, version `00`). */
+const USTAR = "ustar";
+/** {@link headerFormat} of a GNU header (`ustar `, version ` \0`). */
+const GNU = "gnu";
+/** {@link headerFormat} of a v7 header (no magic: the 8 bytes are zeros). */
+const V7 = "v7";
+
+/**
+ * The header's format as tar-rs tells it from its magic and version (offsets 257-264):
+ * {@link USTAR}, {@link GNU}, {@link V7}, or else a description of the odd bytes
+ * (`"ustar\u0000" and version "01"`), which tar-rs reads as a v7 header.
+ */
+function headerFormat(header: Uint8Array): string {
+  if (
+    header[257] === 0x75 && header[258] === 0x73 && header[259] === 0x74 &&
+    header[260] === 0x61 && header[261] === 0x72
+  ) {
+    const m = header[262];
+    const v0 = header[263];
+    const v1 = header[264];
+    if (m === 0 && v0 === 0x30 && v1 === 0x30) return USTAR;
+    if (m === 0x20 && v0 === 0x20 && v1 === 0) return GNU;
+  } else if (isAllZero(header.subarray(257, 265))) {
+    return V7;
+  }
+  const text = (from: number, to: number) =>
+    JSON.stringify(String.fromCharCode(...header.subarray(from, to)));
+  return `${text(257, 263)} and version ${text(263, 265)}`;
+}
+
+/**
+ * A numeric field: octal (NUL/space terminated) or GNU base-256; `undefined` when invalid (or,
+ * when `digits`, empty: tar-rs rejects an empty size).
+ */
+function readNumber(
+  header: Uint8Array,
+  offset: number,
+  length: number,
+  digits: boolean,
+): number | undefined {
   const first = header[offset];
   if (first & 0x80) {
     if (first === 0xff) return undefined; // negative
@@ -1130,10 +1302,15 @@ function readNumber(header: Uint8Array, offset: number, length: number): number 
     }
     return value;
   }
-  return readOctal(header, offset, length);
+  return readOctal(header, offset, length, digits);
 }
 
-function readOctal(header: Uint8Array, offset: number, length: number): number | undefined {
+function readOctal(
+  header: Uint8Array,
+  offset: number,
+  length: number,
+  needDigits: boolean,
+): number | undefined {
   let i = offset;
   const end = offset + length;
   while (i < end && header[i] === 0x20) i++;
@@ -1148,7 +1325,7 @@ function readOctal(header: Uint8Array, offset: number, length: number): number |
   for (; i < end; i++) {
     if (header[i] !== 0 && header[i] !== 0x20) return undefined;
   }
-  return digits === 0 ? (offset === 148 ? undefined : 0) : value;
+  return digits === 0 ? (needDigits ? undefined : 0) : value;
 }
 
 /** A NUL-terminated UTF-8 field; `undefined` when it is not UTF-8. */
@@ -1162,21 +1339,24 @@ function decodeField(header: Uint8Array, offset: number, length: number): string
   }
 }
 
-/** The header's path: the name field, after the ustar prefix (POSIX `ustar\0` only). */
-function readHeaderPath(header: Uint8Array): string | undefined {
+/**
+ * The header's path as tar-rs reads it: the name field, after the prefix field only in a POSIX
+ * ustar header (`ustar` is whether {@link headerFormat} said so).
+ */
+function readHeaderPath(header: Uint8Array, ustar: boolean): string | undefined {
   const name = decodeField(header, 0, 100);
-  const posix = header[257] === 0x75 && header[258] === 0x73 && header[259] === 0x74 &&
-    header[260] === 0x61 && header[261] === 0x72 && header[262] === 0;
-  if (!posix || name === undefined) return name;
+  if (!ustar || name === undefined) return name;
   const prefix = decodeField(header, 345, 155);
   if (prefix === undefined) return undefined;
   return prefix === "" ? name : `${prefix}/${name}`;
 }
 
-/** A GNU long name: the data up to its trailing NULs (an inner NUL is kept, and caught later). */
+/**
+ * A GNU long name as tar-rs reads it: the data without its last byte when that is a NUL (any
+ * other NUL is kept, and caught later as a NUL in the path).
+ */
 function decodeLongName(data: Uint8Array): string | undefined {
-  let end = data.length;
-  while (end > 0 && data[end - 1] === 0) end--;
+  const end = data.length > 0 && data[data.length - 1] === 0 ? data.length - 1 : data.length;
   try {
     return utf8Fatal.decode(data.subarray(0, end));
   } catch {
@@ -1184,12 +1364,25 @@ function decodeLongName(data: Uint8Array): string | undefined {
   }
 }
 
+/** A pax header's records, as tar-rs uses them. */
+interface PaxRecords {
+  /** Each key's first value (tar-rs looks a key up from the start). */
+  records: Map<string, string>;
+  /** Keys given more than once: the key, the value kept, a later value. */
+  repeated?: [string, string, string][];
+  /** The `size` record, a number. */
+  size?: number;
+  /** Whether a `GNU.sparse.` key is set: the data is a sparse map, not the content. */
+  sparse: boolean;
+}
+
 /**
- * Pax records, strictly: `LEN KEY=VALUE\n`, where LEN counts the whole record. Returns why not
- * (a phrase) when the data is not a sequence of such records.
+ * Pax records, strictly: `LEN KEY=VALUE\n`, where LEN counts the whole record and no newline is
+ * inside (tar-rs splits the data at newlines), and a `size` that is a number. Returns why not (a
+ * phrase) when the data is not a sequence of such records.
  */
-function parsePax(data: Uint8Array): Map<string, string> | string {
-  const records = new Map<string, string>();
+function parsePax(data: Uint8Array): PaxRecords | string {
+  const pax: PaxRecords = { records: new Map(), sparse: false };
   let i = 0;
   while (i < data.length) {
     let j = i;
@@ -1204,19 +1397,33 @@ function parsePax(data: Uint8Array): Map<string, string> | string {
       return "has a record whose length does not match its content";
     }
     const record = data.subarray(j + 1, end - 1);
+    if (record.includes(0x0a)) {
+      return "has a record with a newline inside (tar-rs splits records at newlines)";
+    }
     const eq = record.indexOf(0x3d);
     if (eq <= 0) return "has a record without a key";
+    let key: string;
+    let value: string;
     try {
-      records.set(
-        utf8Fatal.decode(record.subarray(0, eq)),
-        utf8Fatal.decode(record.subarray(eq + 1)),
-      );
+      key = utf8Fatal.decode(record.subarray(0, eq));
+      value = utf8Fatal.decode(record.subarray(eq + 1));
     } catch {
       return "has a record that is not UTF-8";
     }
+    const kept = pax.records.get(key);
+    if (kept === undefined) pax.records.set(key, value);
+    else (pax.repeated ??= []).push([key, kept, value]);
+    if (key.startsWith("GNU.sparse.")) pax.sparse = true;
     i = end;
   }
-  return records;
+  const size = pax.records.get("size");
+  if (size !== undefined) {
+    if (!/^\d{1,16}$/.test(size) || !Number.isSafeInteger(Number(size))) {
+      return `has a size that is not a number (${show(size)})`;
+    }
+    pax.size = Number(size);
+  }
+  return pax;
 }
 
 function isZeroBlock(block: Uint8Array): boolean {

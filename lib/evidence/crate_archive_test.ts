@@ -20,7 +20,9 @@ import {
   buildTar,
   concat,
   gzip,
+  paxRecord,
   type RawTarEntry,
+  tarHeader,
 } from "../../tests/support/crate_builder.ts";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -159,7 +161,8 @@ Deno.test("readCrateArchive() reads long names: GNU long links, ustar prefixes, 
       data: "// ustar\n",
     },
     {
-      name: `${ROOT}/short`,
+      // The header holds the start of the pax path, as writers shorten a name that does not fit.
+      name: `${ROOT}/src/pax name`,
       pax: { path: `${ROOT}/src/pax name with spaces=and equals.rs` },
       data: "// pax\n",
     },
@@ -168,7 +171,7 @@ Deno.test("readCrateArchive() reads long names: GNU long links, ustar prefixes, 
   assert.equal(fileAt(archive, deep).gitBlob, gitBlobSha1(utf8("// gnu\n")));
   assert.equal(fileAt(archive, `src/${"p".repeat(120)}/prefixed.rs`).size, 9);
   assert.equal(fileAt(archive, "src/pax name with spaces=and equals.rs").size, 7);
-  assert.ok(archive.files.every((f) => f.path !== "short"));
+  assert.ok(archive.files.every((f) => f.path !== "src/pax name"));
 });
 
 Deno.test("readCrateArchive() accepts directory entries without listing them", async () => {
@@ -398,6 +401,306 @@ Deno.test("readCrateArchive() reports a path that is both a file and a directory
 });
 
 // -------------------------------------------------------------------------------------------
+// Names as tar-rs (cargo) reads them, and ambiguous ones
+
+/** A pax `x` header holding `records` in this order (keys may repeat). */
+function paxEntry(records: [string, string][], extra: Partial<RawTarEntry> = {}): RawTarEntry {
+  return {
+    name: "././@PaxHeader",
+    type: "x",
+    data: records.map(([k, v]) => paxRecord(k, v)).join(""),
+    ...extra,
+  };
+}
+
+/** The messages of the archive's `crate-archive-malformed` problems, joined. */
+function malformed(archive: CrateArchive): string {
+  return archive.problems.filter((p) => p.code === "crate-archive-malformed").map((p) => p.message)
+    .join("\n");
+}
+
+const paths = (archive: CrateArchive) => archive.files.map((f) => f.path);
+
+Deno.test("readCrateArchive() reports a pax key given twice and reads the first, as tar-rs", async () => {
+  const archive = await withExtra(
+    paxEntry([["path", `${ROOT}/src/a.rs`], ["path", `${ROOT}/Cargo.lock`]]),
+    { name: `${ROOT}/src/a.rs`, data: "evil" },
+  );
+  assert.deepEqual(codes(archive), ["crate-archive-malformed"]);
+  assert.match(malformed(archive), /pax header at offset \d+ gives "path" twice/);
+  assert.match(malformed(archive), /"demo-1.2.3\/src\/a.rs", then "demo-1.2.3\/Cargo.lock"/);
+  assert.ok(paths(archive).includes("src/a.rs") && !paths(archive).includes("Cargo.lock"));
+  for (const key of ["linkpath", "size", "mtime"]) {
+    const twice = await withExtra(
+      paxEntry([[key, "4"], [key, "5"]]),
+      { name: `${ROOT}/src/b.rs`, data: "abcd" },
+    );
+    assert.match(malformed(twice), new RegExp(`gives "${key}" twice`), key);
+  }
+  // tar-rs's size is the first one: the entry is 4 bytes, and the stream reads on.
+  const sized = await withExtra(
+    paxEntry([["size", "4"], ["size", "9"]]),
+    { name: `${ROOT}/src/b.rs`, data: "abcd" },
+    { name: `${ROOT}/src/c.rs`, data: "c" },
+  );
+  assert.equal(fileAt(sized, "src/b.rs").size, 4);
+  assert.equal(fileAt(sized, "src/c.rs").size, 1);
+});
+
+Deno.test("readCrateArchive() reports a GNU long name with a pax path and reads the long name, as tar-rs", async () => {
+  for (const order of ["L first", "x first"]) {
+    const long: RawTarEntry = { name: "././@LongLink", type: "L", data: `${ROOT}/src/a.rs\0` };
+    const pax = paxEntry([["path", `${ROOT}/Cargo.lock`]]);
+    const archive = await withExtra(
+      ...(order === "L first" ? [long, pax] : [pax, long]),
+      { name: `${ROOT}/src/a.rs`, data: "evil" },
+    );
+    assert.deepEqual(codes(archive), ["crate-archive-malformed"], order);
+    assert.match(
+      malformed(archive),
+      /entry at offset \d+ has two names: the GNU long name "demo-1.2.3\/src\/a.rs" and the pax path "demo-1.2.3\/Cargo.lock"/,
+    );
+    assert.ok(paths(archive).includes("src/a.rs") && !paths(archive).includes("Cargo.lock"));
+  }
+  // The same for a link target: a GNU long link and a pax linkpath.
+  const link = await withExtra(
+    { name: "././@LongLink", type: "K", data: "a.rs\0" },
+    paxEntry([["linkpath", "b.rs"]]),
+    { name: `${ROOT}/src/l.rs`, type: "2", linkName: "a.rs" },
+  );
+  assert.match(
+    malformed(link),
+    /two link targets: the GNU long link "a.rs" and the pax linkpath "b.rs"/,
+  );
+});
+
+Deno.test("readCrateArchive() reports an extended name the header's name is no shortened form of", async () => {
+  const pax = await withExtra(
+    paxEntry([["path", `${ROOT}/Cargo.lock`]]),
+    { name: `${ROOT}/src/lib2.rs`, data: "x" },
+  );
+  assert.deepEqual(codes(pax), ["crate-archive-malformed"]);
+  assert.match(
+    malformed(pax),
+    /"demo-1.2.3\/Cargo.lock" in its pax header but "demo-1.2.3\/src\/lib2.rs" in its header/,
+  );
+  assert.ok(paths(pax).includes("Cargo.lock"), "tar-rs's name (the pax path) is the one listed");
+  const gnu = await withExtra(
+    { name: "././@LongLink", type: "L", data: `${ROOT}/src/${"x".repeat(100)}.rs\0` },
+    { name: `${ROOT}/src/lib2.rs`, data: "x" },
+  );
+  assert.match(malformed(gnu), /in its GNU long name but "demo-1.2.3\/src\/lib2.rs" in its header/);
+  // Equal, or the start of it (as writers shorten a name that does not fit): no problem.
+  const fine = await withExtra(
+    paxEntry([["path", `${ROOT}/src/same.rs`]]),
+    { name: `${ROOT}/src/same.rs`, data: "x" },
+    paxEntry([["path", `${ROOT}/src/longer_name.rs`]]),
+    { name: `${ROOT}/src/longer`, data: "x" },
+  );
+  assert.deepEqual(fine.problems, []);
+  assert.ok(paths(fine).includes("src/same.rs") && paths(fine).includes("src/longer_name.rs"));
+});
+
+Deno.test("readCrateArchive() reports extended headers in v7 blocks and reads them as tar-rs: entries, not applied", async () => {
+  for (const type of ["x", "L", "K"]) {
+    const data = type === "x" ? paxRecord("path", `${ROOT}/Cargo.lock`) : `${ROOT}/Cargo.lock\0`;
+    const archive = await withExtra(
+      { name: `${ROOT}/ext`, type, format: "v7", data },
+      { name: `${ROOT}/src/a.rs`, data: "evil" },
+    );
+    assert.deepEqual(codes(archive), ["crate-archive-malformed"], type);
+    assert.match(
+      malformed(archive),
+      new RegExp(
+        `extended header \\(type ${type}\\) at offset \\d+ is in a header block that is not ustar or GNU: .*named "demo-1.2.3/ext"`,
+      ),
+    );
+    assert.ok(paths(archive).includes("src/a.rs"), `${type}: the next entry keeps its own name`);
+    assert.ok(!paths(archive).includes("Cargo.lock") && !paths(archive).includes("ext"));
+  }
+});
+
+Deno.test("readCrateArchive() reports a ustar magic with another version and reads it as tar-rs: no prefix, no extension", async () => {
+  for (
+    const magic of [
+      "ustar\u000001",
+      "ustar\u0000\u0000\u0000",
+      "ustar \u0000\u0000",
+      "USTAR\u000000",
+    ]
+  ) {
+    const prefixed = await withExtra({
+      name: `${ROOT}/src/lib2.rs`,
+      prefix: `${ROOT}/tests/fixtures`,
+      magic,
+      data: "x",
+    });
+    assert.deepEqual(codes(prefixed), ["crate-archive-malformed", "crate-archive-malformed"]);
+    assert.match(
+      malformed(prefixed),
+      /has magic "[^"]+" and version "[^"]+": not a ustar or GNU header/,
+    );
+    assert.match(malformed(prefixed), /not a ustar header but has a ustar prefix field/);
+    assert.ok(
+      paths(prefixed).includes("src/lib2.rs"),
+      `${JSON.stringify(magic)}: the name field alone`,
+    );
+  }
+  const pax = await withExtra(
+    paxEntry([["path", `${ROOT}/Cargo.lock`]], { magic: "ustar\u000001" }),
+    { name: `${ROOT}/src/a.rs`, data: "evil" },
+  );
+  assert.match(malformed(pax), /version "01"/);
+  assert.match(malformed(pax), /extended header \(type x\) .* not ustar or GNU/);
+  assert.ok(paths(pax).includes("src/a.rs") && !paths(pax).includes("Cargo.lock"));
+  // A POSIX ustar header (version 00) with its prefix, and a GNU one, are fine.
+  const fine = await withExtra(
+    { name: "lib2.rs", prefix: `${ROOT}/src`, format: "ustar", data: "x" },
+    { name: `${ROOT}/src/lib3.rs`, format: "gnu", data: "x" },
+    { name: `${ROOT}/src/lib4.rs`, format: "v7", data: "x" },
+  );
+  assert.deepEqual(fine.problems, []);
+  assert.ok(["src/lib2.rs", "src/lib3.rs", "src/lib4.rs"].every((p) => paths(fine).includes(p)));
+});
+
+Deno.test("readCrateArchive() reports a v7 or GNU header with a ustar prefix field (other readers prepend it)", async () => {
+  const archive = await withExtra({
+    name: `${ROOT}/src/lib2.rs`,
+    prefix: "elsewhere",
+    magic: "ustar  \u0000",
+    data: "x",
+  });
+  assert.deepEqual(codes(archive), ["crate-archive-malformed"]);
+  assert.match(malformed(archive), /not a ustar header but has a ustar prefix field/);
+  assert.ok(paths(archive).includes("src/lib2.rs"));
+});
+
+Deno.test("readCrateArchive() stops at two pax headers or two long names for one entry (tar-rs refuses them)", async () => {
+  const cases: RawTarEntry[][] = [
+    [paxEntry([["mtime", "1"]]), paxEntry([["path", `${ROOT}/Cargo.lock`]])],
+    [
+      { name: "././@LongLink", type: "L", data: `${ROOT}/src/a.rs\0` },
+      { name: "././@LongLink", type: "L", data: `${ROOT}/Cargo.lock\0` },
+    ],
+    [
+      { name: "././@LongLink", type: "K", data: "a\0" },
+      { name: "././@LongLink", type: "K", data: "b\0" },
+    ],
+  ];
+  for (const extra of cases) {
+    const archive = await withExtra(...extra, { name: `${ROOT}/src/a.rs`, data: "evil" });
+    assert.deepEqual(codes(archive), ["crate-archive-malformed"]);
+    assert.match(malformed(archive), /is the second of its kind for one entry .*tar-rs refuses/);
+    assert.ok(!paths(archive).includes("src/a.rs"), "reading stopped");
+  }
+});
+
+Deno.test("readCrateArchive() reports extended headers that no entry follows", async () => {
+  const tar = concat([
+    buildTar([{ name: `${ROOT}/Cargo.toml`, data: MANIFEST }], { omitEndMarker: true }),
+    buildTar([{ name: "././@LongLink", type: "L", data: `${ROOT}/src/a.rs\0` }]),
+  ]);
+  const archive = await readCrateArchive(await gzip(tar), CRATE);
+  assert.deepEqual(codes(archive), ["crate-archive-malformed"]);
+  assert.match(malformed(archive), /at offset 1024 is not followed by an entry \(tar-rs refuses/);
+});
+
+Deno.test("readCrateArchive() reads a pax size as tar-rs (for the next header of any type) and reports one unlike the header's", async () => {
+  const archive = await withExtra(
+    paxEntry([["size", "5"]]),
+    { name: `${ROOT}/src/a.rs`, size: 0, data: "hello" },
+    { name: `${ROOT}/src/b.rs`, data: "b" },
+  );
+  assert.deepEqual(codes(archive), ["crate-archive-malformed"]);
+  assert.match(
+    malformed(archive),
+    /sets a size of 5 bytes for the header at offset \d+, which declares 0/,
+  );
+  assert.equal(fileAt(archive, "src/a.rs").gitBlob, gitBlobSha1(utf8("hello")));
+  assert.equal(fileAt(archive, "src/b.rs").size, 1);
+  // A pax size equal to the header's is no problem.
+  const same = await withExtra(paxEntry([["size", "5"]]), {
+    name: `${ROOT}/src/a.rs`,
+    data: "hello",
+  });
+  assert.deepEqual(same.problems, []);
+  // Before a GNU long name, the pax size is the long name's size (tar-rs reads it so).
+  const name = `${ROOT}/src/from_pax_size.rs`;
+  const long = await withExtra(
+    paxEntry([["size", String(name.length)]]),
+    { name: "././@LongLink", type: "L", data: `${name}\0`, size: name.length + 1 },
+    { name: `${ROOT}/src/from_pax_size.rs`, data: "x" },
+  );
+  assert.match(
+    malformed(long),
+    new RegExp(`sets a size of ${name.length} bytes .* declares ${name.length + 1}`),
+  );
+  assert.ok(paths(long).includes("src/from_pax_size.rs"));
+});
+
+Deno.test("readCrateArchive() reports a pax record holding a newline (tar-rs splits records at newlines)", async () => {
+  // One record by its length; to tar-rs, two lines, the second a record of its own.
+  const hidden = paxRecord("path", `${ROOT}/Cargo.lock`);
+  const archive = await withExtra(
+    { name: "././@PaxHeader", type: "x", data: paxRecord("comment", `x\n${hidden.slice(0, -1)}`) },
+    { name: `${ROOT}/src/a.rs`, data: "evil" },
+  );
+  assert.deepEqual(codes(archive), ["crate-archive-malformed"]);
+  assert.match(malformed(archive), /has a record with a newline inside/);
+});
+
+Deno.test("readCrateArchive() reads a GNU long name without its last NUL only, as tar-rs", async () => {
+  const archive = await withExtra(
+    { name: "././@LongLink", type: "L", data: `${ROOT}/src/a.rs\0\0` },
+    { name: `${ROOT}/src/a.rs`, data: "x" },
+  );
+  assert.deepEqual(codes(archive), ["crate-archive-path-escape"]);
+  assert.match(archive.problems[0].message, /NUL/);
+});
+
+Deno.test("readCrateArchive() reports a header checksummed as signed bytes and an empty size (tar-rs rejects both)", async () => {
+  const header = tarHeader({ name: `${ROOT}/src/\u00e9.rs`, data: "x" });
+  let signed = 0;
+  for (let i = 0; i < 512; i++) {
+    const b = i >= 148 && i < 156 ? 0x20 : header[i];
+    signed += b >= 0x80 ? b - 0x100 : b;
+  }
+  header.set(utf8(signed.toString(8).padStart(6, "0") + "\0 "), 148);
+  const good = buildCrateTar({ ...CRATE, files: GOOD_FILES });
+  const withSigned = concat([
+    good.subarray(0, good.length - 1024),
+    header,
+    utf8("x"),
+    new Uint8Array(511 + 1024),
+  ]);
+  const archive = await readCrateArchive(await gzip(withSigned), CRATE);
+  assert.deepEqual(codes(archive), ["crate-archive-malformed"]);
+  assert.match(malformed(archive), /matches only when its bytes are summed as signed numbers/);
+
+  const empty = tarHeader({ name: `${ROOT}/src/e.rs` });
+  empty.fill(0, 124, 136);
+  empty.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of empty) sum += b;
+  empty.set(utf8(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+  const withEmpty = concat([good.subarray(0, good.length - 1024), empty, new Uint8Array(1024)]);
+  const emptySize = await readCrateArchive(await gzip(withEmpty), CRATE);
+  assert.deepEqual(codes(emptySize), ["crate-archive-malformed"]);
+  assert.match(malformed(emptySize), /size field that is not a number/);
+});
+
+Deno.test("readCrateArchive() reports a global header under the root and reads on after it", async () => {
+  const archive = await withExtra(
+    { name: `${ROOT}/pax_global_header`, type: "g", data: paxRecord("mtime", "1") },
+    { name: `${ROOT}/src/a.rs`, data: "a" },
+  );
+  assert.deepEqual(codes(archive), ["crate-archive-malformed"]);
+  assert.match(malformed(archive), /global header at offset \d+ is one tar-rs never applies/);
+  assert.ok(paths(archive).includes("src/a.rs"));
+  assert.ok(!paths(archive).includes("pax_global_header"));
+});
+
+// -------------------------------------------------------------------------------------------
 // Caps
 
 Deno.test("readCrateArchive() stops at a declared size over the cap, before inflating it", async () => {
@@ -572,7 +875,7 @@ Deno.test("readCrateArchive() reports a crate without Cargo.toml", async () => {
   assert.ok(archive.problems[0].message.includes("Cargo.toml"));
 });
 
-Deno.test("readCrateArchive() reports malformed pax headers and global renames", async () => {
+Deno.test("readCrateArchive() reports malformed pax headers and every global header", async () => {
   const tar = concat([
     buildTar([{ name: `${ROOT}/Cargo.toml`, data: MANIFEST }], { omitEndMarker: true }),
     buildTar([{ name: "././@PaxHeader", type: "x", data: "99 path=x\n" }]),
@@ -588,7 +891,9 @@ Deno.test("readCrateArchive() reports malformed pax headers and global renames",
     CRATE,
   );
   assert.deepEqual(codes(global), ["crate-archive-malformed"]);
-  // A global header with only a comment (git archive writes one) is harmless.
+  // Even one with only a comment (git archive writes one): tar-rs never applies a global header
+  // but returns it as an entry, here named pax_global_header, outside the crate root (cargo
+  // refuses the crate; one named under the root, cargo refuses or skips).
   const comment = await readCrateArchive(
     await gzip(buildTar([
       {
@@ -600,7 +905,9 @@ Deno.test("readCrateArchive() reports malformed pax headers and global renames",
     ])),
     CRATE,
   );
-  assert.deepEqual(comment.problems, []);
+  assert.deepEqual(codes(comment), ["crate-archive-malformed"]);
+  assert.match(comment.problems[0].message, /global header at offset 0 .*"pax_global_header"/);
+  assert.ok(comment.files.some((f) => f.path === "Cargo.toml"), "read on after it");
 });
 
 Deno.test("readCrateArchive() throws crate-archive-not-gzip for bytes that are not gzip", async () => {

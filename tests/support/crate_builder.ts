@@ -27,8 +27,13 @@ export interface RawTarEntry {
   mode?: number;
   /** Header flavour: `gnu` (cargo's, default), `ustar` (POSIX, with a prefix field) or `v7`. */
   format?: "gnu" | "ustar" | "v7";
-  /** The POSIX ustar prefix field (format `ustar`). */
+  /** The POSIX ustar prefix field (format `ustar`, or any header given a `magic`). */
   prefix?: string;
+  /**
+   * The 8 bytes at offset 257 (magic and version), written as given instead of `format`'s
+   * (`"ustar\u000001"`: a ustar magic with an odd version). The `prefix` is written too.
+   */
+  magic?: string;
   /** Pax records written in an `x` header just before this entry. */
   pax?: Record<string, string>;
   /** Writes a wrong header checksum. */
@@ -102,7 +107,10 @@ export function tarHeader(entry: RawTarEntry): Uint8Array {
   writeString(block, 156, 1, entry.type ?? "0");
   writeString(block, 157, 100, entry.linkName ?? "");
   const format = entry.format ?? "gnu";
-  if (format === "gnu") {
+  if (entry.magic !== undefined) {
+    writeString(block, 257, 8, entry.magic);
+    writeString(block, 345, 155, entry.prefix ?? "");
+  } else if (format === "gnu") {
     writeString(block, 257, 8, "ustar  \0");
   } else if (format === "ustar") {
     writeString(block, 257, 8, "ustar\u000000");
@@ -226,6 +234,56 @@ export async function buildGzipBomb(prefix: Uint8Array, zeroBytes: number): Prom
   }
   await writer.close();
   return new Uint8Array(await collected);
+}
+
+/** Inflates a gzip stream (all of it) through `DecompressionStream`. */
+export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(
+    new DecompressionStream("gzip"),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** One entry of a tar stream cut by {@link splitTar}: its name and its blocks, verbatim. */
+export interface TarPiece {
+  /** The entry's name: a GNU long name when one precedes it, else the header's name field. */
+  name: string;
+  /** The entry's blocks as they were (any `L`/`K`/`x` headers before it, header, padded data). */
+  blocks: Uint8Array;
+}
+
+/**
+ * Cuts a well-formed tar stream (as `cargo package` writes: GNU headers, octal sizes) into its
+ * entries, each with the extended headers before it, up to the end-of-archive marker, so that a
+ * test can drop, reorder or add entries of a real crate and keep the rest byte for byte.
+ */
+export function splitTar(tar: Uint8Array): TarPiece[] {
+  const decoder = new TextDecoder();
+  const field = (block: Uint8Array, offset: number, length: number) => {
+    const bytes = block.subarray(offset, offset + length);
+    const nul = bytes.indexOf(0);
+    return decoder.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+  };
+  const pieces: TarPiece[] = [];
+  let start = 0;
+  let longName: string | undefined;
+  let at = 0;
+  while (at + BLOCK <= tar.length) {
+    const header = tar.subarray(at, at + BLOCK);
+    if (header.every((b) => b === 0)) break;
+    const size = parseInt(field(header, 124, 12).trim() || "0", 8);
+    const dataEnd = at + BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+    const type = String.fromCharCode(header[156]);
+    if (type === "L") {
+      longName = field(tar, at + BLOCK, size);
+    } else if (type !== "K" && type !== "x") {
+      pieces.push({ name: longName ?? field(header, 0, 100), blocks: tar.slice(start, dataEnd) });
+      longName = undefined;
+      start = dataEnd;
+    }
+    at = dataEnd;
+  }
+  return pieces;
 }
 
 /** Concatenates byte arrays. */
