@@ -140,6 +140,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "a lock package from git or another registry: this command verifies crates.io packages only",
   "crate-vcs-tag-match":
     "the crate's recorded commit is the commit of the repository's tag for the version",
+  "crate-vcs-tag-mismatch":
+    "(skip) the version's tag names another commit than the crate's (which is in the default branch's history): not the tagged source",
   "crate-vcs-commit-match":
     "the crate's recorded commit is in the history of the repository's default branch (no tag for it)",
   "crate-vcs-publish-match":
@@ -188,7 +190,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "crate-archive-too-large":
     "the entry count, one file's size, the total or an extended header is over its cap",
   "crate-archive-gzip-bomb": "the gzip stream inflates past the cap; decompression stopped",
-  "crate-archive-malformed": "a truncated or corrupt gzip/tar stream, or no Cargo.toml",
+  "crate-archive-malformed":
+    "a truncated or corrupt gzip/tar stream, no Cargo.toml, or an entry cargo's tar reader (tar-rs) could name differently (two name mechanisms, a repeated pax key, an extension header it would not apply, an odd ustar version)",
   "crate-archive-vcs-info-malformed": ".cargo_vcs_info.json is not the JSON cargo writes",
   "crate-archive-not-gzip": "the .crate is not gzip (an HTML error page, an uncompressed tar)",
   "crate-archive-not-tar": "the .crate's gzip stream is not a tar archive",

@@ -184,6 +184,20 @@ export function checkCrateVcs(e: CrateVcsEvidence): CheckResult {
   const noTag = e.tag
     ? `not the commit of tag ${e.tag.name} (${e.tag.commit})`
     : `no tag for the version was found (tried ${e.triedTags.join(", ")})`;
+  if (e.commitExists && e.defaultBranch?.history === "in-history" && e.tag) {
+    // The repository says the version is another commit: the crate is not the tagged source.
+    return {
+      ...base,
+      status: "skip",
+      code: "crate-vcs-tag-mismatch",
+      message: `the crate says it was packaged from ${sha1}, in the history of ${e.repository}'s ` +
+        `default branch ${e.defaultBranch.name}, but tag ${e.tag.name} names ${e.tag.commit}: the ` +
+        `published crate is not the tagged source${dirty} (if that is expected, add an exception ` +
+        "for crate-vcs)",
+      expected: e.tag.commit,
+      actual: sha1,
+    };
+  }
   if (e.commitExists && e.defaultBranch?.history === "in-history") {
     return {
       ...base,

@@ -408,9 +408,12 @@ export async function gatherCrateEvidence(
   let binding: Pick<CrateVcsEvidence, "defaultBranch" | "bindingError"> = {};
   try {
     const tags = await tagsOf(sources, ref.owner, ref.repo);
-    tag = triedTags
+    // Prefer a tag for the version that names the crate's commit (a monorepo may also have a
+    // bare `vX.Y.Z` of another crate); else the first that exists.
+    const found = triedTags
       .map((name) => tags?.tags.find((t) => t.name === name))
-      .find((t) => t !== undefined);
+      .filter((t) => t !== undefined);
+    tag = found.find((t) => t.commit === vcsInfo.sha1) ?? found[0];
     commitExists = tag?.commit === vcsInfo.sha1
       ? true
       : await fetchCommitExists(github.client, github.api, ref.owner, ref.repo, vcsInfo.sha1);
