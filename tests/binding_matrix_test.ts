@@ -13,7 +13,6 @@ import { VirtualSigstore, workflowSan } from "./support/virtual_sigstore.ts";
 import {
   APP,
   APP_SHA256,
-  codes,
   encoder,
   githubInstance,
   OLD_COMMIT,
