@@ -7,29 +7,12 @@
  */
 import type { CheckResult } from "../checks/check_result.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
+import { escapeForTerminal } from "./escape.ts";
+
+export { escapeForTerminal };
 
 /** Longest cause (after escaping) before it is cut with `…`. */
 const MAX_CAUSE_CHARS = 400;
-
-/**
- * `text` with every character a terminal could act on made visible: C0 and C1 controls, DEL,
- * and the Unicode format characters that reorder or hide text (bidirectional overrides,
- * zero-width characters, line and paragraph separators), as `\xNN` or `\u{N}`; a backslash
- * is doubled so that an escape cannot be forged.
- */
-export function escapeForTerminal(text: string): string {
-  return text.replace(
-    // deno-lint-ignore no-control-regex
-    /[\\\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/gu,
-    (c) => {
-      if (c === "\\") return "\\\\";
-      const code = c.codePointAt(0)!;
-      return code <= 0xff
-        ? `\\x${code.toString(16).padStart(2, "0")}`
-        : `\\u{${code.toString(16)}}`;
-    },
-  );
-}
 
 /** How a subject is named in the line. */
 function subjectLabel(subject: SubjectDescription): string {

@@ -10,6 +10,7 @@
  */
 import type { CheckResult } from "../checks/check_result.ts";
 import type { Verdict } from "../verdict/decide.ts";
+import { escapeReportForTerminal } from "./escape.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
 
 /** Above this many subjects the report shows counts and only the subjects that are not TRUSTED. */
@@ -256,7 +257,8 @@ function renderSummary(report: Report): string[] {
 }
 
 /** Renders the report as GitHub Flavored Markdown (a job summary, a pull request comment). */
-export function renderMarkdownReport(report: Report): string {
+export function renderMarkdownReport(untrusted: Report): string {
+  const report = escapeReportForTerminal(untrusted);
   const lines: string[] = [
     `## cargo-attest: ${report.verdict}`,
     "",

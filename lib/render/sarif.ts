@@ -14,6 +14,7 @@
 import { createHash } from "node:crypto";
 import type { CheckResult } from "../checks/check_result.ts";
 import { CHECK_CODES, ERROR_CODES, POLICY_CODES } from "../codes.ts";
+import { escapeJsonText } from "./escape.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
 
 /** The `$schema` of the log. */
@@ -340,5 +341,5 @@ export function buildSarifLog(report: Report, options: SarifOptions = {}): Sarif
 
 /** Renders the report as a SARIF 2.1.0 log (pretty-printed JSON with a trailing newline). */
 export function renderSarifReport(report: Report, options: SarifOptions = {}): string {
-  return JSON.stringify(buildSarifLog(report, options), null, 2) + "\n";
+  return escapeJsonText(JSON.stringify(buildSarifLog(report, options), null, 2)) + "\n";
 }

@@ -5,6 +5,7 @@
  */
 import type { CheckResult } from "../checks/check_result.ts";
 import type { Verdict } from "../verdict/decide.ts";
+import { escapeReportForTerminal } from "./escape.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
 
 /** Rendering options. */
@@ -101,7 +102,9 @@ function attentionTable(
 }
 
 /** Renders the report as text for a terminal or a CI log. */
-export function renderTextReport(report: Report, options: TextOptions): string {
+export function renderTextReport(untrusted: Report, options: TextOptions): string {
+  // Every string may come from evidence or a server: shown, never acted on by the terminal.
+  const report = escapeReportForTerminal(untrusted);
   const paint = (code: string, text: string) => (options.color ? `${code}${text}\x1b[0m` : text);
   const lines: string[] = [];
   // Many subjects (a lock file): the ones that need attention first, TRUSTED ones only with
