@@ -18,5 +18,6 @@ if (import.meta.main) {
     stdoutIsTerminal: Deno.stdout.isTerminal(),
     stderrIsTerminal: Deno.stderr.isTerminal(),
     now: () => new Date(),
+    stdin: () => Deno.stdin.readable,
   });
 }

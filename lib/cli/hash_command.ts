@@ -2,7 +2,7 @@
  * `cargo-attest hash FILE...`: sha256sum-compatible output, hashed as a stream.
  * @module
  */
-import { digestFile } from "../crypto/digest.ts";
+import { digestFile, digestStream } from "../crypto/digest.ts";
 import { encodeHex } from "../crypto/bytes.ts";
 import { AttestError, UsageError } from "../errors.ts";
 import { parseCommandArgs } from "./args.ts";
@@ -15,16 +15,29 @@ export function renderChecksumLine(hex: string, name: string): string {
   return `\\${hex}  ${escaped}\n`;
 }
 
+function standardInput(io: CliIo): ReadableStream<Uint8Array> {
+  if (!io.stdin) {
+    throw new AttestError("input-unusable", "hash: there is no standard input to read");
+  }
+  return io.stdin();
+}
+
 /** Runs `hash`; returns the exit code (0, or 3 when any file could not be read). */
 export async function runHash(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs("hash", args);
   if (parsed.positionals.length === 0) {
-    throw new UsageError("hash: no FILE given", "usage: cargo-attest hash FILE...");
+    throw new UsageError(
+      "hash: no FILE given",
+      "usage: cargo-attest hash FILE... (- reads standard input)",
+    );
   }
   let failed = 0;
   for (const path of parsed.positionals) {
     try {
-      const { sha256 } = await digestFile(path, ["sha256"]);
+      // `-` is standard input, as sha256sum reads it.
+      const { sha256 } = path === "-"
+        ? await digestStream(standardInput(io), ["sha256"])
+        : await digestFile(path, ["sha256"]);
       io.stdout(renderChecksumLine(encodeHex(sha256!), path));
     } catch (error) {
       if (!(error instanceof AttestError)) throw error;

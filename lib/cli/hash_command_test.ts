@@ -48,3 +48,12 @@ Deno.test("renderChecksumLine() escapes names the way sha256sum does", () => {
   assert.equal(renderChecksumLine("ab", "new\nline"), "\\ab  new\\nline\n");
   assert.equal(renderChecksumLine("ab", "back\\slash"), "\\ab  back\\\\slash\n");
 });
+
+Deno.test("hash - reads standard input and names it -, as sha256sum does", async () => {
+  const io = createMemoryIo({}, new Date(), new TextEncoder().encode("hello\n"));
+  assert.equal(await main(["hash", "-"], io), 0, io.err);
+  assert.equal(
+    io.out,
+    "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03  -\n",
+  );
+});

@@ -47,7 +47,8 @@ Run 'cargo-attest COMMAND --help' for a command's options.
 
 const HASH = `cargo-attest hash FILE...
 Prints the SHA-256 of each file as "<hex>  <file>", exactly like sha256sum, so the output can
-be compared with a release's SHA256SUMS. Files are hashed as a stream (memory stays flat).
+be compared with a release's SHA256SUMS. Files are hashed as a stream (memory stays flat);
+"-" is standard input.
 
 EXIT CODES:
     0  every file was hashed      3  a file was missing or unreadable (the others are still hashed)
@@ -55,6 +56,7 @@ EXIT CODES:
 EXAMPLES:
     cargo-attest hash ripgrep-14.1.0-x86_64-unknown-linux-musl.tar.gz
     cargo-attest hash *.tar.gz > SHA256SUMS
+    curl -sL https://example.com/tool.tar.gz | cargo-attest hash -
 `;
 
 const FILE = `cargo-attest file PATH --bundle FILE [OPTIONS]

@@ -17,14 +17,18 @@ export interface CliIo {
   readonly stderrIsTerminal: boolean;
   /** The clock: pure stages take `now` from here. */
   now(): Date;
+  /** Standard input, for `hash -` (absent: there is none to read). */
+  stdin?(): ReadableStream<Uint8Array>;
 }
 
 /** An in-memory {@link CliIo} for tests: collects output, reads a fixed environment. */
 export function createMemoryIo(
   env: Record<string, string> = {},
   now: Date = new Date(),
+  stdin?: Uint8Array,
 ): CliIo & { out: string; err: string } {
   const io = {
+    ...(stdin ? { stdin: () => new Blob([stdin as BlobPart]).stream() } : {}),
     out: "",
     err: "",
     stdout(text: string) {

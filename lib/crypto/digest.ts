@@ -59,6 +59,23 @@ export async function digestFile(
   }
 }
 
+/** Digests a stream (standard input) chunk by chunk: memory stays flat whatever its length. */
+export async function digestStream(
+  stream: ReadableStream<Uint8Array>,
+  algorithms: readonly StreamHash[] = ["sha256"],
+): Promise<FileDigests> {
+  const { createHash } = await import("node:crypto");
+  const hashes = algorithms.map((a) => createHash(a));
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    for (const h of hashes) h.update(chunk);
+  }
+  const out: FileDigests = { size };
+  algorithms.forEach((a, i) => out[a] = new Uint8Array(hashes[i].digest()));
+  return out;
+}
+
 const WEB_HASH_NAMES: Record<StreamHash, string> = {
   sha256: "SHA-256",
   sha384: "SHA-384",
