@@ -173,6 +173,20 @@ Deno.test("file: CARGO_ATTEST_JSON=1 selects JSON too", async () => {
   assert.equal(JSON.parse(io.out).verdict, "TRUSTED");
 });
 
+Deno.test("file: CARGO_ATTEST_JSON takes yes/no words; anything else is a usage error", async () => {
+  for (const word of ["yes", "TRUE", "on"]) {
+    const io = createMemoryIo({ CARGO_ATTEST_JSON: word });
+    assert.equal(await main(["file", ARTIFACT, "--sha256", SHA256], io), 0);
+    assert.equal(JSON.parse(io.out).verdict, "TRUSTED", word);
+  }
+  const no = createMemoryIo({ CARGO_ATTEST_JSON: "no" });
+  assert.equal(await main(["file", ARTIFACT, "--sha256", SHA256], no), 0);
+  assert.match(no.out, /verdict: TRUSTED/);
+  const odd = createMemoryIo({ CARGO_ATTEST_JSON: "jsonplease" });
+  assert.equal(await main(["file", ARTIFACT, "--sha256", SHA256], odd), 3);
+  assert.match(odd.err, /CARGO_ATTEST_JSON="jsonplease" is neither yes nor no/);
+});
+
 Deno.test("file: --strict turns the unbound identity into a MISMATCH", async () => {
   const r = await run(["file", ARTIFACT, "--bundle", BUNDLE, "--strict"]);
   assert.equal(r.code, 2);

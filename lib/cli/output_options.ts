@@ -90,7 +90,22 @@ function resolveFormat(parsed: ParsedArgs, io: CliIo, command: string): ReportFo
       "--json is short for --format json: give one of them",
     );
   }
+  const envJson = jsonFromEnvironment(io.env("CARGO_ATTEST_JSON"));
   if (given !== undefined) return given as ReportFormat;
-  const envJson = io.env("CARGO_ATTEST_JSON");
-  return jsonFlag || envJson === "1" || envJson === "true" ? "json" : "text";
+  return jsonFlag || envJson ? "json" : "text";
+}
+
+const TRUE_WORDS = ["1", "true", "yes", "on"];
+const FALSE_WORDS = ["", "0", "false", "no", "off"];
+
+/** Reads `CARGO_ATTEST_JSON`: a yes or no word (any case); anything else is a usage error. */
+function jsonFromEnvironment(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const word = value.trim().toLowerCase();
+  if (TRUE_WORDS.includes(word)) return true;
+  if (FALSE_WORDS.includes(word)) return false;
+  throw new UsageError(
+    `CARGO_ATTEST_JSON=${JSON.stringify(value)} is neither yes nor no`,
+    "set it to 1, true, yes or on for JSON output (0, false, no, off or empty for text)",
+  );
 }
