@@ -262,10 +262,18 @@ Deno.test("report --from renders a saved report exactly as the run would have", 
         assert.deepEqual(JSON.parse(rendered.out), JSON.parse(direct.out));
       } else assert.equal(rendered.out, direct.out, format);
     }
-    // Without --lock-file, the crates have only logical locations.
+    // Without --lock-file, the crates would have no location code scanning accepts: refused.
     const bare = await run(["report", "--from", saved, "--format", "sarif"]);
-    const results = assertSarifShape(JSON.parse(bare.out));
-    assert.equal((results[0].locations as Json[])[0].physicalLocation, undefined);
+    assert.equal(bare.code, 3, bare.out);
+    assert.match(bare.err, /--format sarif of a report on crates needs --lock-file PATH/);
+    assert.equal(bare.out, "");
+    // A report whose verdict and exit code disagree is not a report cargo-attest wrote.
+    const forged = JSON.parse(json.out);
+    forged.verdict = "TRUSTED";
+    await Deno.writeTextFile(saved, JSON.stringify(forged));
+    const lie = await run(["report", "--from", saved]);
+    assert.equal(lie.code, 3, lie.out);
+    assert.match(lie.err, /its verdict TRUSTED means exit 0, but exitCode is 2/);
   });
 });
 

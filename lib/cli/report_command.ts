@@ -9,7 +9,7 @@ import type { CheckResult, CheckStatus, EvidenceOrigin } from "../checks/check_r
 import { InputError, UsageError } from "../errors.ts";
 import { locatePackagesInLock, type SarifOptions } from "../render/sarif.ts";
 import { readCappedText } from "../sources/local_files.ts";
-import type { Verdict } from "../verdict/decide.ts";
+import { EXIT_CODES, type Verdict } from "../verdict/decide.ts";
 import {
   type Diagnostic,
   type Report,
@@ -161,11 +161,17 @@ export function parseSavedReport(text: string, path: string): Report {
       );
     }
     if (typeof r.exitCode !== "number") throw new ShapeProblem("exitCode is not a number");
+    const verdict = oneOf(r.verdict, VERDICTS, "verdict");
+    if (EXIT_CODES[verdict] !== r.exitCode) {
+      throw new ShapeProblem(
+        `its verdict ${verdict} means exit ${EXIT_CODES[verdict]}, but exitCode is ${r.exitCode}`,
+      );
+    }
     const tool = object(r.tool, "tool");
     const policy = object(r.policy, "policy");
     return {
       schema: REPORT_SCHEMA,
-      verdict: oneOf(r.verdict, VERDICTS, "verdict"),
+      verdict,
       exitCode: r.exitCode,
       tool: { name: "cargo-attest", version: string(tool.version, "tool.version") },
       generatedAt: string(r.generatedAt, "generatedAt"),
@@ -218,6 +224,16 @@ export async function runReport(args: readonly string[], io: CliIo): Promise<num
   if (from === undefined) throw new UsageError("report: no --from FILE given", USAGE);
   const report = parseSavedReport(await readCappedText(from, MAX_REPORT_BYTES, "report"), from);
   const lockFile = stringOption(parsed, "lock-file");
+  if (
+    output.format === "sarif" && lockFile === undefined &&
+    report.subjects.some((s) => s.subject.kind === "crate")
+  ) {
+    throw new UsageError(
+      "report: --format sarif of a report on crates needs --lock-file PATH",
+      "code scanning rejects results without a location: pass the Cargo.lock the report was made " +
+        "from (e.g. --lock-file Cargo.lock), so each result points at its crate's line",
+    );
+  }
   let sarif: SarifOptions = {};
   if (lockFile !== undefined && output.format === "sarif") {
     const lockText = await readCappedText(lockFile, MAX_LOCK_BYTES, "lock file");
