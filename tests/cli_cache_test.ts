@@ -603,7 +603,15 @@ Deno.test("cache info, prune and clear report and manage the cache", async () =>
       { CARGO_ATTEST_CACHE_DIR: dir },
       new Date(Date.now() + 2 * 86_400_000),
     );
-    assert.equal(await main(["cache", "prune", "--max-age", "1d"], later), 0, later.err);
+    assert.equal(
+      await main(["cache", "prune", "--max-age", "1d", "--json"], later),
+      0,
+      later.err,
+    );
+    const prunedJson = JSON.parse(later.out);
+    assert.equal(prunedJson.action, "prune");
+    assert.equal(prunedJson.maxAge, "1d");
+    assert.ok(prunedJson.removed > 0 && prunedJson.bytes > 0, later.out);
     const pruned = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: dir });
     await main(["cache", "info", "--json"], pruned);
     assert.equal(JSON.parse(pruned.out).entries, 0);

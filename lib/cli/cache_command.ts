@@ -102,7 +102,9 @@ async function runAction(
     }
     case "clear": {
       const result = await cache.clear();
-      if (!quiet) {
+      if (flag(parsed, "json")) {
+        io.stdout(`${JSON.stringify({ action: "clear", path: dir, ...result })}\n`);
+      } else if (!quiet) {
         io.stdout(
           `cleared ${dir}: ${result.removed} entries and temporary files, ` +
             `${formatBytes(result.bytes)}\n`,
@@ -113,7 +115,9 @@ async function runAction(
     default: {
       const maxAge = stringOption(parsed, "max-age") ?? DEFAULT_PRUNE_MAX_AGE;
       const result = await cache.prune(parseDuration(maxAge, "--max-age"));
-      if (!quiet) {
+      if (flag(parsed, "json")) {
+        io.stdout(`${JSON.stringify({ action: "prune", path: dir, maxAge, ...result })}\n`);
+      } else if (!quiet) {
         io.stdout(
           `pruned ${dir}: removed ${result.removed} entries and temporary files, ` +
             `${formatBytes(result.bytes)}\n`,
