@@ -308,7 +308,7 @@ export function startFakeCratesIo(
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
           controller.enqueue(c.bytes.slice(0, c.truncateAt));
-          controller.error(new Error("connection reset"));
+          controller.close(); // fewer bytes than Content-Length: the server drops the connection
         },
       });
       return new Response(body, { headers });
