@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { MAX_CHECKSUM_FILE_BYTES } from "../lib/limits.ts";
-import { APP_SHA256, encoder, runRelease, show } from "./support/binding_runs.ts";
+import { APP_SHA256, CRATE, encoder, runRelease, show } from "./support/binding_runs.ts";
+import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 
 const OTHER = "a".repeat(64);
 
@@ -46,4 +47,29 @@ Deno.test("red-team: a checksum inside an HTML comment of the release notes is n
     body: ["Release v1.0.0", "<!--", `app.tar.gz: ${APP_SHA256}`, "-->", ""].join("\n"),
   });
   assert.notEqual(run.code, 0, show(run));
+});
+
+Deno.test("red-team: a sparse index with two lines for the version and two checksums is not TRUSTED", async () => {
+  // The index contradicts itself (cargo keeps one line, we read another): the .crate cannot
+  // equal "the index".
+  const cratesIo = startFakeCratesIo([{ name: "tiny-attest", version: "0.1.0", bytes: CRATE }], {
+    extraIndexLines: {
+      "tiny-attest": [
+        JSON.stringify({
+          name: "tiny-attest",
+          vers: "0.1.0",
+          cksum: OTHER,
+          deps: [],
+          features: {},
+        }),
+      ],
+    },
+  });
+  try {
+    const io = createMemoryIo({ ...cratesIo.env });
+    const code = await main(["crate", "tiny-attest@0.1.0", "--json"], io);
+    assert.notEqual(code, 0, io.out + io.err);
+  } finally {
+    await cratesIo.close();
+  }
 });
