@@ -17,6 +17,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "api-digest-mismatch": "the downloaded bytes differ from the digest GitHub recorded at upload",
   "checksum-file-mismatch":
     "a checksum file was served whole with another size or digest than the release declares",
+  "checksum-file-too-large":
+    "a checksum file of the release is over the size limit: not read, so it cannot vouch or be ignored",
   "asset-size-mismatch": "the asset was served whole with another size than the release declares",
   // attestation: the bundle's shape
   "attestation-verified": "the Sigstore bundle verified completely",

@@ -22,6 +22,8 @@ export interface ChecksumSource {
    * digest): its checksums are not the release's, and using it fails.
    */
   readonly problem?: string;
+  /** The code of the failure a `problem` causes (default `checksum-file-mismatch`). */
+  readonly problemCode?: string;
 }
 
 /**
@@ -39,8 +41,10 @@ export function checkPublishedChecksum(
       return {
         id: "checksum",
         status: "fail",
-        code: "checksum-file-mismatch",
-        message: `${source.problem}: its checksums are not the release's`,
+        code: source.problemCode ?? "checksum-file-mismatch",
+        message: source.problemCode === undefined
+          ? `${source.problem}: its checksums are not the release's`
+          : source.problem,
         actual: actualHex,
         origin: source.origin,
         loadBearing: false,

@@ -56,7 +56,23 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
   const roots = await rootsFromArgs(parsed);
   const keyPath = stringOption(parsed, "key");
   const key = keyPath ? await loadPublicKeyFile(keyPath) : undefined;
-  const artifact = await openArtifact(parsed.positionals[0]);
+  const argument = parsed.positionals[0];
+  if (/^sha256:/i.test(argument)) {
+    // A digest for PATH has no bytes to hash: `--sha256` would compare the value with itself.
+    if (expectedHex !== undefined) {
+      throw new UsageError(
+        `file: --sha256 checks a file's bytes, but '${argument}' is a digest, not a file`,
+        `to check a file of that name, write ./${argument}`,
+      );
+    }
+    if (await pathExists(argument)) {
+      throw new UsageError(
+        `file: '${argument}' names both a file and a digest`,
+        `write ./${argument} for the file`,
+      );
+    }
+  }
+  const artifact = await openArtifact(argument);
   const actualHex = encodeHex(artifact.input.sha256);
   const subject = {
     kind: "local-file" as const,
@@ -141,4 +157,15 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
     strict,
     requireRekor,
   });
+}
+
+/** Whether something exists at `path` (a dangling symlink counts). */
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }

@@ -3,7 +3,8 @@
  * sidecars (`X.sha256`) and GitHub release bodies (Markdown). Pure text → entries: no I/O and no
  * cryptography. Lines that are not checksums are ignored silently (release notes are prose); a
  * line that has the shape of a checksum line but a digest of the wrong length (or of another
- * algorithm) becomes a warning, never an entry.
+ * algorithm) becomes a warning, never an entry. In a release body, HTML comments (which GitHub
+ * does not render) are not read.
  *
  * Every scan is linear in the input: lines longer than {@link MAX_CHECKSUM_LINE_CHARS} are not
  * examined, no regular expression can backtrack catastrophically, and at most
@@ -287,7 +288,19 @@ function parseNameFirst(line: string, mode: Mode): Hit | undefined {
   if (algo !== undefined && algo !== "sha256") {
     return { hex, format: "colon", name, otherAlgorithm: algo.other };
   }
+  // Anything else before the name ("Do not use the tampered app.tar.gz: <hex>") makes the line
+  // a sentence about the digest, not the publisher's checksum for the file.
+  if (!words.trim().split(/\s+/).every(isLabelWord)) return undefined;
   return { hex, format: "colon", name };
+}
+
+/** Words that may stand before a file name in prose: an algorithm label and its glue. */
+const LABEL_GLUE = /^(?:for|of|the|file|sum|sums|sha256sum|sha256sums)$/i;
+
+function isLabelWord(word: string): boolean {
+  const w = stripEnd(stripStart(word, "("), "):");
+  return w.length === 0 || SHA256_LABEL.test(w) || LABEL_GLUE.test(w) ||
+    (SHA256_MENTION.test(w) && /^[A-Za-z0-9-]+$/.test(w));
 }
 
 /** Reads one (already trimmed, length-capped) line in the given mode. */
@@ -496,6 +509,30 @@ export function parseSidecar(text: string, sidecarName: string, assetName: strin
 // ---------------------------------------------------------------------------------------------
 // Release bodies (Markdown)
 
+/**
+ * Removes the HTML comments of a Markdown line (GitHub does not render them, so what they hold is
+ * not published); `state.open` carries a comment that spans lines. Linear in the line.
+ */
+function stripHtmlComments(line: string, state: { open: boolean }): string {
+  let out = "";
+  let i = 0;
+  while (i < line.length) {
+    if (state.open) {
+      const end = line.indexOf("-->", i);
+      if (end < 0) return out;
+      state.open = false;
+      i = end + 3;
+    } else {
+      const start = line.indexOf("<!--", i);
+      if (start < 0) return out + line.slice(i);
+      out += line.slice(i, start);
+      state.open = true;
+      i = start + 4;
+    }
+  }
+  return out;
+}
+
 /** Markdown decoration that can wrap names and digests: code spans, bold, `<code>`, links. */
 function stripInlineMarkdown(s: string): string {
   let out = s.replace(/<\/?code>/gi, "").replace(/`/g, "").replace(/\*\*/g, "");
@@ -655,6 +692,7 @@ export function parseReleaseBody(markdown: string): ChecksumParse {
   let header: string[] | undefined;
   let inTable = false;
   let previousRow: string[] | undefined;
+  const comment = { open: false };
 
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
@@ -665,7 +703,12 @@ export function parseReleaseBody(markdown: string): ChecksumParse {
       inTable = false;
       continue;
     }
-    const line = stripQuote(raw).trim();
+    let line = stripQuote(raw).trim();
+    // HTML comments (outside code blocks) are not shown to readers: not published.
+    if (fence === undefined && (comment.open || line.includes("<!--"))) {
+      line = stripQuote(stripHtmlComments(line, comment)).trim();
+      if (line.length === 0) continue;
+    }
 
     // Fenced code blocks: sha256sum / BSD output, read as a checksum file would be.
     const fenceMatch = /^(?:`{3,}|~{3,})/.exec(line);

@@ -307,6 +307,20 @@ export async function gatherCrateEvidence(
       sha256: entry.cksum,
       origin: { url: indexFile.url },
     });
+    // Another line for the same version with another checksum: the index contradicts itself
+    // (cargo may read either line), so every one of them must agree with the bytes.
+    const others = new Set(
+      indexFile.entries
+        .filter((e) => e !== entry && e.vers === entry.vers && e.cksum !== entry.cksum)
+        .map((e) => e.cksum),
+    );
+    for (const cksum of others) {
+      checksumSources.push({
+        label: `the sparse index (another line for ${entry.vers})`,
+        sha256: cksum,
+        origin: { url: indexFile.url },
+      });
+    }
   }
   if (api.checksum) {
     checksumSources.push({

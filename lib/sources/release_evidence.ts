@@ -92,6 +92,21 @@ async function fetchSmallBytes(
     : { content, problem: `the downloaded ${asset.name} ${problems.join(" and ")}` };
 }
 
+/**
+ * A checksum file over {@link MAX_CHECKSUM_FILE_BYTES}: not downloaded, so it is evidence that
+ * could not be checked, and it fails the assets (as a bundle over its cap does).
+ */
+function oversizedChecksumFile(asset: GithubAsset): ChecksumSource {
+  return {
+    label: asset.name,
+    parse: { entries: [], warnings: [] },
+    origin: { url: asset.browserDownloadUrl },
+    problem: `${asset.name} is ${asset.size} bytes, over the ${MAX_CHECKSUM_FILE_BYTES}-byte ` +
+      "limit for a checksum file; not downloaded, so what it says about this asset is unknown",
+    problemCode: "checksum-file-too-large",
+  };
+}
+
 /** A SUMS-style file of the release, with the signatures published about it. */
 export interface SignedChecksumFile {
   readonly source: ChecksumSource;
@@ -114,7 +129,12 @@ export async function gatherReleaseChecksums(
   }];
   const signedFiles: SignedChecksumFile[] = [];
   for (const asset of release.assets) {
-    if (!isChecksumFileName(asset.name) || asset.size > MAX_CHECKSUM_FILE_BYTES) continue;
+    if (!isChecksumFileName(asset.name)) continue;
+    if (asset.size > MAX_CHECKSUM_FILE_BYTES) {
+      // Not read, so what it says about each asset is unknown: it may contradict the others.
+      sources.push(oversizedChecksumFile(asset));
+      continue;
+    }
     const file = await fetchSmallBytes(client, asset, MAX_CHECKSUM_FILE_BYTES);
     const bytes = file.content;
     const source: ChecksumSource = {
@@ -284,9 +304,13 @@ export async function gatherAssetEvidence(
   const checksumSources: ChecksumSource[] = [...options.releaseChecksums];
   for (const sidecarName of sidecarNamesFor(asset.name)) {
     const sidecar = byName.get(sidecarName);
-    if (!sidecar || sidecar.size > MAX_CHECKSUM_FILE_BYTES) continue;
+    if (!sidecar) continue;
     // A sidecar that is also a SUMS-style file is already among the release's checksums.
     if (options.releaseChecksums.some((s) => s.label === sidecarName)) continue;
+    if (sidecar.size > MAX_CHECKSUM_FILE_BYTES) {
+      checksumSources.push(oversizedChecksumFile(sidecar));
+      continue;
+    }
     const file = await fetchSmallText(client, sidecar, MAX_CHECKSUM_FILE_BYTES);
     checksumSources.push({
       label: sidecarName,
