@@ -1,0 +1,62 @@
+/**
+ * Red-team attacks on signer identity and Sigstore bundle binding (`release`, `crate`, `file`,
+ * `lock`), through `main()` as a user runs it. Each attack must not come out TRUSTED; where it
+ * matters a control that changes nothing is TRUSTED, so the attack cannot pass for an unrelated
+ * reason.
+ */
+import assert from "node:assert/strict";
+import { main } from "../lib/cli/main.ts";
+import { createMemoryIo } from "../lib/cli/io.ts";
+import {
+  APP,
+  publicGood,
+  SLSA_SAN,
+  SLSA_WORKFLOW,
+  workflowBundle,
+} from "./support/binding_runs.ts";
+
+/** Runs `file app.tar.gz --bundle …` with the public-good root, a policy and arguments. */
+async function runFile(
+  bundle: string,
+  options: { policy?: string; args?: string[] } = {},
+): Promise<{ code: number; out: string }> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/app.tar.gz`, APP);
+    await Deno.writeTextFile(`${dir}/app.sigstore.json`, bundle);
+    await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
+    const policyArgs: string[] = [];
+    if (options.policy !== undefined) {
+      await Deno.writeTextFile(`${dir}/attest.toml`, options.policy);
+      policyArgs.push("--policy", `${dir}/attest.toml`);
+    }
+    const io = createMemoryIo({});
+    const code = await main([
+      "file",
+      `${dir}/app.tar.gz`,
+      "--bundle",
+      `${dir}/app.sigstore.json`,
+      "--trusted-root",
+      `${dir}/root.json`,
+      "--json",
+      ...policyArgs,
+      ...(options.args ?? []),
+    ], io);
+    return { code, out: io.out + io.err };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("red-team: file with a policy signer naming a reusable workflow run by another repository is not TRUSTED", async () => {
+  const evil = await workflowBundle({ repository: "evil/app" }, { san: { uri: SLSA_SAN } });
+  const policy = `version = 1\n[[defaults.signer]]\nworkflow = "${SLSA_WORKFLOW}"\n`;
+  const r = await runFile(evil, { policy });
+  assert.notEqual(r.code, 0, r.out);
+  // Control: the same workflow run by its own repository is TRUSTED.
+  const own = await workflowBundle({ repository: "slsa-framework/slsa-github-generator" }, {
+    san: { uri: SLSA_SAN },
+  });
+  const control = await runFile(own, { policy });
+  assert.equal(control.code, 0, control.out);
+});
