@@ -18,12 +18,17 @@ import {
 /** Runs `file app.tar.gz --bundle …` with the public-good root, a policy and arguments. */
 async function runFile(
   bundle: string,
-  options: { policy?: string; args?: string[] } = {},
+  options: { policy?: string; args?: string[]; key?: string } = {},
 ): Promise<{ code: number; out: string }> {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeFile(`${dir}/app.tar.gz`, APP);
     await Deno.writeTextFile(`${dir}/app.sigstore.json`, bundle);
+    const keyArgs: string[] = [];
+    if (options.key !== undefined) {
+      await Deno.writeTextFile(`${dir}/key.pem`, options.key);
+      keyArgs.push("--key", `${dir}/key.pem`);
+    }
     await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
     const policyArgs: string[] = [];
     if (options.policy !== undefined) {
@@ -40,6 +45,7 @@ async function runFile(
       `${dir}/root.json`,
       "--json",
       ...policyArgs,
+      ...keyArgs,
       ...(options.args ?? []),
     ], io);
     return { code, out: io.out + io.err };
@@ -58,5 +64,21 @@ Deno.test("red-team: file with a policy signer naming a reusable workflow run by
     san: { uri: SLSA_SAN },
   });
   const control = await runFile(own, { policy });
+  assert.equal(control.code, 0, control.out);
+});
+
+Deno.test("red-team: file --key does not stand in for a policy signer or a --repo rule", async () => {
+  const signed = await publicGood.sign({ artifact: APP, key: "p256" });
+  const key = signed.managedKey!.pem;
+  const policy = 'version = 1\n[[defaults.signer]]\nworkflow = "octo-org/app/.github/' +
+    'workflows/release.yml"\n';
+  // The policy says who may sign: a workflow. A managed key's signature is not that signer.
+  const byPolicy = await runFile(signed.json, { key, policy });
+  assert.notEqual(byPolicy.code, 0, byPolicy.out);
+  // --repo asks for a workflow of octo-org/app: a managed key's signature is not one either.
+  const byRepo = await runFile(signed.json, { key, args: ["--repo", "octo-org/app"] });
+  assert.notEqual(byRepo.code, 0, byRepo.out);
+  // Control: the key alone, with no signer named otherwise, is TRUSTED.
+  const control = await runFile(signed.json, { key });
   assert.equal(control.code, 0, control.out);
 });
