@@ -104,6 +104,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   // identity
   "identity-match": "the signer is the one named",
   "identity-key-match": "the bundle is signed by the key given with --key",
+  "identity-key-not-named-signer":
+    "the bundle is signed by the --key key, but a signer rule (command line or policy) names a certificate signer, which a key is not",
   "identity-unbound": "(skip) the bundle verified, but no signer was named, so it proves nothing",
   "identity-issuer-mismatch": "the certificate's OIDC issuer is not the one required",
   "identity-san-mismatch": "the certificate's SAN is not the one required (exact match)",

@@ -32,6 +32,12 @@ export interface BundleCheckOptions {
    */
   readonly judgeIdentity: (verified: VerifiedBundle) => CheckResult;
   /**
+   * The `identity` check of a bundle that verified with the managed key (`--key`); default a
+   * pass. A command whose signer rules name a certificate signer (a workflow, a SAN, a policy
+   * signer) fails it: the key is not that signer, and no rule replaces another.
+   */
+  readonly judgeManagedKey?: () => CheckResult;
+  /**
    * Verifications remembered from earlier runs, and the SHA-256 (hex) of the bundle's JSON
    * text, which keys them; without both, the bundle is verified as usual.
    */
@@ -137,7 +143,9 @@ export async function checkBundle(
   }
   const verified = result.value;
   let identity: CheckResult;
-  if (verified.managedKey) {
+  if (verified.managedKey && options.judgeManagedKey) {
+    identity = options.judgeManagedKey();
+  } else if (verified.managedKey) {
     identity = {
       id: "identity",
       status: "pass",

@@ -136,6 +136,25 @@ function checkSubjectBinding(
   return undefined;
 }
 
+/**
+ * What binds a signature when the subject names no repository of its own (a local file): a
+ * workflow named without a repository (`--signer-workflow`, a policy `workflow`) must have built
+ * from its own repository, since a reusable workflow runs for anyone who calls it. A rule of the
+ * same alternative that names the repository (`--repo`, `source_repository`) binds it instead.
+ */
+function impliedBinding(named: readonly SignerRequirement[]): SubjectBinding | undefined {
+  if (named.some((r) => r.repo !== undefined || r.sourceRepository !== undefined)) {
+    return undefined;
+  }
+  const rule = named.find((r) => r.signerWorkflow !== undefined);
+  if (!rule) return undefined;
+  return {
+    repo: rule.signerWorkflow!.split("/").slice(0, 2).join("/"),
+    source: `${rule.source}, a workflow named without a repository (name another repository's ` +
+      "build with --repo or source_repository)",
+  };
+}
+
 /** The rule the subject alone implies when nobody named a signer: a workflow of its repository. */
 function defaultRule(binding: SubjectBinding): SignerRequirement {
   return { repo: binding.repo, source: binding.source };
@@ -152,7 +171,8 @@ function judgeAlternative(
   policySigner: SignerRequirement | undefined,
 ): CheckResult {
   const named = [rules.cli, policySigner].filter((r) => r !== undefined);
-  const applied = named.length > 0 ? named : rules.subject ? [defaultRule(rules.subject)] : [];
+  const subject = rules.subject ?? impliedBinding(named);
+  const applied = named.length > 0 ? named : subject ? [defaultRule(subject)] : [];
   if (applied.length === 0) return unboundIdentity(identity);
   let pass: CheckResult | undefined;
   for (const rule of applied) {
@@ -160,19 +180,19 @@ function judgeAlternative(
     if (result.status !== "pass") return result;
     pass = result;
   }
-  if (rules.subject) {
+  if (subject) {
     // A repository a rule names explicitly (`--repo`, `source_repository`) replaces the
     // subject's repository (a release published from another repository's workflows); the
     // subject's ref or commit still binds.
     const override = named.map((r) => r.sourceRepository ?? r.repo).find((r) => r !== undefined);
     const exactSan = named.some((r) => r.san !== undefined && !namesWorkflow(r));
-    const bound = checkSubjectBinding(identity, rules.subject, override, exactSan);
+    const bound = checkSubjectBinding(identity, subject, override, exactSan);
     if (bound) {
       return policySigner?.policyRef ? { ...bound, policyRef: policySigner.policyRef } : bound;
     }
   }
   const sources = [
-    ...new Set([...named.map((r) => r.source), ...(rules.subject ? [rules.subject.source] : [])]),
+    ...new Set([...named.map((r) => r.source), ...(subject ? [subject.source] : [])]),
   ];
   const shownSan = identity.san.map((s) => s.value).join(", ") || "(none)";
   return {
@@ -182,7 +202,7 @@ function judgeAlternative(
     } require${sources.length > 1 ? "" : "s"}`,
     expected: [
       ...named.map(describeRequirement),
-      ...(rules.subject ? [describeBinding(rules.subject)] : []),
+      ...(subject ? [describeBinding(subject)] : []),
     ].filter((e) => e !== "").join("; "),
   };
 }

@@ -3,7 +3,12 @@
  * local evidence, with the full report.
  * @module
  */
-import { buildSignerRules, judgeSigner } from "../checks/signer_rules.ts";
+import {
+  buildSignerRules,
+  judgeSigner,
+  namesSigner,
+  type SignerRules,
+} from "../checks/signer_rules.ts";
 import { decodeHex, encodeHex } from "../crypto/bytes.ts";
 import { bundleRejected, checkBundle } from "../checks/bundle_checks.ts";
 import type { CheckResult } from "../checks/check_result.ts";
@@ -24,6 +29,35 @@ import {
   rootsFromArgs,
   signerFromArgs,
 } from "./verify_options.ts";
+
+/**
+ * The `identity` check of a signature by the `--key` key: a pass when no signer is named
+ * otherwise; when the command line (`--repo`, `--signer-workflow`, `--certificate-identity`) or
+ * the policy names a signer, a fail: every named rule must hold, and a key is none of them.
+ */
+function judgeManagedKey(rules: SignerRules): CheckResult {
+  if (!namesSigner(rules)) {
+    return {
+      id: "identity",
+      status: "pass",
+      code: "identity-key-match",
+      message: "signed by the public key given with --key",
+      loadBearing: false,
+    };
+  }
+  const named = [rules.cli?.source, ...rules.policy.map((p) => p.source)]
+    .filter((s) => s !== undefined).join(", ");
+  return {
+    id: "identity",
+    status: "fail",
+    code: "identity-key-not-named-signer",
+    message: `signed by the public key given with --key, but ${named} names a certificate ` +
+      "signer, which a key signature is not (every named signer rule must hold)",
+    expected: named,
+    actual: "the --key public key",
+    loadBearing: false,
+  };
+}
 
 /** Runs `file`; returns the verdict's exit code. */
 export async function runFile(args: readonly string[], io: CliIo): Promise<number> {
@@ -145,6 +179,7 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
           requireTlog: requireRekor || plan.rekorRequired,
           origin,
           judgeIdentity: (verified) => judgeSigner(verified.identity!, rules),
+          judgeManagedKey: () => judgeManagedKey(rules),
         }),
       );
     }
