@@ -12,11 +12,15 @@ import {
   APP,
   APP_SHA256,
   COMMIT,
+  CRATE,
   encoder,
   OLD_COMMIT,
   publicGood,
   workflowBundle,
 } from "./support/binding_runs.ts";
+import { startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
+import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
 
 /** A route handler: undefined falls through to the default answer. */
 type Handler = (req: Request, url: URL, ctx: Ctx) => Response | Promise<Response> | undefined;
@@ -397,4 +401,139 @@ Deno.test("an attestation without bundle nor bundle_url is not silently dropped 
         : undefined,
   }, { policy: REQUIRE_ATTESTATION });
   assert.notEqual(r.code, 0, show(r));
+});
+
+// ---- crates --------------------------------------------------------------------------------------
+
+/**
+ * Runs `crate tiny-attest@0.1.0` against the fake crates.io and the fake GitHub, through a proxy
+ * in front of the fake GitHub whose `bend` may answer instead of it.
+ */
+async function runCrateVia(
+  bend: (url: URL, proxy: string) => Response | undefined,
+  repository: Partial<FakeRepository> = {},
+  policy?: string,
+): Promise<Result> {
+  const dir = await Deno.makeTempDir();
+  const cratesIo = startFakeCratesIo([{
+    name: "tiny-attest",
+    version: "0.1.0",
+    bytes: CRATE,
+    repository: "https://github.com/attest-fixtures/tiny-attest",
+  }]);
+  const github = startFakeGithub([], {
+    repositories: [{
+      owner: "attest-fixtures",
+      repo: "tiny-attest",
+      tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
+      trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
+      ...repository,
+    }],
+  });
+  const log: Log[] = [];
+  let proxyUrl = "";
+  const proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    log.push({
+      server: "api",
+      path: url.pathname + url.search,
+      authorization: req.headers.get("authorization"),
+    });
+    const bent = bend(url, proxyUrl);
+    if (bent) return bent;
+    const headers = new Headers(req.headers);
+    headers.delete("host");
+    const upstream = await fetch(`${github.apiUrl}${url.pathname}${url.search}`, {
+      headers,
+      redirect: "manual",
+    });
+    return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
+  });
+  proxyUrl = `http://127.0.0.1:${proxy.addr.port}`;
+  try {
+    const policyArgs: string[] = [];
+    if (policy) {
+      await Deno.writeTextFile(`${dir}/attest.toml`, policy);
+      policyArgs.push("--policy", `${dir}/attest.toml`);
+    }
+    const io = createMemoryIo({
+      ...cratesIo.env,
+      CARGO_ATTEST_GITHUB_API_URL: proxyUrl,
+      GH_TOKEN: "ghp_test",
+    });
+    const code = await main(
+      ["crate", "tiny-attest@0.1.0", "--json", "--no-cache", ...policyArgs],
+      io,
+    );
+    let verdict = "(no report)";
+    let checks: string[] = [];
+    try {
+      const report = JSON.parse(io.out);
+      verdict = report.verdict;
+      checks = report.subjects.flatMap((
+        s: { checks: { id: string; status: string; code: string }[] },
+      ) => s.checks.map((c) => `${c.id}:${c.status}:${c.code}`));
+    } catch {
+      // no report
+    }
+    return { code, verdict, checks, err: io.err, log };
+  } finally {
+    await proxy.shutdown();
+    await cratesIo.close();
+    await github.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const REQUIRE_SOURCE =
+  'version = 1\n[crate."tiny-attest"]\nrequire = ["crate-checksum", "crate-vcs", "crate-source"]\n';
+
+Deno.test("crate control: through the proxy, the tiny-attest crate is TRUSTED", async () => {
+  const r = await runCrateVia(() => undefined, {}, REQUIRE_SOURCE);
+  assert.equal(r.code, 0, show(r));
+});
+
+Deno.test("crate: a 5xx on the tree call is not a skip that lets the crate through", async () => {
+  const r = await runCrateVia(
+    (url) => url.pathname.includes("/git/trees/") ? json({ message: "boom" }, 502) : undefined,
+    {},
+    REQUIRE_SOURCE,
+  );
+  assert.notEqual(r.code, 0, show(r));
+});
+
+Deno.test("crate: a tag page served by another host (Link next) does not bind a fork's commit", async () => {
+  const other = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => json([{ name: "v0.1.0", commit: { sha: TINY_ATTEST_COMMIT } }]),
+  );
+  // The commit is a fork's: GitHub serves it (and its tree) under the repository, but it is not
+  // in the default branch's history, and the repository has no tag for it.
+  const diverged = (url: URL) =>
+    url.pathname.includes("/compare/")
+      ? json({ status: "diverged", ahead_by: 1, behind_by: 3, commits: [], files: [] })
+      : undefined;
+  try {
+    const control = await runCrateVia(diverged, { tags: [] }, REQUIRE_SOURCE);
+    assert.notEqual(control.code, 0, "control: " + show(control));
+    assert.ok(
+      control.checks.some((c) =>
+        c.startsWith("crate-vcs:") && c.endsWith(":crate-vcs-commit-unbound")
+      ),
+      show(control),
+    );
+    const r = await runCrateVia(
+      (url) =>
+        url.pathname.endsWith("/tags") && !url.searchParams.has("page")
+          ? json([], 200, {
+            link: `<http://127.0.0.1:${other.addr.port}/tags?page=2>; rel="next"`,
+          })
+          : diverged(url),
+      { tags: [] },
+      REQUIRE_SOURCE,
+    );
+    assert.notEqual(r.code, 0, show(r));
+  } finally {
+    await other.shutdown();
+  }
 });
