@@ -220,7 +220,14 @@ async function fetchCrateAttestations(
   const url = attestationsUrl(github.api, ref.owner, ref.repo, sha256);
   try {
     const found = await fetchAttestations(github.client, github.api, ref.owner, ref.repo, sha256);
-    return { url, bundles: found.map((a) => ({ text: a.text, origin: { url: a.url } })) };
+    return {
+      url,
+      bundles: found.map((a) => ({
+        text: a.text,
+        origin: { url: a.url },
+        ...(a.problem ? { problem: a.problem } : {}),
+      })),
+    };
   } catch (error) {
     if (!(error instanceof OfflineMissError)) throw error;
     return { url, bundles: [], unavailable: { code: "not-in-cache", message: error.message } };

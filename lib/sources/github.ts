@@ -44,6 +44,8 @@ export interface FetchedAttestation {
   readonly text: string;
   /** Where it came from (API page URL, or its bundle_url). */
   readonly url: string;
+  /** Why the entry holds no bundle that can be read (it then fails as unverifiable). */
+  readonly problem?: string;
 }
 
 /** The repository or tag does not exist (or is not visible with the credentials given). */
@@ -109,11 +111,20 @@ export async function fetchRelease(
     throw error;
   }
   const r = asRecord(response.data, "the release", url.href);
+  if (r.tag_name !== tag) {
+    // Everything the release holds is evidence about its own tag: an answer about another tag
+    // (or about none) vouches for nothing of this one.
+    throw new AttestError(
+      "unexpected-response",
+      `${response.url}: asked for the release ${tag}, but the answer is the release ` +
+        `${typeof r.tag_name === "string" ? `'${r.tag_name}'` : "of no tag"}`,
+    );
+  }
   if (!Array.isArray(r.assets)) {
     throw new AttestError("unexpected-response", `${url.href}: the release has no assets array`);
   }
   return {
-    tag: typeof r.tag_name === "string" ? r.tag_name : tag,
+    tag,
     name: typeof r.name === "string" ? r.name : tag,
     body: typeof r.body === "string" ? r.body : "",
     htmlUrl: typeof r.html_url === "string" ? r.html_url : "",
@@ -138,11 +149,17 @@ export async function fetchTagCommit(
     if (error instanceof NotFoundError) return undefined;
     throw error;
   }
-  let object = asRecord(
-    asRecord(ref.data, "the tag ref", url.href).object,
-    "the ref object",
-    url.href,
-  );
+  const refData = asRecord(ref.data, "the tag ref", url.href);
+  if (refData.ref !== `refs/tags/${tag}`) {
+    // `git/ref/` answers the exact ref or 404; a ref of another name (a prefix match, as
+    // `git/matching-refs/` gives) is another tag's commit, which must not bind this tag.
+    throw new AttestError(
+      "unexpected-response",
+      `${ref.url}: asked for refs/tags/${tag}, but the answer is for ` +
+        `${typeof refData.ref === "string" ? `'${refData.ref}'` : "no ref"}`,
+    );
+  }
+  let object = asRecord(refData.object, "the ref object", url.href);
   for (let depth = 0; depth < 4 && object.type === "tag"; depth++) {
     if (typeof object.sha !== "string") break;
     const tagUrl = endpointUrl(api, `${repoPath(owner, repo)}/git/tags/${object.sha}`);
@@ -189,7 +206,10 @@ export function attestationsUrl(
 
 /**
  * Fetches every attestation stored in OWNER/REPO for the digest (paged, at most
- * {@link MAX_ATTESTATION_PAGES} pages). None (404) is an empty list.
+ * {@link MAX_ATTESTATION_PAGES} pages). None (404 on the first page) is an empty list. A list
+ * that cannot be read whole (a later page missing, more pages than the cap) is an error, never a
+ * shorter list: an attestation left unread could be the one that fails. An entry with neither a
+ * bundle nor a `bundle_url` is returned with a `problem` (it fails as unverifiable).
  */
 export async function fetchAttestations(
   client: HttpClient,
@@ -200,12 +220,27 @@ export async function fetchAttestations(
 ): Promise<FetchedAttestation[]> {
   const out: FetchedAttestation[] = [];
   let next: string | undefined = attestationsUrl(api, owner, repo, sha256, { per_page: "30" });
-  for (let page = 0; next && page < MAX_ATTESTATION_PAGES; page++) {
+  for (let page = 0; next; page++) {
+    if (page >= MAX_ATTESTATION_PAGES) {
+      throw new AttestError(
+        "unexpected-response",
+        `${next}: more than ${MAX_ATTESTATION_PAGES} pages of attestations for sha256:${sha256} ` +
+          "(a pagination loop?); the list cannot be read whole",
+      );
+    }
     let response;
     try {
       response = await client.getJson(next, { accept: GITHUB_JSON });
     } catch (error) {
-      if (error instanceof NotFoundError) return out;
+      if (error instanceof NotFoundError && page === 0) return out;
+      if (error instanceof NotFoundError) {
+        throw new AttestError(
+          "unexpected-response",
+          `${next}: page ${page + 1} of the attestations for sha256:${sha256} answered 404; ` +
+            "the list cannot be read whole",
+          { cause: error },
+        );
+      }
       throw error;
     }
     const data = asRecord(response.data, "the attestations page", response.url);
@@ -218,6 +253,12 @@ export async function fetchAttestations(
         out.push({ text: JSON.stringify(a.bundle), url: response.url });
       } else if (typeof a.bundle_url === "string") {
         out.push({ text: await fetchSnappyBundle(client, a.bundle_url), url: a.bundle_url });
+      } else {
+        out.push({
+          text: "",
+          url: response.url,
+          problem: `${response.url}: an attestation has neither a bundle nor a bundle_url`,
+        });
       }
     }
     next = response.linkNext;

@@ -145,6 +145,14 @@ export async function listTags(
       tags.push({ name: t.name, commit: commit.toLowerCase() });
     }
     next = response.linkNext;
+    if (next !== undefined && new URL(next).origin !== api.origin) {
+      // A tag binds a commit to the repository only as the API says it: a "next page" on
+      // another host is not the repository's answer.
+      throw new AttestError(
+        "unexpected-response",
+        `${response.url}: the next page of tags is on another host (${next})`,
+      );
+    }
   }
   return { tags, complete: next === undefined, pages };
 }

@@ -239,7 +239,11 @@ export async function gatherSignatureEvidence(
     options.owner,
     options.repo,
     sha256,
-  )).map((a) => ({ text: a.text, origin: { url: a.url } }));
+  )).map((a) => ({
+    text: a.text,
+    origin: { url: a.url },
+    ...(a.problem ? { problem: a.problem } : {}),
+  }));
 
   const cosignBundles: BundleEvidence[] = [];
   for (const suffix of BUNDLE_SUFFIXES) {
