@@ -218,3 +218,24 @@ Deno.test("redteam crate: a Cargo.toml that drops an optional dependency (and th
   );
   assertManifestMismatch(r, /dependencies\.memchr/);
 });
+
+Deno.test("redteam crate: a Cargo.toml whose package.repository differs (CARGO_PKG_REPOSITORY) is not TRUSTED", async () => {
+  // Every package string field reaches the build as a CARGO_PKG_* variable (`env!`, and build
+  // scripts that download prebuilt objects from CARGO_PKG_REPOSITORY's releases).
+  const manifest = normalized().replace(
+    'repository = "https://github.com/example/tiny-attest"',
+    'repository = "https://evil.example/tiny-attest"',
+  );
+  assert.notEqual(manifest, normalized());
+  const r = await run(await crateBytes(manifest), REQUIRE_ALL);
+  assertManifestMismatch(r, /package\.repository/);
+});
+
+Deno.test("redteam crate: a Cargo.toml with package.metadata the original lacks (read by build scripts) is not TRUSTED", async () => {
+  // system-deps (the gtk-rs -sys crates) and vcpkg read `[package.metadata.*]` from the crate's
+  // Cargo.toml in the build script: which system library is linked is decided there.
+  const manifest = normalized() +
+    '\n[package.metadata.system-deps]\nopenssl = { name = "evilssl", version = "1" }\n';
+  const r = await run(await crateBytes(manifest), REQUIRE_ALL);
+  assertManifestMismatch(r, /package\.metadata/);
+});
