@@ -33,8 +33,13 @@
  * - `[profile]`: the original's (cargo copies it; `debug = true` is written `debug = 2`);
  * - `[patch]`, `[replace]`, `[workspace]`: never written by cargo, so present is a mismatch.
  *
- * Metadata that changes nothing built (description, readme, license, `lints`, `badges`,
- * `package.metadata`, `resolver`) is not compared. Every finding names its key path.
+ * - `package.authors`, `description`, `homepage`, `repository`, `license`, `rust-version`
+ *   (after inheritance): equal — the build reads them as CARGO_PKG_* variables; and
+ *   `package.metadata`: equal — build scripts read it from the crate's `Cargo.toml`
+ *   (system-deps, vcpkg).
+ *
+ * Metadata that changes nothing built (readme, license-file, keywords, categories, `lints`,
+ * `badges`, `resolver`) is not compared. Every finding names its key path.
  *
  * **`Cargo.lock`.** {@link checkCrateLock}: cargo writes the lock file of the package's
  * resolution; it must parse as a lock file and hold the crate itself (its name and version, no
@@ -251,6 +256,16 @@ class Comparison {
     for (const key of ["links", "metabuild", "default-target", "forced-target", "im-a-teapot"]) {
       this.same(`package.${key}`, nPkg[key], oPkg[key]);
     }
+    // What the build sees of the rest: each of these is a CARGO_PKG_* variable (`env!`, build
+    // scripts), and build scripts read `package.metadata` from the crate's Cargo.toml
+    // (system-deps, vcpkg).
+    for (const key of PACKAGE_ENV_KEYS) {
+      const written = nPkg[key];
+      const expected = this.inherited(oPkg, key);
+      if (key === "authors" && isEmptyList(written) && expected === undefined) continue;
+      this.same(`package.${key}`, written, expected);
+    }
+    this.same("package.metadata", nPkg.metadata, oPkg.metadata);
   }
 
   private compareBuild(): void {
@@ -452,6 +467,23 @@ class Comparison {
       }
     }
   }
+}
+
+/**
+ * Package fields cargo copies (after inheritance) and hands the build as CARGO_PKG_* variables
+ * (`readme` and `license-file` are rewritten when they lie outside the package; not compared).
+ */
+const PACKAGE_ENV_KEYS = [
+  "authors",
+  "description",
+  "homepage",
+  "repository",
+  "license",
+  "rust-version",
+] as const;
+
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
 }
 
 /**
