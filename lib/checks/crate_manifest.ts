@@ -12,7 +12,8 @@
  *   `package.metabuild`, `package.default-target`, `package.forced-target`, `cargo-features`:
  *   equal (after inheritance);
  * - `package.build`: the build scripts it names (absent: `build.rs` when the crate has one;
- *   `true`: `build.rs`) are among those of the original — cargo drops scripts it did not package;
+ *   `true`: `build.rs`) are those of the original that the crate holds — cargo drops scripts it
+ *   did not package, and only those;
  * - lib, bin, example, test and bench targets: each target the normalized manifest yields (its
  *   explicit targets, plus the auto-discovered ones when its `auto*` flags allow discovery, as
  *   cargo discovers them from the crate's files) is one the original yields, with the same name,
@@ -24,14 +25,21 @@
  *   `features` among the original's (a workspace dependency's and the member's together),
  *   `default-features` as the original or its workspace dependency has it, and a registry only
  *   where the original names one (`path`, `git`, `branch`, `tag`, `rev`, `base` are what cargo
- *   removes); any other key is a mismatch;
- * - `[features]`: each feature is the original's, its values among the original's (cargo removes
- *   the values of dependencies it dropped);
+ *   removes); any other key is a mismatch; every normal and build dependency of the original is
+ *   there (cargo drops only dev-dependencies without a version), with all its features;
+ * - `[features]`: the original's features, each with the original's values but those naming a
+ *   dependency cargo dropped (`dep:x`, `x/f`, `x?/f` with no dependency `x` left), which cargo
+ *   removes — a feature or value left out changes what is built (`default = []`);
  * - `[profile]`: the original's (cargo copies it; `debug = true` is written `debug = 2`);
  * - `[patch]`, `[replace]`, `[workspace]`: never written by cargo, so present is a mismatch.
  *
- * Metadata that changes nothing built (description, readme, license, `lints`, `badges`,
- * `package.metadata`, `resolver`) is not compared. Every finding names its key path.
+ * - `package.authors`, `description`, `homepage`, `repository`, `license`, `rust-version`
+ *   (after inheritance): equal — the build reads them as CARGO_PKG_* variables; and
+ *   `package.metadata`: equal — build scripts read it from the crate's `Cargo.toml`
+ *   (system-deps, vcpkg).
+ *
+ * Metadata that changes nothing built (readme, license-file, keywords, categories, `lints`,
+ * `badges`, `resolver`) is not compared. Every finding names its key path.
  *
  * **`Cargo.lock`.** {@link checkCrateLock}: cargo writes the lock file of the package's
  * resolution; it must parse as a lock file and hold the crate itself (its name and version, no
@@ -248,16 +256,37 @@ class Comparison {
     for (const key of ["links", "metabuild", "default-target", "forced-target", "im-a-teapot"]) {
       this.same(`package.${key}`, nPkg[key], oPkg[key]);
     }
+    // What the build sees of the rest: each of these is a CARGO_PKG_* variable (`env!`, build
+    // scripts), and build scripts read `package.metadata` from the crate's Cargo.toml
+    // (system-deps, vcpkg).
+    for (const key of PACKAGE_ENV_KEYS) {
+      const written = nPkg[key];
+      const expected = this.inherited(oPkg, key);
+      if (key === "authors" && isEmptyList(written) && expected === undefined) continue;
+      this.same(`package.${key}`, written, expected);
+    }
+    this.same("package.metadata", nPkg.metadata, oPkg.metadata);
   }
 
   private compareBuild(): void {
     const allowed = new Set(buildScripts(this.o, this.files));
-    for (const script of buildScripts(this.n, this.files)) {
+    const written = new Set(buildScripts(this.n, this.files));
+    for (const script of written) {
       if (!allowed.has(script)) {
         this.add(
           `package.build: build script ${show(script)} ${NOT_IN_ORIG}${
             allowed.size > 0 ? ` (which yields ${[...allowed].map(show).join(", ")})` : ""
           }`,
+        );
+      }
+    }
+    // Cargo drops only the scripts it did not package: one in the crate is kept.
+    const packaged = new Set(this.files.map(normalizePath));
+    for (const script of allowed) {
+      if (packaged.has(script) && !written.has(script)) {
+        this.add(
+          `package.build: build script ${show(script)} of Cargo.toml.orig is in the crate but ` +
+            "not in Cargo.toml (cargo keeps every build script it packages)",
         );
       }
     }
@@ -291,6 +320,17 @@ class Comparison {
 
   private compareDependencies(): void {
     const allowed = new Map(dependencyTables(this.o).map((t) => [t.path, t.deps]));
+    const written = new Map(dependencyTables(this.n).map((t) => [t.path, t.deps]));
+    // Cargo keeps every normal and build dependency (it drops only dev-dependencies without a
+    // version): one the normalized manifest leaves out is not built with.
+    for (const [path, deps] of allowed) {
+      if (path.endsWith("dev-dependencies")) continue;
+      for (const name of Object.keys(deps)) {
+        if (written.get(path)?.[name] === undefined) {
+          this.add(`${path}.${name}: in Cargo.toml.orig but not in Cargo.toml`);
+        }
+      }
+    }
     for (const table of dependencyTables(this.n)) {
       const origTable = allowed.get(table.path);
       for (const [name, value] of Object.entries(table.deps)) {
@@ -329,8 +369,14 @@ class Comparison {
       this.same(`${path}.public`, n.public, o.spec.public);
     }
     const features = new Set(o.features);
-    for (const f of stringList(n.features)) {
+    const nFeatures = new Set(stringList(n.features));
+    for (const f of nFeatures) {
       if (!features.has(f)) this.add(`${path}.features: ${show(f)} ${NOT_IN_ORIG}`);
+    }
+    for (const f of features) {
+      if (!nFeatures.has(f)) {
+        this.add(`${path}.features: ${show(f)} in Cargo.toml.orig but not in Cargo.toml`);
+      }
     }
     const defaults = n["default-features"] ?? n.default_features ?? true;
     if (!o.defaultFeatures.includes(defaults as boolean)) {
@@ -386,8 +432,7 @@ class Comparison {
   }
 
   private compareFeatures(): void {
-    const nFeatures = this.n.features;
-    if (nFeatures === undefined) return;
+    const nFeatures = this.n.features ?? {};
     if (!isTable(nFeatures)) {
       this.add("features: not a table");
       return;
@@ -404,7 +449,53 @@ class Comparison {
         if (!allowed.has(v)) this.add(`features.${name}: ${show(v)} ${NOT_IN_ORIG}`);
       }
     }
+    // Cargo copies every feature, dropping only the values that name a dependency it removed
+    // (`dep:x`, `x/f`, `x?/f` with no dependency `x` left): anything else missing is not built.
+    const deps = new Set(dependencyTables(this.n).flatMap((t) => Object.keys(t.deps)));
+    for (const [name, values] of Object.entries(oFeatures)) {
+      const written = nFeatures[name];
+      if (written === undefined) {
+        this.add(`features.${name}: in Cargo.toml.orig but not in Cargo.toml`);
+        continue;
+      }
+      const kept = new Set(stringList(written));
+      for (const v of stringList(values)) {
+        if (kept.has(v)) continue;
+        const dep = featureDependency(v);
+        if (dep !== undefined && !deps.has(dep)) continue;
+        this.add(`features.${name}: ${show(v)} in Cargo.toml.orig but not in Cargo.toml`);
+      }
+    }
   }
+}
+
+/**
+ * Package fields cargo copies (after inheritance) and hands the build as CARGO_PKG_* variables
+ * (`readme` and `license-file` are rewritten when they lie outside the package; not compared).
+ */
+const PACKAGE_ENV_KEYS = [
+  "authors",
+  "description",
+  "homepage",
+  "repository",
+  "license",
+  "rust-version",
+] as const;
+
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
+}
+
+/**
+ * The dependency a feature value names, as cargo's `FeatureValue` reads it (`dep:x` and `x/f`,
+ * `x?/f`), or undefined for a plain feature name.
+ */
+function featureDependency(value: string): string | undefined {
+  if (value.startsWith("dep:")) return value.slice(4);
+  const slash = value.indexOf("/");
+  if (slash < 0) return undefined;
+  const dep = value.slice(0, slash);
+  return dep.endsWith("?") ? dep.slice(0, -1) : dep;
 }
 
 /** Keys a dependency of the normalized manifest may have (path, git, … are removed by cargo). */
