@@ -109,6 +109,24 @@ function unverifiableReason(p: LockPackage): CrateTarget["unverifiable"] {
   };
 }
 
+/**
+ * A lock package with no checksum (none written, v1 `"<none>"`, or every checksum discarded as
+ * cargo discards them): cargo checks the `.crate` it downloads against nothing the lock says, and
+ * builds whatever its source (a mirror, a `replace-with` source) serves. The crates.io crate may
+ * be verified, but the lock does not pin it: a required skip, so never TRUSTED.
+ */
+function lockPinsNothing(target: CrateTarget): CheckResult {
+  return {
+    id: "crate-checksum",
+    status: "skip",
+    code: "crate-checksum-not-in-lock",
+    message: `${target.lock?.file ?? "the lock file"} records no checksum for ` +
+      `${target.name}@${target.version}: cargo checks the .crate it downloads against none, so ` +
+      "the lock does not pin the crate verified here (regenerate it with cargo)",
+    loadBearing: false,
+  };
+}
+
 /** Runs `crate`. */
 export async function runCrate(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs("crate", args);
@@ -236,6 +254,7 @@ async function verifyCrates(
         const checks = await checkCrate(evidence);
         await rememberCrate(sources, evidence, checks);
         checks.push(...await attestations.check(evidence, subject));
+        if (target.lock && target.lock.checksum === undefined) checks.push(lockPinsNothing(target));
         releaseCrateEvidence(evidence);
         return { subject: { ...subject, sha256: evidence.sha256 }, checks };
       } catch (error) {
