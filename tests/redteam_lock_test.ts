@@ -95,3 +95,14 @@ Deno.test("red-team lock: [metadata] checksums in a v2+ lock make cargo discard 
     assert.notEqual(r.code, 0, `${JSON.stringify(version)}: ${r.out}${r.err}`);
   }
 });
+
+Deno.test("red-team lock: a lock entry whose name is not crates.io's exact name is not TRUSTED", async () => {
+  // crates.io finds `Tiny-Attest` case-insensitively, but cargo's package names are exact: it
+  // never uses this entry for the `tiny-attest` it builds, resolves that anew and checks its
+  // download against no checksum of this lock.
+  const r = await runLock(
+    "version = 4\n\n" + pkg("app", "0.1.0", { extra: `dependencies = ["Tiny-Attest"]\n` }) +
+      pkg("Tiny-Attest", "0.1.0", { source: CRATES_IO, checksum: SHA256 }),
+  );
+  assert.notEqual(r.code, 0, r.out + r.err);
+});
