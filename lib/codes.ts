@@ -138,6 +138,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "no checksum for the crate from the index, the API or the lock file",
   "crate-checksum-not-in-lock":
     "(skip) Cargo.lock records no checksum for a crates.io package (or cargo discards the file's checksums): the lock does not pin it",
+  "crate-lock-identity-mismatch":
+    "a lock entry's name or version is not crates.io's exact one (found loosely): cargo does not use it",
   "crate-not-verifiable":
     "a lock package from git or another registry: this command verifies crates.io packages only",
   "crate-vcs-tag-match":
