@@ -106,3 +106,22 @@ Deno.test("red-team lock: a lock entry whose name is not crates.io's exact name 
   );
   assert.notEqual(r.code, 0, r.out + r.err);
 });
+
+Deno.test("red-team lock guard: packages this command cannot verify are never 'nothing to verify'", async () => {
+  // Guard for issue #13's "nothing to verify": a lock whose only non-path packages come from git,
+  // another registry or a source of an unknown kind has something to verify, and none of it was.
+  for (
+    const source of [
+      `git+https://github.com/someone/gitdep?branch=main#${"a".repeat(40)}`,
+      "sparse+https://index.crates.io.evil.example/",
+      `${CRATES_IO}.evil.example`,
+      "registry+https://GitHub.com/rust-lang/crates.io-index",
+      "local-registry+file:///tmp/registry",
+    ]
+  ) {
+    const r = await runLock(
+      "version = 4\n\n" + APP + pkg("tiny-attest", "0.1.0", { source, checksum: SHA256 }),
+    );
+    assert.notEqual(r.code, 0, `${source}: ${r.out}${r.err}`);
+  }
+});
