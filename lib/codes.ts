@@ -140,6 +140,10 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "the .crate was served whole with another size than the crates.io API declares",
   "crate-checksum-unavailable":
     "no checksum for the crate from the index, the API or the lock file",
+  "crate-checksum-not-in-lock":
+    "(skip) Cargo.lock records no checksum for a crates.io package (or cargo discards the file's checksums): the lock does not pin it",
+  "crate-lock-identity-mismatch":
+    "a lock entry's name or version is not crates.io's exact one (found loosely): cargo does not use it",
   "crate-not-verifiable":
     "a lock package from git or another registry: this command verifies crates.io packages only",
   "crate-vcs-tag-match":
@@ -205,7 +209,7 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "lock-missing-checksum": "(warning) a registry package with no checksum in the lock",
   "lock-orphan-checksum": "(warning) a v1 [metadata] checksum for a package not in the file",
   "lock-ignored-metadata-checksum":
-    "(warning) v1-style [metadata] checksums in a v2+ file (ignored, as cargo does)",
+    "(warning) v1-style [metadata] checksums in a v2+ file: cargo then discards every checksum of the file, and so does cargo-attest",
   "lock-path-packages": "(warning) path packages (the workspace's own) are not verified",
   // cache
   "not-in-cache":

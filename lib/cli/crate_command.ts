@@ -109,6 +109,43 @@ function unverifiableReason(p: LockPackage): CrateTarget["unverifiable"] {
   };
 }
 
+/**
+ * A lock package with no checksum (none written, v1 `"<none>"`, or every checksum discarded as
+ * cargo discards them): cargo checks the `.crate` it downloads against nothing the lock says, and
+ * builds whatever its source (a mirror, a `replace-with` source) serves. The crates.io crate may
+ * be verified, but the lock does not pin it: a required skip, so never TRUSTED.
+ */
+function lockPinsNothing(target: CrateTarget): CheckResult {
+  return {
+    id: "crate-checksum",
+    status: "skip",
+    code: "crate-checksum-not-in-lock",
+    message: `${target.lock?.file ?? "the lock file"} records no checksum for ` +
+      `${target.name}@${target.version}: cargo checks the .crate it downloads against none, so ` +
+      "the lock does not pin the crate verified here (regenerate it with cargo)",
+    loadBearing: false,
+  };
+}
+
+/**
+ * A lock entry whose name or version is not crates.io's own (crates.io finds `Serde` or a version
+ * with other build metadata loosely; cargo's package ids are exact): cargo never uses this entry
+ * for the crate it builds, so what the entry pins pins nothing. A MISMATCH.
+ */
+function lockNamesAnotherCrate(target: CrateTarget, evidence: CrateEvidence): CheckResult {
+  return {
+    id: "crate-checksum",
+    status: "fail",
+    code: "crate-lock-identity-mismatch",
+    message: `${target.lock?.file ?? "the lock file"} names ${target.name}@${target.version}, ` +
+      `but crates.io's crate is ${evidence.name}@${evidence.version}: cargo does not use this ` +
+      "entry for it (package names and versions are exact), so the lock does not pin it",
+    expected: `${evidence.name}@${evidence.version}`,
+    actual: `${target.name}@${target.version}`,
+    loadBearing: false,
+  };
+}
+
 /** Runs `crate`. */
 export async function runCrate(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs("crate", args);
@@ -236,6 +273,10 @@ async function verifyCrates(
         const checks = await checkCrate(evidence);
         await rememberCrate(sources, evidence, checks);
         checks.push(...await attestations.check(evidence, subject));
+        if (target.lock && target.lock.checksum === undefined) checks.push(lockPinsNothing(target));
+        if (target.lock && (evidence.name !== target.name || evidence.version !== target.version)) {
+          checks.push(lockNamesAnotherCrate(target, evidence));
+        }
         releaseCrateEvidence(evidence);
         return { subject: { ...subject, sha256: evidence.sha256 }, checks };
       } catch (error) {

@@ -65,7 +65,8 @@ export interface CargoLockDiagnostic {
    * - `lock-git-without-commit`: a git source without the `#<commit>` cargo always records;
    * - `lock-missing-checksum`: a registry package without a checksum (v1 `"<none>"`, or absent);
    * - `lock-orphan-checksum`: a v1 `[metadata]` checksum for a package that is not in the file;
-   * - `lock-ignored-metadata-checksum`: `[metadata]` checksums in a v2+ file (cargo ignores them).
+   * - `lock-ignored-metadata-checksum`: `[metadata]` checksums in a v2+ file: cargo then discards
+   *   every checksum of the file, the packages' own included, and so does this parser.
    */
   code:
     | "lock-unknown-source"
@@ -228,12 +229,19 @@ export function parseCargoLock(text: string, file: string): CargoLock {
     if (version === 1) {
       applyMetadataChecksums(packages, metadataChecksums, file, diagnostics);
     } else {
+      // cargo takes v1 checksums in a v2+ file for a bad merge and discards every checksum of
+      // the file, the packages' own included ("let's regenerate them later"): it then checks a
+      // download against nothing the lock says. So the packages have no checksum here either.
+      for (const pkg of packages) delete pkg.checksum;
       diagnostics.push({
         level: "warning",
         code: "lock-ignored-metadata-checksum",
-        message: `${file}: [metadata] has ${metadataChecksums.size} v1-style checksum entr${
-          metadataChecksums.size === 1 ? "y" : "ies"
-        }, but the file is format v${version}: they are ignored, as cargo ignores them`,
+        message:
+          `${file}: [metadata] has ${metadataChecksums.size} v1-style checksum entr${
+            metadataChecksums.size === 1 ? "y" : "ies"
+          }, but the file is format v${version}: cargo then discards every checksum in the ` +
+          "file (the packages' own too) and checks no download against the lock, so neither " +
+          "does cargo-attest",
       });
     }
   }
