@@ -88,77 +88,104 @@ async function flipByte(record: PackRecord): Promise<void> {
   await Deno.writeFile(record.pack, bytes);
 }
 
-// ---- --offline must not launder stale answers into fresh ones ----------------------------------
+// ---- expired answers must not come back as fresh ones -----------------------------------------
 
-Deno.test({
-  name: "red-team cache: an --offline run does not make expired tag pages fresh for the next online run",
-  async fn() {
-    await withDir(async (dir) => {
-      // The repository, served by one fake GitHub at one address for the whole test (its answers
-      // change between runs, as a real repository's do).
-      const repo: { -readonly [K in keyof FakeRepository]: FakeRepository[K] } = {
-        owner: "attest-fixtures",
-        repo: "tiny-attest",
-        tags: [{ name: "v0.1.0", commit: COMMIT }],
-        trees: { [COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
-        commits: [LATER_COMMIT],
-      };
-      const github = startFakeGithub([], { repositories: [repo] });
-      const cratesIo = startFakeCratesIo([crate()]);
-      const t0 = Date.parse("2026-03-01T12:00:00Z");
-      const run = async (
-        at: number,
-        extra: string[] = [],
-        env: Record<string, string> = {},
-      ): Promise<Outcome> => {
-        const io = createMemoryIo({
-          ...cratesIo.env,
-          CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-          GH_TOKEN: "ghp_test",
-          CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
-          ...env,
-        }, new Date(at));
-        const code = await main(["crate", "tiny-attest@0.1.0", "--json", ...extra], io);
-        return { code, out: io.out, err: io.err };
-      };
-      try {
-        // 1. Online at t0: the tag names the crate's commit. TRUSTED; the tag pages are cached.
-        const first = await run(t0);
-        assert.equal(first.code, 0, show(first));
-        assert.equal(checksById(first.out)["crate-vcs"].code, "crate-vcs-tag-match");
+type MutableRepository = { -readonly [K in keyof FakeRepository]: FakeRepository[K] };
 
-        // 2. The tag list's extract is lost (a flipped byte: the cache ignores the record, as it
-        //    would one written by an older cargo-attest under an older extract kind); the pages
-        //    it was read from are still there, fetched at t0.
-        const extracts = (await packRecords(`${dir}/cache`)).filter((r) =>
-          r.key.startsWith("EXTRACT github-tags/")
-        );
-        assert.equal(extracts.length, 1, "one tag-list extract");
-        await flipByte(extracts[0]);
+/**
+ * One fake GitHub at one address for a whole scenario (its answers change between runs, as a real
+ * repository's do), a fake crates.io, and a cache: `run(at, args, env)` runs `crate
+ * tiny-attest@0.1.0` at the time `at`; `loseExtract()` makes the cache ignore the tag list's
+ * extract (a flipped byte; an extract of an older kind, left by an older cargo-attest, is missing
+ * the same way) while the tag pages it was read from stay.
+ */
+async function tagScenario(
+  fn: (s: {
+    repo: MutableRepository;
+    t0: number;
+    run: (at: number, extra?: string[]) => Promise<Outcome>;
+    loseExtract: () => Promise<void>;
+  }) => Promise<void>,
+): Promise<void> {
+  await withDir(async (dir) => {
+    const repo: MutableRepository = {
+      owner: "attest-fixtures",
+      repo: "tiny-attest",
+      tags: [{ name: "v0.1.0", commit: COMMIT }],
+      trees: { [COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
+      commits: [LATER_COMMIT],
+    };
+    const github = startFakeGithub([], { repositories: [repo] });
+    const cratesIo = startFakeCratesIo([crate()]);
+    const run = async (at: number, extra: string[] = []): Promise<Outcome> => {
+      const io = createMemoryIo({
+        ...cratesIo.env,
+        CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+        GH_TOKEN: "ghp_test",
+        CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
+      }, new Date(at));
+      const code = await main(["crate", "tiny-attest@0.1.0", "--json", ...extra], io);
+      return { code, out: io.out, err: io.err };
+    };
+    const loseExtract = async () => {
+      const extracts = (await packRecords(`${dir}/cache`)).filter((r) =>
+        r.key.startsWith("EXTRACT github-tags/")
+      );
+      assert.equal(extracts.length, 1, "one tag-list extract");
+      await flipByte(extracts[0]);
+    };
+    try {
+      await fn({ repo, t0: Date.parse("2026-03-01T12:00:00Z"), run, loseExtract });
+    } finally {
+      await cratesIo.close();
+      await github.close();
+    }
+  });
+}
 
-        // 3. Two hours later (far past the 10-minute TTL), offline: the expired pages are used,
-        //    as --offline documents. TRUSTED, from t0's answers.
-        const offline = await run(t0 + 2 * 3600_000, ["--offline"]);
-        assert.equal(offline.code, 0, show(offline));
+const MINUTE = 60_000;
 
-        // 4. The repository moves its tag v0.1.0 to another commit of its default branch: the
-        //    published crate is no longer the tagged source (crate-vcs-tag-mismatch, a required
-        //    skip: UNVERIFIED).
-        repo.tags = [{ name: "v0.1.0", commit: LATER_COMMIT }];
-        const fresh = await run(t0 + 2 * 3600_000 + 60_000, ["--no-cache"]);
-        assert.notEqual(fresh.code, 0, show(fresh));
-        assert.equal(checksById(fresh.out)["crate-vcs"].code, "crate-vcs-tag-mismatch");
+Deno.test("red-team cache: an --offline run does not make expired tag pages fresh for the next online run", async () => {
+  await tagScenario(async ({ repo, t0, run, loseExtract }) => {
+    // 1. Online at t0: the tag names the crate's commit. TRUSTED; the tag pages are cached.
+    const first = await run(t0);
+    assert.equal(first.code, 0, show(first));
+    assert.equal(checksById(first.out)["crate-vcs"].code, "crate-vcs-tag-match");
+    // 2. The extract is lost; the pages, fetched at t0, stay.
+    await loseExtract();
+    // 3. Two hours later (far past the 10-minute TTL), offline: the expired pages are used, as
+    //    --offline documents. TRUSTED, from t0's answers.
+    const offline = await run(t0 + 120 * MINUTE, ["--offline"]);
+    assert.equal(offline.code, 0, show(offline));
+    // 4. The repository moves its tag v0.1.0 to another commit of its default branch: the
+    //    published crate is no longer the tagged source (crate-vcs-tag-mismatch, a required skip:
+    //    UNVERIFIED), as a run without the cache says.
+    repo.tags = [{ name: "v0.1.0", commit: LATER_COMMIT }];
+    const fresh = await run(t0 + 121 * MINUTE, ["--no-cache"]);
+    assert.notEqual(fresh.code, 0, show(fresh));
+    assert.equal(checksById(fresh.out)["crate-vcs"].code, "crate-vcs-tag-mismatch");
+    // 5. A minute after the offline run, online with the same cache: the tag pages were last
+    //    fetched two hours ago, past the TTL, so they must be asked again. Not TRUSTED on t0's
+    //    tag list.
+    const later = await run(t0 + 121 * MINUTE);
+    assert.notEqual(later.code, 0, show(later));
+    assert.equal(checksById(later.out)["crate-vcs"].code, "crate-vcs-tag-mismatch");
+  });
+});
 
-        // 5. One minute after the offline run, online with the same cache: the tag pages were last
-        //    fetched two hours ago, so they are past the TTL and must be asked again. Must not be
-        //    TRUSTED on t0's tag list.
-        const later = await run(t0 + 2 * 3600_000 + 60_000);
-        assert.notEqual(later.code, 0, show(later));
-        assert.equal(checksById(later.out)["crate-vcs"].code, "crate-vcs-tag-mismatch");
-      } finally {
-        await cratesIo.close();
-        await github.close();
-      }
-    });
-  },
+Deno.test("red-team cache: an extract rebuilt from cached pages expires when those pages do", async () => {
+  await tagScenario(async ({ repo, t0, run, loseExtract }) => {
+    const first = await run(t0);
+    assert.equal(first.code, 0, show(first));
+    await loseExtract();
+    // Nine minutes later, within the TTL: the pages (fetched at t0) are fresh and read from the
+    // cache; the extract is made again from them.
+    const within = await run(t0 + 9 * MINUTE);
+    assert.equal(within.code, 0, show(within));
+    repo.tags = [{ name: "v0.1.0", commit: LATER_COMMIT }];
+    // Fifteen minutes after t0 the pages are past the TTL: the tag list must be asked again.
+    const later = await run(t0 + 15 * MINUTE);
+    assert.notEqual(later.code, 0, show(later));
+    assert.equal(checksById(later.out)["crate-vcs"].code, "crate-vcs-tag-mismatch");
+  });
 });
