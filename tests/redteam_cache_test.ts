@@ -16,7 +16,6 @@ import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
 import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
 // (memo tests below)
 
-
 const CRATE = await Deno.readFile(
   new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
 );
