@@ -14,7 +14,8 @@ import { createMemoryIo } from "../lib/cli/io.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
 import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
-// (memo tests below)
+import { APP, APP_SHA256, publicGood, RELEASE_WORKFLOW } from "./support/binding_runs.ts";
+import { VirtualSigstore, workflowSan } from "./support/virtual_sigstore.ts";
 
 const CRATE = await Deno.readFile(
   new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
@@ -186,5 +187,107 @@ Deno.test("red-team cache: an extract rebuilt from cached pages expires when tho
     const later = await run(t0 + 15 * MINUTE);
     assert.notEqual(later.code, 0, show(later));
     assert.equal(checksById(later.out)["crate-vcs"].code, "crate-vcs-tag-mismatch");
+  });
+});
+
+// ---- a remembered bundle verification is recalled only for the same inputs ---------------------
+
+/** Another Sigstore instance, which the attestations below do not chain to. */
+const stranger = await VirtualSigstore.create({ name: "stranger", organization: "stranger.test" });
+
+/**
+ * Runs `release octo-org/app v1.0.0` (one asset, no checksum: the attestation is the only proof)
+ * against a new fake GitHub (a new address each time: documents are not shared between runs, only
+ * the memos, whose keys name no host) with the cache in `dir`, trusting `roots` (instances, or
+ * trusted roots' JSON).
+ */
+async function releaseRun(
+  dir: string,
+  attestation: string,
+  roots: (VirtualSigstore | string)[],
+  args: string[] = [],
+): Promise<Outcome> {
+  const github = startFakeGithub([{
+    owner: "octo-org",
+    repo: "app",
+    tag: "v1.0.0",
+    commit: RELEASE_WORKFLOW.sha,
+    assets: [{ name: "app.tar.gz", bytes: APP }],
+  }], { attestations: { [APP_SHA256]: [JSON.parse(attestation)] } });
+  try {
+    const rootArgs: string[] = [];
+    for (const [i, vs] of roots.entries()) {
+      await Deno.writeTextFile(
+        `${dir}/root${i}.json`,
+        typeof vs === "string" ? vs : vs.trustedRoot(),
+      );
+      rootArgs.push("--trusted-root", `${dir}/root${i}.json`);
+    }
+    const io = createMemoryIo({
+      CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+      CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
+    });
+    const code = await main(
+      ["release", "octo-org/app", "v1.0.0", "--json", ...rootArgs, ...args],
+      io,
+    );
+    return { code, out: io.out, err: io.err };
+  } finally {
+    await github.close();
+  }
+}
+
+async function attestation(options: { tlog?: "none" } = {}): Promise<string> {
+  return (await publicGood.sign({
+    artifact: APP,
+    content: "dsse",
+    ...(options.tlog ? { tlog: options.tlog, timestamps: 1 } : {}),
+    leaf: { github: RELEASE_WORKFLOW, san: { uri: workflowSan(RELEASE_WORKFLOW) } },
+  })).json;
+}
+
+async function memoCount(dir: string): Promise<number> {
+  return (await packRecords(`${dir}/cache`)).filter((r) => r.key.startsWith("MEMO bundle/"))
+    .length;
+}
+
+Deno.test("red-team cache: a bundle remembered under one trusted root is not recalled under another", async () => {
+  await withDir(async (dir) => {
+    const bundle = await attestation();
+    const first = await releaseRun(dir, bundle, [publicGood]);
+    assert.equal(first.code, 0, show(first));
+    assert.equal(await memoCount(dir), 1, "the verification is remembered");
+    // Trusting only another instance: the bundle does not chain to it.
+    const other = await releaseRun(dir, bundle, [stranger]);
+    assert.notEqual(other.code, 0, show(other));
+    assert.equal(checksById(other.out)["attestation"].status, "fail");
+  });
+});
+
+Deno.test("red-team cache: a bundle remembered without a log entry is not recalled under --require-rekor", async () => {
+  await withDir(async (dir) => {
+    // A root that lists no transparency log: a bundle with a TSA timestamp and no log entry
+    // verifies against it.
+    const root = publicGood.trustedRoot({ tlogs: [] });
+    const bundle = await attestation({ tlog: "none" });
+    const first = await releaseRun(dir, bundle, [root]);
+    assert.equal(first.code, 0, show(first));
+    assert.equal(await memoCount(dir), 1, "the verification is remembered");
+    const strict = await releaseRun(dir, bundle, [root], ["--require-rekor"]);
+    assert.notEqual(strict.code, 0, show(strict));
+  });
+});
+
+Deno.test("red-team cache: a remembered bundle is judged against this run's signer", async () => {
+  await withDir(async (dir) => {
+    const bundle = await attestation();
+    const first = await releaseRun(dir, bundle, [publicGood]);
+    assert.equal(first.code, 0, show(first));
+    const other = await releaseRun(dir, bundle, [publicGood], [
+      "--signer-workflow",
+      "octo-org/app/.github/workflows/other.yml",
+    ]);
+    assert.notEqual(other.code, 0, show(other));
+    assert.equal(checksById(other.out)["identity"].status, "fail");
   });
 });
