@@ -36,6 +36,7 @@ import {
   type GitTree,
   listTags,
   parseGithubRepositoryUrl,
+  tagsUrl,
 } from "./github_repo.ts";
 import { type HttpClient, NotFoundError, RateLimitError } from "./http.ts";
 import { CachedHttp, OfflineMissError } from "./cached_http.ts";
@@ -152,7 +153,11 @@ function tagsOf(sources: CrateSources, owner: string, repo: string) {
 
 /**
  * A repository's tags: from the cache's extract of its tag pages (names and commits only) while
- * it is fresh, or offline; else from the pages (revalidated or fetched), then remembered so.
+ * it is fresh, or offline; else from the pages (revalidated or fetched), then remembered so —
+ * but only when the network answered them in this run. An extract is fresh from when it is
+ * written, so one made from pages the cache alone answered (offline, whatever their age, or
+ * still within their TTL) would keep them fresh longer than they are: those pages are read again
+ * next time instead, and the extract is written once a run has asked GitHub.
  */
 async function readTags(
   sources: CrateSources,
@@ -175,7 +180,12 @@ async function readTags(
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
   }
-  await extracts?.putExtract(TAGS_EXTRACT, key, list ? { list } : { missing: true });
+  const confirmed = !offline &&
+    !(github.client instanceof CachedHttp &&
+      github.client.servedFromCache(tagsUrl(github.api, owner, repo)));
+  if (confirmed) {
+    await extracts?.putExtract(TAGS_EXTRACT, key, list ? { list } : { missing: true });
+  }
   return list;
 }
 

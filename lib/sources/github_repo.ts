@@ -95,6 +95,11 @@ export interface GithubRepositoryRef {
 
 const SHA = /^[0-9a-f]{7,64}$/i;
 
+/** The URL of the first page of a repository's tags, as {@link listTags} asks for it. */
+export function tagsUrl(api: URL, owner: string, repo: string): string {
+  return endpointUrl(api, `${repoPath(owner, repo)}/tags`, { per_page: "100" }).href;
+}
+
 /**
  * Lists a repository's tags (`GET /repos/O/R/tags`, 100 per page, following `Link: rel="next"`
  * for at most `maxPages` pages).
@@ -110,8 +115,7 @@ export async function listTags(
   maxPages: number,
 ): Promise<GithubTagList> {
   const tags: GithubTag[] = [];
-  const first = endpointUrl(api, `${repoPath(owner, repo)}/tags`, { per_page: "100" });
-  let next: string | undefined = first.href;
+  let next: string | undefined = tagsUrl(api, owner, repo);
   let pages = 0;
   while (next !== undefined && pages < maxPages) {
     let response;
