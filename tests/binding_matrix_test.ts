@@ -80,6 +80,10 @@ function bundleRows(
       run: async () => serve(await workflowBundle({ ref: "refs/tags/v0.9.0", sha: OLD_COMMIT })),
     },
     {
+      claim: "commit (the tag's own ref, built at another commit: the tag moved)",
+      run: async () => serve(await workflowBundle({ sha: OLD_COMMIT })),
+    },
+    {
       claim: "commit (a branch build at another commit)",
       run: async () => serve(await workflowBundle({ ref: "refs/heads/main", sha: OLD_COMMIT })),
     },

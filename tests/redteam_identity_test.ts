@@ -135,14 +135,8 @@ async function runReleaseVia(apiPath: "" | "/api/v3", bundle: string): Promise<n
 Deno.test({
   name:
     "red-team: a GitHub Enterprise release is not vouched for by github.com's same-named repository",
-  // HOLE: the subject binding (signer_rules.ts), `--repo`/`source_repository` (identity.ts) and
-  // every command compare the certificate's source repository with `https://github.com/O/R`,
-  // whatever CARGO_ATTEST_GITHUB_API_URL says. On GitHub Enterprise (`https://HOST/api/v3`) O/R
-  // is another repository than github.com's O/R (the project says so for its cache keys), so
-  // whoever owns the name O/R on github.com signs for the enterprise release. The fix crosses
-  // release/crate/file commands, signer_rules.ts and identity.ts (the host a repository lives on
-  // must come from the API base into every binding): left for the owner of the design.
-  ignore: true,
+  // Was a hole: every binding compared with `https://github.com/O/R` whatever the API was. The
+  // host now comes from the API base (githubWebHost) into every rule and binding.
   fn: async () => {
     // Signed on github.com by a workflow of github.com's octo-org/app, at the tag.
     const bundle = await workflowBundle();

@@ -133,11 +133,13 @@ export function unboundIdentity(identity: CertificateIdentity): CheckResult {
 /**
  * Checks a certificate identity against one rule: every field the rule gives must hold (a
  * conjunction; no field is dropped because another is present). `undefined` rule → the unbound
- * skip. Subject bindings are not checked here: see `judgeSigner` (signer_rules.ts).
+ * skip. Repositories are on `host` (github.com, or a GitHub Enterprise host). Subject bindings are
+ * not checked here: see `judgeSigner` (signer_rules.ts).
  */
 export function checkIdentity(
   identity: CertificateIdentity,
   req: SignerRequirement | undefined,
+  host = "github.com",
 ): CheckResult {
   if (!req) return unboundIdentity(identity);
   const sans = identity.san.map((s) => s.value);
@@ -181,7 +183,7 @@ export function checkIdentity(
     const repositories = [req.repo, req.sourceRepository].filter((r) => r !== undefined);
     for (const repo of repositories) {
       const source = ext.sourceRepositoryURI;
-      const expectedUri = `https://github.com/${repo}`;
+      const expectedUri = `https://${host}/${repo}`;
       if (!source || !sameRepo(source, expectedUri)) {
         return failed(
           req,
@@ -198,7 +200,7 @@ export function checkIdentity(
     // is named exactly (a reusable one may live elsewhere) and `--repo` binds the source only.
     if (
       req.repo !== undefined && req.signerWorkflow === undefined &&
-      !sameRepo(`${workflow.owner}/${workflow.repo}`, req.repo)
+      (workflow.host !== host || !sameRepo(`${workflow.owner}/${workflow.repo}`, req.repo))
     ) {
       return failed(
         req,
@@ -213,7 +215,7 @@ export function checkIdentity(
       const [owner, repo, ...rest] = req.signerWorkflow.split("/");
       const matches = owner !== undefined && repo !== undefined &&
         sameRepo(`${workflow.owner}/${workflow.repo}`, `${owner}/${repo}`) &&
-        workflow.path === rest.join("/") && workflow.host === "github.com";
+        workflow.path === rest.join("/") && workflow.host === host;
       if (!matches) {
         return failed(
           req,

@@ -41,6 +41,8 @@ export interface SignerRules {
   readonly policy: readonly SignerRequirement[];
   /** The subject's own claims: they hold for every signature, whatever the rules say. */
   readonly subject?: SubjectBinding;
+  /** The host repositories are on (`github.com`, or a GitHub Enterprise host). */
+  readonly host: string;
 }
 
 /** Gathers the constraints on a subject's signer into one value. */
@@ -48,8 +50,11 @@ export function buildSignerRules(input: {
   readonly cli?: SignerRequirement;
   readonly policy?: readonly SignerRequirement[];
   readonly subject?: SubjectBinding;
+  /** Default `github.com`; a GitHub Enterprise host when the API is one (`githubWebHost`). */
+  readonly host?: string;
 }): SignerRules {
   return {
+    host: input.host ?? "github.com",
     ...(input.cli ? { cli: input.cli } : {}),
     policy: input.policy ?? [],
     ...(input.subject ? { subject: input.subject } : {}),
@@ -88,6 +93,7 @@ function checkSubjectBinding(
   binding: SubjectBinding,
   repoOverride: string | undefined,
   exactSan: boolean,
+  host: string,
 ): CheckResult | undefined {
   const shownSan = identity.san.map((s) => s.value).join(", ") || "(none)";
   if (!isWorkflowCertificate(identity)) {
@@ -101,7 +107,7 @@ function checkSubjectBinding(
     );
   }
   const repo = repoOverride ?? binding.repo;
-  const expectedUri = `https://github.com/${repo}`;
+  const expectedUri = `https://${host}/${repo}`;
   const source = identity.extensions.sourceRepositoryURI;
   if (!source || source.toLowerCase() !== expectedUri.toLowerCase()) {
     return bindingFailed(
@@ -118,10 +124,13 @@ function checkSubjectBinding(
   if (want && (want.ref !== undefined || want.commit !== undefined)) {
     const ref = identity.extensions.sourceRepositoryRef;
     const commit = identity.extensions.sourceRepositoryDigest;
-    const byRef = want.ref !== undefined && ref === want.ref;
-    const byCommit = want.commit !== undefined && commit !== undefined &&
-      commit.toLowerCase() === want.commit.toLowerCase();
-    if (!byRef && !byCommit) {
+    // When both commits are known they decide (a build from a branch at the tag's commit is the
+    // tag's; a build "of the tag" at another commit is not: the tag moved). Else the ref does.
+    const commitKnown = want.commit !== undefined && commit !== undefined;
+    const bound = commitKnown
+      ? commit.toLowerCase() === want.commit!.toLowerCase()
+      : want.ref !== undefined && ref === want.ref;
+    if (!bound) {
       const wanted = [want.ref, want.commit ? `commit ${want.commit}` : undefined]
         .filter((w) => w !== undefined).join(" or ");
       return bindingFailed(
@@ -176,7 +185,7 @@ function judgeAlternative(
   if (applied.length === 0) return unboundIdentity(identity);
   let pass: CheckResult | undefined;
   for (const rule of applied) {
-    const result = checkIdentity(identity, rule);
+    const result = checkIdentity(identity, rule, rules.host);
     if (result.status !== "pass") return result;
     pass = result;
   }
@@ -186,7 +195,7 @@ function judgeAlternative(
     // subject's ref or commit still binds.
     const override = named.map((r) => r.sourceRepository ?? r.repo).find((r) => r !== undefined);
     const exactSan = named.some((r) => r.san !== undefined && !namesWorkflow(r));
-    const bound = checkSubjectBinding(identity, subject, override, exactSan);
+    const bound = checkSubjectBinding(identity, subject, override, exactSan, rules.host);
     if (bound) {
       return policySigner?.policyRef ? { ...bound, policyRef: policySigner.policyRef } : bound;
     }

@@ -123,6 +123,11 @@ const RELEASE_BINDING: SubjectBinding = {
   ref: { ref: "refs/tags/v1.2.3", commit: "cd".repeat(20) },
   source: "the release o/r@v1.2.3",
 };
+/** The release whose tag is at the commit the test certificates record (ab…). */
+const AT_TAG: SubjectBinding = {
+  ...RELEASE_BINDING,
+  ref: { ref: "refs/tags/v1.2.3", commit: "ab".repeat(20) },
+};
 
 Deno.test("judgeSigner() binds a release's tag and commit whatever ref glob a signer names", () => {
   const fromMain = identity(RELEASE_SAN, { sourceRepositoryRef: "refs/heads/main" });
@@ -191,7 +196,7 @@ Deno.test("judgeSigner() is a conjunction: the command line and the policy must 
     judgeSigner(id, buildSignerRules({ cli: otherCli, policy: [same] })).code,
     "identity-workflow-mismatch",
   );
-  const both = judgeSigner(id, buildSignerRules({ cli, policy: [same], subject: RELEASE_BINDING }));
+  const both = judgeSigner(id, buildSignerRules({ cli, policy: [same], subject: AT_TAG }));
   assert.equal(both.code, "identity-match");
   assert.match(both.message, /--signer-workflow and attest\.toml:7 and the release o\/r@v1\.2\.3/);
 });
@@ -200,9 +205,28 @@ Deno.test("judgeSigner() without a named signer: the subject's workflow, else un
   const id = identity(RELEASE_SAN);
   assert.equal(judgeSigner(id, buildSignerRules({})).code, "identity-unbound");
   assert.equal(
-    judgeSigner(id, buildSignerRules({ subject: RELEASE_BINDING })).code,
+    judgeSigner(id, buildSignerRules({ subject: AT_TAG })).code,
     "identity-match",
-    "the binding's commit is cd…, the certificate's ab…; its ref is the tag's, so it passes by ref",
+  );
+});
+
+Deno.test("judgeSigner() fails a build of the tag's ref at another commit (the tag moved)", () => {
+  const id = identity(RELEASE_SAN); // refs/tags/v1.2.3 at ab…
+  const moved = judgeSigner(id, buildSignerRules({ subject: RELEASE_BINDING })); // tag at cd…
+  assert.equal(moved.code, "identity-ref-mismatch");
+  // Without a commit on either side, the ref decides.
+  const noCommit = { ...RELEASE_BINDING, ref: { ref: "refs/tags/v1.2.3" } };
+  assert.equal(judgeSigner(id, buildSignerRules({ subject: noCommit })).code, "identity-match");
+});
+
+Deno.test("judgeSigner() binds repositories to the host of the GitHub in use (GHES)", () => {
+  const id = identity(RELEASE_SAN);
+  const ghes = buildSignerRules({ subject: AT_TAG, host: "github.example.com" });
+  assert.equal(judgeSigner(id, ghes).code, "identity-repository-mismatch");
+  const cli = { repo: "o/r", source: "--repo" };
+  assert.equal(
+    judgeSigner(id, buildSignerRules({ cli, host: "github.example.com" })).code,
+    "identity-repository-mismatch",
   );
 });
 

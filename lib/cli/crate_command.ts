@@ -20,7 +20,7 @@ import {
 } from "../sources/crate_evidence.ts";
 import { CrateMemoStore } from "../sources/crate_memo.ts";
 import { checkCrateName } from "../sources/crates_io.ts";
-import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
+import { githubTokenFor, githubWebHost, resolveEndpoints } from "../sources/endpoints.ts";
 import { OfflineMissError } from "../sources/cached_http.ts";
 import { readCappedText } from "../sources/local_files.ts";
 import { findUnmatchedEntries } from "../policy/explain.ts";
@@ -209,9 +209,15 @@ async function verifyCrates(
       }
     }
   }
-  // The Sigstore trust material is loaded (and reported) only when a crate has attestations.
-  const attestations = crateAttestationChecker(parsed, io, loaded, cache.cache);
   const endpoints = resolveEndpoints(io.env);
+  // The Sigstore trust material is loaded (and reported) only when a crate has attestations.
+  const attestations = crateAttestationChecker(
+    parsed,
+    io,
+    loaded,
+    cache.cache,
+    githubWebHost(endpoints.githubApi),
+  );
   const timeout = stringOption(parsed, "timeout");
   const githubToken = githubTokenFor(io.env, endpoints.githubApi);
   const sources: CrateSources = {
@@ -334,6 +340,7 @@ function crateAttestationChecker(
   io: CliIo,
   loaded: LoadedPolicy,
   cache: Cache | undefined,
+  host: string,
 ) {
   let roots: Promise<TrustedRoot[]> | undefined;
   let loadedRoots: TrustedRoot[] = [];
@@ -381,6 +388,7 @@ function crateAttestationChecker(
         cli: cliSigner,
         policy: plan.signers,
         subject: crateBinding(evidence),
+        host,
       });
       // Loaded with the Sigstore stack, the first time a crate has an attestation.
       const { checkBundleEvidence } = await import("../checks/release_checks.ts");

@@ -10,7 +10,7 @@ import { buildSignerRules } from "../checks/signer_rules.ts";
 import { checkReleaseAsset, checkSignatureEvidence } from "../checks/release_checks.ts";
 import { decodeHex } from "../crypto/bytes.ts";
 import { AttestError, UsageError } from "../errors.ts";
-import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
+import { githubTokenFor, githubWebHost, resolveEndpoints } from "../sources/endpoints.ts";
 import { fetchRelease, fetchTagCommit } from "../sources/github.ts";
 import { OfflineMissError } from "../sources/cached_http.ts";
 import {
@@ -156,6 +156,7 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
       ref: { ref: `refs/tags/${tag}`, commit: tagCommit },
       source: `the release ${owner}/${repo}@${tag}`,
     },
+    host: githubWebHost(endpoints.githubApi),
   });
   const checkContext = {
     ...context,

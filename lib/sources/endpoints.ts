@@ -141,6 +141,17 @@ export function isLoopbackHost(host: string): boolean {
     octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255);
 }
 
+/**
+ * The host repositories live on for the GitHub API in use, as certificates name them
+ * (`https://HOST/OWNER/REPO`): `github.com` for api.github.com and anything that stands in for it
+ * (a mirror, a loopback fake), and `HOST` for GitHub Enterprise Server (`https://HOST/api/v3`),
+ * where `OWNER/REPO` is another repository than github.com's.
+ */
+export function githubWebHost(githubApi: URL): string {
+  const path = githubApi.pathname.replace(/\/+$/, "");
+  return path.endsWith("/api/v3") ? githubApi.host.toLowerCase() : "github.com";
+}
+
 /** The GitHub token from `GH_TOKEN`, else `GITHUB_TOKEN` (as `gh` reads them); blank means none. */
 export function githubToken(env: EnvReader): string | undefined {
   for (const name of ["GH_TOKEN", "GITHUB_TOKEN"]) {
