@@ -204,8 +204,16 @@ export function parseDuration(text: string, what: string): number {
     );
   }
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? "s"]!;
-  return Math.round(Number(match[1]) * unit);
+  const ms = Math.round(Number(match[1]) * unit);
+  // Beyond ten years is not a cache lifetime but "forever", which would never revalidate.
+  if (!Number.isSafeInteger(ms) || ms > MAX_DURATION_MS) {
+    throw new UsageError(`${what} must be at most 3650d (got '${text}')`);
+  }
+  return ms;
 }
+
+/** The longest duration {@link parseDuration} accepts: ten years. */
+const MAX_DURATION_MS = 3650 * 86_400_000;
 
 /** Opens (without touching the disk) the cache at `options.dir`. */
 export function openCache(options: CacheOptions): Cache {

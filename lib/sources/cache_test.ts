@@ -32,6 +32,10 @@ Deno.test("parseDuration() reads seconds and units, and refuses the rest", () =>
   assert.equal(parseDuration("1d", "x"), 86_400_000);
   assert.equal(parseDuration("0", "x"), 0);
   assert.throws(() => parseDuration("soon", "CARGO_ATTEST_CACHE_TTL"), /CARGO_ATTEST_CACHE_TTL/);
+  // A lifetime that never ends (a 400-digit number is Infinity) is refused, not "fresh forever".
+  assert.throws(() => parseDuration("9".repeat(400), "TTL"), /TTL must be at most 3650d/);
+  assert.throws(() => parseDuration("3651d", "TTL"), /at most 3650d/);
+  assert.equal(parseDuration("3650d", "x"), 3650 * 86_400_000);
 });
 
 // ---- helpers ------------------------------------------------------------------------------------
