@@ -73,3 +73,15 @@ Deno.test("red-team: a sparse index with two lines for the version and two check
     await cratesIo.close();
   }
 });
+
+Deno.test("red-team: an asset named like a checksum file that lists no checksum is verified, not skipped", async () => {
+  const sums = { name: "SHA256SUMS", bytes: encoder.encode(`${APP_SHA256}  app.tar.gz\n`) };
+  const control = await runRelease({ extraAssets: [sums] });
+  assert.equal(control.code, 0, show(control));
+  // A binary whose name makes it look like evidence: it was never a subject, so never checked.
+  const binary = { name: "installer-checksum", bytes: new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2]) };
+  const r = await runRelease({ extraAssets: [sums, binary] });
+  assert.notEqual(r.code, 0, show(r));
+  const names = r.report.subjects.map((s) => (s as { subject?: { name: string } }).subject?.name);
+  assert.ok(names.includes("installer-checksum"), show(r));
+});

@@ -178,6 +178,19 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
     if (error instanceof OfflineMissError) return releaseNotInCache(error);
     throw error;
   }
+  // An asset named like a checksum file that lists no checksum at all is not evidence (a binary
+  // called `installer-checksum`): it is verified as an asset instead of passing unseen.
+  if (wanted.length === 0) {
+    for (const source of gathered.sources) {
+      const asset = release.assets.find((a) => a.name === source.label);
+      if (
+        asset && !subjects.includes(asset) && source.problem === undefined &&
+        source.parse.entries.length === 0
+      ) {
+        subjects.push(asset);
+      }
+    }
+  }
   // A signed checksum file is verified once and vouches for each asset it lists.
   const releaseChecksums = await Promise.all(gathered.sources.map(async (source) => {
     const signed = gathered.signedFiles.find((f) => f.source === source);
