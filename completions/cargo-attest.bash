@@ -66,9 +66,9 @@ _cargo_attest() {
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
                 --format) COMPREPLY=($(compgen -W "text json markdown sarif" -- "$cur")); return ;;
                 --bundle|--key|--policy|--trusted-root) _cargo_attest_files; return ;;
-                --certificate-identity|--certificate-oidc-issuer|--jobs|--repo|--sha256|--signer-workflow|--source-ref) return ;;
+                --certificate-identity|--certificate-oidc-issuer|--repo|--sha256|--signer-workflow|--source-ref) return ;;
             esac
-            opts="--bundle --certificate-identity --certificate-oidc-issuer --color --format --jobs --json --key --no-cache --offline --policy --quiet --repo --require-rekor --sha256 --signer-workflow --source-ref --staging --strict --trusted-root --verbose --help"
+            opts="--bundle --certificate-identity --certificate-oidc-issuer --color --format --json --key --policy --quiet --repo --require-rekor --sha256 --signer-workflow --source-ref --staging --strict --trusted-root --verbose --help"
             files=1
             ;;
         verify-bundle)

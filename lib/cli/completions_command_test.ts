@@ -36,7 +36,8 @@ async function shell(
 
 Deno.test("completions cover exactly the commands main() dispatches", async () => {
   const names = describeCommands().map((c) => c.name).sort();
-  assert.deepEqual(names, Object.keys(COMMAND_HELP).sort());
+  const commands = Object.keys(COMMAND_HELP).filter((name) => !name.includes(" "));
+  assert.deepEqual(names, commands.sort());
   for (const name of names) {
     const r = await run([name, "--help"]);
     assert.equal(r.code, 0, `${name}: ${r.err}`);

@@ -19,7 +19,6 @@ import { MAX_BUNDLE_BYTES } from "../limits.ts";
 import { openArtifact, OversizedInputError, readCappedText } from "../sources/local_files.ts";
 import { loadPublicKeyFile } from "../trust/load.ts";
 import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
-import { jobsFromOption } from "./concurrency.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
@@ -82,7 +81,6 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
   ) {
     throw new UsageError(`file: --sha256 must be 64 hex characters (got '${expectedHex}')`);
   }
-  jobsFromOption(stringOption(parsed, "jobs"), 1); // one subject: checked, not used
   const cliSigner = signerFromArgs(parsed);
   const loaded = await policyFromArgs(parsed, io, output);
   const strict = flag(parsed, "strict");

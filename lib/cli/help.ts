@@ -4,6 +4,7 @@
  */
 
 import { VERSION } from "../version.ts";
+import { renderOptionsSection } from "./option_docs.ts";
 
 /** The program's version, printed by `--version` and recorded in reports. */
 export { VERSION };
@@ -72,19 +73,7 @@ signer with one of:
     --certificate-identity SAN --certificate-oidc-issuer URL   an exact identity
 Without one, a valid bundle gives 'identity: skip' and the verdict UNVERIFIED.
 
-OPTIONS:
-    --bundle FILE          a Sigstore bundle (repeatable)
-    --sha256 HEX           the artifact's expected SHA-256 (e.g. from a release page)
-    --trusted-root FILE    use this Sigstore trusted_root.json instead of the embedded roots (repeatable)
-    --staging              trust Sigstore's staging instance instead of public-good
-    --require-rekor        a bundle without verified transparency-log evidence fails
-    --strict               every skipped check counts as a failure
-    --policy PATH          the policy (default ./attest.toml when it exists, else built-in)
-    --json                 print the JSON report (schema cargo-attest/report/v1); also CARGO_ATTEST_JSON=1
-    --format FORMAT        text (default), json (= --json), markdown (a GitHub job summary) or
-                           sarif (SARIF 2.1.0 for code scanning)
-    --verbose              explain every step; stack traces for internal errors
-
+${renderOptionsSection("file")}
 EXAMPLES:
     cargo-attest file rg.tar.gz --bundle rg.tar.gz.sigstore.json --repo BurntSushi/ripgrep
     cargo-attest file app.tgz --bundle att.json --signer-workflow o/r/.github/workflows/release.yml
@@ -106,19 +95,7 @@ against:
 One published checksum or one attestation from the release's own workflow is enough for
 TRUSTED; evidence a project does not publish is shown as '–' and does not count against it.
 
-OPTIONS:
-    --asset NAME           verify only this asset (repeatable)
-    --signer-workflow OWNER/REPO/PATH   require this workflow (e.g. a reusable workflow)
-    --source-ref REF       require this source ref instead of the tag
-    --require-rekor        attestations without verified transparency-log evidence fail
-    --strict               missing evidence fails (MISMATCH)
-    --policy PATH          the policy (default ./attest.toml when it exists, else built-in)
-    --trusted-root FILE, --staging, --json, --quiet, --verbose, --color WHEN
-    --format FORMAT        text (default), json (= --json), markdown or sarif
-    --timeout SECONDS      per HTTP request (default 30)
-    --offline              no network: the cache only; what is missing is a 'not-in-cache' skip
-    --no-cache             neither read nor write the cache (see 'cargo-attest cache --help')
-
+${renderOptionsSection("release")}
 ENVIRONMENT:
     GH_TOKEN / GITHUB_TOKEN          sent to the GitHub API host only (raises the rate limit;
                                      needed for private repositories)
@@ -154,13 +131,7 @@ Verifies crates as crates.io publishes them.
 
 ${CRATE_CHECKS}
 
-OPTIONS:
-    --jobs N               crates verified at once (default 8)
-    --policy PATH, --strict, --json, --quiet, --verbose, --color WHEN, --timeout SECONDS
-    --format FORMAT        text (default), json (= --json), markdown or sarif
-    --offline              no network: the cache only; what is missing is a 'not-in-cache' skip
-    --no-cache             neither read nor write the cache (see 'cargo-attest cache --help')
-
+${renderOptionsSection("crate")}
 ENVIRONMENT:
     CARGO_ATTEST_CRATES_API_URL, CARGO_ATTEST_CRATES_DL_URL, CARGO_ATTEST_CRATES_INDEX_URL
     GH_TOKEN / GITHUB_TOKEN, CARGO_ATTEST_GITHUB_API_URL
@@ -183,13 +154,7 @@ The text report lists the crates that are not TRUSTED, worst first, then a summa
 counts per verdict, and each crate that needs attention with the checks at fault); --json has
 every crate.
 
-OPTIONS:
-    --jobs N               crates verified at once (default 8)
-    --policy PATH, --strict, --json, --quiet, --verbose, --color WHEN, --timeout SECONDS
-    --format FORMAT        text (default), json (= --json), markdown or sarif
-    --offline              no network: the cache only (a warm CI run needs nothing else)
-    --no-cache             neither read nor write the cache
-
+${renderOptionsSection("lock")}
 EXAMPLES:
     cargo attest lock
     cargo attest lock --offline
@@ -210,11 +175,7 @@ SUBCOMMANDS:
                         is OWNER/REPO (a release), NAME@VERSION or NAME (a crate)
     schema              print the policy's JSON Schema (draft 2020-12), for editors
 
-OPTIONS:
-    --policy PATH              explain: the policy to read (default ./attest.toml, else built-in)
-    --strict, --require-rekor  explain: show what these flags change (they only tighten)
-    --json                     print the result as JSON
-    --color WHEN, --quiet
+Run 'cargo-attest policy SUBCOMMAND --help' for its options.
 
 EXAMPLES:
     cargo-attest policy check
@@ -223,16 +184,39 @@ EXAMPLES:
     cargo-attest policy schema > .attest.schema.json
 `;
 
+const POLICY_CHECK = `cargo-attest policy check [PATH] [OPTIONS]
+Validates a policy (default ./attest.toml): every problem at once, each with file:line:col, the
+line and a caret. Exit 0 with a one-line summary of what it demands, 3 when it has errors.
+
+${renderOptionsSection("policy check")}
+EXAMPLES:
+    cargo-attest policy check
+    cargo-attest policy check policies/high-assurance.toml --json
+`;
+
+const POLICY_EXPLAIN = `cargo-attest policy explain SUBJECT... [OPTIONS]
+Which rules apply to each subject and where they are written. SUBJECT is OWNER/REPO (a release),
+NAME@VERSION or NAME (a crate).
+
+${renderOptionsSection("policy explain")}
+EXAMPLES:
+    cargo-attest policy explain serde@1.0.200 BurntSushi/ripgrep
+    cargo-attest policy explain serde --strict --json
+`;
+
+const POLICY_SCHEMA = `cargo-attest policy schema
+Prints the policy's JSON Schema (draft 2020-12), for editors (taplo, VS Code Even Better TOML).
+
+EXAMPLES:
+    cargo-attest policy schema > .attest.schema.json
+`;
+
 const INIT = `cargo-attest init [--path PATH] [--force]
 Writes a commented attest.toml (every key explained, examples commented out). It passes
 'cargo-attest policy check' and demands nothing beyond the built-in rules until you edit it.
 An existing file is never overwritten without --force.
 
-OPTIONS:
-    --path PATH    where to write (default ./attest.toml)
-    --force        overwrite an existing file
-    --quiet        print nothing on success
-
+${renderOptionsSection("init")}
 EXIT CODES:
     0  written      3  the file exists (without --force) or cannot be written
 
@@ -248,6 +232,7 @@ IDENTITY is --certificate-identity SAN --certificate-oidc-issuer URL (both exact
 Exit 0 when the bundle verifies, 1 when it does not (the reason is printed on stderr), 3 on
 unusable input (missing file, bad arguments).
 
+${renderOptionsSection("verify-bundle")}
 EXAMPLES:
     cargo-attest verify-bundle --bundle a.sigstore.json \\
         --certificate-identity https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1 \\
@@ -270,6 +255,7 @@ for CARGO_ATTEST_CACHE_TTL (default 10m), then revalidated with ETag/Last-Modifi
 commands take --offline (cache and local files only; what is missing is a 'not-in-cache' skip)
 and --no-cache (neither read nor write the cache).
 
+${renderOptionsSection("cache")}
 EXIT CODES:
     0  done      3  bad arguments, or no cache directory can be found
 
@@ -288,13 +274,7 @@ verified again: the verdicts are the saved report's. The exit code says whether 
 be rendered (0) or not (3: unreadable, or not a cargo-attest/report/v1 document) — not the
 verdict: that is the saved report's "exitCode" (jq -e '.exitCode == 0' report.json).
 
-OPTIONS:
-    --from FILE            the saved JSON report (required)
-    --format FORMAT        text (default), json, markdown (a GitHub job summary) or sarif
-    --lock-file PATH       sarif: the Cargo.lock a 'lock' report came from; crates' results
-                           point at their lines in it (the report does not record the path)
-    --json, --quiet, --verbose, --color WHEN   as for the verifying commands
-
+${renderOptionsSection("report")}
 EXAMPLES:
     cargo attest lock --format json > report.json
     cargo-attest report --from report.json
@@ -313,7 +293,7 @@ EXAMPLES:
     cargo-attest completions fish > ~/.config/fish/completions/cargo-attest.fish
 `;
 
-/** Help text per command name. */
+/** Help text per command name (and `policy` subcommand: `policy check`). */
 export const COMMAND_HELP: Readonly<Record<string, string>> = {
   hash: HASH,
   file: FILE,
@@ -322,6 +302,9 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   crate: CRATE,
   lock: LOCK,
   policy: POLICY,
+  "policy check": POLICY_CHECK,
+  "policy explain": POLICY_EXPLAIN,
+  "policy schema": POLICY_SCHEMA,
   init: INIT,
   cache: CACHE,
   report: REPORT,

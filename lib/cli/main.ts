@@ -68,7 +68,9 @@ async function dispatch(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`unknown command '${name}'`, hint);
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    io.stdout(COMMAND_HELP[name]);
+    // `policy check --help` is the subcommand's help; `policy --help` the group's.
+    const sub = rest[0] !== undefined && !rest[0].startsWith("-") ? `${name} ${rest[0]}` : name;
+    io.stdout(COMMAND_HELP[sub] ?? COMMAND_HELP[name]);
     return 0;
   }
   return await command(rest, io);

@@ -18,8 +18,8 @@ export const OUTPUT_OPTIONS = {
   verbose: { type: "boolean" },
 } as const satisfies OptionTable;
 
-/** The options every verifying command accepts: who may sign, trust roots, strictness, policy. */
-export const VERIFY_OPTIONS = {
+/** What every verifying command accepts: who may sign, trust roots, strictness, the policy. */
+export const LOCAL_VERIFY_OPTIONS = {
   ...OUTPUT_OPTIONS,
   repo: { type: "string" },
   "signer-workflow": { type: "string" },
@@ -30,10 +30,15 @@ export const VERIFY_OPTIONS = {
   staging: { type: "boolean" },
   "require-rekor": { type: "boolean" },
   strict: { type: "boolean" },
+  policy: { type: "string" },
+} as const satisfies OptionTable;
+
+/** The verifying commands that use the network add the cache, offline mode and concurrency. */
+export const VERIFY_OPTIONS = {
+  ...LOCAL_VERIFY_OPTIONS,
   offline: { type: "boolean" },
   "no-cache": { type: "boolean" },
   jobs: { type: "string" },
-  policy: { type: "string" },
 } as const satisfies OptionTable;
 
 /** `report`'s options: the output options, the saved report and its lock file. */
@@ -47,7 +52,7 @@ export const REPORT_OPTIONS = {
 export const COMMAND_OPTION_TABLES = {
   hash: {},
   file: {
-    ...VERIFY_OPTIONS,
+    ...LOCAL_VERIFY_OPTIONS,
     bundle: { type: "string", multiple: true },
     sha256: { type: "string" },
     key: { type: "string" },
