@@ -82,9 +82,19 @@ Deno.test("file: --signer-workflow and --source-ref compare parsed SAN fields", 
     "--bundle",
     BUNDLE,
     "--signer-workflow",
+    "sigstore/sigstore-js/.github/workflows/release.yaml",
+  ]);
+  assert.equal(prefix.code, 2, "another workflow file must not match");
+  // A path that is not a workflow file at all (a prefix) is refused before anything runs.
+  const bare = await run([
+    "file",
+    ARTIFACT,
+    "--bundle",
+    BUNDLE,
+    "--signer-workflow",
     "sigstore/sigstore-js/.github/workflows/release",
   ]);
-  assert.equal(prefix.code, 2, "a workflow path prefix must not match");
+  assert.equal(bare.code, 3, "a workflow path prefix is a usage error");
 });
 
 Deno.test("file: exact --certificate-identity must match the SAN exactly", async () => {
@@ -112,7 +122,18 @@ Deno.test("file: exact --certificate-identity must match the SAN exactly", async
     "--certificate-oidc-issuer",
     issuer,
   ]);
-  assert.equal(prefix.code, 2);
+  assert.equal(prefix.code, 3, "a workflow SAN without @REF can never match: a usage error");
+  const otherRef = await run([
+    "file",
+    ARTIFACT,
+    "--bundle",
+    BUNDLE,
+    "--certificate-identity",
+    san.replace("refs/heads/main", "refs/heads/mai"),
+    "--certificate-oidc-issuer",
+    issuer,
+  ]);
+  assert.equal(otherRef.code, 2, "a ref prefix does not match");
 });
 
 Deno.test("file: another artifact than the attested one is a MISMATCH on subject-digest", async () => {
@@ -279,4 +300,38 @@ Deno.test("file: a GitHub-instance attestation (TSA only, no Rekor) verifies und
     "--require-rekor",
   ]);
   assert.equal(rekor.code, 2, "--require-rekor fails a bundle without transparency-log evidence");
+});
+
+Deno.test("file: a mistyped signer on the command line is a usage error with a suggestion", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["--signer-workflow", "sigstore/sigstore-js/release.yml"],
+      /sigstore\/sigstore-js\/\.github\/workflows\/release\.yml/,
+    ],
+    [
+      ["--signer-workflow", "o/r/.github/workflows/r.yml@refs/tags/v1"],
+      /--source-ref refs\/tags\/v1/,
+    ],
+    [["--repo", "https://github.com/o/r"], /write it without the URL: "o\/r"/],
+    [["--repo", "o/r", "--source-ref", "v1.2.3"], /did you mean 'refs\/tags\/v1\.2\.3'/],
+    [[
+      "--certificate-identity",
+      "https://github.com/o/r/.github/workflows/r.yml",
+      "--certificate-oidc-issuer",
+      "https://token.actions.githubusercontent.com",
+    ], /--signer-workflow o\/r\/\.github\/workflows\/r\.yml/],
+    [
+      ["--certificate-identity", "me@example.com", "--certificate-oidc-issuer", "google"],
+      /https:\/\//,
+    ],
+  ];
+  for (const [args, hint] of cases) {
+    const io = createMemoryIo();
+    assert.equal(
+      await main(["file", ARTIFACT, "--sha256", SHA256, ...args], io),
+      3,
+      args.join(" "),
+    );
+    assert.match(io.err, hint, args.join(" "));
+  }
 });

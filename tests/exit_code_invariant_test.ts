@@ -120,7 +120,7 @@ const DEMO_REL = ["actions/attest-demo", "v0.0.12"];
 const SPY_REL = ["trailofbits/rfc8785.py", "v0.1.2"];
 const TINY = "tiny-attest@0.1.0";
 /** A prefix of the signing workflow's path (it must not match). */
-const WORKFLOW_PREFIX = "sigstore/sigstore-js/.github/workflows/release";
+const WORKFLOW_PREFIX = "sigstore/sigstore-js/.github/workflows/release.yaml";
 
 /** Every case, one a line. Add a line to add a case. */
 // deno-fmt-ignore

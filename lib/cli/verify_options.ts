@@ -7,6 +7,7 @@ import type { CheckResult } from "../checks/check_result.ts";
 import type { SignerRequirement } from "../checks/identity.ts";
 import { UsageError } from "../errors.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
+import { isRepoName, isWorkflowPath, repoHelp, workflowHelp } from "../policy/model.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
 import { emitReport } from "./emit_report.ts";
 import type { CliIo } from "./io.ts";
@@ -34,13 +35,42 @@ export function signerFromArgs(parsed: ParsedArgs): SignerRequirement | undefine
   const sourceRef = stringOption(parsed, "source-ref");
   const san = stringOption(parsed, "certificate-identity");
   const issuer = stringOption(parsed, "certificate-oidc-issuer");
-  if (repo !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo)) {
-    throw new UsageError(`--repo must be OWNER/REPO (got '${repo}')`);
+  // Validated as a policy's signer is: a typo must be an error with a suggestion, never a
+  // rule that can match nothing (which would turn every good signature into a MISMATCH).
+  if (repo !== undefined && !isRepoName(repo)) {
+    throw new UsageError(`--repo must be OWNER/REPO (got '${repo}')`, repoHelp(repo));
   }
-  if (signerWorkflow !== undefined && signerWorkflow.split("/").length < 3) {
+  if (signerWorkflow !== undefined && !isWorkflowPath(signerWorkflow)) {
     throw new UsageError(
-      `--signer-workflow must be OWNER/REPO/PATH (got '${signerWorkflow}')`,
-      "e.g. --signer-workflow BurntSushi/ripgrep/.github/workflows/release.yml",
+      `--signer-workflow must be OWNER/REPO/.github/workflows/FILE (got '${signerWorkflow}')`,
+      workflowHelp(signerWorkflow).replace(
+        /^e\.g\. workflow = "([^"]*)"/,
+        "e.g. --signer-workflow $1",
+      )
+        .replace(
+          /workflow = "([^"]*)" and ref = "([^"]*)"/,
+          "--signer-workflow $1 and --source-ref $2",
+        ),
+    );
+  }
+  if (sourceRef !== undefined && !sourceRef.startsWith("refs/")) {
+    throw new UsageError(
+      `--source-ref '${sourceRef}' can never match: a source ref starts with refs/`,
+      `did you mean '${/^v?[0-9]/.test(sourceRef) ? "refs/tags/" : "refs/heads/"}${sourceRef}'?`,
+    );
+  }
+  if (san !== undefined && /^https:\/\/github\.com\/[^@]+\/\.github\/workflows\/[^@]+$/.test(san)) {
+    throw new UsageError(
+      "--certificate-identity: a workflow SAN always ends with @REF, so this one can never match",
+      `to accept the workflow at any ref use --signer-workflow ${
+        san.slice("https://github.com/".length)
+      } (and --source-ref to pin the ref)`,
+    );
+  }
+  if (issuer !== undefined && !/^https:\/\/[^\s/]+/.test(issuer)) {
+    throw new UsageError(
+      `--certificate-oidc-issuer '${issuer}' is not an https:// URL`,
+      "the OIDC issuer exactly as the certificate records it, e.g. https://token.actions.githubusercontent.com",
     );
   }
   if ((san === undefined) !== (issuer === undefined)) {

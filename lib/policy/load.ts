@@ -23,6 +23,7 @@ import {
   POLICY_CHECK_IDS,
   type PolicyCheckId,
   type PolicyException,
+  repoHelp,
   type Rule,
   type RuleKind,
   ruleLabel,
@@ -30,6 +31,7 @@ import {
   type SourcePos,
   splitCrateSpec,
   type TargetKind,
+  workflowHelp,
 } from "./model.ts";
 import { findSpan, type PositionMap, scanTomlPositions, type Span } from "./positions.ts";
 import {
@@ -732,29 +734,4 @@ function isHttpsUrl(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function repoHelp(text: string): string {
-  const m = /^(?:https?:\/\/)?github\.com\/([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(text);
-  if (m) return `write it without the URL: "${m[1]}"`;
-  return 'write it as on GitHub, e.g. "BurntSushi/ripgrep"';
-}
-
-function workflowHelp(text: string): string {
-  const at = text.indexOf("@");
-  if (at >= 0) {
-    return `the ref goes in its own key: workflow = "${
-      text.slice(0, at).replace(/^https:\/\/github\.com\//, "")
-    }" and ref = "${text.slice(at + 1)}"`;
-  }
-  if (text.startsWith("https://github.com/")) {
-    return `write it without https://github.com/: "${text.slice("https://github.com/".length)}"`;
-  }
-  const parts = text.split("/");
-  if (parts.length === 3 && /\.ya?ml$/.test(parts[2])) {
-    return `workflows live in .github/workflows/: "${parts[0]}/${parts[1]}/.github/workflows/${
-      parts[2]
-    }"`;
-  }
-  return 'e.g. workflow = "BurntSushi/ripgrep/.github/workflows/release.yml"';
 }

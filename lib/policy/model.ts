@@ -236,3 +236,30 @@ export function ruleLabel(kind: RuleKind, key: string): string {
   const table = kind === "repo" ? "repo" : "crate";
   return /^[A-Za-z0-9_-]+$/.test(key) ? `[${table}.${key}]` : `[${table}."${key}"]`;
 }
+
+/** What to write instead of `text` where an OWNER/REPO was expected. */
+export function repoHelp(text: string): string {
+  const m = /^(?:https?:\/\/)?github\.com\/([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(text);
+  if (m) return `write it without the URL: "${m[1]}"`;
+  return 'write it as on GitHub, e.g. "BurntSushi/ripgrep"';
+}
+
+/** What to write instead of `text` where OWNER/REPO/.github/workflows/FILE was expected. */
+export function workflowHelp(text: string): string {
+  const at = text.indexOf("@");
+  if (at >= 0) {
+    return `the ref goes in its own key: workflow = "${
+      text.slice(0, at).replace(/^https:\/\/github\.com\//, "")
+    }" and ref = "${text.slice(at + 1)}"`;
+  }
+  if (text.startsWith("https://github.com/")) {
+    return `write it without https://github.com/: "${text.slice("https://github.com/".length)}"`;
+  }
+  const parts = text.split("/");
+  if (parts.length === 3 && /\.ya?ml$/.test(parts[2])) {
+    return `workflows live in .github/workflows/: "${parts[0]}/${parts[1]}/.github/workflows/${
+      parts[2]
+    }"`;
+  }
+  return 'e.g. workflow = "BurntSushi/ripgrep/.github/workflows/release.yml"';
+}
