@@ -133,9 +133,21 @@ function syntaxDiagnostic(
   lines: string[],
   source: ReturnType<typeof sourceLines>,
 ): PolicyDiagnostic {
-  const message = error.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
-  const line = Math.max(1, error.line);
-  const col = Math.max(1, error.column);
+  let message = error.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
+  let line = Math.max(1, error.line);
+  let col = Math.max(1, error.column);
+  // An array, inline table or string never closed is reported where the parser gave up (often
+  // the end of the file): point at where it was opened instead, and say both.
+  const opener = findUnclosed(lines, line, col);
+  const atEnd = findUnclosed(lines, lines.length + 1, 1);
+  const neverClosed = opener?.what === "the string" ||
+    (opener && atEnd && opener.line === atEnd.line && opener.col === atEnd.col);
+  if (opener && neverClosed) {
+    message = `${opener.what} opened here is never closed (the parser gave up at ${file}:${line}:` +
+      `${col}: ${message})`;
+    line = opener.line;
+    col = opener.col;
+  }
   const sourceLine = lines[line - 1] ?? "";
   const rest = [...sourceLine].slice(col - 1).join("");
   const word = rest.match(/^[A-Za-z0-9_-]+/)?.[0];
@@ -156,6 +168,48 @@ function syntaxDiagnostic(
     ...source(line, col),
     ...(help ? { help } : {}),
   };
+}
+
+/** What is still open at a position of the text: an array, an inline table or a string. */
+interface Opener {
+  readonly what: "the array" | "the inline table" | "the string";
+  readonly line: number;
+  readonly col: number;
+}
+
+/**
+ * Scans the text up to (`line`, `col`) for brackets and strings that are still open there,
+ * skipping comments and the contents of strings; returns the innermost one (or the open string).
+ * Table headers (`[a]`, `[[a]]` at the start of a line) close on their own line.
+ */
+function findUnclosed(lines: readonly string[], line: number, col: number): Opener | undefined {
+  const stack: Opener[] = [];
+  for (let l = 0; l < Math.min(lines.length, line); l++) {
+    const chars = [...lines[l]];
+    const end = l === line - 1 ? Math.min(chars.length, col - 1) : chars.length;
+    const header = stack.length === 0 && /^\s*\[/.test(lines[l]);
+    for (let c = 0; c < end; c++) {
+      const ch = chars[c];
+      const top = stack.at(-1);
+      if (top?.what === "the string") {
+        if (ch === "\\" && top.col > 0) c++;
+        else if (ch === (top as Opener & { quote?: string }).quote) stack.pop();
+        continue;
+      }
+      if (header) break;
+      if (ch === "#") break;
+      if (ch === '"' || ch === "'") {
+        const triple = chars.slice(c, c + 3).join("") === ch.repeat(3);
+        if (triple) return undefined; // multi-line strings: leave the parser's own position
+        stack.push({ what: "the string", line: l + 1, col: c + 1, quote: ch } as Opener);
+      } else if (ch === "[") stack.push({ what: "the array", line: l + 1, col: c + 1 });
+      else if (ch === "{") stack.push({ what: "the inline table", line: l + 1, col: c + 1 });
+      else if ((ch === "]" || ch === "}") && stack.length > 0) stack.pop();
+    }
+    // A basic or literal string ends with its line.
+    if (stack.at(-1)?.what === "the string" && l < line - 1) stack.pop();
+  }
+  return stack.at(-1);
 }
 
 /**

@@ -314,6 +314,17 @@ Deno.test("loadPolicy() turns a TOML syntax error into one diagnostic", async ()
   const d = await only('version = 1\n[defaults]\nrequire = ["checksum"\n');
   assert.equal(d.code, "policy-syntax");
   assert.match(d.message, /^invalid TOML: /);
+  // An array never closed points at where it opens, not at the end of the file.
+  const unclosed = await only('version = 1\n[defaults]\nrequire = ["checksum",\n  "rekor"\n\n');
+  assert.deepEqual([unclosed.line, unclosed.col], [3, 11]);
+  assert.match(unclosed.message, /the array opened here is never closed \(the parser gave up at /);
+  const string = await only('version = 1\n[defaults]\nrequire = ["checksum]\n');
+  assert.deepEqual([string.line, string.col], [3, 12]);
+  assert.match(string.message, /the string opened here is never closed/);
+  // A mistake inside an array that is closed later is reported where it is.
+  const inside = await only('version = 1\n[defaults]\nrequire = [\n "checksum"\n b\n]\n');
+  assert.equal(inside.line, 5);
+  assert.doesNotMatch(inside.message, /never closed/);
   const redefined = await only("version = 1\n[defaults]\n[defaults]\n");
   assert.equal(redefined.line, 3);
   assert.match(redefined.help ?? "", /merge the two definitions/);

@@ -28,7 +28,6 @@ export function escapeForTerminal(text: string): string {
 }
 
 /** Characters JSON.stringify leaves raw that a terminal could act on (it escapes C0 itself). */
-// deno-lint-ignore no-control-regex
 const JSON_UNSAFE =
   /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/gu;
 
