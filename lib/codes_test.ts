@@ -51,7 +51,11 @@ Deno.test("every code the code base emits is registered in lib/codes.ts", async 
   const emitted = await emittedCodes();
   assert.ok(emitted.size > 40, `the extractor found only ${emitted.size} codes`);
   const missing = [...emitted].filter(([code]) => !known.has(code));
-  assert.deepEqual(missing, [], "unregistered codes (add them to lib/codes.ts and regenerate docs/codes.md)");
+  assert.deepEqual(
+    missing,
+    [],
+    "unregistered codes (add them to lib/codes.ts and regenerate docs/codes.md)",
+  );
 });
 
 Deno.test("every registered code is documented in docs/codes.md", async () => {
