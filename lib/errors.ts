@@ -7,7 +7,7 @@
 /** Base class: a run-stopping problem with a stable code and, where useful, a hint. */
 export class AttestError extends Error {
   override name = "AttestError";
-  /** Stable kebab-case code (documented in the README). */
+  /** Stable kebab-case code (registered in lib/codes.ts, documented in docs/codes.md). */
   readonly code: string;
   /** One line telling the user what to do next. */
   readonly hint?: string;

@@ -1,8 +1,8 @@
 /**
  * `deno task compile` and `deno task compile:all`: builds the standalone `cargo-attest` binary
- * with `deno compile`, with the narrowest permissions it works with (see "Permissions" in the
- * README; {@link PERMISSION_FLAGS} is the single source of truth, and a test holds `deno.json`,
- * the README and the code to it).
+ * with `deno compile`, with the narrowest permissions it works with (see docs/permissions.md;
+ * {@link PERMISSION_FLAGS} is the single source of truth, and a test holds `deno.json`, the
+ * README, docs/install.md, docs/permissions.md and the code to it).
  *
  * ```sh
  * deno task compile:all                  # dist/cargo-attest-<target>[.exe] for every target, and dist/SHA256SUMS
@@ -64,7 +64,7 @@ export const ENV_NAMES: readonly string[] = [
 
 /**
  * The permissions of the shipped `cargo-attest`: compiled into the binary, and the same for
- * `deno task run`, `deno run` and `deno install` (README "Permissions" says why each is needed).
+ * `deno task run`, `deno run` and `deno install` (docs/permissions.md says why each is needed).
  * `--no-prompt` makes a missing permission an error rather than a question, as in the binary.
  */
 export const PERMISSION_FLAGS: readonly string[] = [

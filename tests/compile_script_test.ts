@@ -2,7 +2,7 @@
  * `scripts/compile.ts` (`deno task compile`, `deno task compile:all`): the exact `deno compile`
  * commands (`--dry-run`, run as the tasks run it), argument errors, what a failed or successful
  * build leaves in `dist/` (with a fake `deno compile`), and that the shipped permissions are one
- * set: the script's, `deno.json`'s, the README's, and what the code really reads.
+ * set: the script's, `deno.json`'s, the README's and docs/'s, and what the code really reads.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -150,31 +150,51 @@ Deno.test("deno.json: run uses the shipped permissions; compile and compile:all 
   }
 });
 
-Deno.test("README: the deno run and deno install commands carry exactly the shipped permissions", async () => {
-  const readme = (await Deno.readTextFile(new URL("README.md", ROOT_URL)))
-    .replace(/\\\n\s*/g, ""); // join shell line continuations
+/** A Markdown file of the repository, with shell line continuations joined. */
+async function doc(path: string): Promise<string> {
+  return (await Deno.readTextFile(new URL(path, ROOT_URL))).replace(/\\\n\s*/g, "");
+}
+
+/** The deno run and deno install commands of a text carry exactly the shipped permissions. */
+function assertInstallCommands(text: string, where: string): void {
   const flags = PERMISSION_FLAGS.join(" ");
-  const install = readme.slice(readme.indexOf("\n## Install\n"));
-  assert.ok(install.length > 0, "README has an ## Install section");
-  const section = install.slice(0, install.indexOf("\n## ", 1));
   assert.match(
-    section,
+    text,
     new RegExp(`deno@2\\.9\\.6 run --config \\S+ ${escape(flags)} \\S*cli\\.ts`),
+    `${where}: the deno run command`,
   );
   assert.match(
-    section,
+    text,
     new RegExp(
       `deno install -g -f -n cargo-attest --config deno\\.json --frozen=false ${
         escape(flags)
       } cli\\.ts`,
     ),
+    `${where}: the deno install command`,
   );
+}
+
+Deno.test("README and docs/install.md: the deno run and deno install commands carry exactly the shipped permissions", async () => {
+  const readme = await doc("README.md");
+  const start = readme.indexOf("\n## Install\n");
+  assert.ok(start >= 0, "README has an ## Install section");
+  const install = readme.slice(start);
+  assertInstallCommands(install.slice(0, install.indexOf("\n## ", 1)), "README ## Install");
+  assertInstallCommands(await doc("docs/install.md"), "docs/install.md");
+});
+
+Deno.test("docs/permissions.md: a row for each permission, and every environment variable named", async () => {
+  const permissions = await doc("docs/permissions.md");
   for (
     const flag of ["--allow-read", "--allow-env=…", "--allow-net", "--allow-write", "--no-prompt"]
   ) {
-    assert.ok(section.includes(`| \`${flag}`), `the permissions table has a row for ${flag}`);
+    assert.ok(permissions.includes(`| \`${flag}`), `the permissions table has a row for ${flag}`);
   }
-  for (const name of ENV_NAMES) assert.ok(section.includes(name), `the README names ${name}`);
+  for (const name of ENV_NAMES) assert.ok(permissions.includes(name), `it names ${name}`);
+  assert.ok(
+    permissions.includes(`the ${ENV_NAMES.length} variables below`),
+    `the table counts ${ENV_NAMES.length} variables`,
+  );
 });
 
 function escape(text: string): string {

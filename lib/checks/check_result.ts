@@ -4,7 +4,7 @@
  * @module
  */
 
-/** Stable check ids (kebab-case; documented in the README). */
+/** Stable check ids (kebab-case; documented in docs/checks.md). */
 export type CheckId =
   | "checksum"
   | "attestation"

@@ -180,8 +180,8 @@ export function sortDiagnostics(diagnostics: readonly PolicyDiagnostic[]): Polic
 }
 
 /**
- * Every code a policy diagnostic can carry, with what it means (for `lib/codes.ts` and the
- * README). Warnings are marked; everything else is an error that stops the run (exit 3).
+ * Every code a policy diagnostic can carry, with what it means (for `lib/codes.ts` and
+ * docs/codes.md). Warnings are marked; everything else is an error that stops the run (exit 3).
  */
 export const POLICY_DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   "policy-syntax": "the policy file is not valid TOML (the first syntax error is shown)",
