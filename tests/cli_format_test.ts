@@ -459,23 +459,22 @@ Deno.test("action.yml: one verification, then the log, the job summary and the S
   });
 });
 
-Deno.test("action.yml: a run that writes no report is ERROR, with no SARIF to upload", async () => {
+Deno.test("action.yml: a run that cannot complete is ERROR: its ERROR report says why, no SARIF", async () => {
   await withTempDir(async (dir) => {
     const r = await runAction(dir, { INPUT_LOCK: "missing/Cargo.lock" }, {});
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /missing\/Cargo\.lock/);
     assert.deepEqual(r.outputs, {
       "sarif-file": "",
-      "report-file": "",
+      "report-file": "cargo-attest-report.json",
       verdict: "ERROR",
       "exit-code": "3",
     });
-    assert.match(
-      r.summary,
-      /^## cargo-attest: ERROR\n\ncargo-attest could not complete \(exit 3\)/,
-    );
-    for (const file of ["cargo-attest.sarif", "cargo-attest-report.json"]) {
-      await assert.rejects(Deno.stat(`${dir}/${file}`), Deno.errors.NotFound);
-    }
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/cargo-attest-report.json`));
+    assert.equal(report.verdict, "ERROR");
+    assert.match(report.diagnostics[0].message, /missing\/Cargo\.lock/);
+    assert.match(r.summary, /^## cargo-attest: ERROR\n/);
+    assert.match(r.summary, /error `input-unusable`: missing\/Cargo\.lock/);
+    await assert.rejects(Deno.stat(`${dir}/cargo-attest.sarif`), Deno.errors.NotFound);
   });
 });

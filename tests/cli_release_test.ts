@@ -257,3 +257,44 @@ Deno.test("release: bad arguments are usage errors", async () => {
     assert.match(io.err, /error: release|Unknown option/);
   }
 });
+
+Deno.test("release: a host that refuses says so, with a hint, and --json still prints one ERROR report", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close(); // nothing listens there now: connections are refused
+  const io = createMemoryIo({ CARGO_ATTEST_GITHUB_API_URL: `http://127.0.0.1:${port}` });
+  const code = await main(["release", "o/r", "v1", "--json", "--no-cache"], io);
+  assert.equal(code, 3, io.err);
+  const report = JSON.parse(io.out);
+  assert.equal(report.verdict, "ERROR");
+  assert.equal(report.exitCode, 3);
+  assert.match(report.diagnostics[0].message, /refused the connection/);
+  assert.match(io.err, /refused the connection/);
+  assert.match(io.err, /hint: .*--offline/);
+  assert.doesNotMatch(io.err, /retrying/, "a refused connection is not retried");
+});
+
+Deno.test("release: --timeout bounds the run when a server accepts and never answers", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) held.push(conn);
+    } catch {
+      // closed
+    }
+  })();
+  try {
+    const port = (listener.addr as Deno.NetAddr).port;
+    const io = createMemoryIo({ CARGO_ATTEST_GITHUB_API_URL: `http://127.0.0.1:${port}` });
+    const started = Date.now();
+    const code = await main(["release", "o/r", "v1", "--no-cache", "--timeout", "1"], io);
+    assert.equal(code, 3, io.err);
+    assert.ok(Date.now() - started < 6_000, `took ${Date.now() - started} ms`);
+    assert.match(io.err, /sent no response within|network time \(--timeout\) is spent/);
+  } finally {
+    listener.close();
+    for (const conn of held) conn.close();
+    await accepting;
+  }
+});

@@ -866,8 +866,14 @@ function problemsOf(c: Case, run: Run): string[] {
   if (code === 3 && verdict !== "ERROR" && !/^cargo-attest: (error|hash): \S/m.test(err)) {
     problems.push("exit 3 without a 'cargo-attest: error:' message");
   }
+  // A run that stopped with an error prints a report only when one was asked for in a machine
+  // format (--json, --format), and then exactly one, whose verdict is ERROR.
   if (code === 3 && c.expect.verdict === undefined && REPORT_COMMANDS.has(first) && out !== "") {
-    problems.push("a report was printed by a run that stopped with an error");
+    const asked = json || run.argv.includes("--format");
+    if (!asked) problems.push("a report was printed by a run that stopped with an error");
+    else if (json && verdict !== "ERROR") {
+      problems.push("the report of a run that stopped with an error is not ERROR");
+    }
   }
   if (c.command === "verify-bundle") {
     if (code === 0 && !/^OK: /.test(out)) problems.push("exit 0 without 'OK:'");

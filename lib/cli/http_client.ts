@@ -11,9 +11,12 @@ import type { CacheSettings } from "./cache_options.ts";
 import { VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
 
-/** Parses `--timeout SECONDS` into milliseconds (the default when absent). */
-export function timeoutFromOption(timeout: string | undefined): number {
-  if (timeout === undefined) return DEFAULT_HTTP_TIMEOUT_MS;
+/**
+ * Parses `--timeout SECONDS`, the bound on the whole run's network time, into milliseconds
+ * (undefined when absent: no bound beyond each request's own).
+ */
+export function timeoutFromOption(timeout: string | undefined): number | undefined {
+  if (timeout === undefined) return undefined;
   const seconds = Number(timeout);
   if (!Number.isFinite(seconds) || seconds <= 0) {
     throw new UsageError(`--timeout must be a positive number of seconds (got '${timeout}')`);
@@ -30,9 +33,13 @@ export function createHttpClient(
     readonly cache?: CacheSettings;
   },
 ): HttpClient {
+  const budget = timeoutFromOption(options.timeout);
+  const deadline = budget === undefined ? undefined : Date.now() + budget;
   return new CachedHttp({
     token: options.token,
-    timeoutMs: timeoutFromOption(options.timeout),
+    // Each request waits at most DEFAULT_HTTP_TIMEOUT_MS, and never past the run's deadline.
+    timeoutMs: Math.min(DEFAULT_HTTP_TIMEOUT_MS, budget ?? Infinity),
+    ...(deadline !== undefined ? { deadline } : {}),
     retries: DEFAULT_HTTP_RETRIES,
     userAgent: `cargo-attest/${VERSION} (https://github.com/cargo-attest/cargo-attest)`,
     onRetry: (info) =>

@@ -73,7 +73,57 @@ async function dispatch(args: string[], io: CliIo): Promise<number> {
     io.stdout(COMMAND_HELP[sub] ?? COMMAND_HELP[name]);
     return 0;
   }
-  return await command(rest, io);
+  if (!REPORTING_COMMANDS.has(name)) return await command(rest, io);
+  try {
+    return await command(rest, io);
+  } catch (error) {
+    // A script that asked for a machine-readable report gets one even when the run could not
+    // complete; the error is also said on stderr, as always.
+    const format = requestedReportFormat(rest, io);
+    if (format === undefined || !(error instanceof AttestError)) throw error;
+    const { buildErrorReport } = await import("../verdict/report.ts");
+    const { renderReportAs } = await import("./emit_report.ts");
+    const report = buildErrorReport({
+      version: VERSION,
+      now: io.now(),
+      code: error.code,
+      message: error.hint ? `${error.message} (hint: ${error.hint})` : error.message,
+    });
+    io.stdout(
+      renderReportAs(report, {
+        format,
+        json: format === "json",
+        color: false,
+        quiet: false,
+        verbose: false,
+      }),
+    );
+    throw error;
+  }
+}
+
+/** The verifying commands, which print a report. */
+const REPORTING_COMMANDS = new Set(["file", "release", "crate", "lock"]);
+
+/**
+ * The machine-readable format the arguments ask for (`--json`, `--format json|markdown|sarif`,
+ * `CARGO_ATTEST_JSON=1`), read leniently: the command's own parser may have failed on them.
+ */
+function requestedReportFormat(
+  args: readonly string[],
+  io: CliIo,
+): "json" | "markdown" | "sarif" | undefined {
+  for (const [i, arg] of args.entries()) {
+    const value = arg.startsWith("--format=")
+      ? arg.slice(9)
+      : arg === "--format"
+      ? args[i + 1]
+      : "";
+    if (value === "json" || value === "markdown" || value === "sarif") return value;
+    if (arg === "--json") return "json";
+  }
+  const env = io.env("CARGO_ATTEST_JSON")?.trim().toLowerCase();
+  return env && ["1", "true", "yes", "on"].includes(env) ? "json" : undefined;
 }
 
 function didYouMean(name: string): string | undefined {

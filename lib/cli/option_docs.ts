@@ -44,7 +44,10 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
     value: "PATH",
     help: "the policy (default ./attest.toml when it exists, else built-in)",
   },
-  timeout: { value: "SECONDS", help: "per HTTP request (default 30)" },
+  timeout: {
+    value: "SECONDS",
+    help: "bound on the whole run's network time (each request also waits at most 30 s)",
+  },
   bundle: { value: "FILE", help: "a Sigstore bundle or GitHub attestation (repeatable)" },
   sha256: { value: "HEX", help: "the artifact's expected SHA-256 (e.g. from a release page)" },
   key: { value: "FILE", help: "a PEM public key that signed the bundle (managed-key bundles)" },

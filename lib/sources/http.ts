@@ -53,6 +53,68 @@ export interface HttpClientOptions {
   onRetry?: (info: RetryInfo) => void;
   /** First backoff delay in milliseconds, doubled on each retry up to {@link MAX_RETRY_DELAY_MS}; default 500. */
   retryDelayMs?: number;
+  /**
+   * When the run's network time is up (epoch milliseconds, `--timeout`): no attempt waits past it,
+   * no retry starts after it, and a request made after it fails at once.
+   */
+  deadline?: number;
+  /** The clock the deadline is read with (injectable for tests); defaults to `Date.now`. */
+  now?: () => number;
+}
+
+/** What to try when a host cannot be reached: said with every connection failure. */
+export const NETWORK_HINT =
+  "check the network (and HTTPS_PROXY), run with --offline to use the cache alone, or point " +
+  "CARGO_ATTEST_GITHUB_API_URL / CARGO_ATTEST_CRATES_*_URL at a mirror you can reach";
+
+/**
+ * Why a connection failed, in words, and whether another attempt can help: a name that does not
+ * resolve, a refused connection or a TLS failure will fail the same way again; a reset might not.
+ */
+export function describeConnectFailure(
+  url: URL,
+  cause: unknown,
+): { reason: string; retry: boolean } {
+  const text = causeChain(cause).toLowerCase();
+  const host = url.host;
+  if (
+    /dns|lookup address|name or service not known|nodename nor servname|no such host|getaddrinfo/
+      .test(text)
+  ) {
+    return { reason: `the host name ${url.hostname} does not resolve (DNS)`, retry: false };
+  }
+  if (/are blocked|requires net access|permission/.test(text)) {
+    return {
+      reason: `the sandbox does not allow connecting to ${host} (Deno --allow-net)`,
+      retry: false,
+    };
+  }
+  if (/connection refused|os error 111|econnrefused/.test(text)) {
+    return { reason: `${host} refused the connection`, retry: false };
+  }
+  if (/certificate|tls|ssl|handshake/.test(text)) {
+    return { reason: `the TLS connection to ${host} failed (${firstLine(text)})`, retry: false };
+  }
+  if (/network is unreachable|no route to host|os error 101|os error 113/.test(text)) {
+    return { reason: `${host} is unreachable (no route: is there a network?)`, retry: false };
+  }
+  return {
+    reason: `the connection to ${host} failed (${firstLine(causeChain(cause))})`,
+    retry: true,
+  };
+}
+
+function causeChain(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    parts.push(e instanceof Error ? e.message : String(e));
+    e = e instanceof Error ? (e as Error & { cause?: unknown }).cause : undefined;
+  }
+  return parts.join(": ");
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0].slice(0, 200);
 }
 
 /** The longest wait between two attempts. */
@@ -197,16 +259,23 @@ class RetryableFailure extends Error {
   constructor(
     readonly url: string,
     readonly reason: string,
-    readonly options: { status?: number; excerpt?: string; cause?: unknown } = {},
+    readonly options: {
+      status?: number;
+      excerpt?: string;
+      cause?: unknown;
+      hint?: string;
+      /** A server that did not answer in time: one more attempt at most (it costs a timeout). */
+      timedOut?: boolean;
+    } = {},
   ) {
     super(reason);
   }
 
   final(attempts: number): NetworkError {
     const suffix = attempts > 1 ? ` (gave up after ${attempts} attempts)` : "";
-    const { status, excerpt, cause } = this.options;
+    const { status, excerpt, cause, hint } = this.options;
     return status === undefined
-      ? new NetworkError(this.url, `${this.reason}${suffix}`, { cause })
+      ? new NetworkError(this.url, `${this.reason}${suffix}`, { cause, ...(hint ? { hint } : {}) })
       : new HttpStatusError(this.url, status, `${this.reason}${suffix}`, { excerpt, cause });
   }
 }
@@ -464,10 +533,14 @@ export class HttpClient {
       } catch (error) {
         if (!(error instanceof RetryableFailure)) throw error;
         if (attempt >= attempts) throw error.final(attempts);
+        // A server that accepted and did not answer is asked once more, not `retries` times.
+        if (error.options.timedOut && attempt >= 2) throw error.final(attempt);
         const delayMs = Math.min(
           (this.#options.retryDelayMs ?? 500) * 2 ** (attempt - 1),
           MAX_RETRY_DELAY_MS,
         );
+        // No retry that would start after the run's deadline.
+        if (delayMs >= this.#remaining()) throw error.final(attempt);
         this.#options.onRetry?.({
           url: url.href,
           attempt,
@@ -481,8 +554,22 @@ export class HttpClient {
     }
   }
 
+  /** Milliseconds left before the run's deadline (Infinity without one). */
+  #remaining(): number {
+    const { deadline } = this.#options;
+    return deadline === undefined ? Infinity : deadline - (this.#options.now ?? Date.now)();
+  }
+
+  #outOfTime(url: URL): NetworkError {
+    return new NetworkError(url.href, "the run's network time (--timeout) is spent", {
+      hint: "give the run more time with --timeout SECONDS, or use --offline with a warm cache",
+    });
+  }
+
   async #attempt<T>(url: URL, exchange: Exchange, consume: Consume<T>): Promise<Outcome<T>> {
-    const timeoutMs = this.#options.timeoutMs;
+    const remaining = this.#remaining();
+    if (remaining <= 0) throw this.#outOfTime(url);
+    const timeoutMs = Math.max(1, Math.min(this.#options.timeoutMs, remaining));
     const deadline = new Deadline(timeoutMs);
     const authorized = this.#tokenHost !== undefined && url.host === this.#tokenHost;
     try {
@@ -497,12 +584,18 @@ export class HttpClient {
         });
       } catch (cause) {
         if (deadline.expired) {
-          throw new RetryableFailure(url.href, `no response within the ${timeoutMs} ms timeout`, {
-            cause,
-          });
+          throw new RetryableFailure(
+            url.href,
+            `${url.host} sent no response within ${timeoutMs / 1000} s`,
+            { cause, hint: NETWORK_HINT, timedOut: true },
+          );
         }
         if (cause instanceof TypeError) {
-          throw new RetryableFailure(url.href, `request failed: ${errorMessage(cause)}`, { cause });
+          const failure = describeConnectFailure(url, cause);
+          if (!failure.retry) {
+            throw new NetworkError(url.href, failure.reason, { cause, hint: NETWORK_HINT });
+          }
+          throw new RetryableFailure(url.href, failure.reason, { cause, hint: NETWORK_HINT });
         }
         throw new NetworkError(url.href, `request failed: ${errorMessage(cause)}`, { cause });
       }

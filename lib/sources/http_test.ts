@@ -295,7 +295,7 @@ Deno.test("a 500 forever fails after retries+1 attempts, naming the URL", async 
   });
 });
 
-Deno.test("a network error (connection refused) is retried, then names the URL", async () => {
+Deno.test("a refused connection is not retried (it would be refused again) and names the URL", async () => {
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     () => new Response(),
@@ -306,9 +306,9 @@ Deno.test("a network error (connection refused) is retried, then names the URL",
   const error = await rejection(http.getJson(`http://127.0.0.1:${port}/gone`));
   assert.ok(error instanceof NetworkError);
   assert.ok(error.message.startsWith(`http://127.0.0.1:${port}/gone: `), error.message);
-  assert.match(error.message, /request failed.*after 2 attempts/);
-  assert.equal(retries.length, 1);
-  assert.equal(retries[0].status, undefined);
+  assert.match(error.message, /127\.0\.0\.1:\d+ refused the connection$/);
+  assert.match((error as NetworkError).hint ?? "", /--offline/);
+  assert.equal(retries.length, 0);
 });
 
 Deno.test("404 is a NotFoundError and is not retried", async () => {
@@ -696,7 +696,8 @@ Deno.test("no response headers within the timeout is a timeout error", async () 
     const { http } = client({ timeoutMs: 200 });
     const error = await rejection(http.getText(`${base}/never`, { maxBytes: 10 }));
     assert.ok(error instanceof NetworkError);
-    assert.equal(error.message, `${base}/never: no response within the 200 ms timeout`);
+    const host = new URL(base).host;
+    assert.equal(error.message, `${base}/never: ${host} sent no response within 0.2 s`);
   });
 });
 
@@ -806,4 +807,80 @@ Deno.test("an expectedSize over maxBytes is refused without a request", async ()
     }),
   );
   assert.match(error.message, /^https:\/\/static\.crates\.io\/.*over the 10-byte limit/);
+});
+
+Deno.test("a connection failure says why in words, with a hint, and retries only a reset", async () => {
+  const cases: [string, RegExp, number][] = [
+    [
+      "error sending request: dns error: failed to lookup address information: Name or service not known",
+      /the host name api\.example\.com does not resolve \(DNS\)/,
+      1,
+    ],
+    [
+      "error sending request: tcp connect error: Connection refused (os error 111)",
+      /refused the connection/,
+      1,
+    ],
+    [
+      "error sending request: invalid peer certificate: UnknownIssuer",
+      /the TLS connection to api\.example\.com failed/,
+      1,
+    ],
+    [
+      "error sending request: connection reset by peer",
+      /the connection to api\.example\.com failed/,
+      3,
+    ],
+  ];
+  for (const [message, reason, calls] of cases) {
+    let n = 0;
+    const client = new HttpClient({
+      timeoutMs: 1000,
+      retries: 2,
+      userAgent: "t",
+      sleep: () => Promise.resolve(),
+      fetch: () => {
+        n++;
+        return Promise.reject(new TypeError(message));
+      },
+    });
+    const error = await client.getJson("https://api.example.com/x").then(
+      () => assert.fail("no error"),
+      (e) => e,
+    );
+    assert.ok(error instanceof NetworkError, message);
+    assert.match(error.message, reason, message);
+    assert.match(error.hint ?? "", /--offline/, message);
+    assert.equal(n, calls, `${message}: attempts`);
+  }
+});
+
+Deno.test("no request outlives the run's deadline (--timeout), and none starts after it", async () => {
+  let now = 1_000;
+  const never = () => new Promise<Response>(() => {});
+  const client = new HttpClient({
+    timeoutMs: 30_000,
+    retries: 3,
+    userAgent: "t",
+    deadline: 1_000 + 50,
+    now: () => now,
+    fetch: (_input, init) =>
+      new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => reject(init.signal!.reason));
+        void never();
+      }),
+  });
+  const started = Date.now();
+  const error = await client.getJson("https://api.example.com/slow").then(
+    () => assert.fail("no error"),
+    (e) => e,
+  );
+  assert.ok(Date.now() - started < 5_000, "bounded by the 50 ms left, not 4 × 30 s");
+  assert.match(error.message, /sent no response within 0\.05 s/);
+  now = 2_000;
+  const late = await client.getJson("https://api.example.com/x").then(
+    () => assert.fail("no error"),
+    (e) => e,
+  );
+  assert.match(late.message, /the run's network time \(--timeout\) is spent/);
 });

@@ -93,3 +93,27 @@ export function buildReport(input: ReportInput): Report {
     diagnostics: input.diagnostics ?? [],
   };
 }
+
+/**
+ * The report of a run that could not complete (a network failure, bad input): verdict ERROR,
+ * exit 3, no subject, and the error as a diagnostic, so a script that asked for a report gets
+ * one, always.
+ */
+export function buildErrorReport(input: {
+  readonly version: string;
+  readonly now: Date;
+  readonly code: string;
+  readonly message: string;
+}): Report {
+  return {
+    schema: REPORT_SCHEMA,
+    verdict: "ERROR",
+    exitCode: EXIT_CODES.ERROR,
+    tool: { name: "cargo-attest", version: input.version },
+    generatedAt: input.now.toISOString(),
+    policy: { path: null, sha256: null, builtin: true },
+    roots: [],
+    subjects: [],
+    diagnostics: [{ level: "error", code: input.code, message: input.message }],
+  };
+}
