@@ -89,7 +89,7 @@ async function runTp(options: {
   env?: Record<string, string>;
   /**
    * Runs once before the run that counts, in the same cache directory, with these arguments and
-   * no policy (so with no signer rule: the run is not asked for).
+   * no policy (so, unless they name a signer, without asking for the run).
    */
   warmWith?: string[];
 }): Promise<TpRun> {
@@ -134,7 +134,8 @@ async function runTp(options: {
       ...options.env,
     };
     if (options.warmWith) {
-      // Without the policy or rules: caches the crate and the repository, not the run.
+      // Without the policy: caches the crate and the repository (and the run if `warmWith` names
+      // a signer).
       await main([...subject, "--json", ...options.warmWith], createMemoryIo(env));
     }
     const before = github.requests.length;
@@ -385,4 +386,22 @@ Deno.test("trusted publishing without a named signer asks GitHub for no run", as
   });
   assert.equal(token.runRequests, 0);
   assert.equal(token.tp.code, "trusted-publishing-none", show(token));
+});
+
+Deno.test("the publishing run is cached like other GitHub documents: offline it answers alone", async () => {
+  const args = ["--signer-workflow", `${REPO}/${PUBLISH}`, "--source-ref", "refs/tags/v0.1.0"];
+  const offline = await runTp({
+    runs: [tagRun(PUBLISH)],
+    warmWith: args,
+    args: [...args, "--offline"],
+  });
+  assert.equal(offline.verdict, "TRUSTED", show(offline));
+  assert.equal(offline.tp.code, "trusted-publishing-workflow-match", show(offline));
+  assert.equal(offline.runRequests, 0);
+  const evil = await runTp({
+    runs: [tagRun(EVIL)],
+    warmWith: args,
+    args: [...args, "--offline"],
+  });
+  assert.equal(evil.code, 2, show(evil));
 });
