@@ -277,7 +277,7 @@ export function checkPublishingWorkflow(input: {
   const base = {
     id: "trusted-publishing" as const,
     loadBearing: false,
-    ...(input.run
+    ...(input.run?.url
       ? { origin: { url: input.run.url } }
       : input.origin
       ? { origin: input.origin }
