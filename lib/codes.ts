@@ -188,6 +188,18 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "the trusted publisher's repository is not the crate's repository",
   "trusted-publishing-commit-mismatch":
     "the trusted publisher's commit is not the crate's recorded commit",
+  "trusted-publishing-workflow-match":
+    "the run that published the crate (GitHub's record of crates.io's run id) is of the workflow and ref the signer rules name",
+  "trusted-publishing-workflow-mismatch":
+    "the run that published the crate is of another workflow, ref or repository than every signer rule named for it allows",
+  "trusted-publishing-workflow-unknown":
+    "(skip) signer rules are named, but which workflow or ref published the crate cannot be told (no run id, a ref GitHub's run does not tell, a runner it does not record); required when the policy requires trusted-publishing",
+  "trusted-publishing-run-mismatch":
+    "GitHub's run is not the one crates.io recorded (another run id, repository or commit)",
+  "trusted-publishing-run-not-found":
+    "(skip) signer rules are named, but GitHub has no run of the id crates.io recorded; required when the policy requires trusted-publishing",
+  "trusted-publishing-run-unavailable":
+    "(skip) signer rules are named, but GitHub could not be asked for the publishing run (no token, not github.com); required when the policy requires trusted-publishing",
   "crate-archive-path-escape":
     "an entry path has a '..', '.' or empty component, a backslash or a NUL",
   "crate-archive-absolute-path": "an entry path starts with '/' or a drive letter",

@@ -6,9 +6,18 @@ import type { CrateEvidence } from "../sources/crate_evidence.ts";
 import type { CheckResult } from "./check_result.ts";
 import { checkCrateChecksum, checkCrateVcs, checkTrustedPublishing } from "./crate_checks.ts";
 import { checkCrateSource, uncomparedCrateSource } from "./crate_source.ts";
+import { checkPublishingWorkflow } from "./publishing_run.ts";
+import type { SignerRules } from "./signer_rules.ts";
 
-/** Checks one crate: checksum, archive well-formedness, VCS commit, source, trusted publishing. */
-export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]> {
+/**
+ * Checks one crate: checksum, archive well-formedness, VCS commit, source, trusted publishing.
+ * `rules` are the signer rules named for the crate (command line and policy): with any, the
+ * workflow and ref of a trusted publisher's run must satisfy them (see `publishing_run.ts`).
+ */
+export async function checkCrate(
+  evidence: CrateEvidence,
+  rules?: SignerRules,
+): Promise<CheckResult[]> {
   const crate = `${evidence.name}@${evidence.version}`;
   const checks: CheckResult[] = [
     checkCrateChecksum(
@@ -55,14 +64,25 @@ export async function checkCrate(evidence: CrateEvidence): Promise<CheckResult[]
     }
   }
   const sha1 = archive?.vcsInfo?.sha1;
-  const publishing = checkTrustedPublishing({
+  const record = checkTrustedPublishing({
     crate,
     trustedPublishing: evidence.api?.trustedPublishing,
     repository: evidence.repository,
     sha1,
     origin: evidence.api ? { url: evidence.api.url } : undefined,
   });
-  const vcs = bindByPublishing(checkCrateVcs(evidence.vcs), publishing, evidence);
+  const publishing = rules
+    ? checkPublishingWorkflow({
+      record,
+      trustedPublishing: evidence.api?.trustedPublishing,
+      run: evidence.publishingRun,
+      rules,
+      origin: evidence.api ? { url: evidence.api.url } : undefined,
+    })
+    : record;
+  // The record binds the repository and commit whatever the workflow (a workflow the rules do not
+  // accept is a MISMATCH of its own).
+  const vcs = bindByPublishing(checkCrateVcs(evidence.vcs), record, evidence);
   checks.push(vcs);
   const source = await crateSourceCheck(evidence);
   if (source) {

@@ -6,7 +6,13 @@
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
-import { buildSignerRules, judgeSigner, type SubjectBinding } from "../checks/signer_rules.ts";
+import {
+  buildSignerRules,
+  judgeSigner,
+  namesSigner,
+  type SignerRules,
+  type SubjectBinding,
+} from "../checks/signer_rules.ts";
 import { checkCrate } from "../checks/crate_subject.ts";
 import { type CargoLock, type LockPackage, parseCargoLock } from "../evidence/cargo_lock.ts";
 import { AttestError, UsageError } from "../errors.ts";
@@ -218,6 +224,7 @@ async function verifyCrates(
     cache.cache,
     githubWebHost(endpoints.githubApi),
   );
+  const publisherRules = publisherRulesOf(parsed, io, loaded, githubWebHost(endpoints.githubApi));
   const timeout = stringOption(parsed, "timeout");
   const githubToken = githubTokenFor(io.env, endpoints.githubApi);
   const sources: CrateSources = {
@@ -270,13 +277,15 @@ async function verifyCrates(
         };
       }
       try {
+        const rules = publisherRules(subject);
         const evidence = await gatherCrateEvidence(
           target.name,
           target.version,
           sources,
           target.lock,
+          { publishingRun: namesSigner(rules) },
         );
-        const checks = await checkCrate(evidence);
+        const checks = await checkCrate(evidence, rules);
         await rememberCrate(sources, evidence, checks);
         checks.push(...await attestations.check(evidence, subject));
         if (target.lock && target.lock.checksum === undefined) checks.push(lockPinsNothing(target));
@@ -326,6 +335,26 @@ async function verifyCrates(
     clients: [sources.crates, sources.github?.client],
     diagnostics: notes,
   });
+}
+
+/**
+ * The signer rules named for a crate (the command line's, and the policy's signers for it),
+ * which a trusted publisher's workflow run must satisfy as a certificate would. No subject
+ * binding: the trusted-publishing check binds the record's repository and commit itself.
+ */
+function publisherRulesOf(
+  parsed: ParsedArgs,
+  io: CliIo,
+  loaded: LoadedPolicy,
+  host: string,
+): (subject: SubjectDescription) => SignerRules {
+  const cli = signerFromArgs(parsed);
+  return (subject) =>
+    buildSignerRules({
+      cli,
+      policy: evaluatePolicy(loaded.policy, subject, [], { now: io.now() }).signers,
+      host,
+    });
 }
 
 /**

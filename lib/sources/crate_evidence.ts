@@ -26,12 +26,13 @@ import {
   findIndexEntry,
   type IndexEntry,
 } from "./crates_io.ts";
-import { endpointUrl } from "./endpoints.ts";
+import { endpointUrl, githubWebHost } from "./endpoints.ts";
 import {
   fetchCommitExists,
   fetchCommitOnBranch,
   fetchDefaultBranch,
   fetchTree,
+  fetchWorkflowRun,
   type GithubTagList,
   type GitTree,
   listTags,
@@ -41,7 +42,8 @@ import {
 import { type HttpClient, NotFoundError, RateLimitError } from "./http.ts";
 import { CachedHttp, OfflineMissError } from "./cached_http.ts";
 import type { Cache } from "./cache.ts";
-import { attestationsUrl, fetchAttestations } from "./github.ts";
+import { attestationsUrl, fetchAttestations, repoPath } from "./github.ts";
+import type { PublishingRunEvidence } from "../checks/publishing_run.ts";
 import type { BundleEvidence } from "../checks/release_checks.ts";
 import type { CheckResult } from "../checks/check_result.ts";
 import {
@@ -116,6 +118,11 @@ export interface CrateEvidence {
   readonly attestations?: CrateAttestations;
   /** The `.crate`'s bytes, when read (attestations are verified against them). */
   readonly bytes?: Uint8Array;
+  /**
+   * GitHub's record of the workflow run crates.io's trusted-publishing record names; asked only
+   * when signer rules are named for the crate ({@link GatherOptions.publishingRun}).
+   */
+  readonly publishingRun?: PublishingRunEvidence;
   readonly fetchBlob?: (sha: string) => Promise<Uint8Array | undefined>;
 }
 
@@ -305,12 +312,97 @@ async function readCrateContent(
   }
 }
 
+/** What {@link gatherCrateEvidence} gathers beyond what every crate needs. */
+export interface GatherOptions {
+  /**
+   * Read GitHub's record of the workflow run that published the crate through trusted publishing
+   * (one request, when crates.io records a GitHub run): set when signer rules are named for the
+   * crate, which the run's workflow and ref must then satisfy.
+   */
+  readonly publishingRun?: boolean;
+}
+
+/** A trusted-publishing record's repository, when it is `OWNER/REPO`. */
+const OWNER_REPO = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
+
+/**
+ * GitHub's record of the run crates.io says published the crate, and the repository's tag named
+ * as the run's `head_branch` (from the tag list the crate's checks share). A run GitHub does not
+ * have, or cannot be asked for (no token, offline and not cached), is a reason, not an error.
+ */
+async function fetchPublishingRun(
+  sources: CrateSources,
+  tp: { readonly repository?: string; readonly runId?: string },
+): Promise<PublishingRunEvidence> {
+  const github = sources.github;
+  const parts = tp.repository?.match(OWNER_REPO);
+  const unavailable = (url: string, code: string, message: string): PublishingRunEvidence => ({
+    url,
+    unavailable: { code, message },
+  });
+  if (!github) {
+    return unavailable(
+      "",
+      "trusted-publishing-run-unavailable",
+      sources.githubUnavailable ?? "GitHub is not consulted",
+    );
+  }
+  if (!parts || !tp.runId) {
+    return unavailable(
+      github.api.href,
+      "trusted-publishing-run-unavailable",
+      `crates.io's record names no run of a GitHub repository (${tp.repository ?? "none"})`,
+    );
+  }
+  const [, owner, repo] = parts;
+  const url = endpointUrl(github.api, `${repoPath(owner, repo)}/actions/runs/${tp.runId}`).href;
+  const host = githubWebHost(github.api);
+  if (host !== "github.com") {
+    // crates.io trusts github.com's workflows; the same OWNER/REPO elsewhere is another repository.
+    return unavailable(
+      url,
+      "trusted-publishing-run-unavailable",
+      `crates.io's trusted publishing is from github.com, but the GitHub in use is ${host}`,
+    );
+  }
+  let run;
+  try {
+    run = await fetchWorkflowRun(github.client, github.api, owner, repo, tp.runId);
+  } catch (error) {
+    if (!(error instanceof OfflineMissError)) throw error;
+    return unavailable(url, "not-in-cache", error.message);
+  }
+  if (!run) {
+    return unavailable(
+      url,
+      "trusted-publishing-run-not-found",
+      `GitHub has no run ${tp.runId} in ${owner}/${repo} (${url})`,
+    );
+  }
+  const { raw: _raw, status: _status, conclusion: _conclusion, ...fields } = run;
+  let headTag: PublishingRunEvidence["headTag"];
+  if (run.headBranch && (run.event === "push" || run.event === "workflow_dispatch")) {
+    // Whether head_branch is a tag at the run's commit (GitHub's run does not say branch or tag).
+    try {
+      const tags = await tagsOf(sources, owner, repo);
+      if (tags) {
+        const tag = tags.tags.find((t) => t.name === run.headBranch);
+        headTag = tag ? { commit: tag.commit.toLowerCase() } : null;
+      }
+    } catch (error) {
+      if (!(error instanceof OfflineMissError)) throw error;
+    }
+  }
+  return { url, run: fields, ...(headTag !== undefined ? { headTag } : {}) };
+}
+
 /** Gathers the evidence about `name@version`; `lockChecksum` is what Cargo.lock records. */
 export async function gatherCrateEvidence(
   name: string,
   version: string,
   sources: CrateSources,
   lock?: { readonly checksum?: string; readonly file: string },
+  options: GatherOptions = {},
 ): Promise<CrateEvidence> {
   const [indexFile, api] = await Promise.all([
     fetchIndexEntries(sources.crates, sources.cratesIndex, name),
@@ -378,7 +470,14 @@ export async function gatherCrateEvidence(
     ? fetchCrateAttestations(sources.github, ref, content.sha256)
     : undefined;
   attestationsAnswer?.catch(() => {}); // judged (rethrown) where it is awaited
-  const finish = async (evidence: CrateEvidence): Promise<CrateEvidence> => {
+  const tp = api.trustedPublishing;
+  const runAnswer = options.publishingRun && tp?.provider === "github" && tp.runId
+    ? fetchPublishingRun(sources, tp)
+    : undefined;
+  runAnswer?.catch(() => {}); // judged (rethrown) where it is awaited
+  const finish = async (gathered: CrateEvidence): Promise<CrateEvidence> => {
+    const publishingRun = await runAnswer;
+    const evidence = publishingRun ? { ...gathered, publishingRun } : gathered;
     const attestations = await attestationsAnswer;
     if (!attestations?.bundles.length || evidence.bytes) {
       return attestations ? { ...evidence, attestations } : evidence;
@@ -493,7 +592,13 @@ export async function gatherCrateEvidence(
     if (content.sha256 !== recalledSha256) {
       // Not the bytes the memo was made from (the cached copy went away and the download differs):
       // start again from these bytes alone.
-      return await gatherCrateEvidence(name, version, { ...sources, memo: undefined }, lock);
+      return await gatherCrateEvidence(
+        name,
+        version,
+        { ...sources, memo: undefined },
+        lock,
+        options,
+      );
     }
   }
   const tree = await treeOf(sources, github, ref, vcsInfo.sha1, vcsInfo.pathInVcs).catch(
