@@ -200,5 +200,23 @@ Deno.test("attack: an undecidable README stays a non-blocking skip and says so",
   assert.equal(r.code, 0, r.out);
   assert.equal(r.source[0].status, "skip", r.out);
   assert.match(r.source[0].message, /README\.md/);
-  assert.match(r.source[0].message, /not code/);
+  assert.match(r.source[0].message, /documentation only/);
+});
+
+Deno.test("attack: an undecidable build input that is not Rust (a CMakeLists.txt, a script) keeps the crate from TRUSTED", async () => {
+  for (const path of ["CMakeLists.txt", "tools/gen.py", "data/table.bin"]) {
+    const bytes = await repack({ [path]: "evil build input\n" });
+    // The file is in the tree as a submodule (a gitlink): its content cannot be compared.
+    const tree = [
+      ...tinyAttestTree(),
+      {
+        path: `crates/tiny-attest/${path}`,
+        mode: "160000",
+        type: "commit" as const,
+        sha: "c".repeat(40),
+      },
+    ];
+    const r = await run(bytes, repository(tree));
+    assert.notEqual(r.code, 0, `${path}: ${r.out}`);
+  }
 });

@@ -486,22 +486,20 @@ interface Summary {
   manifest: ManifestExam;
 }
 
-/** Sources compiled by build scripts (C, C++, assembly, …) and schema files they turn into code. */
-const CODE_EXTENSIONS =
-  /\.(rs|c|h|cc|cpp|cxx|c\+\+|hh|hpp|hxx|inc|inl|ipp|s|asm|m|mm|cu|go|zig|f|f90|proto|capnp|fbs|lalrpop|pest|pyx|def|ld|x)$/i;
-
-/** Directories of vendored sources a build script compiles. */
-const VENDORED_DIRS = /(^|\/)(vendor|vendored|third[-_]party|thirdparty|external|deps)\//i;
+/**
+ * Documentation only: a file with one of these names or extensions cannot change what is built
+ * or run (a README a crate's docs include changes only its rustdoc). Anything else a build script
+ * may read (a `Configure`, a `CMakeLists.txt`, a Python generator, `include_bytes!` data).
+ */
+const DOCUMENTATION =
+  /(^|\/)((README|LICEN[CS]E|COPYING|NOTICE|AUTHORS|CONTRIBUTORS|CHANGELOG|CHANGES|HISTORY|CONTRIBUTING|CODE_OF_CONDUCT|SECURITY)([._-][^/]*)?|[^/]*\.(md|markdown|rst|adoc))$/i;
 
 /**
- * Whether cargo compiles this crate file or a build script may: anything under `src/`, a build
- * script, a target of either manifest, Rust and other compiled sources, vendored sources, and
- * the manifests and lock file themselves.
+ * Whether cargo compiles this crate file, or a build script or `include_*!` may read it: every
+ * file but documentation (the manifests and lock file included).
  */
 function isCompiledCode(path: string, codePaths: ReadonlySet<string>): boolean {
-  return codePaths.has(path) || path.startsWith("src/") || path === "build.rs" ||
-    path === "Cargo.toml" || path === "Cargo.toml.orig" || path === "Cargo.lock" ||
-    CODE_EXTENSIONS.test(path) || VENDORED_DIRS.test(path);
+  return codePaths.has(path) || !DOCUMENTATION.test(path);
 }
 
 function summarize(s: Summary): CheckResult {
@@ -601,8 +599,8 @@ function summarize(s: Summary): CheckResult {
       } ${
         code.length + (undecided.length > 0 ? 1 : 0) === 1 ? "is" : "are"
       } code cargo compiles (or builds with), so the crate is not shown to be its source`
-      : `none of them is code cargo compiles (they are not code: documentation, data), so ` +
-        `this does not keep the crate from TRUSTED`;
+      : `they are documentation only (README, licence, changelog, Markdown), not anything a ` +
+        `build reads, so this does not keep the crate from TRUSTED`;
     const head = unresolved.length > 0
       ? `${unresolved.length} of ${plural(outcomes.length, "file")} of the crate could ` +
         `not be compared with ${s.at} ${where(base)} (${
