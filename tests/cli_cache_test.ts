@@ -248,10 +248,15 @@ Deno.test("cache: --offline on a cold cache skips with not-in-cache (UNVERIFIED,
       assert.deepEqual(r.requests, []);
       const report = JSON.parse(r.out);
       assert.equal(report.verdict, "UNVERIFIED");
-      const check = report.subjects[0].checks[0];
-      assert.equal(check.status, "skip");
-      assert.equal(check.code, "not-in-cache");
-      assert.match(check.message, /not in cache; run once online.*\/releases\/tags\/v0\.0\.12/);
+      // No placeholder asset: the report says the release itself is not in the cache (#13).
+      assert.deepEqual(report.subjects, []);
+      const note = report.diagnostics[0];
+      assert.equal(note.code, "not-in-cache");
+      assert.match(
+        note.message,
+        /^release actions\/attest-demo@v0\.0\.12 is not in the cache \(.*\/releases\/tags\/v0\.0\.12\)/,
+      );
+      assert.match(r.err, /is not in the cache/, "the one cause line says it too");
       // --no-cache --offline: the same, and nothing is written.
       const none = await runRelease(github, { CARGO_ATTEST_CACHE_DIR: dir }, [
         ...RELEASE_ARGS,

@@ -83,6 +83,14 @@ export function emitReport(
       : input.subjects,
     diagnostics: input.diagnostics,
   });
+  return writeReport(io, output, report);
+}
+
+/**
+ * Writes a built report (stdout) in the chosen format, and for a verdict other than TRUSTED the
+ * one cause line (stderr); returns the report's exit code.
+ */
+export function writeReport(io: CliIo, output: OutputSettings, report: Report): number {
   const text = renderReportAs(report, output, sarifOptionsOf(output));
   if (text !== "") io.stdout(text);
   // Whatever the format (and with --quiet): a run that is not TRUSTED says why on stderr in one

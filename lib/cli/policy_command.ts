@@ -7,53 +7,30 @@
 import { createHash } from "node:crypto";
 import { AttestError, UsageError } from "../errors.ts";
 import { readCappedText } from "../sources/local_files.ts";
-import { type PolicyDiagnostic, renderDiagnostics, suggestClosest } from "../policy/diagnostics.ts";
+import { renderDiagnostics, suggestClosest } from "../policy/diagnostics.ts";
 import type { PolicyTarget } from "../policy/evaluate.ts";
 import { explainAsJson, renderExplanation, summarizePolicy } from "../policy/explain.ts";
 import { loadPolicy } from "../policy/load.ts";
 import {
-  BUILTIN_POLICY,
   DEFAULT_POLICY_FILE,
   isCrateName,
   isRepoName,
   isSemver,
-  type Policy,
   splitCrateSpec,
 } from "../policy/model.ts";
 import { POLICY_SCHEMA_TEXT } from "../policy/schema.ts";
+import {
+  BUILTIN_LOADED_POLICY,
+  type LoadedPolicy,
+  MAX_POLICY_BYTES,
+  PolicyInvalidError,
+  readPolicyFile,
+} from "../verify/policy_file.ts";
 import { flag, parseCommandArgs, stringOption } from "./args.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
 
-/** Largest policy file read (real ones are a few KiB). */
-export const MAX_POLICY_BYTES = 1024 * 1024;
-
-/** The policy a command runs with, and what the report says about it. */
-export interface LoadedPolicy {
-  readonly policy: Policy;
-  /** For `Report.policy`. */
-  readonly report: { path: string | null; sha256: string | null; builtin: boolean };
-  /** Warnings (already written to stderr unless quiet). */
-  readonly diagnostics: readonly PolicyDiagnostic[];
-}
-
-/** Thrown when a policy file has errors (they have been written to stderr). Exit 3. */
-export class PolicyInvalidError extends AttestError {
-  override name = "PolicyInvalidError";
-  /** Every diagnostic of the file, errors and warnings. */
-  readonly diagnostics: readonly PolicyDiagnostic[];
-  constructor(file: string, diagnostics: readonly PolicyDiagnostic[]) {
-    const errors = diagnostics.filter((d) => d.level === "error").length;
-    super(
-      "policy-invalid",
-      `${file} is not a valid policy (${errors} error${
-        errors === 1 ? "" : "s"
-      }); nothing was verified`,
-      { hint: `fix the problems above, then run 'cargo-attest policy check ${file}'` },
-    );
-    this.diagnostics = diagnostics;
-  }
-}
+export { type LoadedPolicy, MAX_POLICY_BYTES, PolicyInvalidError };
 
 async function fileExists(path: string): Promise<boolean> {
   try {
@@ -85,28 +62,21 @@ export async function loadPolicyForCommand(
 ): Promise<LoadedPolicy> {
   const path = explicitPath ??
     (await fileExists(DEFAULT_POLICY_FILE) ? DEFAULT_POLICY_FILE : undefined);
-  if (path === undefined) {
-    return {
-      policy: BUILTIN_POLICY,
-      report: { path: null, sha256: null, builtin: true },
-      diagnostics: [],
-    };
-  }
-  const text = await readCappedText(path, MAX_POLICY_BYTES, "policy file");
-  const result = await loadPolicy(text, path, { now: io.now() });
+  if (path === undefined) return BUILTIN_LOADED_POLICY;
   const color = options.color ?? diagnosticColor(io, undefined);
-  if (!result.policy) {
-    io.stderr(renderDiagnostics(result.diagnostics, { color }));
-    throw new PolicyInvalidError(path, result.diagnostics);
+  let loaded: LoadedPolicy;
+  try {
+    loaded = await readPolicyFile(path, { now: io.now() });
+  } catch (error) {
+    if (error instanceof PolicyInvalidError) {
+      io.stderr(renderDiagnostics(error.diagnostics, { color }));
+    }
+    throw error;
   }
-  if (result.diagnostics.length && !options.quiet) {
-    io.stderr(renderDiagnostics(result.diagnostics, { color }));
+  if (loaded.diagnostics.length && !options.quiet) {
+    io.stderr(renderDiagnostics(loaded.diagnostics, { color }));
   }
-  return {
-    policy: result.policy,
-    report: { path, sha256: sha256Hex(text), builtin: false },
-    diagnostics: result.diagnostics,
-  };
+  return loaded;
 }
 
 /** Parses a `policy explain` subject: `OWNER/REPO`, `NAME@VERSION` or `NAME`. */

@@ -3,13 +3,15 @@
  * roots, how strict, and the policy file (refused until policies are supported).
  * @module
  */
-import type { CheckResult } from "../checks/check_result.ts";
 import type { SignerRequirement } from "../checks/identity.ts";
 import { UsageError } from "../errors.ts";
-import { evaluatePolicy } from "../policy/evaluate.ts";
 import { isRepoName, isWorkflowPath, repoHelp, workflowHelp } from "../policy/model.ts";
-import type { SubjectDescription } from "../verdict/report.ts";
-import { emitReport } from "./emit_report.ts";
+import { writeReport } from "./emit_report.ts";
+import {
+  buildPolicyReport,
+  type CheckedSubject,
+  servedFromCacheBy,
+} from "../verify/policy_report.ts";
 import type { CliIo } from "./io.ts";
 import type { OutputSettings } from "./output_options.ts";
 import { type LoadedPolicy, loadPolicyForCommand } from "./policy_command.ts";
@@ -104,11 +106,7 @@ export async function policyFromArgs(
   });
 }
 
-/** One subject's description and checks, before the policy is applied. */
-export interface CheckedSubject {
-  readonly subject: SubjectDescription;
-  readonly checks: readonly CheckResult[];
-}
+export type { CheckedSubject };
 
 /**
  * Applies the policy to every subject (required checks, exceptions, strictness — the flags only
@@ -133,43 +131,13 @@ export function emitPolicyReport(
     }[];
   },
 ): number {
-  const cached = (url: string) =>
-    (input.clients ?? []).some((c) =>
-      (c as { servedFromCache?(url: string): boolean } | undefined)?.servedFromCache?.(url) === true
-    );
-  const subjects = input.subjects.map((s) => ({
-    subject: s.subject,
-    checks: evaluatePolicy(input.loaded.policy, s.subject, markCached(s.checks, cached), {
-      strict: input.strict,
-      requireRekor: input.requireRekor,
+  return writeReport(
+    io,
+    output,
+    buildPolicyReport({
+      ...input,
       now: io.now(),
-    }).checks,
-  }));
-  return emitReport(io, output, {
-    roots: input.roots,
-    subjects,
-    // evaluatePolicy has applied strictness (file and flag) already, exceptions included.
-    strict: false,
-    policy: input.loaded.report,
-    diagnostics: [
-      ...input.loaded.diagnostics.map((d) => ({
-        level: d.level,
-        code: d.code,
-        message: `${d.file}:${d.line}:${d.col}: ${d.message}`,
-      })),
-      ...(input.diagnostics ?? []),
-    ],
-  });
-}
-
-/** The checks, with `origin.cached` set where the evidence's URL was answered from the cache. */
-function markCached(
-  checks: readonly CheckResult[],
-  cached: (url: string) => boolean,
-): CheckResult[] {
-  return checks.map((c) =>
-    c.origin?.url !== undefined && c.origin.cached === undefined && cached(c.origin.url)
-      ? { ...c, origin: { ...c.origin, cached: true } }
-      : c
+      servedFromCache: servedFromCacheBy(input.clients ?? []),
+    }),
   );
 }

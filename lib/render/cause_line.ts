@@ -54,7 +54,8 @@ export function renderCauseLine(report: Report): string | undefined {
   const worst = report.subjects.find((s) => s.verdict === report.verdict);
   let cause: string;
   if (!worst) {
-    const diagnostic = report.diagnostics.find((d) => d.level === "error");
+    const diagnostic = report.diagnostics.find((d) => d.level === "error") ??
+      (report.subjects.length === 0 ? report.diagnostics[0] : undefined);
     cause = diagnostic
       ? `${diagnostic.code}: ${diagnostic.message}`
       : report.subjects.length === 0
