@@ -459,6 +459,7 @@ Deno.test("every policy-* code the policy engine emits is listed with its meanin
       new URL(`../lib/policy/${e.name}`, import.meta.url)
     ),
     new URL("../lib/cli/policy_command.ts", import.meta.url),
+    new URL("../lib/verify/policy_file.ts", import.meta.url),
     new URL("../lib/cli/init_command.ts", import.meta.url),
   ].filter((u) => u.pathname.endsWith(".ts") && !u.pathname.endsWith("_test.ts"));
   const emitted = new Set<string>();

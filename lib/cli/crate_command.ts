@@ -1,156 +1,25 @@
 /**
- * `cargo-attest crate NAME@VERSION...` and `cargo-attest lock [Cargo.lock]`: verify crates from
- * crates.io — the `.crate` against the index, the API and the lock file; its recorded commit
- * against the repository's tags; its files against the repository tree; crates.io's trusted
- * publishing record.
+ * `cargo-attest crate NAME@VERSION...` and `cargo-attest lock [Cargo.lock]`: parse the
+ * arguments, build the options, run `verifyCrates`/`verifyLock` (lib/verify/crates.ts), write.
  * @module
  */
-import type { CheckResult } from "../checks/check_result.ts";
+import { UsageError } from "../errors.ts";
+import { DEFAULT_CRATE_JOBS } from "../limits.ts";
+import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
 import {
-  buildSignerRules,
-  judgeSigner,
-  namesSigner,
-  type SignerRules,
-  type SubjectBinding,
-} from "../checks/signer_rules.ts";
-import { checkCrate } from "../checks/crate_subject.ts";
-import { type CargoLock, type LockPackage, parseCargoLock } from "../evidence/cargo_lock.ts";
-import { AttestError, UsageError } from "../errors.ts";
-import { DEFAULT_CRATE_JOBS, MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
-import {
-  type CrateEvidence,
-  type CrateSources,
-  gatherCrateEvidence,
-  releaseCrateEvidence,
-  rememberCrate,
-} from "../sources/crate_evidence.ts";
-import { CrateMemoStore } from "../sources/crate_memo.ts";
-import { checkCrateName } from "../sources/crates_io.ts";
-import { githubTokenFor, githubWebHost, resolveEndpoints } from "../sources/endpoints.ts";
-import { OfflineMissError } from "../sources/cached_http.ts";
-import { readCappedText } from "../sources/local_files.ts";
-import { findUnmatchedEntries } from "../policy/explain.ts";
-import type { SubjectDescription } from "../verdict/report.ts";
+  parseCrateSpec,
+  verifyCrates,
+  type VerifyCratesOptions,
+  verifyLock,
+} from "../verify/crates.ts";
 import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts";
-import { jobsFromOption, mapWithConcurrency } from "./concurrency.ts";
-import { createHttpClient } from "./http_client.ts";
-import { memoryGovernor } from "./memory.ts";
-import type { TrustedRoot } from "../trust/trusted_root.ts";
-import type { CliIo } from "./io.ts";
-import { resolveOutput } from "./output_options.ts";
 import { cacheFromArgs } from "./cache_options.ts";
-import {
-  emitPolicyReport,
-  policyFromArgs,
-  rootsFromArgs,
-  signerFromArgs,
-} from "./verify_options.ts";
-import { createHash } from "node:crypto";
-import type { ArtifactInput } from "../checks/sigstore_bundle.ts";
-import { decodeHex } from "../crypto/bytes.ts";
-import { evaluatePolicy } from "../policy/evaluate.ts";
-import { cacheBundleMemo } from "../sources/bundle_memo.ts";
-import type { Cache } from "../sources/cache.ts";
-import type { LoadedPolicy } from "./policy_command.ts";
-
-/** Largest Cargo.lock read. */
-const MAX_LOCK_BYTES = 16 * 1024 * 1024;
-
-interface CrateTarget {
-  readonly name: string;
-  readonly version: string;
-  readonly lock?: { readonly checksum?: string; readonly file: string };
-  /** Set for lock packages that this command cannot verify (git, other registries). */
-  readonly unverifiable?: { readonly code: string; readonly message: string };
-}
-
-function parseCrateSpec(spec: string): CrateTarget {
-  const at = spec.lastIndexOf("@");
-  if (at <= 0 || at === spec.length - 1) {
-    throw new UsageError(
-      `crate: '${spec}' is not NAME@VERSION`,
-      "e.g. cargo-attest crate serde@1.0.200",
-    );
-  }
-  const name = spec.slice(0, at);
-  const version = spec.slice(at + 1);
-  checkCrateName(name);
-  if (!/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?$/.test(version)) {
-    throw new UsageError(`crate: '${version}' is not an exact version (like 1.0.200)`);
-  }
-  return { name, version };
-}
-
-function lockTargets(lock: CargoLock, file: string): { targets: CrateTarget[]; paths: number } {
-  const targets: CrateTarget[] = [];
-  let paths = 0;
-  for (const p of lock.packages) {
-    if (p.kind === "path") {
-      paths++;
-      continue;
-    }
-    targets.push({
-      name: p.name,
-      version: p.version,
-      lock: { checksum: p.checksum, file },
-      unverifiable: unverifiableReason(p),
-    });
-  }
-  return { targets, paths };
-}
-
-function unverifiableReason(p: LockPackage): CrateTarget["unverifiable"] {
-  if (p.kind === "registry-crates-io") return undefined;
-  if (p.kind === "git") {
-    return {
-      code: "crate-not-verifiable",
-      message: `a git dependency (${p.gitUrl ?? p.source}${p.gitRev ? ` at ${p.gitRev}` : ""}): ` +
-        "this command verifies crates.io packages only",
-    };
-  }
-  return {
-    code: "crate-not-verifiable",
-    message: `from ${p.registry ?? p.source ?? "an unknown source"}: this command verifies ` +
-      "crates.io packages only",
-  };
-}
-
-/**
- * A lock package with no checksum (none written, v1 `"<none>"`, or every checksum discarded as
- * cargo discards them): cargo checks the `.crate` it downloads against nothing the lock says, and
- * builds whatever its source (a mirror, a `replace-with` source) serves. The crates.io crate may
- * be verified, but the lock does not pin it: a required skip, so never TRUSTED.
- */
-function lockPinsNothing(target: CrateTarget): CheckResult {
-  return {
-    id: "crate-checksum",
-    status: "skip",
-    code: "crate-checksum-not-in-lock",
-    message: `${target.lock?.file ?? "the lock file"} records no checksum for ` +
-      `${target.name}@${target.version}: cargo checks the .crate it downloads against none, so ` +
-      "the lock does not pin the crate verified here (regenerate it with cargo)",
-    loadBearing: false,
-  };
-}
-
-/**
- * A lock entry whose name or version is not crates.io's own (crates.io finds `Serde` or a version
- * with other build metadata loosely; cargo's package ids are exact): cargo never uses this entry
- * for the crate it builds, so what the entry pins pins nothing. A MISMATCH.
- */
-function lockNamesAnotherCrate(target: CrateTarget, evidence: CrateEvidence): CheckResult {
-  return {
-    id: "crate-checksum",
-    status: "fail",
-    code: "crate-lock-identity-mismatch",
-    message: `${target.lock?.file ?? "the lock file"} names ${target.name}@${target.version}, ` +
-      `but crates.io's crate is ${evidence.name}@${evidence.version}: cargo does not use this ` +
-      "entry for it (package names and versions are exact), so the lock does not pin it",
-    expected: `${evidence.name}@${evidence.version}`,
-    actual: `${target.name}@${target.version}`,
-    loadBearing: false,
-  };
-}
+import { jobsFromOption } from "./concurrency.ts";
+import { writeReport } from "./emit_report.ts";
+import { createHttpClient } from "./http_client.ts";
+import type { CliIo } from "./io.ts";
+import { type OutputSettings, resolveOutput } from "./output_options.ts";
+import { policyFromArgs, rootsFromArgs, signerFromArgs } from "./verify_options.ts";
 
 /** Runs `crate`. */
 export async function runCrate(args: readonly string[], io: CliIo): Promise<number> {
@@ -159,7 +28,9 @@ export async function runCrate(args: readonly string[], io: CliIo): Promise<numb
     throw new UsageError("crate: no NAME@VERSION given", "e.g. cargo-attest crate serde@1.0.200");
   }
   const targets = parsed.positionals.map(parseCrateSpec);
-  return await verifyCrates(parsed, io, targets, "crate", []);
+  const output = resolveOutput(parsed, io, "crate");
+  const options = await optionsFromArgs(parsed, io, output);
+  return writeReport(io, output, await verifyCrates(targets, options));
 }
 
 /** Runs `lock`. */
@@ -168,85 +39,25 @@ export async function runLock(args: readonly string[], io: CliIo): Promise<numbe
   if (parsed.positionals.length > 1) {
     throw new UsageError(`lock: expected at most one PATH, got ${parsed.positionals.length}`);
   }
-  const file = parsed.positionals[0] ?? "Cargo.lock";
-  const text = await readCappedText(file, MAX_LOCK_BYTES, "lock file");
-  const lock = parseCargoLock(text, file);
-  const { targets, paths } = lockTargets(lock, file);
-  const notes: { level: "warning"; code: string; message: string }[] = lock.diagnostics.map((
-    d,
-  ) => ({ level: "warning", code: d.code, message: d.message }));
-  if (paths > 0) {
-    notes.push({
-      level: "warning",
-      code: "lock-path-packages",
-      message: `${paths} path package${paths === 1 ? "" : "s"} (the workspace's own) ` +
-        `${paths === 1 ? "is" : "are"} not verified: ${file} does not say where ${
-          paths === 1 ? "it comes" : "they come"
-        } from`,
-    });
-  }
-  return await verifyCrates(parsed, io, targets, "lock", notes, true);
+  const path = parsed.positionals[0] ?? "Cargo.lock";
+  const output = resolveOutput(parsed, io, "lock");
+  const options = await optionsFromArgs(parsed, io, output);
+  return writeReport(io, output, await verifyLock({ path }, options));
 }
 
-async function verifyCrates(
+/** The options of a crate verification from the command line and the environment. */
+async function optionsFromArgs(
   parsed: ParsedArgs,
   io: CliIo,
-  targets: readonly CrateTarget[],
-  command: string,
-  notes: { level: "warning"; code: string; message: string }[],
-  warnUnmatchedRules = false,
-): Promise<number> {
-  const output = resolveOutput(parsed, io, command);
+  output: OutputSettings,
+): Promise<VerifyCratesOptions> {
   const cache = cacheFromArgs(parsed, io, { quiet: output.quiet });
-  const jobs = jobsFromOption(stringOption(parsed, "jobs"), DEFAULT_CRATE_JOBS);
-  const loaded = await policyFromArgs(parsed, io, output);
-  if (warnUnmatchedRules && !loaded.policy.builtin) {
-    // A rule for a crate that is not in the lock is a warning: likely stale, never an error.
-    for (
-      const d of findUnmatchedEntries(
-        loaded.policy,
-        targets.map((t) => ({ kind: "crate" as const, name: t.name, version: t.version })),
-      )
-    ) {
-      notes.push({ level: "warning", code: d.code, message: `${d.file}:${d.line}: ${d.message}` });
-      if (!output.quiet) {
-        io.stderr(`cargo-attest: warning: ${d.file}:${d.line}: ${d.message}
-`);
-      }
-    }
-  }
+  const concurrency = jobsFromOption(stringOption(parsed, "jobs"), DEFAULT_CRATE_JOBS);
+  const policy = await policyFromArgs(parsed, io, output);
+  const signer = signerFromArgs(parsed);
   const endpoints = resolveEndpoints(io.env);
-  // The Sigstore trust material is loaded (and reported) only when a crate has attestations.
-  const attestations = crateAttestationChecker(
-    parsed,
-    io,
-    loaded,
-    cache.cache,
-    githubWebHost(endpoints.githubApi),
-  );
-  const publisherRules = publisherRulesOf(parsed, io, loaded, githubWebHost(endpoints.githubApi));
   const timeout = stringOption(parsed, "timeout");
   const githubToken = githubTokenFor(io.env, endpoints.githubApi);
-  const sources: CrateSources = {
-    crates: createHttpClient(io, { timeout, cache }),
-    cratesApi: endpoints.cratesApi,
-    cratesDl: endpoints.cratesDl,
-    cratesIndex: endpoints.cratesIndex,
-    github: githubToken
-      ? {
-        client: createHttpClient(io, { token: githubToken, timeout, cache }),
-        api: endpoints.githubApi,
-      }
-      : undefined,
-    githubUnavailable: githubToken
-      ? undefined
-      : "GitHub is not consulted without GH_TOKEN or GITHUB_TOKEN (its rate limit is too low)",
-    tagCache: new Map(),
-    treeCache: new Map(),
-    historyCache: new Map(),
-    memo: cache.cache ? new CrateMemoStore(cache.cache, MAX_CRATE_DOWNLOAD_BYTES) : undefined,
-    extracts: cache.cache,
-  };
   if (!githubToken && !output.quiet) {
     io.stderr(
       "cargo-attest: warning: GH_TOKEN and GITHUB_TOKEN are not set: crate-vcs and crate-source " +
@@ -254,218 +65,24 @@ async function verifyCrates(
     );
   }
   const progress = !output.quiet && (io.stderrIsTerminal || output.verbose);
-  const relieveMemory = memoryGovernor();
-  const subjects = await mapWithConcurrency(
-    targets,
-    jobs,
-    async (target): Promise<{ subject: SubjectDescription; checks: CheckResult[] }> => {
-      const subject: SubjectDescription = {
-        kind: "crate",
-        name: target.name,
-        version: target.version,
-      };
-      if (target.unverifiable) {
-        return {
-          subject,
-          checks: [{
-            id: "crate-checksum",
-            status: "skip",
-            code: target.unverifiable.code,
-            message: target.unverifiable.message,
-            loadBearing: false,
-          }],
-        };
-      }
-      try {
-        const rules = publisherRules(subject);
-        const evidence = await gatherCrateEvidence(
-          target.name,
-          target.version,
-          sources,
-          target.lock,
-          { publishingRun: namesSigner(rules) },
-        );
-        const checks = await checkCrate(evidence, rules);
-        await rememberCrate(sources, evidence, checks);
-        checks.push(...await attestations.check(evidence, subject));
-        if (target.lock && target.lock.checksum === undefined) checks.push(lockPinsNothing(target));
-        if (target.lock && (evidence.name !== target.name || evidence.version !== target.version)) {
-          checks.push(lockNamesAnotherCrate(target, evidence));
-        }
-        releaseCrateEvidence(evidence);
-        return { subject: { ...subject, sha256: evidence.sha256 }, checks };
-      } catch (error) {
-        if (error instanceof OfflineMissError) {
-          return {
-            subject,
-            checks: [{
-              id: "crate-checksum",
-              status: "skip",
-              code: "not-in-cache",
-              message: error.message,
-              origin: { url: error.url },
-              loadBearing: false,
-            }],
-          };
-        }
-        if (!(error instanceof AttestError)) throw error;
-        return {
-          subject,
-          checks: [{
-            id: "crate-checksum",
-            status: "error",
-            code: error.code,
-            message: error.message + (error.hint ? ` (${error.hint})` : ""),
-            loadBearing: false,
-          }],
-        };
-      }
-    },
-    (target, _index, finished) => {
-      relieveMemory();
-      if (progress) io.stderr(`[${finished}/${targets.length}] ${target.name} ${target.version}\n`);
-    },
-  );
-  return emitPolicyReport(io, output, {
-    loaded,
-    roots: attestations.roots(),
-    subjects,
+  return {
+    policy,
+    // The Sigstore trust material is loaded (and reported) only when a crate has attestations.
+    roots: () => rootsFromArgs(parsed),
+    endpoints,
+    crates: createHttpClient(io, { timeout, cache }),
+    github: githubToken ? createHttpClient(io, { token: githubToken, timeout, cache }) : undefined,
+    signer,
     strict: flag(parsed, "strict"),
     requireRekor: flag(parsed, "require-rekor"),
-    clients: [sources.crates, sources.github?.client],
-    diagnostics: notes,
-  });
-}
-
-/**
- * The signer rules named for a crate (the command line's, and the policy's signers for it),
- * which a trusted publisher's workflow run must satisfy as a certificate would. No subject
- * binding: the trusted-publishing check binds the record's repository and commit itself.
- */
-function publisherRulesOf(
-  parsed: ParsedArgs,
-  io: CliIo,
-  loaded: LoadedPolicy,
-  host: string,
-): (subject: SubjectDescription) => SignerRules {
-  const cli = signerFromArgs(parsed);
-  return (subject) =>
-    buildSignerRules({
-      cli,
-      policy: evaluatePolicy(loaded.policy, subject, [], { now: io.now() }).signers,
-      host,
-    });
-}
-
-/**
- * Checks a crate's GitHub artifact attestations (those its repository published for the
- * `.crate`'s digest) as `release` checks a release's: the bundle, the subject digest, the log,
- * and the signer, which must be a workflow of the crate's repository unless `--repo`,
- * `--signer-workflow`, … or the policy's signers for the crate say otherwise. The trusted roots
- * are loaded the first time a crate has an attestation.
- */
-function crateAttestationChecker(
-  parsed: ParsedArgs,
-  io: CliIo,
-  loaded: LoadedPolicy,
-  cache: Cache | undefined,
-  host: string,
-) {
-  let roots: Promise<TrustedRoot[]> | undefined;
-  let loadedRoots: TrustedRoot[] = [];
-  const cliSigner = signerFromArgs(parsed);
-  const requireRekor = flag(parsed, "require-rekor");
-  const memo = cache ? cacheBundleMemo(cache) : undefined;
-  return {
-    /** The roots used so far (for the report). */
-    roots: (): TrustedRoot[] => loadedRoots,
-    async check(evidence: CrateEvidence, subject: SubjectDescription): Promise<CheckResult[]> {
-      const found = evidence.attestations;
-      if (!found) return [];
-      const origin = { url: found.url };
-      if (found.unavailable) {
-        return [{
-          id: "attestation",
-          status: "skip",
-          code: found.unavailable.code,
-          message: found.unavailable.message,
-          origin,
-          loadBearing: false,
-          required: false,
-        }];
-      }
-      if (found.bundles.length === 0) {
-        return [{
-          id: "attestation",
-          status: "skip",
-          code: "attestation-not-published",
-          message: `no GitHub artifact attestation for sha256:${evidence.sha256} in ${
-            evidence.repository ?? "the repository"
-          }`,
-          origin,
-          loadBearing: false,
-          required: false,
-        }];
-      }
-      roots ??= rootsFromArgs(parsed).then((r) => (loadedRoots = r));
-      const plan = evaluatePolicy(loaded.policy, subject, [], {
-        strict: false,
-        requireRekor,
-        now: io.now(),
-      });
-      const rules = buildSignerRules({
-        cli: cliSigner,
-        policy: plan.signers,
-        subject: crateBinding(evidence),
-        host,
-      });
-      // Loaded with the Sigstore stack, the first time a crate has an attestation.
-      const { checkBundleEvidence } = await import("../checks/release_checks.ts");
-      return await checkBundleEvidence(found.bundles, crateArtifact(evidence), {
-        roots: await roots,
-        requireTlog: requireRekor || plan.rekorRequired,
-        bundleMemo: memo,
-        judge: (verified) => judgeSigner(verified.identity!, rules),
-      });
+    cache: cache.cache,
+    concurrency,
+    now: () => io.now(),
+    onProgress: (done, total, crate) => {
+      if (progress) io.stderr(`[${done}/${total}] ${crate.name} ${crate.version}\n`);
     },
-  };
-}
-
-/**
- * What a crate's attestation must have been built from: the crate's repository and, when the
- * crate records it, the commit it was packaged from (or the version's tag naming that commit).
- * A crate whose repository is unknown has no binding: only a signer someone named counts.
- */
-function crateBinding(evidence: CrateEvidence): SubjectBinding | undefined {
-  const repo = evidence.repository;
-  if (!repo) return undefined;
-  const commit = evidence.vcs.vcsInfo?.sha1;
-  const tag = evidence.vcs.tag;
-  const ref = commit
-    ? {
-      commit,
-      ...(tag && tag.commit.toLowerCase() === commit.toLowerCase()
-        ? { ref: `refs/tags/${tag.name}` }
-        : {}),
-    }
-    : undefined;
-  return {
-    repo,
-    ...(ref ? { ref } : {}),
-    source: `the crate ${evidence.name}@${evidence.version}'s repository ${repo}` +
-      (commit ? ` at its recorded commit` : ""),
-  };
-}
-
-/** The `.crate` as the bundle verifier reads an artifact (its bytes, when they were read). */
-function crateArtifact(evidence: CrateEvidence): ArtifactInput {
-  const bytes = evidence.bytes;
-  const base = { sha256: decodeHex(evidence.sha256), size: evidence.size };
-  if (!bytes) return base;
-  return {
-    ...base,
-    digest: (algorithm) =>
-      Promise.resolve(new Uint8Array(createHash(algorithm).update(bytes).digest())),
-    readAll: () => Promise.resolve(bytes),
+    onWarning: (message) => {
+      if (!output.quiet) io.stderr(`cargo-attest: warning: ${message}\n`);
+    },
   };
 }
