@@ -6,7 +6,7 @@
  * commit). Pure.
  * @module
  */
-import type { BranchHistory } from "../sources/github_repo.ts";
+import type { BranchHistory } from "../evidence/repository_paths.ts";
 import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
 
 /** One place that states what the `.crate` checksum should be. */

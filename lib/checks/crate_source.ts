@@ -77,7 +77,7 @@
 import { createHash } from "node:crypto";
 import type { CrateArchive, CrateFile, CrateVcsInfo } from "../evidence/crate_archive.ts";
 import { gitBlobSha1 } from "../evidence/git_blob.ts";
-import { normalizeTreePath } from "../sources/github_repo.ts";
+import { normalizeTreePath } from "../evidence/repository_paths.ts";
 import type { CheckResult } from "./check_result.ts";
 import {
   checkCrateLock,

@@ -4,7 +4,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
-import { loadPublicKeyFile } from "../trust/load.ts";
+import { loadPublicKeyFile } from "../sources/trust_files.ts";
 import { verifyFile } from "../verify/file.ts";
 import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
 import { writeReport } from "./emit_report.ts";

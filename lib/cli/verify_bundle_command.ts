@@ -16,7 +16,7 @@ import { UsageError } from "../errors.ts";
 import { MAX_BUNDLE_BYTES } from "../limits.ts";
 import { openArtifact, OversizedInputError, readCappedText } from "../sources/local_files.ts";
 import { selectRoots } from "../trust/embedded.ts";
-import { loadPublicKeyFile, loadTrustedRootFiles } from "../trust/load.ts";
+import { loadPublicKeyFile, loadTrustedRootFiles } from "../sources/trust_files.ts";
 import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
 import type { CliIo } from "./io.ts";
 

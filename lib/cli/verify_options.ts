@@ -23,7 +23,7 @@ export async function rootsFromArgs(parsed: ParsedArgs): Promise<TrustedRoot[]> 
   // Loaded here, not with this module: `crate` and `lock` use no Sigstore trust material, and
   // the X.509 stack costs tens of milliseconds to load.
   const [{ loadTrustedRootFiles }, { selectRoots }] = await Promise.all([
-    import("../trust/load.ts"),
+    import("../sources/trust_files.ts"),
     import("../trust/embedded.ts"),
   ]);
   const custom = await loadTrustedRootFiles(listOption(parsed, "trusted-root"));

@@ -6,6 +6,7 @@
  * `fetchTagCommit` in `github.ts`. Network I/O and shape checks only.
  * @module
  */
+import { type BranchHistory, normalizeTreePath } from "../evidence/repository_paths.ts";
 import { AttestError } from "../errors.ts";
 import { endpointUrl } from "./endpoints.ts";
 import { asRecord, ReleaseNotFoundError, repoPath } from "./github.ts";
@@ -227,8 +228,7 @@ export async function fetchDefaultBranch(
   }
 }
 
-/** Where a commit stands against a branch of the repository (see {@link fetchCommitOnBranch}). */
-export type BranchHistory = "in-history" | "not-in-history" | "unknown-commit";
+export type { BranchHistory };
 
 /**
  * Whether commit `sha` is in the history of `branch` of OWNER/REPO: `GET
@@ -443,16 +443,7 @@ export function treeEntriesUnder(
   }));
 }
 
-/**
- * A repository-relative directory path in canonical form (`./a//b/` → `a/b`, `.` or `/` → `""`);
- * undefined when it climbs out (`..`) or holds a NUL or a backslash.
- */
-export function normalizeTreePath(path: string): string | undefined {
-  if (path.includes("\0") || path.includes("\\")) return undefined;
-  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
-  if (parts.includes("..")) return undefined;
-  return parts.join("/");
-}
+export { normalizeTreePath };
 
 interface TreeListing {
   sha: string;

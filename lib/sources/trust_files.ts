@@ -4,9 +4,9 @@
  */
 import { TrustMaterialError } from "../errors.ts";
 import { MAX_KEY_BYTES, MAX_TRUSTED_ROOT_BYTES } from "../limits.ts";
-import { readCappedText } from "../sources/local_files.ts";
+import { readCappedText } from "./local_files.ts";
 import { parsePublicKeyPem, type PublicKeyMaterial } from "../crypto/signature.ts";
-import { parseTrustedRoot, type TrustedRoot, TrustedRootError } from "./trusted_root.ts";
+import { parseTrustedRoot, type TrustedRoot, TrustedRootError } from "../trust/trusted_root.ts";
 
 /** Reads and parses `--trusted-root` files; a file that is not a usable root stops the run. */
 export async function loadTrustedRootFiles(paths: readonly string[]): Promise<TrustedRoot[]> {
