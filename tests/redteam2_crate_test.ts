@@ -160,3 +160,24 @@ Deno.test("redteam2 crate: a build-dependency swapped under [build-dependencies]
   });
   assert.notEqual(r.code, 0, r.out);
 });
+
+Deno.test("redteam2 crate: a [lib] crate-type changed under `crate-type` and shadowed by an honest `crate_type` is not TRUSTED", async () => {
+  // cargo 1.95 writes a target's `crate_type` as the original spells it, and reads `crate-type`
+  // when both are there (checked with `cargo metadata`).
+  const orig = ORIG + '\n[lib]\ncrate-type = ["rlib", "cdylib"]\n';
+  const files = { ...source(orig) };
+  const control = normalized().replace(
+    'path = "src/lib.rs"',
+    'path = "src/lib.rs"\ncrate-type = ["rlib", "cdylib"]',
+  );
+  const ok = await run({ manifest: control, files });
+  assert.equal(ok.code, 0, ok.out);
+  const r = await run({
+    manifest: normalized().replace(
+      'path = "src/lib.rs"',
+      'path = "src/lib.rs"\ncrate-type = ["staticlib"]\ncrate_type = ["rlib", "cdylib"]',
+    ),
+    files,
+  });
+  assert.notEqual(r.code, 0, r.out);
+});
