@@ -132,9 +132,7 @@ async function run(s: Scenario) {
     });
     const code = await main(["crate", "tiny-attest@0.1.0", "--json"], io);
     const report = JSON.parse(io.out);
-    const source = report.subjects[0].checks.filter((c: { id: string }) =>
-      c.id === "crate-source"
-    );
+    const source = report.subjects[0].checks.filter((c: { id: string }) => c.id === "crate-source");
     return { code, verdict: report.verdict as string, source, out: io.out + io.err };
   } finally {
     await cratesIo.close();

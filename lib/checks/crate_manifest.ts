@@ -550,12 +550,10 @@ function dependencyTables(manifest: Table): { path: string; deps: Table }[] {
   const out: { path: string; deps: Table }[] = [];
   const collect = (prefix: string, holder: Table) => {
     for (const [kind, aliases] of DEPENDENCY_KINDS) {
-      const deps: Table = {};
-      for (const key of aliases) {
-        const t = holder[key];
-        if (isTable(t)) Object.assign(deps, t);
-      }
-      out.push({ path: `${prefix}${kind}`, deps });
+      // Cargo reads one table, the dashed spelling when both are there (never both merged).
+      const key = aliases.find((a) => holder[a] !== undefined);
+      const t = key === undefined ? undefined : holder[key];
+      out.push({ path: `${prefix}${kind}`, deps: isTable(t) ? { ...t } : {} });
     }
   };
   collect("", manifest);
@@ -671,7 +669,11 @@ function toTarget(kind: TargetKind, table: Table): Target {
   for (const [key, value] of Object.entries(table)) {
     if (key === "name" && typeof value === "string") name = value;
     else if (key === "path" && typeof value === "string") path = normalizePath(value);
-    else settings[key.replaceAll("_", "-")] = value;
+    else {
+      // Cargo reads `crate-type` over `crate_type` (and `proc-macro` over `proc_macro`).
+      const dashed = key.replaceAll("_", "-");
+      if (dashed === key || !(dashed in table)) settings[dashed] = value;
+    }
   }
   return { kind, ...(name !== undefined ? { name } : {}), ...(path ? { path } : {}), settings };
 }
