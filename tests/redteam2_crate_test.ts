@@ -179,3 +179,21 @@ Deno.test("redteam2 crate: a [lib] crate-type changed under `crate-type` and sha
   });
   assert.notEqual(r.code, 0, r.out);
 });
+
+Deno.test("redteam2 crate: a Cargo.toml whose readme or license-file names another file (CARGO_PKG_README, CARGO_PKG_LICENSE_FILE) is not TRUSTED", async () => {
+  // cargo sets CARGO_PKG_README and CARGO_PKG_LICENSE_FILE from these fields for the build
+  // (checked with cargo 1.95: `env!("CARGO_PKG_README")`), as it sets CARGO_PKG_REPOSITORY; a
+  // crate that `include!`s or a build script that reads "the readme" reads another file.
+  for (
+    const manifest of [
+      normalized().replace('readme = "README.md"', 'readme = "build.rs"'),
+      normalized().replace(
+        'readme = "README.md"',
+        'readme = "README.md"\nlicense-file = "src/lib.rs"',
+      ),
+    ]
+  ) {
+    const r = await run({ manifest });
+    assert.notEqual(r.code, 0, r.out);
+  }
+});
