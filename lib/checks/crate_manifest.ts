@@ -36,10 +36,14 @@
  * - `package.authors`, `description`, `homepage`, `repository`, `license`, `rust-version`
  *   (after inheritance): equal — the build reads them as CARGO_PKG_* variables; and
  *   `package.metadata`: equal — build scripts read it from the crate's `Cargo.toml`
- *   (system-deps, vcpkg).
+ *   (system-deps, vcpkg); `package.readme` and `license-file` (CARGO_PKG_README,
+ *   CARGO_PKG_LICENSE_FILE): the path cargo writes for the original's file (a file outside the
+ *   package under its file name; a missing readme as cargo finds one).
+ * - dependency tables and target keys are read as cargo reads them: of `build-dependencies` and
+ *   `build_dependencies` (`dev-…`) the dashed one alone, `crate-type` over `crate_type`.
  *
- * Metadata that changes nothing built (readme, license-file, keywords, categories, `lints`,
- * `badges`, `resolver`) is not compared. Every finding names its key path.
+ * Metadata that changes nothing built (keywords, categories, `lints`, `badges`, `resolver`) is
+ * not compared. Every finding names its key path.
  *
  * **`Cargo.lock`.** {@link checkCrateLock}: cargo writes the lock file of the package's
  * resolution; it must parse as a lock file and hold the crate itself (its name and version, no
@@ -266,6 +270,57 @@ class Comparison {
       this.same(`package.${key}`, written, expected);
     }
     this.same("package.metadata", nPkg.metadata, oPkg.metadata);
+    // CARGO_PKG_README and CARGO_PKG_LICENSE_FILE: the path cargo wrote for the original's file.
+    for (const key of ["readme", "license-file"] as const) {
+      const written = this.pathField(key, nPkg[key], "normalized");
+      const expected = this.pathField(key, oPkg[key], "orig");
+      if (written === undefined || expected === undefined) continue;
+      if (!written.every((w) => expected.includes(w))) {
+        this.add(
+          `package.${key}: ${show(written[0])} in Cargo.toml, ${
+            expected.map(show).join(" or ")
+          } from Cargo.toml.orig`,
+        );
+      }
+    }
+  }
+
+  /**
+   * The values of `readme`/`license-file` a manifest stands for, as cargo hands them to the build:
+   * the normalized manifest's value (a missing readme is found as cargo finds it: `README.md`,
+   * `README.txt`, `README`); for the original, the paths cargo may write for it (a file inside
+   * the package at its normalized path, one outside under its file name). `undefined`: cannot be
+   * told (an inherited value whose workspace root has none), so not compared.
+   */
+  private pathField(
+    key: "readme" | "license-file",
+    value: unknown,
+    side: "normalized" | "orig",
+  ): unknown[] | undefined {
+    if (isWorkspaceRef(value)) {
+      const ws = workspacePackage(this.ws)?.[key];
+      if (typeof ws !== "string") return undefined;
+      // Relative to the workspace root, which lies above the package: outside the package the
+      // file name, inside it a tail of the path.
+      const parts = normalizePath(ws).split("/");
+      return parts.map((_, i) => parts.slice(i).join("/"));
+    }
+    if (value === undefined && key === "readme") {
+      const found = README_NAMES.find((name) => this.files.includes(name));
+      return side === "normalized"
+        ? [found ?? false]
+        // Older cargo leaves a missing readme out (cargo then finds it again).
+        : [found ?? false, ...(found === undefined ? [] : [false])];
+    }
+    if (value === undefined) return [undefined];
+    if (value === true && key === "readme") return ["README.md"];
+    if (typeof value !== "string") return [value];
+    const path = normalizePath(value);
+    if (side === "normalized") return [path];
+    // Outside the package: cargo copies the file to the crate root (older cargo wrote the path).
+    return path.startsWith("../") || path === ".."
+      ? [path.slice(path.lastIndexOf("/") + 1), path]
+      : [path];
   }
 
   private compareBuild(): void {
@@ -473,6 +528,9 @@ class Comparison {
  * Package fields cargo copies (after inheritance) and hands the build as CARGO_PKG_* variables
  * (`readme` and `license-file` are rewritten when they lie outside the package; not compared).
  */
+/** The readme files cargo looks for when the manifest names none, in its order. */
+const README_NAMES = ["README.md", "README.txt", "README"];
+
 const PACKAGE_ENV_KEYS = [
   "authors",
   "description",
@@ -550,12 +608,10 @@ function dependencyTables(manifest: Table): { path: string; deps: Table }[] {
   const out: { path: string; deps: Table }[] = [];
   const collect = (prefix: string, holder: Table) => {
     for (const [kind, aliases] of DEPENDENCY_KINDS) {
-      const deps: Table = {};
-      for (const key of aliases) {
-        const t = holder[key];
-        if (isTable(t)) Object.assign(deps, t);
-      }
-      out.push({ path: `${prefix}${kind}`, deps });
+      // Cargo reads one table, the dashed spelling when both are there (never both merged).
+      const key = aliases.find((a) => holder[a] !== undefined);
+      const t = key === undefined ? undefined : holder[key];
+      out.push({ path: `${prefix}${kind}`, deps: isTable(t) ? { ...t } : {} });
     }
   };
   collect("", manifest);
@@ -671,7 +727,11 @@ function toTarget(kind: TargetKind, table: Table): Target {
   for (const [key, value] of Object.entries(table)) {
     if (key === "name" && typeof value === "string") name = value;
     else if (key === "path" && typeof value === "string") path = normalizePath(value);
-    else settings[key.replaceAll("_", "-")] = value;
+    else {
+      // Cargo reads `crate-type` over `crate_type` (and `proc-macro` over `proc_macro`).
+      const dashed = key.replaceAll("_", "-");
+      if (dashed === key || !(dashed in table)) settings[dashed] = value;
+    }
   }
   return { kind, ...(name !== undefined ? { name } : {}), ...(path ? { path } : {}), settings };
 }
