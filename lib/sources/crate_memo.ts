@@ -23,8 +23,10 @@ import type { Cache } from "./cache.ts";
  * The memo's kind: bump the version when what is stored, or how it is derived, changes. v3: the
  * `crate-source` key names the GitHub API the tree was read from, and `crate-source` compares the
  * normalized manifest and the lock file and no longer finds crate-root files by name elsewhere.
+ * v4: the manifest comparison reads the tables cargo reads (dashed before underscored), compares
+ * `readme`/`license-file` and what the original drops; undecidable non-documentation files block.
  */
-export const CRATE_MEMO_KIND = "crate/v3";
+export const CRATE_MEMO_KIND = "crate/v4";
 
 /** What the checks need of an archive besides its files. */
 export interface CrateArchiveSummary {
