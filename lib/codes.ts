@@ -223,6 +223,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "lock-ignored-metadata-checksum":
     "(warning) v1-style [metadata] checksums in a v2+ file: cargo then discards every checksum of the file, and so does cargo-attest",
   "lock-path-packages": "(warning) path packages (the workspace's own) are not verified",
+  "lock-nothing-to-verify":
+    "(note) the lock has only the workspace's path packages: nothing was downloaded, TRUSTED (exit 0)",
   // cache
   "not-in-cache":
     "(skip) --offline, and the evidence is not in the cache (the message names the URL); run once online",

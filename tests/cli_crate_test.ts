@@ -446,3 +446,29 @@ Deno.test("crate: a repository's tag list is remembered as an extract; offline i
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lock: a lock of the workspace's path packages only is 'nothing to verify', exit 0; lock DIR reads DIR/Cargo.lock", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/Cargo.lock`,
+      'version = 4\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n\n[[package]]\nname = "app-core"\nversion = "0.1.0"\n',
+    );
+    const r = await run(["lock", dir, "--json"], [], []);
+    assert.equal(r.code, 0, r.out + r.err);
+    const report = JSON.parse(r.out);
+    assert.equal(report.verdict, "TRUSTED");
+    assert.deepEqual(report.subjects, []);
+    assert.ok(
+      report.diagnostics.some((d: { code: string; message: string }) =>
+        d.code === "lock-nothing-to-verify" && /nothing to verify/.test(d.message)
+      ),
+      r.out,
+    );
+    const text = await run(["lock", `${dir}/`], [], []);
+    assert.equal(text.code, 0, text.out + text.err);
+    assert.match(text.out, /nothing to verify/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -39,7 +39,9 @@ export async function runLock(args: readonly string[], io: CliIo): Promise<numbe
   if (parsed.positionals.length > 1) {
     throw new UsageError(`lock: expected at most one PATH, got ${parsed.positionals.length}`);
   }
-  const path = parsed.positionals[0] ?? "Cargo.lock";
+  const given = parsed.positionals[0] ?? "Cargo.lock";
+  // `lock .` (a directory) means its Cargo.lock, as cargo finds it.
+  const path = await isDirectory(given) ? `${given.replace(/\/+$/, "")}/Cargo.lock` : given;
   const output = resolveOutput(parsed, io, "lock");
   const options = await optionsFromArgs(parsed, io, output);
   return writeReport(io, output, await verifyLock({ path }, options));
@@ -58,7 +60,7 @@ async function optionsFromArgs(
   const endpoints = resolveEndpoints(io.env);
   const timeout = stringOption(parsed, "timeout");
   const githubToken = githubTokenFor(io.env, endpoints.githubApi);
-  if (!githubToken && !output.quiet) {
+  if (!githubToken && !output.quiet && !cache.offline) {
     io.stderr(
       "cargo-attest: warning: GH_TOKEN and GITHUB_TOKEN are not set: crate-vcs and crate-source " +
         "(which need the GitHub API) are skipped for every crate; set a token to run them\n",
@@ -79,10 +81,25 @@ async function optionsFromArgs(
     concurrency,
     now: () => io.now(),
     onProgress: (done, total, crate) => {
-      if (progress) io.stderr(`[${done}/${total}] ${crate.name} ${crate.version}\n`);
+      if (!progress) return;
+      const line = `[${done}/${total}] ${crate.name} ${crate.version}`;
+      // On a terminal the line is updated in place (and ended when the run is done); in a log
+      // (--verbose) each crate is a line of its own.
+      if (io.stderrIsTerminal) {
+        io.stderr(`\r\x1b[2K${line}${done === total ? "\n" : ""}`);
+      } else io.stderr(`${line}\n`);
     },
     onWarning: (message) => {
       if (!output.quiet) io.stderr(`cargo-attest: warning: ${message}\n`);
     },
   };
+}
+
+/** Whether `path` is a directory (false when it does not exist: the reader says so). */
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
 }

@@ -260,7 +260,36 @@ export async function verifyLock(
       options.onWarning?.(message);
     }
   }
+  if (targets.length === 0) {
+    // Only the workspace's own path packages: nothing comes from outside, so nothing can be
+    // wrong with what was downloaded. TRUSTED (exit 0), and the report says why.
+    return nothingToVerify(file, paths, options, notes);
+  }
   return await verifyTargets(targets, options, notes);
+}
+
+function nothingToVerify(
+  file: string,
+  paths: number,
+  options: VerifyCratesOptions,
+  notes: readonly Diagnostic[],
+): Report {
+  const report = buildPolicyReport({
+    loaded: options.policy,
+    roots: [],
+    subjects: [],
+    strict: options.strict ?? false,
+    requireRekor: options.requireRekor ?? false,
+    now: (options.now ?? (() => new Date()))(),
+    diagnostics: [...notes, {
+      level: "note",
+      code: "lock-nothing-to-verify",
+      message: `${file} has no package from a registry or git (${paths} path package${
+        paths === 1 ? "" : "s"
+      } of the workspace): nothing was downloaded, so nothing to verify`,
+    }],
+  });
+  return { ...report, verdict: "TRUSTED", exitCode: 0 };
 }
 
 async function verifyTargets(
