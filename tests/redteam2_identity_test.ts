@@ -1,0 +1,69 @@
+/**
+ * Red-team round 2 on who may sign, end to end: `file` with an exact workflow SAN, release
+ * attestations, trusted publishing's run against signer rules. Through `main()` as a user runs
+ * it; each attack must not come out TRUSTED, and where it matters a control that changes nothing
+ * is TRUSTED, so the attack cannot pass for an unrelated reason.
+ */
+import assert from "node:assert/strict";
+import { main } from "../lib/cli/main.ts";
+import { createMemoryIo } from "../lib/cli/io.ts";
+import { workflowSan } from "./support/virtual_sigstore.ts";
+import { APP, publicGood, RELEASE_WORKFLOW, workflowBundle } from "./support/binding_runs.ts";
+
+const ACTIONS = "https://token.actions.githubusercontent.com";
+
+/** Runs `file app.tar.gz --bundle …` with the public-good root, a policy and arguments. */
+async function runFile(
+  bundle: string,
+  options: { policy?: string; args?: string[] } = {},
+): Promise<{ code: number; out: string }> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/app.tar.gz`, APP);
+    await Deno.writeTextFile(`${dir}/app.sigstore.json`, bundle);
+    await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
+    const policyArgs: string[] = [];
+    if (options.policy !== undefined) {
+      await Deno.writeTextFile(`${dir}/attest.toml`, options.policy);
+      policyArgs.push("--policy", `${dir}/attest.toml`);
+    }
+    const io = createMemoryIo({});
+    const code = await main([
+      "file",
+      `${dir}/app.tar.gz`,
+      "--bundle",
+      `${dir}/app.sigstore.json`,
+      "--trusted-root",
+      `${dir}/root.json`,
+      "--json",
+      ...policyArgs,
+      ...(options.args ?? []),
+    ], io);
+    return { code, out: io.out + io.err };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+// --- file: an exact workflow SAN names a workflow, which a reusable one lets anyone run -------
+
+const RELEASE_SAN = workflowSan(RELEASE_WORKFLOW);
+
+Deno.test("red-team2: file --certificate-identity of a workflow SAN built by another repository is not TRUSTED", async () => {
+  // evil/app calls octo-org/app's (reusable) release workflow at its tag: the SAN is the
+  // workflow's, exactly, but the build is of evil/app's source.
+  const evil = await workflowBundle({ repository: "evil/app" }, { san: { uri: RELEASE_SAN } });
+  const args = ["--certificate-identity", RELEASE_SAN, "--certificate-oidc-issuer", ACTIONS];
+  const r = await runFile(evil, { args });
+  assert.notEqual(r.code, 0, r.out);
+  // The same through a policy signer naming the SAN.
+  const policy = `version = 1\n[[defaults.signer]]\nsan = "${RELEASE_SAN}"\n`;
+  const p = await runFile(evil, { policy });
+  assert.notEqual(p.code, 0, p.out);
+  // Control: the workflow run by its own repository is TRUSTED either way.
+  const own = await workflowBundle();
+  const control = await runFile(own, { args });
+  assert.equal(control.code, 0, control.out);
+  const controlPolicy = await runFile(own, { policy });
+  assert.equal(controlPolicy.code, 0, controlPolicy.out);
+});
