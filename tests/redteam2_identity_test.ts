@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { workflowSan } from "./support/virtual_sigstore.ts";
+import { startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { startFakeGithub } from "./support/fake_github.ts";
+import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
 import { APP, publicGood, RELEASE_WORKFLOW, workflowBundle } from "./support/binding_runs.ts";
 
 const ACTIONS = "https://token.actions.githubusercontent.com";
@@ -96,4 +99,77 @@ Deno.test({
       assert.notEqual(r.code, 0, r.out);
     }
   },
+});
+
+// --- crates: a crate's github.com repository is not the same-named repository of an enterprise --
+
+const CRATE = await Deno.readFile(
+  new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
+);
+
+/**
+ * Runs `crate tiny-attest@0.1.0` (crates.io says its repository is
+ * https://github.com/attest-fixtures/tiny-attest) with a policy demanding `crate-vcs` and
+ * `crate-source`, against a fake GitHub that holds attest-fixtures/tiny-attest with the crate's
+ * tag and tree, reached at its root (as api.github.com is) or through `/api/v3` (as a GitHub
+ * Enterprise Server's API is, where attest-fixtures/tiny-attest is another repository).
+ */
+async function runCrateVia(apiPath: "" | "/api/v3"): Promise<{ code: number; out: string }> {
+  const dir = await Deno.makeTempDir();
+  const cratesIo = startFakeCratesIo([{
+    name: "tiny-attest",
+    version: "0.1.0",
+    bytes: CRATE,
+    repository: "https://github.com/attest-fixtures/tiny-attest",
+  }]);
+  const github = startFakeGithub([], {
+    repositories: [{
+      owner: "attest-fixtures",
+      repo: "tiny-attest",
+      tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
+      trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
+    }],
+  });
+  // Strips the enterprise prefix and hands the request to the fake.
+  const proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    const path = url.pathname.startsWith("/api/v3/") ? url.pathname.slice(7) : url.pathname;
+    const answer = await fetch(`${github.apiUrl}${path}${url.search}`, {
+      headers: req.headers,
+      redirect: "manual",
+    });
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/attest.toml`,
+      'version = 1\n[defaults]\nrequire = ["crate-checksum", "crate-vcs", "crate-source"]\n',
+    );
+    const api = apiPath === "" ? github.apiUrl : `http://127.0.0.1:${proxy.addr.port}/api/v3`;
+    const io = createMemoryIo({
+      ...cratesIo.env,
+      CARGO_ATTEST_GITHUB_API_URL: api,
+      GH_TOKEN: "ghp_test",
+      CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
+    });
+    const code = await main(
+      ["crate", "tiny-attest@0.1.0", "--json", "--policy", `${dir}/attest.toml`],
+      io,
+    );
+    return { code, out: io.out + io.err };
+  } finally {
+    await proxy.shutdown();
+    await cratesIo.close();
+    await github.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("red-team2: a crate of github.com is not bound to its commit by a GitHub Enterprise repository of the same name", async () => {
+  const control = await runCrateVia("");
+  assert.equal(control.code, 0, `control (github.com): ${control.out}`);
+  // Under a GitHub Enterprise API, the tags and tree of the enterprise's attest-fixtures/
+  // tiny-attest say nothing about github.com's: crate-vcs and crate-source cannot pass.
+  const r = await runCrateVia("/api/v3");
+  assert.notEqual(r.code, 0, r.out);
 });
