@@ -173,3 +173,72 @@ Deno.test("red-team2: a crate of github.com is not bound to its commit by a GitH
   const r = await runCrateVia("/api/v3");
   assert.notEqual(r.code, 0, r.out);
 });
+
+// --- trusted publishing: a workflow file name may hold an `@` ----------------------------------
+
+const TP_REPO = "attest-fixtures/tiny-attest";
+const TP_POLICY = `version = 1
+[crate.tiny-attest]
+require = ["crate-checksum", "crate-vcs", "trusted-publishing"]
+[[crate.tiny-attest.signer]]
+workflow = "${TP_REPO}/.github/workflows/publish.yml"
+ref = "refs/tags/v*"
+`;
+
+/**
+ * Runs `crate tiny-attest@0.1.0` with crates.io's record of trusted publishing by run 7 of
+ * attest-fixtures/tiny-attest at the crate's commit, GitHub's run 7 being a tag push of v0.1.0
+ * (the tag names the crate's commit) of the workflow file `path`.
+ */
+async function runPublishedBy(path: string): Promise<{ code: number; out: string }> {
+  const dir = await Deno.makeTempDir();
+  const cratesIo = startFakeCratesIo([{
+    name: "tiny-attest",
+    version: "0.1.0",
+    bytes: CRATE,
+    repository: `https://github.com/${TP_REPO}`,
+    trustedPublishing: {
+      provider: "github",
+      repository: TP_REPO,
+      run_id: "7",
+      sha: TINY_ATTEST_COMMIT,
+    },
+  }]);
+  const github = startFakeGithub([], {
+    repositories: [{
+      owner: "attest-fixtures",
+      repo: "tiny-attest",
+      tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
+      trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
+      runs: [{ id: 7, path, headSha: TINY_ATTEST_COMMIT, event: "push", headBranch: "v0.1.0" }],
+    }],
+  });
+  try {
+    await Deno.writeTextFile(`${dir}/attest.toml`, TP_POLICY);
+    const io = createMemoryIo({
+      ...cratesIo.env,
+      CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+      GH_TOKEN: "ghp_test",
+      CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
+    });
+    const code = await main(
+      ["crate", "tiny-attest@0.1.0", "--json", "--policy", `${dir}/attest.toml`],
+      io,
+    );
+    return { code, out: io.out + io.err };
+  } finally {
+    await cratesIo.close();
+    await github.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("red-team2: trusted publishing by a workflow file named publish.yml@evil.yml is not publish.yml", async () => {
+  const control = await runPublishedBy(".github/workflows/publish.yml");
+  assert.equal(control.code, 0, `control: ${control.out}`);
+  // GitHub workflow file names may hold `@` (crates.io reads `nested.yml@evil.yml` as the file
+  // name of `o/r/.github/workflows/nested.yml@evil.yml@refs/heads/main`): this is another
+  // workflow of the repository, not the policy's publish.yml.
+  const r = await runPublishedBy(".github/workflows/publish.yml@evil.yml");
+  assert.notEqual(r.code, 0, r.out);
+});
