@@ -11,7 +11,14 @@ import { workflowSan } from "./support/virtual_sigstore.ts";
 import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
 import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
-import { APP, publicGood, RELEASE_WORKFLOW, workflowBundle } from "./support/binding_runs.ts";
+import {
+  APP,
+  publicGood,
+  RELEASE_WORKFLOW,
+  runRelease,
+  show,
+  workflowBundle,
+} from "./support/binding_runs.ts";
 
 const ACTIONS = "https://token.actions.githubusercontent.com";
 
@@ -241,4 +248,21 @@ Deno.test("red-team2: trusted publishing by a workflow file named publish.yml@ev
   // workflow of the repository, not the policy's publish.yml.
   const r = await runPublishedBy(".github/workflows/publish.yml@evil.yml");
   assert.notEqual(r.code, 0, r.out);
+});
+
+Deno.test("red-team2: a certificate of the workflow file release.yml@evil.yml is not release.yml's", async () => {
+  // The SAN https://github.com/O/R/.github/workflows/release.yml@evil.yml@refs/tags/v1.0.0 is
+  // the workflow file `release.yml@evil.yml` at refs/tags/v1.0.0: another workflow of the
+  // repository than the one named.
+  const evilWorkflow = { ...RELEASE_WORKFLOW, workflow: ".github/workflows/release.yml@evil.yml" };
+  const evil = await workflowBundle(evilWorkflow);
+  const named = ["--signer-workflow", "octo-org/app/.github/workflows/release.yml"];
+  const policy = 'version = 1\n[[defaults.signer]]\nworkflow = "octo-org/app/.github/' +
+    'workflows/release.yml"\n';
+  for (const options of [{ args: named }, { policy }]) {
+    const control = await runRelease({ beside: await workflowBundle(), ...options });
+    assert.equal(control.code, 0, `control: ${show(control)}`);
+    const r = await runRelease({ beside: evil, ...options });
+    assert.notEqual(r.code, 0, show(r));
+  }
 });
