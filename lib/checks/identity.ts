@@ -50,13 +50,29 @@ export interface WorkflowSan {
   readonly ref: string;
 }
 
+/**
+ * Splits `PATH@REF` (a workflow reference, as in a SAN or a run's `path`) where the ref begins.
+ * A workflow file name may itself hold `@` (`release.yml@evil.yml` is a file of its own, as
+ * crates.io and GitHub read it), but never `/`: the ref starts at the first `@` followed by
+ * `refs/`, or by a whole commit id (a reusable workflow called by SHA). `undefined`: no ref.
+ */
+export function splitWorkflowRef(text: string): { path: string; ref: string } | undefined {
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", at + 1)) {
+    const ref = text.slice(at + 1);
+    if (ref.startsWith("refs/") || /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(ref)) {
+      return { path: text.slice(0, at), ref };
+    }
+  }
+  return undefined;
+}
+
 /** Parses `https://HOST/OWNER/REPO/PATH@REF`; `undefined` when the SAN is not of that form. */
 export function parseWorkflowSan(san: string): WorkflowSan | undefined {
-  const at = san.indexOf("@");
-  if (at < 0) return undefined;
+  const split = splitWorkflowRef(san);
+  if (!split) return undefined;
   let url: URL;
   try {
-    url = new URL(san.slice(0, at));
+    url = new URL(split.path);
   } catch {
     return undefined;
   }
@@ -68,7 +84,7 @@ export function parseWorkflowSan(san: string): WorkflowSan | undefined {
     owner: parts[0],
     repo: parts[1],
     path: parts.slice(2).join("/"),
-    ref: san.slice(at + 1),
+    ref: split.ref,
   };
 }
 

@@ -37,6 +37,24 @@ Deno.test("parseWorkflowSan() splits a workflow SAN into fields", () => {
   assert.equal(parseWorkflowSan("https://github.com/o/r/.github/workflows/a.yml"), undefined);
   assert.equal(parseWorkflowSan("mailto:a@b.c"), undefined);
   assert.equal(parseWorkflowSan("http://github.com/o/r/w.yml@x"), undefined);
+  // A file name may hold `@`; the ref starts at `@refs/` (or a whole commit id), and may hold `@`.
+  const sha = "0123456789abcdef0123456789abcdef01234567";
+  for (
+    const [san, path, ref] of [
+      [
+        "https://github.com/o/r/.github/workflows/a.yml@evil.yml@refs/tags/v1",
+        "a.yml@evil.yml",
+        "refs/tags/v1",
+      ],
+      ["https://github.com/o/r/.github/workflows/a.yml@refs/heads/x@y", "a.yml", "refs/heads/x@y"],
+      [`https://github.com/o/r/.github/workflows/a.yml@b.yml@${sha}`, "a.yml@b.yml", sha],
+    ]
+  ) {
+    const parsed = parseWorkflowSan(san);
+    assert.equal(parsed?.path, `.github/workflows/${path}`, san);
+    assert.equal(parsed?.ref, ref, san);
+  }
+  assert.equal(parseWorkflowSan("https://github.com/o/r/.github/workflows/a.yml@main"), undefined);
 });
 
 Deno.test("checkIdentity() with no requirement is a skip, never a pass", () => {

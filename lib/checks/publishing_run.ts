@@ -23,6 +23,7 @@ import {
   GITHUB_ACTIONS_ISSUER,
   parseWorkflowSan,
   type SignerRequirement,
+  splitWorkflowRef,
 } from "./identity.ts";
 import type { SignerRules } from "./signer_rules.ts";
 import { matchRefGlob } from "../policy/glob.ts";
@@ -66,10 +67,14 @@ export interface PublishingRecord {
   readonly sha?: string;
 }
 
-/** The workflow file of a run's `path`, without the `@REF` GitHub may append. */
+/**
+ * The workflow file of a run's `path`, without the `@REF` GitHub may append. A file name may
+ * hold `@` itself (`publish.yml@evil.yml` is another workflow than `publish.yml`): only a ref
+ * (`@refs/…`, or a commit id) is split off (see `splitWorkflowRef`).
+ */
 export function runWorkflowPath(path: string): { file: string; ref?: string } {
-  const at = path.indexOf("@");
-  return at < 0 ? { file: path } : { file: path.slice(0, at), ref: path.slice(at + 1) };
+  const split = splitWorkflowRef(path);
+  return split ? { file: split.path, ref: split.ref } : { file: path };
 }
 
 /**

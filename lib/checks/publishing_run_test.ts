@@ -83,6 +83,14 @@ Deno.test("runWorkflowPath() splits the @REF GitHub may append", () => {
     file: ".github/workflows/a.yml",
     ref: "refs/tags/v1",
   });
+  // A file name may hold `@`: only a ref is split off.
+  assert.deepEqual(runWorkflowPath(".github/workflows/a.yml@evil.yml"), {
+    file: ".github/workflows/a.yml@evil.yml",
+  });
+  assert.deepEqual(runWorkflowPath(".github/workflows/a.yml@b.yml@refs/heads/x"), {
+    file: ".github/workflows/a.yml@b.yml",
+    ref: "refs/heads/x",
+  });
 });
 
 Deno.test("runRefCandidates(): a tag only when GitHub's record and the tag list say so", () => {

@@ -146,22 +146,44 @@ function checkSubjectBinding(
 }
 
 /**
- * What binds a signature when the subject names no repository of its own (a local file): a
- * workflow named without a repository (`--signer-workflow`, a policy `workflow`) must have built
- * from its own repository, since a reusable workflow runs for anyone who calls it. A rule of the
- * same alternative that names the repository (`--repo`, `source_repository`) binds it instead.
+ * The workflow (`OWNER/REPO/PATH`) a rule names: `--signer-workflow` / a policy `workflow`, or an
+ * exact SAN that is a GitHub Actions workflow identity on `host` (a SAN names the workflow and
+ * the workflow's ref, which for a reusable workflow is not the ref of the source it built).
  */
-function impliedBinding(named: readonly SignerRequirement[]): SubjectBinding | undefined {
+function namedWorkflow(rule: SignerRequirement, host: string): string | undefined {
+  if (rule.signerWorkflow !== undefined) return rule.signerWorkflow;
+  if (rule.san === undefined || (rule.issuer ?? GITHUB_ACTIONS_ISSUER) !== GITHUB_ACTIONS_ISSUER) {
+    return undefined;
+  }
+  const parsed = parseWorkflowSan(rule.san);
+  if (!parsed || parsed.host !== host.toLowerCase()) return undefined;
+  return `${parsed.owner}/${parsed.repo}/${parsed.path}`;
+}
+
+/**
+ * What binds a signature when the subject names no repository of its own (a local file): a
+ * workflow named without a repository (`--signer-workflow`, a policy `workflow`, or an exact
+ * workflow SAN) must have built from its own repository, since a reusable workflow runs for
+ * anyone who calls it. A rule of the same alternative that names the repository (`--repo`,
+ * `source_repository`) binds it instead.
+ */
+function impliedBinding(
+  named: readonly SignerRequirement[],
+  host: string,
+): SubjectBinding | undefined {
   if (named.some((r) => r.repo !== undefined || r.sourceRepository !== undefined)) {
     return undefined;
   }
-  const rule = named.find((r) => r.signerWorkflow !== undefined);
-  if (!rule) return undefined;
-  return {
-    repo: rule.signerWorkflow!.split("/").slice(0, 2).join("/"),
-    source: `${rule.source}, a workflow named without a repository (name another repository's ` +
-      "build with --repo or source_repository)",
-  };
+  for (const rule of named) {
+    const workflow = namedWorkflow(rule, host);
+    if (workflow === undefined) continue;
+    return {
+      repo: workflow.split("/").slice(0, 2).join("/"),
+      source: `${rule.source}, a workflow named without a repository (name another ` +
+        "repository's build with --repo or source_repository)",
+    };
+  }
+  return undefined;
 }
 
 /** The rule the subject alone implies when nobody named a signer: a workflow of its repository. */
@@ -180,7 +202,7 @@ function judgeAlternative(
   policySigner: SignerRequirement | undefined,
 ): CheckResult {
   const named = [rules.cli, policySigner].filter((r) => r !== undefined);
-  const subject = rules.subject ?? impliedBinding(named);
+  const subject = rules.subject ?? impliedBinding(named, rules.host);
   const applied = named.length > 0 ? named : subject ? [defaultRule(subject)] : [];
   if (applied.length === 0) return unboundIdentity(identity);
   let pass: CheckResult | undefined;

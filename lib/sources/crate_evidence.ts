@@ -465,8 +465,13 @@ export async function gatherCrateEvidence(
       ?.repository;
   const ref = repositoryUrl ? parseGithubRepositoryUrl(repositoryUrl) : undefined;
   const repository = ref ? `${ref.owner}/${ref.repo}` : undefined;
+  // A crate's repository URL is github.com's (parseGithubRepositoryUrl reads no other host): on
+  // a GitHub Enterprise Server the same OWNER/REPO is another repository, whose tags, trees and
+  // attestations say nothing about the crate's.
+  const githubHost = sources.github ? githubWebHost(sources.github.api) : undefined;
+  const otherGithub = githubHost !== undefined && githubHost !== "github.com";
   // Asked alongside the tags and the tree; awaited once everything else is known.
-  const attestationsAnswer = ref && sources.github
+  const attestationsAnswer = ref && sources.github && !otherGithub
     ? fetchCrateAttestations(sources.github, ref, content.sha256)
     : undefined;
   attestationsAnswer?.catch(() => {}); // judged (rethrown) where it is awaited
@@ -509,6 +514,12 @@ export async function gatherCrateEvidence(
     unavailable = {
       code: "crate-vcs-github-unavailable",
       message: sources.githubUnavailable ?? "GitHub is not consulted",
+    };
+  } else if (otherGithub) {
+    unavailable = {
+      code: "crate-vcs-unsupported-host",
+      message: `the repository ${repositoryUrl} is on github.com, but the GitHub in use is ` +
+        `${githubHost}, where ${repository} is another repository`,
     };
   }
   const common = (c: CrateContent) => ({
