@@ -69,7 +69,7 @@ export interface Report {
     readonly sha256: string | null;
     readonly builtin: boolean;
   };
-  /** The trusted roots verified against: name and SHA-256 of each. */
+  /** The trusted roots the run used: name and SHA-256 of each. */
   readonly roots: readonly { readonly name: string; readonly sha256: string }[];
   /** One entry per subject verified. */
   readonly subjects: readonly SubjectReport[];
