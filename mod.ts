@@ -16,6 +16,8 @@
  */
 // The four verbs, their options and the policy they run with.
 export { type FileSubject, verifyFile, type VerifyFileOptions } from "./lib/verify/file.ts";
+// The managed key a file verification may take (`key`).
+export type { HashName, KeyAlgorithm, PublicKeyMaterial } from "./lib/crypto/signature.ts";
 export {
   type ReleaseSubject,
   verifyRelease,
@@ -34,32 +36,107 @@ export {
   PolicyInvalidError,
   readPolicyFile,
 } from "./lib/verify/policy_file.ts";
-export { type Endpoints, resolveEndpoints } from "./lib/sources/endpoints.ts";
-export { HttpClient, type HttpClientOptions } from "./lib/sources/http.ts";
-export { type Cache, openCache } from "./lib/sources/cache.ts";
+// The policy model a loaded policy carries, its diagnostics, and the base of every typed error.
+export type {
+  ExceptionTarget,
+  Policy,
+  PolicyCheckId,
+  PolicyException,
+  Positioned,
+  Rule,
+  RuleKind,
+  RunnerEnvironment,
+  Signer,
+  SourcePos,
+} from "./lib/policy/model.ts";
+export type { PolicyDiagnostic } from "./lib/policy/diagnostics.ts";
+export { AttestError } from "./lib/errors.ts";
+// Endpoints, HTTP client and cache the verbs take as options.
+export { type Endpoints, type EnvReader, resolveEndpoints } from "./lib/sources/endpoints.ts";
+export {
+  type DownloadOptions,
+  type DownloadResponse,
+  type GetOptions,
+  HttpClient,
+  type HttpClientOptions,
+  type HttpResponseInfo,
+  type JsonResponse,
+  type RetryInfo,
+  type TextResponse,
+} from "./lib/sources/http.ts";
+export {
+  type BlobStreamOptions,
+  type BlobWriter,
+  type Cache,
+  type CachedDocument,
+  type CacheOptions,
+  type CacheStats,
+  type DocumentAnswer,
+  type DocumentHit,
+  openCache,
+  type PruneResult,
+} from "./lib/sources/cache.ts";
 // Trust material.
-export { parseTrustedRoot, type TrustedRoot } from "./lib/trust/trusted_root.ts";
+export {
+  type CertificateAuthority,
+  parseTrustedRoot,
+  type TransparencyLogKey,
+  type TrustedRoot,
+  type ValidityWindow,
+} from "./lib/trust/trusted_root.ts";
 export { type EmbeddedRootName, loadEmbeddedRoot, selectRoots } from "./lib/trust/embedded.ts";
 // Signers.
-export { parseWorkflowSan, type SignerRequirement } from "./lib/checks/identity.ts";
+export {
+  parseWorkflowSan,
+  type SignerRequirement,
+  type WorkflowSan,
+} from "./lib/checks/identity.ts";
 // Reports, verdicts and renderers.
-export type { CheckId, CheckResult, CheckStatus } from "./lib/checks/check_result.ts";
+export type {
+  CheckId,
+  CheckResult,
+  CheckStatus,
+  EvidenceOrigin,
+} from "./lib/checks/check_result.ts";
 export {
   decideOverallVerdict,
   decideSubjectVerdict,
   EXIT_CODES,
   type Verdict,
 } from "./lib/verdict/decide.ts";
-export { type Report, REPORT_SCHEMA } from "./lib/verdict/report.ts";
+export {
+  type Diagnostic,
+  type Report,
+  REPORT_SCHEMA,
+  type SubjectDescription,
+  type SubjectReport,
+} from "./lib/verdict/report.ts";
 export { renderJsonReport } from "./lib/render/json.ts";
-export { renderTextReport } from "./lib/render/text.ts";
+export { renderTextReport, type TextOptions } from "./lib/render/text.ts";
 export { renderMarkdownReport } from "./lib/render/markdown.ts";
-export { renderSarifReport } from "./lib/render/sarif.ts";
+export { renderSarifReport, type SarifOptions } from "./lib/render/sarif.ts";
 // Bundles, for callers that verify one themselves.
-export { type Bundle, parseBundle } from "./lib/evidence/bundle.ts";
+export {
+  type Bundle,
+  type BundleContent,
+  type BundleVersion,
+  type HashOutput,
+  type InclusionProof,
+  parseBundle,
+  type TlogEntry,
+  type VerificationKeyMaterial,
+} from "./lib/evidence/bundle.ts";
+export type { Verified, VerifiedFail, VerifiedOk } from "./lib/crypto/verified.ts";
+export type { CertificateIdentity, SanEntry } from "./lib/evidence/fulcio_identity.ts";
+export type { InTotoStatement, InTotoSubject } from "./lib/evidence/dsse.ts";
 export {
   type ArtifactInput,
+  type BundleVerification,
+  type BundleVerificationOptions,
+  type IgnoredTimestamp,
   type VerifiedBundle,
+  type VerifiedTime,
+  type VerifiedTlogEntry,
   verifyBundle,
 } from "./lib/checks/sigstore_bundle.ts";
 // The command itself.

@@ -6,12 +6,14 @@
 
 /** Base class: a run-stopping problem with a stable code and, where useful, a hint. */
 export class AttestError extends Error {
+  /** The error class name, `AttestError` (subclasses set their own). */
   override name = "AttestError";
   /** Stable kebab-case code (registered in lib/codes.ts, documented in docs/codes.md). */
   readonly code: string;
   /** One line telling the user what to do next. */
   readonly hint?: string;
 
+  /** An error with stable `code`, `message` for a person, and optional `cause` and `hint`. */
   constructor(code: string, message: string, options?: { cause?: unknown; hint?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;

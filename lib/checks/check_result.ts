@@ -24,22 +24,31 @@ export type CheckStatus = "pass" | "fail" | "skip" | "error";
 
 /** Where a piece of evidence came from. */
 export interface EvidenceOrigin {
+  /** The URL the evidence was fetched from. */
   readonly url?: string;
+  /** The local file the evidence was read from. */
   readonly path?: string;
+  /** True when the evidence was answered from the local cache rather than the network. */
   readonly cached?: boolean;
 }
 
 /** One check's result. */
 export interface CheckResult {
+  /** Which check this is. */
   readonly id: CheckId;
+  /** How it came out. */
   readonly status: CheckStatus;
   /** Stable kebab-case code (see `lib/codes.ts`). */
   readonly code: string;
   /** What happened, for a person. */
   readonly message: string;
+  /** What the check expected to find (a digest, an identity), shown under a failure. */
   readonly expected?: string;
+  /** What the check found instead. */
   readonly actual?: string;
+  /** Where the evidence the check looked at came from. */
   readonly origin?: EvidenceOrigin;
+  /** The policy file and line whose rule demanded this check, when a policy did. */
   readonly policyRef?: { readonly file: string; readonly line: number };
   /**
    * True when a pass of this check is a proof that binds the subject to its source (a checksum

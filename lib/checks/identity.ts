@@ -42,11 +42,15 @@ export interface SignerRequirement {
 
 /** A GitHub workflow SAN split into parsed fields. */
 export interface WorkflowSan {
+  /** The host, lower-cased (e.g. `github.com`). */
   readonly host: string;
+  /** The repository owner, as written in the SAN. */
   readonly owner: string;
+  /** The repository name, as written in the SAN. */
   readonly repo: string;
   /** The workflow path inside the repository, e.g. `.github/workflows/release.yml`. */
   readonly path: string;
+  /** Everything after the `@`: the git ref the workflow ran at (e.g. `refs/tags/v1.2.3`). */
   readonly ref: string;
 }
 

@@ -63,7 +63,9 @@ export interface BundleVerificationOptions {
 
 /** A time established by verified evidence. */
 export interface VerifiedTime {
+  /** What established it: a transparency-log entry or an RFC 3161 timestamp authority. */
   readonly source: "tlog" | "timestamp-authority";
+  /** The time established. */
   readonly time: Date;
   /** Where it came from: log URL and index, or the TSA's name. */
   readonly detail: string;
@@ -71,8 +73,11 @@ export interface VerifiedTime {
 
 /** A transparency-log entry that verified. */
 export interface VerifiedTlogEntry {
+  /** The base URL of the trusted log that holds the entry. */
   readonly logUrl: string;
+  /** The entry's index in that log. */
   readonly logIndex: bigint;
+  /** The entry kind and its version, `KIND/VERSION` (e.g. `hashedrekord/0.0.1`). */
   readonly kind: string;
   /** How inclusion was shown: a signed entry timestamp, an inclusion proof with checkpoint, or both. */
   readonly inclusion: readonly ("set" | "proof")[];
@@ -80,12 +85,15 @@ export interface VerifiedTlogEntry {
 
 /** What a bundle that verified establishes. */
 export interface VerifiedBundle {
+  /** The trusted root the bundle verified against. */
   readonly root: TrustedRoot;
   /** The signer's certificate identity (certificate bundles). */
   readonly identity?: CertificateIdentity;
   /** True when the bundle was signed by the managed key given in the options. */
   readonly managedKey: boolean;
+  /** The times verified evidence established for the signature. */
   readonly times: readonly VerifiedTime[];
+  /** The transparency-log entries that verified. */
   readonly tlogEntries: readonly VerifiedTlogEntry[];
   /** SCTs verified (0 when the root publishes no CT logs, as GitHub's instance does). */
   readonly scts: number;
@@ -99,8 +107,11 @@ export interface VerifiedBundle {
 
 /** A timestamp that did not verify, with why. */
 export interface IgnoredTimestamp {
+  /** Its position among the bundle's RFC 3161 timestamps (0-based). */
   readonly index: number;
+  /** Stable kebab-case code of why it did not verify. */
   readonly code: string;
+  /** Why it did not verify, for a person. */
   readonly message: string;
 }
 

@@ -6,14 +6,19 @@
 
 /** A successful verification carrying what it established. */
 export interface VerifiedOk<T> {
+  /** Always `true`: the discriminant. */
   readonly ok: true;
+  /** What the verification established. */
   readonly value: T;
 }
 
 /** A failed verification: `code` is stable kebab-case; `message` explains it to a person. */
 export interface VerifiedFail {
+  /** Always `false`: the discriminant. */
   readonly ok: false;
+  /** Stable kebab-case failure code. */
   readonly code: string;
+  /** What was expected and what was found, for a person. */
   readonly message: string;
 }
 

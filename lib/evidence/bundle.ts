@@ -14,9 +14,13 @@ export type BundleVersion = "0.1" | "0.2" | "0.3";
 
 /** An inclusion proof in a transparency log. */
 export interface InclusionProof {
+  /** The entry's index in the log's Merkle tree. */
   readonly logIndex: bigint;
+  /** The Merkle tree root the proof leads to. */
   readonly rootHash: Uint8Array;
+  /** The size of the tree that root is of. */
   readonly treeSize: bigint;
+  /** The audit path: the sibling hashes from the leaf up, as the bundle lists them. */
   readonly hashes: readonly Uint8Array[];
   /** The signed-note checkpoint text, when present. */
   readonly checkpoint?: string;
@@ -24,14 +28,21 @@ export interface InclusionProof {
 
 /** One transparency-log entry carried by a bundle. */
 export interface TlogEntry {
+  /** The entry's index in the log, as the bundle states it. */
   readonly logIndex: bigint;
+  /** The id of the log that holds the entry (matched against the trusted root's logs). */
   readonly logId: Uint8Array;
+  /** The Rekor entry kind (e.g. `hashedrekord`, `dsse`). */
   readonly kind: string;
+  /** The version of that entry kind (e.g. `0.0.1`). */
   readonly kindVersion: string;
   /** Seconds since the epoch; absent (or 0) for Rekor v2 entries. */
   readonly integratedTime?: bigint;
+  /** The log's signed promise of inclusion (SET), when present. */
   readonly signedEntryTimestamp?: Uint8Array;
+  /** The proof that the entry is in the log's tree, when present. */
   readonly inclusionProof?: InclusionProof;
+  /** The entry body as the log stored it. */
   readonly canonicalizedBody: Uint8Array;
 }
 
@@ -48,7 +59,9 @@ export type VerificationKeyMaterial =
 
 /** A hash with its algorithm as the bundle names it (`SHA2_256`, …). */
 export interface HashOutput {
+  /** The algorithm name as written in the bundle. */
   readonly algorithm: string;
+  /** The digest bytes. */
   readonly digest: Uint8Array;
 }
 
@@ -68,12 +81,17 @@ export type BundleContent =
 
 /** A parsed Sigstore bundle. */
 export interface Bundle {
+  /** The bundle's media type as written. */
   readonly mediaType: string;
+  /** The format version the media type names. */
   readonly version: BundleVersion;
+  /** The signing certificate (or public-key hint) the bundle carries. */
   readonly key: VerificationKeyMaterial;
+  /** The transparency-log entries the bundle carries. */
   readonly tlogEntries: readonly TlogEntry[];
   /** DER RFC 3161 signed timestamps. */
   readonly timestamps: readonly Uint8Array[];
+  /** What was signed, and the signature. */
   readonly content: BundleContent;
 }
 

@@ -22,17 +22,23 @@ export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
 
 /** One subject of an in-toto statement, with its digests (algorithm name → raw bytes). */
 export interface InTotoSubject {
+  /** The subject's name (empty when the statement gives none). */
   readonly name: string;
   /** The subject's `uri` (a package URL such as `pkg:github/OWNER/REPO@TAG`), when it has one. */
   readonly uri?: string;
+  /** The subject's digests, keyed by lower-cased algorithm name (`sha256`, …). */
   readonly digest: Readonly<Record<string, Uint8Array>>;
 }
 
 /** A parsed in-toto statement (v0.1 or v1). */
 export interface InTotoStatement {
+  /** The statement's `_type` (`https://in-toto.io/Statement/v0.1` or `…/v1`). */
   readonly type: string;
+  /** The predicate's type URI (e.g. SLSA provenance); empty when not given. */
   readonly predicateType: string;
+  /** What the statement is about (at least one). */
   readonly subjects: readonly InTotoSubject[];
+  /** The predicate as parsed JSON, unchecked. */
   readonly predicate: unknown;
 }
 

@@ -18,6 +18,7 @@ export { editDistance, suggestClosest };
 
 /** One problem (or warning) in a policy file. */
 export interface PolicyDiagnostic {
+  /** `error` makes the policy invalid; `warning` is reported and the policy still loads. */
   readonly level: "error" | "warning";
   /** Stable kebab-case code (`policy-…`). */
   readonly code: string;

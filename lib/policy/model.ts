@@ -63,15 +63,21 @@ export function isPolicyCheckId(id: string): id is PolicyCheckId {
 
 /** A place in a policy file (1-based line and column; the length of what is written there). */
 export interface SourcePos {
+  /** The policy file as shown in messages. */
   readonly file: string;
+  /** 1-based line. */
   readonly line: number;
+  /** 1-based column. */
   readonly col: number;
+  /** How many characters the written value spans. */
   readonly length?: number;
 }
 
 /** A value together with where it is written. */
 export interface Positioned<T> {
+  /** The value. */
   readonly value: T;
+  /** Where it is written. */
   readonly pos: SourcePos;
 }
 
@@ -112,6 +118,7 @@ export type RuleKind = "defaults" | "repo" | "crate" | "crate-version";
 
 /** One rule table: `[defaults]`, `[repo."OWNER/REPO"]`, `[crate.NAME]`, `[crate."NAME@VERSION"]`. */
 export interface Rule {
+  /** Which kind of table this is. */
   readonly kind: RuleKind;
   /** The table key as written: `defaults`, `BurntSushi/ripgrep`, `serde`, `serde@1.0.200`. */
   readonly key: string;
@@ -142,6 +149,7 @@ export type ExceptionTarget =
 
 /** An `[[exception]]`: checks that may be missing for a target, with a reason. */
 export interface PolicyException {
+  /** What the exception applies to. */
   readonly target: ExceptionTarget;
   /** The target as written (`openssl-sys@0.9.103`, `BurntSushi/ripgrep`). */
   readonly targetText: string;
@@ -165,9 +173,13 @@ export interface Policy {
   readonly builtin: boolean;
   /** The file's text (empty for the built-in policy): the source of snippets in warnings. */
   readonly text: string;
+  /** The `[defaults]` rule, when written. */
   readonly defaults?: Rule;
+  /** The `[repo."OWNER/REPO"]` rules. */
   readonly repos: readonly Rule[];
+  /** The `[crate.NAME]` and `[crate."NAME@VERSION"]` rules. */
   readonly crates: readonly Rule[];
+  /** The `[[exception]]` entries. */
   readonly exceptions: readonly PolicyException[];
 }
 

@@ -10,7 +10,9 @@ import type { Report, SubjectDescription, SubjectReport } from "../verdict/repor
 
 /** Rendering options. */
 export interface TextOptions {
+  /** Paint marks and verdicts with ANSI colours. */
   readonly color: boolean;
+  /** Show every check's details and evidence origin, and TRUSTED subjects in a long list. */
   readonly verbose?: boolean;
 }
 

@@ -104,7 +104,9 @@ export interface CachedDocument {
   readonly status: number;
   /** When the answer was fetched or last revalidated (ISO 8601). */
   readonly fetchedAt: string;
+  /** The answer's `ETag`, for revalidation. */
   readonly etag?: string;
+  /** The answer's `Last-Modified`, for revalidation. */
   readonly lastModified?: string;
   /** The `rel="next"` link of the answer, when it had one. */
   readonly linkNext?: string;
@@ -114,6 +116,7 @@ export interface CachedDocument {
 
 /** A document read from the cache. */
 export interface DocumentHit {
+  /** The entry's header: URL, status, validators, when it was fetched. */
   readonly doc: CachedDocument;
   /** The body's bytes. */
   readonly body: Uint8Array;
@@ -125,12 +128,15 @@ export interface DocumentHit {
 
 /** What {@link Cache.stats} counts. */
 export interface CacheStats {
+  /** The cache's root directory. */
   readonly path: string;
   /** Documents and blobs (each key once, however many records it has). */
   readonly entries: number;
   /** Bytes on disk: packs, their indexes, blob files and temporary files. */
   readonly bytes: number;
+  /** Cached documents (HTTP answers and memoised results). */
   readonly documents: number;
+  /** Cached blobs (content stored under its SHA-256). */
   readonly blobs: number;
   /** Files an unfinished or interrupted run left (and files of an older cache layout). */
   readonly temporary: number;
@@ -146,13 +152,19 @@ export interface PruneResult {
 
 /** An answer to store with {@link Cache.putDocument}. */
 export interface DocumentAnswer {
+  /** The URL asked for. */
   readonly url: string;
+  /** The URL that answered (after redirects). */
   readonly finalUrl: string;
+  /** The HTTP status of the answer. */
   readonly status: number;
   /** The body; text is stored as text. */
   readonly body: Uint8Array | string;
+  /** The answer's `ETag`, for revalidation. */
   readonly etag?: string;
+  /** The answer's `Last-Modified`, for revalidation. */
   readonly lastModified?: string;
+  /** The `rel="next"` link of the answer, when it had one. */
   readonly linkNext?: string;
 }
 
@@ -168,6 +180,7 @@ export interface BlobStreamOptions {
 
 /** A blob being written: bytes are held in memory (or go to a temporary file) while hashed. */
 export interface BlobWriter {
+  /** Adds the next chunk of the blob's bytes. */
   write(chunk: Uint8Array): Promise<void>;
   /** Stores the blob under its digest; returns the digest (undefined on failure). */
   commit(): Promise<string | undefined>;

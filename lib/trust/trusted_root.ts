@@ -13,29 +13,37 @@ import {
 
 /** A closed validity interval; a missing bound is unbounded. Both ends are inclusive. */
 export interface ValidityWindow {
+  /** The first instant the key or authority is valid (unbounded when missing). */
   readonly start?: Date;
+  /** The last instant it is valid (unbounded when missing: still in use). */
   readonly end?: Date;
 }
 
 /** A transparency log (Rekor) or certificate transparency log key. */
 export interface TransparencyLogKey {
+  /** The log's base URL as given in the root. */
   readonly baseUrl: string;
   /** The log id: SHA-256 of the DER public key for Rekor v1 and CT logs; as given for Rekor v2. */
   readonly logId: Uint8Array;
   /** Rekor v2 logs may publish a distinct checkpoint key id (signed-note key hint source). */
   readonly checkpointKeyId?: Uint8Array;
+  /** The log's public key. */
   readonly key: PublicKeyMaterial;
   /** The key's `keyDetails` string from the root (e.g. `PKIX_ECDSA_P256_SHA_256`). */
   readonly keyDetails: string;
+  /** When the key may be used. */
   readonly validFor: ValidityWindow;
 }
 
 /** A certificate authority (Fulcio) or timestamp authority (RFC 3161 TSA). */
 export interface CertificateAuthority {
+  /** The authority's URI as given in the root. */
   readonly uri: string;
+  /** The authority's subject as given in the root. */
   readonly subject: { readonly organization?: string; readonly commonName?: string };
   /** DER certificates in the root's order: the issuing (leaf-most) certificate first, the root last. */
   readonly certChain: readonly Uint8Array[];
+  /** When the authority may be used. */
   readonly validFor: ValidityWindow;
 }
 
@@ -45,9 +53,13 @@ export interface TrustedRoot {
   readonly name: string;
   /** SHA-256 (hex) of the JSON bytes it was parsed from. */
   readonly sha256: string;
+  /** The transparency logs (Rekor). */
   readonly tlogs: readonly TransparencyLogKey[];
+  /** The certificate transparency logs (for Fulcio certificates' SCTs). */
   readonly ctlogs: readonly TransparencyLogKey[];
+  /** The certificate authorities (Fulcio) that issue signing certificates. */
   readonly certificateAuthorities: readonly CertificateAuthority[];
+  /** The RFC 3161 timestamp authorities. */
   readonly timestampAuthorities: readonly CertificateAuthority[];
 }
 

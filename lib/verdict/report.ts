@@ -33,32 +33,47 @@ export type SubjectDescription =
 
 /** One subject with its checks and verdict. */
 export interface SubjectReport {
+  /** What was verified. */
   readonly subject: SubjectDescription;
+  /** The subject's verdict, decided from its checks. */
   readonly verdict: Verdict;
+  /** Every check run on the subject, in report order. */
   readonly checks: readonly CheckResult[];
 }
 
 /** A diagnostic not tied to one check (a warning, a note). */
 export interface Diagnostic {
+  /** How serious it is. */
   readonly level: "error" | "warning" | "note";
+  /** Stable kebab-case code. */
   readonly code: string;
+  /** What happened, for a person. */
   readonly message: string;
 }
 
 /** The whole report. */
 export interface Report {
+  /** The schema id, {@link REPORT_SCHEMA}. */
   readonly schema: typeof REPORT_SCHEMA;
+  /** The overall verdict, decided from the subjects' verdicts (the worst one wins). */
   readonly verdict: Verdict;
+  /** The process exit code the verdict maps to ({@link EXIT_CODES}). */
   readonly exitCode: number;
+  /** The tool and version that wrote the report. */
   readonly tool: { readonly name: "cargo-attest"; readonly version: string };
+  /** When the report was built (ISO 8601, UTC). */
   readonly generatedAt: string;
+  /** The policy file used and its SHA-256 (both `null` for the built-in policy). */
   readonly policy: {
     readonly path: string | null;
     readonly sha256: string | null;
     readonly builtin: boolean;
   };
+  /** The trusted roots the run used: name and SHA-256 of each. */
   readonly roots: readonly { readonly name: string; readonly sha256: string }[];
+  /** One entry per subject verified. */
   readonly subjects: readonly SubjectReport[];
+  /** Warnings and notes not tied to one check (an ERROR run's error is here). */
   readonly diagnostics: readonly Diagnostic[];
 }
 

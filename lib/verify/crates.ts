@@ -82,8 +82,11 @@ const MAX_LOCK_BYTES = 16 * 1024 * 1024;
 
 /** A crate to verify, and what the lock file says of it. */
 export interface CrateTarget {
+  /** The crate name. */
   readonly name: string;
+  /** The exact version. */
   readonly version: string;
+  /** For a crate from a lock: the lock's `checksum` for it (when it has one) and the lock file. */
   readonly lock?: { readonly checksum?: string; readonly file: string };
   /** Set for lock packages that this command cannot verify (git, other registries). */
   readonly unverifiable?: { readonly code: string; readonly message: string };

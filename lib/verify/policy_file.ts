@@ -32,6 +32,7 @@ export const BUILTIN_LOADED_POLICY: LoadedPolicy = {
 
 /** Thrown when a policy file has errors. Exit 3; `diagnostics` say what and where. */
 export class PolicyInvalidError extends AttestError {
+  /** The error class name, `PolicyInvalidError`. */
   override name = "PolicyInvalidError";
   /** Every diagnostic of the file, errors and warnings. */
   readonly diagnostics: readonly PolicyDiagnostic[];
