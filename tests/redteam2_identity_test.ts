@@ -83,11 +83,8 @@ Deno.test("red-team2: file --certificate-identity of a workflow SAN built by ano
 Deno.test({
   name:
     "red-team2: file --repo under a GitHub Enterprise API is not vouched for by github.com's same-named repository",
-  // HOLE: lib/cli/file_command.ts builds the signer rules without `host`, so `file` compares
-  // every repository with https://github.com/O/R whatever CARGO_ATTEST_GITHUB_API_URL says. Fix
-  // (lib/cli, not mine to touch): pass `host: githubWebHost(resolveEndpoints(io.env).githubApi)`
-  // to buildSignerRules in file_command.ts, as release_command.ts and crate_command.ts do.
-  ignore: true,
+  // Was a hole: `file` built its signer rules without `host`; the host of the GitHub in use now
+  // comes from CARGO_ATTEST_GITHUB_API_URL (githubWebHost), as for release and crate.
   fn: async () => {
     // Signed on github.com by a workflow of github.com's octo-org/app: on a GitHub Enterprise
     // Server, octo-org/app is another repository (SECURITY.md, "Repositories are compared on

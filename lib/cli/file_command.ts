@@ -4,6 +4,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import { githubWebHost, resolveEndpoints } from "../sources/endpoints.ts";
 import { loadPublicKeyFile } from "../sources/trust_files.ts";
 import { verifyFile } from "../verify/file.ts";
 import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
@@ -50,6 +51,7 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
       strict: flag(parsed, "strict"),
       requireRekor: flag(parsed, "require-rekor"),
       now: () => io.now(),
+      githubHost: githubWebHost(resolveEndpoints(io.env).githubApi),
     },
   );
   return writeReport(io, output, report);

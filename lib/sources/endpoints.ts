@@ -145,11 +145,14 @@ export function isLoopbackHost(host: string): boolean {
  * The host repositories live on for the GitHub API in use, as certificates name them
  * (`https://HOST/OWNER/REPO`): `github.com` for api.github.com and anything that stands in for it
  * (a mirror, a loopback fake), and `HOST` for GitHub Enterprise Server (`https://HOST/api/v3`),
- * where `OWNER/REPO` is another repository than github.com's.
+ * where `OWNER/REPO` is another repository than github.com's, and `SUB.ghe.com` for GitHub
+ * Enterprise Cloud with data residency (`https://api.SUB.ghe.com`).
  */
 export function githubWebHost(githubApi: URL): string {
   const path = githubApi.pathname.replace(/\/+$/, "");
-  return path.endsWith("/api/v3") ? githubApi.host.toLowerCase() : "github.com";
+  if (path.endsWith("/api/v3")) return githubApi.host.toLowerCase();
+  const residency = /^api\.([a-z0-9-]+\.ghe\.com)$/i.exec(githubApi.hostname);
+  return residency ? residency[1].toLowerCase() : "github.com";
 }
 
 /** The GitHub token from `GH_TOKEN`, else `GITHUB_TOKEN` (as `gh` reads them); blank means none. */

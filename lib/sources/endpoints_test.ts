@@ -3,6 +3,7 @@ import {
   endpointUrl,
   githubToken,
   githubTokenFor,
+  githubWebHost,
   isLoopbackHost,
   resolveEndpoints,
 } from "./endpoints.ts";
@@ -129,4 +130,11 @@ Deno.test("endpointUrl() joins paths, adds queries, and keeps a base's query and
     "https://u:p@h.example/x/y?k=1&a=b",
   );
   assert.equal(endpointUrl(new URL("https://h.example"), "a?b").pathname, "/a%3Fb");
+});
+
+Deno.test("githubWebHost() names the host repositories live on for the API in use", () => {
+  assert.equal(githubWebHost(new URL("https://api.github.com")), "github.com");
+  assert.equal(githubWebHost(new URL("http://127.0.0.1:8080")), "github.com");
+  assert.equal(githubWebHost(new URL("https://GHE.example.com/api/v3/")), "ghe.example.com");
+  assert.equal(githubWebHost(new URL("https://api.octo.ghe.com")), "octo.ghe.com");
 });

@@ -51,6 +51,11 @@ export interface VerifyFileOptions {
   readonly requireRekor?: boolean;
   /** The clock (default: the system's). */
   readonly now?: () => Date;
+  /**
+   * The host repositories are on: `github.com` (default), or a GitHub Enterprise Server host
+   * (`githubWebHost(endpoints.githubApi)`), where OWNER/REPO is another repository.
+   */
+  readonly githubHost?: string;
 }
 
 /**
@@ -146,6 +151,7 @@ export async function verifyFile(target: FileSubject, options: VerifyFileOptions
         source: `--signer-workflow (give --repo for another repository's build)`,
       }
       : undefined,
+    host: options.githubHost ?? "github.com",
   });
 
   const checks: CheckResult[] = [];
