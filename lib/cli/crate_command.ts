@@ -6,7 +6,9 @@
 import { UsageError } from "../errors.ts";
 import { DEFAULT_CRATE_JOBS } from "../limits.ts";
 import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
+import { readCappedText } from "../sources/local_files.ts";
 import {
+  MAX_LOCK_BYTES,
   parseCrateSpec,
   verifyCrates,
   type VerifyCratesOptions,
@@ -43,8 +45,10 @@ export async function runLock(args: readonly string[], io: CliIo): Promise<numbe
   // `lock .` (a directory) means its Cargo.lock, as cargo finds it.
   const path = await isDirectory(given) ? `${given.replace(/\/+$/, "")}/Cargo.lock` : given;
   const output = resolveOutput(parsed, io, "lock");
+  // Read first: a missing lock file is said before anything else (a token warning, a policy).
+  const text = await readCappedText(path, MAX_LOCK_BYTES, "lock file");
   const options = await optionsFromArgs(parsed, io, output);
-  return writeReport(io, output, await verifyLock({ path }, options));
+  return writeReport(io, output, await verifyLock({ path, text }, options));
 }
 
 /** The options of a crate verification from the command line and the environment. */

@@ -34,7 +34,10 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
   if (
     expectedHex !== undefined && !/^[0-9a-fA-F]{64}$/.test(expectedHex.replace(/^sha256:/i, ""))
   ) {
-    throw new UsageError(`file: --sha256 must be 64 hex characters (got '${expectedHex}')`);
+    throw new UsageError(
+      `file: --sha256 must be 64 hex characters (got '${expectedHex}')`,
+      "the SHA-256 as 'cargo-attest hash FILE' or sha256sum prints it (sha256: in front is fine)",
+    );
   }
   const cliSigner = signerFromArgs(parsed);
   const loaded = await policyFromArgs(parsed, io, output);

@@ -107,14 +107,30 @@ async function digestSmallFile(
 }
 
 /** Turns a Deno file-system error into an {@link InputError} with a plain-language reason. */
+function currentDirectory(): string {
+  try {
+    return Deno.cwd();
+  } catch {
+    return "the current directory";
+  }
+}
+
 export function describeOpenError(path: string, cause: unknown): InputError {
   if (cause instanceof InputError) return cause;
-  if (cause instanceof Deno.errors.NotFound) return new InputError(path, "no such file", { cause });
+  if (cause instanceof Deno.errors.NotFound) {
+    return new InputError(path, "no such file", {
+      cause,
+      hint: `check the path (a relative one is from ${currentDirectory()})`,
+    });
+  }
   if (cause instanceof Deno.errors.PermissionDenied) {
-    return new InputError(path, "permission denied", { cause });
+    return new InputError(path, "permission denied", {
+      cause,
+      hint: "the file is not readable by this user, or Deno's --allow-read does not cover it",
+    });
   }
   if (cause instanceof Deno.errors.IsADirectory) {
-    return new InputError(path, "is a directory, not a file", { cause });
+    return new InputError(path, "is a directory, not a file", { cause, hint: "name a file" });
   }
   return new InputError(path, `cannot read: ${(cause as Error)?.message ?? String(cause)}`, {
     cause,

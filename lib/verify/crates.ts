@@ -78,7 +78,7 @@ export interface VerifyCratesOptions {
 }
 
 /** Largest Cargo.lock read. */
-const MAX_LOCK_BYTES = 16 * 1024 * 1024;
+export const MAX_LOCK_BYTES = 16 * 1024 * 1024;
 
 /** A crate to verify, and what the lock file says of it. */
 export interface CrateTarget {
