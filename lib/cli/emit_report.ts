@@ -3,7 +3,7 @@
  * returns the exit code.
  * @module
  */
-import { renderCauseLine } from "../render/cause_line.ts";
+import { escapeForTerminal, renderCauseLine } from "../render/cause_line.ts";
 import { renderJsonReport } from "../render/json.ts";
 import { renderMarkdownReport } from "../render/markdown.ts";
 import { locatePackagesInLock, renderSarifReport, type SarifOptions } from "../render/sarif.ts";
@@ -35,9 +35,13 @@ export function renderReportAs(
     case "sarif":
       return renderSarifReport(report, sarif);
     case "text":
+      // In text, the run's notes go to stderr with the other warnings (see writeDiagnostics).
       return output.quiet && report.exitCode === 0
         ? ""
-        : renderTextReport(report, { color: output.color, verbose: output.verbose });
+        : renderTextReport({ ...report, diagnostics: [] }, {
+          color: output.color,
+          verbose: output.verbose,
+        });
   }
 }
 
@@ -91,6 +95,8 @@ export function emitReport(
  * one cause line (stderr); returns the report's exit code.
  */
 export function writeReport(io: CliIo, output: OutputSettings, report: Report): number {
+  // The policy's own diagnostics were shown (with their snippet) when it was loaded.
+  writeDiagnostics(io, output, report.diagnostics.filter((d) => !d.code.startsWith("policy-")));
   const text = renderReportAs(report, output, sarifOptionsOf(output));
   if (text !== "") io.stdout(text);
   // Whatever the format (and with --quiet): a run that is not TRUSTED says why on stderr in one
@@ -98,4 +104,21 @@ export function writeReport(io: CliIo, output: OutputSettings, report: Report): 
   const cause = renderCauseLine(report);
   if (cause !== undefined) io.stderr(cause);
   return report.exitCode;
+}
+
+/**
+ * A text report's notes (lock-file warnings, notes about the run) on stderr, as
+ * `cargo-attest: warning[CODE]: …`, beside the run's other warnings; JSON, Markdown and SARIF
+ * carry them in the document instead. Nothing with `--quiet` but errors.
+ */
+export function writeDiagnostics(
+  io: CliIo,
+  output: OutputSettings,
+  diagnostics: readonly Diagnostic[],
+): void {
+  if (output.format !== "text") return;
+  for (const d of diagnostics) {
+    if (output.quiet && d.level !== "error") continue;
+    io.stderr(`cargo-attest: ${d.level}[${d.code}]: ${escapeForTerminal(d.message)}\n`);
+  }
 }

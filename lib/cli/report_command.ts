@@ -18,7 +18,7 @@ import {
   type SubjectReport,
 } from "../verdict/report.ts";
 import { parseCommandArgs, stringOption } from "./args.ts";
-import { renderReportAs } from "./emit_report.ts";
+import { renderReportAs, writeDiagnostics } from "./emit_report.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
 
@@ -239,6 +239,7 @@ export async function runReport(args: readonly string[], io: CliIo): Promise<num
     const lockText = await readCappedText(lockFile, MAX_LOCK_BYTES, "lock file");
     sarif = { lockFile, lockLines: locatePackagesInLock(lockText) };
   }
+  writeDiagnostics(io, output, report.diagnostics);
   const text = renderReportAs(report, output, sarif);
   if (text !== "") io.stdout(text);
   return 0;
