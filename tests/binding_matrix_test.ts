@@ -173,6 +173,14 @@ const KINDS: readonly Kind[] = [
           }),
       },
       {
+        claim: "commit (an attestation that does not name the release's own commit)",
+        run: async () =>
+          runRelease({
+            attestations: [JSON.parse(await releaseAttestation(githubInstance, { noPurl: true }))],
+            roots: [githubInstance],
+          }),
+      },
+      {
         claim: "root (signed under public-good, not GitHub's instance)",
         run: async () =>
           runRelease({ beside: await releaseAttestation(publicGood), roots: [publicGood] }),

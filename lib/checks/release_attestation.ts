@@ -143,6 +143,19 @@ function checkReleaseCommit(
   release: ReleaseIdentity,
 ): CheckResult | undefined {
   const purlPrefix = "pkg:github/";
+  // GitHub's release attestations name the release itself (`pkg:github/O/R@TAG`, with the tag's
+  // commit): one without it binds no commit, so it does not count as the release's.
+  const own = subjects.filter((s) => s.uri?.toLowerCase().startsWith(purlPrefix));
+  if (own.length === 0 || own.some((s) => s.digest.sha1 === undefined)) {
+    return result(
+      "fail",
+      "release-attestation-subject-mismatch",
+      "the release attestation does not name the release and its commit " +
+        `(${purlPrefix}${release.owner}/${release.repo}@${release.tag} with a sha1)`,
+      `${purlPrefix}${release.owner}/${release.repo}@${release.tag}`,
+      own.map((s) => s.uri).join(", ") || "(none)",
+    );
+  }
   for (const subject of subjects) {
     const uri = subject.uri;
     if (uri === undefined || !uri.toLowerCase().startsWith(purlPrefix)) continue;

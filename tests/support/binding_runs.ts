@@ -140,14 +140,22 @@ export async function workflowBundle(
 /** A GitHub release attestation over the app, signed by `vs`. */
 export async function releaseAttestation(
   vs: VirtualSigstore,
-  options: { tag?: string; repository?: string; leaf?: Partial<LeafOptions> } = {},
+  options: {
+    tag?: string;
+    repository?: string;
+    leaf?: Partial<LeafOptions>;
+    /** Leave out the release's own `pkg:github/…` subject. */
+    noPurl?: boolean;
+  } = {},
 ): Promise<string> {
   const tag = options.tag ?? "v1.0.0";
   const repository = options.repository ?? "octo-org/app";
   const payload = {
     _type: "https://in-toto.io/Statement/v1",
     subject: [
-      { uri: `pkg:github/${repository}@${tag}`, digest: { sha1: COMMIT } },
+      ...(options.noPurl
+        ? []
+        : [{ uri: `pkg:github/${repository}@${tag}`, digest: { sha1: COMMIT } }]),
       { name: "app.tar.gz", digest: { sha256: APP_SHA256 } },
     ],
     predicateType: RELEASE_PREDICATE,
