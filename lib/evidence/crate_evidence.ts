@@ -16,12 +16,15 @@ import type { BranchHistory } from "./repository_paths.ts";
 export interface CrateChecksumSource {
   /** `the sparse index`, `the crates.io API`, `Cargo.lock`. */
   readonly label: string;
+  /** SHA-256 of the `.crate` it states, lowercase hex. */
   readonly sha256: string;
+  /** Where the statement was read. */
   readonly origin: EvidenceOrigin;
 }
 
 /** What was learnt about the repository for `crate-vcs`. */
 export interface CrateVcsEvidence {
+  /** The crate's name. */
   readonly crate: string;
   /** From `.cargo_vcs_info.json`; undefined when the crate has none. */
   readonly vcsInfo?: {
@@ -48,14 +51,19 @@ export interface CrateVcsEvidence {
   readonly defaultBranch?: { readonly name: string; readonly history: BranchHistory };
   /** Why the default branch's history could not be asked (a reason, not an error). */
   readonly bindingError?: string;
+  /** Where the repository's answers were read. */
   readonly origin?: EvidenceOrigin;
 }
 
 /** What the checks need of an archive besides its files. */
 export interface CrateArchiveSummary {
+  /** The archive's `.cargo_vcs_info.json`, when it has one. */
   readonly vcsInfo?: CrateVcsInfo;
+  /** Every breach of the rules of a well-formed crate (kept up to a limit). */
   readonly problems: readonly ArchiveProblem[];
+  /** Problems found beyond those kept. */
   readonly omittedProblems: number;
+  /** Bytes the gzip stream inflated to before reading ended (or stopped at a cap). */
   readonly unpackedBytes: number;
   /** How many files the archive lists. */
   readonly fileCount: number;
@@ -65,6 +73,7 @@ export interface CrateArchiveSummary {
 export interface CrateAttestations {
   /** The API URL asked. */
   readonly url: string;
+  /** The attestations found (none when `unavailable`). */
   readonly bundles: readonly BundleEvidence[];
   /** Set when the answer is not known (offline, not cached): then `bundles` is empty. */
   readonly unavailable?: { readonly code: string; readonly message: string };
@@ -72,6 +81,7 @@ export interface CrateAttestations {
 
 /** A GitHub Actions workflow run, as far as the trusted-publishing check reads it. Pure data. */
 export interface PublishingRun {
+  /** The run's id. */
   readonly id: number;
   /** The workflow file, e.g. `.github/workflows/publish.yml` (GitHub may append `@REF`). */
   readonly path?: string;
@@ -83,6 +93,7 @@ export interface PublishingRun {
   readonly event?: string;
   /** `owner/repo` of the run's repository (`repository.full_name`). */
   readonly repository?: string;
+  /** The run's page on GitHub (`html_url`). */
   readonly htmlUrl?: string;
 }
 
@@ -103,13 +114,21 @@ export interface PublishingRunEvidence {
 
 /** Everything gathered about one crate version. */
 export interface CrateEvidence {
+  /** The crate's name. */
   readonly name: string;
+  /** The version. */
   readonly version: string;
+  /** SHA-256 of the `.crate` bytes, lowercase hex. */
   readonly sha256: string;
+  /** The `.crate`'s size in bytes. */
   readonly size: number;
+  /** The URL the `.crate` is downloaded from. */
   readonly downloadUrl: string;
+  /** The version's sparse-index line, with the URL of the index file it is in. */
   readonly index?: IndexEntry & { readonly url: string };
+  /** The crates.io API's record of the version. */
   readonly api?: CrateVersionInfo;
+  /** Every place that states what the `.crate`'s checksum should be. */
   readonly checksumSources: readonly CrateChecksumSource[];
   /** The archive, when it was read in this run. */
   readonly archive?: CrateArchive;
@@ -122,8 +141,11 @@ export interface CrateEvidence {
   readonly rememberedSource?: CheckResult;
   /** The archive could not be read at all (not gzip, not tar). */
   readonly archiveError?: { readonly code: string; readonly message: string };
+  /** The repository URL as crates.io records it. */
   readonly repositoryUrl?: string;
+  /** `owner/repo` on GitHub, when the repository URL names one. */
   readonly repository?: string;
+  /** What was learnt about the repository for `crate-vcs`. */
   readonly vcs: CrateVcsEvidence;
   /** The repository tree at the recorded commit (for `crate-source`). */
   readonly tree?: GitTree;
@@ -139,5 +161,6 @@ export interface CrateEvidence {
    * when signer rules are named for the crate (`GatherOptions.publishingRun` in `lib/sources/crate_evidence.ts`).
    */
   readonly publishingRun?: PublishingRunEvidence;
+  /** Reads a blob of the repository by its SHA (for `crate-source`); undefined when not found. */
   readonly fetchBlob?: (sha: string) => Promise<Uint8Array | undefined>;
 }

@@ -9,6 +9,7 @@
 
 /** One entry of a git tree. Paths are from the repository root, `/`-separated. */
 export interface GitTreeEntry {
+  /** The entry's path from the repository root. */
   readonly path: string;
   /** The git mode (`100644`, `100755`, `120000` symlink, `040000` tree, `160000` submodule). */
   readonly mode: string;
@@ -43,18 +44,24 @@ export interface GitTree {
 
 /** A GitHub Actions workflow run, as far as a trusted-publishing check needs it. */
 export interface WorkflowRun {
+  /** The run's id. */
   readonly id: number;
   /** The workflow file, e.g. `.github/workflows/release.yml` (GitHub may add `@ref`). */
   readonly path?: string;
   /** The commit the run checked out. */
   readonly headSha?: string;
+  /** The branch or tag name the run was for (`head_branch`). */
   readonly headBranch?: string;
   /** The triggering event (`push`, `release`, `workflow_dispatch`, …). */
   readonly event?: string;
+  /** The run's status (`queued`, `in_progress`, `completed`, …). */
   readonly status?: string;
+  /** How a completed run ended (`success`, `failure`, …). */
   readonly conclusion?: string;
   /** `owner/repo` of the run's repository. */
   readonly repository?: string;
+  /** The run's page on GitHub (`html_url`). */
   readonly htmlUrl?: string;
+  /** The run object as GitHub sent it. */
   readonly raw: Readonly<Record<string, unknown>>;
 }

@@ -32,9 +32,13 @@ export interface IndexEntry {
 
 /** The user crates.io records as the publisher of a version (`published_by`). */
 export interface CratesUser {
+  /** The user's crates.io id. */
   readonly id?: number;
+  /** The user's login (GitHub user name). */
   readonly login: string;
+  /** The user's display name. */
   readonly name?: string;
+  /** The user's profile URL. */
   readonly url?: string;
 }
 
@@ -70,6 +74,7 @@ export interface CrateVersionInfo {
   readonly version: string;
   /** SHA-256 of the `.crate` file, lowercased; absent when the API gave none. */
   readonly checksum?: string;
+  /** Whether the version is yanked. */
   readonly yanked: boolean;
   /** The `.crate` size in bytes (`crate_size`). */
   readonly crateSize?: number;

@@ -10,7 +10,9 @@ import type { ChecksumParse } from "./checksums.ts";
 
 /** A bundle's text and where it came from. */
 export interface BundleEvidence {
+  /** The bundle (JSON) as published or assembled. */
   readonly text: string;
+  /** Where it was read. */
   readonly origin: EvidenceOrigin;
   /** Why the evidence could not be assembled into a bundle (it then fails as unverifiable). */
   readonly problem?: string;
@@ -30,6 +32,7 @@ export interface SignatureEvidence {
 
 /** Everything gathered for one asset. */
 export interface AssetEvidence extends SignatureEvidence {
+  /** The asset's file name. */
   readonly name: string;
   /** SHA-256 of the downloaded bytes (lowercase hex). */
   readonly sha256: string;
@@ -39,7 +42,9 @@ export interface AssetEvidence extends SignatureEvidence {
   readonly size?: number;
   /** The size the release API declares for the asset. */
   readonly apiSize?: number;
+  /** The URL the asset was downloaded from. */
   readonly downloadUrl: string;
+  /** Every place the release publishes checksums that may list the asset. */
   readonly checksumSources: readonly ChecksumSource[];
 }
 
@@ -47,7 +52,9 @@ export interface AssetEvidence extends SignatureEvidence {
 export interface ChecksumSource {
   /** How to name it to a person: `release notes`, `SHA256SUMS`, `app.tar.gz.sha256`. */
   readonly label: string;
+  /** The checksums it lists, parsed. */
   readonly parse: ChecksumParse;
+  /** Where it was read. */
   readonly origin: EvidenceOrigin;
   /**
    * The checks of the signatures on the checksum file itself (its attestations, bundles beside
