@@ -1,7 +1,9 @@
 /**
  * Data flows one way (DESIGN.md §3): sources → evidence → checks → policy → verdict → render.
  * The pure stages import nothing from the stages that do I/O (`sources`), drive a run
- * (`verify`) or face the user (`cli`). A new import that points backwards fails here.
+ * (`verify`) or face the user (`cli`); evidence comes before checks, so `lib/evidence/` takes
+ * from `lib/checks/` only the result shape (`check_result.ts`) its evidence types carry. A new
+ * import that points backwards fails here.
  */
 import assert from "node:assert/strict";
 
@@ -15,33 +17,48 @@ const PURE_STAGES = [
   "render",
   "text",
 ];
-const IMPURE = /from\s+"(?:\.\.\/)+(sources|cli|verify)\/([a-z_]+\.ts)"/g;
 
-/**
- * Known exceptions, each with the reason it is still here; the list may only shrink. (The crate
- * evidence type lives with the code that gathers it; moving it to lib/evidence is issue #13.)
- */
-const KNOWN: Readonly<Record<string, string>> = {
-  "lib/checks/crate_subject.ts -> sources/crate_evidence.ts":
-    "the CrateEvidence type still lives in lib/sources/crate_evidence.ts",
-};
+/** A static, re-exporting or dynamic import of a module `DIR/NAME.ts` of a sibling stage. */
+function importsOf(text: string, stages: string): { stage: string; file: string }[] {
+  const pattern = new RegExp(
+    `(?:from|import\\()\\s*"(?:\\.\\.\\/)+(${stages})\\/([a-z_]+\\.ts)"`,
+    "g",
+  );
+  return [...text.matchAll(pattern)].map((m) => ({ stage: m[1], file: m[2] }));
+}
+
+/** The non-test modules of `lib/STAGE/`, with their text. */
+async function* modulesOf(stage: string): AsyncGenerator<{ path: string; text: string }> {
+  const dir = new URL(`../lib/${stage}/`, import.meta.url);
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.name.endsWith(".ts") || entry.name.endsWith("_test.ts")) continue;
+    yield {
+      path: `lib/${stage}/${entry.name}`,
+      text: await Deno.readTextFile(new URL(entry.name, dir)),
+    };
+  }
+}
 
 Deno.test("pure stages import nothing from sources, verify or cli", async () => {
   const found: string[] = [];
   for (const stage of PURE_STAGES) {
-    const dir = new URL(`../lib/${stage}/`, import.meta.url);
-    for await (const entry of Deno.readDir(dir)) {
-      if (!entry.name.endsWith(".ts") || entry.name.endsWith("_test.ts")) continue;
-      const text = await Deno.readTextFile(new URL(entry.name, dir));
-      for (const m of text.matchAll(IMPURE)) {
-        found.push(`lib/${stage}/${entry.name} -> ${m[1]}/${m[2]}`);
+    for await (const { path, text } of modulesOf(stage)) {
+      for (const m of importsOf(text, "sources|cli|verify")) {
+        found.push(`${path} -> ${m.stage}/${m.file}`);
       }
     }
   }
-  const unexpected = found.filter((f) => !(f in KNOWN));
-  assert.deepEqual(unexpected, [], "a pure stage imports from an I/O or command stage");
-  // A known exception that is gone must leave the list too.
-  assert.deepEqual(Object.keys(KNOWN).filter((k) => !found.includes(k)), []);
+  assert.deepEqual(found, [], "a pure stage imports from an I/O or command stage");
+});
+
+Deno.test("evidence comes before checks: lib/evidence imports only check_result.ts of lib/checks", async () => {
+  const found: string[] = [];
+  for await (const { path, text } of modulesOf("evidence")) {
+    for (const m of importsOf(text, "checks")) {
+      if (m.file !== "check_result.ts") found.push(`${path} -> checks/${m.file}`);
+    }
+  }
+  assert.deepEqual(found, [], "an evidence module imports a check");
 });
 
 Deno.test("the verify layer does not reach into the command line", async () => {

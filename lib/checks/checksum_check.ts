@@ -3,28 +3,11 @@
  * publishes for it (release notes, `<asset>.sha256` sidecars, SHA256SUMS-style files)?
  * @module
  */
-import { type ChecksumParse, lookupChecksum } from "../evidence/checksums.ts";
-import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
+import { lookupChecksum } from "../evidence/checksums.ts";
+import type { ChecksumSource } from "../evidence/release_evidence.ts";
+import type { CheckResult } from "./check_result.ts";
 
-/** One place checksums were published, parsed. */
-export interface ChecksumSource {
-  /** How to name it to a person: `release notes`, `SHA256SUMS`, `app.tar.gz.sha256`. */
-  readonly label: string;
-  readonly parse: ChecksumParse;
-  readonly origin: EvidenceOrigin;
-  /**
-   * The checks of the signatures on the checksum file itself (its attestations, bundles beside
-   * it), when it has any: a signed checksum file vouches for the assets it lists.
-   */
-  readonly signatureChecks?: readonly CheckResult[];
-  /**
-   * Why the file is not the one the release declares (a complete download of another size or
-   * digest): its checksums are not the release's, and using it fails.
-   */
-  readonly problem?: string;
-  /** The code of the failure a `problem` causes (default `checksum-file-mismatch`). */
-  readonly problemCode?: string;
-}
+export type { ChecksumSource } from "../evidence/release_evidence.ts";
 
 /**
  * Compares `actualHex` with every published checksum for `assetName`. Every source that lists

@@ -6,16 +6,10 @@
  * commit). Pure.
  * @module
  */
-import type { BranchHistory } from "../evidence/repository_paths.ts";
+import type { CrateChecksumSource, CrateVcsEvidence } from "../evidence/crate_evidence.ts";
 import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
 
-/** One place that states what the `.crate` checksum should be. */
-export interface CrateChecksumSource {
-  /** `the sparse index`, `the crates.io API`, `Cargo.lock`. */
-  readonly label: string;
-  readonly sha256: string;
-  readonly origin: EvidenceOrigin;
-}
+export type { CrateChecksumSource, CrateVcsEvidence } from "../evidence/crate_evidence.ts";
 
 /** The `.crate`'s size as downloaded, and as the crates.io API declares it (`crate_size`). */
 export interface CrateSizeEvidence {
@@ -105,37 +99,6 @@ export function tagCandidates(name: string, version: string): string[] {
     `${name}/${version}`,
     `${name}_v${version}`,
   ];
-}
-
-/** What was learnt about the repository for `crate-vcs`. */
-export interface CrateVcsEvidence {
-  readonly crate: string;
-  /** From `.cargo_vcs_info.json`; undefined when the crate has none. */
-  readonly vcsInfo?: {
-    readonly sha1?: string;
-    readonly dirty: boolean;
-    readonly pathInVcs: string;
-  };
-  /** `owner/repo` on GitHub, from the crate's metadata. */
-  readonly repository?: string;
-  /** The repository URL as crates.io records it (for messages). */
-  readonly repositoryUrl?: string;
-  /** Why the repository could not be consulted (not GitHub, no token, …). */
-  readonly unavailable?: { readonly code: string; readonly message: string };
-  /** The first tag (of {@link tagCandidates}) that exists, with its commit. */
-  readonly tag?: { readonly name: string; readonly commit: string };
-  /** The tags that were looked for. */
-  readonly triedTags: readonly string[];
-  /** Whether the recorded commit exists in the repository (asked when no tag matched it). */
-  readonly commitExists?: boolean;
-  /**
-   * For a commit that exists but no tag names: whether it is in the history of the repository's
-   * default branch (GitHub serves forks' commits under the repository's URL too).
-   */
-  readonly defaultBranch?: { readonly name: string; readonly history: BranchHistory };
-  /** Why the default branch's history could not be asked (a reason, not an error). */
-  readonly bindingError?: string;
-  readonly origin?: EvidenceOrigin;
 }
 
 /** `crate-vcs`: the commit the crate says it was packaged from, against the repository. */

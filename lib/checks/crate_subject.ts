@@ -2,7 +2,7 @@
  * All the checks of one crate version, from its gathered evidence.
  * @module
  */
-import type { CrateEvidence } from "../sources/crate_evidence.ts";
+import type { CrateEvidence } from "../evidence/crate_evidence.ts";
 import type { CheckResult } from "./check_result.ts";
 import { checkCrateChecksum, checkCrateVcs, checkTrustedPublishing } from "./crate_checks.ts";
 import { checkCrateSource, uncomparedCrateSource } from "./crate_source.ts";

@@ -27,37 +27,9 @@ import {
 } from "./identity.ts";
 import type { SignerRules } from "./signer_rules.ts";
 import { matchRefGlob } from "../policy/glob.ts";
+import type { PublishingRun, PublishingRunEvidence } from "../evidence/crate_evidence.ts";
 
-/** A GitHub Actions workflow run, as far as the trusted-publishing check reads it. Pure data. */
-export interface PublishingRun {
-  readonly id: number;
-  /** The workflow file, e.g. `.github/workflows/publish.yml` (GitHub may append `@REF`). */
-  readonly path?: string;
-  /** The commit the run was for (`head_sha`), lowercased. */
-  readonly headSha?: string;
-  /** The branch or tag name the run was for (`head_branch`). */
-  readonly headBranch?: string;
-  /** The triggering event (`push`, `release`, `workflow_dispatch`, …). */
-  readonly event?: string;
-  /** `owner/repo` of the run's repository (`repository.full_name`). */
-  readonly repository?: string;
-  readonly htmlUrl?: string;
-}
-
-/** What GitHub said about the run crates.io's record names. Pure data. */
-export interface PublishingRunEvidence {
-  /** The API URL asked. */
-  readonly url: string;
-  /** The run; absent when it could not be read (see {@link unavailable}). */
-  readonly run?: PublishingRun;
-  /**
-   * The repository's tag named as the run's `head_branch`, when the tag list was read: its
-   * commit, or `null` when the repository has no such tag. Absent: not known.
-   */
-  readonly headTag?: { readonly commit: string } | null;
-  /** Why the run is not known (no token, not found, offline and not cached). */
-  readonly unavailable?: { readonly code: string; readonly message: string };
-}
+export type { PublishingRun, PublishingRunEvidence } from "../evidence/crate_evidence.ts";
 
 /** crates.io's record, as far as this check reads it. */
 export interface PublishingRecord {

@@ -11,9 +11,14 @@ import { parseBundle } from "../evidence/bundle.ts";
 import { splitBundleDocuments } from "../evidence/bundle_file.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import { type BundleMemo, bundleRejected, checkBundle } from "./bundle_checks.ts";
-import type { CheckResult, EvidenceOrigin } from "./check_result.ts";
-import { checkPublishedChecksum, type ChecksumSource } from "./checksum_check.ts";
+import type { CheckResult } from "./check_result.ts";
+import { checkPublishedChecksum } from "./checksum_check.ts";
 import { lookupChecksum } from "../evidence/checksums.ts";
+import type {
+  AssetEvidence,
+  BundleEvidence,
+  SignatureEvidence,
+} from "../evidence/release_evidence.ts";
 import {
   checkReleaseAttestation,
   claimsReleaseIdentity,
@@ -22,40 +27,11 @@ import {
 import { judgeSigner, namesSigner, type SignerRules } from "./signer_rules.ts";
 import type { ArtifactInput, VerifiedBundle } from "./sigstore_bundle.ts";
 
-/** A bundle's text and where it came from. */
-export interface BundleEvidence {
-  readonly text: string;
-  readonly origin: EvidenceOrigin;
-  /** Why the evidence could not be assembled into a bundle (it then fails as unverifiable). */
-  readonly problem?: string;
-}
-
-/** The signatures published about one file (an asset, or a checksum file). */
-export interface SignatureEvidence {
-  /** GitHub artifact attestations for the file's digest. */
-  readonly attestations: readonly BundleEvidence[];
-  /** Where attestations were looked up (for the "none found" message). */
-  readonly attestationsUrl: string;
-  /** Sigstore bundles beside the file, and detached signatures assembled through Rekor. */
-  readonly cosignBundles: readonly BundleEvidence[];
-  /** `.sig` files beside the file with no certificate (key-based; not verifiable here). */
-  readonly detachedSignatures: readonly string[];
-}
-
-/** Everything gathered for one asset. */
-export interface AssetEvidence extends SignatureEvidence {
-  readonly name: string;
-  /** SHA-256 of the downloaded bytes (lowercase hex). */
-  readonly sha256: string;
-  /** The digest GitHub recorded for the asset at upload, when the API gives one. */
-  readonly apiSha256?: string;
-  /** Bytes downloaded (a complete answer: a cut-short transfer is an error, not evidence). */
-  readonly size?: number;
-  /** The size the release API declares for the asset. */
-  readonly apiSize?: number;
-  readonly downloadUrl: string;
-  readonly checksumSources: readonly ChecksumSource[];
-}
+export type {
+  AssetEvidence,
+  BundleEvidence,
+  SignatureEvidence,
+} from "../evidence/release_evidence.ts";
 
 /** The release context every asset is checked in. */
 export interface ReleaseContext {

@@ -5,7 +5,6 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { CrateChecksumSource, CrateVcsEvidence } from "../checks/crate_checks.ts";
 import { tagCandidates } from "../checks/crate_checks.ts";
 import { decodeBase64, releaseBuffer } from "../crypto/bytes.ts";
 import {
@@ -14,17 +13,25 @@ import {
   readCrateArchive,
   releaseCrateArchive,
 } from "../evidence/crate_archive.ts";
+import type {
+  CrateArchiveSummary,
+  CrateAttestations,
+  CrateChecksumSource,
+  CrateEvidence,
+  CrateVcsEvidence,
+  PublishingRunEvidence,
+} from "../evidence/crate_evidence.ts";
+import type { GitTree } from "../evidence/git_repository.ts";
+import type { CrateVersionInfo } from "../evidence/registry_records.ts";
 import { AttestError } from "../errors.ts";
 import { MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
 import {
   crateDownloadUrl,
-  type CrateVersionInfo,
   downloadCrate,
   fetchCrateInfo,
   fetchCrateVersion,
   fetchIndexEntries,
   findIndexEntry,
-  type IndexEntry,
 } from "./crates_io.ts";
 import { endpointUrl, githubWebHost } from "./endpoints.ts";
 import {
@@ -34,7 +41,6 @@ import {
   fetchTree,
   fetchWorkflowRun,
   type GithubTagList,
-  type GitTree,
   listTags,
   parseGithubRepositoryUrl,
   tagsUrl,
@@ -43,16 +49,15 @@ import { type HttpClient, NotFoundError, RateLimitError } from "./http.ts";
 import { CachedHttp, OfflineMissError } from "./cached_http.ts";
 import type { Cache } from "./cache.ts";
 import { attestationsUrl, fetchAttestations, repoPath } from "./github.ts";
-import type { PublishingRunEvidence } from "../checks/publishing_run.ts";
-import type { BundleEvidence } from "../checks/release_checks.ts";
 import type { CheckResult } from "../checks/check_result.ts";
 import {
-  type CrateArchiveSummary,
   type CrateMemo,
   type CrateMemoStore,
   sourceMemoKey,
   summarizeArchive,
 } from "./crate_memo.ts";
+
+export type { CrateAttestations, CrateEvidence } from "../evidence/crate_evidence.ts";
 
 /** Most pages of tags read per repository (100 tags a page). */
 export const MAX_TAG_PAGES = 20;
@@ -83,47 +88,6 @@ export interface CrateSources {
   readonly memo?: CrateMemoStore;
   /** The cache, for extracts of expiring answers (undefined with `--no-cache`). */
   readonly extracts?: Pick<Cache, "getExtract" | "putExtract">;
-}
-
-/** Everything gathered about one crate version. */
-export interface CrateEvidence {
-  readonly name: string;
-  readonly version: string;
-  readonly sha256: string;
-  readonly size: number;
-  readonly downloadUrl: string;
-  readonly index?: IndexEntry & { readonly url: string };
-  readonly api?: CrateVersionInfo;
-  readonly checksumSources: readonly CrateChecksumSource[];
-  /** The archive, when it was read in this run. */
-  readonly archive?: CrateArchive;
-  /** What the checks need of the archive besides its files (read now, or recalled). */
-  readonly archiveSummary?: CrateArchiveSummary;
-  /**
-   * A passed `crate-source` recalled from the cache: the same comparison (same `.crate` bytes,
-   * repository, commit and path) passed before. Set only when {@link archive} is not.
-   */
-  readonly rememberedSource?: CheckResult;
-  /** The archive could not be read at all (not gzip, not tar). */
-  readonly archiveError?: { readonly code: string; readonly message: string };
-  readonly repositoryUrl?: string;
-  readonly repository?: string;
-  readonly vcs: CrateVcsEvidence;
-  /** The repository tree at the recorded commit (for `crate-source`). */
-  readonly tree?: GitTree;
-  /**
-   * GitHub artifact attestations of the `.crate`'s digest in its repository; undefined when the
-   * repository could not be asked (not on GitHub, no token).
-   */
-  readonly attestations?: CrateAttestations;
-  /** The `.crate`'s bytes, when read (attestations are verified against them). */
-  readonly bytes?: Uint8Array;
-  /**
-   * GitHub's record of the workflow run crates.io's trusted-publishing record names; asked only
-   * when signer rules are named for the crate ({@link GatherOptions.publishingRun}).
-   */
-  readonly publishingRun?: PublishingRunEvidence;
-  readonly fetchBlob?: (sha: string) => Promise<Uint8Array | undefined>;
 }
 
 /**
@@ -218,15 +182,6 @@ function treeOf(
     tree.then(drop, drop);
   }
   return tree;
-}
-
-/** What the repository's attestation API answered for the `.crate`'s digest. */
-export interface CrateAttestations {
-  /** The API URL asked. */
-  readonly url: string;
-  readonly bundles: readonly BundleEvidence[];
-  /** Set when the answer is not known (offline, not cached): then `bundles` is empty. */
-  readonly unavailable?: { readonly code: string; readonly message: string };
 }
 
 async function fetchCrateAttestations(

@@ -16,8 +16,11 @@
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
-import type { ArchiveProblem, CrateArchive, CrateVcsInfo } from "../evidence/crate_archive.ts";
+import type { CrateArchive } from "../evidence/crate_archive.ts";
+import type { CrateArchiveSummary } from "../evidence/crate_evidence.ts";
 import type { Cache } from "./cache.ts";
+
+export type { CrateArchiveSummary } from "../evidence/crate_evidence.ts";
 
 /**
  * The memo's kind: bump the version when what is stored, or how it is derived, changes. v3: the
@@ -27,16 +30,6 @@ import type { Cache } from "./cache.ts";
  * `readme`/`license-file` and what the original drops; undecidable non-documentation files block.
  */
 export const CRATE_MEMO_KIND = "crate/v4";
-
-/** What the checks need of an archive besides its files. */
-export interface CrateArchiveSummary {
-  readonly vcsInfo?: CrateVcsInfo;
-  readonly problems: readonly ArchiveProblem[];
-  readonly omittedProblems: number;
-  readonly unpackedBytes: number;
-  /** How many files the archive lists. */
-  readonly fileCount: number;
-}
 
 /** A passed `crate-source` comparison, and what it compared against. */
 export interface RememberedSource {

@@ -11,6 +11,9 @@ import { AttestError } from "../errors.ts";
 import { endpointUrl } from "./endpoints.ts";
 import { asRecord, ReleaseNotFoundError, repoPath } from "./github.ts";
 import { type HttpClient, HttpStatusError, NotFoundError } from "./http.ts";
+import type { GitTree, GitTreeEntry, WorkflowRun } from "../evidence/git_repository.ts";
+
+export type { GitTree, GitTreeEntry, WorkflowRun } from "../evidence/git_repository.ts";
 
 const GITHUB_JSON = "application/vnd.github+json";
 
@@ -34,58 +37,6 @@ export interface GithubTagList {
   readonly complete: boolean;
   /** Pages read. */
   readonly pages: number;
-}
-
-/** One entry of a git tree. Paths are from the repository root, `/`-separated. */
-export interface GitTreeEntry {
-  readonly path: string;
-  /** The git mode (`100644`, `100755`, `120000` symlink, `040000` tree, `160000` submodule). */
-  readonly mode: string;
-  /** `blob` (file or symlink), `tree` (directory) or `commit` (submodule). */
-  readonly type: "blob" | "tree" | "commit";
-  /** The object's SHA (for a blob, the git blob hash of its content). */
-  readonly sha: string;
-  /** A blob's size in bytes. */
-  readonly size?: number;
-}
-
-/** The tree of a commit. */
-export interface GitTree {
-  /** The commit asked for. */
-  readonly commit: string;
-  /** The SHA of the commit's root tree. */
-  readonly sha: string;
-  /**
-   * The entries. When GitHub listed the tree whole: every entry. After the truncation fallback:
-   * the entries under {@link scope} only. Without a fallback path: what GitHub sent.
-   */
-  readonly entries: readonly GitTreeEntry[];
-  /** GitHub truncated the recursive listing of the whole tree (too many entries or bytes). */
-  readonly truncated: boolean;
-  /** The directory the fallback walked (`""`: the root); absent when no fallback ran. */
-  readonly scope?: string;
-  /** Every entry of the tree (or of `scope`, after the fallback) is in `entries`. */
-  readonly complete: boolean;
-  /** API requests made. */
-  readonly requests: number;
-}
-
-/** A GitHub Actions workflow run, as far as a trusted-publishing check needs it. */
-export interface WorkflowRun {
-  readonly id: number;
-  /** The workflow file, e.g. `.github/workflows/release.yml` (GitHub may add `@ref`). */
-  readonly path?: string;
-  /** The commit the run checked out. */
-  readonly headSha?: string;
-  readonly headBranch?: string;
-  /** The triggering event (`push`, `release`, `workflow_dispatch`, …). */
-  readonly event?: string;
-  readonly status?: string;
-  readonly conclusion?: string;
-  /** `owner/repo` of the run's repository. */
-  readonly repository?: string;
-  readonly htmlUrl?: string;
-  readonly raw: Readonly<Record<string, unknown>>;
 }
 
 /** A repository on GitHub. */

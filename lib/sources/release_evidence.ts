@@ -5,8 +5,12 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { ChecksumSource } from "../checks/checksum_check.ts";
-import type { AssetEvidence, BundleEvidence, SignatureEvidence } from "../checks/release_checks.ts";
+import type {
+  AssetEvidence,
+  BundleEvidence,
+  ChecksumSource,
+  SignatureEvidence,
+} from "../evidence/release_evidence.ts";
 import {
   isChecksumFileName,
   parseChecksumFile,
