@@ -27,8 +27,8 @@
  *
  * **Layout.** This module holds the {@link Cache} class and re-exports the cache's public API.
  * `cache_settings.ts` has the location and durations, `cache_documents.ts` the documents and
- * their record format, `cache_blobs.ts` the blob types and record check, `cache_prune.ts` what
- * stats, pruning and compaction rest on, `cache_pack.ts` the pack files and `_cache_util.ts` the
+ * their record format, `cache_blobs.ts` the blob types and record check, `cache_prune.ts` the
+ * stats, pruning and compaction of packs, `cache_pack.ts` the pack files and `_cache_util.ts` the
  * small helpers they share.
  * @module
  */
@@ -39,7 +39,6 @@ import { ByteCollector, concatBytes, encodeHex } from "../crypto/bytes.ts";
 import {
   INDEX_EXT,
   indexedPacks,
-  type IndexEntry,
   isTemporary,
   MAX_RECORD_BYTES,
   newPackName,
@@ -48,16 +47,14 @@ import {
   PackFile,
   type PackIndex,
   PackWriter,
-  readBatches,
   readIndex,
   type RecordKind,
   type RecordLocation,
-  stampOf,
 } from "./cache_pack.ts";
 import { atSettle } from "./write_behind.ts";
 import { VERSION } from "../version.ts";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
-import { isNotFound, join, utf8Encoder } from "./_cache_util.ts";
+import { hashFile, isNotFound, join, SHA256_HEX, utf8Encoder } from "./_cache_util.ts";
 import { DEFAULT_CACHE_TTL_MS } from "./cache_settings.ts";
 import {
   type CachedDocument,
@@ -77,15 +74,13 @@ import {
 } from "./cache_blobs.ts";
 import {
   AREAS,
-  type CacheFile,
   type CacheStats,
-  ignoreNotFound,
-  isLive,
+  compactPacks,
   ORPHAN_TMP_AGE_MS,
+  type PackStore,
+  pruneFiles,
   type PruneResult,
-  removeEmptyDir,
   sizeOfPacks,
-  tally,
   walkFiles,
 } from "./cache_prune.ts";
 
@@ -140,9 +135,6 @@ async function sha256HexOffThread(bytes: Uint8Array): Promise<string> {
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-
-/** A blob's name: a SHA-256, lowercase hex. */
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** The cache. Every method is safe to call with a broken or missing directory: it misses. */
 export class Cache {
@@ -545,14 +537,16 @@ export class Cache {
       total.removed += result.removed;
       total.bytes += result.bytes;
     };
-    add(await this.#pruneFiles(now, maxAgeMs));
+    add(await pruneFiles(this.dir, now, maxAgeMs));
     let names: string[] = [];
     try {
       names = await indexedPacks(this.#packsDir);
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
-    add(await this.#compact(names, { now, maxAgeMs, always: false, olderPacks: false }));
+    add(
+      await compactPacks(this.#store(), names, { now, maxAgeMs, always: false, olderPacks: false }),
+    );
     return total;
   }
 
@@ -880,7 +874,7 @@ export class Cache {
       while (first < names.length - 2 && sizes[first] > newer) newer -= sizes[++first];
       // Too many large packs left out: all of them are compacted.
       if (first > MAX_PACKS / 2) first = 0;
-      await this.#compact(names.slice(first), {
+      await compactPacks(this.#store(), names.slice(first), {
         now: this.#now(),
         maxAgeMs: Infinity,
         always: true,
@@ -891,164 +885,15 @@ export class Cache {
     }
   }
 
-  /**
-   * Rewrites the live records of packs `names` (the newest packs, oldest first) into one new pack
-   * that sorts after them, and deletes them: drops records a newer one replaced, corrupt ones, and
-   * those older than `maxAgeMs` (documents by when they were fetched, blobs by when they were last
-   * used). Unless `always`, a single pack with nothing to drop is left as it is. With
-   * `olderPacks` (packs older than `names` stay), the uses of blobs those packs hold are kept. A
-   * corrupt index, or one gone (another run compacted it), is dropped with its pack; any other
-   * failure to read stops the compaction, and nothing is deleted.
-   */
-  async #compact(
-    names: readonly string[],
-    options: { now: number; maxAgeMs: number; always: boolean; olderPacks: boolean },
-  ): Promise<PruneResult> {
-    if (names.length === 0) return { removed: 0, bytes: 0 };
-    const inputs = await Promise.all(names.map(async (name) => ({
-      index: await readIndex(this.#packsDir, name).catch(ignoreNotFound),
-      pack: new PackFile(`${this.#packsDir}/${name}${PACK_EXT}`),
-    })));
-    const { winners, lastUse, lastTouch, records, packed } = tally(
-      inputs.map((input) => input.index),
-    );
-    const output = new PackWriter(
-      this.#packsDir,
-      newPackName(Math.max(...names.map(stampOf)) + 1),
-      () => this.#mkdir(this.#packsDir),
-      (error) => this.#warnOnce(`cannot write to ${this.dir}`, error),
-    );
-    let kept = 0;
-    let failed = false;
-    try {
-      for (const { index, pack } of inputs) {
-        const wanted = (index?.records ?? []).filter((entry) => {
-          const time = entry[0] === "b"
-            ? lastUse.get(entry[1])!
-            : Math.max(entry[4], lastTouch.get(entry[1]) ?? -Infinity);
-          return winners.get(`${entry[0]} ${entry[1]}`) === entry &&
-            options.now - time <= options.maxAgeMs;
-        });
-        const copied = await this.#copyRecords(pack, wanted, output, {
-          ...options,
-          lastUse,
-          lastTouch,
-        });
-        if (copied === undefined) failed = true;
-        else kept += copied;
-        await pack.close();
-        if (failed) break;
-      }
-    } catch (error) {
-      failed = true;
-      this.#warnOnce(`cannot read ${this.#packsDir}`, error);
-    } finally {
-      await Promise.all(inputs.map(({ pack }) => pack.close()));
-    }
-    // Uses of blobs, and touches of documents, kept in the older packs are carried over.
-    const uses = options.olderPacks ? [...lastUse].filter(([key]) => !packed.has(key)) : [];
-    for (const [key, time] of uses) output.use(key, time);
-    const touches = options.olderPacks
-      ? [...lastTouch].filter(([key]) => !winners.has(`d ${key}`))
-      : [];
-    for (const [key, time] of touches) output.touch(key, time);
-    const dropped = records - kept;
-    if (failed || (!options.always && names.length === 1 && dropped === 0)) {
-      await output.abandon();
-      return { removed: 0, bytes: 0 };
-    }
-    const before = await sizeOfPacks(this.#packsDir, names);
-    if (!(await output.finish()) && kept + uses.length + touches.length > 0) {
-      return { removed: 0, bytes: 0 };
-    }
-    const after = await sizeOfPacks(this.#packsDir, [output.name]);
-    // Indexes first: a reader that lists the packs now no longer finds the old ones.
-    for (const name of names) await this.#remove(`${this.#packsDir}/${name}${INDEX_EXT}`);
-    for (const name of names) await this.#remove(`${this.#packsDir}/${name}${PACK_EXT}`);
-    return { removed: dropped, bytes: Math.max(0, before - after) };
-  }
-
-  /**
-   * Copies the records `entries` of `pack` that are live (see {@link isLive}) to `output` (a blob
-   * with its last use as its time); returns how many, or undefined when `output` could not be
-   * written. A pack that is gone has nothing to copy; other read errors are thrown.
-   */
-  async #copyRecords(
-    pack: PackFile,
-    entries: readonly IndexEntry[],
-    output: PackWriter,
-    options: {
-      now: number;
-      maxAgeMs: number;
-      lastUse: ReadonlyMap<string, number>;
-      lastTouch: ReadonlyMap<string, number>;
-    },
-  ): Promise<number | undefined> {
-    let copied = 0;
-    try {
-      for await (const batch of readBatches(pack, entries)) {
-        const writes: Promise<RecordLocation | undefined>[] = [];
-        for (const [[kind, key, , , written], record] of batch) {
-          const touched = kind === "d" ? options.lastTouch.get(key) : undefined;
-          if (!isLive(kind, key, record, { ...options, touched })) continue;
-          const time = kind === "b" ? options.lastUse.get(key)! : written;
-          writes.push(output.append(kind, key, time, [record]));
-          // The record is copied as it is: a later 304 stays a line of the index.
-          if (touched !== undefined && touched > written) output.touch(key, touched);
-        }
-        // Written before the next batch is read into the same memory.
-        for (const at of await Promise.all(writes)) {
-          if (!at) return undefined;
-          copied++;
-        }
-      }
-    } catch (error) {
-      // Gone: another run compacted it.
-      if (!isNotFound(error)) throw error;
-    }
-    return copied;
-  }
-
-  /**
-   * The files `prune` drops: the older layout's `docs/`, temporary files and packs without an
-   * index older than {@link ORPHAN_TMP_AGE_MS}, and blob files not used for `maxAgeMs` (or
-   * corrupt).
-   */
-  async #pruneFiles(now: number, maxAgeMs: number): Promise<PruneResult> {
-    let removed = 0;
-    let bytes = 0;
-    const packFiles = new Set<string>();
-    const files: CacheFile[] = [];
-    for await (const file of walkFiles(this.dir)) {
-      files.push(file);
-      if (file.area === "packs") packFiles.add(file.name);
-    }
-    for (const file of files) {
-      const age = now - (file.mtime ?? now);
-      let drop: boolean;
-      if (file.area === "docs") {
-        drop = true;
-      } else if (file.area === "tmp" || isTemporary(file.name)) {
-        drop = age > ORPHAN_TMP_AGE_MS;
-      } else if (file.area === "packs") {
-        const unindexed = file.name.endsWith(PACK_EXT) &&
-          !packFiles.has(`${file.name.slice(0, -PACK_EXT.length)}${INDEX_EXT}`);
-        drop = unindexed && age > ORPHAN_TMP_AGE_MS;
-      } else {
-        drop = age > maxAgeMs || !SHA256_HEX.test(file.name) ||
-          (await hashFile(file.path).catch(() => "")) !== file.name;
-      }
-      if (!drop) continue;
-      try {
-        await Deno.remove(file.path);
-        removed++;
-        bytes += file.size;
-      } catch {
-        // gone already (another run), or not ours to remove
-      }
-    }
-    await removeEmptyDir(join(this.dir, "docs"));
-    return { removed, bytes };
+  /** This cache as {@link compactPacks} sees it. */
+  #store(): PackStore {
+    return {
+      dir: this.dir,
+      packsDir: this.#packsDir,
+      mkdir: (dir) => this.#mkdir(dir),
+      warnOnce: (message, cause) => this.#warnOnce(message, cause),
+      remove: (path) => this.#remove(path),
+    };
   }
 
   /** Closes the packs and forgets what was read of them (after `clear` or `prune`). */
@@ -1115,17 +960,4 @@ export class Cache {
 async function chmod(path: string, mode: number): Promise<void> {
   if (Deno.build.os === "windows") return;
   await Deno.chmod(path, mode);
-}
-
-/** The SHA-256 of a file's bytes, lowercase hex, read a chunk at a time. */
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  using file = await Deno.open(path, { read: true });
-  const buffer = new Uint8Array(HASH_CHUNK_BYTES);
-  for (;;) {
-    const n = await file.read(buffer);
-    if (n === null) break;
-    hash.update(buffer.subarray(0, n));
-  }
-  return hash.digest("hex");
 }
