@@ -24,17 +24,21 @@
  *
  * Directories are created 0700 and files 0600. A cache I/O failure is never an error: it is a
  * miss, with a warning.
+ *
+ * **Layout.** This module holds the {@link Cache} class and re-exports the cache's public API.
+ * `cache_settings.ts` has the location and durations, `cache_documents.ts` the documents and
+ * their record format, `cache_blobs.ts` the blob types and record check, `cache_prune.ts` the
+ * stats, pruning and compaction of packs, `cache_pack.ts` the pack files and `_cache_util.ts` the
+ * small helpers they share.
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { ByteCollector, bytesEqual, concatBytes, encodeHex } from "../crypto/bytes.ts";
-import { UsageError } from "../errors.ts";
+import { ByteCollector, concatBytes, encodeHex } from "../crypto/bytes.ts";
 import {
   INDEX_EXT,
   indexedPacks,
-  type IndexEntry,
   isTemporary,
   MAX_RECORD_BYTES,
   newPackName,
@@ -43,19 +47,47 @@ import {
   PackFile,
   type PackIndex,
   PackWriter,
-  readBatches,
   readIndex,
   type RecordKind,
   type RecordLocation,
-  splitRecord,
-  stampOf,
 } from "./cache_pack.ts";
 import { atSettle } from "./write_behind.ts";
 import { VERSION } from "../version.ts";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
+import { hashFile, isNotFound, join, SHA256_HEX, utf8Encoder } from "./_cache_util.ts";
+import { DEFAULT_CACHE_TTL_MS } from "./cache_settings.ts";
+import {
+  type CachedDocument,
+  type DocumentAnswer,
+  type DocumentEntry,
+  type DocumentHit,
+  openDocument,
+  sameAnswer,
+  sealDocument,
+  storedBody,
+} from "./cache_documents.ts";
+import {
+  blobBody,
+  BlobChangedError,
+  type BlobStreamOptions,
+  type BlobWriter,
+} from "./cache_blobs.ts";
+import {
+  AREAS,
+  type CacheStats,
+  compactPacks,
+  ORPHAN_TMP_AGE_MS,
+  type PackStore,
+  pruneFiles,
+  type PruneResult,
+  sizeOfPacks,
+  walkFiles,
+} from "./cache_prune.ts";
 
-/** How long a cached document counts as fresh without asking the server: 10 minutes. */
-export const DEFAULT_CACHE_TTL_MS = 10 * 60 * 1000;
+export { DEFAULT_CACHE_TTL_MS, parseDuration, resolveCacheDir } from "./cache_settings.ts";
+export type { CachedDocument, DocumentAnswer, DocumentHit } from "./cache_documents.ts";
+export { BlobChangedError, type BlobStreamOptions, type BlobWriter } from "./cache_blobs.ts";
+export { type CacheStats, ORPHAN_TMP_AGE_MS, type PruneResult } from "./cache_prune.ts";
 
 /** Blob files up to this size are read into memory once (hashed, then handed out), others twice. */
 const SMALL_BLOB_BYTES = 64 * 1024 * 1024;
@@ -75,9 +107,6 @@ const BUFFERED_BLOB_BYTES = 8 * 1024 * 1024;
 /** More packs with an index than this, and the run that wrote the last one compacts them. */
 const MAX_PACKS = 16;
 
-/** Temporary files older than this are orphans of an interrupted run (`cache prune` drops them). */
-export const ORPHAN_TMP_AGE_MS = 60 * 60 * 1000;
-
 /** What {@link openCache} needs. */
 export interface CacheOptions {
   /** The cache's root directory (created on the first write). */
@@ -89,144 +118,6 @@ export interface CacheOptions {
   /** Receives warnings about cache I/O failures (each distinct message once). */
   readonly warn?: (message: string) => void;
 }
-
-/** A cached answer to a request (or a memoised result: see {@link Cache.getMemo}). */
-export interface CachedDocument {
-  /** The schema version of the entry. */
-  readonly v: 4;
-  /** What the key was made of: method, accept and URL (and request body for POST). */
-  readonly key: string;
-  /** The URL asked for. */
-  readonly url: string;
-  /** The URL that answered (after redirects). */
-  readonly finalUrl: string;
-  /** The HTTP status cached: 200, or a "not found" status (404, 410, 451). */
-  readonly status: number;
-  /** When the answer was fetched or last revalidated (ISO 8601). */
-  readonly fetchedAt: string;
-  /** The answer's `ETag`, for revalidation. */
-  readonly etag?: string;
-  /** The answer's `Last-Modified`, for revalidation. */
-  readonly lastModified?: string;
-  /** The `rel="next"` link of the answer, when it had one. */
-  readonly linkNext?: string;
-  /** How the body that follows the header is to be read: UTF-8 text (most answers), or bytes. */
-  readonly body: "text" | "bytes";
-}
-
-/** A document read from the cache. */
-export interface DocumentHit {
-  /** The entry's header: URL, status, validators, when it was fetched. */
-  readonly doc: CachedDocument;
-  /** The body's bytes. */
-  readonly body: Uint8Array;
-  /** The body as text, when it was stored as text (no decoding needed). */
-  readonly text?: string;
-  /** Within the TTL: usable without asking the server. */
-  readonly fresh: boolean;
-}
-
-/** What {@link Cache.stats} counts. */
-export interface CacheStats {
-  /** The cache's root directory. */
-  readonly path: string;
-  /** Documents and blobs (each key once, however many records it has). */
-  readonly entries: number;
-  /** Bytes on disk: packs, their indexes, blob files and temporary files. */
-  readonly bytes: number;
-  /** Cached documents (HTTP answers and memoised results). */
-  readonly documents: number;
-  /** Cached blobs (content stored under its SHA-256). */
-  readonly blobs: number;
-  /** Files an unfinished or interrupted run left (and files of an older cache layout). */
-  readonly temporary: number;
-}
-
-/** What {@link Cache.prune} removed. */
-export interface PruneResult {
-  /** Records and files removed. */
-  readonly removed: number;
-  /** Bytes freed on disk. */
-  readonly bytes: number;
-}
-
-/** An answer to store with {@link Cache.putDocument}. */
-export interface DocumentAnswer {
-  /** The URL asked for. */
-  readonly url: string;
-  /** The URL that answered (after redirects). */
-  readonly finalUrl: string;
-  /** The HTTP status of the answer. */
-  readonly status: number;
-  /** The body; text is stored as text. */
-  readonly body: Uint8Array | string;
-  /** The answer's `ETag`, for revalidation. */
-  readonly etag?: string;
-  /** The answer's `Last-Modified`, for revalidation. */
-  readonly lastModified?: string;
-  /** The `rel="next"` link of the answer, when it had one. */
-  readonly linkNext?: string;
-}
-
-/** What {@link Cache.streamBlob} is asked for. */
-export interface BlobStreamOptions {
-  /** The largest blob handed out. */
-  readonly maxBytes: number;
-  /** The size the blob must have, when known. */
-  readonly expectedSize?: number;
-  /** Receives the blob's bytes, in order, once they are known to hash to its name. */
-  readonly onChunk: (chunk: Uint8Array) => void | Promise<void>;
-}
-
-/** A blob being written: bytes are held in memory (or go to a temporary file) while hashed. */
-export interface BlobWriter {
-  /** Adds the next chunk of the blob's bytes. */
-  write(chunk: Uint8Array): Promise<void>;
-  /** Stores the blob under its digest; returns the digest (undefined on failure). */
-  commit(): Promise<string | undefined>;
-  /** Drops what was written. */
-  abort(): Promise<void>;
-}
-
-/**
- * The cache directory from the environment: `CARGO_ATTEST_CACHE_DIR`, else
- * `$CARGO_HOME/attest/cache`, else `$HOME/.cargo/attest/cache` (`USERPROFILE` on Windows);
- * undefined when none is set.
- */
-export function resolveCacheDir(env: (name: string) => string | undefined): string | undefined {
-  const explicit = env("CARGO_ATTEST_CACHE_DIR")?.trim();
-  if (explicit) return explicit;
-  const cargoHome = env("CARGO_HOME")?.trim();
-  if (cargoHome) return join(cargoHome, "attest", "cache");
-  const home = env("HOME")?.trim() || env("USERPROFILE")?.trim();
-  if (home) return join(home, ".cargo", "attest", "cache");
-  return undefined;
-}
-
-/**
- * Parses a TTL: seconds (`600`) or a number with a unit (`30s`, `10m`, `2h`, `1d`); `0` means
- * every document is revalidated.
- *
- * @throws {UsageError} naming the value when it is not one
- */
-export function parseDuration(text: string, what: string): number {
-  const match = text.trim().match(/^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/);
-  if (!match) {
-    throw new UsageError(
-      `${what} must be a duration like 600, 30s, 10m, 2h or 1d (got '${text}')`,
-    );
-  }
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? "s"]!;
-  const ms = Math.round(Number(match[1]) * unit);
-  // Beyond ten years is not a cache lifetime but "forever", which would never revalidate.
-  if (!Number.isSafeInteger(ms) || ms > MAX_DURATION_MS) {
-    throw new UsageError(`${what} must be at most 3650d (got '${text}')`);
-  }
-  return ms;
-}
-
-/** The longest duration {@link parseDuration} accepts: ten years. */
-const MAX_DURATION_MS = 3650 * 86_400_000;
 
 /** Opens (without touching the disk) the cache at `options.dir`. */
 export function openCache(options: CacheOptions): Cache {
@@ -240,34 +131,9 @@ async function sha256HexOffThread(bytes: Uint8Array): Promise<string> {
   );
 }
 
-/** The SHA-256 of bytes or text, lowercase hex. */
-function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
-function join(...parts: string[]): string {
-  return parts.map((
-    p,
-    i,
-  ) => (i === 0 ? p.replace(/[\\/]+$/, "") : p.replace(/^[\\/]+|[\\/]+$/g, "")))
-    .join("/");
-}
-
+/** The message of a thrown value. */
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** A file that is not there (Deno's error, or the `ENOENT` of `node:fs`). */
-function isNotFound(error: unknown): boolean {
-  return error instanceof Deno.errors.NotFound ||
-    (error as { code?: unknown } | undefined)?.code === "ENOENT";
-}
-
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-/** A large blob changed between its check and its reading (what was handed out is not trusted). */
-export class BlobChangedError extends Error {
-  override name = "BlobChangedError";
 }
 
 /** The cache. Every method is safe to call with a broken or missing directory: it misses. */
@@ -671,14 +537,16 @@ export class Cache {
       total.removed += result.removed;
       total.bytes += result.bytes;
     };
-    add(await this.#pruneFiles(now, maxAgeMs));
+    add(await pruneFiles(this.dir, now, maxAgeMs));
     let names: string[] = [];
     try {
       names = await indexedPacks(this.#packsDir);
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
-    add(await this.#compact(names, { now, maxAgeMs, always: false, olderPacks: false }));
+    add(
+      await compactPacks(this.#store(), names, { now, maxAgeMs, always: false, olderPacks: false }),
+    );
     return total;
   }
 
@@ -1006,7 +874,7 @@ export class Cache {
       while (first < names.length - 2 && sizes[first] > newer) newer -= sizes[++first];
       // Too many large packs left out: all of them are compacted.
       if (first > MAX_PACKS / 2) first = 0;
-      await this.#compact(names.slice(first), {
+      await compactPacks(this.#store(), names.slice(first), {
         now: this.#now(),
         maxAgeMs: Infinity,
         always: true,
@@ -1017,164 +885,15 @@ export class Cache {
     }
   }
 
-  /**
-   * Rewrites the live records of packs `names` (the newest packs, oldest first) into one new pack
-   * that sorts after them, and deletes them: drops records a newer one replaced, corrupt ones, and
-   * those older than `maxAgeMs` (documents by when they were fetched, blobs by when they were last
-   * used). Unless `always`, a single pack with nothing to drop is left as it is. With
-   * `olderPacks` (packs older than `names` stay), the uses of blobs those packs hold are kept. A
-   * corrupt index, or one gone (another run compacted it), is dropped with its pack; any other
-   * failure to read stops the compaction, and nothing is deleted.
-   */
-  async #compact(
-    names: readonly string[],
-    options: { now: number; maxAgeMs: number; always: boolean; olderPacks: boolean },
-  ): Promise<PruneResult> {
-    if (names.length === 0) return { removed: 0, bytes: 0 };
-    const inputs = await Promise.all(names.map(async (name) => ({
-      index: await readIndex(this.#packsDir, name).catch(ignoreNotFound),
-      pack: new PackFile(`${this.#packsDir}/${name}${PACK_EXT}`),
-    })));
-    const { winners, lastUse, lastTouch, records, packed } = tally(
-      inputs.map((input) => input.index),
-    );
-    const output = new PackWriter(
-      this.#packsDir,
-      newPackName(Math.max(...names.map(stampOf)) + 1),
-      () => this.#mkdir(this.#packsDir),
-      (error) => this.#warnOnce(`cannot write to ${this.dir}`, error),
-    );
-    let kept = 0;
-    let failed = false;
-    try {
-      for (const { index, pack } of inputs) {
-        const wanted = (index?.records ?? []).filter((entry) => {
-          const time = entry[0] === "b"
-            ? lastUse.get(entry[1])!
-            : Math.max(entry[4], lastTouch.get(entry[1]) ?? -Infinity);
-          return winners.get(`${entry[0]} ${entry[1]}`) === entry &&
-            options.now - time <= options.maxAgeMs;
-        });
-        const copied = await this.#copyRecords(pack, wanted, output, {
-          ...options,
-          lastUse,
-          lastTouch,
-        });
-        if (copied === undefined) failed = true;
-        else kept += copied;
-        await pack.close();
-        if (failed) break;
-      }
-    } catch (error) {
-      failed = true;
-      this.#warnOnce(`cannot read ${this.#packsDir}`, error);
-    } finally {
-      await Promise.all(inputs.map(({ pack }) => pack.close()));
-    }
-    // Uses of blobs, and touches of documents, kept in the older packs are carried over.
-    const uses = options.olderPacks ? [...lastUse].filter(([key]) => !packed.has(key)) : [];
-    for (const [key, time] of uses) output.use(key, time);
-    const touches = options.olderPacks
-      ? [...lastTouch].filter(([key]) => !winners.has(`d ${key}`))
-      : [];
-    for (const [key, time] of touches) output.touch(key, time);
-    const dropped = records - kept;
-    if (failed || (!options.always && names.length === 1 && dropped === 0)) {
-      await output.abandon();
-      return { removed: 0, bytes: 0 };
-    }
-    const before = await sizeOfPacks(this.#packsDir, names);
-    if (!(await output.finish()) && kept + uses.length + touches.length > 0) {
-      return { removed: 0, bytes: 0 };
-    }
-    const after = await sizeOfPacks(this.#packsDir, [output.name]);
-    // Indexes first: a reader that lists the packs now no longer finds the old ones.
-    for (const name of names) await this.#remove(`${this.#packsDir}/${name}${INDEX_EXT}`);
-    for (const name of names) await this.#remove(`${this.#packsDir}/${name}${PACK_EXT}`);
-    return { removed: dropped, bytes: Math.max(0, before - after) };
-  }
-
-  /**
-   * Copies the records `entries` of `pack` that are live (see {@link isLive}) to `output` (a blob
-   * with its last use as its time); returns how many, or undefined when `output` could not be
-   * written. A pack that is gone has nothing to copy; other read errors are thrown.
-   */
-  async #copyRecords(
-    pack: PackFile,
-    entries: readonly IndexEntry[],
-    output: PackWriter,
-    options: {
-      now: number;
-      maxAgeMs: number;
-      lastUse: ReadonlyMap<string, number>;
-      lastTouch: ReadonlyMap<string, number>;
-    },
-  ): Promise<number | undefined> {
-    let copied = 0;
-    try {
-      for await (const batch of readBatches(pack, entries)) {
-        const writes: Promise<RecordLocation | undefined>[] = [];
-        for (const [[kind, key, , , written], record] of batch) {
-          const touched = kind === "d" ? options.lastTouch.get(key) : undefined;
-          if (!isLive(kind, key, record, { ...options, touched })) continue;
-          const time = kind === "b" ? options.lastUse.get(key)! : written;
-          writes.push(output.append(kind, key, time, [record]));
-          // The record is copied as it is: a later 304 stays a line of the index.
-          if (touched !== undefined && touched > written) output.touch(key, touched);
-        }
-        // Written before the next batch is read into the same memory.
-        for (const at of await Promise.all(writes)) {
-          if (!at) return undefined;
-          copied++;
-        }
-      }
-    } catch (error) {
-      // Gone: another run compacted it.
-      if (!isNotFound(error)) throw error;
-    }
-    return copied;
-  }
-
-  /**
-   * The files `prune` drops: the older layout's `docs/`, temporary files and packs without an
-   * index older than {@link ORPHAN_TMP_AGE_MS}, and blob files not used for `maxAgeMs` (or
-   * corrupt).
-   */
-  async #pruneFiles(now: number, maxAgeMs: number): Promise<PruneResult> {
-    let removed = 0;
-    let bytes = 0;
-    const packFiles = new Set<string>();
-    const files: CacheFile[] = [];
-    for await (const file of walkFiles(this.dir)) {
-      files.push(file);
-      if (file.area === "packs") packFiles.add(file.name);
-    }
-    for (const file of files) {
-      const age = now - (file.mtime ?? now);
-      let drop: boolean;
-      if (file.area === "docs") {
-        drop = true;
-      } else if (file.area === "tmp" || isTemporary(file.name)) {
-        drop = age > ORPHAN_TMP_AGE_MS;
-      } else if (file.area === "packs") {
-        const unindexed = file.name.endsWith(PACK_EXT) &&
-          !packFiles.has(`${file.name.slice(0, -PACK_EXT.length)}${INDEX_EXT}`);
-        drop = unindexed && age > ORPHAN_TMP_AGE_MS;
-      } else {
-        drop = age > maxAgeMs || !SHA256_HEX.test(file.name) ||
-          (await hashFile(file.path).catch(() => "")) !== file.name;
-      }
-      if (!drop) continue;
-      try {
-        await Deno.remove(file.path);
-        removed++;
-        bytes += file.size;
-      } catch {
-        // gone already (another run), or not ours to remove
-      }
-    }
-    await removeEmptyDir(join(this.dir, "docs"));
-    return { removed, bytes };
+  /** This cache as {@link compactPacks} sees it. */
+  #store(): PackStore {
+    return {
+      dir: this.dir,
+      packsDir: this.#packsDir,
+      mkdir: (dir) => this.#mkdir(dir),
+      warnOnce: (message, cause) => this.#warnOnce(message, cause),
+      remove: (path) => this.#remove(path),
+    };
   }
 
   /** Closes the packs and forgets what was read of them (after `clear` or `prune`). */
@@ -1237,238 +956,8 @@ export class Cache {
   }
 }
 
-const utf8Fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
-const utf8Encoder = new TextEncoder();
-
-/**
- * A body as it is stored: text when it is UTF-8 (it then reads back byte for byte), else bytes
- * (decoded once here; {@link sealDocument} writes whichever it is).
- */
-function storedBody(body: Uint8Array | string): string | { bytes: Uint8Array } {
-  if (typeof body === "string") return body;
-  try {
-    return utf8Fatal.decode(body);
-  } catch {
-    return { bytes: body };
-  }
-}
-
-/** A document read back (or being written): its header and its body. */
-interface DocumentEntry {
-  readonly doc: CachedDocument;
-  readonly body: Uint8Array;
-  readonly text?: string;
-}
-
-/**
- * A document's record, as the parts to write and as the entry it reads back as: a line with the
- * SHA-256 of the rest, a line with the header as JSON (JSON escapes every newline, so the line
- * ends where the header does), then the body. A text body is encoded once, with its header.
- */
-function sealDocument(
-  doc: Omit<CachedDocument, "body">,
-  body: string | { bytes: Uint8Array },
-): { parts: Uint8Array[]; entry: DocumentEntry } {
-  if (typeof body === "string") {
-    const header: CachedDocument = { ...doc, body: "text" };
-    const rest = utf8Encoder.encode(`${JSON.stringify(header)}\n${body}`);
-    return {
-      parts: [utf8Encoder.encode(`${sha256Hex(rest)}\n`), rest],
-      entry: { doc: header, body: rest.subarray(rest.indexOf(0x0a) + 1), text: body },
-    };
-  }
-  const header: CachedDocument = { ...doc, body: "bytes" };
-  const line = utf8Encoder.encode(`${JSON.stringify(header)}\n`);
-  const digest = createHash("sha256").update(line).update(body.bytes).digest("hex");
-  return {
-    parts: [concatBytes(utf8Encoder.encode(`${digest}\n`), line), body.bytes],
-    entry: { doc: header, body: body.bytes },
-  };
-}
-
-/** Checks a document's record; undefined when it is not whole, or not the record of `key`. */
-function openDocument(record: Uint8Array, key: string): DocumentEntry | undefined {
-  const parts = splitRecord(record);
-  if (!parts || sha256Hex(parts.rest) !== parts.digest) return undefined;
-  const doc = parts.header as unknown as CachedDocument;
-  if (!isDocumentHeader(doc, key)) return undefined;
-  const body = parts.body;
-  return doc.body === "text" ? { doc, body, text: utf8.decode(body) } : { doc, body };
-}
-
-/** Whether `entry` is the answer `stored` already holds: same status, URLs, validators and body. */
-function sameAnswer(
-  stored: DocumentHit,
-  entry: DocumentAnswer,
-): boolean {
-  const { doc } = stored;
-  if (
-    doc.url !== entry.url || doc.finalUrl !== entry.finalUrl || doc.status !== entry.status ||
-    (doc.etag ?? "") !== (entry.etag ?? "") ||
-    (doc.lastModified ?? "") !== (entry.lastModified ?? "") ||
-    (doc.linkNext ?? "") !== (entry.linkNext ?? "")
-  ) {
-    return false;
-  }
-  return typeof entry.body === "string"
-    ? stored.text === entry.body
-    : bytesEqual(stored.body, entry.body);
-}
-
-/** Whether a record's (verified) header is a document's, and the document of `key`. */
-function isDocumentHeader(doc: CachedDocument, key: string): boolean {
-  return doc.v === PACK_FORMAT && doc.key === key && typeof doc.fetchedAt === "string" &&
-    typeof doc.status === "number" && typeof doc.url === "string" &&
-    typeof doc.finalUrl === "string" && (doc.body === "text" || doc.body === "bytes");
-}
-
-/**
- * The bytes of a blob's record when it is the record of the blob `sha256` (its digest line and
- * header name it); whether the bytes hash to it is the caller's to check.
- */
-function blobBody(record: Uint8Array, sha256: string): Uint8Array | undefined {
-  const parts = splitRecord(record);
-  if (!parts || parts.digest !== sha256) return undefined;
-  if (parts.header.v !== PACK_FORMAT || parts.header.blob !== sha256) return undefined;
-  return parts.body;
-}
-
-/**
- * What a compaction reads from its inputs' indexes (oldest first): the entry of each key that wins
- * (the last), when each blob was last used (its records and the uses noted), when each document
- * was last confirmed unchanged (the touches noted), the blobs that have a record, and how many
- * records there are (a corrupt index counts as one).
- */
-function tally(indexes: readonly (PackIndex | undefined)[]) {
-  const winners = new Map<string, IndexEntry>();
-  const lastUse = new Map<string, number>();
-  const lastTouch = new Map<string, number>();
-  const packed = new Set<string>();
-  const use = (key: string, time: number) =>
-    lastUse.set(key, Math.max(lastUse.get(key) ?? -Infinity, time));
-  let records = 0;
-  for (const index of indexes) {
-    if (!index) records++;
-    for (const entry of index?.records ?? []) {
-      records++;
-      winners.set(`${entry[0]} ${entry[1]}`, entry);
-      if (entry[0] === "b") {
-        use(entry[1], entry[4]);
-        packed.add(entry[1]);
-      }
-    }
-    for (const [key, time] of index?.used ?? []) use(key, time);
-    for (const [key, time] of index?.touched ?? []) {
-      lastTouch.set(key, Math.max(lastTouch.get(key) ?? -Infinity, time));
-    }
-  }
-  return { winners, lastUse, lastTouch, packed, records };
-}
-
-/**
- * Whether a record read for compaction is to be kept: whole, the record of `key` (a blob's bytes
- * hashed), and for a document, fetched within `maxAgeMs`. Bodies are not decoded.
- */
-function isLive(
-  kind: RecordKind,
-  key: string,
-  record: Uint8Array,
-  options: { now: number; maxAgeMs: number; touched?: number },
-): boolean {
-  if (kind === "b") {
-    const body = blobBody(record, key);
-    return body !== undefined && sha256Hex(body) === key;
-  }
-  const parts = splitRecord(record);
-  if (!parts || sha256Hex(parts.rest) !== parts.digest) return false;
-  const doc = parts.header as unknown as CachedDocument;
-  const fetched = Math.max(Date.parse(doc.fetchedAt), options.touched ?? -Infinity);
-  return isDocumentHeader(doc, key) && options.now - fetched <= options.maxAgeMs;
-}
-
-/** Undefined for a file that is not there; rethrows any other error. */
-function ignoreNotFound(error: unknown): undefined {
-  if (isNotFound(error)) return undefined;
-  throw error;
-}
-
+/** Sets a file's mode (not on Windows, which has none). */
 async function chmod(path: string, mode: number): Promise<void> {
   if (Deno.build.os === "windows") return;
   await Deno.chmod(path, mode);
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  using file = await Deno.open(path, { read: true });
-  const buffer = new Uint8Array(HASH_CHUNK_BYTES);
-  for (;;) {
-    const n = await file.read(buffer);
-    if (n === null) break;
-    hash.update(buffer.subarray(0, n));
-  }
-  return hash.digest("hex");
-}
-
-/** The bytes on disk of packs `names` and their indexes. */
-async function sizeOfPacks(dir: string, names: readonly string[]): Promise<number> {
-  let bytes = 0;
-  for (const name of names) {
-    for (const ext of [PACK_EXT, INDEX_EXT]) {
-      try {
-        bytes += (await Deno.stat(`${dir}/${name}${ext}`)).size;
-      } catch {
-        // none
-      }
-    }
-  }
-  return bytes;
-}
-
-async function removeEmptyDir(dir: string): Promise<void> {
-  try {
-    await Deno.remove(dir);
-  } catch {
-    // not there, or not empty
-  }
-}
-
-/** The cache's own directories (`docs` is the layout of an older version, only removed). */
-const AREAS = ["packs", "blobs", "tmp", "docs"] as const;
-
-interface CacheFile {
-  readonly path: string;
-  readonly name: string;
-  readonly area: typeof AREAS[number];
-  readonly size: number;
-  readonly mtime?: number;
-}
-
-/** Every file under the cache's own directories (nothing else in `dir` is looked at). */
-async function* walkFiles(dir: string): AsyncGenerator<CacheFile> {
-  for (const area of AREAS) {
-    const stack = [join(dir, area)];
-    while (stack.length > 0) {
-      const current = stack.pop()!;
-      let entries: Deno.DirEntry[];
-      try {
-        entries = await Array.fromAsync(Deno.readDir(current));
-      } catch {
-        continue;
-      }
-      for (const entry of entries) {
-        const path = `${current}/${entry.name}`;
-        if (entry.isDirectory) {
-          stack.push(path);
-        } else if (entry.isFile) {
-          try {
-            const info = await Deno.stat(path);
-            yield { path, name: entry.name, area, size: info.size, mtime: info.mtime?.getTime() };
-          } catch {
-            // removed meanwhile
-          }
-        }
-      }
-    }
-  }
 }
