@@ -76,7 +76,6 @@ import {
   AREAS,
   type CacheStats,
   compactPacks,
-  ORPHAN_TMP_AGE_MS,
   type PackStore,
   pruneFiles,
   type PruneResult,
