@@ -3,6 +3,7 @@
  * stdout. The demo fixture through verifyFile, and a loopback lock through verifyLock.
  */
 import assert from "node:assert/strict";
+import { tinyAttestCrate, tinyAttestRepository } from "./support/tiny_attest.ts";
 import {
   BUILTIN_LOADED_POLICY,
   HttpClient,
@@ -17,12 +18,7 @@ import {
 } from "../mod.ts";
 import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
-import {
-  TINY_ATTEST_BLOBS,
-  TINY_ATTEST_COMMIT,
-  tinyAttestLock,
-  tinyAttestTree,
-} from "./support/tiny_attest.ts";
+import { tinyAttestLock } from "./support/tiny_attest.ts";
 
 const DEMO = new URL("./fixtures/demo/", import.meta.url).pathname;
 const CRATE = await Deno.readFile(
@@ -54,19 +50,9 @@ Deno.test("library: verifyFile verifies the demo bundle for the repository named
 });
 
 Deno.test("library: verifyLock and verifyCrates against loopback crates.io and GitHub", async () => {
-  const cratesIo = startFakeCratesIo([{
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes: CRATE,
-    repository: "https://github.com/attest-fixtures/tiny-attest",
-  }]);
+  const cratesIo = startFakeCratesIo([tinyAttestCrate({ bytes: CRATE })]);
   const github = startFakeGithub([], {
-    repositories: [{
-      owner: "attest-fixtures",
-      repo: "tiny-attest",
-      tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
-      trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
-    }],
+    repositories: [tinyAttestRepository()],
   });
   const dir = await Deno.makeTempDir();
   try {

@@ -5,6 +5,7 @@
  * is TRUSTED, so the attack cannot pass for an unrelated reason.
  */
 import assert from "node:assert/strict";
+import { tinyAttestCrate, tinyAttestRepository } from "./support/tiny_attest.ts";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { workflowSan } from "./support/virtual_sigstore.ts";
@@ -120,19 +121,9 @@ const CRATE = await Deno.readFile(
  */
 async function runCrateVia(apiPath: "" | "/api/v3"): Promise<{ code: number; out: string }> {
   const dir = await Deno.makeTempDir();
-  const cratesIo = startFakeCratesIo([{
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes: CRATE,
-    repository: "https://github.com/attest-fixtures/tiny-attest",
-  }]);
+  const cratesIo = startFakeCratesIo([tinyAttestCrate({ bytes: CRATE })]);
   const github = startFakeGithub([], {
-    repositories: [{
-      owner: "attest-fixtures",
-      repo: "tiny-attest",
-      tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
-      trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
-    }],
+    repositories: [tinyAttestRepository()],
   });
   // Strips the enterprise prefix and hands the request to the fake.
   const proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {

@@ -6,6 +6,7 @@
  * the unbent run is).
  */
 import assert from "node:assert/strict";
+import { tinyAttestCrate, tinyAttestRepository } from "./support/tiny_attest.ts";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import {
@@ -20,7 +21,7 @@ import {
 } from "./support/binding_runs.ts";
 import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
-import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
+import { TINY_ATTEST_COMMIT } from "./support/tiny_attest.ts";
 
 /** A route handler: undefined falls through to the default answer. */
 type Handler = (req: Request, url: URL, ctx: Ctx) => Response | Promise<Response> | undefined;
@@ -415,20 +416,9 @@ async function runCrateVia(
   policy?: string,
 ): Promise<Result> {
   const dir = await Deno.makeTempDir();
-  const cratesIo = startFakeCratesIo([{
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes: CRATE,
-    repository: "https://github.com/attest-fixtures/tiny-attest",
-  }]);
+  const cratesIo = startFakeCratesIo([tinyAttestCrate({ bytes: CRATE })]);
   const github = startFakeGithub([], {
-    repositories: [{
-      owner: "attest-fixtures",
-      repo: "tiny-attest",
-      tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
-      trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
-      ...repository,
-    }],
+    repositories: [tinyAttestRepository(repository)],
   });
   const log: Log[] = [];
   let proxyUrl = "";

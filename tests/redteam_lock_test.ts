@@ -4,11 +4,11 @@
  * `.crate` (a TRUSTED control first, so every "not TRUSTED" below is about the lock alone).
  */
 import assert from "node:assert/strict";
+import { tinyAttestCrate, tinyAttestRepository } from "./support/tiny_attest.ts";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
-import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
 
 const CRATE = await Deno.readFile(
   new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
@@ -35,19 +35,9 @@ async function runLock(text: string, args: string[] = []) {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/Cargo.lock`;
   await Deno.writeTextFile(path, text);
-  const cratesIo = startFakeCratesIo([{
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes: CRATE,
-    repository: "https://github.com/attest-fixtures/tiny-attest",
-  }]);
+  const cratesIo = startFakeCratesIo([tinyAttestCrate({ bytes: CRATE })]);
   const github = startFakeGithub([], {
-    repositories: [{
-      owner: "attest-fixtures",
-      repo: "tiny-attest",
-      tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
-      trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
-    }],
+    repositories: [tinyAttestRepository()],
   });
   try {
     const io = createMemoryIo({

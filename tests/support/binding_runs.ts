@@ -5,6 +5,7 @@
  * is fulcio.githubapp.com). Every run goes through `main()` as a user's would.
  * @module
  */
+import { tinyAttestRepository } from "./tiny_attest.ts";
 import { main } from "../../lib/cli/main.ts";
 import { createMemoryIo } from "../../lib/cli/io.ts";
 import { type FakeAsset, type FakeRepository, startFakeGithub } from "./fake_github.ts";
@@ -15,7 +16,7 @@ import {
   VirtualSigstore,
   workflowSan,
 } from "./virtual_sigstore.ts";
-import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./tiny_attest.ts";
+import { TINY_ATTEST_COMMIT } from "./tiny_attest.ts";
 import { GITHUB_RELEASES_SAN, RELEASE_PREDICATE } from "../../lib/checks/release_attestation.ts";
 
 export const encoder = new TextEncoder();
@@ -216,13 +217,7 @@ export async function runCrate(
     ...fakes.crate,
   }]);
   const github = startFakeGithub([], {
-    repositories: [{
-      owner: "attest-fixtures",
-      repo: "tiny-attest",
-      tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
-      trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
-      ...fakes.repository,
-    }],
+    repositories: [tinyAttestRepository(fakes.repository)],
     attestations: bundle ? { [CRATE_SHA256]: [JSON.parse(bundle.json)] } : {},
   });
   try {

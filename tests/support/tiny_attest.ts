@@ -4,7 +4,8 @@
  * that commit, as `git ls-files -s crates/tiny-attest` printed it.
  * @module
  */
-import type { FakeTreeEntry } from "./fake_github.ts";
+import type { FakeCrate } from "./fake_crates_io.ts";
+import type { FakeRepository, FakeTreeEntry } from "./fake_github.ts";
 
 /** The commit the crate was packaged from. */
 export const TINY_ATTEST_COMMIT = "754e0df4b4eceacc2c2f6761236e446455110845";
@@ -64,4 +65,31 @@ version = "0.1.0"
 source = "registry+https://github.com/rust-lang/crates.io-index"
 checksum = "${checksum}"
 `;
+}
+
+/** The real tiny-attest 0.1.0 `.crate` (tests/fixtures/crates/SOURCE.md). */
+export const TINY_ATTEST_CRATE: Uint8Array = await Deno.readFile(
+  new URL("../fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
+);
+
+/** The tiny-attest crate as the fake crates.io serves it, with `overrides`. */
+export function tinyAttestCrate(overrides: Partial<FakeCrate> = {}): FakeCrate {
+  return {
+    name: "tiny-attest",
+    version: "0.1.0",
+    bytes: TINY_ATTEST_CRATE,
+    repository: "https://github.com/attest-fixtures/tiny-attest",
+    ...overrides,
+  };
+}
+
+/** Its repository as the fake GitHub serves it (tag v0.1.0 at the commit, the tree), with `overrides`. */
+export function tinyAttestRepository(overrides: Partial<FakeRepository> = {}): FakeRepository {
+  return {
+    owner: "attest-fixtures",
+    repo: "tiny-attest",
+    tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
+    trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
+    ...overrides,
+  };
 }
