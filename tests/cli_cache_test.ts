@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import { BUNDLE_MEMO_KIND } from "../lib/sources/bundle_memo.ts";
+import { BUNDLE_MEMO_KIND } from "../lib/verify/bundle_memo.ts";
 import { type FakeRelease, startFakeGithub } from "./support/fake_github.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
 

@@ -74,3 +74,16 @@ Deno.test("the verify layer does not reach into the command line", async () => {
     );
   }
 });
+
+Deno.test("sources import no checks but the result type: evidence shapes live in lib/evidence", async () => {
+  const dir = new URL("../lib/sources/", import.meta.url);
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.name.endsWith(".ts") || entry.name.endsWith("_test.ts")) continue;
+    const text = await Deno.readTextFile(new URL(entry.name, dir));
+    for (const m of text.matchAll(/from\s+"\.\.\/checks\/([a-z_]+\.ts)"/g)) {
+      if (m[1] !== "check_result.ts") found.push(`lib/sources/${entry.name} -> checks/${m[1]}`);
+    }
+  }
+  assert.deepEqual(found, []);
+});

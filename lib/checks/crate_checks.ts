@@ -86,20 +86,7 @@ export function checkCrateChecksum(
   };
 }
 
-/** The tag names tried for a version, in order: `v1.2.3`, `1.2.3`, `NAME-v1.2.3`, … */
-export function tagCandidates(name: string, version: string): string[] {
-  return [
-    `v${version}`,
-    version,
-    `${name}-v${version}`,
-    `${name}-${version}`,
-    `${name}@${version}`,
-    `${name}@v${version}`,
-    `${name}/v${version}`,
-    `${name}/${version}`,
-    `${name}_v${version}`,
-  ];
-}
+export { tagCandidates } from "../evidence/crate_tags.ts";
 
 /** `crate-vcs`: the commit the crate says it was packaged from, against the repository. */
 export function checkCrateVcs(e: CrateVcsEvidence): CheckResult {

@@ -35,18 +35,9 @@ import { encodePae, type InTotoStatement, parseInTotoStatement } from "../eviden
 import { type CertificateIdentity, parseCertificateIdentity } from "../evidence/fulcio_identity.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import { checkTlogBody, type DigestAlgorithm } from "./tlog_body.ts";
+import type { ArtifactInput } from "../evidence/artifact.ts";
 
-/** The artifact a bundle is checked against: its digests, and its bytes where available. */
-export interface ArtifactInput {
-  /** SHA-256 of the artifact: always known (computed while streaming, or given as a digest). */
-  readonly sha256: Uint8Array;
-  /** Other digests, when they can be computed (a file) or are known. */
-  digest?(algorithm: "sha384" | "sha512"): Promise<Uint8Array | undefined>;
-  /** The whole artifact, for schemes that sign messages rather than digests (Ed25519). */
-  readAll?(): Promise<Uint8Array>;
-  /** The artifact's size in bytes, when known: small artifacts are verified from their bytes. */
-  readonly size?: number;
-}
+export type { ArtifactInput };
 
 /** Artifacts up to this size are verified from their bytes (WebCrypto, off the main thread). */
 const VERIFY_FROM_BYTES_LIMIT = 16 * 1024 * 1024;

@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { tagCandidates } from "../checks/crate_checks.ts";
+import { tagCandidates } from "../evidence/crate_tags.ts";
 import { decodeBase64, releaseBuffer } from "../crypto/bytes.ts";
 import {
   type CrateArchive,

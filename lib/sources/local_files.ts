@@ -7,7 +7,7 @@ import { describeOpenError, digestFile } from "../crypto/digest.ts";
 import { decodeHex } from "../crypto/bytes.ts";
 import { InputError } from "../errors.ts";
 import { MAX_IN_MEMORY_ARTIFACT_BYTES } from "../limits.ts";
-import type { ArtifactInput } from "../checks/sigstore_bundle.ts";
+import type { ArtifactInput } from "../evidence/artifact.ts";
 
 /** Thrown when a file exists but is larger than the cap for its kind. */
 export class OversizedInputError extends InputError {

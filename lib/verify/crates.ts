@@ -23,7 +23,7 @@ import { AttestError, UsageError } from "../errors.ts";
 import { DEFAULT_CRATE_JOBS, MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
 import { findUnmatchedEntries } from "../policy/explain.ts";
-import { cacheBundleMemo } from "../sources/bundle_memo.ts";
+import { cacheBundleMemo } from "./bundle_memo.ts";
 import type { Cache } from "../sources/cache.ts";
 import { OfflineMissError } from "../sources/cached_http.ts";
 import {

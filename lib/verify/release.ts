@@ -12,7 +12,7 @@ import type { SignerRequirement } from "../checks/identity.ts";
 import { decodeHex } from "../crypto/bytes.ts";
 import { AttestError } from "../errors.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
-import { cacheBundleMemo } from "../sources/bundle_memo.ts";
+import { cacheBundleMemo } from "./bundle_memo.ts";
 import type { Cache } from "../sources/cache.ts";
 import { OfflineMissError } from "../sources/cached_http.ts";
 import { type Endpoints, githubWebHost } from "../sources/endpoints.ts";

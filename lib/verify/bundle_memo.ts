@@ -12,7 +12,7 @@ import type { BundleMemo } from "../checks/bundle_checks.ts";
 import { decodeVerifiedBundle, encodeVerifiedBundle } from "../checks/verified_bundle_codec.ts";
 import type { VerifiedBundle } from "../checks/sigstore_bundle.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
-import type { Cache } from "./cache.ts";
+import type { Cache } from "../sources/cache.ts";
 
 /** The memo's kind: bump the version when what is stored, or how it is derived, changes. */
 export const BUNDLE_MEMO_KIND = "bundle/v2";
