@@ -111,6 +111,12 @@ export {
   type SubjectDescription,
   type SubjectReport,
 } from "./lib/verdict/report.ts";
+export {
+  ASSURANCE_LEVELS,
+  type AssuranceLevel,
+  decideAssurance,
+  meetsAssurance,
+} from "./lib/verdict/assurance.ts";
 export { renderJsonReport } from "./lib/render/json.ts";
 export { renderTextReport, type TextOptions } from "./lib/render/text.ts";
 export { renderMarkdownReport } from "./lib/render/markdown.ts";

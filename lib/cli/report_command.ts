@@ -10,6 +10,7 @@ import { InputError, UsageError } from "../errors.ts";
 import { locatePackagesInLock, type SarifOptions } from "../render/sarif.ts";
 import { readCappedText } from "../sources/local_files.ts";
 import { EXIT_CODES, type Verdict } from "../verdict/decide.ts";
+import { ASSURANCE_LEVELS } from "../verdict/assurance.ts";
 import {
   type Diagnostic,
   type Report,
@@ -196,6 +197,12 @@ export function parseSavedReport(text: string, path: string): Report {
           checks: array(o.checks, `${where}.checks`).map((c, j) =>
             parseCheck(c, `${where}.checks[${j}]`)
           ),
+          // Reports written before assurance levels existed have none.
+          assurance: o.assurance === undefined
+            ? []
+            : array(o.assurance, `${where}.assurance`).map((a, j) =>
+              oneOf(a, ASSURANCE_LEVELS, `${where}.assurance[${j}]`)
+            ),
         };
       }),
       diagnostics: array(r.diagnostics, "diagnostics").map((d, i): Diagnostic => {

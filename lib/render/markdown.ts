@@ -11,6 +11,7 @@
 import type { CheckResult } from "../checks/check_result.ts";
 import type { Verdict } from "../verdict/decide.ts";
 import { escapeReportForTerminal } from "./escape.ts";
+import { ASSURANCE_LEVELS } from "../verdict/assurance.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
 
 /** Above this many subjects the report shows counts and only the subjects that are not TRUSTED. */
@@ -149,7 +150,9 @@ function blockingChecks(subject: SubjectReport): readonly CheckResult[] {
 
 function renderSubjectTable(subject: SubjectReport): string[] {
   const lines = [
-    `### ${subjectName(subject.subject)}: ${subject.verdict}`,
+    `### ${subjectName(subject.subject)}: ${subject.verdict}${
+      subject.assurance.length ? ` (${subject.assurance.join(", ")})` : ""
+    }`,
     "",
   ];
   if ("sha256" in subject.subject && subject.subject.sha256) {
@@ -188,6 +191,12 @@ function renderSummary(report: Report): string[] {
     row(["---", "---:"]),
     ...VERDICTS.map((v) => row([v, String(report.subjects.filter((s) => s.verdict === v).length)])),
     row(["**total**", `**${report.subjects.length}**`]),
+    "",
+    `Assurance of the TRUSTED subjects: ${
+      ASSURANCE_LEVELS.map((l) =>
+        `${report.subjects.filter((s) => s.assurance.includes(l)).length} ${l}`
+      ).join(", ")
+    }.`,
     "",
   ];
   const attention = report.subjects
@@ -247,7 +256,9 @@ function renderSummary(report: Report): string[] {
         trusted.length === 1 ? "" : "s"
       }</summary>`,
       "",
-      trusted.map((s) => subjectName(s.subject)).join(", "),
+      trusted.map((s) =>
+        `${subjectName(s.subject)}${s.assurance.length ? ` (${s.assurance.join(", ")})` : ""}`
+      ).join(", "),
       "",
       "</details>",
       "",

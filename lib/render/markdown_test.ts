@@ -197,7 +197,7 @@ Deno.test("renderMarkdownReport() summarises many subjects: counts, then what is
   assert.match(attention[4][4], /no load-bearing proof passed/);
   assert.match(
     md,
-    /<details><summary>3 TRUSTED subjects<\/summary>\n\n`a@1\.0\.0`, `b@1\.0\.0`, `c@1\.0\.0`/,
+    /<details><summary>3 TRUSTED subjects<\/summary>\n\n`a@1\.0\.0` \(integrity\), `b@1\.0\.0` \(integrity\), `c@1\.0\.0` \(integrity\)/,
   );
 });
 

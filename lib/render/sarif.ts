@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import type { CheckResult } from "../checks/check_result.ts";
 import { CHECK_CODES, ERROR_CODES, POLICY_CODES } from "../codes.ts";
 import { escapeJsonText } from "./escape.ts";
+import { ASSURANCE_LEVELS } from "../verdict/assurance.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
 
 /** The `$schema` of the log. */
@@ -288,6 +289,7 @@ export function buildSarifLog(report: Report, options: SarifOptions = {}): Sarif
         required: check.required !== false,
         subject: subject.subject,
         subjectVerdict: subject.verdict,
+        subjectAssurance: subject.assurance,
         ...(check.expected !== undefined ? { expected: check.expected } : {}),
         ...(check.actual !== undefined ? { actual: check.actual } : {}),
         ...(check.policyRef ? { policyRef: check.policyRef } : {}),
@@ -334,6 +336,13 @@ export function buildSarifLog(report: Report, options: SarifOptions = {}): Sarif
         policy: report.policy,
         roots: report.roots,
         subjects: report.subjects.length,
+        // What each TRUSTED subject rests on (results list only what is not).
+        assurance: Object.fromEntries(
+          ASSURANCE_LEVELS.map((l) => [
+            l,
+            report.subjects.filter((s) => s.assurance.includes(l)).length,
+          ]),
+        ),
       },
     }],
   };

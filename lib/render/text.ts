@@ -6,6 +6,7 @@
 import type { CheckResult } from "../checks/check_result.ts";
 import type { Verdict } from "../verdict/decide.ts";
 import { escapeReportForTerminal } from "./escape.ts";
+import { ASSURANCE_LEVELS } from "../verdict/assurance.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
 
 /** Rendering options. */
@@ -136,7 +137,9 @@ export function renderTextReport(untrusted: Report, options: TextOptions): strin
         lines.push(`      rule:     ${check.policyRef.file}:${check.policyRef.line}`);
       }
     }
-    if (report.subjects.length > 1) lines.push(`  → ${subject.verdict}`);
+    // The subject's verdict, with what a TRUSTED rests on (`→ TRUSTED (provenance, source)`).
+    const levels = subject.assurance.length > 0 ? ` (${subject.assurance.join(", ")})` : "";
+    if (report.subjects.length > 1 || levels) lines.push(`  → ${subject.verdict}${levels}`);
     lines.push("");
   }
   if (many) {
@@ -146,6 +149,10 @@ export function renderTextReport(untrusted: Report, options: TextOptions): strin
       `${report.subjects.filter((s) => s.verdict === v).length} ${paint(VERDICT_COLORS[v], v)}`
     );
     lines.push(`summary: ${report.subjects.length} subjects: ${counts.join(", ")}`);
+    const levels = ASSURANCE_LEVELS.map((l) =>
+      `${report.subjects.filter((s) => s.assurance.includes(l)).length} ${l}`
+    );
+    lines.push(`assurance of the TRUSTED ones: ${levels.join(", ")}`);
     lines.push(...attentionTable(report.subjects, rank, paint));
   }
   for (const d of report.diagnostics) lines.push(`${d.level}[${d.code}]: ${d.message}`);

@@ -43,7 +43,8 @@ Deno.test("renderTextReport() shows failing subjects first and a summary for man
   assert.match(text, /summary: 6 subjects: 4 TRUSTED, 1 UNVERIFIED, 1 MISMATCH, 0 ERROR/);
   // The summary table: the crates that need attention, worst first, with the checks at fault.
   const summary = text.slice(text.indexOf("summary:")).split("\n");
-  assert.deepEqual(summary.slice(1, 3), [
+  assert.equal(summary[1], "assurance of the TRUSTED ones: 4 integrity, 0 provenance, 0 source");
+  assert.deepEqual(summary.slice(2, 4), [
     "  MISMATCH    d@1.0.0  crate-checksum",
     "  UNVERIFIED  b@1.0.0  crate-checksum",
   ]);
@@ -70,7 +71,7 @@ Deno.test("renderTextReport() caps the summary table and explains an UNVERIFIED 
   ]);
   const text = renderTextReport(report, { color: false });
   const summary = text.slice(text.indexOf("summary:")).split("\n");
-  assert.equal(summary[1], "  ERROR       e0@1.0.0   crate-checksum");
+  assert.equal(summary[2], "  ERROR       e0@1.0.0   crate-checksum");
   assert.equal(summary.filter((line) => line.startsWith("  ERROR ")).length, 50);
   assert.ok(summary.includes("  … and 11 more (see above, or --json)"), summary.join("\n"));
   assert.doesNotMatch(text, /quiet@1\.0\.0 {2}no load-bearing/, "past the cap");

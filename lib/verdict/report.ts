@@ -5,6 +5,7 @@
  */
 import type { CheckResult } from "../checks/check_result.ts";
 import { decideOverallVerdict, decideSubjectVerdict, EXIT_CODES, type Verdict } from "./decide.ts";
+import { type AssuranceLevel, decideAssurance } from "./assurance.ts";
 
 /** The report schema id. */
 export const REPORT_SCHEMA = "cargo-attest/report/v1";
@@ -39,6 +40,8 @@ export interface SubjectReport {
   readonly verdict: Verdict;
   /** Every check run on the subject, in report order. */
   readonly checks: readonly CheckResult[];
+  /** What its TRUSTED rests on, weakest first (empty unless TRUSTED); see assurance.ts. */
+  readonly assurance: readonly AssuranceLevel[];
 }
 
 /** A diagnostic not tied to one check (a warning, a note). */
@@ -90,11 +93,15 @@ export interface ReportInput {
 
 /** Decides every subject's verdict and the overall verdict, and assembles the report. */
 export function buildReport(input: ReportInput): Report {
-  const subjects = input.subjects.map((s) => ({
-    subject: s.subject,
-    verdict: decideSubjectVerdict(s.checks, input.strict),
-    checks: s.checks,
-  }));
+  const subjects = input.subjects.map((s) => {
+    const verdict = decideSubjectVerdict(s.checks, input.strict);
+    return {
+      subject: s.subject,
+      verdict,
+      checks: s.checks,
+      assurance: decideAssurance(s.checks, verdict),
+    };
+  });
   const verdict = decideOverallVerdict(subjects.map((s) => s.verdict));
   return {
     schema: REPORT_SCHEMA,
