@@ -131,6 +131,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "a release attestation is about another repository or tag (or is not a release predicate)",
   "release-attestation-commit-mismatch":
     "a release attestation records the tag at another commit than the tag's commit now",
+  "policy-assurance-below-minimum":
+    "(required skip) the subject would be TRUSTED on less than the policy's min_assurance",
   "policy-required-missing": "(skip) a check the policy requires has no evidence at all",
   // crates
   "crate-checksum-match": "the .crate's SHA-256 equals the index, the API and the lock file",

@@ -60,3 +60,36 @@ Deno.test("assurance: shown in text, Markdown and SARIF too", async () => {
     await github.close();
   }
 });
+
+Deno.test("assurance: min_assurance below what a crate rests on is UNVERIFIED, and explain says where", async () => {
+  const policy = (level: string) =>
+    `version = 1\n[crate."tiny-attest"]\nmin_assurance = "${level}"\n`;
+  // tiny-attest at its tag rests on integrity and source; levels are ordered (integrity <
+  // provenance < source), so it meets every minimum.
+  for (const level of ["integrity", "provenance", "source"]) {
+    const r = await runCrate(undefined, {}, [], policy(level));
+    assert.equal(r.code, 0, `${level}: ${show(r)}`);
+  }
+  // Packaged from a fork's commit: crate-source binds nothing, so it rests on integrity alone.
+  const fork = { repository: { tags: [], forkCommits: [TINY_ATTEST_COMMIT] } };
+  const atLeastIntegrity = await runCrate(undefined, {}, [], policy("integrity"), fork);
+  assert.equal(atLeastIntegrity.code, 0, show(atLeastIntegrity));
+  const below = await runCrate(undefined, {}, [], policy("provenance"), fork);
+  assert.equal(below.code, 1, show(below));
+  const check = below.report.subjects[0].checks.find((c) =>
+    c.code === "policy-assurance-below-minimum"
+  )!;
+  assert.match(check.message, /rests on integrity, but .*attest\.toml:3 .* "provenance"/);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/attest.toml`, policy("provenance"));
+    const io = createMemoryIo();
+    assert.equal(
+      await main(["policy", "explain", "tiny-attest@0.1.0", "--policy", `${dir}/attest.toml`], io),
+      0,
+    );
+    assert.match(io.out, /assurance: {2}at least provenance {3}\(.*attest\.toml:3/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

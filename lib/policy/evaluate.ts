@@ -8,6 +8,7 @@
 import type { CheckResult } from "../checks/check_result.ts";
 import type { SignerRequirement } from "../checks/identity.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
+import type { AssuranceLevel } from "../verdict/assurance.ts";
 import {
   CHECK_APPLIES_TO,
   normalizeCrateName,
@@ -115,6 +116,8 @@ export interface PolicyResolution {
   readonly strict: { readonly value: boolean; readonly ref?: RuleRef; readonly cli: boolean };
   /** Who may sign (empty: the policy names no signer, the built-in rule applies). */
   readonly signers: { readonly list: readonly Signer[]; readonly ref?: RuleRef };
+  /** The weakest assurance a TRUSTED subject may rest on (`min_assurance`), when a rule sets one. */
+  readonly minAssurance?: { readonly value: AssuranceLevel; readonly ref: RuleRef };
   /** Exceptions for the target. */
   readonly exceptions: readonly MatchedException[];
   /** For a crate named without a version: rules and exceptions for single versions of it. */
@@ -170,7 +173,7 @@ export function resolvePolicy(
   options: EvaluateOptions = {},
 ): PolicyResolution {
   const rules = matchingRules(policy, target);
-  const first = <K extends "require" | "rekor" | "strict" | "signers">(key: K) =>
+  const first = <K extends "require" | "rekor" | "strict" | "minAssurance" | "signers">(key: K) =>
     rules.find((r) => r[key] !== undefined);
 
   const requireRule = first("require");
@@ -199,6 +202,11 @@ export function resolvePolicy(
     ...(strictRule?.strict ? { ref: ref(strictRule, strictRule.strict.pos) } : {}),
     cli: options.strict === true && !fileStrict,
   };
+
+  const minRule = first("minAssurance");
+  const minAssurance = minRule?.minAssurance
+    ? { value: minRule.minAssurance.value, ref: ref(minRule, minRule.minAssurance.pos) }
+    : undefined;
 
   const signerRule = first("signers");
   const signers = signerRule?.signers
@@ -240,6 +248,7 @@ export function resolvePolicy(
     rekor,
     strict,
     signers,
+    ...(minAssurance ? { minAssurance } : {}),
     exceptions,
     versionSpecific,
   };
@@ -287,6 +296,11 @@ export interface PolicyDecision {
   readonly rekorRequired: boolean;
   /** Every missing piece of evidence fails (already applied to `checks`). */
   readonly strict: boolean;
+  /**
+   * The weakest assurance a TRUSTED subject may rest on, and the rule that says so. It is judged
+   * on the verdict (see `buildPolicyReport`), so it is not in `checks`.
+   */
+  readonly minAssurance?: { readonly value: AssuranceLevel; readonly ref: RuleRef };
   /** The rules that applied, most specific first. */
   readonly applied: readonly RuleRef[];
 }
@@ -410,6 +424,7 @@ export function evaluatePolicy(
     signers: signerRequirements(resolution.signers.list),
     rekorRequired: resolution.rekor.value === "required",
     strict: resolution.strict.value,
+    ...(resolution.minAssurance ? { minAssurance: resolution.minAssurance } : {}),
     applied: resolution.applied,
   };
 }

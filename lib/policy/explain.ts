@@ -47,6 +47,7 @@ export function summarizePolicy(policy: Policy): string {
   }
   if (d?.rekor?.value === "required") defaults.push("rekor required");
   if (d?.strict?.value) defaults.push("strict");
+  if (d?.minAssurance) defaults.push(`min_assurance ${d.minAssurance.value}`);
   if (d?.signers) defaults.push(plural(d.signers.value.length, "signer"));
   parts.push(
     defaults.length
@@ -129,6 +130,9 @@ export function renderExplanation(
   }
   lines.push(`  rekor:      ${r.rekor.value}   (${sourceOf(r.rekor, "--require-rekor")})`);
   lines.push(`  strict:     ${r.strict.value}   (${sourceOf(r.strict, "--strict")})`);
+  if (r.minAssurance) {
+    lines.push(`  assurance:  at least ${r.minAssurance.value}   (${at(r.minAssurance.ref)})`);
+  }
   if (r.signers.list.length && r.signers.ref) {
     lines.push(`  signers:    any one of (${at(r.signers.ref)}):`);
     for (const s of r.signers.list) {
@@ -136,8 +140,8 @@ export function renderExplanation(
     }
     if (target.kind === "release") {
       lines.push(
-        `              a signer without source_repository must have built from ${target.repo}; ` +
-          "one without ref or source_ref from the release's tag",
+        `              every signer must also have built from ${target.repo} (or the ` +
+          "source_repository it names) at the release's tag or its commit: rules only narrow",
       );
     }
   } else {
@@ -191,6 +195,9 @@ export function explainAsJson(
     notApplicable: r.notApplicable.map((q) => ({ id: q.id, policyRef: refJson(q.ref) })),
     rekor: { value: r.rekor.value, policyRef: refJson(r.rekor.ref), cli: r.rekor.cli },
     strict: { value: r.strict.value, policyRef: refJson(r.strict.ref), cli: r.strict.cli },
+    minAssurance: r.minAssurance
+      ? { value: r.minAssurance.value, policyRef: refJson(r.minAssurance.ref) }
+      : null,
     signers: r.signers.list.map((s) => ({
       workflow: s.workflow ?? null,
       ref: s.ref ?? null,

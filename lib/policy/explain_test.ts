@@ -64,7 +64,7 @@ Deno.test("renderExplanation() names each rule that applies and where it is writ
       "  strict:     true   (--strict)",
       '  signers:    any one of ([repo."o/r"] at attest.toml:7):',
       "                - workflow o/r/.github/workflows/release.yml, ref refs/tags/v*, issuer GitHub Actions   (attest.toml:7)",
-      "              a signer without source_repository must have built from o/r; one without ref or source_ref from the release's tag",
+      "              every signer must also have built from o/r (or the source_repository it names) at the release's tag or its commit: rules only narrow",
       "",
     ].join("\n"),
   );

@@ -474,6 +474,11 @@ class SemanticChecker {
     if (typeof table.strict === "boolean") {
       strict = { value: table.strict, pos: this.pos([...path, "strict"], "key") };
     }
+    let minAssurance: Rule["minAssurance"];
+    const min = table.min_assurance;
+    if (min === "integrity" || min === "provenance" || min === "source") {
+      minAssurance = { value: min, pos: this.pos([...path, "min_assurance"], "key") };
+    }
     let signers: Rule["signers"];
     if (Array.isArray(table.signer)) {
       const list: Signer[] = [];
@@ -518,6 +523,7 @@ class SemanticChecker {
       ...(require ? { require } : {}),
       ...(rekor ? { rekor } : {}),
       ...(strict ? { strict } : {}),
+      ...(minAssurance ? { minAssurance } : {}),
       ...(signers ? { signers } : {}),
       pos: this.pos(path),
     };

@@ -4,6 +4,7 @@
  * every decision can say which line demanded it.
  * @module
  */
+import type { AssuranceLevel } from "../verdict/assurance.ts";
 import type { CheckId } from "../checks/check_result.ts";
 import { GITHUB_ACTIONS_ISSUER } from "../checks/identity.ts";
 
@@ -136,6 +137,8 @@ export interface Rule {
   readonly rekor?: Positioned<"required" | "optional">;
   /** `true`: every missing piece of evidence fails (as `--strict`). */
   readonly strict?: Positioned<boolean>;
+  /** The weakest assurance a TRUSTED subject may rest on (`min_assurance`). */
+  readonly minAssurance?: Positioned<AssuranceLevel>;
   /** Who may sign (replaces a less specific rule's list). */
   readonly signers?: Positioned<readonly Signer[]>;
   /** Where the rule's table is written. */

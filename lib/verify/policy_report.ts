@@ -4,7 +4,9 @@
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
-import { evaluatePolicy } from "../policy/evaluate.ts";
+import { evaluatePolicy, type PolicyDecision } from "../policy/evaluate.ts";
+import { decideAssurance, meetsAssurance } from "../verdict/assurance.ts";
+import { decideSubjectVerdict } from "../verdict/decide.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import {
   buildReport,
@@ -46,14 +48,15 @@ export interface PolicyReportInput {
 /** Applies the policy to every subject (the flags only tighten it) and builds the report. */
 export function buildPolicyReport(input: PolicyReportInput): Report {
   const cached = input.servedFromCache ?? (() => false);
-  const subjects = input.subjects.map((s) => ({
-    subject: s.subject,
-    checks: evaluatePolicy(input.loaded.policy, s.subject, markCached(s.checks, cached), {
-      strict: input.strict,
-      requireRekor: input.requireRekor,
-      now: input.now,
-    }).checks,
-  }));
+  const subjects = input.subjects.map((s) => {
+    const decision = evaluatePolicy(
+      input.loaded.policy,
+      s.subject,
+      markCached(s.checks, cached),
+      { strict: input.strict, requireRekor: input.requireRekor, now: input.now },
+    );
+    return { subject: s.subject, checks: withMinimumAssurance(decision) };
+  });
   return buildReport({
     version: VERSION,
     now: input.now,
@@ -71,6 +74,30 @@ export function buildPolicyReport(input: PolicyReportInput): Report {
       ...(input.diagnostics ?? []),
     ],
   });
+}
+
+/**
+ * `min_assurance`: a subject that would be TRUSTED on less than the policy's minimum gets a
+ * required skip saying what it rests on and what the rule asks (UNVERIFIED, never TRUSTED).
+ */
+function withMinimumAssurance(decision: PolicyDecision): CheckResult[] {
+  const min = decision.minAssurance;
+  if (!min) return decision.checks;
+  const verdict = decideSubjectVerdict(decision.checks, false);
+  const levels = decideAssurance(decision.checks, verdict);
+  if (verdict !== "TRUSTED" || meetsAssurance(levels, min.value)) return decision.checks;
+  return [...decision.checks, {
+    id: "policy",
+    status: "skip",
+    code: "policy-assurance-below-minimum",
+    message: `rests on ${levels.join(", ") || "nothing"}, but ${min.ref.file}:${min.ref.line} ` +
+      `(${min.ref.rule}) asks for min_assurance = "${min.value}"`,
+    expected: min.value,
+    actual: levels.join(", ") || "(none)",
+    policyRef: { file: min.ref.file, line: min.ref.line },
+    loadBearing: false,
+    required: true,
+  }];
 }
 
 function markCached(
