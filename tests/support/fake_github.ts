@@ -9,6 +9,7 @@
  * `gitTreeEntries` builds a tree with real git object hashes from file contents.
  * @module
  */
+import { encodeBase64 } from "../../lib/crypto/bytes.ts";
 import { createHash } from "node:crypto";
 
 /** One asset of a fake release. */
@@ -104,6 +105,8 @@ export interface FakeRepository {
   readonly truncated?: boolean;
   /** Truncate every recursive listing longer than this many entries (to this many). */
   readonly recursiveLimit?: number;
+  /** Blob contents by SHA (`GET /repos/O/R/git/blobs/SHA`); others answer 404. */
+  readonly blobs?: Readonly<Record<string, string | Uint8Array>>;
 }
 
 /** A running fake GitHub. */
@@ -392,6 +395,18 @@ function serveRepository(
       return new Response(matches[0], { headers: { "content-type": "text/plain" } });
     }
     return json({ sha: matches[0], commit: { message: "a commit" }, files: [] });
+  }
+  // GET /repos/O/R/git/blobs/SHA: the content of a blob listed in `blobs`.
+  if (rest[0] === "git" && rest[1] === "blobs" && rest.length === 3) {
+    const content = repository.blobs?.[rest[2].toLowerCase()];
+    if (content === undefined) return json(NOT_FOUND, 404);
+    const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
+    return json({
+      sha: rest[2].toLowerCase(),
+      size: bytes.length,
+      encoding: "base64",
+      content: encodeBase64(bytes),
+    });
   }
   // GET /repos/O/R/git/trees/SHA[?recursive=1]
   if (rest[0] === "git" && rest[1] === "trees" && rest.length === 3) {
