@@ -117,6 +117,7 @@ export {
   decideAssurance,
   meetsAssurance,
 } from "./lib/verdict/assurance.ts";
+export type { LockChange } from "./lib/evidence/lock_diff.ts";
 export { renderJsonReport } from "./lib/render/json.ts";
 export { renderTextReport, type TextOptions } from "./lib/render/text.ts";
 export { renderMarkdownReport } from "./lib/render/markdown.ts";

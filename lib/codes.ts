@@ -225,6 +225,10 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "lock-ignored-metadata-checksum":
     "(warning) v1-style [metadata] checksums in a v2+ file: cargo then discards every checksum of the file, and so does cargo-attest",
   "lock-path-packages": "(warning) path packages (the workspace's own) are not verified",
+  "lock-changes":
+    "(note) lock --base: how many crates were added, updated, removed and left unchanged",
+  "lock-nothing-changed":
+    "(note) lock --base: no crate was added or updated, nothing to verify: TRUSTED (exit 0)",
   "lock-nothing-to-verify":
     "(note) the lock has only the workspace's path packages: nothing was downloaded, TRUSTED (exit 0)",
   // cache

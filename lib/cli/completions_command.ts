@@ -71,7 +71,8 @@ const OPTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
   sha256: "the expected SHA-256",
   key: "a PEM public key",
   asset: "verify only this asset (repeatable)",
-  timeout: "seconds per HTTP request",
+  timeout: "bound on the run's network time, in seconds",
+  base: "the pull request's base lock file",
   force: "overwrite an existing file",
   path: "where to write the policy",
   "max-age": "prune entries older than this (30d)",
@@ -88,6 +89,7 @@ const FILE_OPTIONS: ReadonlySet<string> = new Set([
   "path",
   "from",
   "lock-file",
+  "base",
 ]);
 
 function optionsOf(command: string): CompletionOption[] {

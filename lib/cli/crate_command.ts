@@ -47,8 +47,40 @@ export async function runLock(args: readonly string[], io: CliIo): Promise<numbe
   const output = resolveOutput(parsed, io, "lock");
   // Read first: a missing lock file is said before anything else (a token warning, a policy).
   const text = await readCappedText(path, MAX_LOCK_BYTES, "lock file");
+  const base = await baseFromArgs(parsed);
   const options = await optionsFromArgs(parsed, io, output);
-  return writeReport(io, output, await verifyLock({ path, text }, options));
+  return writeReport(
+    io,
+    output,
+    await verifyLock({ path, text, ...(base ? { base } : {}) }, options),
+  );
+}
+
+/**
+ * `--base FILE`: the base lock of a pull request, read now. A git revision is not read here: the
+ * binary starts no subprocess (SECURITY.md), so the caller writes the revision's lock to a file.
+ */
+async function baseFromArgs(
+  parsed: ParsedArgs,
+): Promise<{ path: string; text: string } | undefined> {
+  const base = stringOption(parsed, "base");
+  if (base === undefined) return undefined;
+  if (!(await isFile(base))) {
+    throw new UsageError(
+      `lock: --base '${base}' is not a file (a git revision is not read by cargo-attest itself)`,
+      `write the base lock to a file first: git show ${base}:Cargo.lock > base.Cargo.lock, ` +
+        "then --base base.Cargo.lock",
+    );
+  }
+  return { path: base, text: await readCappedText(base, MAX_LOCK_BYTES, "base lock file") };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
 }
 
 /** The options of a crate verification from the command line and the environment. */

@@ -58,6 +58,10 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
     help: "sarif of a lock report: the Cargo.lock its crates' results point into",
   },
   force: { help: "overwrite an existing file" },
+  base: {
+    value: "FILE",
+    help: "a pull request's base lock: verify only the crates added or updated against it",
+  },
   path: { value: "PATH", help: "where to write (default ./attest.toml)" },
   "max-age": { value: "DURATION", help: "prune: entries older than this go (default 30d)" },
 };

@@ -73,7 +73,7 @@ export const COMMAND_OPTION_TABLES = {
     timeout: { type: "string" },
   },
   crate: { ...VERIFY_OPTIONS, timeout: { type: "string" } },
-  lock: { ...VERIFY_OPTIONS, timeout: { type: "string" } },
+  lock: { ...VERIFY_OPTIONS, timeout: { type: "string" }, base: { type: "string" } },
   "policy check": { ...OUTPUT_OPTIONS, policy: { type: "string" } },
   "policy explain": {
     ...OUTPUT_OPTIONS,

@@ -11,6 +11,7 @@ import { locatePackagesInLock, type SarifOptions } from "../render/sarif.ts";
 import { readCappedText } from "../sources/local_files.ts";
 import { EXIT_CODES, type Verdict } from "../verdict/decide.ts";
 import { ASSURANCE_LEVELS } from "../verdict/assurance.ts";
+import type { LockChange } from "../evidence/lock_diff.ts";
 import {
   type Diagnostic,
   type Report,
@@ -141,6 +142,14 @@ function parseCheck(value: unknown, where: string): CheckResult {
   };
 }
 
+const CHANGE_KINDS = ["added", "updated", "unchanged", "removed"] as const;
+
+function parseChange(value: unknown, where: string): LockChange {
+  const o = object(value, where);
+  const kind = oneOf(o.kind, CHANGE_KINDS, `${where}.kind`);
+  return kind === "updated" ? { kind, from: string(o.from, `${where}.from`) } : { kind };
+}
+
 /**
  * Parses a saved JSON report (`--format json`), checking every field the renderers read; fields
  * it does not know (from a newer cargo-attest) are ignored. Throws {@link InputError} naming the
@@ -197,6 +206,7 @@ export function parseSavedReport(text: string, path: string): Report {
           checks: array(o.checks, `${where}.checks`).map((c, j) =>
             parseCheck(c, `${where}.checks[${j}]`)
           ),
+          ...(o.change === undefined ? {} : { change: parseChange(o.change, `${where}.change`) }),
           // Reports written before assurance levels existed have none.
           assurance: o.assurance === undefined
             ? []

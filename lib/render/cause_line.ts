@@ -8,6 +8,7 @@
 import type { CheckResult } from "../checks/check_result.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
 import { escapeForTerminal } from "./escape.ts";
+import { splitChanges } from "./changes.ts";
 
 export { escapeForTerminal };
 
@@ -49,7 +50,9 @@ function cut(text: string): string {
  * subject, the check that decided it (its code and message), and how many other subjects are
  * not TRUSTED either.
  */
-export function renderCauseLine(report: Report): string | undefined {
+export function renderCauseLine(full: Report): string | undefined {
+  // Unchanged and removed crates of a pull request are not verified: never a cause.
+  const report = splitChanges(full).view;
   if (report.verdict === "TRUSTED") return undefined;
   const worst = report.subjects.find((s) => s.verdict === report.verdict);
   let cause: string;

@@ -11,6 +11,7 @@
 import type { CheckResult } from "../checks/check_result.ts";
 import type { Verdict } from "../verdict/decide.ts";
 import { escapeReportForTerminal } from "./escape.ts";
+import { changeLabel, describeChanges, splitChanges } from "./changes.ts";
 import { ASSURANCE_LEVELS } from "../verdict/assurance.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
 
@@ -150,7 +151,7 @@ function blockingChecks(subject: SubjectReport): readonly CheckResult[] {
 
 function renderSubjectTable(subject: SubjectReport): string[] {
   const lines = [
-    `### ${subjectName(subject.subject)}: ${subject.verdict}${
+    `### ${subjectName(subject.subject)}${changeLabel(subject)}: ${subject.verdict}${
       subject.assurance.length ? ` (${subject.assurance.join(", ")})` : ""
     }`,
     "",
@@ -269,7 +270,7 @@ function renderSummary(report: Report): string[] {
 
 /** Renders the report as GitHub Flavored Markdown (a job summary, a pull request comment). */
 export function renderMarkdownReport(untrusted: Report): string {
-  const report = escapeReportForTerminal(untrusted);
+  const { view: report, changes } = splitChanges(escapeReportForTerminal(untrusted));
   const lines: string[] = [
     `## cargo-attest: ${report.verdict}`,
     "",
@@ -289,6 +290,17 @@ export function renderMarkdownReport(untrusted: Report): string {
       `verified under ${policy}${roots}.`,
     "",
   );
+  if (changes) {
+    lines.push(`**Changes:** ${describeChanges(changes)}.`, "");
+    if (changes.removed.length > 0) {
+      lines.push(
+        `Removed (not verified): ${
+          changes.removed.map((s) => markdownCode(subjectName(s.subject))).join(", ")
+        }.`,
+        "",
+      );
+    }
+  }
   if (report.subjects.length === 0) lines.push("No subjects were verified.", "");
   else if (report.subjects.length > SUMMARY_THRESHOLD) lines.push(...renderSummary(report));
   else for (const subject of report.subjects) lines.push(...renderSubjectTable(subject));

@@ -6,6 +6,7 @@
 import type { CheckResult } from "../checks/check_result.ts";
 import type { Verdict } from "../verdict/decide.ts";
 import { escapeReportForTerminal } from "./escape.ts";
+import { changeLabel, describeChanges, splitChanges } from "./changes.ts";
 import { ASSURANCE_LEVELS } from "../verdict/assurance.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
 
@@ -45,14 +46,14 @@ const MEANING: Record<Verdict, string> = {
   ERROR: "the run could not complete",
 };
 
-function describeSubject(s: SubjectDescription): string {
+function describeSubject(s: SubjectDescription, label = ""): string {
   switch (s.kind) {
     case "local-file":
       return `${s.path}  (sha256 ${s.sha256})`;
     case "release-asset":
       return `${s.repo}@${s.tag}: ${s.name}  (sha256 ${s.sha256})`;
     case "crate":
-      return `${s.name}@${s.version}${s.sha256 ? `  (sha256 ${s.sha256})` : ""}`;
+      return `${s.name}@${s.version}${label}${s.sha256 ? `  (sha256 ${s.sha256})` : ""}`;
   }
 }
 
@@ -107,9 +108,22 @@ function attentionTable(
 /** Renders the report as text for a terminal or a CI log. */
 export function renderTextReport(untrusted: Report, options: TextOptions): string {
   // Every string may come from evidence or a server: shown, never acted on by the terminal.
-  const report = escapeReportForTerminal(untrusted);
+  const all = escapeReportForTerminal(untrusted);
+  // Under `lock --base`: the changed crates are the subjects; the rest are named in one place.
+  const { view: report, changes } = splitChanges(all);
   const paint = (code: string, text: string) => (options.color ? `${code}${text}\x1b[0m` : text);
   const lines: string[] = [];
+  if (changes) {
+    lines.push(`changes: ${describeChanges(changes)}`);
+    if (changes.removed.length > 0) {
+      lines.push(
+        `removed (not verified): ${
+          changes.removed.map((s) => describeSubject(s.subject)).join(", ")
+        }`,
+      );
+    }
+    lines.push("");
+  }
   // Many subjects (a lock file): the ones that need attention first, TRUSTED ones only with
   // --verbose, then a summary.
   const many = report.subjects.length > SUMMARY_THRESHOLD;
@@ -119,7 +133,7 @@ export function renderTextReport(untrusted: Report, options: TextOptions): strin
       .sort((a, b) => rank[a.verdict] - rank[b.verdict])
     : report.subjects;
   for (const subject of shown) {
-    lines.push(describeSubject(subject.subject));
+    lines.push(describeSubject(subject.subject, changeLabel(subject)));
     const width = Math.max(...subject.checks.map((c) => c.id.length), 8);
     for (const check of subject.checks) {
       const mark = paint(COLORS[check.status], MARKS[check.status]);

@@ -6,6 +6,7 @@
 import type { CheckResult } from "../checks/check_result.ts";
 import { decideOverallVerdict, decideSubjectVerdict, EXIT_CODES, type Verdict } from "./decide.ts";
 import { type AssuranceLevel, decideAssurance } from "./assurance.ts";
+import type { LockChange } from "../evidence/lock_diff.ts";
 
 /** The report schema id. */
 export const REPORT_SCHEMA = "cargo-attest/report/v1";
@@ -42,6 +43,17 @@ export interface SubjectReport {
   readonly checks: readonly CheckResult[];
   /** What its TRUSTED rests on, weakest first (empty unless TRUSTED); see assurance.ts. */
   readonly assurance: readonly AssuranceLevel[];
+  /**
+   * Under `lock --base`: how the crate changed against the base lock. `unchanged` and `removed`
+   * crates are listed, not verified: never TRUSTED, and they do not move the overall verdict.
+   */
+  readonly change?: LockChange;
+}
+
+/** Whether a subject counts toward the overall verdict (everything but unchanged and removed). */
+export function isVerifiedChange(subject: { readonly change?: LockChange }): boolean {
+  return subject.change === undefined || subject.change.kind === "added" ||
+    subject.change.kind === "updated";
 }
 
 /** A diagnostic not tied to one check (a warning, a note). */
@@ -86,23 +98,39 @@ export interface ReportInput {
   readonly now: Date;
   readonly policy: Report["policy"];
   readonly roots: Report["roots"];
-  readonly subjects: readonly { subject: SubjectDescription; checks: readonly CheckResult[] }[];
+  readonly subjects: readonly {
+    subject: SubjectDescription;
+    checks: readonly CheckResult[];
+    change?: LockChange;
+  }[];
   readonly diagnostics?: readonly Diagnostic[];
   readonly strict?: boolean;
+  /**
+   * A comparison with a base lock (`lock --base`): when no subject changed, the verdict is
+   * TRUSTED, "nothing changed".
+   */
+  readonly comparedWithBase?: boolean;
 }
 
 /** Decides every subject's verdict and the overall verdict, and assembles the report. */
 export function buildReport(input: ReportInput): Report {
-  const subjects = input.subjects.map((s) => {
-    const verdict = decideSubjectVerdict(s.checks, input.strict);
+  const subjects = input.subjects.map((s): SubjectReport => {
+    // Listed, not verified: never TRUSTED.
+    const verdict = isVerifiedChange(s)
+      ? decideSubjectVerdict(s.checks, input.strict)
+      : "UNVERIFIED";
     return {
       subject: s.subject,
       verdict,
       checks: s.checks,
-      assurance: decideAssurance(s.checks, verdict),
+      assurance: isVerifiedChange(s) ? decideAssurance(s.checks, verdict) : [],
+      ...(s.change ? { change: s.change } : {}),
     };
   });
-  const verdict = decideOverallVerdict(subjects.map((s) => s.verdict));
+  const counted = subjects.filter(isVerifiedChange);
+  const verdict = input.comparedWithBase && counted.length === 0
+    ? "TRUSTED"
+    : decideOverallVerdict(counted.map((s) => s.verdict));
   return {
     schema: REPORT_SCHEMA,
     verdict,

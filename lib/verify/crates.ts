@@ -19,6 +19,7 @@ import {
 import type { ArtifactInput } from "../checks/sigstore_bundle.ts";
 import { decodeHex } from "../crypto/bytes.ts";
 import { type CargoLock, type LockPackage, parseCargoLock } from "../evidence/cargo_lock.ts";
+import { diffLocks, type LockChange } from "../evidence/lock_diff.ts";
 import { AttestError, UsageError } from "../errors.ts";
 import { DEFAULT_CRATE_JOBS, MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
@@ -90,6 +91,8 @@ export interface CrateTarget {
   readonly lock?: { readonly checksum?: string; readonly file: string };
   /** Set for lock packages that this command cannot verify (git, other registries). */
   readonly unverifiable?: { readonly code: string; readonly message: string };
+  /** Under `lock --base`: how it changed; unchanged and removed crates are listed, not verified. */
+  readonly change?: LockChange;
 }
 
 /** Parses `NAME@VERSION` (an exact version). @throws {UsageError} when it is not one */
@@ -228,13 +231,48 @@ export function verifyCrates(
  * @throws {InputError} when the lock file cannot be read; {@link AttestError} when it is not one
  */
 export async function verifyLock(
-  lockFile: { readonly path: string; readonly text?: string },
+  lockFile: {
+    readonly path: string;
+    readonly text?: string;
+    /**
+     * The base lock of a pull request (`lock --base FILE`): only the crates added or updated
+     * against it are verified; unchanged and removed ones are listed with their change.
+     */
+    readonly base?: { readonly path: string; readonly text?: string };
+  },
   options: VerifyCratesOptions,
 ): Promise<Report> {
   const file = lockFile.path;
   const text = lockFile.text ?? await readCappedText(file, MAX_LOCK_BYTES, "lock file");
   const lock = parseCargoLock(text, file);
-  const { targets, paths } = lockTargets(lock, file);
+  const listed = lockTargets(lock, file);
+  const { paths } = listed;
+  let targets = listed.targets;
+  let removed: CrateTarget[] = [];
+  const changeNotes: Diagnostic[] = [];
+  if (lockFile.base) {
+    const basePath = lockFile.base.path;
+    const baseText = lockFile.base.text ??
+      await readCappedText(basePath, MAX_LOCK_BYTES, "base lock file");
+    const diff = diffLocks(parseCargoLock(baseText, basePath), lock);
+    // lockTargets and diffLocks both list the non-path packages in file order.
+    targets = targets.map((t, i) => ({ ...t, change: diff.packages[i].change }));
+    removed = diff.removed.map((p) => ({
+      name: p.name,
+      version: p.version,
+      change: { kind: "removed" as const },
+    }));
+    const count = (kind: LockChange["kind"]) =>
+      [...targets, ...removed].filter((t) => t.change?.kind === kind).length;
+    const changed = count("added") + count("updated");
+    changeNotes.push({
+      level: "note",
+      code: changed === 0 ? "lock-nothing-changed" : "lock-changes",
+      message: `against ${basePath}: ${count("added")} added, ${count("updated")} updated, ` +
+        `${count("removed")} removed, ${count("unchanged")} unchanged` +
+        (changed === 0 ? ": nothing changed, nothing to verify" : ""),
+    });
+  }
   const notes: Diagnostic[] = lock.diagnostics.map((d) => ({
     level: "warning",
     code: d.code,
@@ -263,12 +301,14 @@ export async function verifyLock(
       options.onWarning?.(message);
     }
   }
-  if (targets.length === 0) {
+  if (targets.length === 0 && !lockFile.base) {
     // Only the workspace's own path packages: nothing comes from outside, so nothing can be
     // wrong with what was downloaded. TRUSTED (exit 0), and the report says why.
     return nothingToVerify(file, paths, options, notes);
   }
-  return await verifyTargets(targets, options, notes);
+  return await verifyTargets([...targets, ...removed], options, [...changeNotes, ...notes], {
+    comparedWithBase: lockFile.base !== undefined,
+  });
 }
 
 function nothingToVerify(
@@ -299,6 +339,7 @@ async function verifyTargets(
   targets: readonly CrateTarget[],
   options: VerifyCratesOptions,
   notes: readonly Diagnostic[],
+  run: { readonly comparedWithBase?: boolean } = {},
 ): Promise<Report> {
   const now = options.now ?? (() => new Date());
   const host = githubWebHost(options.endpoints.githubApi);
@@ -324,12 +365,19 @@ async function verifyTargets(
   const subjects = await mapWithConcurrency(
     targets,
     jobs,
-    async (target): Promise<{ subject: SubjectDescription; checks: CheckResult[] }> => {
+    async (
+      target,
+    ): Promise<{ subject: SubjectDescription; checks: CheckResult[]; change?: LockChange }> => {
       const subject: SubjectDescription = {
         kind: "crate",
         name: target.name,
         version: target.version,
       };
+      const change = target.change ? { change: target.change } : {};
+      // Unchanged and removed crates are listed, not verified: nothing is asked about them.
+      if (target.change?.kind === "unchanged" || target.change?.kind === "removed") {
+        return { subject, checks: [], ...change };
+      }
       if (target.unverifiable) {
         return {
           subject,
@@ -395,12 +443,17 @@ async function verifyTargets(
   return buildPolicyReport({
     loaded: options.policy,
     roots: attestations.roots(),
-    subjects,
+    // Results come back in input order: each subject keeps its target's change.
+    subjects: subjects.map((s, i) => {
+      const change = targets[i].change;
+      return change ? { ...s, change } : s;
+    }),
     strict: options.strict ?? false,
     requireRekor: options.requireRekor ?? false,
     now: now(),
     servedFromCache: servedFromCacheBy([sources.crates, sources.github?.client]),
     diagnostics: notes,
+    ...(run.comparedWithBase ? { comparedWithBase: true } : {}),
   });
 }
 

@@ -8,9 +8,11 @@ import { evaluatePolicy, type PolicyDecision } from "../policy/evaluate.ts";
 import { decideAssurance, meetsAssurance } from "../verdict/assurance.ts";
 import { decideSubjectVerdict } from "../verdict/decide.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
+import type { LockChange } from "../evidence/lock_diff.ts";
 import {
   buildReport,
   type Diagnostic,
+  isVerifiedChange,
   type Report,
   type SubjectDescription,
 } from "../verdict/report.ts";
@@ -23,6 +25,8 @@ export interface CheckedSubject {
   readonly subject: SubjectDescription;
   /** Its checks, as the checks stage produced them. */
   readonly checks: readonly CheckResult[];
+  /** Under `lock --base`: how it changed (unchanged and removed subjects have no checks). */
+  readonly change?: LockChange;
 }
 
 /** What {@link buildPolicyReport} needs. */
@@ -43,19 +47,26 @@ export interface PolicyReportInput {
   readonly servedFromCache?: (url: string) => boolean;
   /** Notes about the run (lock-file warnings), reported beside the policy's diagnostics. */
   readonly diagnostics?: readonly Diagnostic[];
+  /** The subjects were compared with a base lock (`lock --base`). */
+  readonly comparedWithBase?: boolean;
 }
 
 /** Applies the policy to every subject (the flags only tighten it) and builds the report. */
 export function buildPolicyReport(input: PolicyReportInput): Report {
   const cached = input.servedFromCache ?? (() => false);
   const subjects = input.subjects.map((s) => {
+    if (!isVerifiedChange(s)) return { subject: s.subject, checks: [], change: s.change };
     const decision = evaluatePolicy(
       input.loaded.policy,
       s.subject,
       markCached(s.checks, cached),
       { strict: input.strict, requireRekor: input.requireRekor, now: input.now },
     );
-    return { subject: s.subject, checks: withMinimumAssurance(decision) };
+    return {
+      subject: s.subject,
+      checks: withMinimumAssurance(decision),
+      ...(s.change ? { change: s.change } : {}),
+    };
   });
   return buildReport({
     version: VERSION,
@@ -65,6 +76,7 @@ export function buildPolicyReport(input: PolicyReportInput): Report {
     subjects,
     // evaluatePolicy has applied strictness (file and flag) already, exceptions included.
     strict: false,
+    ...(input.comparedWithBase ? { comparedWithBase: true } : {}),
     diagnostics: [
       ...input.loaded.diagnostics.map((d) => ({
         level: d.level,

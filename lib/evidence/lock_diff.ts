@@ -1,0 +1,88 @@
+/**
+ * What a pull request changed in a Cargo.lock: each package of the new lock is added, updated
+ * (from which version) or unchanged against the base lock, and the base's packages that are gone
+ * are removed. Path packages (the workspace's own) are not compared: nothing is downloaded for
+ * them. A package is the same one when its name and source are; an update keeps both and
+ * changes the version, or keeps the version and changes the checksum (the same version with
+ * other bytes is never "unchanged").
+ * @module
+ */
+import type { CargoLock, LockPackage } from "./cargo_lock.ts";
+
+/** How a package of the new lock differs from the base lock. */
+export type LockChange =
+  | { readonly kind: "added" }
+  | { readonly kind: "updated"; readonly from: string }
+  | { readonly kind: "unchanged" }
+  | { readonly kind: "removed" };
+
+/** The packages of both locks, each with its change. */
+export interface LockDiff {
+  /** The new lock's non-path packages, in its order, with their change. */
+  readonly packages: readonly { readonly pkg: LockPackage; readonly change: LockChange }[];
+  /** The base lock's non-path packages that the new lock no longer has. */
+  readonly removed: readonly LockPackage[];
+}
+
+function identity(p: LockPackage): string {
+  return `${p.name}\u0000${p.source ?? p.kind}`;
+}
+
+/** Compares a new lock with its base. Pure. */
+export function diffLocks(base: CargoLock, head: CargoLock): LockDiff {
+  const baseGroups = new Map<string, LockPackage[]>();
+  for (const p of base.packages) {
+    if (p.kind === "path") continue;
+    const group = baseGroups.get(identity(p)) ?? [];
+    group.push(p);
+    baseGroups.set(identity(p), group);
+  }
+  const changes = new Map<LockPackage, LockChange>();
+  const headGroups = new Map<string, LockPackage[]>();
+  for (const p of head.packages) {
+    if (p.kind === "path") continue;
+    const group = headGroups.get(identity(p)) ?? [];
+    group.push(p);
+    headGroups.set(identity(p), group);
+  }
+  const removed: LockPackage[] = [];
+  for (const [key, newer] of headGroups) {
+    const older = [...(baseGroups.get(key) ?? [])];
+    const left: LockPackage[] = [];
+    for (const p of newer) {
+      const same = older.findIndex((o) => o.version === p.version);
+      if (same < 0) {
+        left.push(p);
+        continue;
+      }
+      const [o] = older.splice(same, 1);
+      changes.set(
+        p,
+        o.checksum === p.checksum ? { kind: "unchanged" } : { kind: "updated", from: o.version },
+      );
+    }
+    // Versions that moved: pair them in order, oldest with oldest; the rest were added.
+    const byVersion = (a: LockPackage, b: LockPackage) =>
+      a.version.localeCompare(b.version, "en", { numeric: true });
+    left.sort(byVersion);
+    older.sort(byVersion);
+    left.forEach((p, i) => {
+      changes.set(
+        p,
+        i < older.length ? { kind: "updated", from: older[i].version } : {
+          kind: "added",
+        },
+      );
+    });
+    removed.push(...older.slice(left.length));
+    baseGroups.delete(key);
+  }
+  for (const rest of baseGroups.values()) removed.push(...rest);
+  return {
+    packages: head.packages.filter((p) => p.kind !== "path").map((pkg) => ({
+      pkg,
+      change: changes.get(pkg)!,
+    })),
+    removed,
+  };
+}

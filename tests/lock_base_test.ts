@@ -1,0 +1,184 @@
+/**
+ * `lock --base FILE` (pull-request mode, #14 §1), through `main()`: only the crates a pull request
+ * adds or updates are verified; unchanged and removed ones are listed with their change, are not
+ * asked about, never TRUSTED, and do not move the verdict.
+ */
+import assert from "node:assert/strict";
+import { main } from "../lib/cli/main.ts";
+import { createMemoryIo } from "../lib/cli/io.ts";
+import { buildCrate } from "./support/crate_builder.ts";
+import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { tinyAttestCrate } from "./support/tiny_attest.ts";
+
+const CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index";
+
+/** A small crate without repository: TRUSTED on its crate checksum alone. */
+async function plainCrate(name: string, version: string): Promise<FakeCrate> {
+  const bytes = await buildCrate({
+    name,
+    version,
+    files: {
+      "Cargo.toml": `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n`,
+      "src/lib.rs": `pub fn v() -> &'static str { "${version}" }\n`,
+    },
+  });
+  return { name, version, bytes };
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A Cargo.lock (v4) of a workspace package `app` and these registry packages. */
+function lockOf(packages: readonly { name: string; version: string; checksum: string }[]): string {
+  return 'version = 4\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n' +
+    packages.map((p) =>
+      `\n[[package]]\nname = "${p.name}"\nversion = "${p.version}"\nsource = "${CRATES_IO}"\n` +
+      `checksum = "${p.checksum}"\n`
+    ).join("");
+}
+
+Deno.test("lock --base: only added and updated crates are verified; the rest are listed", async () => {
+  const added = await plainCrate("fresh", "1.0.0");
+  const updated = await plainCrate("bumped", "2.0.0");
+  const stable = await plainCrate("stable", "1.0.0");
+  const cratesIo = startFakeCratesIo([added, updated, stable]);
+  const dir = await Deno.makeTempDir();
+  try {
+    const entry = async (c: FakeCrate) => ({
+      name: c.name,
+      version: c.version,
+      checksum: await sha256(c.bytes),
+    });
+    const base = lockOf([
+      { name: "bumped", version: "1.0.0", checksum: "1".repeat(64) },
+      await entry(stable),
+      { name: "gone", version: "0.3.0", checksum: "2".repeat(64) },
+    ]);
+    const head = lockOf([await entry(added), await entry(updated), await entry(stable)]);
+    await Deno.writeTextFile(`${dir}/base.Cargo.lock`, base);
+    await Deno.writeTextFile(`${dir}/Cargo.lock`, head);
+    const io = createMemoryIo(cratesIo.env);
+    const code = await main(
+      ["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`, "--json"],
+      io,
+    );
+    assert.equal(code, 0, io.out + io.err);
+    const report = JSON.parse(io.out);
+    const byName = Object.fromEntries(
+      report.subjects.map((s: { subject: { name: string } }) => [s.subject.name, s]),
+    );
+    assert.deepEqual(byName.fresh.change, { kind: "added" });
+    assert.equal(byName.fresh.verdict, "TRUSTED");
+    assert.deepEqual(byName.bumped.change, { kind: "updated", from: "1.0.0" });
+    assert.equal(byName.bumped.verdict, "TRUSTED");
+    assert.deepEqual(byName.stable.change, { kind: "unchanged" });
+    assert.equal(byName.stable.verdict, "UNVERIFIED", "listed, never TRUSTED");
+    assert.deepEqual(byName.stable.checks, []);
+    assert.deepEqual(byName.gone.change, { kind: "removed" });
+    assert.equal(report.verdict, "TRUSTED", "the verdict is the changed crates'");
+    // Nothing was asked about the unchanged or removed crates.
+    const asked = cratesIo.requests.map((r) => r.path).join(" ");
+    assert.doesNotMatch(asked, /stable|gone/);
+    assert.match(asked, /fresh/);
+    // The text reads like a review.
+    const text = createMemoryIo(cratesIo.env);
+    await main(["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`], text);
+    assert.match(text.out, /^changes: 1 added, 1 updated, 1 removed, 1 unchanged\n/);
+    assert.match(text.out, /removed \(not verified\): gone@0\.3\.0/);
+    assert.match(text.out, /bumped@2\.0\.0 .*\(updated from 1\.0\.0\)/);
+    assert.doesNotMatch(text.out, /^stable@/m);
+    // A saved report renders the same way again.
+    await Deno.writeTextFile(`${dir}/report.json`, io.out);
+    const again = createMemoryIo();
+    assert.equal(await main(["report", "--from", `${dir}/report.json`], again), 0, again.err);
+    assert.match(again.out, /^changes: 1 added, 1 updated, 1 removed, 1 unchanged\n/);
+  } finally {
+    await cratesIo.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lock --base: a changed crate that does not match is a MISMATCH; no change is TRUSTED", async () => {
+  const bumped = await plainCrate("bumped", "2.0.0");
+  const cratesIo = startFakeCratesIo([bumped]);
+  const dir = await Deno.makeTempDir();
+  try {
+    const base = lockOf([{ name: "bumped", version: "1.0.0", checksum: "1".repeat(64) }]);
+    await Deno.writeTextFile(`${dir}/base.Cargo.lock`, base);
+    // The pull request pins bytes crates.io does not serve.
+    await Deno.writeTextFile(
+      `${dir}/Cargo.lock`,
+      lockOf([{ name: "bumped", version: "2.0.0", checksum: "3".repeat(64) }]),
+    );
+    const io = createMemoryIo(cratesIo.env);
+    const args = ["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`];
+    assert.equal(await main(args, io), 2, io.out + io.err);
+    assert.match(io.err, /MISMATCH: bumped@2\.0\.0/);
+    // The same lock as its own base: nothing changed, nothing asked.
+    const before = cratesIo.requests.length;
+    const same = createMemoryIo(cratesIo.env);
+    assert.equal(
+      await main(
+        ["lock", `${dir}/base.Cargo.lock`, "--base", `${dir}/base.Cargo.lock`, "--json"],
+        same,
+      ),
+      0,
+      same.out + same.err,
+    );
+    const report = JSON.parse(same.out);
+    assert.equal(report.verdict, "TRUSTED");
+    assert.ok(report.diagnostics.some((d: { code: string }) => d.code === "lock-nothing-changed"));
+    assert.equal(cratesIo.requests.length, before);
+  } finally {
+    await cratesIo.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lock --base: a version unchanged with other bytes is an update, and verified", async () => {
+  const tiny = tinyAttestCrate();
+  const cratesIo = startFakeCratesIo([tiny]);
+  const dir = await Deno.makeTempDir();
+  try {
+    const real = await sha256(tiny.bytes);
+    await Deno.writeTextFile(
+      `${dir}/base.Cargo.lock`,
+      lockOf([{ name: "tiny-attest", version: "0.1.0", checksum: "4".repeat(64) }]),
+    );
+    await Deno.writeTextFile(
+      `${dir}/Cargo.lock`,
+      lockOf([{ name: "tiny-attest", version: "0.1.0", checksum: real }]),
+    );
+    const io = createMemoryIo(cratesIo.env);
+    await main(["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`, "--json"], io);
+    const subject = JSON.parse(io.out).subjects[0];
+    assert.deepEqual(subject.change, { kind: "updated", from: "0.1.0" });
+    assert.ok(subject.checks.length > 0, "verified");
+  } finally {
+    await cratesIo.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lock --base: a base that is not a file, or not a lock, is an ERROR; nothing is verified", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/Cargo.lock`, lockOf([]));
+    const ref = createMemoryIo();
+    assert.equal(await main(["lock", `${dir}/Cargo.lock`, "--base", "origin/main"], ref), 3);
+    assert.match(ref.err, /--base 'origin\/main' is not a file/);
+    assert.match(
+      ref.err,
+      /hint: write the base lock to a file first: git show origin\/main:Cargo\.lock/,
+    );
+    await Deno.writeTextFile(`${dir}/base.txt`, "not a lock file {");
+    const bad = createMemoryIo();
+    assert.equal(await main(["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.txt`], bad), 3);
+    assert.match(bad.err, /base\.txt/);
+    assert.equal(bad.out, "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
