@@ -8,11 +8,8 @@
  * passes.
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
+import { runTinyAttest } from "./support/crate_runs.ts";
 import { gitBlobSha1 } from "../lib/evidence/git_blob.ts";
-import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
 import {
   concat,
   gunzip,
@@ -38,32 +35,9 @@ async function crateWith(extra: RawTarEntry[]): Promise<Uint8Array> {
 }
 
 async function run(bytes: Uint8Array, blobs: Record<string, string> = { ...TINY_ATTEST_BLOBS }) {
-  const crate: FakeCrate = {
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes,
-    repository: "https://github.com/attest-fixtures/tiny-attest",
-  };
-  const repository: FakeRepository = {
-    owner: "attest-fixtures",
-    repo: "tiny-attest",
-    tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
-    trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(blobs) },
-  };
-  const cratesIo = startFakeCratesIo([crate]);
-  const github = startFakeGithub([], { repositories: [repository] });
-  try {
-    const io = createMemoryIo({
-      ...cratesIo.env,
-      CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-      GH_TOKEN: "ghp_test",
-    });
-    const code = await main(["crate", "tiny-attest@0.1.0", "--json"], io);
-    return { code, out: io.out, err: io.err };
-  } finally {
-    await cratesIo.close();
-    await github.close();
-  }
+  return await runTinyAttest(bytes, {
+    repository: { trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(blobs) } },
+  });
 }
 
 /** The run is a MISMATCH because the archive is malformed, and says which entry. */

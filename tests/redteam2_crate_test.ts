@@ -9,12 +9,9 @@
  * build-dependency.
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
+import { runTinyAttest } from "./support/crate_runs.ts";
 import { gitBlobSha1 } from "../lib/evidence/git_blob.ts";
 import { buildCrate } from "./support/crate_builder.ts";
-import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
 import { tinyAttestTree } from "./support/tiny_attest.ts";
 
 const COMMIT = "754e0df4b4eceacc2c2f6761236e446455110845";
@@ -110,34 +107,8 @@ async function run(s: Scenario) {
       size: encoder.encode(text).length,
     });
   }
-  const crate: FakeCrate = {
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes,
-    repository: "https://github.com/attest-fixtures/tiny-attest",
-  };
-  const repository: FakeRepository = {
-    owner: "attest-fixtures",
-    repo: "tiny-attest",
-    tags: [{ name: "v0.1.0", commit: COMMIT }],
-    trees: { [COMMIT]: tree },
-  };
-  const cratesIo = startFakeCratesIo([crate]);
-  const github = startFakeGithub([], { repositories: [repository] });
-  try {
-    const io = createMemoryIo({
-      ...cratesIo.env,
-      CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-      GH_TOKEN: "ghp_test",
-    });
-    const code = await main(["crate", "tiny-attest@0.1.0", "--json"], io);
-    const report = JSON.parse(io.out);
-    const source = report.subjects[0].checks.filter((c: { id: string }) => c.id === "crate-source");
-    return { code, verdict: report.verdict as string, source, out: io.out + io.err };
-  } finally {
-    await cratesIo.close();
-    await github.close();
-  }
+  const r = await runTinyAttest(bytes, { repository: { trees: { [COMMIT]: tree } } });
+  return { ...r, out: r.out + r.err };
 }
 
 Deno.test("redteam2 crate: the control (the manifest cargo 1.95 writes) is TRUSTED", async () => {

@@ -8,12 +8,9 @@
  * normalized `Cargo.toml` written as cargo 1.95 writes it from them.
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
+import { runTinyAttest } from "./support/crate_runs.ts";
 import { gitBlobSha1 } from "../lib/evidence/git_blob.ts";
 import { buildCrate } from "./support/crate_builder.ts";
-import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
 import { tinyAttestTree } from "./support/tiny_attest.ts";
 
 const COMMIT = "754e0df4b4eceacc2c2f6761236e446455110845";
@@ -115,41 +112,11 @@ function crateBytes(manifest: string): Promise<Uint8Array> {
 }
 
 async function run(bytes: Uint8Array, policy?: string) {
-  const crate: FakeCrate = {
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes,
-    repository: "https://github.com/attest-fixtures/tiny-attest",
-  };
-  const repository: FakeRepository = {
-    owner: "attest-fixtures",
-    repo: "tiny-attest",
-    tags: [{ name: "v0.1.0", commit: COMMIT }],
-    trees: { [COMMIT]: tinyAttestTree(blobs()) },
-  };
-  const cratesIo = startFakeCratesIo([crate]);
-  const github = startFakeGithub([], { repositories: [repository] });
-  const dir = await Deno.makeTempDir();
-  try {
-    const args = ["crate", "tiny-attest@0.1.0", "--json"];
-    if (policy !== undefined) {
-      await Deno.writeTextFile(`${dir}/attest.toml`, policy);
-      args.push("--policy", `${dir}/attest.toml`);
-    }
-    const io = createMemoryIo({
-      ...cratesIo.env,
-      CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-      GH_TOKEN: "ghp_test",
-    });
-    const code = await main(args, io);
-    const report = JSON.parse(io.out);
-    const source = report.subjects[0].checks.filter((c: { id: string }) => c.id === "crate-source");
-    return { code, verdict: report.verdict as string, source, out: io.out + io.err };
-  } finally {
-    await cratesIo.close();
-    await github.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  const r = await runTinyAttest(bytes, {
+    repository: { trees: { [COMMIT]: tinyAttestTree(blobs()) } },
+    ...(policy !== undefined ? { policy } : {}),
+  });
+  return { ...r, out: r.out + r.err };
 }
 
 const REQUIRE_ALL = 'version = 1\n[crate."tiny-attest"]\n' +

@@ -5,11 +5,9 @@
  * (tests/fixtures/crates/SOURCE.md: tiny-attest-ws-0.1.0.crate) and its real tree.
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
+import { runTinyAttest } from "./support/crate_runs.ts";
 import { concat, gunzip, gzip, splitTar, tarEntry } from "./support/crate_builder.ts";
-import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { type FakeRepository, type FakeTreeEntry, startFakeGithub } from "./support/fake_github.ts";
+import type { FakeTreeEntry } from "./support/fake_github.ts";
 
 const CRATE = await Deno.readFile(
   new URL("./fixtures/crates/tiny-attest-ws-0.1.0.crate", import.meta.url),
@@ -72,35 +70,10 @@ const TREE: FakeTreeEntry[] = [
 ];
 
 async function run(bytes: Uint8Array, blobs: Record<string, string>) {
-  const crate: FakeCrate = {
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes,
-    repository: "https://github.com/attest-fixtures/tiny-attest",
-  };
-  const repository: FakeRepository = {
-    owner: "attest-fixtures",
-    repo: "tiny-attest",
-    tags: [{ name: "v0.1.0", commit: COMMIT }],
-    trees: { [COMMIT]: TREE },
-    blobs,
-  };
-  const cratesIo = startFakeCratesIo([crate]);
-  const github = startFakeGithub([], { repositories: [repository] });
-  try {
-    const io = createMemoryIo({
-      ...cratesIo.env,
-      CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-      GH_TOKEN: "ghp_test",
-    });
-    const code = await main(["crate", "tiny-attest@0.1.0", "--json"], io);
-    const report = JSON.parse(io.out);
-    const source = report.subjects[0].checks.find((c: { id: string }) => c.id === "crate-source");
-    return { code, source, out: io.out };
-  } finally {
-    await cratesIo.close();
-    await github.close();
-  }
+  const r = await runTinyAttest(bytes, {
+    repository: { tags: [{ name: "v0.1.0", commit: COMMIT }], trees: { [COMMIT]: TREE }, blobs },
+  });
+  return { code: r.code, source: r.source[0], out: r.out };
 }
 
 /** The crate with its normalized Cargo.toml rewritten by `edit`, every other entry as cargo wrote it. */
