@@ -363,7 +363,18 @@ Deno.test("action.yml: inputs reach the script only through env; every input is 
   assert.doesNotMatch(script, /\$\{\{/, "no expression is pasted into the script");
   const inputs = [...ACTION.matchAll(/^ {2}([a-z-]+):$/gm)].map((m) => m[1]);
   const used = Object.values(env).map((v) => /^\$\{\{ inputs\.([a-z-]+) \}\}$/.exec(v)?.[1]);
-  for (const input of ["lock", "policy", "args", "token", "sarif-file", "report-file", "summary"]) {
+  for (
+    const input of [
+      "lock",
+      "policy",
+      "args",
+      "token",
+      "sarif-file",
+      "report-file",
+      "summary",
+      "base",
+    ]
+  ) {
     assert.ok(inputs.includes(input), `input ${input} is declared`);
     assert.ok(used.includes(input), `input ${input} is passed to the script`);
   }
@@ -378,7 +389,7 @@ async function runAction(
   serverEnv: Record<string, string>,
 ) {
   const bin = `${dir}/bin`;
-  await Deno.mkdir(bin);
+  await Deno.mkdir(bin, { recursive: true });
   // `npx --yes deno@2.9.6 ARGS` becomes `<this deno> ARGS`; anything else fails loudly.
   await Deno.writeTextFile(
     `${bin}/npx`,
@@ -401,6 +412,7 @@ async function runAction(
     INPUT_SARIF_FILE: "cargo-attest.sarif",
     INPUT_REPORT_FILE: "cargo-attest-report.json",
     INPUT_SUMMARY: "true",
+    INPUT_BASE: "",
     GH_TOKEN: "",
     ...serverEnv,
     ...inputs,
@@ -433,6 +445,45 @@ async function runAction(
     outputs,
   };
 }
+
+Deno.test("action.yml: with a base revision only the crates the pull request changed are verified", async () => {
+  await withLockServer(async (dir, env) => {
+    const git = async (...args: string[]) => {
+      const out = await new Deno.Command("git", {
+        args: ["-c", "user.email=t@t", "-c", "user.name=t", ...args],
+        cwd: dir,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    };
+    await git("init", "-q");
+    await git("add", "Cargo.lock");
+    await git("commit", "-qm", "base");
+    // The same lock as the base: tiny-attest (whose lock checksum is wrong) is unchanged, so it
+    // is listed, not verified: nothing changed, TRUSTED.
+    const same = await runAction(dir, { INPUT_BASE: "HEAD" }, env);
+    assert.equal(same.code, 0, `${same.stdout}\n${same.stderr}`);
+    assert.equal(same.outputs.verdict, "TRUSTED");
+    assert.match(same.summary, /\*\*Changes:\*\* 0 added, 0 updated, 0 removed, 2 unchanged/);
+    // A base without tiny-attest: the pull request adds it, so it is verified (a MISMATCH).
+    const lock = await Deno.readTextFile(`${dir}/Cargo.lock`);
+    await Deno.writeTextFile(
+      `${dir}/Cargo.lock`,
+      lock.replace(/\n\[\[package\]\]\nname = "tiny-attest"[^[]*/, "\n"),
+    );
+    await git("commit", "-qam", "without tiny-attest");
+    await Deno.writeTextFile(`${dir}/Cargo.lock`, lock);
+    const added = await runAction(dir, { INPUT_BASE: "HEAD" }, env);
+    assert.equal(added.code, 2, `${added.stdout}\n${added.stderr}`);
+    assert.match(added.summary, /`tiny-attest@0\.1\.0` \(added\)|tiny-attest@0\.1\.0 \(added\)/);
+    // A base revision that does not exist: ERROR, nothing verified.
+    const missing = await runAction(dir, { INPUT_BASE: "no-such-ref" }, env);
+    assert.equal(missing.code, 3);
+    assert.equal(missing.outputs.verdict, "ERROR");
+    assert.match(missing.stderr, /cannot read Cargo\.lock at the base revision no-such-ref/);
+  });
+});
 
 Deno.test("action.yml: one verification, then the log, the job summary and the SARIF file", async () => {
   await withLockServer(async (dir, env) => {
