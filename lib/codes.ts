@@ -131,6 +131,16 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "a release attestation is about another repository or tag (or is not a release predicate)",
   "release-attestation-commit-mismatch":
     "a release attestation records the tag at another commit than the tag's commit now",
+  "downgrade-none":
+    "lock --base: the update is published at least as the version it replaces (trusted publishing, repository)",
+  "downgrade-trusted-publishing-dropped":
+    "the version replaced was published by trusted publishing, the update with a token (UNVERIFIED; MISMATCH under no_downgrade)",
+  "downgrade-trusted-publishing-repository":
+    "the update was trusted-published from another repository than the version it replaces",
+  "downgrade-repository-changed":
+    "the update names another repository URL than the version it replaces",
+  "downgrade-unknown":
+    "(optional skip) crates.io's record of the version replaced could not be read: nothing compared",
   "policy-assurance-below-minimum":
     "(required skip) the subject would be TRUSTED on less than the policy's min_assurance",
   "policy-required-missing": "(skip) a check the policy requires has no evidence at all",

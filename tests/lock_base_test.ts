@@ -182,3 +182,61 @@ Deno.test("lock --base: a base that is not a file, or not a lock, is an ERROR; n
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lock --base: an update that drops trusted publishing is a downgrade (UNVERIFIED, MISMATCH under no_downgrade)", async () => {
+  const tp = {
+    provider: "github",
+    repository: "example/bumped",
+    run_id: "7",
+    sha: "a".repeat(40),
+  };
+  const old = { ...(await plainCrate("bumped", "1.0.0")), trustedPublishing: tp };
+  const dir = await Deno.makeTempDir();
+  try {
+    const run = async (fresh: FakeCrate, policy?: string) => {
+      const cratesIo = startFakeCratesIo([old, fresh]);
+      try {
+        await Deno.writeTextFile(
+          `${dir}/base.Cargo.lock`,
+          lockOf([{ name: "bumped", version: "1.0.0", checksum: await sha256(old.bytes) }]),
+        );
+        await Deno.writeTextFile(
+          `${dir}/Cargo.lock`,
+          lockOf([{ name: "bumped", version: "2.0.0", checksum: await sha256(fresh.bytes) }]),
+        );
+        const args = ["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`, "--json"];
+        if (policy) {
+          await Deno.writeTextFile(`${dir}/attest.toml`, policy);
+          args.push("--policy", `${dir}/attest.toml`);
+        }
+        const io = createMemoryIo(cratesIo.env);
+        const code = await main(args, io);
+        const report = JSON.parse(io.out);
+        const check = report.subjects[0].checks.find((c: { id: string }) => c.id === "downgrade");
+        return { code, check, out: io.out + io.err };
+      } finally {
+        await cratesIo.close();
+      }
+    };
+    const token = await plainCrate("bumped", "2.0.0");
+    const dropped = await run(token);
+    assert.equal(dropped.code, 1, dropped.out);
+    assert.equal(dropped.check.status, "skip");
+    assert.equal(dropped.check.code, "downgrade-trusted-publishing-dropped");
+    assert.match(dropped.check.message, /bumped@1\.0\.0 was published by trusted publishing/);
+    const strict = await run(token, "version = 1\n[crate.bumped]\nno_downgrade = true\n");
+    assert.equal(strict.code, 2, strict.out);
+    assert.equal(strict.check.status, "fail");
+    assert.deepEqual(strict.check.policyRef, { file: `${dir}/attest.toml`, line: 3 });
+    // Still trusted-published from the same repository: no downgrade.
+    const kept = await run({ ...token, trustedPublishing: tp });
+    assert.equal(kept.code, 0, kept.out);
+    assert.equal(kept.check.code, "downgrade-none");
+    // From another repository: a downgrade.
+    const moved = await run({ ...token, trustedPublishing: { ...tp, repository: "evil/bumped" } });
+    assert.notEqual(moved.code, 0, moved.out);
+    assert.equal(moved.check.code, "downgrade-trusted-publishing-repository");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -17,6 +17,7 @@ export type CheckId =
   | "crate-vcs"
   | "crate-source"
   | "trusted-publishing"
+  | "downgrade"
   | "policy";
 
 /** `pass`: verified; `fail`: present but wrong; `skip`: missing; `error`: could not be checked. */

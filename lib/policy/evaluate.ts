@@ -118,6 +118,8 @@ export interface PolicyResolution {
   readonly signers: { readonly list: readonly Signer[]; readonly ref?: RuleRef };
   /** The weakest assurance a TRUSTED subject may rest on (`min_assurance`), when a rule sets one. */
   readonly minAssurance?: { readonly value: AssuranceLevel; readonly ref: RuleRef };
+  /** `no_downgrade = true`: a less trustworthy update fails; the rule that says so. */
+  readonly noDowngrade?: { readonly value: boolean; readonly ref: RuleRef };
   /** Exceptions for the target. */
   readonly exceptions: readonly MatchedException[];
   /** For a crate named without a version: rules and exceptions for single versions of it. */
@@ -173,8 +175,9 @@ export function resolvePolicy(
   options: EvaluateOptions = {},
 ): PolicyResolution {
   const rules = matchingRules(policy, target);
-  const first = <K extends "require" | "rekor" | "strict" | "minAssurance" | "signers">(key: K) =>
-    rules.find((r) => r[key] !== undefined);
+  const first = <
+    K extends "require" | "rekor" | "strict" | "minAssurance" | "noDowngrade" | "signers",
+  >(key: K) => rules.find((r) => r[key] !== undefined);
 
   const requireRule = first("require");
   const require: { id: PolicyCheckId; ref: RuleRef }[] = [];
@@ -206,6 +209,14 @@ export function resolvePolicy(
   const minRule = first("minAssurance");
   const minAssurance = minRule?.minAssurance
     ? { value: minRule.minAssurance.value, ref: ref(minRule, minRule.minAssurance.pos) }
+    : undefined;
+
+  const downgradeRule = first("noDowngrade");
+  const noDowngrade = downgradeRule?.noDowngrade
+    ? {
+      value: downgradeRule.noDowngrade.value,
+      ref: ref(downgradeRule, downgradeRule.noDowngrade.pos),
+    }
     : undefined;
 
   const signerRule = first("signers");
@@ -249,6 +260,7 @@ export function resolvePolicy(
     strict,
     signers,
     ...(minAssurance ? { minAssurance } : {}),
+    ...(noDowngrade ? { noDowngrade } : {}),
     exceptions,
     versionSpecific,
   };
@@ -301,6 +313,8 @@ export interface PolicyDecision {
    * on the verdict (see `buildPolicyReport`), so it is not in `checks`.
    */
   readonly minAssurance?: { readonly value: AssuranceLevel; readonly ref: RuleRef };
+  /** `no_downgrade` for the subject, and the rule that sets it. */
+  readonly noDowngrade?: { readonly value: boolean; readonly ref: RuleRef };
   /** The rules that applied, most specific first. */
   readonly applied: readonly RuleRef[];
 }
@@ -425,6 +439,7 @@ export function evaluatePolicy(
     rekorRequired: resolution.rekor.value === "required",
     strict: resolution.strict.value,
     ...(resolution.minAssurance ? { minAssurance: resolution.minAssurance } : {}),
+    ...(resolution.noDowngrade ? { noDowngrade: resolution.noDowngrade } : {}),
     applied: resolution.applied,
   };
 }

@@ -133,6 +133,9 @@ export function renderExplanation(
   if (r.minAssurance) {
     lines.push(`  assurance:  at least ${r.minAssurance.value}   (${at(r.minAssurance.ref)})`);
   }
+  if (r.noDowngrade) {
+    lines.push(`  downgrade:  no_downgrade = ${r.noDowngrade.value}   (${at(r.noDowngrade.ref)})`);
+  }
   if (r.signers.list.length && r.signers.ref) {
     lines.push(`  signers:    any one of (${at(r.signers.ref)}):`);
     for (const s of r.signers.list) {
@@ -197,6 +200,9 @@ export function explainAsJson(
     strict: { value: r.strict.value, policyRef: refJson(r.strict.ref), cli: r.strict.cli },
     minAssurance: r.minAssurance
       ? { value: r.minAssurance.value, policyRef: refJson(r.minAssurance.ref) }
+      : null,
+    noDowngrade: r.noDowngrade
+      ? { value: r.noDowngrade.value, policyRef: refJson(r.noDowngrade.ref) }
       : null,
     signers: r.signers.list.map((s) => ({
       workflow: s.workflow ?? null,

@@ -479,6 +479,10 @@ class SemanticChecker {
     if (min === "integrity" || min === "provenance" || min === "source") {
       minAssurance = { value: min, pos: this.pos([...path, "min_assurance"], "key") };
     }
+    let noDowngrade: Rule["noDowngrade"];
+    if (typeof table.no_downgrade === "boolean") {
+      noDowngrade = { value: table.no_downgrade, pos: this.pos([...path, "no_downgrade"], "key") };
+    }
     let signers: Rule["signers"];
     if (Array.isArray(table.signer)) {
       const list: Signer[] = [];
@@ -524,6 +528,7 @@ class SemanticChecker {
       ...(rekor ? { rekor } : {}),
       ...(strict ? { strict } : {}),
       ...(minAssurance ? { minAssurance } : {}),
+      ...(noDowngrade ? { noDowngrade } : {}),
       ...(signers ? { signers } : {}),
       pos: this.pos(path),
     };

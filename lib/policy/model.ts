@@ -33,6 +33,7 @@ export const POLICY_CHECK_IDS: readonly PolicyCheckId[] = [
   "crate-vcs",
   "crate-source",
   "trusted-publishing",
+  "downgrade",
 ];
 
 /** The kinds of subject a rule can apply to. */
@@ -55,6 +56,7 @@ export const CHECK_APPLIES_TO: Readonly<Record<PolicyCheckId, readonly TargetKin
   "crate-vcs": ["crate"],
   "crate-source": ["crate"],
   "trusted-publishing": ["crate"],
+  "downgrade": ["crate"],
 };
 
 /** True when `id` is a check id a policy may name. */
@@ -139,6 +141,8 @@ export interface Rule {
   readonly strict?: Positioned<boolean>;
   /** The weakest assurance a TRUSTED subject may rest on (`min_assurance`). */
   readonly minAssurance?: Positioned<AssuranceLevel>;
+  /** `true`: a crate update published less trustworthily than before fails (`no_downgrade`). */
+  readonly noDowngrade?: Positioned<boolean>;
   /** Who may sign (replaces a less specific rule's list). */
   readonly signers?: Positioned<readonly Signer[]>;
   /** Where the rule's table is written. */

@@ -146,7 +146,7 @@ const SIGNER_KEYS = [
   "source_ref",
   "runner_environment",
 ];
-const RULE_KEYS = ["require", "rekor", "strict", "min_assurance", "signer"];
+const RULE_KEYS = ["require", "rekor", "strict", "min_assurance", "no_downgrade", "signer"];
 const EXCEPTION_KEYS = ["crate", "repo", "allow", "reason", "expires"];
 
 /** Names users reach for that mean another key (`repository` → `source_repository`). */

@@ -35,7 +35,9 @@ import {
   rememberCrate,
 } from "../sources/crate_evidence.ts";
 import { CrateMemoStore } from "../sources/crate_memo.ts";
-import { checkCrateName } from "../sources/crates_io.ts";
+import { checkCrateName, CrateNotFoundError, fetchCrateVersion } from "../sources/crates_io.ts";
+import type { CrateVersionInfo } from "../evidence/registry_records.ts";
+import { checkDowngrade } from "../checks/downgrade.ts";
 import { type Endpoints, githubWebHost } from "../sources/endpoints.ts";
 import type { HttpClient } from "../sources/http.ts";
 import { readCappedText } from "../sources/local_files.ts";
@@ -361,6 +363,39 @@ async function verifyTargets(
     extracts: options.cache,
   };
   const jobs = options.concurrency ?? DEFAULT_CRATE_JOBS;
+  /** An updated crate against the version it replaces, by crates.io's records of both. */
+  const downgradeOf = async (
+    target: CrateTarget,
+    from: string,
+    after: CrateVersionInfo,
+    subject: SubjectDescription,
+  ): Promise<CheckResult> => {
+    let before: CrateVersionInfo;
+    try {
+      before = await fetchCrateVersion(options.crates, endpoints.cratesApi, target.name, from);
+    } catch (error) {
+      if (!(error instanceof CrateNotFoundError) && !(error instanceof OfflineMissError)) {
+        throw error;
+      }
+      return {
+        id: "downgrade",
+        status: "skip",
+        code: "downgrade-unknown",
+        message: `crates.io's record of ${target.name}@${from} (the version replaced) could not ` +
+          `be read (${error.message}), so nothing was compared`,
+        loadBearing: false,
+        required: false,
+      };
+    }
+    const plan = evaluatePolicy(options.policy.policy, subject, [], { now: now() });
+    const strict = plan.noDowngrade?.value ? plan.noDowngrade.ref : undefined;
+    return checkDowngrade({
+      crate: target.name,
+      before,
+      after,
+      ...(strict ? { noDowngrade: { file: strict.file, line: strict.line } } : {}),
+    });
+  };
   const relieveMemory = memoryGovernor();
   const subjects = await mapWithConcurrency(
     targets,
@@ -405,6 +440,9 @@ async function verifyTargets(
         if (target.lock && target.lock.checksum === undefined) checks.push(lockPinsNothing(target));
         if (target.lock && (evidence.name !== target.name || evidence.version !== target.version)) {
           checks.push(lockNamesAnotherCrate(target, evidence));
+        }
+        if (target.change?.kind === "updated" && evidence.api) {
+          checks.push(await downgradeOf(target, target.change.from, evidence.api, subject));
         }
         releaseCrateEvidence(evidence);
         return { subject: { ...subject, sha256: evidence.sha256 }, checks };
