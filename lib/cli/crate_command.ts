@@ -6,7 +6,7 @@
 import { UsageError } from "../errors.ts";
 import { DEFAULT_CRATE_JOBS } from "../limits.ts";
 import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
-import { readCappedText } from "../sources/local_files.ts";
+import { pathKind, readCappedText } from "../sources/local_files.ts";
 import {
   MAX_LOCK_BYTES,
   parseCrateSpec,
@@ -43,7 +43,9 @@ export async function runLock(args: readonly string[], io: CliIo): Promise<numbe
   }
   const given = parsed.positionals[0] ?? "Cargo.lock";
   // `lock .` (a directory) means its Cargo.lock, as cargo finds it.
-  const path = await isDirectory(given) ? `${given.replace(/\/+$/, "")}/Cargo.lock` : given;
+  const path = await pathKind(given) === "directory"
+    ? `${given.replace(/\/+$/, "")}/Cargo.lock`
+    : given;
   const output = resolveOutput(parsed, io, "lock");
   // Read first: a missing lock file is said before anything else (a token warning, a policy).
   const text = await readCappedText(path, MAX_LOCK_BYTES, "lock file");
@@ -65,7 +67,7 @@ async function baseFromArgs(
 ): Promise<{ path: string; text: string } | undefined> {
   const base = stringOption(parsed, "base");
   if (base === undefined) return undefined;
-  if (!(await isFile(base))) {
+  if (await pathKind(base) !== "file") {
     throw new UsageError(
       `lock: --base '${base}' is not a file (a git revision is not read by cargo-attest itself)`,
       `write the base lock to a file first: git show ${base}:Cargo.lock > base.Cargo.lock, ` +
@@ -73,14 +75,6 @@ async function baseFromArgs(
     );
   }
   return { path: base, text: await readCappedText(base, MAX_LOCK_BYTES, "base lock file") };
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
 }
 
 /** The options of a crate verification from the command line and the environment. */
@@ -129,13 +123,4 @@ async function optionsFromArgs(
       if (!output.quiet) io.stderr(`cargo-attest: warning: ${message}\n`);
     },
   };
-}
-
-/** Whether `path` is a directory (false when it does not exist: the reader says so). */
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
 }

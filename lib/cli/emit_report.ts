@@ -3,7 +3,8 @@
  * returns the exit code.
  * @module
  */
-import { escapeForTerminal, renderCauseLine } from "../render/cause_line.ts";
+import { renderCauseLine } from "../render/cause_line.ts";
+import { escapeForTerminal } from "../render/escape.ts";
 import { renderJsonReport } from "../render/json.ts";
 import { renderMarkdownReport } from "../render/markdown.ts";
 import { locatePackagesInLock, renderSarifReport, type SarifOptions } from "../render/sarif.ts";

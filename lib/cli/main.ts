@@ -9,7 +9,7 @@ import { COMMAND_HELP, renderTopHelp, VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { settleWrites } from "../sources/write_behind.ts";
 import { suggestClosest } from "../text/suggest.ts";
-import { escapeForTerminal } from "../render/cause_line.ts";
+import { escapeForTerminal } from "../render/escape.ts";
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number>;
 

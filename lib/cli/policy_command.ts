@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { AttestError, UsageError } from "../errors.ts";
-import { readCappedText } from "../sources/local_files.ts";
+import { pathKind, readCappedText } from "../sources/local_files.ts";
 import { renderDiagnostics, suggestClosest } from "../policy/diagnostics.ts";
 import type { PolicyTarget } from "../policy/evaluate.ts";
 import { explainAsJson, renderExplanation, summarizePolicy } from "../policy/explain.ts";
@@ -32,14 +32,6 @@ import { resolveOutput } from "./output_options.ts";
 
 export { type LoadedPolicy, MAX_POLICY_BYTES, PolicyInvalidError };
 
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
 function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -61,7 +53,7 @@ export async function loadPolicyForCommand(
   options: { readonly color?: boolean; readonly quiet?: boolean } = {},
 ): Promise<LoadedPolicy> {
   const path = explicitPath ??
-    (await fileExists(DEFAULT_POLICY_FILE) ? DEFAULT_POLICY_FILE : undefined);
+    (await pathKind(DEFAULT_POLICY_FILE) === "file" ? DEFAULT_POLICY_FILE : undefined);
   if (path === undefined) return BUILTIN_LOADED_POLICY;
   const color = options.color ?? diagnosticColor(io, undefined);
   let loaded: LoadedPolicy;
@@ -143,7 +135,7 @@ async function runPolicyCheck(args: readonly string[], io: CliIo): Promise<numbe
   }
   const explicit = parsed.positionals[0] ?? stringOption(parsed, "policy");
   const path = explicit ?? DEFAULT_POLICY_FILE;
-  if (explicit === undefined && !(await fileExists(path))) {
+  if (explicit === undefined && await pathKind(path) !== "file") {
     throw new AttestError("input-unusable", `${path}: there is no policy file here`, {
       hint: "write one with 'cargo-attest init', or name it: cargo-attest policy check PATH",
     });

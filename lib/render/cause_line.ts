@@ -10,8 +10,6 @@ import type { Report, SubjectDescription, SubjectReport } from "../verdict/repor
 import { escapeForTerminal } from "./escape.ts";
 import { splitChanges } from "./changes.ts";
 
-export { escapeForTerminal };
-
 /** Longest cause (after escaping) before it is cut with `…`. */
 const MAX_CAUSE_CHARS = 400;
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { escapeForTerminal, renderCauseLine } from "./cause_line.ts";
+import { renderCauseLine } from "./cause_line.ts";
+import { escapeForTerminal } from "./escape.ts";
 import { buildReport } from "../verdict/report.ts";
 import type { CheckResult } from "../checks/check_result.ts";
 

@@ -43,6 +43,20 @@ export async function readCappedText(path: string, limit: number, what: string):
   return new TextDecoder().decode(bytes);
 }
 
+/**
+ * What `path` names on disk: `"file"`, `"directory"`, or `undefined` when it cannot be stat'ed
+ * (missing, unreadable, or something else). For choosing between inputs; the reader that opens
+ * the path reports its own errors.
+ */
+export async function pathKind(path: string): Promise<"file" | "directory" | undefined> {
+  try {
+    const info = await Deno.stat(path);
+    return info.isFile ? "file" : info.isDirectory ? "directory" : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An artifact given on the command line: a file path, or `sha256:<hex>` when only the digest is known. */
 export interface ArtifactSource {
   /** What to call it in reports: the path, or the digest text. */
