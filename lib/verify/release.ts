@@ -24,7 +24,7 @@ import {
   isEvidenceAsset,
 } from "../sources/release_evidence.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
-import type { Report, SubjectDescription } from "../verdict/report.ts";
+import type { Diagnostic, Report, SubjectDescription } from "../verdict/report.ts";
 import type { LoadedPolicy } from "./policy_file.ts";
 import { buildPolicyReport, type CheckedSubject, servedFromCacheBy } from "./policy_report.ts";
 
@@ -107,7 +107,7 @@ export async function verifyRelease(
   const progress = options.onProgress ?? (() => {});
   const wanted = target.assets ?? [];
   const { endpoints, github: client, rekor: rekorClient, roots } = options;
-  const report = (subjects: readonly CheckedSubject[], diagnostics = []) =>
+  const report = (subjects: readonly CheckedSubject[], diagnostics: readonly Diagnostic[] = []) =>
     buildPolicyReport({
       loaded: options.policy,
       roots,
@@ -126,20 +126,12 @@ export async function verifyRelease(
         subject: { kind: "release-asset", repo: target.repo, tag, name, sha256: "" },
         checks: [notInCache(error)],
       })))
-      : buildPolicyReport({
-        loaded: options.policy,
-        roots,
-        subjects: [],
-        strict,
-        requireRekor,
-        now: now(),
-        diagnostics: [{
-          level: "warning",
-          code: "not-in-cache",
-          message: `release ${target.repo}@${tag} is not in the cache (${error.url}); ` +
-            "run once online to fill it",
-        }],
-      });
+      : report([], [{
+        level: "warning",
+        code: "not-in-cache",
+        message: `release ${target.repo}@${tag} is not in the cache (${error.url}); ` +
+          "run once online to fill it",
+      }]);
 
   progress(`reading release ${target.repo}@${tag}`);
   let release;
