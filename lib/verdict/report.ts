@@ -106,10 +106,11 @@ export interface ReportInput {
   readonly diagnostics?: readonly Diagnostic[];
   readonly strict?: boolean;
   /**
-   * A comparison with a base lock (`lock --base`): when no subject changed, the verdict is
-   * TRUSTED, "nothing changed".
+   * The run established that nothing needed verifying (`lock --base` with no change, or a lock
+   * of only the workspace's path packages): with no verified subject the verdict is TRUSTED,
+   * not UNVERIFIED. Without it, no verified subject is UNVERIFIED.
    */
-  readonly comparedWithBase?: boolean;
+  readonly nothingToVerifyIsTrusted?: boolean;
 }
 
 /** Decides every subject's verdict and the overall verdict, and assembles the report. */
@@ -128,7 +129,7 @@ export function buildReport(input: ReportInput): Report {
     };
   });
   const counted = subjects.filter(isVerifiedChange);
-  const verdict = input.comparedWithBase && counted.length === 0
+  const verdict = input.nothingToVerifyIsTrusted && counted.length === 0
     ? "TRUSTED"
     : decideOverallVerdict(counted.map((s) => s.verdict));
   return {

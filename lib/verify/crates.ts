@@ -308,8 +308,9 @@ export async function verifyLock(
     // wrong with what was downloaded. TRUSTED (exit 0), and the report says why.
     return nothingToVerify(file, paths, options, notes);
   }
+  // Under --base, a lock in which no crate changed is TRUSTED: nothing new came from outside.
   return await verifyTargets([...targets, ...removed], options, [...changeNotes, ...notes], {
-    comparedWithBase: lockFile.base !== undefined,
+    nothingToVerifyIsTrusted: lockFile.base !== undefined,
   });
 }
 
@@ -319,7 +320,7 @@ function nothingToVerify(
   options: VerifyCratesOptions,
   notes: readonly Diagnostic[],
 ): Report {
-  const report = buildPolicyReport({
+  return buildPolicyReport({
     loaded: options.policy,
     roots: [],
     subjects: [],
@@ -333,15 +334,15 @@ function nothingToVerify(
         paths === 1 ? "" : "s"
       } of the workspace): nothing was downloaded, so nothing to verify`,
     }],
+    nothingToVerifyIsTrusted: true,
   });
-  return { ...report, verdict: "TRUSTED", exitCode: 0 };
 }
 
 async function verifyTargets(
   targets: readonly CrateTarget[],
   options: VerifyCratesOptions,
   notes: readonly Diagnostic[],
-  run: { readonly comparedWithBase?: boolean } = {},
+  run: { readonly nothingToVerifyIsTrusted?: boolean } = {},
 ): Promise<Report> {
   const now = options.now ?? (() => new Date());
   const host = githubWebHost(options.endpoints.githubApi);
@@ -491,7 +492,7 @@ async function verifyTargets(
     now: now(),
     servedFromCache: servedFromCacheBy([sources.crates, sources.github?.client]),
     diagnostics: notes,
-    ...(run.comparedWithBase ? { comparedWithBase: true } : {}),
+    ...(run.nothingToVerifyIsTrusted ? { nothingToVerifyIsTrusted: true } : {}),
   });
 }
 

@@ -47,8 +47,8 @@ export interface PolicyReportInput {
   readonly servedFromCache?: (url: string) => boolean;
   /** Notes about the run (lock-file warnings), reported beside the policy's diagnostics. */
   readonly diagnostics?: readonly Diagnostic[];
-  /** The subjects were compared with a base lock (`lock --base`). */
-  readonly comparedWithBase?: boolean;
+  /** Nothing needed verifying, by the run's own account (see `ReportInput`). */
+  readonly nothingToVerifyIsTrusted?: boolean;
 }
 
 /** Applies the policy to every subject (the flags only tighten it) and builds the report. */
@@ -76,7 +76,7 @@ export function buildPolicyReport(input: PolicyReportInput): Report {
     subjects,
     // evaluatePolicy has applied strictness (file and flag) already, exceptions included.
     strict: false,
-    ...(input.comparedWithBase ? { comparedWithBase: true } : {}),
+    ...(input.nothingToVerifyIsTrusted ? { nothingToVerifyIsTrusted: true } : {}),
     diagnostics: [
       ...input.loaded.diagnostics.map((d) => ({
         level: d.level,
