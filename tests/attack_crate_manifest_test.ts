@@ -5,13 +5,11 @@
  * (tests/fixtures/crates/SOURCE.md) repacked with one change an attacker would make.
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
 import { readCrateArchive } from "../lib/evidence/crate_archive.ts";
 import { gitBlobSha1 } from "../lib/evidence/git_blob.ts";
 import { buildCrate } from "./support/crate_builder.ts";
-import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { type FakeRepository, type FakeTreeEntry, startFakeGithub } from "./support/fake_github.ts";
+import { runTinyAttest } from "./support/crate_runs.ts";
+import type { FakeRepository, FakeTreeEntry } from "./support/fake_github.ts";
 import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
 
 const FIXTURES = new URL("./fixtures/crates/", import.meta.url);
@@ -50,45 +48,15 @@ function repack(changes: Record<string, string | Uint8Array | null>): Promise<Ui
   });
 }
 
-function repository(entries: FakeTreeEntry[] = tinyAttestTree()): FakeRepository {
-  return {
-    owner: "attest-fixtures",
-    repo: "tiny-attest",
-    tags: [{ name: "v0.1.0", commit: COMMIT }],
-    trees: { [COMMIT]: entries },
-  };
+/** The tiny-attest repository with `entries` as the tree of its commit. */
+function repository(entries: FakeTreeEntry[] = tinyAttestTree()): Partial<FakeRepository> {
+  return { trees: { [COMMIT]: entries } };
 }
 
-async function run(bytes: Uint8Array, repo: FakeRepository, policy?: string) {
-  const crate: FakeCrate = {
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes,
-    repository: "https://github.com/attest-fixtures/tiny-attest",
-  };
-  const cratesIo = startFakeCratesIo([crate]);
-  const github = startFakeGithub([], { repositories: [repo] });
-  const dir = await Deno.makeTempDir();
-  try {
-    const args = ["crate", "tiny-attest@0.1.0", "--json"];
-    if (policy !== undefined) {
-      await Deno.writeTextFile(`${dir}/attest.toml`, policy);
-      args.push("--policy", `${dir}/attest.toml`);
-    }
-    const io = createMemoryIo({
-      ...cratesIo.env,
-      CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-      GH_TOKEN: "ghp_test",
-    });
-    const code = await main(args, io);
-    const report = JSON.parse(io.out);
-    const source = report.subjects[0].checks.filter((c: { id: string }) => c.id === "crate-source");
-    return { code, verdict: report.verdict as string, source, out: io.out + io.err };
-  } finally {
-    await cratesIo.close();
-    await github.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+/** One `crate tiny-attest@0.1.0 --json` run through `main()`; `out` holds stdout and stderr. */
+async function run(bytes: Uint8Array, repo: Partial<FakeRepository>, policy?: string) {
+  const r = await runTinyAttest(bytes, { repository: repo, policy });
+  return { ...r, out: r.out + r.err };
 }
 
 const REQUIRE_ALL = 'version = 1\n[crate."tiny-attest"]\n' +
