@@ -10,33 +10,17 @@ import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { type FakeCrate, sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { type FakeRelease, type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
-import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
+import {
+  TINY_ATTEST_BLOBS,
+  TINY_ATTEST_COMMIT,
+  TINY_ATTEST_CRATE,
+  tinyAttestCrate,
+  tinyAttestRepository,
+  tinyAttestTree,
+} from "./support/tiny_attest.ts";
 
-const CRATE = await Deno.readFile(
-  new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
-);
+const CRATE = TINY_ATTEST_CRATE;
 const COMMIT = TINY_ATTEST_COMMIT;
-const REPO_URL = "https://github.com/attest-fixtures/tiny-attest";
-
-function repository(overrides: Partial<FakeRepository> = {}): FakeRepository {
-  return {
-    owner: "attest-fixtures",
-    repo: "tiny-attest",
-    tags: [{ name: "v0.1.0", commit: COMMIT }],
-    trees: { [COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
-    ...overrides,
-  };
-}
-
-function crate(overrides: Partial<FakeCrate> = {}): FakeCrate {
-  return {
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes: CRATE,
-    repository: REPO_URL,
-    ...overrides,
-  };
-}
 
 /** Runs `args` against a fresh fake crates.io and a fresh fake GitHub (its own host). */
 async function runCrate(
@@ -88,15 +72,15 @@ Deno.test("cache: a tag list read from one GitHub API host never answers another
     const args = ["crate", "tiny-attest@0.1.0", "--json", "--policy", `${dir}/attest.toml`];
     const env = { CARGO_ATTEST_CACHE_DIR: `${dir}/cache` };
     // Host A: the tag v0.1.0 names the commit the crate records.
-    const a = await runCrate(args, [crate()], [repository()], env);
+    const a = await runCrate(args, [tinyAttestCrate()], [tinyAttestRepository()], env);
     assert.equal(a.code, 0, a.out + a.err);
     assert.equal(checksById(a.out)["crate-vcs"].code, "crate-vcs-tag-match");
     // Host B (another CARGO_ATTEST_GITHUB_API_URL, same cache, within the TTL): no tag names the
     // commit, which is a fork's. A's tags must not bind it.
     const b = await runCrate(
       args,
-      [crate()],
-      [repository({ tags: [], forkCommits: [COMMIT] })],
+      [tinyAttestCrate()],
+      [tinyAttestRepository({ tags: [], forkCommits: [COMMIT] })],
       env,
     );
     assert.notEqual(b.code, 0, b.out + b.err);
@@ -110,11 +94,14 @@ Deno.test("cache: a tag list read with one token never answers a run with anothe
   await withDir(async (dir) => {
     const args = ["crate", "tiny-attest@0.1.0", "--json"];
     const env = { CARGO_ATTEST_CACHE_DIR: `${dir}/cache` };
-    const first = await runCrate(args, [crate()], [repository()], { ...env, GH_TOKEN: "ghp_a" });
+    const first = await runCrate(args, [tinyAttestCrate()], [tinyAttestRepository()], {
+      ...env,
+      GH_TOKEN: "ghp_a",
+    });
     assert.equal(first.code, 0, first.out + first.err);
     // The same host, with another token: the tags (and every GitHub answer) are asked again.
-    const github = startFakeGithub([], { repositories: [repository()] });
-    const cratesIo = startFakeCratesIo([crate()]);
+    const github = startFakeGithub([], { repositories: [tinyAttestRepository()] });
+    const cratesIo = startFakeCratesIo([tinyAttestCrate()]);
     try {
       for (const token of ["ghp_a", "ghp_b"]) {
         const io = createMemoryIo({
@@ -141,15 +128,15 @@ Deno.test("cache: a crate-source comparison made against one host's tree is not 
   await withDir(async (dir) => {
     const args = ["crate", "tiny-attest@0.1.0", "--json"];
     const env = { CARGO_ATTEST_CACHE_DIR: `${dir}/cache` };
-    const a = await runCrate(args, [crate()], [repository()], env);
+    const a = await runCrate(args, [tinyAttestCrate()], [tinyAttestRepository()], env);
     assert.equal(a.code, 0, a.out + a.err);
     assert.equal(checksById(a.out)["crate-source"].status, "pass");
     // Host B says the same tag names the same commit, but its tree holds another src/lib.rs.
     const other = { ...TINY_ATTEST_BLOBS, "src/lib.rs": "0".repeat(39) + "1" };
     const b = await runCrate(
       args,
-      [crate()],
-      [repository({ trees: { [COMMIT]: tinyAttestTree(other) } })],
+      [tinyAttestCrate()],
+      [tinyAttestRepository({ trees: { [COMMIT]: tinyAttestTree(other) } })],
       env,
     );
     assert.notEqual(JSON.parse(b.out).verdict, "TRUSTED", b.out);
@@ -255,8 +242,8 @@ Deno.test("edges: a .crate served whole but not of the API's crate_size is a MIS
   await withDir(async (dir) => {
     const r = await runCrate(
       ["crate", "tiny-attest@0.1.0", "--json"],
-      [crate({ crateSizeOverride: CRATE.length + 7 })],
-      [repository()],
+      [tinyAttestCrate({ crateSizeOverride: CRATE.length + 7 })],
+      [tinyAttestRepository()],
       { CARGO_ATTEST_CACHE_DIR: `${dir}/cache` },
     );
     assert.equal(r.code, 2, r.out + r.err);
@@ -272,13 +259,13 @@ Deno.test("edges: another .crate served whole is a MISMATCH naming both digests 
   const other = new Uint8Array([...CRATE, 0, 0, 0]);
   const r = await runCrate(
     ["crate", "tiny-attest@0.1.0", "--json", "--no-cache"],
-    [crate({
+    [tinyAttestCrate({
       bytes: other,
       indexCksumOverride: expectedSha,
       apiChecksumOverride: expectedSha,
       crateSizeOverride: CRATE.length,
     })],
-    [repository()],
+    [tinyAttestRepository()],
     {},
   );
   assert.equal(r.code, 2, r.out + r.err);
@@ -295,8 +282,8 @@ Deno.test("edges: another .crate served whole is a MISMATCH naming both digests 
 Deno.test("edges: a .crate cut short of its Content-Length stays an ERROR", async () => {
   const r = await runCrate(
     ["crate", "tiny-attest@0.1.0", "--json", "--no-cache"],
-    [crate({ truncateAt: 100 })],
-    [repository()],
+    [tinyAttestCrate({ truncateAt: 100 })],
+    [tinyAttestRepository()],
     {},
   );
   assert.equal(r.code, 3, r.out + r.err);
@@ -312,7 +299,7 @@ function causeLines(err: string): string[] {
 Deno.test("stderr: a MISMATCH says why in one line under --json and --format sarif, the report stays on stdout", async () => {
   const expectedSha = sha256Hex(CRATE);
   const other = new Uint8Array([...CRATE, 0]);
-  const evil = crate({
+  const evil = tinyAttestCrate({
     bytes: other,
     indexCksumOverride: expectedSha,
     apiChecksumOverride: expectedSha,
@@ -322,7 +309,7 @@ Deno.test("stderr: a MISMATCH says why in one line under --json and --format sar
     const r = await runCrate(
       ["crate", "tiny-attest@0.1.0", "--no-cache", ...format],
       [evil],
-      [repository()],
+      [tinyAttestRepository()],
       {},
     );
     assert.equal(r.code, 2, r.out + r.err);
@@ -342,8 +329,8 @@ Deno.test("stderr: a MISMATCH says why in one line under --json and --format sar
 Deno.test("stderr: an ERROR says why in one line under --json; TRUSTED prints no such line", async () => {
   const r = await runCrate(
     ["crate", "tiny-attest@0.1.0", "--no-cache", "--json"],
-    [crate({ truncateAt: 100 })],
-    [repository()],
+    [tinyAttestCrate({ truncateAt: 100 })],
+    [tinyAttestRepository()],
     {},
   );
   assert.equal(r.code, 3, r.out + r.err);
@@ -354,8 +341,8 @@ Deno.test("stderr: an ERROR says why in one line under --json; TRUSTED prints no
 
   const ok = await runCrate(
     ["crate", "tiny-attest@0.1.0", "--no-cache", "--json"],
-    [crate()],
-    [repository()],
+    [tinyAttestCrate()],
+    [tinyAttestRepository()],
     {},
   );
   assert.equal(ok.code, 0, ok.out + ok.err);
@@ -367,8 +354,8 @@ Deno.test("stderr: untrusted text in the cause line reaches the terminal escaped
   // --strict the skip it causes is the failure the line reports.
   const r = await runCrate(
     ["crate", "tiny-attest@0.1.0", "--no-cache", "--strict", "--format", "sarif"],
-    [crate({ repository: "https://example.com/o\x1b[2J\u202e/r" })],
-    [repository()],
+    [tinyAttestCrate({ repository: "https://example.com/o\x1b[2J\u202e/r" })],
+    [tinyAttestRepository()],
     {},
   );
   assert.equal(r.code, 2, r.out + r.err);

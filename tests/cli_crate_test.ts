@@ -12,37 +12,18 @@ import { VirtualSigstore, workflowSan } from "./support/virtual_sigstore.ts";
 import {
   TINY_ATTEST_BLOBS,
   TINY_ATTEST_COMMIT,
+  TINY_ATTEST_CRATE,
+  tinyAttestCrate,
   tinyAttestLock,
+  tinyAttestRepository,
   tinyAttestTree,
 } from "./support/tiny_attest.ts";
 
-const FIXTURES = new URL("./fixtures/crates/", import.meta.url);
-const CRATE = await Deno.readFile(new URL("tiny-attest-0.1.0.crate", FIXTURES));
+const CRATE = TINY_ATTEST_CRATE;
 const SHA256 = "c29ad53b5b5610fa3ff9226759fb145219b6586c9a04bee1f16865a9822a14df";
 const COMMIT = TINY_ATTEST_COMMIT;
-const REPO_URL = "https://github.com/attest-fixtures/tiny-attest";
 const BLOBS = TINY_ATTEST_BLOBS;
 const tree = tinyAttestTree;
-
-function repository(overrides: Partial<FakeRepository> = {}): FakeRepository {
-  return {
-    owner: "attest-fixtures",
-    repo: "tiny-attest",
-    tags: [{ name: "v0.1.0", commit: COMMIT }],
-    trees: { [COMMIT]: tree(BLOBS) },
-    ...overrides,
-  };
-}
-
-function crate(overrides: Partial<FakeCrate> = {}): FakeCrate {
-  return {
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes: CRATE,
-    repository: REPO_URL,
-    ...overrides,
-  };
-}
 
 async function run(
   args: string[],
@@ -78,7 +59,9 @@ function checksOf(out: string) {
 }
 
 Deno.test("crate: a crate that matches its index, tag and source tree is TRUSTED", async () => {
-  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [crate()], [repository()]);
+  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [tinyAttestCrate()], [
+    tinyAttestRepository(),
+  ]);
   assert.equal(r.code, 0, r.out + r.err);
   const report = JSON.parse(r.out);
   assert.deepEqual(report.subjects[0].subject, {
@@ -104,8 +87,8 @@ function checkList(
 }
 
 Deno.test("crate: an untagged commit in the default branch's history binds the crate to the repository", async () => {
-  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [crate()], [
-    repository({ tags: [], defaultBranch: "trunk" }),
+  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [tinyAttestCrate()], [
+    tinyAttestRepository({ tags: [], defaultBranch: "trunk" }),
   ]);
   assert.equal(r.code, 0, r.out + r.err);
   const checks = checkList(r.out);
@@ -122,8 +105,8 @@ Deno.test("crate: an untagged commit in the default branch's history binds the c
 Deno.test("crate: a fork's commit served under the repository's URL is not the repository's own", async () => {
   // An impostor commit: GitHub serves it under the repository's URL, no tag names it, and the
   // default branch does not lead to it. The crate's files match its tree exactly.
-  const repos = [repository({ tags: [], forkCommits: [COMMIT] })];
-  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [crate()], repos);
+  const repos = [tinyAttestRepository({ tags: [], forkCommits: [COMMIT] })];
+  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [tinyAttestCrate()], repos);
   const checks = checkList(r.out);
   assert.equal(checks["crate-vcs"].status, "skip");
   assert.equal(checks["crate-vcs"].code, "crate-vcs-commit-unbound");
@@ -141,7 +124,7 @@ Deno.test("crate: a fork's commit served under the repository's URL is not the r
     );
     const strict = await run(
       ["crate", "tiny-attest@0.1.0", "--json", "--policy", `${dir}/attest.toml`],
-      [crate()],
+      [tinyAttestCrate()],
       repos,
     );
     assert.equal(strict.code, 1, strict.out + strict.err);
@@ -153,8 +136,10 @@ Deno.test("crate: a fork's commit served under the repository's URL is not the r
 
 Deno.test("crate: crates.io's trusted-publishing record of the repository at that commit binds it", async () => {
   const published = (repository: string) =>
-    crate({ trustedPublishing: { provider: "github", repository, run_id: "7", sha: COMMIT } });
-  const repos = [repository({ tags: [], forkCommits: [COMMIT] })];
+    tinyAttestCrate({
+      trustedPublishing: { provider: "github", repository, run_id: "7", sha: COMMIT },
+    });
+  const repos = [tinyAttestRepository({ tags: [], forkCommits: [COMMIT] })];
   const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [
     published("attest-fixtures/tiny-attest"),
   ], repos);
@@ -180,17 +165,19 @@ Deno.test("crate: a match against an unbound commit is not remembered as a bound
   try {
     const env = { GH_TOKEN: "ghp_test", CARGO_ATTEST_CACHE_DIR: dir, CARGO_ATTEST_CACHE_TTL: "0" };
     const args = ["crate", "tiny-attest@0.1.0", "--json"];
-    await run(args, [crate()], [repository({ tags: [], forkCommits: [COMMIT] })], env);
+    await run(args, [tinyAttestCrate()], [
+      tinyAttestRepository({ tags: [], forkCommits: [COMMIT] }),
+    ], env);
     const again = await run(
       args,
-      [crate()],
-      [repository({ tags: [], forkCommits: [COMMIT] })],
+      [tinyAttestCrate()],
+      [tinyAttestRepository({ tags: [], forkCommits: [COMMIT] })],
       env,
     );
     const message = checkList(again.out)["crate-source"].message;
     assert.equal(message.split("not shown to be the repository's own").length, 2, message);
     // Once a tag binds the commit, the next run's comparison bears weight and says nothing more.
-    const tagged = await run(args, [crate()], [repository()], env);
+    const tagged = await run(args, [tinyAttestCrate()], [tinyAttestRepository()], env);
     assert.equal(checkList(tagged.out)["crate-vcs"].code, "crate-vcs-tag-match");
     assert.doesNotMatch(checkList(tagged.out)["crate-source"].message, /not shown/);
   } finally {
@@ -201,8 +188,10 @@ Deno.test("crate: a match against an unbound commit is not remembered as a bound
 Deno.test("crate: a file that differs from the repository is a MISMATCH naming it", async () => {
   const r = await run(
     ["crate", "tiny-attest@0.1.0"],
-    [crate()],
-    [repository({ trees: { [COMMIT]: tree({ ...BLOBS, "src/lib.rs": "1".repeat(40) }) } })],
+    [tinyAttestCrate()],
+    [tinyAttestRepository({
+      trees: { [COMMIT]: tree({ ...BLOBS, "src/lib.rs": "1".repeat(40) }) },
+    })],
   );
   assert.equal(r.code, 2, r.out + r.err);
   assert.match(r.out, /✗ crate-source/);
@@ -212,8 +201,8 @@ Deno.test("crate: a file that differs from the repository is a MISMATCH naming i
 Deno.test("crate: an index checksum that differs from the download is a MISMATCH", async () => {
   const r = await run(
     ["crate", "tiny-attest@0.1.0", "--json"],
-    [crate({ indexCksumOverride: "0".repeat(64) })],
-    [repository()],
+    [tinyAttestCrate({ indexCksumOverride: "0".repeat(64) })],
+    [tinyAttestRepository()],
   );
   assert.equal(r.code, 2);
   assert.equal(checksOf(r.out)["crate-checksum"], "fail crate-checksum-mismatch");
@@ -222,15 +211,17 @@ Deno.test("crate: an index checksum that differs from the download is a MISMATCH
 Deno.test("crate: a commit the repository does not have is a MISMATCH", async () => {
   const r = await run(
     ["crate", "tiny-attest@0.1.0", "--json"],
-    [crate()],
-    [repository({ tags: [{ name: "v0.1.0", commit: "9".repeat(40) }], trees: {} })],
+    [tinyAttestCrate()],
+    [tinyAttestRepository({ tags: [{ name: "v0.1.0", commit: "9".repeat(40) }], trees: {} })],
   );
   assert.equal(r.code, 2, r.out + r.err);
   assert.equal(checksOf(r.out)["crate-vcs"], "fail crate-vcs-commit-unknown");
 });
 
 Deno.test("crate: without a GitHub token, repository checks are skipped with one warning", async () => {
-  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [crate()], [repository()], {});
+  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [tinyAttestCrate()], [
+    tinyAttestRepository(),
+  ], {});
   assert.equal(r.code, 0, "the checksum alone is load-bearing: " + r.out);
   assert.equal(r.github.length, 0, "no GitHub request without a token");
   assert.equal(r.err.match(/GH_TOKEN/g)?.length, 1);
@@ -240,10 +231,10 @@ Deno.test("crate: without a GitHub token, repository checks are skipped with one
 Deno.test("crate: trusted publishing from another repository is a MISMATCH", async () => {
   const r = await run(
     ["crate", "tiny-attest@0.1.0", "--json"],
-    [crate({
+    [tinyAttestCrate({
       trustedPublishing: { provider: "github", repository: "evil/fork", run_id: "1", sha: COMMIT },
     })],
-    [repository()],
+    [tinyAttestRepository()],
   );
   assert.equal(r.code, 2);
   assert.equal(
@@ -252,7 +243,7 @@ Deno.test("crate: trusted publishing from another repository is a MISMATCH", asy
   );
   const ok = await run(
     ["crate", "tiny-attest@0.1.0", "--json"],
-    [crate({
+    [tinyAttestCrate({
       trustedPublishing: {
         provider: "github",
         repository: "attest-fixtures/tiny-attest",
@@ -260,14 +251,14 @@ Deno.test("crate: trusted publishing from another repository is a MISMATCH", asy
         sha: COMMIT,
       },
     })],
-    [repository()],
+    [tinyAttestRepository()],
   );
   assert.equal(ok.code, 0, ok.out);
   assert.equal(checksOf(ok.out)["trusted-publishing"], "pass trusted-publishing-match");
 });
 
 Deno.test("crate: a crate that crates.io does not have is an ERROR naming it", async () => {
-  const r = await run(["crate", "nope@1.0.0"], [crate()], [repository()]);
+  const r = await run(["crate", "nope@1.0.0"], [tinyAttestCrate()], [tinyAttestRepository()]);
   assert.equal(r.code, 3, r.out + r.err);
   assert.match(r.out, /nope/);
 });
@@ -293,7 +284,7 @@ async function withLock(text: string, fn: (path: string) => Promise<void>) {
 
 Deno.test("lock: registry crates are verified; git dependencies are never TRUSTED", async () => {
   await withLock(tinyAttestLock(SHA256), async (path) => {
-    const r = await run(["lock", path, "--json"], [crate()], [repository()]);
+    const r = await run(["lock", path, "--json"], [tinyAttestCrate()], [tinyAttestRepository()]);
     assert.equal(r.code, 1, r.out + r.err);
     const report = JSON.parse(r.out);
     const verdicts = Object.fromEntries(
@@ -308,7 +299,7 @@ Deno.test("lock: registry crates are verified; git dependencies are never TRUSTE
 
 Deno.test("lock: a lock checksum that differs from the download is a MISMATCH naming the lock", async () => {
   await withLock(tinyAttestLock("e".repeat(64)), async (path) => {
-    const r = await run(["lock", path], [crate()], [repository()]);
+    const r = await run(["lock", path], [tinyAttestCrate()], [tinyAttestRepository()]);
     assert.equal(r.code, 2, r.out + r.err);
     assert.match(r.out, /Cargo\.lock says \(e{64}\)/);
   });
@@ -316,11 +307,13 @@ Deno.test("lock: a lock checksum that differs from the download is a MISMATCH na
 
 Deno.test("lock: an unreadable lock file is an ERROR naming it", async () => {
   await withLock("this is [not toml", async (path) => {
-    const r = await run(["lock", path], [crate()], [repository()]);
+    const r = await run(["lock", path], [tinyAttestCrate()], [tinyAttestRepository()]);
     assert.equal(r.code, 3);
     assert.match(r.err, /Cargo\.lock/);
   });
-  const missing = await run(["lock", "/nonexistent/Cargo.lock"], [crate()], [repository()]);
+  const missing = await run(["lock", "/nonexistent/Cargo.lock"], [tinyAttestCrate()], [
+    tinyAttestRepository(),
+  ]);
   assert.equal(missing.code, 3);
   assert.match(missing.err, /no such file/);
 });
@@ -332,7 +325,9 @@ Deno.test("lock: a policy rule for a crate that is not in the lock is a warning,
       policy,
       `version = 1\n\n[crate.serde]\nrequire = ["crate-checksum"]\n\n[crate.tiny-attest]\nrequire = ["crate-checksum"]\n`,
     );
-    const r = await run(["lock", path, "--policy", policy, "--json"], [crate()], [repository()]);
+    const r = await run(["lock", path, "--policy", policy, "--json"], [tinyAttestCrate()], [
+      tinyAttestRepository(),
+    ]);
     assert.equal(r.code, 1, "gitdep keeps it UNVERIFIED: " + r.out + r.err);
     const report = JSON.parse(r.out);
     const unmatched = report.diagnostics.filter((d: { code: string }) =>
@@ -370,8 +365,8 @@ async function runWithAttestation(signerRepository: string) {
     await Deno.writeTextFile(`${dir}/root.json`, vs.trustedRoot());
     return await run(
       ["crate", "tiny-attest@0.1.0", "--trusted-root", `${dir}/root.json`, "--json"],
-      [crate()],
-      [repository()],
+      [tinyAttestCrate()],
+      [tinyAttestRepository()],
       { GH_TOKEN: "ghp_test" },
       { [SHA256]: [JSON.parse(bundle.json)] },
     );
@@ -399,7 +394,9 @@ Deno.test("crate: an attestation signed from another repository is a MISMATCH", 
 });
 
 Deno.test("crate: without attestations the check is an optional skip, and no trust root is loaded", async () => {
-  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [crate()], [repository()]);
+  const r = await run(["crate", "tiny-attest@0.1.0", "--json"], [tinyAttestCrate()], [
+    tinyAttestRepository(),
+  ]);
   assert.equal(r.code, 0, r.out + r.err);
   assert.equal(checksOf(r.out)["attestation"], "skip attestation-not-published");
   assert.deepEqual(JSON.parse(r.out).roots, []);
@@ -407,8 +404,8 @@ Deno.test("crate: without attestations the check is an optional skip, and no tru
 
 Deno.test("crate: a repository's tag list is remembered as an extract; offline it answers alone", async () => {
   const dir = await Deno.makeTempDir();
-  const cratesIo = startFakeCratesIo([crate()]);
-  const github = startFakeGithub([], { repositories: [repository()] });
+  const cratesIo = startFakeCratesIo([tinyAttestCrate()]);
+  const github = startFakeGithub([], { repositories: [tinyAttestRepository()] });
   const runOnce = async (extra: string[]) => {
     const io = createMemoryIo({
       ...cratesIo.env,
