@@ -18,6 +18,7 @@ import {
   tinyAttestRepository,
   tinyAttestTree,
 } from "./support/tiny_attest.ts";
+import { withTempDir } from "./support/temp_dir.ts";
 
 const CRATE = TINY_ATTEST_CRATE;
 const COMMIT = TINY_ATTEST_COMMIT;
@@ -46,15 +47,6 @@ async function runCrate(
   }
 }
 
-async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir();
-  try {
-    return await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 function checksById(out: string): Record<string, { status: string; code: string }> {
   return Object.fromEntries(
     JSON.parse(out).subjects[0].checks.map((c: { id: string }) => [c.id, c]),
@@ -64,7 +56,7 @@ function checksById(out: string): Record<string, { status: string; code: string 
 // ---- item 7: cache keys name every input that changes the answer -------------------------------
 
 Deno.test("cache: a tag list read from one GitHub API host never answers another host", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.writeTextFile(
       `${dir}/attest.toml`,
       'version = 1\n[crate."tiny-attest"]\nrequire = ["crate-checksum", "crate-vcs"]\n',
@@ -91,7 +83,7 @@ Deno.test("cache: a tag list read from one GitHub API host never answers another
 });
 
 Deno.test("cache: a tag list read with one token never answers a run with another token", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const args = ["crate", "tiny-attest@0.1.0", "--json"];
     const env = { CARGO_ATTEST_CACHE_DIR: `${dir}/cache` };
     const first = await runCrate(args, [tinyAttestCrate()], [tinyAttestRepository()], {
@@ -125,7 +117,7 @@ Deno.test("cache: a tag list read with one token never answers a run with anothe
 });
 
 Deno.test("cache: a crate-source comparison made against one host's tree is not recalled for another", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const args = ["crate", "tiny-attest@0.1.0", "--json"];
     const env = { CARGO_ATTEST_CACHE_DIR: `${dir}/cache` };
     const a = await runCrate(args, [tinyAttestCrate()], [tinyAttestRepository()], env);
@@ -239,7 +231,7 @@ Deno.test("edges: a release asset cut short of its Content-Length stays an ERROR
 });
 
 Deno.test("edges: a .crate served whole but not of the API's crate_size is a MISMATCH naming both sizes", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const r = await runCrate(
       ["crate", "tiny-attest@0.1.0", "--json"],
       [tinyAttestCrate({ crateSizeOverride: CRATE.length + 7 })],

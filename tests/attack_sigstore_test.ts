@@ -15,6 +15,7 @@ import {
   VirtualSigstore,
   workflowSan,
 } from "./support/virtual_sigstore.ts";
+import { withFiles } from "./support/temp_dir.ts";
 
 const vs = await VirtualSigstore.create({ name: "attack-sigstore" });
 const ARTIFACT = utf8("cargo-attest attack artifact\n");
@@ -23,22 +24,6 @@ async function run(args: string[]) {
   const io = createMemoryIo();
   const code = await main(args, io);
   return { code, out: io.out, err: io.err };
-}
-
-async function withFiles(
-  files: Record<string, string | Uint8Array>,
-  fn: (path: (name: string) => string) => Promise<void>,
-) {
-  const dir = await Deno.makeTempDir({ prefix: "attack-sigstore-" });
-  try {
-    for (const [name, content] of Object.entries(files)) {
-      if (typeof content === "string") await Deno.writeTextFile(`${dir}/${name}`, content);
-      else await Deno.writeFile(`${dir}/${name}`, content);
-    }
-    await fn((name) => `${dir}/${name}`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 /** `verify-bundle` with the virtual instance's identity, a bundle, a root and an artifact. */

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
+import { withTempDir } from "./support/temp_dir.ts";
 
 const DEMO = new URL("./fixtures/demo/", import.meta.url).pathname;
 const ARTIFACT = `${DEMO}sigstore-2.1.0.tgz`;
@@ -16,15 +17,6 @@ async function run(args: string[]) {
   const io = createMemoryIo();
   const code = await main(args, io);
   return { code, out: io.out, err: io.err };
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("file: a real attestation bound to its repository is TRUSTED (exit 0)", async () => {

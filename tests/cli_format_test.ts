@@ -9,6 +9,7 @@ import { createMemoryIo } from "../lib/cli/io.ts";
 import { CHECK_CODES } from "../lib/codes.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { tinyAttestLock } from "./support/tiny_attest.ts";
+import { withTempDir } from "./support/temp_dir.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const DEMO = `${ROOT}/tests/fixtures/demo/`;
@@ -21,15 +22,6 @@ async function run(args: string[], env: Record<string, string> = {}) {
   const io = createMemoryIo(env, NOW);
   const code = await main(args, io);
   return { code, out: io.out, err: io.err };
-}
-
-async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "cargo-attest-format-" });
-  try {
-    return await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

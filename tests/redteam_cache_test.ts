@@ -16,6 +16,7 @@ import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
 import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
 import { APP, APP_SHA256, publicGood, RELEASE_WORKFLOW } from "./support/binding_runs.ts";
 import { VirtualSigstore, workflowSan } from "./support/virtual_sigstore.ts";
+import { withTempDir } from "./support/temp_dir.ts";
 
 const CRATE = await Deno.readFile(
   new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
@@ -23,15 +24,6 @@ const CRATE = await Deno.readFile(
 const COMMIT = TINY_ATTEST_COMMIT;
 /** Another commit of the repository (in its default branch's history). */
 const LATER_COMMIT = "feedfacefeedfacefeedfacefeedfacefeedface";
-
-async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "rt-cache-" });
-  try {
-    return await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 function crate(): FakeCrate {
   return {
@@ -107,7 +99,7 @@ async function tagScenario(
     loseExtract: () => Promise<void>;
   }) => Promise<void>,
 ): Promise<void> {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const repo: MutableRepository = {
       owner: "attest-fixtures",
       repo: "tiny-attest",
@@ -252,7 +244,7 @@ async function memoCount(dir: string): Promise<number> {
 }
 
 Deno.test("red-team cache: a bundle remembered under one trusted root is not recalled under another", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const bundle = await attestation();
     const first = await releaseRun(dir, bundle, [publicGood]);
     assert.equal(first.code, 0, show(first));
@@ -265,7 +257,7 @@ Deno.test("red-team cache: a bundle remembered under one trusted root is not rec
 });
 
 Deno.test("red-team cache: a bundle remembered without a log entry is not recalled under --require-rekor", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     // A root that lists no transparency log: a bundle with a TSA timestamp and no log entry
     // verifies against it.
     const root = publicGood.trustedRoot({ tlogs: [] });
@@ -279,7 +271,7 @@ Deno.test("red-team cache: a bundle remembered without a log entry is not recall
 });
 
 Deno.test("red-team cache: a remembered bundle is judged against this run's signer", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const bundle = await attestation();
     const first = await releaseRun(dir, bundle, [publicGood]);
     assert.equal(first.code, 0, show(first));

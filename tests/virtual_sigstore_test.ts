@@ -33,6 +33,7 @@ import {
   VirtualSigstore,
   workflowSan,
 } from "./support/virtual_sigstore.ts";
+import { withFiles } from "./support/temp_dir.ts";
 
 // ---------------------------------------------------------------------------------------------
 // One virtual instance per module (keys are cached per module), a stranger instance whose CA,
@@ -771,22 +772,6 @@ async function run(args: string[]) {
   const io = createMemoryIo();
   const code = await main(args, io);
   return { code, out: io.out, err: io.err };
-}
-
-async function withFiles(
-  files: Record<string, string | Uint8Array>,
-  fn: (path: (name: string) => string) => Promise<void>,
-) {
-  const dir = await Deno.makeTempDir({ prefix: "virtual-sigstore-" });
-  try {
-    for (const [name, content] of Object.entries(files)) {
-      if (typeof content === "string") await Deno.writeTextFile(`${dir}/${name}`, content);
-      else await Deno.writeFile(`${dir}/${name}`, content);
-    }
-    await fn((name) => `${dir}/${name}`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("virtual CLI: verify-bundle --trusted-root accepts the right identity and names the wrong one", async () => {
