@@ -13,48 +13,14 @@ import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
 import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
 import {
-  APP,
-  publicGood,
   RELEASE_WORKFLOW,
+  runFile,
   runRelease,
   show,
   workflowBundle,
 } from "./support/binding_runs.ts";
 
 const ACTIONS = "https://token.actions.githubusercontent.com";
-
-/** Runs `file app.tar.gz --bundle …` with the public-good root, a policy and arguments. */
-async function runFile(
-  bundle: string,
-  options: { policy?: string; args?: string[]; env?: Record<string, string> } = {},
-): Promise<{ code: number; out: string }> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeFile(`${dir}/app.tar.gz`, APP);
-    await Deno.writeTextFile(`${dir}/app.sigstore.json`, bundle);
-    await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
-    const policyArgs: string[] = [];
-    if (options.policy !== undefined) {
-      await Deno.writeTextFile(`${dir}/attest.toml`, options.policy);
-      policyArgs.push("--policy", `${dir}/attest.toml`);
-    }
-    const io = createMemoryIo(options.env ?? {});
-    const code = await main([
-      "file",
-      `${dir}/app.tar.gz`,
-      "--bundle",
-      `${dir}/app.sigstore.json`,
-      "--trusted-root",
-      `${dir}/root.json`,
-      "--json",
-      ...policyArgs,
-      ...(options.args ?? []),
-    ], io);
-    return { code, out: io.out + io.err };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 // --- file: an exact workflow SAN names a workflow, which a reusable one lets anyone run -------
 

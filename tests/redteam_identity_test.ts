@@ -13,49 +13,11 @@ import {
   COMMIT,
   encoder,
   publicGood,
+  runFile,
   SLSA_SAN,
   SLSA_WORKFLOW,
   workflowBundle,
 } from "./support/binding_runs.ts";
-
-/** Runs `file app.tar.gz --bundle …` with the public-good root, a policy and arguments. */
-async function runFile(
-  bundle: string,
-  options: { policy?: string; args?: string[]; key?: string } = {},
-): Promise<{ code: number; out: string }> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeFile(`${dir}/app.tar.gz`, APP);
-    await Deno.writeTextFile(`${dir}/app.sigstore.json`, bundle);
-    const keyArgs: string[] = [];
-    if (options.key !== undefined) {
-      await Deno.writeTextFile(`${dir}/key.pem`, options.key);
-      keyArgs.push("--key", `${dir}/key.pem`);
-    }
-    await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
-    const policyArgs: string[] = [];
-    if (options.policy !== undefined) {
-      await Deno.writeTextFile(`${dir}/attest.toml`, options.policy);
-      policyArgs.push("--policy", `${dir}/attest.toml`);
-    }
-    const io = createMemoryIo({});
-    const code = await main([
-      "file",
-      `${dir}/app.tar.gz`,
-      "--bundle",
-      `${dir}/app.sigstore.json`,
-      "--trusted-root",
-      `${dir}/root.json`,
-      "--json",
-      ...policyArgs,
-      ...keyArgs,
-      ...(options.args ?? []),
-    ], io);
-    return { code, out: io.out + io.err };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("red-team: file with a policy signer naming a reusable workflow run by another repository is not TRUSTED", async () => {
   const evil = await workflowBundle({ repository: "evil/app" }, { san: { uri: SLSA_SAN } });

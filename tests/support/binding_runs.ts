@@ -52,6 +52,46 @@ export interface Run {
   readonly err: string;
 }
 
+/**
+ * Runs `file app.tar.gz --bundle … --trusted-root … --json` (the public-good root) with a policy
+ * file, a `--key` file and arguments, when given; `out` holds stdout and stderr.
+ */
+export async function runFile(
+  bundle: string,
+  options: { policy?: string; args?: string[]; key?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; out: string }> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/app.tar.gz`, APP);
+    await Deno.writeTextFile(`${dir}/app.sigstore.json`, bundle);
+    await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
+    const extra: string[] = [];
+    if (options.policy !== undefined) {
+      await Deno.writeTextFile(`${dir}/attest.toml`, options.policy);
+      extra.push("--policy", `${dir}/attest.toml`);
+    }
+    if (options.key !== undefined) {
+      await Deno.writeTextFile(`${dir}/key.pem`, options.key);
+      extra.push("--key", `${dir}/key.pem`);
+    }
+    const io = createMemoryIo(options.env ?? {});
+    const code = await main([
+      "file",
+      `${dir}/app.tar.gz`,
+      "--bundle",
+      `${dir}/app.sigstore.json`,
+      "--trusted-root",
+      `${dir}/root.json`,
+      "--json",
+      ...extra,
+      ...(options.args ?? []),
+    ], io);
+    return { code, out: io.out + io.err };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** Runs `release octo-org/app v1.0.0` with the asset, the given evidence and arguments. */
 export async function runRelease(
   options: {
