@@ -5,13 +5,16 @@
  * is TRUSTED, so the attack cannot pass for an unrelated reason.
  */
 import assert from "node:assert/strict";
-import { tinyAttestCrate, tinyAttestRepository } from "./support/tiny_attest.ts";
+import {
+  TINY_ATTEST_COMMIT,
+  tinyAttestCrate,
+  tinyAttestRepository,
+} from "./support/tiny_attest.ts";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { workflowSan } from "./support/virtual_sigstore.ts";
 import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
-import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
 import {
   RELEASE_WORKFLOW,
   runFile,
@@ -74,10 +77,6 @@ Deno.test({
 
 // --- crates: a crate's github.com repository is not the same-named repository of an enterprise --
 
-const CRATE = await Deno.readFile(
-  new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
-);
-
 /**
  * Runs `crate tiny-attest@0.1.0` (crates.io says its repository is
  * https://github.com/attest-fixtures/tiny-attest) with a policy demanding `crate-vcs` and
@@ -87,7 +86,7 @@ const CRATE = await Deno.readFile(
  */
 async function runCrateVia(apiPath: "" | "/api/v3"): Promise<{ code: number; out: string }> {
   const dir = await Deno.makeTempDir();
-  const cratesIo = startFakeCratesIo([tinyAttestCrate({ bytes: CRATE })]);
+  const cratesIo = startFakeCratesIo([tinyAttestCrate()]);
   const github = startFakeGithub([], {
     repositories: [tinyAttestRepository()],
   });
@@ -153,26 +152,18 @@ ref = "refs/tags/v*"
  */
 async function runPublishedBy(path: string): Promise<{ code: number; out: string }> {
   const dir = await Deno.makeTempDir();
-  const cratesIo = startFakeCratesIo([{
-    name: "tiny-attest",
-    version: "0.1.0",
-    bytes: CRATE,
-    repository: `https://github.com/${TP_REPO}`,
+  const cratesIo = startFakeCratesIo([tinyAttestCrate({
     trustedPublishing: {
       provider: "github",
       repository: TP_REPO,
       run_id: "7",
       sha: TINY_ATTEST_COMMIT,
     },
-  }]);
+  })]);
   const github = startFakeGithub([], {
-    repositories: [{
-      owner: "attest-fixtures",
-      repo: "tiny-attest",
-      tags: [{ name: "v0.1.0", commit: TINY_ATTEST_COMMIT }],
-      trees: { [TINY_ATTEST_COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
+    repositories: [tinyAttestRepository({
       runs: [{ id: 7, path, headSha: TINY_ATTEST_COMMIT, event: "push", headBranch: "v0.1.0" }],
-    }],
+    })],
   });
   try {
     await Deno.writeTextFile(`${dir}/attest.toml`, TP_POLICY);
