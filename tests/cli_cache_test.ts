@@ -13,6 +13,7 @@ import { createMemoryIo } from "../lib/cli/io.ts";
 import { BUNDLE_MEMO_KIND } from "../lib/verify/bundle_memo.ts";
 import { type FakeRelease, startFakeGithub } from "./support/fake_github.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { type PackRecord, packRecords } from "./support/cache_packs.ts";
 
 const CASE = new URL("./fixtures/corpus/cases/gh-github-provenance-demo/", import.meta.url);
 const WHEEL_NAME = "github_provenance_demo-0.0.12-py3-none-any.whl";
@@ -89,31 +90,6 @@ async function filesUnder(dir: string): Promise<{ path: string; mode: number; is
   };
   await walk(dir);
   return out;
-}
-
-/** A record of the cache's packs, as their indexes say. */
-interface PackRecord {
-  readonly pack: string;
-  readonly kind: "d" | "b";
-  readonly key: string;
-  readonly offset: number;
-  readonly length: number;
-}
-
-/** Every record of the cache's packs, oldest pack first (so the last of a key is the one used). */
-async function packRecords(dir: string): Promise<PackRecord[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(`${dir}/packs`)) {
-    if (entry.name.endsWith(".idx")) names.push(entry.name.slice(0, -".idx".length));
-  }
-  const records: PackRecord[] = [];
-  for (const name of names.sort()) {
-    const index = JSON.parse(await Deno.readTextFile(`${dir}/packs/${name}.idx`));
-    for (const [kind, key, offset, length] of index.records) {
-      records.push({ pack: `${dir}/packs/${name}.pack`, kind, key, offset, length });
-    }
-  }
-  return records;
 }
 
 /** The record used for `key` (the newest). */

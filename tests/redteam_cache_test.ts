@@ -17,6 +17,7 @@ import { TINY_ATTEST_BLOBS, TINY_ATTEST_COMMIT, tinyAttestTree } from "./support
 import { APP, APP_SHA256, publicGood, RELEASE_WORKFLOW } from "./support/binding_runs.ts";
 import { VirtualSigstore, workflowSan } from "./support/virtual_sigstore.ts";
 import { withTempDir } from "./support/temp_dir.ts";
+import { type PackRecord, packRecords } from "./support/cache_packs.ts";
 
 const CRATE = await Deno.readFile(
   new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
@@ -48,29 +49,6 @@ function checksById(out: string): Record<string, { status: string; code: string 
 
 function show(r: Outcome): string {
   return `exit ${r.code}\n${r.out}\n${r.err}`;
-}
-
-/** A record of the cache's packs, as their indexes say. */
-interface PackRecord {
-  readonly pack: string;
-  readonly key: string;
-  readonly offset: number;
-  readonly length: number;
-}
-
-async function packRecords(dir: string): Promise<PackRecord[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(`${dir}/packs`)) {
-    if (entry.name.endsWith(".idx")) names.push(entry.name.slice(0, -".idx".length));
-  }
-  const records: PackRecord[] = [];
-  for (const name of names.sort()) {
-    const index = JSON.parse(await Deno.readTextFile(`${dir}/packs/${name}.idx`));
-    for (const [, key, offset, length] of index.records) {
-      records.push({ pack: `${dir}/packs/${name}.pack`, key, offset, length });
-    }
-  }
-  return records;
 }
 
 /** Flips one bit near the end of a record (a corrupt record: the cache ignores it). */
