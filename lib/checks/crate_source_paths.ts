@@ -6,6 +6,7 @@
  * @module
  */
 import type { CrateFile } from "../evidence/crate_archive.ts";
+import { resolveRelativeLink } from "../evidence/crate_archive_paths.ts";
 
 /** Where a crate file is in the package: `Cargo.toml.orig` is the package's `Cargo.toml`. */
 export function repoRelative(file: CrateFile): string {
@@ -39,15 +40,7 @@ export function relativePath(from: string, path: string): string {
 /** The path a symlink at `linkPath` pointing at `target` names, as parts; undefined outside. */
 export function resolveLink(linkPath: string, target: string): string[] | undefined {
   if (target === "" || target.startsWith("/") || target.includes("\0")) return undefined;
-  const stack = linkPath.split("/").slice(0, -1);
-  for (const part of target.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (stack.length === 0) return undefined;
-      stack.pop();
-    } else stack.push(part);
-  }
-  return stack;
+  return resolveRelativeLink(linkPath, target);
 }
 
 /** Where the package is, for messages: "at the repository root" or "under DIR". */

@@ -8,15 +8,24 @@
 /** Whether a symlink at `path` (relative to the crate root) pointing at `target` leaves it. */
 export function linkEscapes(path: string, target: string): boolean {
   if (target.startsWith("/") || target.includes("\\") || /^[A-Za-z]:/.test(target)) return true;
-  const stack = path.split("/").slice(0, -1);
+  return resolveRelativeLink(path, target) === undefined;
+}
+
+/**
+ * The path, as parts, that a symlink at `linkPath` (relative to a root) pointing at the relative
+ * `target` names: `.` and empty parts skipped, `..` climbing; undefined when it climbs above the
+ * root. The caller refuses absolute targets first.
+ */
+export function resolveRelativeLink(linkPath: string, target: string): string[] | undefined {
+  const stack = linkPath.split("/").slice(0, -1);
   for (const part of target.split("/")) {
     if (part === "" || part === ".") continue;
     if (part === "..") {
-      if (stack.length === 0) return true;
+      if (stack.length === 0) return undefined;
       stack.pop();
     } else stack.push(part);
   }
-  return false;
+  return stack;
 }
 
 /** Whether `path` is `""` or a relative `/`-separated path with no `..`, `.` or empty part. */
