@@ -28,23 +28,23 @@ function identity(p: LockPackage): string {
   return `${p.name}\u0000${p.source ?? p.kind}`;
 }
 
+/** A lock's packages from outside the workspace (path packages aside), grouped by identity. */
+function groupByIdentity(lock: CargoLock): Map<string, LockPackage[]> {
+  const groups = new Map<string, LockPackage[]>();
+  for (const p of lock.packages) {
+    if (p.kind === "path") continue;
+    const group = groups.get(identity(p)) ?? [];
+    group.push(p);
+    groups.set(identity(p), group);
+  }
+  return groups;
+}
+
 /** Compares a new lock with its base. Pure. */
 export function diffLocks(base: CargoLock, head: CargoLock): LockDiff {
-  const baseGroups = new Map<string, LockPackage[]>();
-  for (const p of base.packages) {
-    if (p.kind === "path") continue;
-    const group = baseGroups.get(identity(p)) ?? [];
-    group.push(p);
-    baseGroups.set(identity(p), group);
-  }
+  const baseGroups = groupByIdentity(base);
   const changes = new Map<LockPackage, LockChange>();
-  const headGroups = new Map<string, LockPackage[]>();
-  for (const p of head.packages) {
-    if (p.kind === "path") continue;
-    const group = headGroups.get(identity(p)) ?? [];
-    group.push(p);
-    headGroups.set(identity(p), group);
-  }
+  const headGroups = groupByIdentity(head);
   const removed: LockPackage[] = [];
   for (const [key, newer] of headGroups) {
     const older = [...(baseGroups.get(key) ?? [])];
