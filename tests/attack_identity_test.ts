@@ -8,11 +8,8 @@
  * standing for public-good and one for GitHub's own (its Fulcio is fulcio.githubapp.com).
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
 import { workflowSan } from "./support/virtual_sigstore.ts";
 import {
-  APP,
   codes,
   githubInstance,
   OLD_COMMIT,
@@ -20,6 +17,7 @@ import {
   RELEASE_WORKFLOW,
   releaseAttestation,
   runCrate,
+  runFile,
   runRelease,
   show,
   SLSA_SAN,
@@ -178,27 +176,10 @@ Deno.test("attack: a crate attestation built from another commit than the crate 
 // --- file: a reusable workflow named alone binds nothing; it needs --repo -------------------
 
 Deno.test("attack: file --signer-workflow of a reusable workflow run by anyone is a MISMATCH without --repo", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const evil = await workflowBundle({ repository: "evil/app" }, { san: { uri: SLSA_SAN } });
-    await Deno.writeFile(`${dir}/app.tar.gz`, APP);
-    await Deno.writeTextFile(`${dir}/app.sigstore.json`, evil);
-    await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
-    const base = [
-      "file",
-      `${dir}/app.tar.gz`,
-      "--bundle",
-      `${dir}/app.sigstore.json`,
-      "--trusted-root",
-      `${dir}/root.json`,
-      "--signer-workflow",
-      SLSA_WORKFLOW,
-    ];
-    const io = createMemoryIo({});
-    assert.equal(await main(base, io), 2, io.out + io.err);
-    const named = createMemoryIo({});
-    assert.equal(await main([...base, "--repo", "evil/app"], named), 0, named.out + named.err);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const evil = await workflowBundle({ repository: "evil/app" }, { san: { uri: SLSA_SAN } });
+  const named = ["--signer-workflow", SLSA_WORKFLOW];
+  const alone = await runFile(evil, { args: named });
+  assert.equal(alone.code, 2, alone.out);
+  const withRepo = await runFile(evil, { args: [...named, "--repo", "evil/app"] });
+  assert.equal(withRepo.code, 0, withRepo.out);
 });
