@@ -131,6 +131,11 @@ Deno.test("lock --base: a changed crate that does not match is a MISMATCH; no ch
     assert.equal(report.verdict, "TRUSTED");
     assert.ok(report.diagnostics.some((d: { code: string }) => d.code === "lock-nothing-changed"));
     assert.equal(cratesIo.requests.length, before);
+    const text = createMemoryIo(cratesIo.env);
+    const baseArgs = ["lock", `${dir}/base.Cargo.lock`, "--base", `${dir}/base.Cargo.lock`];
+    assert.equal(await main(baseArgs, text), 0, text.out + text.err);
+    assert.match(text.out, /verdict: TRUSTED \(exit 0\): nothing needed verifying/);
+    assert.doesNotMatch(text.out, /proof matched/);
   } finally {
     await cratesIo.close();
     await Deno.remove(dir, { recursive: true });

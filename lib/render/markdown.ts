@@ -14,6 +14,7 @@ import { escapeReportForTerminal } from "./escape.ts";
 import { changeLabel, describeChanges, splitChanges } from "./changes.ts";
 import { ASSURANCE_LEVELS } from "../verdict/assurance.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
+import { verdictMeaning } from "./verdict_meaning.ts";
 
 /** Above this many subjects the report shows counts and only the subjects that are not TRUSTED. */
 const SUMMARY_THRESHOLD = 5;
@@ -30,12 +31,6 @@ const RANK: Readonly<Record<Verdict, number>> = {
   MISMATCH: 1,
   UNVERIFIED: 2,
   TRUSTED: 3,
-};
-const MEANING: Readonly<Record<Verdict, string>> = {
-  TRUSTED: "a load-bearing proof matched and nothing failed",
-  UNVERIFIED: "nothing failed, but evidence was missing",
-  MISMATCH: "evidence was present and did not match",
-  ERROR: "the run could not complete",
 };
 
 /** Characters that mean something to GitHub Flavored Markdown inside a table cell. */
@@ -274,7 +269,7 @@ export function renderMarkdownReport(untrusted: Report): string {
   const lines: string[] = [
     `## cargo-attest: ${report.verdict}`,
     "",
-    `**Verdict: ${report.verdict}** (exit ${report.exitCode}): ${MEANING[report.verdict]}.`,
+    `**Verdict: ${report.verdict}** (exit ${report.exitCode}): ${verdictMeaning(report)}.`,
     "",
   ];
   const policy = report.policy.path !== null

@@ -9,6 +9,7 @@ import { escapeReportForTerminal } from "./escape.ts";
 import { changeLabel, describeChanges, splitChanges } from "./changes.ts";
 import { ASSURANCE_LEVELS } from "../verdict/assurance.ts";
 import type { Report, SubjectDescription, SubjectReport } from "../verdict/report.ts";
+import { verdictMeaning } from "./verdict_meaning.ts";
 
 /** Rendering options. */
 export interface TextOptions {
@@ -38,12 +39,6 @@ const VERDICT_COLORS: Record<Verdict, string> = {
   UNVERIFIED: "\x1b[1;33m",
   MISMATCH: "\x1b[1;31m",
   ERROR: "\x1b[1;31m",
-};
-const MEANING: Record<Verdict, string> = {
-  TRUSTED: "a load-bearing proof matched and nothing failed",
-  UNVERIFIED: "nothing failed, but evidence was missing",
-  MISMATCH: "evidence was present and did not match",
-  ERROR: "the run could not complete",
 };
 
 function describeSubject(s: SubjectDescription, label = ""): string {
@@ -171,6 +166,6 @@ export function renderTextReport(untrusted: Report, options: TextOptions): strin
   }
   for (const d of report.diagnostics) lines.push(`${d.level}[${d.code}]: ${d.message}`);
   const verdict = paint(VERDICT_COLORS[report.verdict], report.verdict);
-  lines.push(`verdict: ${verdict} (exit ${report.exitCode}): ${MEANING[report.verdict]}`);
+  lines.push(`verdict: ${verdict} (exit ${report.exitCode}): ${verdictMeaning(report)}`);
   return lines.join("\n") + "\n";
 }
