@@ -112,7 +112,7 @@ complete -c cargo-attest -n '__fish_seen_subcommand_from crate' -l verbose -d 'e
 complete -c cargo-attest -n '__fish_seen_subcommand_from crate' -s h -l help -d 'print help'
 
 # lock
-complete -c cargo-attest -n '__fish_seen_subcommand_from lock' -l base -r -F -d 'the pull request\'s base lock file'
+complete -c cargo-attest -n '__fish_seen_subcommand_from lock' -l base -r -F -d 'the pull request\'s base: a git revision or a lock file'
 complete -c cargo-attest -n '__fish_seen_subcommand_from lock' -l certificate-identity -x -d 'exact certificate SAN'
 complete -c cargo-attest -n '__fish_seen_subcommand_from lock' -l certificate-oidc-issuer -x -d 'exact certificate OIDC issuer'
 complete -c cargo-attest -n '__fish_seen_subcommand_from lock' -l color -x -a 'auto always never' -d 'when to colour the output'

@@ -73,6 +73,7 @@ export const PERMISSION_FLAGS: readonly string[] = [
   `--allow-env=${ENV_NAMES.join(",")}`,
   "--allow-net",
   "--allow-write",
+  "--allow-run=git",
 ];
 
 /**

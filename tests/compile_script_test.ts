@@ -62,6 +62,7 @@ function expectedLine(target: string | undefined, output: string): string {
     `--allow-env=${ENV_NAMES.join(",")}`,
     "--allow-net",
     "--allow-write",
+    "--allow-run=git",
     ...(target ? ["--target", target] : []),
     "--output",
     output,
@@ -186,7 +187,14 @@ Deno.test("README and docs/install.md: the deno run and deno install commands ca
 Deno.test("docs/permissions.md: a row for each permission, and every environment variable named", async () => {
   const permissions = await doc("docs/permissions.md");
   for (
-    const flag of ["--allow-read", "--allow-env=…", "--allow-net", "--allow-write", "--no-prompt"]
+    const flag of [
+      "--allow-read",
+      "--allow-env=…",
+      "--allow-net",
+      "--allow-write",
+      "--allow-run=git",
+      "--no-prompt",
+    ]
   ) {
     assert.ok(permissions.includes(`| \`${flag}`), `the permissions table has a row for ${flag}`);
   }

@@ -171,18 +171,124 @@ Deno.test("lock --base: a base that is not a file, or not a lock, is an ERROR; n
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/Cargo.lock`, lockOf([]));
+    // Not a file, so a git revision; the temporary directory is in no git repository.
     const ref = createMemoryIo();
     assert.equal(await main(["lock", `${dir}/Cargo.lock`, "--base", "origin/main"], ref), 3);
-    assert.match(ref.err, /--base 'origin\/main' is not a file/);
-    assert.match(
-      ref.err,
-      /hint: write the base lock to a file first: git show origin\/main:Cargo\.lock/,
-    );
+    assert.match(ref.err, /origin\/main:Cargo\.lock: '.*' is not inside a git repository/);
+    assert.equal(ref.out, "");
     await Deno.writeTextFile(`${dir}/base.txt`, "not a lock file {");
     const bad = createMemoryIo();
     assert.equal(await main(["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.txt`], bad), 3);
     assert.match(bad.err, /base\.txt/);
     assert.equal(bad.out, "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Runs git in `dir` with a fixed identity; throws with git's words when it fails. */
+async function git(dir: string, ...args: string[]): Promise<void> {
+  const out = await new Deno.Command("git", {
+    args: ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args],
+    env: { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+Deno.test("lock --base REF: the base lock is read from a git revision in the lock's directory", async () => {
+  const added = await plainCrate("fresh", "1.0.0");
+  const stable = await plainCrate("stable", "1.0.0");
+  const cratesIo = startFakeCratesIo([added, stable]);
+  const dir = await Deno.makeTempDir();
+  try {
+    const entry = async (c: FakeCrate) => ({
+      name: c.name,
+      version: c.version,
+      checksum: await sha256(c.bytes),
+    });
+    // The lock lives in a sub-directory of the repository, as in a workspace member's checkout.
+    await Deno.mkdir(`${dir}/app`);
+    await git(dir, "init", "-q", "-b", "main");
+    await Deno.writeTextFile(`${dir}/app/Cargo.lock`, lockOf([await entry(stable)]));
+    await git(dir, "add", "app/Cargo.lock");
+    await git(dir, "commit", "-q", "-m", "base");
+    await git(dir, "tag", "v1");
+    await Deno.writeTextFile(
+      `${dir}/app/Cargo.lock`,
+      lockOf([await entry(added), await entry(stable)]),
+    );
+    const io = createMemoryIo(cratesIo.env);
+    const code = await main(["lock", `${dir}/app/Cargo.lock`, "--base", "main", "--json"], io);
+    assert.equal(code, 0, io.out + io.err);
+    const report = JSON.parse(io.out);
+    const byName = Object.fromEntries(
+      report.subjects.map((s: { subject: { name: string } }) => [s.subject.name, s]),
+    );
+    assert.deepEqual(byName.fresh.change, { kind: "added" });
+    assert.equal(byName.fresh.verdict, "TRUSTED");
+    assert.deepEqual(byName.stable.change, { kind: "unchanged" });
+    assert.doesNotMatch(cratesIo.requests.map((r) => r.path).join(" "), /stable/);
+    // The text names the revision the base came from.
+    const text = createMemoryIo(cratesIo.env);
+    assert.equal(await main(["lock", `${dir}/app`, "--base", "v1"], text), 0, text.err);
+    assert.match(text.out + text.err, /v1:Cargo\.lock/);
+
+    // A revision that does not exist: ERROR naming it, nothing verified.
+    const missing = createMemoryIo(cratesIo.env);
+    const before = cratesIo.requests.length;
+    assert.equal(await main(["lock", `${dir}/app/Cargo.lock`, "--base", "nope"], missing), 3);
+    assert.match(missing.err, /--base 'nope' is neither a file nor a git revision/);
+    assert.equal(missing.out, "");
+    // A revision without the lock file: ERROR naming the file.
+    await git(dir, "checkout", "-q", "--orphan", "empty");
+    await git(dir, "rm", "-q", "-f", "--cached", "-r", ".");
+    await Deno.writeTextFile(`${dir}/README`, "x");
+    await git(dir, "add", "README");
+    await git(dir, "commit", "-q", "-m", "no lock");
+    const absent = createMemoryIo(cratesIo.env);
+    assert.equal(await main(["lock", `${dir}/app/Cargo.lock`, "--base", "empty"], absent), 3);
+    assert.match(absent.err, /empty:Cargo\.lock: the file does not exist at revision 'empty'/);
+    // A revision whose lock is not a lock file: ERROR naming it.
+    await Deno.mkdir(`${dir}/app`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/app/Cargo.lock`, "this is { not a lock\n");
+    await git(dir, "add", "app/Cargo.lock");
+    await git(dir, "commit", "-q", "-m", "broken lock");
+    await Deno.writeTextFile(`${dir}/app/Cargo.lock`, lockOf([await entry(added)]));
+    const broken = createMemoryIo(cratesIo.env);
+    assert.equal(await main(["lock", `${dir}/app/Cargo.lock`, "--base", "empty"], broken), 3);
+    assert.match(broken.err, /empty:Cargo\.lock/);
+    assert.equal(broken.out, "");
+    assert.equal(cratesIo.requests.length, before, "nothing was verified after a bad base");
+  } finally {
+    await cratesIo.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lock --base REF: a revision that would read as a git option, or names a path, is refused before git runs", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await git(dir, "init", "-q", "-b", "main");
+    await Deno.writeTextFile(`${dir}/Cargo.lock`, lockOf([]));
+    await git(dir, "add", "Cargo.lock");
+    await git(dir, "commit", "-q", "-m", "base");
+    for (
+      const [revision, why] of [
+        [`--output=${dir}/written`, /starts with '-'/],
+        ["main:Cargo.toml", /contains ':'/],
+        ["main Cargo.lock", /contains a space/],
+      ] as const
+    ) {
+      const io = createMemoryIo();
+      assert.equal(await main(["lock", `${dir}/Cargo.lock`, `--base=${revision}`], io), 3);
+      assert.match(io.err, why);
+      assert.equal(io.out, "");
+    }
+    await assert.rejects(Deno.stat(`${dir}/written`), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

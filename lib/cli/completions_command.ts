@@ -72,7 +72,7 @@ const OPTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
   key: "a PEM public key",
   asset: "verify only this asset (repeatable)",
   timeout: "bound on the run's network time, in seconds",
-  base: "the pull request's base lock file",
+  base: "the pull request's base: a git revision or a lock file",
   force: "overwrite an existing file",
   path: "where to write the policy",
   "max-age": "prune entries older than this (30d)",

@@ -6,6 +6,7 @@
 import { UsageError } from "../errors.ts";
 import { DEFAULT_CRATE_JOBS } from "../limits.ts";
 import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
+import { readFileAtRevision } from "../sources/git_revision.ts";
 import { pathKind, readCappedText } from "../sources/local_files.ts";
 import {
   MAX_LOCK_BYTES,
@@ -49,7 +50,7 @@ export async function runLock(args: readonly string[], io: CliIo): Promise<numbe
   const output = resolveOutput(parsed, io, "lock");
   // Read first: a missing lock file is said before anything else (a token warning, a policy).
   const text = await readCappedText(path, MAX_LOCK_BYTES, "lock file");
-  const base = await baseFromArgs(parsed);
+  const base = await baseFromArgs(parsed, path);
   const options = await optionsFromArgs(parsed, io, output);
   return writeReport(
     io,
@@ -59,22 +60,23 @@ export async function runLock(args: readonly string[], io: CliIo): Promise<numbe
 }
 
 /**
- * `--base FILE`: the base lock of a pull request, read now. A git revision is not read here: the
- * binary starts no subprocess (SECURITY.md), so the caller writes the revision's lock to a file.
+ * `--base FILE|REF`: the base lock of a pull request, read now. A file wins; anything else is a git
+ * revision, read with `git show REF:./NAME` in the lock's directory (lib/sources/git_revision.ts).
  */
 async function baseFromArgs(
   parsed: ParsedArgs,
+  lockPath: string,
 ): Promise<{ path: string; text: string } | undefined> {
   const base = stringOption(parsed, "base");
   if (base === undefined) return undefined;
-  if (await pathKind(base) !== "file") {
-    throw new UsageError(
-      `lock: --base '${base}' is not a file (a git revision is not read by cargo-attest itself)`,
-      `write the base lock to a file first: git show ${base}:Cargo.lock > base.Cargo.lock, ` +
-        "then --base base.Cargo.lock",
-    );
+  if (await pathKind(base) === "file") {
+    return { path: base, text: await readCappedText(base, MAX_LOCK_BYTES, "base lock file") };
   }
-  return { path: base, text: await readCappedText(base, MAX_LOCK_BYTES, "base lock file") };
+  const slash = lockPath.lastIndexOf("/");
+  const directory = slash < 0 ? "." : slash === 0 ? "/" : lockPath.slice(0, slash);
+  const name = lockPath.slice(slash + 1);
+  const { label, text } = await readFileAtRevision(directory, base, name, MAX_LOCK_BYTES);
+  return { path: label, text };
 }
 
 /** The options of a crate verification from the command line and the environment. */

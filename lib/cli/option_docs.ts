@@ -59,8 +59,9 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
   },
   force: { help: "overwrite an existing file" },
   base: {
-    value: "FILE",
-    help: "a pull request's base lock: verify only the crates added or updated against it",
+    value: "REF|FILE",
+    help: "a pull request's base lock (a git revision, or a file): verify only the crates " +
+      "added or updated against it",
   },
   path: { value: "PATH", help: "where to write (default ./attest.toml)" },
   "max-age": { value: "DURATION", help: "prune: entries older than this go (default 30d)" },

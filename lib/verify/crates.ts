@@ -237,7 +237,7 @@ export async function verifyLock(
     readonly path: string;
     readonly text?: string;
     /**
-     * The base lock of a pull request (`lock --base FILE`): only the crates added or updated
+     * The base lock of a pull request (`lock --base REF|FILE`, read by the caller): only the crates added or updated
      * against it are verified; unchanged and removed ones are listed with their change.
      */
     readonly base?: { readonly path: string; readonly text?: string };

@@ -1,0 +1,123 @@
+/**
+ * Reading a file as it was at a git revision (`lock --base REF`): `git show REF:./NAME` run in
+ * the file's directory. The only subprocess cargo-attest starts: a fixed program (`git`), a fixed
+ * argument shape with no shell, a revision checked before it reaches git, and a capped output.
+ * @module
+ */
+import { InputError } from "../errors.ts";
+
+/** A file's text at a revision, and how to name it in a report (`REF:path`). */
+export interface FileAtRevision {
+  /** `REF:NAME`, e.g. `origin/main:Cargo.lock`. */
+  readonly label: string;
+  /** The file's text. */
+  readonly text: string;
+}
+
+/** Why a revision string is refused before git sees it, or undefined when it may be asked for. */
+export function revisionProblem(revision: string): string | undefined {
+  if (revision === "") return "is empty";
+  if (revision.length > 256) return "is longer than 256 characters";
+  if (revision.startsWith("-")) return "starts with '-' (it would read as an option of git)";
+  if (revision.includes(":")) {
+    return "contains ':' (name the revision only; the file is the lock's)";
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u0020\u007f]/.test(revision)) return "contains a space or a control character";
+  return undefined;
+}
+
+/**
+ * Runs `git -C DIRECTORY show --no-textconv --end-of-options REVISION:./NAME` and returns the
+ * file's text. Throws {@link InputError} naming the revision and directory when git is missing or
+ * not permitted, the directory is not in a git repository, the revision does not exist, the file
+ * is not in it, or the output is over `limit` bytes.
+ */
+export async function readFileAtRevision(
+  directory: string,
+  revision: string,
+  name: string,
+  limit: number,
+): Promise<FileAtRevision> {
+  const label = `${revision}:${name}`;
+  const problem = revisionProblem(revision);
+  if (problem) throw new InputError(label, `the git revision '${revision}' ${problem}`);
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("git", {
+      args: ["-C", directory, "show", "--no-textconv", "--end-of-options", `${revision}:./${name}`],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (cause) {
+    throw new InputError(label, cannotRun(cause), { cause });
+  }
+  const [stdout, stderr] = await Promise.all([
+    readCapped(child.stdout, limit, () => child.kill()),
+    readCapped(child.stderr, 64 * 1024, () => {}),
+  ]);
+  const status = await child.status;
+  if (stdout === undefined) {
+    throw new InputError(label, `is over the ${limit}-byte limit for a lock file`);
+  }
+  if (!status.success) {
+    throw new InputError(label, gitFailure(new TextDecoder().decode(stderr), revision, directory));
+  }
+  return { label, text: new TextDecoder().decode(stdout) };
+}
+
+/** Reads a stream whole, or undefined (after `onOver`) once it passes `limit` bytes. */
+async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+  onOver: () => void,
+): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > limit) {
+      onOver();
+      await stream.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+/** Why git could not be started, in words. */
+function cannotRun(cause: unknown): string {
+  if (cause instanceof Deno.errors.NotFound) {
+    return "cannot read a git revision: git is not installed or not on PATH " +
+      "(give --base a file instead: git show REF:Cargo.lock > base.Cargo.lock)";
+  }
+  if (cause instanceof Deno.errors.NotCapable || cause instanceof Deno.errors.PermissionDenied) {
+    return "cannot read a git revision: running git is not permitted (Deno needs --allow-run=git)";
+  }
+  return `cannot run git: ${cause instanceof Error ? cause.message : String(cause)}`;
+}
+
+/** What git's error output means, in words that name the revision and directory. */
+function gitFailure(stderr: string, revision: string, directory: string): string {
+  const said = stderr.split("\n").map((line) => line.trim()).find((line) => line !== "") ?? "";
+  if (/not a git repository/i.test(said)) {
+    return `'${directory}' is not inside a git repository, so --base '${revision}' cannot be read ` +
+      "as a revision (and it is not a file)";
+  }
+  if (/exists on disk, but not in|does not exist in/i.test(said)) {
+    return `the file does not exist at revision '${revision}' (git: ${said})`;
+  }
+  if (/invalid object name|unknown revision|bad revision|ambiguous argument/i.test(said)) {
+    return `--base '${revision}' is neither a file nor a git revision of '${directory}' ` +
+      `(git: ${said}); fetch it first (e.g. fetch-depth: 0 in actions/checkout)`;
+  }
+  return `git show failed${said ? `: ${said}` : ""}`;
+}
