@@ -132,15 +132,25 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "release-attestation-commit-mismatch":
     "a release attestation records the tag at another commit than the tag's commit now",
   "downgrade-none":
-    "lock --base: the update is published at least as the version it replaces (trusted publishing, repository)",
+    "lock --base: the update is published at least as the version it replaces (records and evidence)",
   "downgrade-trusted-publishing-dropped":
     "the version replaced was published by trusted publishing, the update with a token (UNVERIFIED; MISMATCH under no_downgrade)",
   "downgrade-trusted-publishing-repository":
     "the update was trusted-published from another repository than the version it replaces",
   "downgrade-repository-changed":
     "the update names another repository URL than the version it replaces",
+  "downgrade-attestation-dropped":
+    "the version replaced has an attestation that verified, the update none",
+  "downgrade-attestation-signer":
+    "the update's attestations are signed by another workflow than the version replaced",
+  "downgrade-vcs-info-dropped":
+    "the version replaced records its commit (.cargo_vcs_info.json), the update does not",
+  "downgrade-vcs-dirty":
+    "the version replaced was packaged from a clean checkout, the update from a dirty one",
+  "downgrade-source-mismatch":
+    "the version replaced matched its repository's files (crate-source), the update does not",
   "downgrade-unknown":
-    "(optional skip) crates.io's record of the version replaced could not be read: nothing compared",
+    "(skip; required under no_downgrade) the version replaced could not be read or verified: nothing compared",
   "policy-assurance-below-minimum":
     "(required skip) the subject would be TRUSTED on less than the policy's min_assurance",
   "policy-required-missing": "(skip) a check the policy requires has no evidence at all",

@@ -1,8 +1,10 @@
 /**
  * The `downgrade` check of a crate a pull request updates: is the new version published at least
- * as trustworthily as the one it replaces, by crates.io's records of both? A trusted publisher
- * before and none now, a trusted publisher of another repository, or another repository URL is a
- * downgrade. With the policy's `no_downgrade = true` it fails (MISMATCH); without, it is a required
+ * as trustworthily as the one it replaces? By crates.io's records of both: a trusted publisher
+ * before and none now, a trusted publisher of another repository, or another repository URL. By
+ * the evidence of both `.crate`s, when both were verified: an attestation before and none now, or
+ * one signed by another workflow; `.cargo_vcs_info.json` before and none now, or `dirty` now; a
+ * crate-source match before and none now. Each is a downgrade. With the policy's `no_downgrade = true` it fails (MISMATCH); without, it is a required
  * skip (UNVERIFIED): shown, never a silent TRUSTED.
  * @module
  */
@@ -16,8 +18,96 @@ export interface DowngradeInput {
   /** crates.io's record of the version replaced, and of the new one. */
   readonly before: CrateVersionInfo;
   readonly after: CrateVersionInfo;
+  /** What each version's `.crate` showed, when both were verified. */
+  readonly evidence?: { readonly before: EvidenceProfile; readonly after: EvidenceProfile };
   /** `no_downgrade = true` for this crate, and the line that says so. */
   readonly noDowngrade?: { readonly file: string; readonly line: number };
+}
+
+/** What one version's verification showed, as far as a downgrade is concerned. */
+export interface EvidenceProfile {
+  /** The workflows (signer URI without its `@ref`) of the attestations that verified and matched. */
+  readonly attestationSigners: readonly string[];
+  /** `.cargo_vcs_info.json`: absent when the crate has none. */
+  readonly vcsInfo?: { readonly dirty: boolean };
+  /** Whether `crate-source` passed: its files are the repository's at the recorded commit. */
+  readonly sourceMatch: boolean;
+}
+
+/** A weakening found between two versions. */
+export interface DowngradeFinding {
+  readonly code: string;
+  readonly message: string;
+  readonly expected: string;
+  readonly actual: string;
+}
+
+/** The weakenings between two versions' evidence profiles. */
+export function evidenceDowngrades(
+  from: string,
+  to: string,
+  before: EvidenceProfile,
+  after: EvidenceProfile,
+): DowngradeFinding[] {
+  const found: DowngradeFinding[] = [];
+  const signersBefore = before.attestationSigners;
+  const signersAfter = after.attestationSigners;
+  if (signersBefore.length > 0 && signersAfter.length === 0) {
+    found.push({
+      code: "downgrade-attestation-dropped",
+      message: `${from} has an attestation signed by ${signersBefore[0]}, ${to} none that verifies`,
+      expected: `an attestation by ${signersBefore[0]}`,
+      actual: "none",
+    });
+  } else if (
+    signersBefore.length > 0 && !signersAfter.some((s) => signersBefore.includes(s))
+  ) {
+    found.push({
+      code: "downgrade-attestation-signer",
+      message: `${from} was attested by ${signersBefore.join(", ")}, ${to} by ` +
+        signersAfter.join(", "),
+      expected: signersBefore.join(", "),
+      actual: signersAfter.join(", "),
+    });
+  }
+  if (before.vcsInfo && !after.vcsInfo) {
+    found.push({
+      code: "downgrade-vcs-info-dropped",
+      message: `${from} records the commit it was packaged from (.cargo_vcs_info.json), ${to} ` +
+        "records none",
+      expected: ".cargo_vcs_info.json",
+      actual: "none",
+    });
+  } else if (before.vcsInfo && !before.vcsInfo.dirty && after.vcsInfo?.dirty) {
+    found.push({
+      code: "downgrade-vcs-dirty",
+      message: `${from} was packaged from a clean checkout, ${to} from a DIRTY one`,
+      expected: "dirty: false",
+      actual: "dirty: true",
+    });
+  }
+  if (before.sourceMatch && !after.sourceMatch) {
+    found.push({
+      code: "downgrade-source-mismatch",
+      message: `${from}'s files are its repository's at the recorded commit, ${to}'s are not ` +
+        "shown to be (crate-source did not pass)",
+      expected: "crate-source: pass",
+      actual: "crate-source: not passed",
+    });
+  }
+  return found;
+}
+
+/** What the two versions share, in words, for a pass. */
+function compared(input: DowngradeInput): string {
+  const held = ["trusted publishing", "repository"];
+  const profiles = input.evidence;
+  if (profiles) {
+    if (profiles.before.attestationSigners.length > 0) held.push("attestation signer");
+    if (profiles.before.vcsInfo) held.push(".cargo_vcs_info.json");
+    if (profiles.before.sourceMatch) held.push("crate-source match");
+  }
+  return held.join(", ");
 }
 
 function normalizeRepositoryUrl(url: string | undefined): string | undefined {
@@ -29,7 +119,7 @@ export function checkDowngrade(input: DowngradeInput): CheckResult {
   const { before, after } = input;
   const from = `${input.crate}@${before.version}`;
   const to = `${input.crate}@${after.version}`;
-  const found: { code: string; message: string; expected: string; actual: string }[] = [];
+  const found: DowngradeFinding[] = [];
   const tpBefore = before.trustedPublishing;
   const tpAfter = after.trustedPublishing;
   if (tpBefore && !tpAfter) {
@@ -63,13 +153,16 @@ export function checkDowngrade(input: DowngradeInput): CheckResult {
       actual: after.repository ?? "(none)",
     });
   }
+  if (input.evidence) {
+    found.push(...evidenceDowngrades(from, to, input.evidence.before, input.evidence.after));
+  }
   const base = { id: "downgrade" as const, loadBearing: false };
   if (found.length === 0) {
     return {
       ...base,
       status: "pass",
       code: "downgrade-none",
-      message: `${to} is published at least as ${from} was (trusted publishing, repository)`,
+      message: `${to} is published at least as ${from} was (${compared(input)})`,
     };
   }
   const first = found[0];

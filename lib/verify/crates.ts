@@ -35,9 +35,9 @@ import {
   rememberCrate,
 } from "../sources/crate_evidence.ts";
 import { CrateMemoStore } from "../sources/crate_memo.ts";
-import { checkCrateName, CrateNotFoundError, fetchCrateVersion } from "../sources/crates_io.ts";
-import type { CrateVersionInfo } from "../evidence/registry_records.ts";
-import { checkDowngrade } from "../checks/downgrade.ts";
+import { checkCrateName } from "../sources/crates_io.ts";
+import { checkDowngrade, type EvidenceProfile } from "../checks/downgrade.ts";
+import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
 import { type Endpoints, githubWebHost } from "../sources/endpoints.ts";
 import type { HttpClient } from "../sources/http.ts";
 import { readCappedText } from "../sources/local_files.ts";
@@ -364,36 +364,61 @@ async function verifyTargets(
     extracts: options.cache,
   };
   const jobs = options.concurrency ?? DEFAULT_CRATE_JOBS;
-  /** An updated crate against the version it replaces, by crates.io's records of both. */
+  /**
+   * One crate version's evidence and checks: the `.crate` against the index, API and lock, its
+   * commit, its files, its publisher, its attestations. `signers` collects the workflows of the
+   * attestations that verified and whose signer matched.
+   */
+  const examine = async (
+    name: string,
+    version: string,
+    lock: CrateTarget["lock"],
+    signers: string[],
+  ): Promise<{ evidence: CrateEvidence; checks: CheckResult[] }> => {
+    const subject: SubjectDescription = { kind: "crate", name, version };
+    const rules = publisherRules(subject);
+    const evidence = await gatherCrateEvidence(name, version, sources, lock, {
+      publishingRun: namesSigner(rules),
+    });
+    const checks = await checkCrate(evidence, rules);
+    await rememberCrate(sources, evidence, checks);
+    checks.push(...await attestations.check(evidence, subject, signers));
+    return { evidence, checks };
+  };
+  /**
+   * An updated crate against the version it replaces: crates.io's records of both, and what each
+   * `.crate` showed (the old one is verified as the new one is).
+   */
   const downgradeOf = async (
     target: CrateTarget,
     from: string,
-    after: CrateVersionInfo,
+    after: { evidence: CrateEvidence; checks: readonly CheckResult[]; signers: string[] },
     subject: SubjectDescription,
   ): Promise<CheckResult> => {
-    let before: CrateVersionInfo;
-    try {
-      before = await fetchCrateVersion(options.crates, endpoints.cratesApi, target.name, from);
-    } catch (error) {
-      if (!(error instanceof CrateNotFoundError) && !(error instanceof OfflineMissError)) {
-        throw error;
-      }
-      return {
-        id: "downgrade",
-        status: "skip",
-        code: "downgrade-unknown",
-        message: `crates.io's record of ${target.name}@${from} (the version replaced) could not ` +
-          `be read (${error.message}), so nothing was compared`,
-        loadBearing: false,
-        required: false,
-      };
-    }
     const plan = evaluatePolicy(options.policy.policy, subject, [], { now: now() });
     const strict = plan.noDowngrade?.value ? plan.noDowngrade.ref : undefined;
+    const signersBefore: string[] = [];
+    let old: { evidence: CrateEvidence; checks: CheckResult[] };
+    try {
+      old = await examine(target.name, from, undefined, signersBefore);
+    } catch (error) {
+      const known = error instanceof AttestError || error instanceof OfflineMissError;
+      if (!known) throw error;
+      return downgradeUnknown(target.name, from, error.message, strict);
+    }
+    const before = old.evidence.api;
+    releaseCrateEvidence(old.evidence);
+    if (!before || !after.evidence.api) {
+      return downgradeUnknown(target.name, from, "crates.io's API record is missing", strict);
+    }
     return checkDowngrade({
       crate: target.name,
       before,
-      after,
+      after: after.evidence.api,
+      evidence: {
+        before: evidenceProfile(old.evidence, old.checks, signersBefore),
+        after: evidenceProfile(after.evidence, after.checks, after.signers),
+      },
       ...(strict ? { noDowngrade: { file: strict.file, line: strict.line } } : {}),
     });
   };
@@ -427,23 +452,20 @@ async function verifyTargets(
         };
       }
       try {
-        const rules = publisherRules(subject);
-        const evidence = await gatherCrateEvidence(
+        const signers: string[] = [];
+        const { evidence, checks } = await examine(
           target.name,
           target.version,
-          sources,
           target.lock,
-          { publishingRun: namesSigner(rules) },
+          signers,
         );
-        const checks = await checkCrate(evidence, rules);
-        await rememberCrate(sources, evidence, checks);
-        checks.push(...await attestations.check(evidence, subject));
         if (target.lock && target.lock.checksum === undefined) checks.push(lockPinsNothing(target));
         if (target.lock && (evidence.name !== target.name || evidence.version !== target.version)) {
           checks.push(lockNamesAnotherCrate(target, evidence));
         }
         if (target.change?.kind === "updated" && evidence.api) {
-          checks.push(await downgradeOf(target, target.change.from, evidence.api, subject));
+          const after = { evidence, checks: [...checks], signers };
+          checks.push(await downgradeOf(target, target.change.from, after, subject));
         }
         releaseCrateEvidence(evidence);
         return { subject: { ...subject, sha256: evidence.sha256 }, checks };
@@ -534,7 +556,11 @@ function crateAttestationChecker(
   return {
     /** The roots used so far (for the report). */
     roots: (): TrustedRoot[] => loadedRoots,
-    async check(evidence: CrateEvidence, subject: SubjectDescription): Promise<CheckResult[]> {
+    async check(
+      evidence: CrateEvidence,
+      subject: SubjectDescription,
+      signers?: string[],
+    ): Promise<CheckResult[]> {
       const found = evidence.attestations;
       if (!found) return [];
       const origin = { url: found.url };
@@ -580,9 +606,58 @@ function crateAttestationChecker(
         roots: await roots,
         requireTlog: requireRekor || plan.rekorRequired,
         bundleMemo: memo,
-        judge: (verified) => judgeSigner(verified.identity!, rules),
+        judge: (verified) => {
+          const judged = judgeSigner(verified.identity!, rules);
+          if (judged.status === "pass") signers?.push(signerWorkflow(verified.identity!));
+          return judged;
+        },
       });
     },
+  };
+}
+
+/** The workflow that signed: the build signer URI (else the SAN) without its `@ref`. */
+function signerWorkflow(identity: CertificateIdentity): string {
+  const uri = identity.extensions.buildSignerURI ?? identity.san[0]?.value ?? "(unknown)";
+  const at = uri.lastIndexOf("@refs/");
+  return at < 0 ? uri : uri.slice(0, at);
+}
+
+/** What a version's verification showed, for {@link checkDowngrade}. */
+function evidenceProfile(
+  evidence: CrateEvidence,
+  checks: readonly CheckResult[],
+  signers: readonly string[],
+): EvidenceProfile {
+  const vcsInfo = evidence.vcs.vcsInfo;
+  return {
+    attestationSigners: [...new Set(signers)],
+    ...(vcsInfo ? { vcsInfo: { dirty: vcsInfo.dirty } } : {}),
+    sourceMatch: checks.some((c) => c.id === "crate-source" && c.status === "pass"),
+  };
+}
+
+/**
+ * The version replaced could not be verified (gone from crates.io, offline, a network failure):
+ * nothing compared. Optional, unless the policy says `no_downgrade`: then the crate is not TRUSTED
+ * on an update that could not be compared.
+ */
+function downgradeUnknown(
+  name: string,
+  from: string,
+  why: string,
+  noDowngrade: { readonly file: string; readonly line: number } | undefined,
+): CheckResult {
+  return {
+    id: "downgrade",
+    status: "skip",
+    code: "downgrade-unknown",
+    message: `${name}@${from} (the version replaced) could not be read (${why}), so nothing was ` +
+      "compared" +
+      (noDowngrade ? ` (no_downgrade at ${noDowngrade.file}:${noDowngrade.line})` : ""),
+    loadBearing: false,
+    required: noDowngrade !== undefined,
+    ...(noDowngrade ? { policyRef: noDowngrade } : {}),
   };
 }
 

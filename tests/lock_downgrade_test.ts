@@ -1,0 +1,280 @@
+/**
+ * `lock --base`: an updated crate's evidence against the version it replaces (#14 §2), through
+ * `main()`. Each test changes one thing about the new version's `.crate` or its attestation and
+ * expects a `downgrade` that keeps the crate from TRUSTED (UNVERIFIED; MISMATCH under
+ * `no_downgrade = true`); the control, the same evidence for both versions, is TRUSTED.
+ */
+import assert from "node:assert/strict";
+import { main } from "../lib/cli/main.ts";
+import { createMemoryIo } from "../lib/cli/io.ts";
+import { buildCrate } from "./support/crate_builder.ts";
+import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { type FakeRepository, gitTreeEntries, startFakeGithub } from "./support/fake_github.ts";
+import { publicGood } from "./support/binding_runs.ts";
+import { workflowSan } from "./support/virtual_sigstore.ts";
+import { withTempDir } from "./support/temp_dir.ts";
+
+const CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index";
+const OWNER = "example";
+const REPO = "pkg";
+const COMMITS: Record<string, string> = {
+  "1.0.0": "1111111111111111111111111111111111111111",
+  "2.0.0": "2222222222222222222222222222222222222222",
+};
+
+/** How one version is published. */
+interface Publication {
+  /** `.cargo_vcs_info.json`: recorded (default), dirty, or left out. */
+  readonly vcs?: "clean" | "dirty" | "none";
+  /** A file of the `.crate` differs from the repository's at the commit. */
+  readonly tampered?: boolean;
+  /** The workflow that attests the `.crate` (a file under .github/workflows/); none: no attestation. */
+  readonly attestedBy?: string;
+}
+
+/** The repository's files of a version (`Cargo.toml` as written). */
+function repositoryFiles(version: string): Record<string, string> {
+  return {
+    "Cargo.toml": `[package]\nname = "pkg"\nversion = "${version}"\nedition = "2021"\n` +
+      `license = "MIT"\nrepository = "https://github.com/${OWNER}/${REPO}"\nreadme = "README.md"\n`,
+    "README.md": "# pkg\n",
+    "src/lib.rs": `pub fn version() -> &'static str { "${version}" }\n`,
+  };
+}
+
+/** The manifest cargo writes into the `.crate` for that `Cargo.toml`. */
+function normalizedManifest(version: string): string {
+  return `[package]
+edition = "2021"
+name = "pkg"
+version = "${version}"
+build = false
+autolib = false
+readme = "README.md"
+license = "MIT"
+repository = "https://github.com/${OWNER}/${REPO}"
+
+[lib]
+name = "pkg"
+path = "src/lib.rs"
+`;
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A version's `.crate`, and the attestation its repository published for it. */
+async function publish(
+  version: string,
+  how: Publication,
+): Promise<{ crate: FakeCrate; attestation?: { sha256: string; bundle: unknown } }> {
+  const { "Cargo.toml": orig, ...rest } = repositoryFiles(version);
+  const vcs = how.vcs ?? "clean";
+  const bytes = await buildCrate({
+    name: "pkg",
+    version,
+    ...(vcs === "none"
+      ? {}
+      : { vcsInfo: { sha1: COMMITS[version], pathInVcs: "", dirty: vcs === "dirty" } }),
+    files: {
+      "Cargo.toml": normalizedManifest(version),
+      "Cargo.toml.orig": orig,
+      ...rest,
+      ...(how.tampered ? { "src/lib.rs": 'pub fn version() -> &\'static str { "evil" }\n' } : {}),
+    },
+  });
+  const crate = { name: "pkg", version, bytes, repository: `https://github.com/${OWNER}/${REPO}` };
+  if (!how.attestedBy) return { crate };
+  const workflow = {
+    repository: `${OWNER}/${REPO}`,
+    workflow: `.github/workflows/${how.attestedBy}`,
+    ref: `refs/tags/v${version}`,
+    sha: COMMITS[version],
+  };
+  const signed = await publicGood.sign({
+    artifact: bytes,
+    content: "dsse",
+    leaf: { github: workflow, san: { uri: workflowSan(workflow) } },
+  });
+  return { crate, attestation: { sha256: await sha256(bytes), bundle: JSON.parse(signed.json) } };
+}
+
+/** The report of `lock --base` updating pkg 1.0.0 → 2.0.0, each published as told. */
+async function update(
+  before: Publication,
+  after: Publication,
+  policy?: string,
+): Promise<{ code: number; verdict: string; downgrade: Record<string, string>; out: string }> {
+  const old = await publish("1.0.0", before);
+  const fresh = await publish("2.0.0", after);
+  const repository: FakeRepository = {
+    owner: OWNER,
+    repo: REPO,
+    tags: [{ name: "v2.0.0", commit: COMMITS["2.0.0"] }, {
+      name: "v1.0.0",
+      commit: COMMITS["1.0.0"],
+    }],
+    trees: {
+      [COMMITS["1.0.0"]]: gitTreeEntries(repositoryFiles("1.0.0")),
+      [COMMITS["2.0.0"]]: gitTreeEntries(repositoryFiles("2.0.0")),
+    },
+  };
+  const attestations: Record<string, unknown[]> = {};
+  for (const a of [old.attestation, fresh.attestation]) {
+    if (a) attestations[a.sha256] = [a.bundle];
+  }
+  const cratesIo = startFakeCratesIo([old.crate, fresh.crate]);
+  const github = startFakeGithub([], { repositories: [repository], attestations });
+  try {
+    return await withTempDir(async (dir) => {
+      const lock = async (c: FakeCrate) =>
+        'version = 4\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n\n[[package]]\n' +
+        `name = "pkg"\nversion = "${c.version}"\nsource = "${CRATES_IO}"\n` +
+        `checksum = "${await sha256(c.bytes)}"\n`;
+      await Deno.writeTextFile(`${dir}/base.Cargo.lock`, await lock(old.crate));
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, await lock(fresh.crate));
+      await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
+      const args = [
+        "lock",
+        `${dir}/Cargo.lock`,
+        "--base",
+        `${dir}/base.Cargo.lock`,
+        "--json",
+        "--trusted-root",
+        `${dir}/root.json`,
+      ];
+      if (policy) {
+        await Deno.writeTextFile(`${dir}/attest.toml`, policy);
+        args.push("--policy", `${dir}/attest.toml`);
+      }
+      const io = createMemoryIo({
+        ...cratesIo.env,
+        CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+        GH_TOKEN: "ghp_test",
+      });
+      const code = await main(args, io);
+      const report = JSON.parse(io.out);
+      const subject = report.subjects.find((s: { subject: { name: string } }) =>
+        s.subject.name === "pkg"
+      );
+      const downgrade = subject.checks.find((c: { id: string }) => c.id === "downgrade");
+      return { code, verdict: subject.verdict, downgrade, out: io.out + io.err };
+    });
+  } finally {
+    await cratesIo.close();
+    await github.close();
+  }
+}
+
+const FULL: Publication = { vcs: "clean", attestedBy: "release.yml" };
+const NO_DOWNGRADE = "version = 1\n[crate.pkg]\nno_downgrade = true\n";
+
+Deno.test("lock --base: the same evidence for both versions is no downgrade (TRUSTED)", async () => {
+  const r = await update(FULL, FULL);
+  assert.equal(r.code, 0, r.out);
+  assert.equal(r.downgrade.status, "pass", r.out);
+  assert.equal(r.downgrade.code, "downgrade-none");
+  assert.match(r.downgrade.message, /attestation signer, \.cargo_vcs_info\.json, crate-source/);
+});
+
+for (
+  const [name, after, code, words] of [
+    [
+      "an attestation before, none now",
+      { vcs: "clean" },
+      "downgrade-attestation-dropped",
+      /pkg@1\.0\.0 has an attestation signed by https:\/\/github\.com\/example\/pkg\/\.github\/workflows\/release\.yml, pkg@2\.0\.0 none/,
+    ],
+    [
+      "an attestation by another workflow",
+      { vcs: "clean", attestedBy: "other.yml" },
+      "downgrade-attestation-signer",
+      /release\.yml, pkg@2\.0\.0 by https:\/\/github\.com\/example\/pkg\/\.github\/workflows\/other\.yml/,
+    ],
+    [
+      ".cargo_vcs_info.json before, none now",
+      { vcs: "none", attestedBy: "release.yml" },
+      "downgrade-vcs-info-dropped",
+      /pkg@2\.0\.0 records none/,
+    ],
+    [
+      "a clean checkout before, a dirty one now",
+      { vcs: "dirty", attestedBy: "release.yml" },
+      "downgrade-vcs-dirty",
+      /pkg@2\.0\.0 from a DIRTY one/,
+    ],
+    [
+      "a crate-source match before, a mismatch now",
+      { vcs: "clean", attestedBy: "release.yml", tampered: true },
+      "downgrade-source-mismatch",
+      /pkg@2\.0\.0's are not/,
+    ],
+  ] as const
+) {
+  Deno.test(`lock --base: ${name} is a downgrade (UNVERIFIED; MISMATCH under no_downgrade)`, async () => {
+    const shown = await update(FULL, after);
+    assert.notEqual(shown.code, 0, shown.out);
+    assert.equal(shown.downgrade?.code, code, shown.out);
+    assert.match(shown.downgrade.message, words);
+    const strict = await update(FULL, after, NO_DOWNGRADE);
+    assert.equal(strict.code, 2, strict.out);
+    assert.equal(strict.verdict, "MISMATCH");
+    assert.equal(strict.downgrade.status, "fail");
+    assert.equal(strict.downgrade.code, code);
+  });
+}
+
+Deno.test("lock --base: evidence the old version lacked is no downgrade when the new one lacks it too", async () => {
+  const r = await update({ vcs: "clean" }, { vcs: "clean" });
+  assert.equal(r.code, 0, r.out);
+  assert.equal(r.downgrade.code, "downgrade-none");
+});
+
+Deno.test("lock --base: a replaced version that cannot be read is compared with nothing; under no_downgrade that keeps the update from TRUSTED", async () => {
+  // The old version is gone from crates.io (answers 404 everywhere).
+  const old = await publish("1.0.0", FULL);
+  const fresh = await publish("2.0.0", { vcs: "none" });
+  const cratesIo = startFakeCratesIo([
+    { ...old.crate, missingFrom: ["index", "api", "dl"] },
+    fresh.crate,
+  ]);
+  try {
+    await withTempDir(async (dir) => {
+      const entry = (version: string, checksum: string) =>
+        `\n[[package]]\nname = "pkg"\nversion = "${version}"\nsource = "${CRATES_IO}"\n` +
+        `checksum = "${checksum}"\n`;
+      await Deno.writeTextFile(
+        `${dir}/base.Cargo.lock`,
+        "version = 4\n" + entry("1.0.0", await sha256(old.crate.bytes)),
+      );
+      await Deno.writeTextFile(
+        `${dir}/Cargo.lock`,
+        "version = 4\n" + entry("2.0.0", await sha256(fresh.crate.bytes)),
+      );
+      const run = async (policy?: string) => {
+        const args = ["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`, "--json"];
+        if (policy) {
+          await Deno.writeTextFile(`${dir}/attest.toml`, policy);
+          args.push("--policy", `${dir}/attest.toml`);
+        }
+        const io = createMemoryIo(cratesIo.env);
+        const code = await main(args, io);
+        const check = JSON.parse(io.out).subjects[0].checks.find((c: { id: string }) =>
+          c.id === "downgrade"
+        );
+        return { code, check, out: io.out + io.err };
+      };
+      const lenient = await run();
+      assert.equal(lenient.check.code, "downgrade-unknown", lenient.out);
+      assert.equal(lenient.check.required, false);
+      const strict = await run(NO_DOWNGRADE);
+      assert.equal(strict.check.code, "downgrade-unknown", strict.out);
+      assert.equal(strict.check.required, true);
+      assert.equal(strict.code, 1, "an update that could not be compared is not TRUSTED");
+    });
+  } finally {
+    await cratesIo.close();
+  }
+});
