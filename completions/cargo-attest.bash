@@ -98,7 +98,7 @@ _cargo_attest() {
                 --policy|--trusted-root) _cargo_attest_files; return ;;
                 --certificate-identity|--certificate-oidc-issuer|--jobs|--repo|--signer-workflow|--source-ref|--timeout) return ;;
             esac
-            opts="--certificate-identity --certificate-oidc-issuer --color --format --jobs --json --no-cache --offline --policy --quiet --repo --require-rekor --signer-workflow --source-ref --staging --strict --timeout --trusted-root --verbose --help"
+            opts="--certificate-identity --certificate-oidc-issuer --color --format --history --jobs --json --no-cache --offline --policy --quiet --repo --require-rekor --signer-workflow --source-ref --staging --strict --timeout --trusted-root --verbose --help"
             ;;
         lock)
             arg="$sub"
@@ -108,7 +108,7 @@ _cargo_attest() {
                 --base|--policy|--trusted-root) _cargo_attest_files; return ;;
                 --certificate-identity|--certificate-oidc-issuer|--jobs|--repo|--signer-workflow|--source-ref|--timeout) return ;;
             esac
-            opts="--base --certificate-identity --certificate-oidc-issuer --color --format --jobs --json --no-cache --offline --policy --quiet --repo --require-rekor --signer-workflow --source-ref --staging --strict --timeout --trusted-root --verbose --help"
+            opts="--base --certificate-identity --certificate-oidc-issuer --color --format --history --jobs --json --no-cache --offline --policy --quiet --repo --require-rekor --signer-workflow --source-ref --staging --strict --timeout --trusted-root --verbose --help"
             files=1
             ;;
         policy)

@@ -149,6 +149,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "the version replaced was packaged from a clean checkout, the update from a dirty one",
   "downgrade-source-mismatch":
     "the version replaced matched its repository's files (crate-source), the update does not",
+  "downgrade-first-version":
+    "(optional skip) --history: the crate's first published version, nothing before it to compare",
   "downgrade-unknown":
     "(skip; required under no_downgrade) the version replaced could not be read or verified: nothing compared",
   "policy-assurance-below-minimum":

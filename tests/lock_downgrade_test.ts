@@ -101,11 +101,19 @@ async function publish(
   return { crate, attestation: { sha256: await sha256(bytes), bundle: JSON.parse(signed.json) } };
 }
 
+/** How the run is made: `lock --base` (1.0.0 → 2.0.0), or `crate pkg@2.0.0` with arguments. */
+type Mode = { readonly kind: "lock-base" } | {
+  readonly kind: "crate";
+  readonly args: readonly string[];
+  readonly version?: string;
+};
+
 /** The report of `lock --base` updating pkg 1.0.0 → 2.0.0, each published as told. */
 async function update(
   before: Publication,
   after: Publication,
   policy?: string,
+  mode: Mode = { kind: "lock-base" },
 ): Promise<{ code: number; verdict: string; downgrade: Record<string, string>; out: string }> {
   const old = await publish("1.0.0", before);
   const fresh = await publish("2.0.0", after);
@@ -136,15 +144,10 @@ async function update(
       await Deno.writeTextFile(`${dir}/base.Cargo.lock`, await lock(old.crate));
       await Deno.writeTextFile(`${dir}/Cargo.lock`, await lock(fresh.crate));
       await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
-      const args = [
-        "lock",
-        `${dir}/Cargo.lock`,
-        "--base",
-        `${dir}/base.Cargo.lock`,
-        "--json",
-        "--trusted-root",
-        `${dir}/root.json`,
-      ];
+      const args = mode.kind === "lock-base"
+        ? ["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`]
+        : ["crate", `pkg@${mode.version ?? "2.0.0"}`, ...mode.args];
+      args.push("--json", "--trusted-root", `${dir}/root.json`);
       if (policy) {
         await Deno.writeTextFile(`${dir}/attest.toml`, policy);
         args.push("--policy", `${dir}/attest.toml`);
@@ -277,4 +280,27 @@ Deno.test("lock --base: a replaced version that cannot be read is compared with 
   } finally {
     await cratesIo.close();
   }
+});
+
+Deno.test("crate --history: a crate is compared with the version it published before", async () => {
+  const history: Mode = { kind: "crate", args: ["--history"] };
+  // Without --history, 2.0.0 stands on its own evidence (its files match the tagged commit).
+  const alone = await update(FULL, { vcs: "clean" }, undefined, { kind: "crate", args: [] });
+  assert.equal(alone.code, 0, alone.out);
+  assert.equal(alone.downgrade, undefined, "no downgrade check without --history");
+  // With it, the attestation 1.0.0 had and 2.0.0 lacks is a downgrade.
+  const dropped = await update(FULL, { vcs: "clean" }, undefined, history);
+  assert.equal(dropped.code, 1, dropped.out);
+  assert.equal(dropped.downgrade.code, "downgrade-attestation-dropped");
+  assert.match(dropped.downgrade.message, /^pkg@1\.0\.0 has an attestation/);
+  const strict = await update(FULL, { vcs: "clean" }, NO_DOWNGRADE, history);
+  assert.equal(strict.code, 2, strict.out);
+  // The same evidence: no downgrade.
+  const kept = await update(FULL, FULL, undefined, history);
+  assert.equal(kept.code, 0, kept.out);
+  assert.equal(kept.downgrade.code, "downgrade-none");
+  // The first version has nothing before it: said, not a failure.
+  const first = await update(FULL, FULL, undefined, { ...history, version: "1.0.0" });
+  assert.equal(first.code, 0, first.out);
+  assert.equal(first.downgrade.code, "downgrade-first-version");
 });

@@ -73,6 +73,7 @@ const OPTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
   asset: "verify only this asset (repeatable)",
   timeout: "bound on the run's network time, in seconds",
   base: "the pull request's base: a git revision or a lock file",
+  history: "compare each crate with the version published before it",
   force: "overwrite an existing file",
   path: "where to write the policy",
   "max-age": "prune entries older than this (30d)",

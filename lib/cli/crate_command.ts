@@ -109,6 +109,7 @@ async function optionsFromArgs(
     signer,
     strict: flag(parsed, "strict"),
     requireRekor: flag(parsed, "require-rekor"),
+    ...(flag(parsed, "history") ? { history: true } : {}),
     cache: cache.cache,
     concurrency,
     now: () => io.now(),

@@ -63,6 +63,10 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
     help: "a pull request's base lock (a git revision, or a file): verify only the crates " +
       "added or updated against it",
   },
+  history: {
+    help: "compare each crate with the version it published before (a downgrade check), " +
+      "not only the updates of --base",
+  },
   path: { value: "PATH", help: "where to write (default ./attest.toml)" },
   "max-age": { value: "DURATION", help: "prune: entries older than this go (default 30d)" },
 };

@@ -72,8 +72,13 @@ export const COMMAND_OPTION_TABLES = {
     asset: { type: "string", multiple: true },
     timeout: { type: "string" },
   },
-  crate: { ...VERIFY_OPTIONS, timeout: { type: "string" } },
-  lock: { ...VERIFY_OPTIONS, timeout: { type: "string" }, base: { type: "string" } },
+  crate: { ...VERIFY_OPTIONS, timeout: { type: "string" }, history: { type: "boolean" } },
+  lock: {
+    ...VERIFY_OPTIONS,
+    timeout: { type: "string" },
+    base: { type: "string" },
+    history: { type: "boolean" },
+  },
   "policy check": { ...OUTPUT_OPTIONS, policy: { type: "string" } },
   "policy explain": {
     ...OUTPUT_OPTIONS,

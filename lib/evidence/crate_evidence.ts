@@ -128,6 +128,8 @@ export interface CrateEvidence {
   readonly index?: IndexEntry & { readonly url: string };
   /** The crates.io API's record of the version. */
   readonly api?: CrateVersionInfo;
+  /** The version published before this one, by the index (`--history` compares with it). */
+  readonly previousVersion?: string;
   /** Every place that states what the `.crate`'s checksum should be. */
   readonly checksumSources: readonly CrateChecksumSource[];
   /** The archive, when it was read in this run. */

@@ -4,6 +4,7 @@
  * and — when GitHub can be asked — the repository's tags, the recorded commit and its tree.
  * @module
  */
+import { previousVersion } from "../evidence/version_order.ts";
 import { createHash } from "node:crypto";
 import { tagCandidates } from "../evidence/crate_tags.ts";
 import { decodeBase64, releaseBuffer } from "../crypto/bytes.ts";
@@ -364,6 +365,7 @@ export async function gatherCrateEvidence(
     fetchCrateVersion(sources.crates, sources.cratesApi, name, version),
   ]);
   const entry = findIndexEntry(indexFile.entries, version);
+  const previous = previousVersion(indexFile.entries, version);
   const checksumSources: CrateChecksumSource[] = [];
   if (entry) {
     checksumSources.push({
@@ -485,6 +487,7 @@ export async function gatherCrateEvidence(
     downloadUrl: c.downloadUrl,
     index: entry ? { ...entry, url: indexFile.url } : undefined,
     api,
+    ...(previous ? { previousVersion: previous } : {}),
     checksumSources,
     archive: c.archive,
     archiveSummary: c.archiveSummary,

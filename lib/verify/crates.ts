@@ -74,6 +74,11 @@ export interface VerifyCratesOptions {
   readonly concurrency?: number;
   /** The clock (default: the system's). */
   readonly now?: () => Date;
+  /**
+   * Compare every crate verified (not only the updates of `lock --base`) with the version it
+   * published before, by the index: a `downgrade` check as for an update.
+   */
+  readonly history?: boolean;
   /** Told as each crate is done (`done` of `total`). */
   readonly onProgress?: (done: number, total: number, crate: CrateTarget) => void;
   /** Told of warnings the report also records (a policy rule for no crate of the lock). */
@@ -463,9 +468,15 @@ async function verifyTargets(
         if (target.lock && (evidence.name !== target.name || evidence.version !== target.version)) {
           checks.push(lockNamesAnotherCrate(target, evidence));
         }
+        const after = { evidence, checks: [...checks], signers };
         if (target.change?.kind === "updated" && evidence.api) {
-          const after = { evidence, checks: [...checks], signers };
           checks.push(await downgradeOf(target, target.change.from, after, subject));
+        } else if (options.history && evidence.api) {
+          checks.push(
+            evidence.previousVersion
+              ? await downgradeOf(target, evidence.previousVersion, after, subject)
+              : firstVersion(target),
+          );
         }
         releaseCrateEvidence(evidence);
         return { subject: { ...subject, sha256: evidence.sha256 }, checks };
@@ -637,6 +648,19 @@ function evidenceProfile(
   };
 }
 
+/** `--history` of a crate's first published version: nothing before it to compare with. */
+function firstVersion(target: CrateTarget): CheckResult {
+  return {
+    id: "downgrade",
+    status: "skip",
+    code: "downgrade-first-version",
+    message: `${target.name}@${target.version} is the first version the index lists (not ` +
+      "yanked): nothing published before it to compare with",
+    loadBearing: false,
+    required: false,
+  };
+}
+
 /**
  * The version replaced could not be verified (gone from crates.io, offline, a network failure):
  * nothing compared. Optional, unless the policy says `no_downgrade`: then the crate is not TRUSTED
@@ -652,7 +676,8 @@ function downgradeUnknown(
     id: "downgrade",
     status: "skip",
     code: "downgrade-unknown",
-    message: `${name}@${from} (the version replaced) could not be read (${why}), so nothing was ` +
+    message:
+      `${name}@${from} (the version compared with) could not be read (${why}), so nothing was ` +
       "compared" +
       (noDowngrade ? ` (no_downgrade at ${noDowngrade.file}:${noDowngrade.line})` : ""),
     loadBearing: false,
