@@ -10,6 +10,7 @@ import { CHECK_CODES } from "../lib/codes.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { tinyAttestLock } from "./support/tiny_attest.ts";
 import { withTempDir } from "./support/temp_dir.ts";
+import { lockEntry, lockOf, plainCrate } from "./support/lock_packages.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const DEMO = `${ROOT}/tests/fixtures/demo/`;
@@ -475,6 +476,66 @@ Deno.test("action.yml: with a base revision only the crates the pull request cha
     assert.equal(missing.outputs.verdict, "ERROR");
     assert.match(missing.stderr, /cannot read Cargo\.lock at the base revision no-such-ref/);
   });
+});
+
+Deno.test("a pull request (one added, one updated dropping trusted publishing, one unchanged): the CLI and the Action's script give each crate its result", async () => {
+  const tp = { provider: "github", repository: "example/bumped", run_id: "7", sha: "a".repeat(40) };
+  const oldBumped = { ...(await plainCrate("bumped", "1.0.0")), trustedPublishing: tp };
+  const newBumped = await plainCrate("bumped", "2.0.0");
+  const fresh = await plainCrate("fresh", "1.0.0");
+  const stable = await plainCrate("stable", "1.0.0");
+  const crates = startFakeCratesIo([oldBumped, newBumped, fresh, stable]);
+  try {
+    await withTempDir(async (dir) => {
+      const git = async (...args: string[]) => {
+        const out = await new Deno.Command("git", {
+          args: ["-c", "user.email=t@t", "-c", "user.name=t", ...args],
+          cwd: dir,
+          stdout: "null",
+          stderr: "piped",
+        }).output();
+        assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      };
+      await Deno.writeTextFile(
+        `${dir}/Cargo.lock`,
+        lockOf([await lockEntry(oldBumped), await lockEntry(stable)]),
+      );
+      await git("init", "-q");
+      await git("add", "Cargo.lock");
+      await git("commit", "-qm", "base");
+      await Deno.writeTextFile(
+        `${dir}/Cargo.lock`,
+        lockOf([await lockEntry(fresh), await lockEntry(newBumped), await lockEntry(stable)]),
+      );
+      const expectEach = (report: Json) => {
+        const by = Object.fromEntries(
+          (report.subjects as Json[]).map((s) => [(s.subject as Json).name as string, s]),
+        );
+        assert.deepEqual(by.fresh.change, { kind: "added" });
+        assert.equal(by.fresh.verdict, "TRUSTED");
+        assert.deepEqual(by.bumped.change, { kind: "updated", from: "1.0.0" });
+        assert.equal(by.bumped.verdict, "UNVERIFIED");
+        const downgrade = (by.bumped.checks as Json[]).find((c) => c.id === "downgrade")!;
+        assert.equal(downgrade.code, "downgrade-trusted-publishing-dropped");
+        assert.deepEqual(by.stable.change, { kind: "unchanged" });
+        assert.deepEqual(by.stable.checks, []);
+        assert.equal(report.verdict, "UNVERIFIED");
+      };
+      // The CLI, reading the base revision itself.
+      const cli = await run(["lock", `${dir}/Cargo.lock`, "--base", "HEAD", "--json"], crates.env);
+      assert.equal(cli.code, 1, cli.err);
+      expectEach(JSON.parse(cli.out));
+      // The Action's script on a pull_request event (base = the base commit).
+      const action = await runAction(dir, { INPUT_BASE: "HEAD" }, crates.env);
+      assert.equal(action.code, 1, `${action.stdout}\n${action.stderr}`);
+      assert.equal(action.outputs.verdict, "UNVERIFIED");
+      expectEach(JSON.parse(await Deno.readTextFile(`${dir}/cargo-attest-report.json`)));
+      assert.match(action.summary, /\*\*Changes:\*\* 1 added, 1 updated, 0 removed, 1 unchanged/);
+      assert.match(action.summary, /downgrade/);
+    });
+  } finally {
+    await crates.close();
+  }
 });
 
 Deno.test("action.yml: one verification, then the log, the job summary and the SARIF file", async () => {

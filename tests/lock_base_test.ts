@@ -6,38 +6,9 @@
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import { buildCrate } from "./support/crate_builder.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { tinyAttestCrate } from "./support/tiny_attest.ts";
-
-const CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index";
-
-/** A small crate without repository: TRUSTED on its crate checksum alone. */
-async function plainCrate(name: string, version: string): Promise<FakeCrate> {
-  const bytes = await buildCrate({
-    name,
-    version,
-    files: {
-      "Cargo.toml": `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n`,
-      "src/lib.rs": `pub fn v() -> &'static str { "${version}" }\n`,
-    },
-  });
-  return { name, version, bytes };
-}
-
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** A Cargo.lock (v4) of a workspace package `app` and these registry packages. */
-function lockOf(packages: readonly { name: string; version: string; checksum: string }[]): string {
-  return 'version = 4\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n' +
-    packages.map((p) =>
-      `\n[[package]]\nname = "${p.name}"\nversion = "${p.version}"\nsource = "${CRATES_IO}"\n` +
-      `checksum = "${p.checksum}"\n`
-    ).join("");
-}
+import { lockOf, plainCrate, sha256 } from "./support/lock_packages.ts";
 
 Deno.test("lock --base: only added and updated crates are verified; the rest are listed", async () => {
   const added = await plainCrate("fresh", "1.0.0");
