@@ -137,6 +137,10 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "the version replaced was published by trusted publishing, the update with a token (UNVERIFIED; MISMATCH under no_downgrade)",
   "downgrade-trusted-publishing-repository":
     "the update was trusted-published from another repository than the version it replaces",
+  "downgrade-trusted-publishing-workflow":
+    "the update was trusted-published by another workflow than the version it replaces",
+  "downgrade-trusted-publishing-environment":
+    "the update was trusted-published from another deployment environment than the version it replaces",
   "downgrade-repository-changed":
     "the update names another repository URL than the version it replaces",
   "downgrade-attestation-dropped":

@@ -275,12 +275,12 @@ Deno.test("lock --base: an update that drops trusted publishing is a downgrade (
   const old = { ...(await plainCrate("bumped", "1.0.0")), trustedPublishing: tp };
   const dir = await Deno.makeTempDir();
   try {
-    const run = async (fresh: FakeCrate, policy?: string) => {
-      const cratesIo = startFakeCratesIo([old, fresh]);
+    const runWith = async (older: FakeCrate, fresh: FakeCrate, policy?: string) => {
+      const cratesIo = startFakeCratesIo([older, fresh]);
       try {
         await Deno.writeTextFile(
           `${dir}/base.Cargo.lock`,
-          lockOf([{ name: "bumped", version: "1.0.0", checksum: await sha256(old.bytes) }]),
+          lockOf([{ name: "bumped", version: "1.0.0", checksum: await sha256(older.bytes) }]),
         );
         await Deno.writeTextFile(
           `${dir}/Cargo.lock`,
@@ -300,6 +300,7 @@ Deno.test("lock --base: an update that drops trusted publishing is a downgrade (
         await cratesIo.close();
       }
     };
+    const run = (fresh: FakeCrate, policy?: string) => runWith(old, fresh, policy);
     const token = await plainCrate("bumped", "2.0.0");
     const dropped = await run(token);
     assert.equal(dropped.code, 1, dropped.out);
@@ -318,6 +319,27 @@ Deno.test("lock --base: an update that drops trusted publishing is a downgrade (
     const moved = await run({ ...token, trustedPublishing: { ...tp, repository: "evil/bumped" } });
     assert.notEqual(moved.code, 0, moved.out);
     assert.equal(moved.check.code, "downgrade-trusted-publishing-repository");
+    // Where crates.io records the workflow and the environment: another one is a downgrade.
+    const recorded = { ...tp, workflow: "publish.yml", environment: "release" };
+    for (
+      const [changed, code] of [
+        [{ workflow: "publish.yml@evil.yml" }, "downgrade-trusted-publishing-workflow"],
+        [{ environment: "staging" }, "downgrade-trusted-publishing-environment"],
+      ] as const
+    ) {
+      const oldRecorded = { ...old, trustedPublishing: recorded };
+      const r = await runWith(oldRecorded, {
+        ...token,
+        trustedPublishing: { ...recorded, ...changed },
+      });
+      assert.notEqual(r.code, 0, r.out);
+      assert.equal(r.check.code, code);
+    }
+    const same = await runWith({ ...old, trustedPublishing: recorded }, {
+      ...token,
+      trustedPublishing: recorded,
+    });
+    assert.equal(same.code, 0, same.out);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

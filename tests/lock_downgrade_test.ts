@@ -9,7 +9,12 @@ import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { buildCrate } from "./support/crate_builder.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { type FakeRepository, gitTreeEntries, startFakeGithub } from "./support/fake_github.ts";
+import {
+  type FakeRepository,
+  type FakeWorkflowRun,
+  gitTreeEntries,
+  startFakeGithub,
+} from "./support/fake_github.ts";
 import { publicGood } from "./support/binding_runs.ts";
 import { workflowSan } from "./support/virtual_sigstore.ts";
 import { withTempDir } from "./support/temp_dir.ts";
@@ -30,6 +35,8 @@ interface Publication {
   readonly tampered?: boolean;
   /** The workflow that attests the `.crate` (a file under .github/workflows/); none: no attestation. */
   readonly attestedBy?: string;
+  /** The workflow whose run published it by trusted publishing; none: a token. */
+  readonly publishedBy?: string;
 }
 
 /** The repository's files of a version (`Cargo.toml` as written). */
@@ -69,7 +76,9 @@ async function sha256(bytes: Uint8Array): Promise<string> {
 async function publish(
   version: string,
   how: Publication,
-): Promise<{ crate: FakeCrate; attestation?: { sha256: string; bundle: unknown } }> {
+): Promise<
+  { crate: FakeCrate; attestation?: { sha256: string; bundle: unknown }; run?: FakeWorkflowRun }
+> {
   const { "Cargo.toml": orig, ...rest } = repositoryFiles(version);
   const vcs = how.vcs ?? "clean";
   const bytes = await buildCrate({
@@ -85,8 +94,35 @@ async function publish(
       ...(how.tampered ? { "src/lib.rs": 'pub fn version() -> &\'static str { "evil" }\n' } : {}),
     },
   });
-  const crate = { name: "pkg", version, bytes, repository: `https://github.com/${OWNER}/${REPO}` };
-  if (!how.attestedBy) return { crate };
+  const runId = Number(version[0]) * 100;
+  const published = how.publishedBy
+    ? {
+      crate: {
+        trustedPublishing: {
+          provider: "github",
+          repository: `${OWNER}/${REPO}`,
+          run_id: String(runId),
+          sha: COMMITS[version],
+        },
+      },
+      run: {
+        id: runId,
+        path: `.github/workflows/${how.publishedBy}`,
+        headSha: COMMITS[version],
+        event: "push",
+        headBranch: `v${version}`,
+      },
+    }
+    : undefined;
+  const crate = {
+    name: "pkg",
+    version,
+    bytes,
+    repository: `https://github.com/${OWNER}/${REPO}`,
+    ...published?.crate,
+  };
+  const run = published ? { run: published.run } : {};
+  if (!how.attestedBy) return { crate, ...run };
   const workflow = {
     repository: `${OWNER}/${REPO}`,
     workflow: `.github/workflows/${how.attestedBy}`,
@@ -98,7 +134,11 @@ async function publish(
     content: "dsse",
     leaf: { github: workflow, san: { uri: workflowSan(workflow) } },
   });
-  return { crate, attestation: { sha256: await sha256(bytes), bundle: JSON.parse(signed.json) } };
+  return {
+    crate,
+    attestation: { sha256: await sha256(bytes), bundle: JSON.parse(signed.json) },
+    ...run,
+  };
 }
 
 /** How the run is made: `lock --base` (1.0.0 → 2.0.0), or `crate pkg@2.0.0` with arguments. */
@@ -128,6 +168,7 @@ async function update(
       [COMMITS["1.0.0"]]: gitTreeEntries(repositoryFiles("1.0.0")),
       [COMMITS["2.0.0"]]: gitTreeEntries(repositoryFiles("2.0.0")),
     },
+    runs: [old.run, fresh.run].filter((r) => r !== undefined),
   };
   const attestations: Record<string, unknown[]> = {};
   for (const a of [old.attestation, fresh.attestation]) {
@@ -171,7 +212,7 @@ async function update(
   }
 }
 
-const FULL: Publication = { vcs: "clean", attestedBy: "release.yml" };
+const FULL: Publication = { vcs: "clean", attestedBy: "release.yml", publishedBy: "publish.yml" };
 const NO_DOWNGRADE = "version = 1\n[crate.pkg]\nno_downgrade = true\n";
 
 Deno.test("lock --base: the same evidence for both versions is no downgrade (TRUSTED)", async () => {
@@ -186,31 +227,37 @@ for (
   const [name, after, code, words] of [
     [
       "an attestation before, none now",
-      { vcs: "clean" },
+      { vcs: "clean", publishedBy: "publish.yml" },
       "downgrade-attestation-dropped",
       /pkg@1\.0\.0 has an attestation signed by https:\/\/github\.com\/example\/pkg\/\.github\/workflows\/release\.yml, pkg@2\.0\.0 none/,
     ],
     [
       "an attestation by another workflow",
-      { vcs: "clean", attestedBy: "other.yml" },
+      { vcs: "clean", attestedBy: "other.yml", publishedBy: "publish.yml" },
       "downgrade-attestation-signer",
       /release\.yml, pkg@2\.0\.0 by https:\/\/github\.com\/example\/pkg\/\.github\/workflows\/other\.yml/,
     ],
     [
+      "trusted publishing by another workflow's run",
+      { vcs: "clean", attestedBy: "release.yml", publishedBy: "other.yml" },
+      "downgrade-trusted-publishing-workflow",
+      /published by the run of \.github\/workflows\/publish\.yml, pkg@2\.0\.0 by \.github\/workflows\/other\.yml/,
+    ],
+    [
       ".cargo_vcs_info.json before, none now",
-      { vcs: "none", attestedBy: "release.yml" },
+      { vcs: "none", attestedBy: "release.yml", publishedBy: "publish.yml" },
       "downgrade-vcs-info-dropped",
       /pkg@2\.0\.0 records none/,
     ],
     [
       "a clean checkout before, a dirty one now",
-      { vcs: "dirty", attestedBy: "release.yml" },
+      { vcs: "dirty", attestedBy: "release.yml", publishedBy: "publish.yml" },
       "downgrade-vcs-dirty",
       /pkg@2\.0\.0 from a DIRTY one/,
     ],
     [
       "a crate-source match before, a mismatch now",
-      { vcs: "clean", attestedBy: "release.yml", tampered: true },
+      { vcs: "clean", attestedBy: "release.yml", publishedBy: "publish.yml", tampered: true },
       "downgrade-source-mismatch",
       /pkg@2\.0\.0's are not/,
     ],
@@ -285,15 +332,28 @@ Deno.test("lock --base: a replaced version that cannot be read is compared with 
 Deno.test("crate --history: a crate is compared with the version it published before", async () => {
   const history: Mode = { kind: "crate", args: ["--history"] };
   // Without --history, 2.0.0 stands on its own evidence (its files match the tagged commit).
-  const alone = await update(FULL, { vcs: "clean" }, undefined, { kind: "crate", args: [] });
+  const alone = await update(FULL, { vcs: "clean", publishedBy: "publish.yml" }, undefined, {
+    kind: "crate",
+    args: [],
+  });
   assert.equal(alone.code, 0, alone.out);
   assert.equal(alone.downgrade, undefined, "no downgrade check without --history");
   // With it, the attestation 1.0.0 had and 2.0.0 lacks is a downgrade.
-  const dropped = await update(FULL, { vcs: "clean" }, undefined, history);
+  const dropped = await update(
+    FULL,
+    { vcs: "clean", publishedBy: "publish.yml" },
+    undefined,
+    history,
+  );
   assert.equal(dropped.code, 1, dropped.out);
   assert.equal(dropped.downgrade.code, "downgrade-attestation-dropped");
   assert.match(dropped.downgrade.message, /^pkg@1\.0\.0 has an attestation/);
-  const strict = await update(FULL, { vcs: "clean" }, NO_DOWNGRADE, history);
+  const strict = await update(
+    FULL,
+    { vcs: "clean", publishedBy: "publish.yml" },
+    NO_DOWNGRADE,
+    history,
+  );
   assert.equal(strict.code, 2, strict.out);
   // The same evidence: no downgrade.
   const kept = await update(FULL, FULL, undefined, history);

@@ -32,6 +32,8 @@ export interface EvidenceProfile {
   readonly vcsInfo?: { readonly dirty: boolean };
   /** Whether `crate-source` passed: its files are the repository's at the recorded commit. */
   readonly sourceMatch: boolean;
+  /** The workflow file of the trusted-publishing run, when GitHub was asked about the run. */
+  readonly publishingWorkflow?: string;
 }
 
 /** A weakening found between two versions. */
@@ -68,6 +70,18 @@ export function evidenceDowngrades(
         signersAfter.join(", "),
       expected: signersBefore.join(", "),
       actual: signersAfter.join(", "),
+    });
+  }
+  if (
+    before.publishingWorkflow && after.publishingWorkflow &&
+    before.publishingWorkflow !== after.publishingWorkflow
+  ) {
+    found.push({
+      code: "downgrade-trusted-publishing-workflow",
+      message: `${from} was published by the run of ${before.publishingWorkflow}, ${to} by ` +
+        after.publishingWorkflow,
+      expected: before.publishingWorkflow,
+      actual: after.publishingWorkflow,
     });
   }
   if (before.vcsInfo && !after.vcsInfo) {
@@ -141,6 +155,21 @@ export function checkDowngrade(input: DowngradeInput): CheckResult {
       expected: tpBefore.repository,
       actual: tpAfter.repository,
     });
+  }
+  if (tpBefore && tpAfter) {
+    for (const field of ["workflow", "environment"] as const) {
+      const was = tpBefore[field];
+      const now = tpAfter[field];
+      if (was !== undefined && was !== now) {
+        found.push({
+          code: `downgrade-trusted-publishing-${field}`,
+          message: `${from} was trusted-published by the ${field} ${was}, ${to} ` +
+            (now === undefined ? `records no ${field}` : `by ${now}`),
+          expected: was,
+          actual: now ?? "(none)",
+        });
+      }
+    }
   }
   const repoBefore = normalizeRepositoryUrl(before.repository);
   const repoAfter = normalizeRepositoryUrl(after.repository);

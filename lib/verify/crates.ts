@@ -8,7 +8,8 @@
 import { createHash } from "node:crypto";
 import type { CheckResult } from "../checks/check_result.ts";
 import { checkCrate } from "../checks/crate_subject.ts";
-import type { SignerRequirement } from "../checks/identity.ts";
+import { type SignerRequirement, splitWorkflowRef } from "../checks/identity.ts";
+import { runWorkflowPath } from "../checks/publishing_run.ts";
 import {
   buildSignerRules,
   judgeSigner,
@@ -379,11 +380,14 @@ async function verifyTargets(
     version: string,
     lock: CrateTarget["lock"],
     signers: string[],
+    compared: boolean,
   ): Promise<{ evidence: CrateEvidence; checks: CheckResult[] }> => {
     const subject: SubjectDescription = { kind: "crate", name, version };
     const rules = publisherRules(subject);
+    // A version compared with another also has its publishing run read: its workflow file is
+    // compared (crates.io's record names none); with no signer named it changes no check.
     const evidence = await gatherCrateEvidence(name, version, sources, lock, {
-      publishingRun: namesSigner(rules),
+      publishingRun: namesSigner(rules) || compared,
     });
     const checks = await checkCrate(evidence, rules);
     await rememberCrate(sources, evidence, checks);
@@ -405,7 +409,7 @@ async function verifyTargets(
     const signersBefore: string[] = [];
     let old: { evidence: CrateEvidence; checks: CheckResult[] };
     try {
-      old = await examine(target.name, from, undefined, signersBefore);
+      old = await examine(target.name, from, undefined, signersBefore, true);
     } catch (error) {
       const known = error instanceof AttestError || error instanceof OfflineMissError;
       if (!known) throw error;
@@ -458,11 +462,13 @@ async function verifyTargets(
       }
       try {
         const signers: string[] = [];
+        const compared = target.change?.kind === "updated" || options.history === true;
         const { evidence, checks } = await examine(
           target.name,
           target.version,
           target.lock,
           signers,
+          compared,
         );
         if (target.lock && target.lock.checksum === undefined) checks.push(lockPinsNothing(target));
         if (target.lock && (evidence.name !== target.name || evidence.version !== target.version)) {
@@ -630,8 +636,7 @@ function crateAttestationChecker(
 /** The workflow that signed: the build signer URI (else the SAN) without its `@ref`. */
 function signerWorkflow(identity: CertificateIdentity): string {
   const uri = identity.extensions.buildSignerURI ?? identity.san[0]?.value ?? "(unknown)";
-  const at = uri.lastIndexOf("@refs/");
-  return at < 0 ? uri : uri.slice(0, at);
+  return splitWorkflowRef(uri)?.path ?? uri;
 }
 
 /** What a version's verification showed, for {@link checkDowngrade}. */
@@ -641,7 +646,9 @@ function evidenceProfile(
   signers: readonly string[],
 ): EvidenceProfile {
   const vcsInfo = evidence.vcs.vcsInfo;
+  const runPath = evidence.publishingRun?.run?.path;
   return {
+    ...(runPath ? { publishingWorkflow: runWorkflowPath(runPath).file } : {}),
     attestationSigners: [...new Set(signers)],
     ...(vcsInfo ? { vcsInfo: { dirty: vcsInfo.dirty } } : {}),
     sourceMatch: checks.some((c) => c.id === "crate-source" && c.status === "pass"),
