@@ -10,7 +10,7 @@ import { CHECK_CODES } from "../lib/codes.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { tinyAttestLock } from "./support/tiny_attest.ts";
 import { withTempDir } from "./support/temp_dir.ts";
-import { lockEntry, lockOf, plainCrate } from "./support/lock_packages.ts";
+import { git as gitIn, lockEntry, lockOf, plainCrate } from "./support/lock_packages.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const DEMO = `${ROOT}/tests/fixtures/demo/`;
@@ -441,15 +441,7 @@ async function runAction(
 
 Deno.test("action.yml: with a base revision only the crates the pull request changed are verified", async () => {
   await withLockServer(async (dir, env) => {
-    const git = async (...args: string[]) => {
-      const out = await new Deno.Command("git", {
-        args: ["-c", "user.email=t@t", "-c", "user.name=t", ...args],
-        cwd: dir,
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    };
+    const git = (...args: string[]) => gitIn(dir, ...args);
     await git("init", "-q");
     await git("add", "Cargo.lock");
     await git("commit", "-qm", "base");
@@ -487,15 +479,7 @@ Deno.test("a pull request (one added, one updated dropping trusted publishing, o
   const crates = startFakeCratesIo([oldBumped, newBumped, fresh, stable]);
   try {
     await withTempDir(async (dir) => {
-      const git = async (...args: string[]) => {
-        const out = await new Deno.Command("git", {
-          args: ["-c", "user.email=t@t", "-c", "user.name=t", ...args],
-          cwd: dir,
-          stdout: "null",
-          stderr: "piped",
-        }).output();
-        assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-      };
+      const git = (...args: string[]) => gitIn(dir, ...args);
       await Deno.writeTextFile(
         `${dir}/Cargo.lock`,
         lockOf([await lockEntry(oldBumped), await lockEntry(stable)]),

@@ -8,7 +8,7 @@ import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { tinyAttestCrate } from "./support/tiny_attest.ts";
-import { lockOf, plainCrate, sha256 } from "./support/lock_packages.ts";
+import { git, lockOf, plainCrate, runLockBase, sha256 } from "./support/lock_packages.ts";
 
 Deno.test("lock --base: only added and updated crates are verified; the rest are listed", async () => {
   const added = await plainCrate("fresh", "1.0.0");
@@ -157,19 +157,6 @@ Deno.test("lock --base: a base that is not a file, or not a lock, is an ERROR; n
   }
 });
 
-/** Runs git in `dir` with a fixed identity; throws with git's words when it fails. */
-async function git(dir: string, ...args: string[]): Promise<void> {
-  const out = await new Deno.Command("git", {
-    args: ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args],
-    env: { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
-
 Deno.test("lock --base REF: the base lock is read from a git revision in the lock's directory", async () => {
   const added = await plainCrate("fresh", "1.0.0");
   const stable = await plainCrate("stable", "1.0.0");
@@ -286,16 +273,8 @@ Deno.test("lock --base: an update that drops trusted publishing is a downgrade (
           `${dir}/Cargo.lock`,
           lockOf([{ name: "bumped", version: "2.0.0", checksum: await sha256(fresh.bytes) }]),
         );
-        const args = ["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`, "--json"];
-        if (policy) {
-          await Deno.writeTextFile(`${dir}/attest.toml`, policy);
-          args.push("--policy", `${dir}/attest.toml`);
-        }
-        const io = createMemoryIo(cratesIo.env);
-        const code = await main(args, io);
-        const report = JSON.parse(io.out);
-        const check = report.subjects[0].checks.find((c: { id: string }) => c.id === "downgrade");
-        return { code, check, out: io.out + io.err };
+        const r = await runLockBase(dir, cratesIo.env, { policy });
+        return { code: r.code, check: r.downgrade!, out: r.out };
       } finally {
         await cratesIo.close();
       }

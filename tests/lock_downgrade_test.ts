@@ -18,6 +18,7 @@ import {
 import { publicGood } from "./support/binding_runs.ts";
 import { workflowSan } from "./support/virtual_sigstore.ts";
 import { withTempDir } from "./support/temp_dir.ts";
+import { runLockBase } from "./support/lock_packages.ts";
 
 const CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index";
 const OWNER = "example";
@@ -304,17 +305,8 @@ Deno.test("lock --base: a replaced version that cannot be read is compared with 
         "version = 4\n" + entry("2.0.0", await sha256(fresh.crate.bytes)),
       );
       const run = async (policy?: string) => {
-        const args = ["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`, "--json"];
-        if (policy) {
-          await Deno.writeTextFile(`${dir}/attest.toml`, policy);
-          args.push("--policy", `${dir}/attest.toml`);
-        }
-        const io = createMemoryIo(cratesIo.env);
-        const code = await main(args, io);
-        const check = JSON.parse(io.out).subjects[0].checks.find((c: { id: string }) =>
-          c.id === "downgrade"
-        );
-        return { code, check, out: io.out + io.err };
+        const r = await runLockBase(dir, cratesIo.env, { policy });
+        return { code: r.code, check: r.downgrade!, out: r.out };
       };
       const lenient = await run();
       assert.equal(lenient.check.code, "downgrade-unknown", lenient.out);

@@ -4,6 +4,7 @@
  * argument shape with no shell, a revision checked before it reaches git, and a capped output.
  * @module
  */
+import { concatBytes } from "../crypto/bytes.ts";
 import { InputError } from "../errors.ts";
 
 /** A file's text at a revision, and how to name it in a report (`REF:path`). */
@@ -84,13 +85,7 @@ async function readCapped(
     }
     chunks.push(chunk);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  return concatBytes(...chunks);
 }
 
 /** Why git could not be started, in words. */
