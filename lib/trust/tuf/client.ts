@@ -223,6 +223,18 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
   return { root, timestamp, snapshot, targets, targetFiles };
 }
 
+/** True when `bytes` is a TUF root signed by a threshold of its own root keys. */
+export async function isSelfSignedRoot(bytes: Uint8Array, repository: string): Promise<boolean> {
+  try {
+    const root = parseEnvelope(bytes, "root", repository, "root.json");
+    await requireThreshold(root, root.signed.roles.root, root.signed, repository, "root.json");
+    return true;
+  } catch (error) {
+    if (error instanceof TufError) return false;
+    throw error;
+  }
+}
+
 /**
  * Checks a stored state as a whole, without the network: the root against its own keys, each
  * role against the root, the versions, lengths and hashes that tie them together, and the
