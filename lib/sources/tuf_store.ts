@@ -5,8 +5,7 @@
  * file and renamed into place; the caller writes only a complete, verified state.
  * @module
  */
-import { join } from "./_cache_util.ts";
-import { isNotFound } from "./_cache_util.ts";
+import { isNotFound, join } from "./_cache_util.ts";
 
 /** The stored files of one repository, as bytes (verified by the caller, not here). */
 export interface StoredTufFiles {
@@ -68,6 +67,19 @@ export async function readTufStore(
   }
   const [root, timestamp, snapshot, targets] = roles as Uint8Array[];
   return { root, timestamp, snapshot, targets, targetFiles, ...(origin ? { origin } : {}) };
+}
+
+/** The stored `root.json` alone (an update starts from it), or undefined. */
+export async function readStoredTufRoot(
+  cacheDir: string,
+  repository: string,
+): Promise<Uint8Array | undefined> {
+  try {
+    return await Deno.readFile(join(tufStoreDir(cacheDir, repository), "root.json"));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 /**

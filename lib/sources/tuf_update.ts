@@ -14,7 +14,7 @@ import {
 import { TufError } from "../trust/tuf/errors.ts";
 import { parseEnvelope } from "../trust/tuf/metadata.ts";
 import type { TufRepository } from "../trust/tuf/repositories.ts";
-import { readTufStore, type StoredTufFiles, writeTufStore } from "./tuf_store.ts";
+import { readStoredTufRoot, readTufStore, writeTufStore } from "./tuf_store.ts";
 
 /** A {@link TufFetcher} over HTTP under `base`; counts its requests. */
 export function createTufFetcher(
@@ -78,25 +78,22 @@ export async function refreshTufRepository(options: {
 }): Promise<TufRefresh> {
   const { cacheDir, repository, url, http, now } = options;
   const stored = await readTufStore(cacheDir, repository.name);
+  const storedRoot = await readStoredTufRoot(cacheDir, repository.name);
   const embedded = new TextEncoder().encode(repository.embeddedRoot);
-  const embeddedVersion = versionOf(embedded, repository.name);
+  const embeddedVersion = versionOf(embedded, repository.name) ?? 0;
   // The stored root is the start when it is at least as new as the embedded one (a newer
-  // cargo-attest may embed a newer root); the update checks it against its own keys.
-  const usable = typeof stored === "object" &&
-    (versionOf(stored.root, repository.name) ?? 0) >= (embeddedVersion ?? 0) &&
-    await isSelfSignedRoot(stored.root, repository.name);
-  const start = usable ? (stored as StoredTufFiles).root : embedded;
+  // cargo-attest may embed a newer root) and holds against its own keys.
+  const fromStored = storedRoot !== undefined &&
+    (versionOf(storedRoot, repository.name) ?? 0) >= embeddedVersion &&
+    await isSelfSignedRoot(storedRoot, repository.name);
+  const start = fromStored ? storedRoot : embedded;
   const fetcher = createTufFetcher(http, url, repository.name);
   const state = await updateTufRepository({
     repository: repository.name,
     trustedRoot: start,
-    ...(usable
-      ? {
-        previous: {
-          timestamp: (stored as StoredTufFiles).timestamp,
-          snapshot: (stored as StoredTufFiles).snapshot,
-        },
-      }
+    // The stored versions guard against rollback (they are checked against the new root's keys).
+    ...(fromStored && typeof stored === "object"
+      ? { previous: { timestamp: stored.timestamp, snapshot: stored.snapshot } }
       : {}),
     fetcher,
     now,
@@ -112,7 +109,7 @@ export async function refreshTufRepository(options: {
   return {
     state,
     fromRootVersion: versionOf(start, repository.name) ?? 0,
-    fromStored: usable,
+    fromStored,
     requests: fetcher.requests(),
   };
 }
