@@ -83,7 +83,10 @@ Deno.test("tuf real chain: a real root with one signature byte changed breaks th
       }),
       (error: Error & { code?: string }) => {
         assert.equal(error.code, "tuf-signature-threshold");
-        assert.match(error.message, /6\.root\.json: 2 valid signature\(s\) by the trusted root's keys/);
+        assert.match(
+          error.message,
+          /6\.root\.json: 2 valid signature\(s\) by the trusted root's keys/,
+        );
         return true;
       },
     );
@@ -100,9 +103,21 @@ Deno.test("tuf real chain: trust update and trust show through main(), a fresh s
       const env = { CARGO_ATTEST_CACHE_DIR: cache, CARGO_ATTEST_TUF_URL: server.url };
       const update = await run(["trust", "update"], env, DURING);
       assert.equal(update.code, 0, update.err);
-      assert.match(update.out, /public-good: updated from http:\/\/127\.0\.0\.1:\d+\/: TUF root version 15 \(was 15, embedded\), targets version 14, 6 requests/);
-      assert.match(update.out, new RegExp(`trusted_root\\.json sha256 ${REAL_TRUSTED_ROOT} \\(the same as the embedded root\\)`));
-      assert.doesNotMatch(update.out, /^github:/m, "only the repository the URL names is refreshed");
+      assert.match(
+        update.out,
+        /public-good: updated from http:\/\/127\.0\.0\.1:\d+\/: TUF root version 15 \(was 15, embedded\), targets version 14, 6 requests/,
+      );
+      assert.match(
+        update.out,
+        new RegExp(
+          `trusted_root\\.json sha256 ${REAL_TRUSTED_ROOT} \\(the same as the embedded root\\)`,
+        ),
+      );
+      assert.doesNotMatch(
+        update.out,
+        /^github:/m,
+        "only the repository the URL names is refreshed",
+      );
       // Modes: directories 0700, files 0600.
       if (Deno.build.os !== "windows") {
         for (const path of ["tuf", "tuf/public-good", "tuf/public-good/targets"]) {
@@ -116,7 +131,10 @@ Deno.test("tuf real chain: trust update and trust show through main(), a fresh s
       const show = await run(["trust", "show"], env, DURING);
       assert.equal(show.code, 0, show.err);
       assert.equal(server.requests.length, requests, "a state within its expiry makes no request");
-      assert.match(show.out, /public-good: TUF root version 15, targets version 14 from http:\/\/127\.0\.0\.1/);
+      assert.match(
+        show.out,
+        /public-good: TUF root version 15, targets version 14 from http:\/\/127\.0\.0\.1/,
+      );
       assert.match(show.out, /expires 2026-08-28T19:25:56\.000Z/);
       assert.match(show.out, /github: embedded root \(no TUF metadata stored/);
       assert.match(show.out, /staging: embedded root/);
@@ -161,8 +179,14 @@ Deno.test("tuf real chain: past its expiry, --offline says so and the embedded r
       const requests = server.requests.length;
       const show = await run(["trust", "show", "--offline"], env, AFTER);
       assert.equal(show.code, 0, show.err);
-      assert.match(show.out, /public-good: embedded root \(the stored TUF metadata expired at 2026-08-28T19:25:56\.000Z/);
-      assert.match(show.out, /stored, not used: TUF root version 15, targets version 14, sha256 6494e21e\w+, expired 2026-08-28/);
+      assert.match(
+        show.out,
+        /public-good: embedded root \(the stored TUF metadata expired at 2026-08-28T19:25:56\.000Z/,
+      );
+      assert.match(
+        show.out,
+        /stored, not used: TUF root version 15, targets version 14, sha256 6494e21e\w+, expired 2026-08-28/,
+      );
       assert.equal(server.requests.length, requests, "--offline makes no request");
 
       await Deno.writeTextFile(`${dir}/a.txt`, "a\n");
@@ -174,7 +198,10 @@ Deno.test("tuf real chain: past its expiry, --offline says so and the embedded r
       const root = JSON.parse(verify.out).roots[0];
       assert.equal(root.source, "embedded");
       assert.match(root.note, /expired at 2026-08-28T19:25:56\.000Z.*using the embedded root/);
-      assert.match(verify.err, /warning: TUF repository 'public-good': the stored TUF metadata expired/);
+      assert.match(
+        verify.err,
+        /warning: TUF repository 'public-good': the stored TUF metadata expired/,
+      );
 
       // Without --offline, show refreshes; the server's metadata is just as expired: ERROR, and
       // the stored state stays as it was.

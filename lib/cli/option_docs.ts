@@ -87,7 +87,10 @@ export const COMMAND_OPTION_DOCS: Readonly<
   },
   "trust show": {
     json: { help: "print the roots in use as one JSON object" },
-    offline: { help: "no network: show what is stored, expired or not (else a missing or expired repository is refreshed first)" },
+    offline: {
+      help:
+        "no network: show what is stored, expired or not (else a missing or expired repository is refreshed first)",
+    },
   },
   release: { jobs: { value: "N", help: "checked but unused: assets are verified one at a time" } },
   "policy check": {

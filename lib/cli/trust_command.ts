@@ -12,7 +12,7 @@ import { loadStoredTufStatus, type StoredTufStatus } from "../sources/tuf_status
 import { refreshTufRepository } from "../sources/tuf_update.ts";
 import { stateExpires, TRUSTED_ROOT_TARGET, type TufState } from "../trust/tuf/client.ts";
 import { TUF_REPOSITORIES, type TufRepository } from "../trust/tuf/repositories.ts";
-import { embeddedRootText, type EmbeddedRootName } from "../trust/embedded.ts";
+import { type EmbeddedRootName, embeddedRootText } from "../trust/embedded.ts";
 import { sha256Hex } from "../sources/_cache_util.ts";
 import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
 import { timeoutFromOption } from "./http_client.ts";
@@ -62,7 +62,11 @@ export async function runTrust(args: readonly string[], io: CliIo): Promise<numb
           now: io.now(),
         });
         const entry = describeState(repository, refresh.state, url.href);
-        entries.push({ ...entry, fromRootVersion: refresh.fromRootVersion, requests: refresh.requests });
+        entries.push({
+          ...entry,
+          fromRootVersion: refresh.fromRootVersion,
+          requests: refresh.requests,
+        });
         if (!json && !quiet) {
           io.stdout(
             `${repository.name}: updated from ${url.href}: TUF root version ${refresh.state.root.signed.version} (was ${refresh.fromRootVersion}${
@@ -196,12 +200,14 @@ function renderShow(entry: Record<string, unknown>): string {
     return `${entry.name}: TUF root version ${entry.tufRootVersion}, targets version ${entry.tufTargetsVersion}${from}${at}\n` +
       renderDetails(entry);
   }
-  let text = `${entry.name}: embedded root (${entry.note})\n  ${TRUSTED_ROOT_TARGET} sha256 ${entry.sha256}\n  expires: never (compiled in; its keys' own validity windows still apply)\n`;
+  let text =
+    `${entry.name}: embedded root (${entry.note})\n  ${TRUSTED_ROOT_TARGET} sha256 ${entry.sha256}\n  expires: never (compiled in; its keys' own validity windows still apply)\n`;
   const stored = entry.stored as Record<string, unknown> | undefined;
   if (stored) {
-    text += `  stored, not used: TUF root version ${stored.tufRootVersion}, targets version ${stored.tufTargetsVersion}, sha256 ${stored.sha256}, ${
-      stored.expired ? "expired" : "expires"
-    } ${stored.expires}\n`;
+    text +=
+      `  stored, not used: TUF root version ${stored.tufRootVersion}, targets version ${stored.tufTargetsVersion}, sha256 ${stored.sha256}, ${
+        stored.expired ? "expired" : "expires"
+      } ${stored.expires}\n`;
   }
   return text;
 }

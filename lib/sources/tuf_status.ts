@@ -62,7 +62,11 @@ export async function loadStoredTufStatus(
   const name = repository.name;
   const files = await readTufStore(cacheDir, name);
   if (files === undefined) {
-    return { repository: name, usable: false, reason: "no TUF metadata stored (run `trust update`)" };
+    return {
+      repository: name,
+      usable: false,
+      reason: "no TUF metadata stored (run `trust update`)",
+    };
   }
   if (files === "partial") {
     return { repository: name, usable: false, reason: "the stored TUF metadata is incomplete" };
@@ -76,7 +80,12 @@ export async function loadStoredTufStatus(
     trustedRoot = withOrigin(await parseTrustedRoot(text, name), state, info.url);
   } catch (error) {
     if (error instanceof TufError || error instanceof TrustedRootError) {
-      return { repository: name, usable: false, reason: `the stored TUF metadata was refused: ${error.message}`, ...info };
+      return {
+        repository: name,
+        usable: false,
+        reason: `the stored TUF metadata was refused: ${error.message}`,
+        ...info,
+      };
     }
     throw error;
   }
@@ -88,7 +97,8 @@ export async function loadStoredTufStatus(
       trustedRoot,
       expires,
       usable: false,
-      reason: `the stored TUF root (version ${state.root.signed.version}) is older than the embedded one`,
+      reason:
+        `the stored TUF root (version ${state.root.signed.version}) is older than the embedded one`,
       ...info,
     };
   }

@@ -69,7 +69,9 @@ export async function selectRoots(
     const choice = options.tuf?.find((c) => c.name === name);
     if (choice?.root) return choice.root;
     const embedded = await loadEmbeddedRoot(name);
-    return choice?.note ? { ...embedded, origin: { kind: "embedded", note: choice.note } } : embedded;
+    return choice?.note
+      ? { ...embedded, origin: { kind: "embedded", note: choice.note } }
+      : embedded;
   };
   return [await pick("public-good"), await pick("github")];
 }

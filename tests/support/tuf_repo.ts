@@ -26,15 +26,21 @@ export interface TufTestKey {
 
 /** Makes a fresh Ed25519 key. */
 export async function makeKey(): Promise<TufTestKey> {
-  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]) as
-    CryptoKeyPair;
+  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
   const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
   const json = { keytype: "ed25519", scheme: "ed25519", keyval: { public: hex(raw) } };
   return {
     id: sha256(enc.encode(encodeCanonicalJson(json))),
     json,
     sign: async (message) =>
-      hex(new Uint8Array(await crypto.subtle.sign("Ed25519", pair.privateKey, message as BufferSource))),
+      hex(
+        new Uint8Array(
+          await crypto.subtle.sign("Ed25519", pair.privateKey, message as BufferSource),
+        ),
+      ),
   };
 }
 
@@ -67,11 +73,21 @@ export interface RootKeys {
 export async function makeRootKeys(rootCount = 3, rootThreshold = 2): Promise<RootKeys> {
   const root = [];
   for (let i = 0; i < rootCount; i++) root.push(await makeKey());
-  return { root, rootThreshold, timestamp: await makeKey(), snapshot: await makeKey(), targets: await makeKey() };
+  return {
+    root,
+    rootThreshold,
+    timestamp: await makeKey(),
+    snapshot: await makeKey(),
+    targets: await makeKey(),
+  };
 }
 
 /** The `signed` part of a root. */
-export function rootSigned(version: number, keys: RootKeys, expires: string): Record<string, unknown> {
+export function rootSigned(
+  version: number,
+  keys: RootKeys,
+  expires: string,
+): Record<string, unknown> {
   const all = [...keys.root, keys.timestamp, keys.snapshot, keys.targets];
   return {
     _type: "root",
@@ -121,7 +137,9 @@ export class TufTestRepo {
   }
 
   /** A repository whose first root is `version`, valid a year from `now`. */
-  static async create(options: { version: number; now: Date; keys?: RootKeys }): Promise<TufTestRepo> {
+  static async create(
+    options: { version: number; now: Date; keys?: RootKeys },
+  ): Promise<TufTestRepo> {
     const keys = options.keys ?? await makeRootKeys();
     const repo = new TufTestRepo(keys, options.version, options.now);
     repo.files.set(
@@ -239,7 +257,7 @@ export interface TufServer {
   /** Routes by path (no leading slash), consulted before the repository's files. */
   readonly routes: Map<string, TufRoute>;
   /** A route for every path the others do not answer (e.g. any `N.root.json`). */
-  fallback?: (path: string) => Response | Promise<Response> | undefined;
+  fallback?: (path: string) => Promise<Response | undefined> | Response | undefined;
   close(): Promise<void>;
 }
 

@@ -26,12 +26,12 @@ import {
 } from "./metadata.ts";
 import { verifiedKeyIds } from "./signatures.ts";
 import {
+  MAX_TRUSTED_ROOT_BYTES,
   MAX_TUF_ROOT_BYTES,
   MAX_TUF_ROOT_ROTATIONS,
   MAX_TUF_SNAPSHOT_BYTES,
   MAX_TUF_TARGETS_BYTES,
   MAX_TUF_TIMESTAMP_BYTES,
-  MAX_TRUSTED_ROOT_BYTES,
 } from "../../limits.ts";
 
 /** Downloads one file of a TUF repository, by its path under the repository's base URL. */
@@ -93,7 +93,13 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
   const { repository, fetcher, now } = input;
   // §5.2: the trusted root, checked against its own keys (a corrupted store is caught here).
   let root = parseEnvelope(input.trustedRoot, "root", repository, "trusted root.json");
-  await requireThreshold(root, root.signed.roles.root, root.signed, repository, "trusted root.json");
+  await requireThreshold(
+    root,
+    root.signed.roles.root,
+    root.signed,
+    repository,
+    "trusted root.json",
+  );
 
   // §5.3: the root chain, one version at a time.
   const start = root.signed.version;
@@ -110,7 +116,14 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
       );
     }
     const next = parseEnvelope(bytes, "root", repository, file);
-    await requireThreshold(next, root.signed.roles.root, root.signed, repository, file, "the trusted root's");
+    await requireThreshold(
+      next,
+      root.signed.roles.root,
+      root.signed,
+      repository,
+      file,
+      "the trusted root's",
+    );
     await requireThreshold(next, next.signed.roles.root, next.signed, repository, file, "its own");
     if (next.signed.version !== n) {
       throw new TufError(
@@ -131,7 +144,13 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
   // §5.4: timestamp.
   const tsBytes = await required(fetcher, "timestamp.json", MAX_TUF_TIMESTAMP_BYTES, repository);
   const timestamp = parseEnvelope(tsBytes, "timestamp", repository, "timestamp.json");
-  await requireThreshold(timestamp, root.signed.roles.timestamp, root.signed, repository, "timestamp.json");
+  await requireThreshold(
+    timestamp,
+    root.signed.roles.timestamp,
+    root.signed,
+    repository,
+    "timestamp.json",
+  );
   if (previous.timestamp !== undefined) {
     requireNoRollback(timestamp.signed.version, previous.timestamp, repository, "timestamp.json");
     requireNoRollback(
@@ -255,23 +274,53 @@ export async function verifyStoredState(
   const root = parseEnvelope(files.root, "root", repository, "root.json");
   await requireThreshold(root, root.signed.roles.root, root.signed, repository, "root.json");
   const timestamp = parseEnvelope(files.timestamp, "timestamp", repository, "timestamp.json");
-  await requireThreshold(timestamp, root.signed.roles.timestamp, root.signed, repository, "timestamp.json");
+  await requireThreshold(
+    timestamp,
+    root.signed.roles.timestamp,
+    root.signed,
+    repository,
+    "timestamp.json",
+  );
   requireFileMeta(files.snapshot, timestamp.signed.snapshot, repository, "snapshot.json");
   const snapshot = parseEnvelope(files.snapshot, "snapshot", repository, "snapshot.json");
-  await requireThreshold(snapshot, root.signed.roles.snapshot, root.signed, repository, "snapshot.json");
+  await requireThreshold(
+    snapshot,
+    root.signed.roles.snapshot,
+    root.signed,
+    repository,
+    "snapshot.json",
+  );
   const targetsMeta = snapshot.signed.meta["targets.json"];
   if (snapshot.signed.version !== timestamp.signed.snapshot.version || !targetsMeta) {
-    throw new TufError("tuf-version-mismatch", repository, "snapshot.json", "is not the one the timestamp names");
+    throw new TufError(
+      "tuf-version-mismatch",
+      repository,
+      "snapshot.json",
+      "is not the one the timestamp names",
+    );
   }
   requireFileMeta(files.targets, targetsMeta, repository, "targets.json");
   const targets = parseEnvelope(files.targets, "targets", repository, "targets.json");
-  await requireThreshold(targets, root.signed.roles.targets, root.signed, repository, "targets.json");
+  await requireThreshold(
+    targets,
+    root.signed.roles.targets,
+    root.signed,
+    repository,
+    "targets.json",
+  );
   if (targets.signed.version !== targetsMeta.version) {
-    throw new TufError("tuf-version-mismatch", repository, "targets.json", "is not the one the snapshot names");
+    throw new TufError(
+      "tuf-version-mismatch",
+      repository,
+      "targets.json",
+      "is not the one the snapshot names",
+    );
   }
   for (const [name, bytes] of files.targetFiles) {
     const info = targets.signed.targets[name];
-    if (!info) throw new TufError("tuf-target-missing", repository, name, "is not a target of targets.json");
+    if (!info) {
+      throw new TufError("tuf-target-missing", repository, name, "is not a target of targets.json");
+    }
     requireTarget(bytes, info, repository, name);
   }
   if (!files.targetFiles.has(TRUSTED_ROOT_TARGET)) {
@@ -336,7 +385,9 @@ function requireFileMeta(bytes: Uint8Array, meta: TufFileMeta, repository: strin
       "tuf-hash-mismatch",
       repository,
       file,
-      `its metadata gives only hashes cargo-attest cannot compute (${Object.keys(meta.hashes).join(", ")})`,
+      `its metadata gives only hashes cargo-attest cannot compute (${
+        Object.keys(meta.hashes).join(", ")
+      })`,
     );
   }
 }
@@ -419,7 +470,12 @@ async function previousVersions(
   const repository = input.repository;
   try {
     if (input.previous?.timestamp) {
-      const ts = parseEnvelope(input.previous.timestamp, "timestamp", repository, "stored timestamp.json");
+      const ts = parseEnvelope(
+        input.previous.timestamp,
+        "timestamp",
+        repository,
+        "stored timestamp.json",
+      );
       const valid = await verifiedKeyIds(ts, root.signed.roles.timestamp, root.signed.keys);
       if (valid.size >= root.signed.roles.timestamp.threshold) {
         out.timestamp = ts.signed.version;
@@ -427,7 +483,12 @@ async function previousVersions(
       }
     }
     if (input.previous?.snapshot) {
-      const snap = parseEnvelope(input.previous.snapshot, "snapshot", repository, "stored snapshot.json");
+      const snap = parseEnvelope(
+        input.previous.snapshot,
+        "snapshot",
+        repository,
+        "stored snapshot.json",
+      );
       const valid = await verifiedKeyIds(snap, root.signed.roles.snapshot, root.signed.keys);
       if (valid.size >= root.signed.roles.snapshot.threshold) out.snapshotMeta = snap.signed.meta;
     }

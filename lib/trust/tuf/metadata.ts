@@ -152,13 +152,15 @@ export function parseEnvelope<R extends RoleName>(
     parsed = {
       type: "targets",
       ...common,
-      targets: Object.fromEntries(Object.entries(targets).map(([k, v]) => {
-        const m = fileMeta(v, `signed.targets['${k}']`, fail, false);
-        if (m.length === undefined || m.hashes === undefined) {
-          fail(`signed.targets['${k}'] needs a length and hashes`);
-        }
-        return [k, { length: m.length!, hashes: m.hashes! }];
-      })),
+      targets: Object.fromEntries(
+        Object.entries(targets).map(([k, v]) => {
+          const m = fileMeta(v, `signed.targets['${k}']`, fail, false);
+          if (m.length === undefined || m.hashes === undefined) {
+            fail(`signed.targets['${k}'] needs a length and hashes`);
+          }
+          return [k, { length: m.length!, hashes: m.hashes! }];
+        }),
+      ),
     };
   }
   return { signedRaw: signed, signed: parsed as ParsedOf<R>, signatures, bytes };

@@ -29,4 +29,3 @@ export const TUF_REPOSITORIES: readonly TufRepository[] = [
   },
   { name: "github", defaultUrl: "https://tuf-repo.github.com", embeddedRoot: githubTufRoot },
 ];
-
