@@ -325,3 +325,29 @@ export async function snapshotDir(dir: string): Promise<Map<string, string>> {
   await walk(dir, "");
   return out;
 }
+
+/** A {@link TufFetcher} over a map of files (no HTTP), recording the paths asked for. */
+export function memoryFetcher(
+  files: ReadonlyMap<string, Uint8Array>,
+  requests: string[] = [],
+): { fetch(path: string, maxBytes: number): Promise<Uint8Array | "absent">; requests: string[] } {
+  return {
+    requests,
+    fetch(path: string, maxBytes: number) {
+      requests.push(path);
+      const bytes = files.get(path);
+      if (!bytes) return Promise.resolve("absent" as const);
+      if (bytes.length > maxBytes) {
+        return Promise.reject(new Error(`${path}: over ${maxBytes} bytes`));
+      }
+      return Promise.resolve(bytes);
+    },
+  };
+}
+
+/** Parses an envelope's JSON bytes (to change and re-sign it). */
+export function parseJson(
+  bytes: Uint8Array,
+): { signed: Record<string, unknown>; signatures: { keyid: string; sig: string }[] } {
+  return JSON.parse(new TextDecoder().decode(bytes));
+}

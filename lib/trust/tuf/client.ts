@@ -143,7 +143,7 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
 
   // §5.4: timestamp.
   const tsBytes = await required(fetcher, "timestamp.json", MAX_TUF_TIMESTAMP_BYTES, repository);
-  const timestamp = parseEnvelope(tsBytes, "timestamp", repository, "timestamp.json");
+  let timestamp = parseEnvelope(tsBytes, "timestamp", repository, "timestamp.json");
   await requireThreshold(
     timestamp,
     root.signed.roles.timestamp,
@@ -151,6 +151,11 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
     repository,
     "timestamp.json",
   );
+  if (previous.timestamp !== undefined && timestamp.signed.version === previous.timestamp) {
+    // §5.4.3.1 as python-tuf and go-tuf read it: the same version again (even with other
+    // content) changes nothing; the stored timestamp stays the one in use.
+    timestamp = previous.timestampEnvelope!;
+  }
   if (previous.timestamp !== undefined) {
     requireNoRollback(timestamp.signed.version, previous.timestamp, repository, "timestamp.json");
     requireNoRollback(
@@ -452,6 +457,7 @@ async function required(
 
 interface PreviousVersions {
   timestamp?: number;
+  timestampEnvelope?: Envelope<TimestampMeta>;
   snapshotFromTimestamp?: number;
   snapshotMeta?: SnapshotMeta["meta"];
 }
@@ -479,6 +485,7 @@ async function previousVersions(
       const valid = await verifiedKeyIds(ts, root.signed.roles.timestamp, root.signed.keys);
       if (valid.size >= root.signed.roles.timestamp.threshold) {
         out.timestamp = ts.signed.version;
+        out.timestampEnvelope = ts;
         out.snapshotFromTimestamp = ts.signed.snapshot.version;
       }
     }

@@ -119,6 +119,13 @@ export function parseEnvelope<R extends RoleName>(
       sig: str(sig.sig, `signatures[${i}].sig`, fail),
     };
   });
+  // §4.2: "The keyid MUST be unique in the signatures array" (a repeated one never counts twice,
+  // and metadata carrying one is refused, as python-tuf and tuf-conformance require).
+  const seen = new Set<string>();
+  for (const { keyid } of signatures) {
+    if (seen.has(keyid)) fail(`two signatures by the key ${keyid}`);
+    seen.add(keyid);
+  }
   const type = str(signed._type, "signed._type", fail);
   if (type !== role) fail(`signed._type is '${type}', expected '${role}'`);
   const common = {
