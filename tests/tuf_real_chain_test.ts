@@ -215,3 +215,33 @@ Deno.test("tuf real chain: past its expiry, --offline says so and the embedded r
     await server.close();
   }
 });
+
+Deno.test("tuf real chain: cache clear keeps the TUF metadata, and report --from keeps where each root came from", async () => {
+  const server = serveTuf(files);
+  try {
+    await withTempDir(async (dir) => {
+      const cache = `${dir}/cache`;
+      const env = { CARGO_ATTEST_CACHE_DIR: cache, CARGO_ATTEST_TUF_URL: server.url };
+      assert.equal((await run(["trust", "update"], env, DURING)).code, 0);
+      assert.equal((await run(["cache", "clear"], env, DURING)).code, 0);
+      const show = await run(["trust", "show", "--offline"], env, DURING);
+      assert.match(show.out, /public-good: TUF root version 15/);
+
+      await Deno.writeTextFile(`${dir}/a.txt`, "a\n");
+      const verify = await run(
+        ["file", `${dir}/a.txt`, "--sha256", "0".repeat(64), "--json"],
+        { CARGO_ATTEST_CACHE_DIR: cache },
+        DURING,
+      );
+      await Deno.writeTextFile(`${dir}/report.json`, verify.out);
+      const again = await run(
+        ["report", "--from", `${dir}/report.json`, "--format", "json"],
+        {},
+        DURING,
+      );
+      assert.deepEqual(JSON.parse(again.out).roots, JSON.parse(verify.out).roots);
+    });
+  } finally {
+    await server.close();
+  }
+});
