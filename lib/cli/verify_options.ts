@@ -47,6 +47,13 @@ async function tufRootChoices(
   if (flag(parsed, "no-cache")) return undefined;
   const dir = resolveCacheDir(io.env);
   if (dir === undefined) return undefined;
+  // Nothing stored (no `trust update` yet): skip loading the TUF client at all.
+  try {
+    await Deno.stat(`${dir}/tuf`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
   const { loadStoredTufStatuses } = await import("../sources/tuf_status.ts");
   const statuses = await loadStoredTufStatuses(dir, io.now());
   return statuses.map((status) => {

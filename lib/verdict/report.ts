@@ -14,7 +14,9 @@ export const REPORT_SCHEMA = "cargo-attest/report/v1";
 
 /** One trusted root of a report (see {@link Report.roots}). */
 export interface ReportRoot {
+  /** The root's name (`public-good`, `github`, `staging`, or the `--trusted-root` file). */
   readonly name: string;
+  /** SHA-256 (hex) of the trusted_root.json bytes. */
   readonly sha256: string;
   /** Where the root came from; absent in reports of versions before TUF support. */
   readonly source?: "embedded" | "tuf" | "file";

@@ -405,7 +405,7 @@ async function requireThreshold(
   file: string,
   whose = "the root's",
 ): Promise<void> {
-  const valid = await verifiedKeyIds(envelope, role, root.keys);
+  const valid = await verifiedKeyIds(envelope, role, root.keys, role.threshold);
   if (valid.size < role.threshold) {
     throw new TufError(
       "tuf-signature-threshold",

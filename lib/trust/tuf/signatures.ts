@@ -44,12 +44,14 @@ export function parseTufKey(key: TufKey): PublicKeyMaterial | undefined {
 /**
  * The key ids of `role` whose signature over `envelope`'s canonical `signed` part verifies with
  * the key `keys` gives for it. Each key counts once, whatever number of signatures it has;
- * a signature by a key outside the role, or that does not verify, counts for nothing.
+ * a signature by a key outside the role, or that does not verify, counts for nothing. With
+ * `stopAt`, verification stops once that many keys are counted.
  */
 export async function verifiedKeyIds(
   envelope: Envelope<unknown>,
   role: TufRole,
   keys: Readonly<Record<string, TufKey>>,
+  stopAt?: number,
 ): Promise<Set<string>> {
   let message: Uint8Array;
   try {
@@ -64,6 +66,9 @@ export async function verifiedKeyIds(
     const key = keys[keyid] && parseTufKey(keys[keyid]);
     if (!key || !/^([0-9a-f]{2})+$/i.test(sig)) continue;
     if (await verifySignature(key, message, hex(sig))) verified.add(keyid);
+    // Enough is enough: a threshold met needs no more ECDSA verifications (a shortfall still
+    // counts every signature, for the message).
+    if (stopAt !== undefined && verified.size >= stopAt) break;
   }
   return verified;
 }
