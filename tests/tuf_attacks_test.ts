@@ -356,3 +356,45 @@ Deno.test("tuf attack: a repository that is not Sigstore's (signed by other keys
     await server.close();
   }
 });
+
+Deno.test("tuf: github=URL refreshes GitHub's root alone, and verifying runs then use it for 'github'", async () => {
+  const repo = await TufTestRepo.create({ version: 3, now: NOW });
+  const githubRoot = embeddedRootText("github");
+  await repo.publish(githubRoot);
+  const server = serveTuf(repo.files);
+  try {
+    await withTempDir(async (dir) => {
+      const cache = `${dir}/cache`;
+      await Deno.mkdir(`${cache}/tuf/github`, { recursive: true });
+      await Deno.writeFile(`${cache}/tuf/github/root.json`, repo.root(3));
+      const env = { CARGO_ATTEST_CACHE_DIR: cache };
+      const r = await trust(["update", "--tuf-url", `github=${server.url}`], env);
+      assert.equal(r.code, 0, r.err);
+      assert.match(
+        r.out,
+        /^github: updated from http:\/\/127\.0\.0\.1:\d+\/: TUF root version 3 \(was 3\)/,
+      );
+      assert.doesNotMatch(r.out, /public-good/);
+      await Deno.writeTextFile(`${dir}/a.txt`, "a\n");
+      const io = createMemoryIo(env, NOW);
+      await main(["file", `${dir}/a.txt`, "--sha256", "0".repeat(64), "--json"], io);
+      const roots = JSON.parse(io.out).roots;
+      assert.deepEqual(roots.map((r: { name: string; source: string }) => [r.name, r.source]), [
+        ["public-good", "embedded"],
+        ["github", "tuf"],
+      ]);
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("tuf: a cache directory that cannot be written is an ERROR naming it", async () => {
+  await withRepository(async (s) => {
+    await Deno.remove(`${s.cache}/tuf/public-good/targets`, { recursive: true });
+    await Deno.writeTextFile(`${s.cache}/tuf/public-good/targets`, "a file, not a directory\n");
+    const r = await trust(["update"], s.env);
+    assert.equal(r.code, 3);
+    assert.match(r.err, /the verified metadata of 'public-good' could not be stored in/);
+  });
+});

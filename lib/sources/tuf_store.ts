@@ -40,7 +40,7 @@ export async function readTufStore(
     try {
       return await Deno.readFile(join(dir, path));
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isAbsent(error)) return undefined;
       throw error;
     }
   };
@@ -77,7 +77,7 @@ export async function readStoredTufRoot(
   try {
     return await Deno.readFile(join(tufStoreDir(cacheDir, repository), "root.json"));
   } catch (error) {
-    if (isNotFound(error)) return undefined;
+    if (isAbsent(error)) return undefined;
     throw error;
   }
 }
@@ -131,4 +131,9 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
     await Deno.remove(tmp).catch(() => {});
     throw error;
   }
+}
+
+/** A file that is not there, or whose directory is not one (a file in its place). */
+function isAbsent(error: unknown): boolean {
+  return isNotFound(error) || error instanceof Deno.errors.NotADirectory;
 }

@@ -3,7 +3,7 @@
  * run the client workflow over HTTP, and store the new state only when all of it verified.
  * @module
  */
-import { NetworkError } from "../errors.ts";
+import { AttestError, NetworkError } from "../errors.ts";
 import { type HttpClient, HttpStatusError } from "./http.ts";
 import {
   isSelfSignedRoot,
@@ -98,14 +98,25 @@ export async function refreshTufRepository(options: {
     fetcher,
     now,
   });
-  await writeTufStore(cacheDir, repository.name, {
-    root: state.root.bytes,
-    timestamp: state.timestamp.bytes,
-    snapshot: state.snapshot.bytes,
-    targets: state.targets.bytes,
-    targetFiles: state.targetFiles,
-    origin: { url: url.href, updated: now.toISOString() },
-  });
+  try {
+    await writeTufStore(cacheDir, repository.name, {
+      root: state.root.bytes,
+      timestamp: state.timestamp.bytes,
+      snapshot: state.snapshot.bytes,
+      targets: state.targets.bytes,
+      targetFiles: state.targetFiles,
+      origin: { url: url.href, updated: now.toISOString() },
+    });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    throw new AttestError(
+      "cache-unavailable",
+      `trust update: the verified metadata of '${repository.name}' could not be stored in ${cacheDir}: ${
+        (error as Error).message
+      }`,
+      { cause: error, hint: "set CARGO_ATTEST_CACHE_DIR to a directory you can write to" },
+    );
+  }
   return {
     state,
     fromRootVersion: versionOf(start, repository.name) ?? 0,

@@ -175,7 +175,8 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
   const snapBytes = await required(
     fetcher,
     snapFile,
-    snapMeta.length ?? MAX_TUF_SNAPSHOT_BYTES,
+    // A length signed by the timestamp key still cannot make cargo-attest read without end.
+    Math.min(snapMeta.length ?? MAX_TUF_SNAPSHOT_BYTES, MAX_TUF_SNAPSHOT_BYTES),
     repository,
   );
   requireFileMeta(snapBytes, snapMeta, repository, snapFile);
@@ -211,7 +212,7 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
   const targetsBytes = await required(
     fetcher,
     targetsFile,
-    targetsMeta.length ?? MAX_TUF_TARGETS_BYTES,
+    Math.min(targetsMeta.length ?? MAX_TUF_TARGETS_BYTES, MAX_TUF_TARGETS_BYTES),
     repository,
   );
   requireFileMeta(targetsBytes, targetsMeta, repository, targetsFile);
