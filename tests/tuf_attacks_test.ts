@@ -330,6 +330,7 @@ Deno.test("tuf attack: an unreachable repository is an ERROR with the reason, an
     });
     assert.equal(r.code, 3, r.out + r.err);
     assert.match(r.err, new RegExp(`http://127\\.0\\.0\\.1:${port}/16\\.root\\.json: `));
+    assert.match(r.err, /hint: check the network, or point --tuf-url/);
     assert.deepEqual(await snapshotDir(cache), new Map(), "no file was written");
   });
 });

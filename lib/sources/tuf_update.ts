@@ -45,6 +45,17 @@ export function createTufFetcher(
             { cause: error },
           );
         }
+        if (error instanceof NetworkError && !(error instanceof HttpStatusError)) {
+          // The generic hint speaks of GitHub and crates.io mirrors and --offline.
+          const reason = error.message.startsWith(`${error.url}: `)
+            ? error.message.slice(error.url.length + 2)
+            : error.message;
+          throw new NetworkError(error.url, reason, {
+            cause: error,
+            hint:
+              "check the network, or point --tuf-url / CARGO_ATTEST_TUF_URL at a TUF repository you can reach; nothing was written to the cache",
+          });
+        }
         throw error;
       }
     },

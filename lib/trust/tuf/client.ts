@@ -139,7 +139,7 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
   requireFresh(root.signed.expires, now, repository, `${root.signed.version}.root.json`);
 
   // §5.3.11: rotated timestamp or snapshot keys make the stored versions meaningless.
-  const previous = await previousVersions(input, root, start);
+  const previous = await previousVersions(input, root);
 
   // §5.4: timestamp.
   const tsBytes = await required(fetcher, "timestamp.json", MAX_TUF_TIMESTAMP_BYTES, repository);
@@ -327,7 +327,7 @@ export async function verifyStoredState(
     if (!info) {
       throw new TufError("tuf-target-missing", repository, name, "is not a target of targets.json");
     }
-    requireTarget(bytes, info, repository, name);
+    requireFileMeta(bytes, info, repository, name);
   }
   if (!files.targetFiles.has(TRUSTED_ROOT_TARGET)) {
     throw new TufError("tuf-target-missing", repository, TRUSTED_ROOT_TARGET, "is not stored");
@@ -353,12 +353,8 @@ async function fetchTarget(
     );
   }
   const bytes = await required(fetcher, path, info.length, repository);
-  requireTarget(bytes, info, repository, path);
+  requireFileMeta(bytes, info, repository, path);
   return bytes;
-}
-
-function requireTarget(bytes: Uint8Array, info: TargetFile, repository: string, file: string) {
-  requireFileMeta(bytes, info, repository, file);
 }
 
 /** Length and every known hash of `meta` (sha256, sha512); an unknown algorithm alone is refused. */
@@ -471,7 +467,6 @@ interface PreviousVersions {
 async function previousVersions(
   input: UpdateInput,
   root: Envelope<RootMeta>,
-  _start: number,
 ): Promise<PreviousVersions> {
   const out: PreviousVersions = {};
   const repository = input.repository;
