@@ -245,3 +245,22 @@ Deno.test("tuf real chain: cache clear keeps the TUF metadata, and report --from
     await server.close();
   }
 });
+
+Deno.test("tuf real chain: the embedded TUF roots (Sigstore's version 15, GitHub's version 3) hold against their own keys", async () => {
+  const { isSelfSignedRoot } = await import("../lib/trust/tuf/client.ts");
+  const { TUF_REPOSITORIES } = await import("../lib/trust/tuf/repositories.ts");
+  const { parseEnvelope } = await import("../lib/trust/tuf/metadata.ts");
+  const versions: Record<string, number> = {};
+  for (const repository of TUF_REPOSITORIES) {
+    const bytes = new TextEncoder().encode(repository.embeddedRoot);
+    assert.ok(await isSelfSignedRoot(bytes, repository.name), repository.name);
+    versions[repository.name] = parseEnvelope(bytes, "root", repository.name, "root.json").signed
+      .version;
+  }
+  assert.deepEqual(versions, { "public-good": 15, github: 3 });
+  // The public-good one is the fixture's newest root, byte for byte.
+  assert.equal(
+    TUF_REPOSITORIES[0].embeddedRoot,
+    new TextDecoder().decode(files.get("15.root.json")),
+  );
+});
