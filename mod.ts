@@ -80,11 +80,17 @@ export {
 export {
   type CertificateAuthority,
   parseTrustedRoot,
+  type RootOrigin,
   type TransparencyLogKey,
   type TrustedRoot,
   type ValidityWindow,
 } from "./lib/trust/trusted_root.ts";
-export { type EmbeddedRootName, loadEmbeddedRoot, selectRoots } from "./lib/trust/embedded.ts";
+export {
+  type EmbeddedRootName,
+  loadEmbeddedRoot,
+  selectRoots,
+  type TufRootChoice,
+} from "./lib/trust/embedded.ts";
 // Signers.
 export {
   parseWorkflowSan,
@@ -108,6 +114,7 @@ export {
   type Diagnostic,
   type Report,
   REPORT_SCHEMA,
+  type ReportRoot,
   type SubjectDescription,
   type SubjectReport,
 } from "./lib/verdict/report.ts";

@@ -29,7 +29,7 @@ _cargo_attest() {
         fi
         case "$word" in
             =) skip=1 ;;
-            --asset|--base|--bundle|--certificate-identity|--certificate-oidc-issuer|--color|--format|--from|--jobs|--key|--lock-file|--max-age|--path|--policy|--repo|--sha256|--signer-workflow|--source-ref|--timeout|--trusted-root) skip=1 ;;
+            --asset|--base|--bundle|--certificate-identity|--certificate-oidc-issuer|--color|--format|--from|--jobs|--key|--lock-file|--max-age|--path|--policy|--repo|--sha256|--signer-workflow|--source-ref|--timeout|--trusted-root|--tuf-url) skip=1 ;;
             -*) ;;
             *)
                 if [[ -z "$cmd" ]]; then
@@ -47,12 +47,12 @@ _cargo_attest() {
             if [[ "$cur" == -* ]]; then
                 COMPREPLY=($(compgen -W "--help --version" -- "$cur"))
             else
-                COMPREPLY=($(compgen -W "hash file verify-bundle release crate lock policy init cache report completions help" -- "$cur"))
+                COMPREPLY=($(compgen -W "hash file verify-bundle release crate lock policy init cache report trust completions help" -- "$cur"))
             fi
             return
             ;;
         help)
-            [[ -z "$sub" ]] && COMPREPLY=($(compgen -W "hash file verify-bundle release crate lock policy init cache report completions" -- "$cur"))
+            [[ -z "$sub" ]] && COMPREPLY=($(compgen -W "hash file verify-bundle release crate lock policy init cache report trust completions" -- "$cur"))
             return
             ;;
         hash)
@@ -165,6 +165,29 @@ _cargo_attest() {
                 --from|--lock-file) _cargo_attest_files; return ;;
             esac
             opts="--color --format --from --json --lock-file --quiet --verbose --help"
+            ;;
+        trust)
+            case "$sub" in
+                "")
+                    if [[ "$cur" != -* ]]; then
+                        COMPREPLY=($(compgen -W "update show" -- "$cur"))
+                    fi
+                    return
+                    ;;
+                update)
+                    case "$prev" in
+                        --timeout|--tuf-url) return ;;
+                    esac
+                    opts="--json --quiet --timeout --tuf-url --help"
+                    ;;
+                show)
+                    case "$prev" in
+                        --timeout|--tuf-url) return ;;
+                    esac
+                    opts="--json --offline --timeout --tuf-url --help"
+                    ;;
+                *) return ;;
+            esac
             ;;
         completions)
             arg="$sub"

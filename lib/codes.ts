@@ -282,4 +282,18 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   "policy-file-exists": "init would overwrite an existing file (use --force)",
   "crate-not-found":
     "the crate, or that version of it, is not in the registry (index, API or download)",
+  // trust update / trust show: TUF metadata refused (nothing is written to the cache)
+  "tuf-signature-threshold":
+    "TUF metadata is signed by fewer of its role's keys than the threshold (a new root: of the old root's or of its own)",
+  "tuf-rollback":
+    "TUF metadata (or the snapshot or targets version it names) is older than the stored one",
+  "tuf-expired": "TUF metadata has expired (a freeze attack, or a wrong clock)",
+  "tuf-hash-mismatch":
+    "a TUF snapshot, targets metadata or target differs in length or hash from what signed metadata says (or is longer)",
+  "tuf-version-mismatch":
+    "TUF metadata is not the version its file name or the metadata naming it says (mix-and-match)",
+  "tuf-malformed": "TUF metadata is not the shape the specification gives, or a file is missing",
+  "tuf-root-chain-too-long":
+    "a TUF repository offers more new root versions in one update than lib/limits.ts allows",
+  "tuf-target-missing": "the TUF targets metadata does not list trusted_root.json",
 };

@@ -74,3 +74,18 @@ export const MAX_CRATE_DOWNLOAD_BYTES = 64 * 1024 * 1024;
 
 /** Crates verified at once by `lock` (and `crate` with several), unless `--jobs` says otherwise. */
 export const DEFAULT_CRATE_JOBS = 8;
+
+/** Most bytes of one TUF `N.root.json`. */
+export const MAX_TUF_ROOT_BYTES = 512 * 1024;
+
+/** Most bytes of a TUF `timestamp.json`. */
+export const MAX_TUF_TIMESTAMP_BYTES = 16 * 1024;
+
+/** Most bytes of a TUF snapshot when the timestamp gives no length. */
+export const MAX_TUF_SNAPSHOT_BYTES = 2 * 1024 * 1024;
+
+/** Most bytes of TUF top-level targets metadata when the snapshot gives no length. */
+export const MAX_TUF_TARGETS_BYTES = 4 * 1024 * 1024;
+
+/** Most new root versions one TUF update walks (more is refused as an endless root chain). */
+export const MAX_TUF_ROOT_ROTATIONS = 64;

@@ -58,6 +58,8 @@ export const ENV_NAMES: readonly string[] = [
   "CARGO_ATTEST_CRATES_DL_URL",
   "CARGO_ATTEST_CRATES_INDEX_URL",
   "CARGO_ATTEST_REKOR_URL",
+  // the TUF repository trust update refreshes from (lib/sources/tuf_endpoints.ts)
+  "CARGO_ATTEST_TUF_URL",
   "GH_TOKEN",
   "GITHUB_TOKEN",
 ];

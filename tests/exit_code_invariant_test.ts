@@ -21,6 +21,8 @@ import { type FakeRelease, startFakeGithub } from "./support/fake_github.ts";
 import { type FakeCrate, sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeRekor, toRekorApiEntry } from "./support/fake_rekor.ts";
 import { tinyAttestTree } from "./support/tiny_attest.ts";
+import { serveTuf, TufTestRepo } from "./support/tuf_repo.ts";
+import { embeddedRootText } from "../lib/trust/embedded.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures (read-only ones from tests/fixtures; the mutated ones are written under T at run time)
@@ -75,7 +77,8 @@ type Setup =
   | "crates-tampered" // the index checksum differs from the download
   | "crates-truncated" // the .crate download stops after 100 bytes
   | "crates-500" // every crates.io request answers 500
-  | "crates-junk"; // every crates.io request answers 200 with an HTML page
+  | "crates-junk" // every crates.io request answers 200 with an HTML page
+  | "tuf"; // a TUF repository standing in for public-good (its root seeded in ${T}/tuf-cache)
 
 interface Case {
   /** The command as the dispatcher (and the completion tables) name it; "" for no command. */
@@ -395,6 +398,21 @@ const CASES: readonly Case[] = [
   { command: "completions", args: ["bash", "zsh"], expect: ERROR },
   { command: "completions", args: ["powershell"], expect: ERROR },
   { command: "completions", args: ["bash", "--bogus"], expect: ERROR },
+
+  // --- trust update | show ----------------------------------------------------------------------
+  { command: "trust update", args: [], setup: "tuf", env: { CARGO_ATTEST_CACHE_DIR: `${T}/tuf-cache` }, expect: OK },
+  { command: "trust show", args: ["--offline"], expect: OK },
+  { command: "trust show", args: ["--offline", "--json"], expect: OK },
+  { command: "trust show", args: ["--offline"], setup: "tuf", env: { CARGO_ATTEST_CACHE_DIR: `${T}/tuf-cache` }, expect: OK },
+  { command: "trust update", args: [], expect: ERROR },
+  { command: "trust show", args: [], expect: ERROR },
+  { command: "trust update", args: ["--tuf-url", "ftp://example.com"], expect: ERROR },
+  { command: "trust update", args: ["--tuf-url", "nosuch=https://example.com"], expect: ERROR },
+  { command: "trust update", args: ["--bogus"], expect: ERROR },
+  { command: "trust show", args: ["extra"], expect: ERROR },
+  { command: "trust", args: [], expect: ERROR },
+  { command: "trust", args: ["frob"], expect: ERROR },
+  { command: "trust show", args: ["--offline"], env: { CARGO_ATTEST_CACHE_DIR: null, CARGO_HOME: null, HOME: null }, expect: ERROR },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -577,6 +595,14 @@ async function startWorld(): Promise<World> {
     closers.push(() => fake.close());
     return fake.env;
   };
+  // A TUF repository for public-good whose first root an earlier `trust update` left in
+  // ${T}/tuf-cache; it serves the embedded trusted root, so verifying runs are unchanged.
+  const tufRepo = await TufTestRepo.create({ version: 20, now: new Date() });
+  await tufRepo.publish(embeddedRootText("public-good"));
+  const tufServer = serveTuf(tufRepo.files);
+  closers.push(() => tufServer.close());
+  await Deno.mkdir(`${T}/tuf-cache/tuf/public-good`, { recursive: true });
+  await Deno.writeFile(`${T}/tuf-cache/tuf/public-good/root.json`, tufRepo.root(20));
   const gh = { CARGO_ATTEST_GITHUB_API_URL: github.apiUrl, CARGO_ATTEST_REKOR_URL: rekor.url };
   const withRepo = { CARGO_ATTEST_GITHUB_API_URL: github.apiUrl, GH_TOKEN: "ghp_test" };
   const setups: Record<Setup, Record<string, string>> = {
@@ -590,6 +616,7 @@ async function startWorld(): Promise<World> {
     "crates-tampered": { ...crates(tiny({ indexCksumOverride: "0".repeat(64) })), ...withRepo },
     "crates-truncated": { ...crates(tiny({ truncateAt: 100 })), ...withRepo },
     "crates-500": { ...crates(tiny(), { alwaysFail: true }), ...withRepo },
+    "tuf": { CARGO_ATTEST_TUF_URL: tufServer.url },
     "crates-junk": {
       CARGO_ATTEST_CRATES_API_URL: `${junk}/api/v1`,
       CARGO_ATTEST_CRATES_DL_URL: `${junk}/dl`,
@@ -603,6 +630,7 @@ async function startWorld(): Promise<World> {
     CARGO_ATTEST_CRATES_DL_URL: `${closed}/dl`,
     CARGO_ATTEST_CRATES_INDEX_URL: `${closed}/index`,
     CARGO_ATTEST_REKOR_URL: closed,
+    CARGO_ATTEST_TUF_URL: closed,
     NO_COLOR: "1",
   };
   return {

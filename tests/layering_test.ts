@@ -12,6 +12,7 @@ const PURE_STAGES = [
   "checks",
   "crypto",
   "trust",
+  "trust/tuf",
   "policy",
   "verdict",
   "render",

@@ -79,6 +79,7 @@ const OPTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "max-age": "prune entries older than this (30d)",
   from: "the saved JSON report",
   "lock-file": "the Cargo.lock a lock report came from",
+  "tuf-url": "a TUF repository: URL or github=URL (repeatable)",
 };
 
 /** Options whose value is a path. */
@@ -125,6 +126,7 @@ const COMMAND_DESCRIPTIONS: readonly (readonly [string, string])[] = [
   ["init", "write a commented attest.toml"],
   ["cache", "show, empty or prune the cache"],
   ["report", "render a saved JSON report as text, Markdown or SARIF"],
+  ["trust", "refresh or show the trusted roots (TUF)"],
   ["completions", "print a shell completion script"],
 ];
 
@@ -181,6 +183,23 @@ export function describeCommands(): CompletionCommand[] {
       ],
     }),
     command("report"),
+    {
+      name: "trust",
+      description: describe.get("trust")!,
+      options: [],
+      subcommands: [
+        {
+          name: "update",
+          description: "refresh the trusted roots through TUF now",
+          options: optionsOf("trust update"),
+        },
+        {
+          name: "show",
+          description: "which roots are in use, their digests and expiry",
+          options: optionsOf("trust show"),
+        },
+      ],
+    },
     command("completions", {
       kind: "choice",
       values: [["bash", "Bash"], ["zsh", "Zsh"], ["fish", "fish"]],

@@ -132,7 +132,7 @@ Deno.test("the bash script completes commands, subcommands, options and their va
   const cases: [string[], string][] = [
     [
       ["cargo-attest", ""],
-      "hash file verify-bundle release crate lock policy init cache report completions help",
+      "hash file verify-bundle release crate lock policy init cache report trust completions help",
     ],
     [["cargo-attest", "l"], "lock"],
     [["cargo-attest", "lock", "--form"], "--format"],
@@ -142,6 +142,8 @@ Deno.test("the bash script completes commands, subcommands, options and their va
     [["cargo-attest", "policy", "check", "--format", ""], "text json"],
     [["cargo-attest", "cache", "--json", ""], "info clear prune"],
     [["cargo-attest", "completions", "f"], "fish"],
+    [["cargo-attest", "trust", ""], "update show"],
+    [["cargo-attest", "trust", "show", "--off"], "--offline"],
     [["cargo-attest", "file", "--repo", "o/r", "--sig"], "--signer-workflow"],
     [["cargo-attest", "crate", "--color", ""], "auto always never"],
     [["cargo-attest", "help", "re"], "release report"],

@@ -102,7 +102,7 @@ async function optionsFromArgs(
   return {
     policy,
     // The Sigstore trust material is loaded (and reported) only when a crate has attestations.
-    roots: () => rootsFromArgs(parsed),
+    roots: () => rootsFromArgs(parsed, io),
     endpoints,
     crates: createHttpClient(io, { timeout, cache }),
     github: githubToken ? createHttpClient(io, { token: githubToken, timeout, cache }) : undefined,

@@ -11,7 +11,13 @@ import { locatePackagesInLock, renderSarifReport, type SarifOptions } from "../r
 import { renderTextReport } from "../render/text.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import { applyStrict } from "../verdict/decide.ts";
-import { buildReport, type Diagnostic, type Report, type ReportInput } from "../verdict/report.ts";
+import {
+  buildReport,
+  describeReportRoot,
+  type Diagnostic,
+  type Report,
+  type ReportInput,
+} from "../verdict/report.ts";
 import { VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import type { OutputSettings } from "./output_options.ts";
@@ -82,7 +88,7 @@ export function emitReport(
     version: VERSION,
     now: io.now(),
     policy: input.policy ?? { path: null, sha256: null, builtin: true },
-    roots: input.roots.map((r) => ({ name: r.name, sha256: r.sha256 })),
+    roots: input.roots.map(describeReportRoot),
     subjects: input.strict
       ? input.subjects.map((s) => ({ subject: s.subject, checks: applyStrict(s.checks) }))
       : input.subjects,

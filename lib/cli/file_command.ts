@@ -41,7 +41,7 @@ export async function runFile(args: readonly string[], io: CliIo): Promise<numbe
   }
   const cliSigner = signerFromArgs(parsed);
   const loaded = await policyFromArgs(parsed, io, output);
-  const roots = await rootsFromArgs(parsed);
+  const roots = await rootsFromArgs(parsed, io);
   const keyPath = stringOption(parsed, "key");
   const key = keyPath ? await loadPublicKeyFile(keyPath) : undefined;
   const report = await verifyFile(

@@ -27,6 +27,7 @@ COMMANDS:
     policy check|explain|schema  validate or explain an attest.toml
     init                         write a commented attest.toml
     cache info|clear|prune       where the cache is and its size; empty it; drop old entries
+    trust update|show            refresh the Sigstore/GitHub trusted roots through TUF; show those in use
     report --from FILE           render a saved JSON report as text, Markdown or SARIF
     completions bash|zsh|fish    print a shell completion script
 
@@ -282,6 +283,68 @@ EXAMPLES:
     cargo-attest report --from report.json --format sarif --lock-file Cargo.lock > attest.sarif
 `;
 
+const TRUST = `cargo-attest trust update [--tuf-url URL]... | trust show [--offline] [--json]
+The Sigstore public-good and GitHub trusted roots rotate (new Fulcio CAs, log keys, timestamp
+authorities). cargo-attest embeds a copy of each, and a TUF client keeps them current: starting
+from the TUF root.json compiled in, it walks the repository's root chain (each new root signed by
+a threshold of the old root's keys and of its own), then timestamp, snapshot and targets, checking
+signatures, versions (no rollback), expiry, lengths and hashes, and downloads trusted_root.json.
+The metadata is kept in the cache's tuf/<repository>/ (0700/0600), written only when all of it
+verified: refused metadata is an ERROR (exit 3) and changes nothing.
+
+SUBCOMMANDS:
+    update    refresh now from https://tuf-repo-cdn.sigstore.dev (public-good) and
+              https://tuf-repo.github.com (github), or only the repositories --tuf-url names
+    show      which root each verifying run uses (embedded, or TUF root version N), its sha256
+              and when it expires
+
+Verifying commands never contact a TUF repository: they use the stored trusted_root.json while
+its metadata has not expired, else the embedded root (and say so on stderr and in the report's
+"roots"). --trusted-root FILE replaces both.
+
+Run 'cargo-attest trust SUBCOMMAND --help' for its options.
+
+EXAMPLES:
+    cargo-attest trust update
+    cargo-attest trust show --offline
+`;
+
+const TRUST_UPDATE = `cargo-attest trust update [--tuf-url URL]... [OPTIONS]
+Refreshes the trusted roots through TUF now, whatever the stored metadata's expiry. --tuf-url
+(else CARGO_ATTEST_TUF_URL, comma-separated) is URL (a mirror of Sigstore public-good) or
+github=URL (GitHub's instance); when given, only the repositories it names are refreshed.
+Refused: a root signed by too few keys, a version older than the stored one (rollback), expired
+metadata, a snapshot, targets or target whose length or hash differs from what signed metadata
+says (or longer than it), a mix of versions, a root chain of more than 64 new versions, a
+server that is unreachable, too slow (--timeout) or cuts a file short. Each is an ERROR naming
+the repository and file, and that repository's cache is left as it was.
+
+${renderOptionsSection("trust update")}
+EXIT CODES:
+    0  every repository named was updated      3  one was not (the reason is printed)
+
+EXAMPLES:
+    cargo-attest trust update
+    cargo-attest trust update --tuf-url https://tuf-mirror.example.com/sigstore
+    CARGO_ATTEST_TUF_URL=github=https://tuf.internal.example cargo-attest trust update
+`;
+
+const TRUST_SHOW = `cargo-attest trust show [--offline] [--json]
+Prints, for public-good, github and staging, the root a verifying run uses: "TUF root version N,
+targets version M" with the URL and when it was stored, or "embedded root" with why (nothing
+stored, expired, refused); its trusted_root.json sha256 (and whether it differs from the
+embedded one); and when it expires. Without --offline, a repository with nothing usable stored
+is refreshed first, as 'trust update' would (a fresh one makes no request).
+
+${renderOptionsSection("trust show")}
+EXIT CODES:
+    0  shown      3  a refresh failed, bad arguments, or no cache directory can be found
+
+EXAMPLES:
+    cargo-attest trust show --offline
+    cargo-attest trust show --json | jq '.roots[] | {name, source, expires}'
+`;
+
 const COMPLETIONS = `cargo-attest completions bash|zsh|fish
 Prints a completion script for the shell: commands, subcommands, each command's options and
 their values (--format, --color) and files where a command takes a path. The scripts complete
@@ -309,6 +372,9 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   cache: CACHE,
   report: REPORT,
   completions: COMPLETIONS,
+  trust: TRUST,
+  "trust update": TRUST_UPDATE,
+  "trust show": TRUST_SHOW,
 };
 
 /** The top-level help. */

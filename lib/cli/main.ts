@@ -27,6 +27,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   report: async (args, io) => (await import("./report_command.ts")).runReport(args, io),
   completions: async (args, io) =>
     (await import("./completions_command.ts")).runCompletions(args, io),
+  trust: async (args, io) => (await import("./trust_command.ts")).runTrust(args, io),
 };
 
 /** Every command `main` dispatches (a test drives each through its error paths). */

@@ -69,6 +69,11 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
   },
   path: { value: "PATH", help: "where to write (default ./attest.toml)" },
   "max-age": { value: "DURATION", help: "prune: entries older than this go (default 30d)" },
+  "tuf-url": {
+    value: "URL",
+    help:
+      "a TUF repository: URL (Sigstore public-good) or github=URL; only those named are used (repeatable; env CARGO_ATTEST_TUF_URL)",
+  },
 };
 
 /** Per-command wording where the shared one would mislead. */
@@ -80,6 +85,17 @@ export const COMMAND_OPTION_DOCS: Readonly<
     "certificate-oidc-issuer": { value: "URL", help: "the exact OIDC issuer it must have" },
     bundle: { value: "FILE", help: "the Sigstore bundle (required)" },
     key: { value: "FILE", help: "a PEM public key instead of a certificate identity" },
+  },
+  "trust update": {
+    json: { help: "print what was updated as one JSON object" },
+    quiet: { help: "print nothing on success" },
+  },
+  "trust show": {
+    json: { help: "print the roots in use as one JSON object" },
+    offline: {
+      help:
+        "no network: show what is stored, expired or not (else a missing or expired repository is refreshed first)",
+    },
   },
   release: { jobs: { value: "N", help: "checked but unused: assets are verified one at a time" } },
   "policy check": {

@@ -91,6 +91,18 @@ export const COMMAND_OPTION_TABLES = {
   cache: { json: { type: "boolean" }, "max-age": { type: "string" }, quiet: { type: "boolean" } },
   report: REPORT_OPTIONS,
   completions: {},
+  "trust update": {
+    "tuf-url": { type: "string", multiple: true },
+    timeout: { type: "string" },
+    json: { type: "boolean" },
+    quiet: { type: "boolean" },
+  },
+  "trust show": {
+    "tuf-url": { type: "string", multiple: true },
+    timeout: { type: "string" },
+    offline: { type: "boolean" },
+    json: { type: "boolean" },
+  },
 } as const satisfies Record<string, OptionTable>;
 
 /** A command (or `policy` subcommand) that parses options. */

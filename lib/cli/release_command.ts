@@ -35,7 +35,7 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
   jobsFromOption(stringOption(parsed, "jobs"), 1); // assets are verified in turn: checked, not used
   const cliSigner = signerFromArgs(parsed);
   const loaded = await policyFromArgs(parsed, io, output);
-  const roots = await rootsFromArgs(parsed);
+  const roots = await rootsFromArgs(parsed, io);
   const endpoints = resolveEndpoints(io.env);
   const cache = cacheFromArgs(parsed, io, { quiet: output.quiet });
   const timeout = stringOption(parsed, "timeout");

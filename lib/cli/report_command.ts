@@ -192,9 +192,22 @@ export function parseSavedReport(text: string, path: string): Report {
       },
       roots: array(r.roots, "roots").map((root, i) => {
         const o = object(root, `roots[${i}]`);
+        const source = o.source;
         return {
           name: string(o.name, `roots[${i}].name`),
           sha256: string(o.sha256, `roots[${i}].sha256`),
+          // Where the root came from (reports since TUF support): kept as saved.
+          ...(source === "embedded" || source === "tuf" || source === "file" ? { source } : {}),
+          ...(Number.isSafeInteger(o.tufRootVersion)
+            ? { tufRootVersion: o.tufRootVersion as number }
+            : {}),
+          ...(Number.isSafeInteger(o.tufTargetsVersion)
+            ? { tufTargetsVersion: o.tufTargetsVersion as number }
+            : {}),
+          ...(typeof o.expires === "string" ? { expires: o.expires } : {}),
+          ...(typeof o.url === "string" ? { url: o.url } : {}),
+          ...(typeof o.path === "string" ? { path: o.path } : {}),
+          ...(typeof o.note === "string" ? { note: o.note } : {}),
         };
       }),
       subjects: array(r.subjects, "subjects").map((s, i): SubjectReport => {

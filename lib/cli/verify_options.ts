@@ -16,10 +16,17 @@ import type { CliIo } from "./io.ts";
 import type { OutputSettings } from "./output_options.ts";
 import { type LoadedPolicy, loadPolicyForCommand } from "./policy_command.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
+import type { TufRootChoice } from "../trust/embedded.ts";
+import { resolveCacheDir } from "../sources/cache_settings.ts";
 import { flag, listOption, type ParsedArgs, stringOption } from "./args.ts";
 
-/** The trusted roots a verifying command uses: `--trusted-root` files, `--staging`, or the embedded ones. */
-export async function rootsFromArgs(parsed: ParsedArgs): Promise<TrustedRoot[]> {
+/**
+ * The trusted roots a verifying command uses: `--trusted-root` files, `--staging`, or the
+ * public-good and GitHub roots — each from the TUF cache when `trust update` stored metadata
+ * that still verifies and has not expired, else the embedded one. No request is made here: a
+ * verifying run never refreshes TUF metadata (`trust update` does).
+ */
+export async function rootsFromArgs(parsed: ParsedArgs, io: CliIo): Promise<TrustedRoot[]> {
   // Loaded here, not with this module: `crate` and `lock` use no Sigstore trust material, and
   // the X.509 stack costs tens of milliseconds to load.
   const [{ loadTrustedRootFiles }, { selectRoots }] = await Promise.all([
@@ -27,7 +34,40 @@ export async function rootsFromArgs(parsed: ParsedArgs): Promise<TrustedRoot[]> 
     import("../trust/embedded.ts"),
   ]);
   const custom = await loadTrustedRootFiles(listOption(parsed, "trusted-root"));
-  return await selectRoots({ custom, staging: flag(parsed, "staging") });
+  const staging = flag(parsed, "staging");
+  const tuf = custom.length === 0 && !staging ? await tufRootChoices(parsed, io) : undefined;
+  return await selectRoots({ custom, staging, ...(tuf ? { tuf } : {}) });
+}
+
+/** What the TUF cache offers each embedded root (nothing with `--no-cache` or no cache). */
+async function tufRootChoices(
+  parsed: ParsedArgs,
+  io: CliIo,
+): Promise<TufRootChoice[] | undefined> {
+  if (flag(parsed, "no-cache")) return undefined;
+  const dir = resolveCacheDir(io.env);
+  if (dir === undefined) return undefined;
+  // Nothing stored (no `trust update` yet): skip loading the TUF client at all.
+  try {
+    await Deno.stat(`${dir}/tuf`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const { loadStoredTufStatuses } = await import("../sources/tuf_status.ts");
+  const statuses = await loadStoredTufStatuses(dir, io.now());
+  return statuses.map((status) => {
+    if (status.usable) return { name: status.repository, root: status.trustedRoot };
+    // Nothing stored is the normal state before a first `trust update`: no note, no warning.
+    if (status.state === undefined && status.reason?.startsWith("no TUF")) {
+      return { name: status.repository };
+    }
+    const note = `${status.reason}; using the embedded root`;
+    if (!flag(parsed, "quiet")) {
+      io.stderr(`cargo-attest: warning: TUF repository '${status.repository}': ${note}\n`);
+    }
+    return { name: status.repository, note };
+  });
 }
 
 /** Reads the signer requirement from `--repo`, `--signer-workflow`, `--source-ref`, `--certificate-*`. */

@@ -14,7 +14,7 @@ export async function loadTrustedRootFiles(paths: readonly string[]): Promise<Tr
   for (const path of paths) {
     const text = await readCappedText(path, MAX_TRUSTED_ROOT_BYTES, "trusted root");
     try {
-      roots.push(await parseTrustedRoot(text, path));
+      roots.push({ ...await parseTrustedRoot(text, path), origin: { kind: "file", path } });
     } catch (error) {
       if (error instanceof TrustedRootError) {
         throw new TrustMaterialError(`trusted root ${error.message}`, {

@@ -61,7 +61,24 @@ export interface TrustedRoot {
   readonly certificateAuthorities: readonly CertificateAuthority[];
   /** The RFC 3161 timestamp authorities. */
   readonly timestampAuthorities: readonly CertificateAuthority[];
+  /** Where the root came from (absent: not said, e.g. a root built in a test). */
+  readonly origin?: RootOrigin;
 }
+
+/**
+ * Where a trusted root came from, for the report: compiled in, a TUF repository (its root and
+ * targets versions, when the metadata expires), or a file named with `--trusted-root`.
+ */
+export type RootOrigin =
+  | { readonly kind: "embedded"; readonly note?: string }
+  | {
+    readonly kind: "tuf";
+    readonly tufRootVersion: number;
+    readonly tufTargetsVersion: number;
+    readonly expires: string;
+    readonly url?: string;
+  }
+  | { readonly kind: "file"; readonly path: string };
 
 /** Raised when a trusted root document is not usable; names the field at fault. */
 export class TrustedRootError extends Error {

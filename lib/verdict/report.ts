@@ -7,9 +7,55 @@ import type { CheckResult } from "../checks/check_result.ts";
 import { decideOverallVerdict, decideSubjectVerdict, EXIT_CODES, type Verdict } from "./decide.ts";
 import { type AssuranceLevel, decideAssurance } from "./assurance.ts";
 import type { LockChange } from "../evidence/lock_diff.ts";
+import type { RootOrigin } from "../trust/trusted_root.ts";
 
 /** The report schema id. */
 export const REPORT_SCHEMA = "cargo-attest/report/v1";
+
+/** One trusted root of a report (see {@link Report.roots}). */
+export interface ReportRoot {
+  /** The root's name (`public-good`, `github`, `staging`, or the `--trusted-root` file). */
+  readonly name: string;
+  /** SHA-256 (hex) of the trusted_root.json bytes. */
+  readonly sha256: string;
+  /** Where the root came from; absent in reports of versions before TUF support. */
+  readonly source?: "embedded" | "tuf" | "file";
+  /** The TUF root version whose chain vouched for it (`source: "tuf"`). */
+  readonly tufRootVersion?: number;
+  /** The TUF targets version that listed it (`source: "tuf"`). */
+  readonly tufTargetsVersion?: number;
+  /** When the TUF metadata expires (`source: "tuf"`), ISO 8601. */
+  readonly expires?: string;
+  /** The TUF repository it was fetched from (`source: "tuf"`). */
+  readonly url?: string;
+  /** The file it was read from (`source: "file"`). */
+  readonly path?: string;
+  /** Why an embedded root is in use although TUF metadata was stored (expired, refused). */
+  readonly note?: string;
+}
+
+/** The report entry of a trusted root: its name, digest and origin. */
+export function describeReportRoot(root: {
+  readonly name: string;
+  readonly sha256: string;
+  readonly origin?: RootOrigin;
+}): ReportRoot {
+  const entry = { name: root.name, sha256: root.sha256 };
+  const origin = root.origin;
+  if (origin === undefined) return entry;
+  if (origin.kind === "file") return { ...entry, source: "file", path: origin.path };
+  if (origin.kind === "embedded") {
+    return { ...entry, source: "embedded", ...(origin.note ? { note: origin.note } : {}) };
+  }
+  return {
+    ...entry,
+    source: "tuf",
+    tufRootVersion: origin.tufRootVersion,
+    tufTargetsVersion: origin.tufTargetsVersion,
+    expires: origin.expires,
+    ...(origin.url ? { url: origin.url } : {}),
+  };
+}
 
 /** What was verified. */
 export type SubjectDescription =
@@ -84,8 +130,12 @@ export interface Report {
     readonly sha256: string | null;
     readonly builtin: boolean;
   };
-  /** The trusted roots the run used: name and SHA-256 of each. */
-  readonly roots: readonly { readonly name: string; readonly sha256: string }[];
+  /**
+   * The trusted roots the run used: name and SHA-256 of each, and where it came from (`source`:
+   * `embedded`, `tuf` with the TUF root and targets versions and the metadata's expiry, or
+   * `file` with its path), so a verdict can be reproduced with the same roots.
+   */
+  readonly roots: readonly ReportRoot[];
   /** One entry per subject verified. */
   readonly subjects: readonly SubjectReport[];
   /** Warnings and notes not tied to one check (an ERROR run's error is here). */

@@ -11,6 +11,7 @@ import type { TrustedRoot } from "../trust/trusted_root.ts";
 import type { LockChange } from "../evidence/lock_diff.ts";
 import {
   buildReport,
+  describeReportRoot,
   type Diagnostic,
   isVerifiedChange,
   type Report,
@@ -72,7 +73,7 @@ export function buildPolicyReport(input: PolicyReportInput): Report {
     version: VERSION,
     now: input.now,
     policy: input.loaded.report,
-    roots: input.roots.map((r) => ({ name: r.name, sha256: r.sha256 })),
+    roots: input.roots.map(describeReportRoot),
     subjects,
     // evaluatePolicy has applied strictness (file and flag) already, exceptions included.
     strict: false,

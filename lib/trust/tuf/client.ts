@@ -1,0 +1,502 @@
+/**
+ * The TUF client workflow (specification v1.0.x, §5): from a trusted root, walk the root chain,
+ * then timestamp → snapshot → targets, then download the targets cargo-attest needs
+ * (`trusted_root.json`, and `signing_config.v0.2.json` where the repository has one). Every check
+ * the specification asks for: signature thresholds of both the old and the new root, versions
+ * (rollback), expiry (freeze), lengths and hashes (mix-and-match, endless data).
+ *
+ * Pure apart from the injected {@link TufFetcher}: the whole update happens in memory and returns
+ * a {@link TufState}; the caller writes it only when it is complete, so a refused update leaves
+ * the cache as it was (a deliberate departure from §5.3.8, which persists each new root as it is
+ * verified: the next update walks the same chain again from the last stored root).
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { TufError } from "./errors.ts";
+import {
+  type Envelope,
+  parseEnvelope,
+  type RootMeta,
+  type SnapshotMeta,
+  type TargetFile,
+  type TargetsMeta,
+  type TimestampMeta,
+  type TufFileMeta,
+  type TufRole,
+} from "./metadata.ts";
+import { verifiedKeyIds } from "./signatures.ts";
+import {
+  MAX_TRUSTED_ROOT_BYTES,
+  MAX_TUF_ROOT_BYTES,
+  MAX_TUF_ROOT_ROTATIONS,
+  MAX_TUF_SNAPSHOT_BYTES,
+  MAX_TUF_TARGETS_BYTES,
+  MAX_TUF_TIMESTAMP_BYTES,
+} from "../../limits.ts";
+
+/** Downloads one file of a TUF repository, by its path under the repository's base URL. */
+export interface TufFetcher {
+  /**
+   * The file's bytes (at most `maxBytes`: more is an error), or `"absent"` when the server says
+   * it has no such file (404, 403). Any other failure throws.
+   */
+  fetch(path: string, maxBytes: number): Promise<Uint8Array | "absent">;
+}
+
+/** The targets cargo-attest reads: the trusted root (required) and the signing config. */
+export const TRUSTED_ROOT_TARGET = "trusted_root.json";
+/** The signing configuration target (kept when the repository has it; not used to verify). */
+export const SIGNING_CONFIG_TARGET = "signing_config.v0.2.json";
+
+/** A complete, verified TUF state: the four roles and the targets cargo-attest uses. */
+export interface TufState {
+  readonly root: Envelope<RootMeta>;
+  readonly timestamp: Envelope<TimestampMeta>;
+  readonly snapshot: Envelope<SnapshotMeta>;
+  readonly targets: Envelope<TargetsMeta>;
+  /** Target name → its verified bytes (`trusted_root.json` always). */
+  readonly targetFiles: ReadonlyMap<string, Uint8Array>;
+}
+
+/** The earliest expiry of a state's four roles: past it, the state must not be used. */
+export function stateExpires(state: TufState): Date {
+  return new Date(
+    Math.min(
+      state.root.signed.expires.getTime(),
+      state.timestamp.signed.expires.getTime(),
+      state.snapshot.signed.expires.getTime(),
+      state.targets.signed.expires.getTime(),
+    ),
+  );
+}
+
+/** What an update starts from. */
+export interface UpdateInput {
+  /** The repository's name, in messages (`public-good`, `github`). */
+  readonly repository: string;
+  /** The trusted root to start from: the last stored one, else the embedded one. */
+  readonly trustedRoot: Uint8Array;
+  /** The stored timestamp and snapshot (for rollback checks), when there are any. */
+  readonly previous?: {
+    readonly timestamp?: Uint8Array;
+    readonly snapshot?: Uint8Array;
+  };
+  readonly fetcher: TufFetcher;
+  readonly now: Date;
+}
+
+/**
+ * Runs the client workflow once and returns the new state, or throws a {@link TufError} (or the
+ * fetcher's network error) without side effects.
+ */
+export async function updateTufRepository(input: UpdateInput): Promise<TufState> {
+  const { repository, fetcher, now } = input;
+  // §5.2: the trusted root, checked against its own keys (a corrupted store is caught here).
+  let root = parseEnvelope(input.trustedRoot, "root", repository, "trusted root.json");
+  await requireThreshold(
+    root,
+    root.signed.roles.root,
+    root.signed,
+    repository,
+    "trusted root.json",
+  );
+
+  // §5.3: the root chain, one version at a time.
+  const start = root.signed.version;
+  for (let n = start + 1;; n++) {
+    const file = `${n}.root.json`;
+    const bytes = await fetcher.fetch(file, MAX_TUF_ROOT_BYTES);
+    if (bytes === "absent") break;
+    if (n > start + MAX_TUF_ROOT_ROTATIONS) {
+      throw new TufError(
+        "tuf-root-chain-too-long",
+        repository,
+        file,
+        `more than ${MAX_TUF_ROOT_ROTATIONS} new root versions in one update (from version ${start}); refusing an endless root chain`,
+      );
+    }
+    const next = parseEnvelope(bytes, "root", repository, file);
+    await requireThreshold(
+      next,
+      root.signed.roles.root,
+      root.signed,
+      repository,
+      file,
+      "the trusted root's",
+    );
+    await requireThreshold(next, next.signed.roles.root, next.signed, repository, file, "its own");
+    if (next.signed.version !== n) {
+      throw new TufError(
+        "tuf-version-mismatch",
+        repository,
+        file,
+        `says version ${next.signed.version}, expected ${n}`,
+      );
+    }
+    root = next;
+  }
+  // §5.3.10: a root that has expired stops the update (freeze attack).
+  requireFresh(root.signed.expires, now, repository, `${root.signed.version}.root.json`);
+
+  // §5.3.11: rotated timestamp or snapshot keys make the stored versions meaningless.
+  const previous = await previousVersions(input, root);
+
+  // §5.4: timestamp.
+  const tsBytes = await required(fetcher, "timestamp.json", MAX_TUF_TIMESTAMP_BYTES, repository);
+  let timestamp = parseEnvelope(tsBytes, "timestamp", repository, "timestamp.json");
+  await requireThreshold(
+    timestamp,
+    root.signed.roles.timestamp,
+    root.signed,
+    repository,
+    "timestamp.json",
+  );
+  if (previous.timestamp !== undefined && timestamp.signed.version === previous.timestamp) {
+    // §5.4.3.1 as python-tuf and go-tuf read it: the same version again (even with other
+    // content) changes nothing; the stored timestamp stays the one in use.
+    timestamp = previous.timestampEnvelope!;
+  }
+  if (previous.timestamp !== undefined) {
+    requireNoRollback(timestamp.signed.version, previous.timestamp, repository, "timestamp.json");
+    requireNoRollback(
+      timestamp.signed.snapshot.version,
+      previous.snapshotFromTimestamp!,
+      repository,
+      "timestamp.json (snapshot version)",
+    );
+  }
+  requireFresh(timestamp.signed.expires, now, repository, "timestamp.json");
+
+  // §5.5: snapshot, pinned by the timestamp.
+  const snapMeta = timestamp.signed.snapshot;
+  const snapFile = root.signed.consistentSnapshot
+    ? `${snapMeta.version}.snapshot.json`
+    : "snapshot.json";
+  const snapBytes = await required(
+    fetcher,
+    snapFile,
+    // A length signed by the timestamp key still cannot make cargo-attest read without end.
+    Math.min(snapMeta.length ?? MAX_TUF_SNAPSHOT_BYTES, MAX_TUF_SNAPSHOT_BYTES),
+    repository,
+  );
+  requireFileMeta(snapBytes, snapMeta, repository, snapFile);
+  const snapshot = parseEnvelope(snapBytes, "snapshot", repository, snapFile);
+  await requireThreshold(snapshot, root.signed.roles.snapshot, root.signed, repository, snapFile);
+  if (snapshot.signed.version !== snapMeta.version) {
+    throw new TufError(
+      "tuf-version-mismatch",
+      repository,
+      snapFile,
+      `is version ${snapshot.signed.version}, but the timestamp names version ${snapMeta.version} (mix-and-match)`,
+    );
+  }
+  if (previous.snapshotMeta !== undefined) {
+    for (const [name, old] of Object.entries(previous.snapshotMeta)) {
+      const now = snapshot.signed.meta[name];
+      if (now === undefined) {
+        throw new TufError("tuf-rollback", repository, snapFile, `no longer lists ${name}`);
+      }
+      requireNoRollback(now.version, old.version, repository, `${snapFile} (${name})`);
+    }
+  }
+  requireFresh(snapshot.signed.expires, now, repository, snapFile);
+
+  // §5.6: top-level targets, pinned by the snapshot.
+  const targetsMeta = snapshot.signed.meta["targets.json"];
+  if (targetsMeta === undefined) {
+    throw new TufError("tuf-malformed", repository, snapFile, "lists no targets.json");
+  }
+  const targetsFile = root.signed.consistentSnapshot
+    ? `${targetsMeta.version}.targets.json`
+    : "targets.json";
+  const targetsBytes = await required(
+    fetcher,
+    targetsFile,
+    Math.min(targetsMeta.length ?? MAX_TUF_TARGETS_BYTES, MAX_TUF_TARGETS_BYTES),
+    repository,
+  );
+  requireFileMeta(targetsBytes, targetsMeta, repository, targetsFile);
+  const targets = parseEnvelope(targetsBytes, "targets", repository, targetsFile);
+  await requireThreshold(targets, root.signed.roles.targets, root.signed, repository, targetsFile);
+  if (targets.signed.version !== targetsMeta.version) {
+    throw new TufError(
+      "tuf-version-mismatch",
+      repository,
+      targetsFile,
+      `is version ${targets.signed.version}, but the snapshot names version ${targetsMeta.version} (mix-and-match)`,
+    );
+  }
+  requireFresh(targets.signed.expires, now, repository, targetsFile);
+
+  // §5.7: the targets, each by its length and hashes.
+  const targetFiles = new Map<string, Uint8Array>();
+  for (const name of [TRUSTED_ROOT_TARGET, SIGNING_CONFIG_TARGET]) {
+    const info = targets.signed.targets[name];
+    if (info === undefined) {
+      if (name === TRUSTED_ROOT_TARGET) {
+        throw new TufError(
+          "tuf-target-missing",
+          repository,
+          targetsFile,
+          `lists no ${name} target (delegated targets are not searched)`,
+        );
+      }
+      continue;
+    }
+    targetFiles.set(name, await fetchTarget(fetcher, name, info, root.signed, repository));
+  }
+  return { root, timestamp, snapshot, targets, targetFiles };
+}
+
+/** True when `bytes` is a TUF root signed by a threshold of its own root keys. */
+export async function isSelfSignedRoot(bytes: Uint8Array, repository: string): Promise<boolean> {
+  try {
+    const root = parseEnvelope(bytes, "root", repository, "root.json");
+    await requireThreshold(root, root.signed.roles.root, root.signed, repository, "root.json");
+    return true;
+  } catch (error) {
+    if (error instanceof TufError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Checks a stored state as a whole, without the network: the root against its own keys, each
+ * role against the root, the versions, lengths and hashes that tie them together, and the
+ * targets' bytes. Expiry is not checked here (the caller decides what an expired state means).
+ *
+ * @throws {TufError} when any part does not hold
+ */
+export async function verifyStoredState(
+  repository: string,
+  files: {
+    root: Uint8Array;
+    timestamp: Uint8Array;
+    snapshot: Uint8Array;
+    targets: Uint8Array;
+    targetFiles: ReadonlyMap<string, Uint8Array>;
+  },
+): Promise<TufState> {
+  const root = parseEnvelope(files.root, "root", repository, "root.json");
+  await requireThreshold(root, root.signed.roles.root, root.signed, repository, "root.json");
+  const timestamp = parseEnvelope(files.timestamp, "timestamp", repository, "timestamp.json");
+  await requireThreshold(
+    timestamp,
+    root.signed.roles.timestamp,
+    root.signed,
+    repository,
+    "timestamp.json",
+  );
+  requireFileMeta(files.snapshot, timestamp.signed.snapshot, repository, "snapshot.json");
+  const snapshot = parseEnvelope(files.snapshot, "snapshot", repository, "snapshot.json");
+  await requireThreshold(
+    snapshot,
+    root.signed.roles.snapshot,
+    root.signed,
+    repository,
+    "snapshot.json",
+  );
+  const targetsMeta = snapshot.signed.meta["targets.json"];
+  if (snapshot.signed.version !== timestamp.signed.snapshot.version || !targetsMeta) {
+    throw new TufError(
+      "tuf-version-mismatch",
+      repository,
+      "snapshot.json",
+      "is not the one the timestamp names",
+    );
+  }
+  requireFileMeta(files.targets, targetsMeta, repository, "targets.json");
+  const targets = parseEnvelope(files.targets, "targets", repository, "targets.json");
+  await requireThreshold(
+    targets,
+    root.signed.roles.targets,
+    root.signed,
+    repository,
+    "targets.json",
+  );
+  if (targets.signed.version !== targetsMeta.version) {
+    throw new TufError(
+      "tuf-version-mismatch",
+      repository,
+      "targets.json",
+      "is not the one the snapshot names",
+    );
+  }
+  for (const [name, bytes] of files.targetFiles) {
+    const info = targets.signed.targets[name];
+    if (!info) {
+      throw new TufError("tuf-target-missing", repository, name, "is not a target of targets.json");
+    }
+    requireFileMeta(bytes, info, repository, name);
+  }
+  if (!files.targetFiles.has(TRUSTED_ROOT_TARGET)) {
+    throw new TufError("tuf-target-missing", repository, TRUSTED_ROOT_TARGET, "is not stored");
+  }
+  return { root, timestamp, snapshot, targets, targetFiles: files.targetFiles };
+}
+
+async function fetchTarget(
+  fetcher: TufFetcher,
+  name: string,
+  info: TargetFile,
+  root: RootMeta,
+  repository: string,
+): Promise<Uint8Array> {
+  const sha256 = info.hashes.sha256;
+  const path = root.consistentSnapshot && sha256 ? `targets/${sha256}.${name}` : `targets/${name}`;
+  if (info.length > MAX_TRUSTED_ROOT_BYTES) {
+    throw new TufError(
+      "tuf-malformed",
+      repository,
+      path,
+      `declares ${info.length} bytes, over the ${MAX_TRUSTED_ROOT_BYTES}-byte limit`,
+    );
+  }
+  const bytes = await required(fetcher, path, info.length, repository);
+  requireFileMeta(bytes, info, repository, path);
+  return bytes;
+}
+
+/** Length and every known hash of `meta` (sha256, sha512); an unknown algorithm alone is refused. */
+function requireFileMeta(bytes: Uint8Array, meta: TufFileMeta, repository: string, file: string) {
+  if (meta.length !== undefined && bytes.length !== meta.length) {
+    throw new TufError(
+      "tuf-hash-mismatch",
+      repository,
+      file,
+      `is ${bytes.length} bytes, but its metadata says ${meta.length}`,
+    );
+  }
+  if (meta.hashes === undefined) return;
+  let checked = 0;
+  for (const [algorithm, expected] of Object.entries(meta.hashes)) {
+    if (algorithm !== "sha256" && algorithm !== "sha512") continue;
+    const actual = createHash(algorithm).update(bytes).digest("hex");
+    if (actual !== expected) {
+      throw new TufError(
+        "tuf-hash-mismatch",
+        repository,
+        file,
+        `${algorithm} is ${actual}, but its metadata says ${expected}`,
+      );
+    }
+    checked++;
+  }
+  if (checked === 0) {
+    throw new TufError(
+      "tuf-hash-mismatch",
+      repository,
+      file,
+      `its metadata gives only hashes cargo-attest cannot compute (${
+        Object.keys(meta.hashes).join(", ")
+      })`,
+    );
+  }
+}
+
+async function requireThreshold(
+  envelope: Envelope<unknown>,
+  role: TufRole,
+  root: RootMeta,
+  repository: string,
+  file: string,
+  whose = "the root's",
+): Promise<void> {
+  const valid = await verifiedKeyIds(envelope, role, root.keys, role.threshold);
+  if (valid.size < role.threshold) {
+    throw new TufError(
+      "tuf-signature-threshold",
+      repository,
+      file,
+      `${valid.size} valid signature(s) by ${whose} keys for this role, ${role.threshold} required`,
+    );
+  }
+}
+
+function requireFresh(expires: Date, now: Date, repository: string, file: string) {
+  if (now.getTime() >= expires.getTime()) {
+    throw new TufError(
+      "tuf-expired",
+      repository,
+      file,
+      `expired at ${expires.toISOString()} (now ${now.toISOString()})`,
+      {
+        hint:
+          "the repository serves stale metadata (or the clock is wrong); nothing was written, the roots in use are unchanged",
+      },
+    );
+  }
+}
+
+function requireNoRollback(version: number, previous: number, repository: string, file: string) {
+  if (version < previous) {
+    throw new TufError(
+      "tuf-rollback",
+      repository,
+      file,
+      `version ${version} is older than the stored version ${previous} (rollback)`,
+    );
+  }
+}
+
+async function required(
+  fetcher: TufFetcher,
+  path: string,
+  maxBytes: number,
+  repository: string,
+): Promise<Uint8Array> {
+  const bytes = await fetcher.fetch(path, maxBytes);
+  if (bytes === "absent") {
+    throw new TufError("tuf-malformed", repository, path, "the repository does not have it");
+  }
+  return bytes;
+}
+
+interface PreviousVersions {
+  timestamp?: number;
+  timestampEnvelope?: Envelope<TimestampMeta>;
+  snapshotFromTimestamp?: number;
+  snapshotMeta?: SnapshotMeta["meta"];
+}
+
+/**
+ * The stored timestamp's and snapshot's versions, when they verify under the new root's keys
+ * for their roles (§5.3.11: a rotation of those keys discards them, recovering from a
+ * fast-forward attack). Unverifiable stored files are ignored, never trusted.
+ */
+async function previousVersions(
+  input: UpdateInput,
+  root: Envelope<RootMeta>,
+): Promise<PreviousVersions> {
+  const out: PreviousVersions = {};
+  const repository = input.repository;
+  try {
+    if (input.previous?.timestamp) {
+      const ts = parseEnvelope(
+        input.previous.timestamp,
+        "timestamp",
+        repository,
+        "stored timestamp.json",
+      );
+      const valid = await verifiedKeyIds(ts, root.signed.roles.timestamp, root.signed.keys);
+      if (valid.size >= root.signed.roles.timestamp.threshold) {
+        out.timestamp = ts.signed.version;
+        out.timestampEnvelope = ts;
+        out.snapshotFromTimestamp = ts.signed.snapshot.version;
+      }
+    }
+    if (input.previous?.snapshot) {
+      const snap = parseEnvelope(
+        input.previous.snapshot,
+        "snapshot",
+        repository,
+        "stored snapshot.json",
+      );
+      const valid = await verifiedKeyIds(snap, root.signed.roles.snapshot, root.signed.keys);
+      if (valid.size >= root.signed.roles.snapshot.threshold) out.snapshotMeta = snap.signed.meta;
+    }
+  } catch (error) {
+    if (!(error instanceof TufError)) throw error;
+  }
+  return out;
+}

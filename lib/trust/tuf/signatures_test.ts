@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { parseTufKey, verifiedKeyIds } from "./signatures.ts";
+import { canonicalJsonBytes } from "./canonical_json.ts";
+import type { Envelope, TufKey } from "./metadata.ts";
+
+async function ed25519(): Promise<{ key: TufKey; sign: (m: Uint8Array) => Promise<string> }> {
+  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return {
+    key: { keytype: "ed25519", scheme: "ed25519", public: hex(raw) },
+    sign: async (m) =>
+      hex(new Uint8Array(await crypto.subtle.sign("Ed25519", pair.privateKey, m as BufferSource))),
+  };
+}
+
+Deno.test("verifiedKeyIds() counts each key of the role once, and nothing else", async () => {
+  const [a, b, outsider] = [await ed25519(), await ed25519(), await ed25519()];
+  const signed = { _type: "timestamp", version: 1 };
+  const message = canonicalJsonBytes(signed);
+  const envelope: Envelope<unknown> = {
+    signedRaw: signed,
+    signed,
+    bytes: new Uint8Array(),
+    signatures: [
+      { keyid: "a", sig: await a.sign(message) },
+      { keyid: "b", sig: await a.sign(message) }, // b's slot, a's signature: does not verify
+      { keyid: "o", sig: await outsider.sign(message) }, // not a key of the role
+      { keyid: "a", sig: "zz" }, // not hex
+    ],
+  };
+  const keys = { a: a.key, b: b.key, o: outsider.key };
+  const ids = await verifiedKeyIds(envelope, { keyids: ["a", "b"], threshold: 2 }, keys);
+  assert.deepEqual([...ids], ["a"]);
+});
+
+Deno.test("parseTufKey() reads ECDSA P-256 as PEM and as a hex point, and Ed25519; refuses the rest", async () => {
+  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  const point = hex(new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey)));
+  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+  const pem = `-----BEGIN PUBLIC KEY-----\n${
+    btoa(String.fromCharCode(...spki))
+  }\n-----END PUBLIC KEY-----\n`;
+  for (const keytype of ["ecdsa", "ecdsa-sha2-nistp256"]) {
+    for (const pub of [point, pem]) {
+      const key = parseTufKey({ keytype, scheme: "ecdsa-sha2-nistp256", public: pub });
+      assert.equal(key?.algorithm, "ecdsa-p256", `${keytype} ${pub.slice(0, 10)}`);
+      assert.deepEqual(key?.spki, spki);
+    }
+  }
+  assert.equal(
+    parseTufKey({ keytype: "ecdsa", scheme: "ecdsa-sha2-nistp384", public: pem }),
+    undefined,
+  );
+  assert.equal(
+    parseTufKey({ keytype: "rsa", scheme: "rsassa-pss-sha256", public: "x" }),
+    undefined,
+  );
+  assert.equal(
+    parseTufKey({ keytype: "ed25519", scheme: "ed25519", public: "ab".repeat(32) })?.algorithm,
+    "ed25519",
+  );
+});
