@@ -18,7 +18,8 @@ import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts
 import { cacheFromArgs } from "./cache_options.ts";
 import { jobsFromOption } from "./concurrency.ts";
 import { writeReport } from "./emit_report.ts";
-import { createHttpClient } from "./http_client.ts";
+import { createHttpClient, maxGithubRequestsFromOption } from "./http_client.ts";
+import { FORECAST_FROM_CRATES, GithubBudget } from "../sources/github_budget.ts";
 import type { CliIo } from "./io.ts";
 import { type OutputSettings, resolveOutput } from "./output_options.ts";
 import { policyFromArgs, rootsFromArgs, signerFromArgs } from "./verify_options.ts";
@@ -89,6 +90,8 @@ async function optionsFromArgs(
   const signer = signerFromArgs(parsed);
   const endpoints = resolveEndpoints(io.env);
   const timeout = stringOption(parsed, "timeout");
+  const max = maxGithubRequestsFromOption(stringOption(parsed, "max-github-requests"));
+  const budget = new GithubBudget(endpoints.githubApi, { ...(max !== undefined ? { max } : {}) });
   const githubToken = githubTokenFor(io.env, endpoints.githubApi);
   if (!githubToken && !output.quiet && !cache.offline) {
     io.stderr(
@@ -103,7 +106,9 @@ async function optionsFromArgs(
     roots: () => rootsFromArgs(parsed),
     endpoints,
     crates: createHttpClient(io, { timeout, cache }),
-    github: githubToken ? createHttpClient(io, { token: githubToken, timeout, cache }) : undefined,
+    github: githubToken
+      ? createHttpClient(io, { token: githubToken, timeout, cache, gate: budget })
+      : undefined,
     signer,
     strict: flag(parsed, "strict"),
     requireRekor: flag(parsed, "require-rekor"),
@@ -118,6 +123,17 @@ async function optionsFromArgs(
       if (io.stderrIsTerminal) {
         io.stderr(`\r\x1b[2K${line}${done === total ? "\n" : ""}`);
       } else io.stderr(`${line}\n`);
+    },
+    beforeGithub: async (crates) => {
+      if (cache.offline) return;
+      // GitHub's budget is read when it matters: a big run, or a cap to report against.
+      if (crates < FORECAST_FROM_CRATES && max === undefined) return;
+      if (!githubToken) return;
+      const probe = createHttpClient(io, { token: githubToken, timeout });
+      await budget.probe(probe, endpoints.githubApi);
+      if (!output.quiet && crates >= FORECAST_FROM_CRATES) {
+        io.stderr(`cargo-attest: ${budget.forecast(crates)}\n`);
+      }
     },
     onWarning: (message) => {
       if (!output.quiet) io.stderr(`cargo-attest: warning: ${message}\n`);

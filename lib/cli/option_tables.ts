@@ -71,9 +71,19 @@ export const COMMAND_OPTION_TABLES = {
     ...VERIFY_OPTIONS,
     asset: { type: "string", multiple: true },
     timeout: { type: "string" },
+    "max-github-requests": { type: "string" },
   },
-  crate: { ...VERIFY_OPTIONS, timeout: { type: "string" } },
-  lock: { ...VERIFY_OPTIONS, timeout: { type: "string" }, base: { type: "string" } },
+  crate: {
+    ...VERIFY_OPTIONS,
+    timeout: { type: "string" },
+    "max-github-requests": { type: "string" },
+  },
+  lock: {
+    ...VERIFY_OPTIONS,
+    timeout: { type: "string" },
+    "max-github-requests": { type: "string" },
+    base: { type: "string" },
+  },
   "policy check": { ...OUTPUT_OPTIONS, policy: { type: "string" } },
   "policy explain": {
     ...OUTPUT_OPTIONS,

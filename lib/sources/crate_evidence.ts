@@ -47,6 +47,7 @@ import {
 } from "./github_repo.ts";
 import { type HttpClient, NotFoundError, RateLimitError } from "./http.ts";
 import { CachedHttp, OfflineMissError } from "./cached_http.ts";
+import { GithubRateLimitError } from "./github_budget.ts";
 import type { Cache } from "./cache.ts";
 import { attestationsUrl, fetchAttestations, repoPath } from "./github.ts";
 import type { CheckResult } from "../checks/check_result.ts";
@@ -615,7 +616,7 @@ async function defaultBranchHistory(
   } catch (error) {
     if (
       error instanceof OfflineMissError || error instanceof RateLimitError ||
-      !(error instanceof AttestError)
+      error instanceof GithubRateLimitError || !(error instanceof AttestError)
     ) {
       throw error;
     }

@@ -78,6 +78,11 @@ export interface VerifyCratesOptions {
   readonly onProgress?: (done: number, total: number, crate: CrateTarget) => void;
   /** Told of warnings the report also records (a policy rule for no crate of the lock). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Awaited once before the first crate when GitHub is consulted, with how many crates will be
+   * verified (the CLI reads GitHub's remaining budget and says what the run expects to spend).
+   */
+  readonly beforeGithub?: (crates: number) => Promise<void>;
 }
 
 /** Largest Cargo.lock read. */
@@ -398,6 +403,14 @@ async function verifyTargets(
     });
   };
   const relieveMemory = memoryGovernor();
+  if (options.github && options.beforeGithub) {
+    const verified = targets.filter((t) =>
+      !t.unverifiable && t.change?.kind !== "unchanged" && t.change?.kind !== "removed"
+    ).length;
+    if (verified > 0) {
+      await options.beforeGithub(verified);
+    }
+  }
   const subjects = await mapWithConcurrency(
     targets,
     jobs,

@@ -60,6 +60,21 @@ export interface FakeGithubOptions {
   readonly alwaysFail?: boolean;
   /** Repositories with tags, commits, trees and workflow runs (independent of `releases`). */
   readonly repositories?: readonly FakeRepository[];
+  /**
+   * GitHub's primary rate limit: every API answer carries `x-ratelimit-limit`, `-remaining`,
+   * `-reset` and `-resource`; past `limit` requests each answers 403 with `remaining: 0`.
+   * `GET /rate_limit` says the same and is not counted (as on GitHub).
+   */
+  readonly rateLimit?: { readonly limit: number; readonly resetEpochSeconds: number };
+  /**
+   * A secondary rate limit: the first `first` API requests answer `status` (default 403) with
+   * `retry-after: retryAfter` and GitHub's "secondary rate limit" message.
+   */
+  readonly secondaryLimit?: {
+    readonly first: number;
+    readonly retryAfter: string;
+    readonly status?: 403 | 429;
+  };
 }
 
 /** One entry of a fake git tree; `path` is from the repository root (as `recursive=1` lists it). */
@@ -168,6 +183,18 @@ export function startFakeGithub(
   const downloadUrl = `http://127.0.0.1:${download.addr.port}`;
 
   let apiPort = 0;
+  /** Requests counted against `rateLimit` (all but `/rate_limit`). */
+  let counted = 0;
+  const rateLimitHeaders = (): Record<string, string> => {
+    const limit = options.rateLimit!;
+    return {
+      "x-ratelimit-limit": String(limit.limit),
+      "x-ratelimit-remaining": String(Math.max(0, limit.limit - counted)),
+      "x-ratelimit-reset": String(limit.resetEpochSeconds),
+      "x-ratelimit-resource": "core",
+      "x-ratelimit-used": String(Math.min(counted, limit.limit)),
+    };
+  };
   const api: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -181,7 +208,50 @@ export function startFakeGithub(
       authorization: req.headers.get("authorization"),
       accept: req.headers.get("accept"),
     });
+    if (url.pathname === "/rate_limit") {
+      const limit = options.rateLimit;
+      if (!limit) return json(NOT_FOUND, 404);
+      const core = {
+        limit: limit.limit,
+        remaining: Math.max(0, limit.limit - counted),
+        reset: limit.resetEpochSeconds,
+        used: Math.min(counted, limit.limit),
+      };
+      return json({ resources: { core }, rate: core });
+    }
+    counted++;
+    if (options.rateLimit) {
+      if (counted > options.rateLimit.limit) {
+        return json(
+          {
+            message: "API rate limit exceeded for user ID 1.",
+            documentation_url: "https://docs.github.com/rest/rate-limit",
+          },
+          403,
+          rateLimitHeaders(),
+        );
+      }
+      const response = answerApi(req, url);
+      for (const [name, value] of Object.entries(rateLimitHeaders())) {
+        response.headers.set(name, value);
+      }
+      return response;
+    }
+    return answerApi(req, url);
+  });
+  function answerApi(req: Request, url: URL): Response {
     apiRequests++;
+    if (options.secondaryLimit && apiRequests <= options.secondaryLimit.first) {
+      return json(
+        {
+          message: "You have exceeded a secondary rate limit. Please wait a few minutes before " +
+            "you try again.",
+          documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+        },
+        options.secondaryLimit.status ?? 403,
+        { "retry-after": options.secondaryLimit.retryAfter },
+      );
+    }
     if (options.alwaysFail || (options.failFirst && apiRequests <= options.failFirst)) {
       return json({ message: "Server Error" }, 500);
     }
@@ -286,7 +356,7 @@ export function startFakeGithub(
       });
     }
     return json(NOT_FOUND, 404);
-  });
+  }
   apiPort = api.addr.port;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   return {
