@@ -184,6 +184,22 @@ export class CachedHttp extends HttpClient {
     return { ...answer.info, data: parseJsonBody<T>(answer.body, answer.info.url) };
   }
 
+  /**
+   * As {@link HttpClient.postJson}, past the cache both ways (never answered from it, never
+   * stored): for queries whose answers the caller keeps itself (GitHub's GraphQL batches, whose
+   * bodies differ from run to run). Offline it fails as a miss.
+   */
+  async postJsonFresh<T = unknown>(
+    url: string | URL,
+    body: unknown,
+    options: GetOptions = {},
+  ): Promise<JsonResponse<T>> {
+    if (this.#offline) throw new OfflineMissError(String(url));
+    const answer = await super.postJson<T>(url, body, options);
+    this.#record(this.#fromNetwork, String(url), answer.url);
+    return answer;
+  }
+
   /** As {@link HttpClient.download}, from the blob store when a verified copy is there. */
   override async download(url: string | URL, options: DownloadOptions): Promise<DownloadResponse> {
     const href = String(url);

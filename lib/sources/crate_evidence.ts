@@ -48,8 +48,9 @@ import {
 import { type HttpClient, NotFoundError, RateLimitError } from "./http.ts";
 import { CachedHttp, OfflineMissError } from "./cached_http.ts";
 import { GithubRateLimitError } from "./github_budget.ts";
+import type { CrateRefs, GithubRefBatcher } from "./github_refs.ts";
 import type { Cache } from "./cache.ts";
-import { attestationsUrl, fetchAttestations, repoPath } from "./github.ts";
+import { attestationsUrl, fetchAttestations, ReleaseNotFoundError, repoPath } from "./github.ts";
 import type { CheckResult } from "../checks/check_result.ts";
 import {
   type CrateMemo,
@@ -85,6 +86,11 @@ export interface CrateSources {
     string,
     Promise<Pick<CrateVcsEvidence, "defaultBranch" | "bindingError">>
   >;
+  /**
+   * Batched tag-ref lookups through GitHub's GraphQL API (undefined: each repository's tag list
+   * is read through REST).
+   */
+  readonly refs?: GithubRefBatcher;
   /** Memoised results in the cache (undefined with `--no-cache`). */
   readonly memo?: CrateMemoStore;
   /** The cache, for extracts of expiring answers (undefined with `--no-cache`). */
@@ -431,6 +437,17 @@ export async function gatherCrateEvidence(
     ? fetchCrateAttestations(sources.github, ref, content.sha256)
     : undefined;
   attestationsAnswer?.catch(() => {}); // judged (rethrown) where it is awaited
+  // The version's tags, asked now (batched with other crates') while the rest is gathered.
+  const refsAnswer = ref && sources.github && !otherGithub && sources.refs &&
+      content.archiveSummary?.vcsInfo?.sha1
+    ? sources.refs.lookup(
+      ref.owner,
+      ref.repo,
+      `${api.name}@${api.version}`,
+      tagCandidates(api.name, api.version),
+    )
+    : undefined;
+  refsAnswer?.catch(() => {}); // judged (rethrown) where it is awaited
   const tp = api.trustedPublishing;
   const runAnswer = options.publishingRun && tp?.provider === "github" && tp.runId
     ? fetchPublishingRun(sources, tp)
@@ -504,26 +521,46 @@ export async function gatherCrateEvidence(
   let commitExists: boolean;
   let binding: Pick<CrateVcsEvidence, "defaultBranch" | "bindingError"> = {};
   try {
-    const tags = await tagsOf(sources, ref.owner, ref.repo);
+    const refs: CrateRefs | undefined = await refsAnswer;
+    if (refs?.missing) {
+      throw new ReleaseNotFoundError(
+        `no repository ${ref.owner}/${ref.repo} (GitHub's GraphQL API found none)`,
+        {
+          hint: "check the repository URL the crate declares; a private repository needs " +
+            "GH_TOKEN or GITHUB_TOKEN",
+        },
+      );
+    }
+    const tags = refs ? undefined : await tagsOf(sources, ref.owner, ref.repo);
+    const named = (name: string) => {
+      if (!refs) return tags?.tags.find((t) => t.name === name);
+      const commit = refs.tags.get(name);
+      return commit ? { name, commit } : undefined;
+    };
     // Prefer a tag for the version that names the crate's commit (a monorepo may also have a
     // bare `vX.Y.Z` of another crate); else the first that exists.
-    const found = triedTags
-      .map((name) => tags?.tags.find((t) => t.name === name))
-      .filter((t) => t !== undefined);
+    const found = triedTags.map(named).filter((t) => t !== undefined);
     tag = found.find((t) => t.commit === vcsInfo.sha1) ?? found[0];
-    commitExists = tag?.commit === vcsInfo.sha1
-      ? true
-      : await fetchCommitExists(github.client, github.api, ref.owner, ref.repo, vcsInfo.sha1);
-    if (commitExists && tag?.commit !== vcsInfo.sha1) {
+    if (tag?.commit === vcsInfo.sha1) {
+      commitExists = true;
+    } else {
+      // Where the commit stands against the default branch: a comparison that finds it also
+      // says it exists; one that does not (404: no such commit, or no such branch) is settled
+      // by asking for the commit itself.
       const key = `${ref.owner}/${ref.repo}@${vcsInfo.sha1}`;
       let history = sources.historyCache?.get(key);
       if (!history) {
-        history = defaultBranchHistory(github, ref, vcsInfo.sha1);
+        history = defaultBranchHistory(github, ref, vcsInfo.sha1, refs?.defaultBranch);
         sources.historyCache?.set(key, history);
         // A failure (offline, rate limit) is this crate's; the next one asks again.
         history.catch(() => sources.historyCache?.delete(key));
       }
-      binding = await history;
+      const standing = await history;
+      const seen = standing.defaultBranch !== undefined &&
+        standing.defaultBranch.history !== "unknown-commit";
+      commitExists = seen ||
+        await fetchCommitExists(github.client, github.api, ref.owner, ref.repo, vcsInfo.sha1);
+      if (commitExists) binding = standing;
     }
   } catch (error) {
     // Offline, with the crate cached but not its repository: the repository checks are what is
@@ -600,9 +637,11 @@ async function defaultBranchHistory(
   github: NonNullable<CrateSources["github"]>,
   ref: { owner: string; repo: string },
   sha: string,
+  knownBranch?: string,
 ): Promise<Pick<CrateVcsEvidence, "defaultBranch" | "bindingError">> {
   try {
-    const branch = await fetchDefaultBranch(github.client, github.api, ref.owner, ref.repo);
+    const branch = knownBranch ??
+      await fetchDefaultBranch(github.client, github.api, ref.owner, ref.repo);
     if (!branch) return { bindingError: `${ref.owner}/${ref.repo} names no default branch` };
     const history = await fetchCommitOnBranch(
       github.client,

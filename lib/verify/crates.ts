@@ -35,6 +35,7 @@ import {
   rememberCrate,
 } from "../sources/crate_evidence.ts";
 import { CrateMemoStore } from "../sources/crate_memo.ts";
+import { GithubRefBatcher } from "../sources/github_refs.ts";
 import { checkCrateName, CrateNotFoundError, fetchCrateVersion } from "../sources/crates_io.ts";
 import type { CrateVersionInfo } from "../evidence/registry_records.ts";
 import { checkDowngrade } from "../checks/downgrade.ts";
@@ -363,6 +364,9 @@ async function verifyTargets(
     githubUnavailable: options.github ? undefined : options.githubUnavailable ??
       "GitHub is not consulted without GH_TOKEN or GITHUB_TOKEN (its rate limit is too low)",
     tagCache: new Map(),
+    ...(options.github && host === "github.com"
+      ? { refs: new GithubRefBatcher(options.github, endpoints.githubApi, options.cache) }
+      : {}),
     treeCache: new Map(),
     historyCache: new Map(),
     memo: options.cache ? new CrateMemoStore(options.cache, MAX_CRATE_DOWNLOAD_BYTES) : undefined,

@@ -61,6 +61,12 @@ export interface FakeGithubOptions {
   /** Repositories with tags, commits, trees and workflow runs (independent of `releases`). */
   readonly repositories?: readonly FakeRepository[];
   /**
+   * `POST /graphql`: answered (the default) for the queries cargo-attest sends (repositories by
+   * alias, their tag refs, default branch, owner kind and id); `false`: 404, as a server without
+   * GraphQL; `"errors"`: 200 with only `errors` (GraphQL refusing the query).
+   */
+  readonly graphql?: false | "errors";
+  /**
    * GitHub's primary rate limit: every API answer carries `x-ratelimit-limit`, `-remaining`,
    * `-reset` and `-resource`; past `limit` requests each answers 403 with `remaining: 0`.
    * `GET /rate_limit` says the same and is not counted (as on GitHub).
@@ -122,6 +128,10 @@ export interface FakeRepository {
   readonly recursiveLimit?: number;
   /** Blob contents by SHA (`GET /repos/O/R/git/blobs/SHA`); others answer 404. */
   readonly blobs?: Readonly<Record<string, string | Uint8Array>>;
+  /** The owner's kind as GraphQL names it (default `User`). */
+  readonly ownerType?: "User" | "Organization";
+  /** The repository's numeric id (default 1000 + its index in `repositories`). */
+  readonly id?: number;
 }
 
 /** A running fake GitHub. */
@@ -199,8 +209,9 @@ export function startFakeGithub(
     hostname: "127.0.0.1",
     port: 0,
     onListen() {},
-  }, (req): Response => {
+  }, async (req): Promise<Response> => {
     const url = new URL(req.url);
+    const body = req.method === "POST" ? await req.text() : "";
     requests.push({
       host: "api",
       method: req.method,
@@ -231,15 +242,15 @@ export function startFakeGithub(
           rateLimitHeaders(),
         );
       }
-      const response = answerApi(req, url);
+      const response = answerApi(req, url, body);
       for (const [name, value] of Object.entries(rateLimitHeaders())) {
         response.headers.set(name, value);
       }
       return response;
     }
-    return answerApi(req, url);
+    return answerApi(req, url, body);
   });
-  function answerApi(req: Request, url: URL): Response {
+  function answerApi(req: Request, url: URL, body: string): Response {
     apiRequests++;
     if (options.secondaryLimit && apiRequests <= options.secondaryLimit.first) {
       return json(
@@ -261,6 +272,9 @@ export function startFakeGithub(
         "x-ratelimit-remaining": "0",
         "x-ratelimit-reset": String(options.rateLimited.resetEpochSeconds),
       });
+    }
+    if (url.pathname === "/graphql" && req.method === "POST" && options.graphql !== false) {
+      return answerGraphql(body, options);
     }
     const parts = url.pathname.split("/").slice(1).map(decodeURIComponent);
     if (parts[0] !== "repos" || parts.length < 3) return json(NOT_FOUND, 404);
@@ -367,6 +381,65 @@ export function startFakeGithub(
       await Promise.all([api.shutdown(), download.shutdown()]);
     },
   };
+}
+
+/**
+ * `POST /graphql` for the queries `lib/sources/github_graphql.ts` builds: each
+ * `rN: repository(owner: "O", name: "R") { … tM: ref(qualifiedName: "refs/tags/T") … }`.
+ */
+function answerGraphql(body: string, options: FakeGithubOptions): Response {
+  if (options.graphql === "errors") {
+    return json({ errors: [{ message: "Something went wrong while executing your query." }] });
+  }
+  let query = "";
+  try {
+    query = String((JSON.parse(body) as { query?: unknown }).query ?? "");
+  } catch {
+    return json({ message: "Problems parsing JSON" }, 400);
+  }
+  const string = String.raw`"(?:[^"\\]|\\.)*"`;
+  const repoPattern = new RegExp(
+    String.raw`(r\d+): repository\(owner: (${string}), name: (${string})\)`,
+    "g",
+  );
+  const starts = [...query.matchAll(repoPattern)];
+  const data: Record<string, unknown> = {};
+  const errors: unknown[] = [];
+  for (const [i, m] of starts.entries()) {
+    const [, alias, ownerText, nameText] = m;
+    const owner = JSON.parse(ownerText) as string;
+    const name = JSON.parse(nameText) as string;
+    const end = starts[i + 1]?.index ?? query.length;
+    const text = query.slice(m.index!, end);
+    const index = (options.repositories ?? []).findIndex((r) =>
+      r.owner.toLowerCase() === owner.toLowerCase() && r.repo.toLowerCase() === name.toLowerCase()
+    );
+    const repository = options.repositories?.[index];
+    if (!repository) {
+      data[alias] = null;
+      errors.push({
+        type: "NOT_FOUND",
+        path: [alias],
+        message: `Could not resolve to a Repository with the name '${owner}/${name}'.`,
+      });
+      continue;
+    }
+    const answer: Record<string, unknown> = {
+      databaseId: repository.id ?? 1000 + index,
+      owner: { __typename: repository.ownerType ?? "User" },
+      defaultBranchRef: { name: repository.defaultBranch ?? "main" },
+    };
+    const refPattern = new RegExp(String.raw`(t\d+): ref\(qualifiedName: (${string})\)`, "g");
+    for (const [, tagAlias, refText] of text.matchAll(refPattern)) {
+      const qualified = JSON.parse(refText) as string;
+      const tag = qualified.startsWith("refs/tags/")
+        ? repository.tags.find((t) => t.name === qualified.slice("refs/tags/".length))
+        : undefined;
+      answer[tagAlias] = tag ? { target: { __typename: "Commit", oid: tag.commit } } : null;
+    }
+    data[alias] = answer;
+  }
+  return json({ data, ...(errors.length > 0 ? { errors } : {}) });
 }
 
 /** The routes of a {@link FakeRepository}; undefined hands the request to the release routes. */
