@@ -49,6 +49,7 @@ import { type HttpClient, NotFoundError, RateLimitError } from "./http.ts";
 import { CachedHttp, OfflineMissError } from "./cached_http.ts";
 import { GithubRateLimitError } from "./github_budget.ts";
 import type { CrateRefs, GithubRefBatcher } from "./github_refs.ts";
+import type { GithubPrefetch } from "./github_prefetch.ts";
 import type { Cache } from "./cache.ts";
 import { attestationsUrl, fetchAttestations, ReleaseNotFoundError, repoPath } from "./github.ts";
 import type { CheckResult } from "../checks/check_result.ts";
@@ -91,6 +92,11 @@ export interface CrateSources {
    * is read through REST).
    */
   readonly refs?: GithubRefBatcher;
+  /**
+   * What a run of many crates reads in bulk (crates.io records, tag refs, attestations per
+   * owner); undefined: each crate asks for itself.
+   */
+  readonly prefetch?: GithubPrefetch;
   /** Memoised results in the cache (undefined with `--no-cache`). */
   readonly memo?: CrateMemoStore;
   /** The cache, for extracts of expiring answers (undefined with `--no-cache`). */
@@ -192,10 +198,23 @@ function treeOf(
 }
 
 async function fetchCrateAttestations(
+  sources: CrateSources,
   github: NonNullable<CrateSources["github"]>,
   ref: { owner: string; repo: string },
   sha256: string,
 ): Promise<CrateAttestations> {
+  // The owner's bulk listing, when the prefetch covered this digest in this repository.
+  const listed = await sources.prefetch?.attestations(ref.owner, ref.repo, sha256);
+  if (listed) {
+    return {
+      url: listed.url,
+      bundles: listed.found.map((a) => ({
+        text: a.text,
+        origin: { url: a.url },
+        ...(a.problem ? { problem: a.problem } : {}),
+      })),
+    };
+  }
   const url = attestationsUrl(github.api, ref.owner, ref.repo, sha256);
   try {
     const found = await fetchAttestations(github.client, github.api, ref.owner, ref.repo, sha256);
@@ -368,7 +387,8 @@ export async function gatherCrateEvidence(
 ): Promise<CrateEvidence> {
   const [indexFile, api] = await Promise.all([
     fetchIndexEntries(sources.crates, sources.cratesIndex, name),
-    fetchCrateVersion(sources.crates, sources.cratesApi, name, version),
+    sources.prefetch?.versionInfo(name, version) ??
+      fetchCrateVersion(sources.crates, sources.cratesApi, name, version),
   ]);
   const entry = findIndexEntry(indexFile.entries, version);
   const checksumSources: CrateChecksumSource[] = [];
@@ -434,7 +454,7 @@ export async function gatherCrateEvidence(
   const otherGithub = githubHost !== undefined && githubHost !== "github.com";
   // Asked alongside the tags and the tree; awaited once everything else is known.
   const attestationsAnswer = ref && sources.github && !otherGithub
-    ? fetchCrateAttestations(sources.github, ref, content.sha256)
+    ? fetchCrateAttestations(sources, sources.github, ref, content.sha256)
     : undefined;
   attestationsAnswer?.catch(() => {}); // judged (rethrown) where it is awaited
   // The version's tags, asked now (batched with other crates') while the rest is gathered.

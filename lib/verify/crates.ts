@@ -36,6 +36,7 @@ import {
 } from "../sources/crate_evidence.ts";
 import { CrateMemoStore } from "../sources/crate_memo.ts";
 import { GithubRefBatcher } from "../sources/github_refs.ts";
+import { GithubPrefetch } from "../sources/github_prefetch.ts";
 import { checkCrateName, CrateNotFoundError, fetchCrateVersion } from "../sources/crates_io.ts";
 import type { CrateVersionInfo } from "../evidence/registry_records.ts";
 import { checkDowngrade } from "../checks/downgrade.ts";
@@ -355,6 +356,17 @@ async function verifyTargets(
   const attestations = crateAttestationChecker(options, host);
   const publisherRules = publisherRulesOf(options, host);
   const endpoints = options.endpoints;
+  // Through GitHub's GraphQL API, many crates' tags at once; then each owner's attestations.
+  const refs = options.github && host === "github.com"
+    ? new GithubRefBatcher(options.github, endpoints.githubApi, options.cache)
+    : undefined;
+  const prefetch = refs && options.github
+    ? new GithubPrefetch(
+      { client: options.crates, api: endpoints.cratesApi },
+      { client: options.github, api: endpoints.githubApi },
+      refs,
+    )
+    : undefined;
   const sources: CrateSources = {
     crates: options.crates,
     cratesApi: endpoints.cratesApi,
@@ -364,9 +376,8 @@ async function verifyTargets(
     githubUnavailable: options.github ? undefined : options.githubUnavailable ??
       "GitHub is not consulted without GH_TOKEN or GITHUB_TOKEN (its rate limit is too low)",
     tagCache: new Map(),
-    ...(options.github && host === "github.com"
-      ? { refs: new GithubRefBatcher(options.github, endpoints.githubApi, options.cache) }
-      : {}),
+    ...(refs ? { refs } : {}),
+    ...(prefetch ? { prefetch } : {}),
     treeCache: new Map(),
     historyCache: new Map(),
     memo: options.cache ? new CrateMemoStore(options.cache, MAX_CRATE_DOWNLOAD_BYTES) : undefined,

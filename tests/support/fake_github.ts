@@ -67,6 +67,11 @@ export interface FakeGithubOptions {
    */
   readonly graphql?: false | "errors";
   /**
+   * `POST /orgs|users/O/attestations/bulk-list`: answered (the default) from `attestations`, each
+   * bundle listed once per repository of the owner; `false`: 404.
+   */
+  readonly bulkAttestations?: false;
+  /**
    * GitHub's primary rate limit: every API answer carries `x-ratelimit-limit`, `-remaining`,
    * `-reset` and `-resource`; past `limit` requests each answers 403 with `remaining: 0`.
    * `GET /rate_limit` says the same and is not counted (as on GitHub).
@@ -277,6 +282,14 @@ export function startFakeGithub(
       return answerGraphql(body, options);
     }
     const parts = url.pathname.split("/").slice(1).map(decodeURIComponent);
+    // POST /orgs/O/attestations/bulk-list, POST /users/O/attestations/bulk-list
+    if (
+      req.method === "POST" && parts.length === 4 &&
+      (parts[0] === "orgs" || parts[0] === "users") &&
+      parts[2] === "attestations" && parts[3] === "bulk-list" && options.bulkAttestations !== false
+    ) {
+      return answerBulkAttestations(parts[0], parts[1], url, body, options);
+    }
     if (parts[0] !== "repos" || parts.length < 3) return json(NOT_FOUND, 404);
     const [, owner, repo, ...rest] = parts;
     const repository = options.repositories?.find((r) => r.owner === owner && r.repo === repo);
@@ -381,6 +394,57 @@ export function startFakeGithub(
       await Promise.all([api.shutdown(), download.shutdown()]);
     },
   };
+}
+
+/**
+ * A bulk attestation listing for OWNER (an organization under `orgs/`, a user under `users/`, as
+ * its repositories' `ownerType` says): for each digest asked, every bundle of `attestations`,
+ * once per repository of the owner (with its id). Paged by `per_page` (attestations) and `after`.
+ */
+function answerBulkAttestations(
+  kind: string,
+  owner: string,
+  url: URL,
+  body: string,
+  options: FakeGithubOptions,
+): Response {
+  const all = options.repositories ?? [];
+  const owned = all
+    .map((r, index) => ({ r, id: r.id ?? 1000 + index }))
+    .filter(({ r }) =>
+      r.owner.toLowerCase() === owner.toLowerCase() &&
+      (r.ownerType ?? "User") === (kind === "orgs" ? "Organization" : "User")
+    );
+  if (owned.length === 0) return json(NOT_FOUND, 404);
+  let digests: string[];
+  try {
+    digests = (JSON.parse(body) as { subject_digests: string[] }).subject_digests;
+  } catch {
+    return json({ message: "Problems parsing JSON" }, 400);
+  }
+  const flat: [string, unknown][] = [];
+  for (const digest of digests) {
+    const hex = digest.replace(/^sha256:/, "");
+    for (const bundle of options.attestations?.[hex] ?? []) {
+      for (const { id } of owned) flat.push([digest, { bundle, repository_id: id }]);
+    }
+  }
+  const perPage = Number(url.searchParams.get("per_page") ?? "30");
+  const pageSize = Math.min(perPage, options.attestationsPerPage ?? perPage);
+  const after = Number(url.searchParams.get("after") ?? "0");
+  const page = flat.slice(after, after + pageSize);
+  const map: Record<string, unknown[] | null> = Object.fromEntries(digests.map((d) => [d, null]));
+  for (const [digest, item] of page) (map[digest] ??= []).push(item);
+  const hasNext = after + pageSize < flat.length;
+  return json({
+    attestations_subject_digests: map,
+    page_info: {
+      has_next: hasNext,
+      has_previous: after > 0,
+      next: hasNext ? String(after + pageSize) : "",
+      previous: "",
+    },
+  });
 }
 
 /**
