@@ -91,7 +91,23 @@ async function optionsFromArgs(
   const endpoints = resolveEndpoints(io.env);
   const timeout = stringOption(parsed, "timeout");
   const max = maxGithubRequestsFromOption(stringOption(parsed, "max-github-requests"));
-  const budget = new GithubBudget(endpoints.githubApi, { ...(max !== undefined ? { max } : {}) });
+  let planned = 0;
+  const budget = new GithubBudget(endpoints.githubApi, {
+    ...(max !== undefined ? { max } : {}),
+    // Before the run's first GitHub request (a run the cache answers whole makes none): what
+    // GitHub still allows, and for a big run what it expects to spend.
+    beforeFirst: async () => {
+      if (planned < FORECAST_FROM_CRATES && max === undefined) return;
+      const probe = createHttpClient(io, {
+        token: githubTokenFor(io.env, endpoints.githubApi),
+        timeout,
+      });
+      await budget.probe(probe, endpoints.githubApi);
+      if (!output.quiet && planned >= FORECAST_FROM_CRATES) {
+        io.stderr(`cargo-attest: ${budget.forecast(planned)}\n`);
+      }
+    },
+  });
   const githubToken = githubTokenFor(io.env, endpoints.githubApi);
   if (!githubToken && !output.quiet && !cache.offline) {
     io.stderr(
@@ -124,16 +140,9 @@ async function optionsFromArgs(
         io.stderr(`\r\x1b[2K${line}${done === total ? "\n" : ""}`);
       } else io.stderr(`${line}\n`);
     },
-    beforeGithub: async (crates) => {
-      if (cache.offline) return;
-      // GitHub's budget is read when it matters: a big run, or a cap to report against.
-      if (crates < FORECAST_FROM_CRATES && max === undefined) return;
-      if (!githubToken) return;
-      const probe = createHttpClient(io, { token: githubToken, timeout });
-      await budget.probe(probe, endpoints.githubApi);
-      if (!output.quiet && crates >= FORECAST_FROM_CRATES) {
-        io.stderr(`cargo-attest: ${budget.forecast(crates)}\n`);
-      }
+    beforeGithub: (crates) => {
+      planned = crates;
+      return Promise.resolve();
     },
     onWarning: (message) => {
       if (!output.quiet) io.stderr(`cargo-attest: warning: ${message}\n`);

@@ -63,15 +63,29 @@ export class GithubBudget implements RequestGate {
   readonly #now: () => number;
   readonly #state = new Map<string, RateLimitState>();
   #used = 0;
+  #first?: () => Promise<void>;
+  #firstDone?: Promise<void>;
 
   /**
    * A budget for the API at `api`; `max` caps the requests of the run (`--max-github-requests`),
    * `now` is the clock (epoch milliseconds).
    */
-  constructor(api: URL, options: { max?: number; now?: () => number } = {}) {
+  constructor(
+    api: URL,
+    options: {
+      max?: number;
+      now?: () => number;
+      /**
+       * Awaited once, before the run's first counted request (none on a run the cache answers
+       * whole): e.g. a {@link probe} and the {@link forecast}. Its failure is ignored.
+       */
+      beforeFirst?: () => Promise<void>;
+    } = {},
+  ) {
     this.#host = api.host.toLowerCase();
     this.#max = options.max;
     this.#now = options.now ?? Date.now;
+    this.#first = options.beforeFirst;
   }
 
   /** Requests sent to the API so far (retries included; `/rate_limit` excluded). */
@@ -105,8 +119,12 @@ export class GithubBudget implements RequestGate {
   }
 
   /** @inheritdoc */
-  before(url: URL): void {
+  async before(url: URL): Promise<void> {
     if (!this.#counts(url)) return;
+    if (this.#first) {
+      this.#firstDone ??= this.#first().catch(() => {});
+      await this.#firstDone;
+    }
     const refusal = this.refusal(url);
     if (refusal) throw refusal;
     this.#used++;

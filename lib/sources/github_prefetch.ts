@@ -88,6 +88,15 @@ export class GithubPrefetch {
     return info;
   }
 
+  /**
+   * Resolves once everything the prefetch asked is answered (or failed): a run waits for it, so
+   * that no request is left going, nor a cache write, after the run.
+   */
+  async settled(): Promise<void> {
+    const plan = await this.#plan?.catch(() => undefined);
+    await Promise.all([...(plan?.values() ?? [])].map((e) => e.listing?.answer));
+  }
+
   /** Starts the prefetch of `crates` (once). */
   start(crates: readonly { name: string; version: string }[]): void {
     this.#plan ??= this.#prepare(crates);

@@ -74,8 +74,8 @@ export interface HttpClientOptions {
 
 /** What watches (and may refuse) each request of an {@link HttpClient}. */
 export interface RequestGate {
-  /** Before each attempt at `url` (retries included): throws to refuse it. */
-  before(url: URL): void;
+  /** Before each attempt at `url` (retries included): throws (or rejects) to refuse it. */
+  before(url: URL): void | Promise<void>;
   /** Every answer's status and headers (errors included). */
   observe(url: URL, status: number, headers: Headers): void;
   /**
@@ -649,7 +649,7 @@ export class HttpClient {
     const remaining = this.#remaining();
     if (remaining <= 0) throw this.#outOfTime(url);
     const timeoutMs = Math.max(1, Math.min(this.#options.timeoutMs, remaining));
-    this.#options.gate?.before(url);
+    await this.#options.gate?.before(url);
     const deadline = new Deadline(timeoutMs);
     const authorized = this.#tokenHost !== undefined && url.host === this.#tokenHost;
     try {

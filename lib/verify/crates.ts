@@ -418,14 +418,13 @@ async function verifyTargets(
     });
   };
   const relieveMemory = memoryGovernor();
-  if (options.github && options.beforeGithub) {
-    const verified = targets.filter((t) =>
-      !t.unverifiable && t.change?.kind !== "unchanged" && t.change?.kind !== "removed"
-    ).length;
-    if (verified > 0) {
-      await options.beforeGithub(verified);
-    }
+  const verifiable = targets.filter((t) =>
+    !t.unverifiable && t.change?.kind !== "unchanged" && t.change?.kind !== "removed"
+  );
+  if (options.github && options.beforeGithub && verifiable.length > 0) {
+    await options.beforeGithub(verifiable.length);
   }
+  prefetch?.start(verifiable);
   const subjects = await mapWithConcurrency(
     targets,
     jobs,
@@ -507,6 +506,8 @@ async function verifyTargets(
       options.onProgress?.(finished, targets.length, target);
     },
   );
+  // Nothing the prefetch asked is left going after the run.
+  await prefetch?.settled();
   return buildPolicyReport({
     loaded: options.policy,
     roots: attestations.roots(),
