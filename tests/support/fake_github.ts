@@ -50,6 +50,11 @@ export interface LoggedRequest {
 export interface FakeGithubOptions {
   /** Attestation bundles (JSON objects) by sha256 hex of the subject. */
   readonly attestations?: Record<string, readonly unknown[]>;
+  /**
+   * The repositories (`owner/repo`) each digest's attestations are stored in; a digest not named
+   * here has its attestations in every repository (the per-repository route answers them all).
+   */
+  readonly attestationsIn?: Record<string, readonly string[]>;
   /** Serve attestations this many per page (Link rel="next"). */
   readonly attestationsPerPage?: number;
   /** Answer the first N API requests with 500. */
@@ -300,7 +305,10 @@ export function startFakeGithub(
     // GET /repos/O/R/attestations/sha256:HEX[?page=N]
     if (rest[0] === "attestations" && rest.length === 2) {
       const hex = rest[1].replace(/^sha256:/, "");
-      const all = options.attestations?.[hex] ?? [];
+      const stored = options.attestationsIn?.[hex];
+      const here = !stored ||
+        stored.some((r) => r.toLowerCase() === `${owner}/${repo}`.toLowerCase());
+      const all = here ? options.attestations?.[hex] ?? [] : [];
       if (all.length === 0) return json(NOT_FOUND, 404);
       const perPage = options.attestationsPerPage ?? 30;
       const page = Number(url.searchParams.get("page") ?? "1");
@@ -425,8 +433,13 @@ function answerBulkAttestations(
   const flat: [string, unknown][] = [];
   for (const digest of digests) {
     const hex = digest.replace(/^sha256:/, "");
+    const stored = options.attestationsIn?.[hex];
     for (const bundle of options.attestations?.[hex] ?? []) {
-      for (const { id } of owned) flat.push([digest, { bundle, repository_id: id }]);
+      for (const { r, id } of owned) {
+        const here = !stored ||
+          stored.some((name) => name.toLowerCase() === `${r.owner}/${r.repo}`.toLowerCase());
+        if (here) flat.push([digest, { bundle, repository_id: id }]);
+      }
     }
   }
   const perPage = Number(url.searchParams.get("per_page") ?? "30");
