@@ -168,3 +168,45 @@ Deno.test("budget: a retry-after beyond the bound is an ERROR naming it, without
   assert.match(failed.message, /retry-after 3600 s is more than the 60 s cargo-attest waits/);
   assert.ok(Date.now() - started < 30_000);
 });
+
+Deno.test("budget: a big lock says before its first GitHub request what it expects and what is left; a warm one asks nothing", async () => {
+  const data = await budgetCrates(20, 5);
+  const cratesIo = startFakeCratesIo(data.crates);
+  const fake = startFakeGithub([], {
+    repositories: data.repositories,
+    rateLimit: { limit: 5000, resetEpochSeconds: RESET },
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/Cargo.lock`, data.lock);
+    const env = {
+      ...cratesIo.env,
+      CARGO_ATTEST_GITHUB_API_URL: fake.apiUrl,
+      CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
+      GH_TOKEN: "ghp_test",
+    };
+    const cold = createMemoryIo(env);
+    assert.equal(await main(["lock", `${dir}/Cargo.lock`], cold), 0, cold.out + cold.err);
+    assert.match(
+      cold.err,
+      /^cargo-attest: 20 crates may take up to about 28 GitHub API requests \(none for answers still in the cache\); GitHub allows 5000 more until it resets at 2030-01-01T00:00:00\.000Z$/m,
+    );
+    const asked = fake.requests.filter((r) => r.host === "api" && r.path !== "/rate_limit");
+    assert.ok(asked.length <= 28, `${asked.length} GitHub requests for 20 crates`);
+    // Warm: nothing asked, not even the remaining budget, and nothing to forecast.
+    const before = fake.requests.length;
+    const warm = createMemoryIo(env);
+    assert.equal(await main(["lock", `${dir}/Cargo.lock`], warm), 0, warm.out + warm.err);
+    assert.deepEqual(fake.requests.slice(before).map((r) => r.path), []);
+    assert.doesNotMatch(warm.err, /GitHub API requests/);
+  } finally {
+    await cratesIo.close();
+    await fake.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("budget: a forecast above what GitHub allows warns that the run may stop short", async () => {
+  const { io } = await runLock(20, { rateLimit: { limit: 10, resetEpochSeconds: RESET } }, []);
+  assert.match(io.err, /GitHub allows 10 more .*the run may stop short/);
+});
