@@ -146,3 +146,33 @@ Deno.test("attestations: one stored in another repository of the owner is not th
   assert.equal(viaBulk.checks["attestation"], "skip attestation-not-published");
   assert.deepEqual(viaBulk.checks, viaRest.checks);
 });
+
+Deno.test("attestations: an --offline run after an online one still finds the failing attestation (MISMATCH)", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/root.json`, vs.trustedRoot());
+    const cratesIo = startFakeCratesIo([tinyAttestCrate()]);
+    const github = startFakeGithub([], {
+      repositories: [tinyAttestRepository()],
+      attestations: { [SHA256]: [EVIL] },
+    });
+    try {
+      const args = ["crate", "tiny-attest@0.1.0", "--json", "--trusted-root", `${dir}/root.json`];
+      const codes = [];
+      for (const extra of [[], ["--offline"]]) {
+        const io = createMemoryIo({
+          ...cratesIo.env,
+          CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+          CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
+          GH_TOKEN: "ghp_test",
+        });
+        const before = github.requests.length;
+        codes.push(await main([...args, ...extra], io));
+        if (extra.length > 0) assert.deepEqual(github.requests.slice(before), []);
+      }
+      assert.deepEqual(codes, [2, 2]);
+    } finally {
+      await cratesIo.close();
+      await github.close();
+    }
+  });
+});

@@ -136,3 +136,48 @@ Deno.test("graphql: a commit the repository does not have is still not found (co
   assert.notEqual(graphql.report.subjects[0].verdict, "TRUSTED");
   assert.ok(paths(graphql.asked).some((p) => p.includes("/commits/")));
 });
+
+Deno.test("graphql: remembered refs expire with the cache's TTL, and an --offline run does not refresh them", async () => {
+  const data = await budgetCrates(1);
+  const [original] = data.repositories;
+  const repository = { ...original, tags: [...original.tags] } as {
+    -readonly [K in keyof FakeRepository]: FakeRepository[K];
+  };
+  const cratesIo = startFakeCratesIo(data.crates);
+  const fake = startFakeGithub([], { repositories: [repository] });
+  const dir = await Deno.makeTempDir();
+  const t0 = Date.parse("2026-03-01T12:00:00Z");
+  const MINUTE = 60_000;
+  try {
+    await Deno.writeTextFile(`${dir}/Cargo.lock`, data.lock);
+    const run = async (at: number, extra: string[] = []) => {
+      const io = createMemoryIo({
+        ...cratesIo.env,
+        CARGO_ATTEST_GITHUB_API_URL: fake.apiUrl,
+        CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
+        GH_TOKEN: "ghp_test",
+      }, new Date(at));
+      const code = await main(["lock", `${dir}/Cargo.lock`, "--json", ...extra], io);
+      const vcs = JSON.parse(io.out).subjects[0].checks.find((c: Subject["checks"][0]) =>
+        c.id === "crate-vcs"
+      );
+      return { code, vcs: vcs?.code };
+    };
+    assert.deepEqual(await run(t0), { code: 0, vcs: "crate-vcs-tag-match" });
+    // The tag moves to another commit of the default branch.
+    repository.tags = [{ name: "v1.0.0", commit: "cd".repeat(20) }];
+    repository.commits = ["cd".repeat(20)];
+    // Within the TTL the remembered refs answer; two hours later, offline, too (as --offline
+    // documents)...
+    assert.equal((await run(t0 + 5 * MINUTE)).vcs, "crate-vcs-tag-match");
+    assert.equal((await run(t0 + 120 * MINUTE, ["--offline"])).vcs, "crate-vcs-tag-match");
+    // ...but that did not make them fresh: a minute later, online, GraphQL is asked again.
+    const later = await run(t0 + 121 * MINUTE);
+    assert.equal(later.vcs, "crate-vcs-tag-mismatch");
+    assert.notEqual(later.code, 0);
+  } finally {
+    await cratesIo.close();
+    await fake.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
