@@ -95,6 +95,7 @@ export class GithubPrefetch {
   async settled(): Promise<void> {
     const plan = await this.#plan?.catch(() => undefined);
     await Promise.all([...(plan?.values() ?? [])].map((e) => e.listing?.answer));
+    await this.#refs.settled();
   }
 
   /** Starts the prefetch of `crates` (once). */

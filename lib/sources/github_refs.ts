@@ -19,7 +19,7 @@ import {
 import type { HttpClient } from "./http.ts";
 
 /** Crates (of any repositories) one GraphQL query asks about at most. */
-export const MAX_BATCH_CRATES = 60;
+export const MAX_BATCH_CRATES = 40;
 
 /** How long the first queued lookup waits for others to join it. */
 export const BATCH_WINDOW_MS = 15;
@@ -52,6 +52,8 @@ export class GithubRefBatcher {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Set once GraphQL proved unavailable: every later lookup goes to REST at once. */
   #unavailable = false;
+  /** Batches being sent (and their answers remembered). */
+  readonly #sending = new Set<Promise<void>>();
   /** GraphQL queries sent (for tests and the bench). */
   queries = 0;
 
@@ -90,7 +92,8 @@ export class GithubRefBatcher {
     key: string,
     tags: readonly string[],
   ): Promise<CrateRefs | undefined> {
-    const cached = await this.#extracts?.getExtract(REFS_EXTRACT, key);
+    // A cache that cannot be read is a miss.
+    const cached = await this.#extracts?.getExtract(REFS_EXTRACT, key).catch(() => undefined);
     if (cached && (cached.fresh || this.#offline)) {
       const refs = fromExtract(cached.value, tags);
       if (refs) return refs;
@@ -108,7 +111,17 @@ export class GithubRefBatcher {
     this.#timer = undefined;
     const batch = this.#queue;
     this.#queue = [];
-    if (batch.length > 0) void this.#send(batch);
+    if (batch.length === 0) return;
+    const sending = this.#send(batch).catch(() => {
+      for (const p of batch) p.resolve(undefined);
+    });
+    this.#sending.add(sending);
+    void sending.finally(() => this.#sending.delete(sending));
+  }
+
+  /** Resolves once every batch sent has been answered and remembered (before the run ends). */
+  async settled(): Promise<void> {
+    while (this.#sending.size > 0) await Promise.all([...this.#sending]);
   }
 
   async #send(batch: readonly Pending[]): Promise<void> {
@@ -145,8 +158,11 @@ export class GithubRefBatcher {
         ...answer,
         tags: new Map(p.tags.map((t) => [t, answer.tags.get(t) ?? null])),
       };
-      if (refs) await this.#extracts?.putExtract(REFS_EXTRACT, p.key, toExtract(refs));
       p.resolve(refs);
+      // Remembered for the next run (a cache that cannot be written is only a miss then).
+      if (refs) {
+        await this.#extracts?.putExtract(REFS_EXTRACT, p.key, toExtract(refs)).catch(() => {});
+      }
     }
   }
 }
