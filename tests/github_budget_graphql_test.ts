@@ -181,3 +181,50 @@ Deno.test("graphql: remembered refs expire with the cache's TTL, and an --offlin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("graphql: past the TTL a run asks again for tags and attestations, never for a tree it has", async () => {
+  const built = await budgetCrates(3);
+  // Each repository's src/lib.rs differs from the crate's: crate-source fails, so no passed
+  // comparison is remembered and every run needs the tree again.
+  const data = {
+    ...built,
+    repositories: built.repositories.map((r) => ({
+      ...r,
+      trees: Object.fromEntries(
+        Object.entries(r.trees).map(([commit, entries]) => [
+          commit,
+          entries.map((e) => e.path === "src/lib.rs" ? { ...e, sha: "ee".repeat(20) } : e),
+        ]),
+      ),
+    })),
+  };
+  const cratesIo = startFakeCratesIo(data.crates);
+  const fake = startFakeGithub([], { repositories: data.repositories });
+  const dir = await Deno.makeTempDir();
+  const t0 = Date.parse("2026-03-01T12:00:00Z");
+  try {
+    await Deno.writeTextFile(`${dir}/Cargo.lock`, data.lock);
+    const run = async (at: number) => {
+      const io = createMemoryIo({
+        ...cratesIo.env,
+        CARGO_ATTEST_GITHUB_API_URL: fake.apiUrl,
+        CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
+        GH_TOKEN: "ghp_test",
+      }, new Date(at));
+      const before = fake.requests.length;
+      const code = await main(["lock", `${dir}/Cargo.lock`, "--json"], io);
+      return { code, asked: paths(fake.requests.slice(before).filter((r) => r.host === "api")) };
+    };
+    const cold = await run(t0);
+    assert.equal(cold.code, 2);
+    assert.equal(cold.asked.filter((p) => p.includes("/git/trees/")).length, 3);
+    const stale = await run(t0 + 2 * 3600_000);
+    assert.equal(stale.code, 2);
+    assert.deepEqual(stale.asked.filter((p) => p.includes("/git/trees/")), []);
+    assert.ok(stale.asked.includes("/graphql"), stale.asked.join("\n"));
+  } finally {
+    await cratesIo.close();
+    await fake.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
