@@ -210,3 +210,22 @@ Deno.test("budget: a forecast above what GitHub allows warns that the run may st
   const { io } = await runLock(20, { rateLimit: { limit: 10, resetEpochSeconds: RESET } }, []);
   assert.match(io.err, /GitHub allows 10 more .*the run may stop short/);
 });
+
+Deno.test("budget: release honours --max-github-requests too (ERROR, exit 3, nothing asked)", async () => {
+  const github = startFakeGithub([]);
+  try {
+    const io = createMemoryIo({ CARGO_ATTEST_GITHUB_API_URL: github.apiUrl, GH_TOKEN: "t" });
+    const code = await main(
+      ["release", "o/r", "v1.0.0", "--max-github-requests", "0", "--no-cache"],
+      io,
+    );
+    assert.equal(code, 3, io.out + io.err);
+    assert.match(
+      io.err,
+      /GitHub rate limit: 0 requests left, resets at .*--max-github-requests 0 spent/,
+    );
+    assert.deepEqual(github.requests.filter((r) => r.path !== "/rate_limit"), []);
+  } finally {
+    await github.close();
+  }
+});
