@@ -145,3 +145,58 @@ Deno.test("graphql: no data at all, or a 404, is GraphQL unavailable", async () 
   await assert.rejects(() => refsFrom({ errors: [{ message: "boom" }] }), GraphqlUnavailableError);
   await assert.rejects(() => refsFrom({ message: "Not Found" }, 404), GraphqlUnavailableError);
 });
+
+Deno.test("secondary limit: without retry-after, GitHub's minute is waited out (injected sleep), then retried", async () => {
+  let calls = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    calls++;
+    return calls === 1
+      ? Response.json({ message: "You have exceeded a secondary rate limit." }, { status: 403 })
+      : Response.json({ ok: true });
+  });
+  try {
+    const sleeps: number[] = [];
+    const http = new HttpClient({
+      timeoutMs: 5_000,
+      retries: 2,
+      userAgent: "test",
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    });
+    const answer = await http.getJson(`http://127.0.0.1:${server.addr.port}/x`);
+    assert.deepEqual(answer.data, { ok: true });
+    assert.deepEqual(sleeps, [60_000]);
+    assert.equal(calls, 2);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("secondary limit: a wait past the run's deadline is an ERROR naming it, without waiting", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("slow down", { status: 429, headers: { "retry-after": "30" } }),
+  );
+  try {
+    const sleeps: number[] = [];
+    const http = new HttpClient({
+      timeoutMs: 5_000,
+      retries: 2,
+      userAgent: "test",
+      deadline: Date.now() + 10_000,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    });
+    await assert.rejects(
+      () => http.getJson(`http://127.0.0.1:${server.addr.port}/x`),
+      /retry-after 30 s is past the run's --timeout/,
+    );
+    assert.deepEqual(sleeps, []);
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -88,6 +88,12 @@ export interface RequestGate {
 /** The longest `retry-after` waited out by default (GitHub asks for a minute at most). */
 export const MAX_RETRY_AFTER_MS = 60_000;
 
+/** What a secondary rate limit without `retry-after` is waited out for (GitHub's guidance). */
+export const SECONDARY_LIMIT_WAIT_MS = 60_000;
+
+/** GitHub's words for a secondary rate limit, in an answer's message. */
+const SECONDARY_LIMIT = /secondary rate limit/i;
+
 /** What to try when a host cannot be reached: said with every connection failure. */
 export const NETWORK_HINT =
   "check the network (and HTTPS_PROXY), run with --offline to use the cache alone, or point " +
@@ -707,7 +713,9 @@ export class HttpClient {
           // A primary limit: used up until it resets; nothing is retried.
           throw this.#options.gate?.refusal(url) ?? failure;
         }
-        const waitMs = retryAfterMs(response.headers.get("retry-after"), this.#now());
+        // GitHub asks a secondary limit without `retry-after` to wait a minute at least.
+        const waitMs = retryAfterMs(response.headers.get("retry-after"), this.#now()) ??
+          (SECONDARY_LIMIT.test(excerpt) ? SECONDARY_LIMIT_WAIT_MS : undefined);
         if (waitMs !== undefined) {
           throw new RetryableFailure(url.href, failure.reason, {
             status,
@@ -861,7 +869,10 @@ function statusError(
   if (status === 404) return new NotFoundError(url, excerpt);
   const remaining = response.headers.get("x-ratelimit-remaining")?.trim();
   const retryAfter = response.headers.get("retry-after")?.trim();
-  if ((status === 403 || status === 429) && (remaining === "0" || retryAfter)) {
+  if (
+    (status === 403 || status === 429) &&
+    (remaining === "0" || retryAfter || SECONDARY_LIMIT.test(excerpt))
+  ) {
     const parts = [
       `rate limit hit (HTTP ${status}${remaining === "0" ? ", x-ratelimit-remaining: 0" : ""})`,
     ];
