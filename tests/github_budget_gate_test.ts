@@ -107,7 +107,7 @@ Deno.test("graphql: tags are peeled to commits; a missing repository and an unre
     data: {
       r0: {
         databaseId: 7,
-        owner: { __typename: "Organization" },
+        owner: { __typename: "Organization", login: "O" },
         defaultBranchRef: { name: "trunk" },
         t0: { target: { __typename: "Commit", oid: commit.toUpperCase() } },
         t1: {
@@ -133,6 +133,7 @@ Deno.test("graphql: tags are peeled to commits; a missing repository and an unre
   });
   assert.deepEqual(a, {
     ownerType: "Organization",
+    ownerLogin: "O",
     databaseId: 7,
     defaultBranch: "trunk",
     tags: new Map([["v1", commit], ["v2", commit], ["v3", null]]),

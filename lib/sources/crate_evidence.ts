@@ -51,7 +51,7 @@ import { GithubRateLimitError } from "./github_budget.ts";
 import type { CrateRefs, GithubRefBatcher } from "./github_refs.ts";
 import type { GithubPrefetch } from "./github_prefetch.ts";
 import type { Cache } from "./cache.ts";
-import { attestationsUrl, fetchAttestations, ReleaseNotFoundError, repoPath } from "./github.ts";
+import { attestationsUrl, fetchAttestations, repoPath } from "./github.ts";
 import type { CheckResult } from "../checks/check_result.ts";
 import {
   type CrateMemo,
@@ -541,16 +541,10 @@ export async function gatherCrateEvidence(
   let commitExists: boolean;
   let binding: Pick<CrateVcsEvidence, "defaultBranch" | "bindingError"> = {};
   try {
-    const refs: CrateRefs | undefined = await refsAnswer;
-    if (refs?.missing) {
-      throw new ReleaseNotFoundError(
-        `no repository ${ref.owner}/${ref.repo} (GitHub's GraphQL API found none)`,
-        {
-          hint: "check the repository URL the crate declares; a private repository needs " +
-            "GH_TOKEN or GITHUB_TOKEN",
-        },
-      );
-    }
+    // A repository GraphQL does not find is asked through REST, which follows a renamed
+    // repository's redirect (and says "no repository" itself when there is none).
+    const answered: CrateRefs | undefined = await refsAnswer;
+    const refs = answered?.missing ? undefined : answered;
     const tags = refs ? undefined : await tagsOf(sources, ref.owner, ref.repo);
     const named = (name: string) => {
       if (!refs) return tags?.tags.find((t) => t.name === name);

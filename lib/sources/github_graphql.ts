@@ -25,6 +25,8 @@ export interface RepositoryRefs {
   readonly missing?: true;
   /** `Organization` or `User`, when said. */
   readonly ownerType?: string;
+  /** The owner's login as GitHub has it now (a transferred repository's is its new owner's). */
+  readonly ownerLogin?: string;
   /** The numeric id (what REST calls `id` and attestations `repository_id`). */
   readonly databaseId?: number;
   /** The default branch's name, when the repository has one. */
@@ -73,7 +75,7 @@ export function buildRefsQuery(repos: readonly RepositoryRefsQuery[]): string {
       } } }`
     );
     return `r${i}: repository(owner: ${q(r.owner)}, name: ${q(r.repo)}) { databaseId ` +
-      `owner { __typename } defaultBranchRef { name } ${tags.join(" ")} }`;
+      `owner { __typename login } defaultBranchRef { name } ${tags.join(" ")} }`;
   });
   return `query { ${parts.join(" ")} }`;
 }
@@ -137,9 +139,11 @@ export async function queryRepositoryRefs(
       tags.set(tag, refValue === null ? null : peel(record(refValue)?.target));
     }
     const owner = record(fields.owner)?.__typename;
+    const login = record(fields.owner)?.login;
     const branch = record(fields.defaultBranchRef)?.name;
     return {
       ...(typeof owner === "string" ? { ownerType: owner } : {}),
+      ...(typeof login === "string" && login !== "" ? { ownerLogin: login } : {}),
       ...(typeof fields.databaseId === "number" ? { databaseId: fields.databaseId } : {}),
       ...(typeof branch === "string" && branch !== "" ? { defaultBranch: branch } : {}),
       tags,

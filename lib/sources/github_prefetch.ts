@@ -161,8 +161,10 @@ export class GithubPrefetch {
     // and owner kind are known.
     const byOwner = new Map<string, Planned[]>();
     for (const p of planned) {
-      if (p.refs?.databaseId === undefined || !isOwnerKind(p.refs.ownerType)) continue;
-      const key = `${p.owner.toLowerCase()} ${p.refs.ownerType}`;
+      const { databaseId, ownerType, ownerLogin } = p.refs ?? {};
+      if (databaseId === undefined || !isOwnerKind(ownerType) || !ownerLogin) continue;
+      // The owner GitHub names now (a transferred repository's attestations are its new owner's).
+      const key = `${ownerLogin.toLowerCase()} ${ownerType}`;
       byOwner.set(key, [...(byOwner.get(key) ?? []), p]);
     }
     const plan = new Map<string, { planned: Planned; listing?: OwnerListing }>();
@@ -186,7 +188,7 @@ export class GithubPrefetch {
       waiting.shift()?.();
     };
     for (const members of groups) {
-      const { owner } = members[0];
+      const owner = members[0].refs!.ownerLogin!;
       const organization = members[0].refs!.ownerType === "Organization";
       const digests = new Set(members.map((m) => m.sha256));
       const ids = new Set(members.map((m) => m.refs!.databaseId!));

@@ -171,6 +171,7 @@ function toExtract(refs: CrateRefs): unknown {
   return {
     ...(refs.missing ? { missing: true } : {}),
     ...(refs.ownerType ? { ownerType: refs.ownerType } : {}),
+    ...(refs.ownerLogin ? { ownerLogin: refs.ownerLogin } : {}),
     ...(refs.databaseId !== undefined ? { databaseId: refs.databaseId } : {}),
     ...(refs.defaultBranch ? { defaultBranch: refs.defaultBranch } : {}),
     tags: [...refs.tags],
@@ -182,6 +183,7 @@ function fromExtract(value: unknown, tags: readonly string[]): CrateRefs | undef
   const v = value as {
     missing?: unknown;
     ownerType?: unknown;
+    ownerLogin?: unknown;
     databaseId?: unknown;
     defaultBranch?: unknown;
     tags?: unknown;
@@ -199,6 +201,7 @@ function fromExtract(value: unknown, tags: readonly string[]): CrateRefs | undef
   return {
     ...(v.missing === true ? { missing: true as const } : {}),
     ...(typeof v.ownerType === "string" ? { ownerType: v.ownerType } : {}),
+    ...(typeof v.ownerLogin === "string" ? { ownerLogin: v.ownerLogin } : {}),
     ...(typeof v.databaseId === "number" ? { databaseId: v.databaseId } : {}),
     ...(typeof v.defaultBranch === "string" ? { defaultBranch: v.defaultBranch } : {}),
     tags: map,

@@ -503,7 +503,7 @@ function answerGraphql(body: string, options: FakeGithubOptions): Response {
     }
     const answer: Record<string, unknown> = {
       databaseId: repository.id ?? 1000 + index,
-      owner: { __typename: repository.ownerType ?? "User" },
+      owner: { __typename: repository.ownerType ?? "User", login: repository.owner },
       defaultBranchRef: { name: repository.defaultBranch ?? "main" },
     };
     const refPattern = new RegExp(String.raw`(t\d+): ref\(qualifiedName: (${string})\)`, "g");
