@@ -27,7 +27,7 @@ import type { CrateRefs, GithubRefBatcher } from "./github_refs.ts";
 import type { HttpClient } from "./http.ts";
 
 /** crates.io records read at once by the prefetch. */
-const RECORD_JOBS = 8;
+const RECORD_JOBS = 16;
 
 /** Owners' bulk listings asked at once. */
 const BULK_JOBS = 4;
