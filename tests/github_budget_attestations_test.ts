@@ -176,3 +176,13 @@ Deno.test("attestations: an --offline run after an online one still finds the fa
     }
   });
 });
+
+Deno.test("attestations: a transferred repository's are listed under its new owner, and still found", async () => {
+  const r = await run(
+    { attestations: { [SHA256]: [EVIL] } },
+    [tinyAttestRepository({ transferredTo: "new-home" })],
+  );
+  assert.equal(r.code, 2, r.out);
+  assert.match(bulk(r)[0].path, /^\/users\/new-home\/attestations\/bulk-list/);
+  assert.equal(perDigest(r).length, 0);
+});

@@ -140,6 +140,12 @@ export interface FakeRepository {
   readonly blobs?: Readonly<Record<string, string | Uint8Array>>;
   /** The owner's kind as GraphQL names it (default `User`). */
   readonly ownerType?: "User" | "Organization";
+  /**
+   * The repository was transferred to this owner: GraphQL names it as the owner's login, and its
+   * attestations are in this owner's bulk listing (REST still answers under `owner`, as GitHub's
+   * redirects make it).
+   */
+  readonly transferredTo?: string;
   /** The repository's numeric id (default 1000 + its index in `repositories`). */
   readonly id?: number;
 }
@@ -420,7 +426,7 @@ function answerBulkAttestations(
   const owned = all
     .map((r, index) => ({ r, id: r.id ?? 1000 + index }))
     .filter(({ r }) =>
-      r.owner.toLowerCase() === owner.toLowerCase() &&
+      (r.transferredTo ?? r.owner).toLowerCase() === owner.toLowerCase() &&
       (r.ownerType ?? "User") === (kind === "orgs" ? "Organization" : "User")
     );
   if (owned.length === 0) return json(NOT_FOUND, 404);
@@ -503,7 +509,10 @@ function answerGraphql(body: string, options: FakeGithubOptions): Response {
     }
     const answer: Record<string, unknown> = {
       databaseId: repository.id ?? 1000 + index,
-      owner: { __typename: repository.ownerType ?? "User", login: repository.owner },
+      owner: {
+        __typename: repository.ownerType ?? "User",
+        login: repository.transferredTo ?? repository.owner,
+      },
       defaultBranchRef: { name: repository.defaultBranch ?? "main" },
     };
     const refPattern = new RegExp(String.raw`(t\d+): ref\(qualifiedName: (${string})\)`, "g");
