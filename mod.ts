@@ -61,6 +61,7 @@ export {
   type HttpClientOptions,
   type HttpResponseInfo,
   type JsonResponse,
+  type RequestGate,
   type RetryInfo,
   type TextResponse,
 } from "./lib/sources/http.ts";

@@ -89,6 +89,9 @@ function route(host: string, path: string): string {
     /^\/repos\/[^/]+\/[^/]+\/(tags|commits|compare|git\/trees|git\/ref|git\/blobs|attestations)/,
   );
   if (m) return `github ${m[1]}`;
+  if (/^\/(orgs|users)\/[^/]+\/attestations\/bulk-list/.test(path)) {
+    return "github attestations/bulk-list";
+  }
   if (/^\/repos\/[^/]+\/[^/?]+(\?|$)/.test(path)) return "github repository";
   return `github ${path.split("?")[0]}`;
 }

@@ -29,7 +29,7 @@ _cargo_attest() {
         fi
         case "$word" in
             =) skip=1 ;;
-            --asset|--base|--bundle|--certificate-identity|--certificate-oidc-issuer|--color|--format|--from|--jobs|--key|--lock-file|--max-age|--path|--policy|--repo|--sha256|--signer-workflow|--source-ref|--timeout|--trusted-root|--tuf-url) skip=1 ;;
+            --asset|--base|--bundle|--certificate-identity|--certificate-oidc-issuer|--color|--format|--from|--jobs|--key|--lock-file|--max-age|--max-github-requests|--path|--policy|--repo|--sha256|--signer-workflow|--source-ref|--timeout|--trusted-root|--tuf-url) skip=1 ;;
             -*) ;;
             *)
                 if [[ -z "$cmd" ]]; then
@@ -86,9 +86,9 @@ _cargo_attest() {
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
                 --format) COMPREPLY=($(compgen -W "text json markdown sarif" -- "$cur")); return ;;
                 --policy|--trusted-root) _cargo_attest_files; return ;;
-                --asset|--certificate-identity|--certificate-oidc-issuer|--jobs|--repo|--signer-workflow|--source-ref|--timeout) return ;;
+                --asset|--certificate-identity|--certificate-oidc-issuer|--jobs|--max-github-requests|--repo|--signer-workflow|--source-ref|--timeout) return ;;
             esac
-            opts="--asset --certificate-identity --certificate-oidc-issuer --color --format --jobs --json --no-cache --offline --policy --quiet --repo --require-rekor --signer-workflow --source-ref --staging --strict --timeout --trusted-root --verbose --help"
+            opts="--asset --certificate-identity --certificate-oidc-issuer --color --format --jobs --json --max-github-requests --no-cache --offline --policy --quiet --repo --require-rekor --signer-workflow --source-ref --staging --strict --timeout --trusted-root --verbose --help"
             ;;
         crate)
             arg="$sub"
@@ -96,9 +96,9 @@ _cargo_attest() {
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
                 --format) COMPREPLY=($(compgen -W "text json markdown sarif" -- "$cur")); return ;;
                 --policy|--trusted-root) _cargo_attest_files; return ;;
-                --certificate-identity|--certificate-oidc-issuer|--jobs|--repo|--signer-workflow|--source-ref|--timeout) return ;;
+                --certificate-identity|--certificate-oidc-issuer|--jobs|--max-github-requests|--repo|--signer-workflow|--source-ref|--timeout) return ;;
             esac
-            opts="--certificate-identity --certificate-oidc-issuer --color --format --history --jobs --json --no-cache --offline --policy --quiet --repo --require-rekor --signer-workflow --source-ref --staging --strict --timeout --trusted-root --verbose --help"
+            opts="--certificate-identity --certificate-oidc-issuer --color --format --history --jobs --json --max-github-requests --no-cache --offline --policy --quiet --repo --require-rekor --signer-workflow --source-ref --staging --strict --timeout --trusted-root --verbose --help"
             ;;
         lock)
             arg="$sub"
@@ -106,9 +106,9 @@ _cargo_attest() {
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
                 --format) COMPREPLY=($(compgen -W "text json markdown sarif" -- "$cur")); return ;;
                 --base|--policy|--trusted-root) _cargo_attest_files; return ;;
-                --certificate-identity|--certificate-oidc-issuer|--jobs|--repo|--signer-workflow|--source-ref|--timeout) return ;;
+                --certificate-identity|--certificate-oidc-issuer|--jobs|--max-github-requests|--repo|--signer-workflow|--source-ref|--timeout) return ;;
             esac
-            opts="--base --certificate-identity --certificate-oidc-issuer --color --format --history --jobs --json --no-cache --offline --policy --quiet --repo --require-rekor --signer-workflow --source-ref --staging --strict --timeout --trusted-root --verbose --help"
+            opts="--base --certificate-identity --certificate-oidc-issuer --color --format --history --jobs --json --max-github-requests --no-cache --offline --policy --quiet --repo --require-rekor --signer-workflow --source-ref --staging --strict --timeout --trusted-root --verbose --help"
             files=1
             ;;
         policy)

@@ -271,6 +271,8 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   "input-unusable": "an input file is missing, a directory or unreadable",
   "trust-material-unusable": "a --trusted-root or --key file cannot be used",
   network: "a network request failed after retries",
+  "github-rate-limit":
+    "GitHub's rate limit is used up, or --max-github-requests is spent: 'GitHub rate limit: N requests left, resets at T'",
   "not-implemented": "the command is not built in this version",
   "release-not-found": "the repository or the release tag does not exist (or is not visible)",
   "asset-not-found": "an --asset is not in the release, or the release has no assets to verify",

@@ -85,7 +85,9 @@ async function tagScenario(
       trees: { [COMMIT]: tinyAttestTree(TINY_ATTEST_BLOBS) },
       commits: [LATER_COMMIT],
     };
-    const github = startFakeGithub([], { repositories: [repo] });
+    // Without GraphQL: the REST tag pages and their extract (the GraphQL refs' extract is
+    // tested in github_budget_graphql_test.ts).
+    const github = startFakeGithub([], { repositories: [repo], graphql: false });
     const cratesIo = startFakeCratesIo([crate()]);
     const run = async (at: number, extra: string[] = []): Promise<Outcome> => {
       const io = createMemoryIo({

@@ -72,6 +72,7 @@ const OPTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
   key: "a PEM public key",
   asset: "verify only this asset (repeatable)",
   timeout: "bound on the run's network time, in seconds",
+  "max-github-requests": "send at most N requests to the GitHub API in the run",
   base: "the pull request's base: a git revision or a lock file",
   history: "compare each crate with the version published before it",
   force: "overwrite an existing file",

@@ -19,7 +19,8 @@ import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts
 import { cacheFromArgs } from "./cache_options.ts";
 import { jobsFromOption } from "./concurrency.ts";
 import { writeReport } from "./emit_report.ts";
-import { createHttpClient } from "./http_client.ts";
+import { createHttpClient, maxGithubRequestsFromOption } from "./http_client.ts";
+import { FORECAST_FROM_CRATES, GithubBudget } from "../sources/github_budget.ts";
 import type { CliIo } from "./io.ts";
 import { type OutputSettings, resolveOutput } from "./output_options.ts";
 import { policyFromArgs, rootsFromArgs, signerFromArgs } from "./verify_options.ts";
@@ -91,6 +92,24 @@ async function optionsFromArgs(
   const signer = signerFromArgs(parsed);
   const endpoints = resolveEndpoints(io.env);
   const timeout = stringOption(parsed, "timeout");
+  const max = maxGithubRequestsFromOption(stringOption(parsed, "max-github-requests"));
+  let planned = 0;
+  const budget = new GithubBudget(endpoints.githubApi, {
+    ...(max !== undefined ? { max } : {}),
+    // Before the run's first GitHub request (a run the cache answers whole makes none): what
+    // GitHub still allows, and for a big run what it expects to spend.
+    beforeFirst: async () => {
+      if (planned < FORECAST_FROM_CRATES && max === undefined) return;
+      const probe = createHttpClient(io, {
+        token: githubTokenFor(io.env, endpoints.githubApi),
+        timeout,
+      });
+      await budget.probe(probe, endpoints.githubApi);
+      if (!output.quiet && planned >= FORECAST_FROM_CRATES) {
+        io.stderr(`cargo-attest: ${budget.forecast(planned)}\n`);
+      }
+    },
+  });
   const githubToken = githubTokenFor(io.env, endpoints.githubApi);
   if (!githubToken && !output.quiet && !cache.offline) {
     io.stderr(
@@ -105,7 +124,9 @@ async function optionsFromArgs(
     roots: () => rootsFromArgs(parsed, io),
     endpoints,
     crates: createHttpClient(io, { timeout, cache }),
-    github: githubToken ? createHttpClient(io, { token: githubToken, timeout, cache }) : undefined,
+    github: githubToken
+      ? createHttpClient(io, { token: githubToken, timeout, cache, gate: budget })
+      : undefined,
     signer,
     strict: flag(parsed, "strict"),
     requireRekor: flag(parsed, "require-rekor"),
@@ -121,6 +142,10 @@ async function optionsFromArgs(
       if (io.stderrIsTerminal) {
         io.stderr(`\r\x1b[2K${line}${done === total ? "\n" : ""}`);
       } else io.stderr(`${line}\n`);
+    },
+    beforeGithub: (crates) => {
+      planned = crates;
+      return Promise.resolve();
     },
     onWarning: (message) => {
       if (!output.quiet) io.stderr(`cargo-attest: warning: ${message}\n`);

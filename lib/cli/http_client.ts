@@ -6,7 +6,7 @@
 import { UsageError } from "../errors.ts";
 import { DEFAULT_HTTP_RETRIES, DEFAULT_HTTP_TIMEOUT_MS } from "../limits.ts";
 import { CachedHttp } from "../sources/cached_http.ts";
-import type { HttpClient } from "../sources/http.ts";
+import type { HttpClient, RequestGate } from "../sources/http.ts";
 import type { CacheSettings } from "./cache_options.ts";
 import { VERSION } from "./help.ts";
 import type { CliIo } from "./io.ts";
@@ -24,6 +24,20 @@ export function timeoutFromOption(timeout: string | undefined): number | undefin
   return seconds * 1000;
 }
 
+/**
+ * Parses `--max-github-requests N` (a whole number, 0 allowed: GitHub is then never asked);
+ * undefined when absent.
+ */
+export function maxGithubRequestsFromOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(value.trim())) {
+    throw new UsageError(
+      `--max-github-requests must be a whole number of requests (got '${value}')`,
+    );
+  }
+  return Number(value.trim());
+}
+
 /** A client for one service; `token` is sent to its `host` only (never after a redirect away). */
 export function createHttpClient(
   io: CliIo,
@@ -31,6 +45,8 @@ export function createHttpClient(
     readonly token?: { value: string; host: string };
     readonly timeout?: string;
     readonly cache?: CacheSettings;
+    /** Watches (and may refuse) each request: GitHub's budget for the GitHub client. */
+    readonly gate?: RequestGate;
   },
 ): HttpClient {
   const budget = timeoutFromOption(options.timeout);
@@ -41,12 +57,13 @@ export function createHttpClient(
     timeoutMs: Math.min(DEFAULT_HTTP_TIMEOUT_MS, budget ?? Infinity),
     ...(deadline !== undefined ? { deadline } : {}),
     retries: DEFAULT_HTTP_RETRIES,
+    ...(options.gate ? { gate: options.gate } : {}),
     userAgent: `cargo-attest/${VERSION} (https://github.com/cargo-attest/cargo-attest)`,
     onRetry: (info) =>
       io.stderr(
-        `cargo-attest: retrying ${info.url} (attempt ${
-          info.attempt + 1
-        } of ${info.attempts}: ${info.reason})\n`,
+        `cargo-attest: retrying ${info.url} ${
+          info.status === 403 || info.status === 429 ? `in ${info.delayMs / 1000} s ` : ""
+        }(attempt ${info.attempt + 1} of ${info.attempts}: ${info.reason})\n`,
       ),
   }, options.cache ?? { offline: false });
 }

@@ -48,6 +48,10 @@ export const OPTION_DOCS: Readonly<Record<string, OptionDoc>> = {
     value: "SECONDS",
     help: "bound on the whole run's network time (each request also waits at most 30 s)",
   },
+  "max-github-requests": {
+    value: "N",
+    help: "send at most N requests to the GitHub API; what needs more is an ERROR",
+  },
   bundle: { value: "FILE", help: "a Sigstore bundle or GitHub attestation (repeatable)" },
   sha256: { value: "HEX", help: "the artifact's expected SHA-256 (e.g. from a release page)" },
   key: { value: "FILE", help: "a PEM public key that signed the bundle (managed-key bundles)" },

@@ -12,7 +12,8 @@ import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
 import { cacheFromArgs } from "./cache_options.ts";
 import { jobsFromOption } from "./concurrency.ts";
 import { writeReport } from "./emit_report.ts";
-import { createHttpClient } from "./http_client.ts";
+import { createHttpClient, maxGithubRequestsFromOption } from "./http_client.ts";
+import { GithubBudget } from "../sources/github_budget.ts";
 import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
 import { policyFromArgs, rootsFromArgs, signerFromArgs } from "./verify_options.ts";
@@ -39,10 +40,12 @@ export async function runRelease(args: readonly string[], io: CliIo): Promise<nu
   const endpoints = resolveEndpoints(io.env);
   const cache = cacheFromArgs(parsed, io, { quiet: output.quiet });
   const timeout = stringOption(parsed, "timeout");
+  const max = maxGithubRequestsFromOption(stringOption(parsed, "max-github-requests"));
   const client = createHttpClient(io, {
     token: githubTokenFor(io.env, endpoints.githubApi),
     timeout,
     cache,
+    gate: new GithubBudget(endpoints.githubApi, { ...(max !== undefined ? { max } : {}) }),
   });
   // Rekor gets a client of its own, without the GitHub token.
   const rekorClient = createHttpClient(io, { timeout, cache });

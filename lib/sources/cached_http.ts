@@ -4,7 +4,8 @@
  *
  * - `getJson`, `getText`, `postJson` (mutable documents) are cached by request (method, `Accept`,
  *   URL, body) for the TTL; after it they are revalidated with `If-None-Match` /
- *   `If-Modified-Since`, and a `304 Not Modified` reuses the cached body. "Not found" answers
+ *   `If-Modified-Since`, and a `304 Not Modified` reuses the cached body. A git tree or blob named
+ *   by its SHA never changes: once answered, it is not asked again. "Not found" answers
  *   (404, 410, 451) are cached too, so a warm `--offline` run sees the same absences.
  * - `download` (immutable bytes) first looks for a blob with the expected SHA-256 (the caller's
  *   `sha256`, else the digest this URL gave last time) and, on a verified hit, hands out the
@@ -184,6 +185,22 @@ export class CachedHttp extends HttpClient {
     return { ...answer.info, data: parseJsonBody<T>(answer.body, answer.info.url) };
   }
 
+  /**
+   * As {@link HttpClient.postJson}, past the cache both ways (never answered from it, never
+   * stored): for queries whose answers the caller keeps itself (GitHub's GraphQL batches, whose
+   * bodies differ from run to run). Offline it fails as a miss.
+   */
+  async postJsonFresh<T = unknown>(
+    url: string | URL,
+    body: unknown,
+    options: GetOptions = {},
+  ): Promise<JsonResponse<T>> {
+    if (this.#offline) throw new OfflineMissError(String(url));
+    const answer = await super.postJson<T>(url, body, options);
+    this.#record(this.#fromNetwork, String(url), answer.url);
+    return answer;
+  }
+
   /** As {@link HttpClient.download}, from the blob store when a verified copy is there. */
   override async download(url: string | URL, options: DownloadOptions): Promise<DownloadResponse> {
     const href = String(url);
@@ -269,7 +286,10 @@ export class CachedHttp extends HttpClient {
     const cache = this.#cache;
     const key = Cache.requestKey(method, accept, href, this.credentialFor(href), requestBody);
     const hit = cache ? await cache.getDocument(key) : undefined;
-    if (hit && (hit.fresh || this.#offline)) {
+    // A git object named by its SHA never changes: its listing, once answered, needs no asking again.
+    const settled = hit !== undefined && isOk(hit.doc.status) && method === "GET" &&
+      isImmutableGitObject(href);
+    if (hit && (hit.fresh || this.#offline || settled)) {
       this.#record(this.#fromCache, href, hit.doc.finalUrl);
       return answerFrom(hit);
     }
@@ -322,6 +342,20 @@ export class CachedHttp extends HttpClient {
 function credentialId(token: string): string {
   const digest = digestBytesSync(new TextEncoder().encode(`cargo-attest credential\0${token}`));
   return `token:${encodeHex(digest).slice(0, 24)}`;
+}
+
+/**
+ * A GitHub API URL of a git object named by its full SHA (`/repos/O/R/git/trees/SHA`,
+ * `/repos/O/R/git/blobs/SHA`): what it answers is the object, the same for as long as it exists.
+ */
+export function isImmutableGitObject(url: string): boolean {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return false;
+  }
+  return /\/repos\/[^/]+\/[^/]+\/git\/(?:trees|blobs)\/[0-9a-f]{40}(?:[0-9a-f]{24})?$/i.test(path);
 }
 
 function isOk(status: number): boolean {

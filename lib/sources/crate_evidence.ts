@@ -48,6 +48,9 @@ import {
 } from "./github_repo.ts";
 import { type HttpClient, NotFoundError, RateLimitError } from "./http.ts";
 import { CachedHttp, OfflineMissError } from "./cached_http.ts";
+import { GithubRateLimitError } from "./github_budget.ts";
+import type { CrateRefs, GithubRefBatcher } from "./github_refs.ts";
+import type { GithubPrefetch } from "./github_prefetch.ts";
 import type { Cache } from "./cache.ts";
 import { attestationsUrl, fetchAttestations, repoPath } from "./github.ts";
 import type { CheckResult } from "../checks/check_result.ts";
@@ -85,6 +88,16 @@ export interface CrateSources {
     string,
     Promise<Pick<CrateVcsEvidence, "defaultBranch" | "bindingError">>
   >;
+  /**
+   * Batched tag-ref lookups through GitHub's GraphQL API (undefined: each repository's tag list
+   * is read through REST).
+   */
+  readonly refs?: GithubRefBatcher;
+  /**
+   * What a run of many crates reads in bulk (crates.io records, tag refs, attestations per
+   * owner); undefined: each crate asks for itself.
+   */
+  readonly prefetch?: GithubPrefetch;
   /** Memoised results in the cache (undefined with `--no-cache`). */
   readonly memo?: CrateMemoStore;
   /** The cache, for extracts of expiring answers (undefined with `--no-cache`). */
@@ -186,10 +199,23 @@ function treeOf(
 }
 
 async function fetchCrateAttestations(
+  sources: CrateSources,
   github: NonNullable<CrateSources["github"]>,
   ref: { owner: string; repo: string },
   sha256: string,
 ): Promise<CrateAttestations> {
+  // The owner's bulk listing, when the prefetch covered this digest in this repository.
+  const listed = await sources.prefetch?.attestations(ref.owner, ref.repo, sha256);
+  if (listed) {
+    return {
+      url: listed.url,
+      bundles: listed.found.map((a) => ({
+        text: a.text,
+        origin: { url: a.url },
+        ...(a.problem ? { problem: a.problem } : {}),
+      })),
+    };
+  }
   const url = attestationsUrl(github.api, ref.owner, ref.repo, sha256);
   try {
     const found = await fetchAttestations(github.client, github.api, ref.owner, ref.repo, sha256);
@@ -362,7 +388,8 @@ export async function gatherCrateEvidence(
 ): Promise<CrateEvidence> {
   const [indexFile, api] = await Promise.all([
     fetchIndexEntries(sources.crates, sources.cratesIndex, name),
-    fetchCrateVersion(sources.crates, sources.cratesApi, name, version),
+    sources.prefetch?.versionInfo(name, version) ??
+      fetchCrateVersion(sources.crates, sources.cratesApi, name, version),
   ]);
   const entry = findIndexEntry(indexFile.entries, version);
   const previous = previousVersion(indexFile.entries, version);
@@ -429,9 +456,20 @@ export async function gatherCrateEvidence(
   const otherGithub = githubHost !== undefined && githubHost !== "github.com";
   // Asked alongside the tags and the tree; awaited once everything else is known.
   const attestationsAnswer = ref && sources.github && !otherGithub
-    ? fetchCrateAttestations(sources.github, ref, content.sha256)
+    ? fetchCrateAttestations(sources, sources.github, ref, content.sha256)
     : undefined;
   attestationsAnswer?.catch(() => {}); // judged (rethrown) where it is awaited
+  // The version's tags, asked now (batched with other crates') while the rest is gathered.
+  const refsAnswer = ref && sources.github && !otherGithub && sources.refs &&
+      content.archiveSummary?.vcsInfo?.sha1
+    ? sources.refs.lookup(
+      ref.owner,
+      ref.repo,
+      `${api.name}@${api.version}`,
+      tagCandidates(api.name, api.version),
+    )
+    : undefined;
+  refsAnswer?.catch(() => {}); // judged (rethrown) where it is awaited
   const tp = api.trustedPublishing;
   const runAnswer = options.publishingRun && tp?.provider === "github" && tp.runId
     ? fetchPublishingRun(sources, tp)
@@ -506,26 +544,40 @@ export async function gatherCrateEvidence(
   let commitExists: boolean;
   let binding: Pick<CrateVcsEvidence, "defaultBranch" | "bindingError"> = {};
   try {
-    const tags = await tagsOf(sources, ref.owner, ref.repo);
+    // A repository GraphQL does not find is asked through REST, which follows a renamed
+    // repository's redirect (and says "no repository" itself when there is none).
+    const answered: CrateRefs | undefined = await refsAnswer;
+    const refs = answered?.missing ? undefined : answered;
+    const tags = refs ? undefined : await tagsOf(sources, ref.owner, ref.repo);
+    const named = (name: string) => {
+      if (!refs) return tags?.tags.find((t) => t.name === name);
+      const commit = refs.tags.get(name);
+      return commit ? { name, commit } : undefined;
+    };
     // Prefer a tag for the version that names the crate's commit (a monorepo may also have a
     // bare `vX.Y.Z` of another crate); else the first that exists.
-    const found = triedTags
-      .map((name) => tags?.tags.find((t) => t.name === name))
-      .filter((t) => t !== undefined);
+    const found = triedTags.map(named).filter((t) => t !== undefined);
     tag = found.find((t) => t.commit === vcsInfo.sha1) ?? found[0];
-    commitExists = tag?.commit === vcsInfo.sha1
-      ? true
-      : await fetchCommitExists(github.client, github.api, ref.owner, ref.repo, vcsInfo.sha1);
-    if (commitExists && tag?.commit !== vcsInfo.sha1) {
+    if (tag?.commit === vcsInfo.sha1) {
+      commitExists = true;
+    } else {
+      // Where the commit stands against the default branch: a comparison that finds it also
+      // says it exists; one that does not (404: no such commit, or no such branch) is settled
+      // by asking for the commit itself.
       const key = `${ref.owner}/${ref.repo}@${vcsInfo.sha1}`;
       let history = sources.historyCache?.get(key);
       if (!history) {
-        history = defaultBranchHistory(github, ref, vcsInfo.sha1);
+        history = defaultBranchHistory(github, ref, vcsInfo.sha1, refs?.defaultBranch);
         sources.historyCache?.set(key, history);
         // A failure (offline, rate limit) is this crate's; the next one asks again.
         history.catch(() => sources.historyCache?.delete(key));
       }
-      binding = await history;
+      const standing = await history;
+      const seen = standing.defaultBranch !== undefined &&
+        standing.defaultBranch.history !== "unknown-commit";
+      commitExists = seen ||
+        await fetchCommitExists(github.client, github.api, ref.owner, ref.repo, vcsInfo.sha1);
+      if (commitExists) binding = standing;
     }
   } catch (error) {
     // Offline, with the crate cached but not its repository: the repository checks are what is
@@ -602,9 +654,11 @@ async function defaultBranchHistory(
   github: NonNullable<CrateSources["github"]>,
   ref: { owner: string; repo: string },
   sha: string,
+  knownBranch?: string,
 ): Promise<Pick<CrateVcsEvidence, "defaultBranch" | "bindingError">> {
   try {
-    const branch = await fetchDefaultBranch(github.client, github.api, ref.owner, ref.repo);
+    const branch = knownBranch ??
+      await fetchDefaultBranch(github.client, github.api, ref.owner, ref.repo);
     if (!branch) return { bindingError: `${ref.owner}/${ref.repo} names no default branch` };
     const history = await fetchCommitOnBranch(
       github.client,
@@ -618,7 +672,7 @@ async function defaultBranchHistory(
   } catch (error) {
     if (
       error instanceof OfflineMissError || error instanceof RateLimitError ||
-      !(error instanceof AttestError)
+      error instanceof GithubRateLimitError || !(error instanceof AttestError)
     ) {
       throw error;
     }

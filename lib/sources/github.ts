@@ -285,3 +285,121 @@ async function fetchSnappyBundle(client: HttpClient, url: string): Promise<strin
     return new TextDecoder().decode(compressed);
   }
 }
+
+/** Most pages of one bulk attestation listing read (100 attestations a page). */
+export const MAX_BULK_ATTESTATION_PAGES = 10;
+
+/** Most digests one bulk listing asks about. */
+export const MAX_BULK_DIGESTS = 256;
+
+/** An attestation a bulk listing holds, with the repository it is stored in. */
+export interface BulkAttestation extends FetchedAttestation {
+  /** The numeric id of the repository the attestation is associated with. */
+  readonly repositoryId: number;
+}
+
+/** The API URL of an owner's bulk attestation listing (`orgs/O` or `users/O`). */
+export function bulkAttestationsUrl(api: URL, owner: string, organization: boolean): URL {
+  return endpointUrl(
+    api,
+    `${organization ? "orgs" : "users"}/${encodeURIComponent(owner)}/attestations/bulk-list`,
+    { per_page: "100" },
+  );
+}
+
+/**
+ * Lists, in one request (or a few pages), the attestations stored in any repository of OWNER for
+ * each of `digests` (SHA-256 hex): `POST /orgs/O/attestations/bulk-list` for an organization,
+ * `/users/O/…` for a user. Only attestations of the repositories `repositoryIds` are kept, and
+ * only those have their `bundle_url` fetched. Every digest asked for has an entry (empty: none).
+ * A listing that cannot be read whole (more pages than the cap, an entry naming no repository,
+ * a shape not understood) is an error, never a shorter list: the caller then asks per digest.
+ *
+ * @throws {AttestError} `unexpected-response`, or the {@link NetworkError} of the request
+ */
+export async function fetchAttestationsBulk(
+  client: HttpClient,
+  api: URL,
+  owner: string,
+  organization: boolean,
+  digests: readonly string[],
+  repositoryIds: ReadonlySet<number>,
+): Promise<Map<string, BulkAttestation[]>> {
+  if (digests.length > MAX_BULK_DIGESTS) {
+    throw new AttestError("unexpected-response", `more than ${MAX_BULK_DIGESTS} digests at once`);
+  }
+  const out = new Map<string, BulkAttestation[]>(digests.map((d) => [d.toLowerCase(), []]));
+  const first = bulkAttestationsUrl(api, owner, organization);
+  const body = { subject_digests: digests.map((d) => `sha256:${d.toLowerCase()}`) };
+  let url: URL | undefined = first;
+  for (let page = 0; url; page++) {
+    if (page >= MAX_BULK_ATTESTATION_PAGES) {
+      throw new AttestError(
+        "unexpected-response",
+        `${first.href}: more than ${MAX_BULK_ATTESTATION_PAGES} pages of attestations`,
+      );
+    }
+    const response = await client.postJson(url, body, { accept: GITHUB_JSON });
+    const data = asRecord(response.data, "the bulk attestation listing", response.url);
+    for (const [digest, items] of bulkEntries(data.attestations_subject_digests, response.url)) {
+      const hex = digest.replace(/^sha256:/i, "").toLowerCase();
+      const list = out.get(hex);
+      if (!list) continue; // not asked for
+      for (const item of items) {
+        const a = asRecord(item, "an attestation", response.url);
+        if (typeof a.repository_id !== "number") {
+          throw new AttestError(
+            "unexpected-response",
+            `${response.url}: an attestation names no repository_id`,
+          );
+        }
+        if (!repositoryIds.has(a.repository_id)) continue;
+        const where = { repositoryId: a.repository_id };
+        if (typeof a.bundle === "object" && a.bundle !== null) {
+          list.push({ ...where, text: JSON.stringify(a.bundle), url: response.url });
+        } else if (typeof a.bundle_url === "string") {
+          const text = await fetchSnappyBundle(client, a.bundle_url);
+          list.push({ ...where, text, url: a.bundle_url });
+        } else {
+          list.push({
+            ...where,
+            text: "",
+            url: response.url,
+            problem: `${response.url}: an attestation has neither a bundle nor a bundle_url`,
+          });
+        }
+      }
+    }
+    const info = data.page_info === undefined
+      ? {}
+      : asRecord(data.page_info, "page_info", response.url);
+    if (info.has_next === true) {
+      if (typeof info.next !== "string" || info.next === "") {
+        throw new AttestError(
+          "unexpected-response",
+          `${response.url}: more attestations follow, but page_info names no cursor`,
+        );
+      }
+      url = new URL(first.href);
+      url.searchParams.set("after", info.next);
+    } else url = undefined;
+  }
+  return out;
+}
+
+/** The digest → attestations pairs of a bulk listing (a map, or a list of maps). */
+function bulkEntries(value: unknown, url: string): [string, unknown[]][] {
+  if (value === undefined || value === null) return [];
+  const maps = Array.isArray(value) ? value : [value];
+  const out: [string, unknown[]][] = [];
+  for (const map of maps) {
+    for (const [digest, items] of Object.entries(asRecord(map, "the digests", url))) {
+      if (items === null) continue;
+      if (!Array.isArray(items)) {
+        throw new AttestError("unexpected-response", `${url}: ${digest}: not a list`);
+      }
+      out.push([digest, items]);
+    }
+  }
+  return out;
+}

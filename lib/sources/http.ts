@@ -60,7 +60,39 @@ export interface HttpClientOptions {
   deadline?: number;
   /** The clock the deadline is read with (injectable for tests); defaults to `Date.now`. */
   now?: () => number;
+  /**
+   * Told of every attempt before it is made, and of every answer's status and headers; may refuse
+   * an attempt by throwing (GitHub's request budget: `--max-github-requests`, its rate limit).
+   */
+  gate?: RequestGate;
+  /**
+   * The longest `retry-after` a secondary rate limit (403/429 with `retry-after`) is waited out
+   * before retrying; a longer one is an error naming it. Default {@link MAX_RETRY_AFTER_MS}.
+   */
+  maxRetryAfterMs?: number;
 }
+
+/** What watches (and may refuse) each request of an {@link HttpClient}. */
+export interface RequestGate {
+  /** Before each attempt at `url` (retries included): throws (or rejects) to refuse it. */
+  before(url: URL): void | Promise<void>;
+  /** Every answer's status and headers (errors included). */
+  observe(url: URL, status: number, headers: Headers): void;
+  /**
+   * After an answer that says a primary rate limit is used up: the error to report instead of
+   * the plain {@link RateLimitError} (undefined: that one).
+   */
+  refusal(url: URL): Error | undefined;
+}
+
+/** The longest `retry-after` waited out by default (GitHub asks for a minute at most). */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/** What a secondary rate limit without `retry-after` is waited out for (GitHub's guidance). */
+export const SECONDARY_LIMIT_WAIT_MS = 60_000;
+
+/** GitHub's words for a secondary rate limit, in an answer's message. */
+const SECONDARY_LIMIT = /secondary rate limit/i;
 
 /** What to try when a host cannot be reached: said with every connection failure. */
 export const NETWORK_HINT =
@@ -237,6 +269,8 @@ export class RateLimitError extends HttpStatusError {
   readonly resetAt?: Date;
   /** The `retry-after` delay in seconds, when given as seconds. */
   readonly retryAfterSeconds?: number;
+  /** The message without the URL in front. */
+  readonly reason: string;
   /** A rate-limit answer from `url`; `hint` says whether a token would help. */
   constructor(
     url: string,
@@ -245,6 +279,7 @@ export class RateLimitError extends HttpStatusError {
     options: { excerpt: string; hint: string; resetAt?: Date; retryAfterSeconds?: number },
   ) {
     super(url, status, message, options);
+    this.reason = message;
     this.resetAt = options.resetAt;
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
@@ -266,13 +301,30 @@ class RetryableFailure extends Error {
       hint?: string;
       /** A server that did not answer in time: one more attempt at most (it costs a timeout). */
       timedOut?: boolean;
+      /** A secondary rate limit: wait this long (its `retry-after`), then try again. */
+      retryAfterMs?: number;
+      /** The error to report when no retry is made (the rate limit's own). */
+      error?: RateLimitError;
     } = {},
   ) {
     super(reason);
   }
 
-  final(attempts: number): NetworkError {
-    const suffix = attempts > 1 ? ` (gave up after ${attempts} attempts)` : "";
+  final(attempts: number, why?: string): NetworkError {
+    const suffix = why !== undefined
+      ? ` (${why})`
+      : attempts > 1
+      ? ` (gave up after ${attempts} attempts)`
+      : "";
+    const limited = this.options.error;
+    if (limited) {
+      return new RateLimitError(limited.url, limited.status, `${limited.reason}${suffix}`, {
+        excerpt: limited.excerpt,
+        hint: limited.hint ?? "",
+        resetAt: limited.resetAt,
+        retryAfterSeconds: limited.retryAfterSeconds,
+      });
+    }
     const { status, excerpt, cause, hint } = this.options;
     return status === undefined
       ? new NetworkError(this.url, `${this.reason}${suffix}`, { cause, ...(hint ? { hint } : {}) })
@@ -532,6 +584,35 @@ export class HttpClient {
         return await this.#attempt(url, exchange, consume);
       } catch (error) {
         if (!(error instanceof RetryableFailure)) throw error;
+        const waitMs = error.options.retryAfterMs;
+        if (waitMs !== undefined) {
+          // A secondary rate limit: wait what the server asks, within bounds, then try again.
+          const bound = this.#options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS;
+          if (waitMs > bound) {
+            throw error.final(
+              attempt,
+              `retry-after ${waitMs / 1000} s is more than the ${bound / 1000} s ` +
+                "cargo-attest waits",
+            );
+          }
+          if (waitMs >= this.#remaining()) {
+            throw error.final(
+              attempt,
+              `retry-after ${waitMs / 1000} s is past the run's --timeout`,
+            );
+          }
+          if (attempt >= attempts) throw error.final(attempts);
+          this.#options.onRetry?.({
+            url: url.href,
+            attempt,
+            attempts,
+            delayMs: waitMs,
+            reason: error.reason,
+            status: error.options.status,
+          });
+          await this.#sleep(waitMs);
+          continue;
+        }
         if (attempt >= attempts) throw error.final(attempts);
         // A server that accepted and did not answer is asked once more, not `retries` times.
         if (error.options.timedOut && attempt >= 2) throw error.final(attempt);
@@ -554,6 +635,10 @@ export class HttpClient {
     }
   }
 
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+
   /** Milliseconds left before the run's deadline (Infinity without one). */
   #remaining(): number {
     const { deadline } = this.#options;
@@ -570,6 +655,7 @@ export class HttpClient {
     const remaining = this.#remaining();
     if (remaining <= 0) throw this.#outOfTime(url);
     const timeoutMs = Math.max(1, Math.min(this.#options.timeoutMs, remaining));
+    await this.#options.gate?.before(url);
     const deadline = new Deadline(timeoutMs);
     const authorized = this.#tokenHost !== undefined && url.host === this.#tokenHost;
     try {
@@ -600,6 +686,7 @@ export class HttpClient {
         throw new NetworkError(url.href, `request failed: ${errorMessage(cause)}`, { cause });
       }
       const status = response.status;
+      this.#options.gate?.observe(url, status, response.headers);
       if (REDIRECT_STATUSES.has(status)) {
         const location = response.headers.get("location");
         await discard(response);
@@ -620,7 +707,25 @@ export class HttpClient {
           { status, excerpt },
         );
       }
-      throw statusError(url.href, response, excerpt, authorized);
+      const failure = statusError(url.href, response, excerpt, authorized);
+      if (failure instanceof RateLimitError) {
+        if (response.headers.get("x-ratelimit-remaining")?.trim() === "0") {
+          // A primary limit: used up until it resets; nothing is retried.
+          throw this.#options.gate?.refusal(url) ?? failure;
+        }
+        // GitHub asks a secondary limit without `retry-after` to wait a minute at least.
+        const waitMs = retryAfterMs(response.headers.get("retry-after"), this.#now()) ??
+          (SECONDARY_LIMIT.test(excerpt) ? SECONDARY_LIMIT_WAIT_MS : undefined);
+        if (waitMs !== undefined) {
+          throw new RetryableFailure(url.href, failure.reason, {
+            status,
+            excerpt,
+            retryAfterMs: waitMs,
+            error: failure,
+          });
+        }
+      }
+      throw failure;
     } finally {
       deadline.clear();
     }
@@ -764,7 +869,10 @@ function statusError(
   if (status === 404) return new NotFoundError(url, excerpt);
   const remaining = response.headers.get("x-ratelimit-remaining")?.trim();
   const retryAfter = response.headers.get("retry-after")?.trim();
-  if ((status === 403 || status === 429) && (remaining === "0" || retryAfter)) {
+  if (
+    (status === 403 || status === 429) &&
+    (remaining === "0" || retryAfter || SECONDARY_LIMIT.test(excerpt))
+  ) {
     const parts = [
       `rate limit hit (HTTP ${status}${remaining === "0" ? ", x-ratelimit-remaining: 0" : ""})`,
     ];
@@ -807,6 +915,18 @@ function statusError(
     `HTTP ${status}${statusText(response)}${excerpt ? `: ${excerpt}` : ""}`,
     { excerpt, hint },
   );
+}
+
+/**
+ * A `retry-after` header as milliseconds from `now`: delay-seconds or an HTTP date (RFC 9110);
+ * undefined when absent or unreadable.
+ */
+export function retryAfterMs(header: string | null | undefined, now: number): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /**

@@ -39,6 +39,8 @@ import { CrateMemoStore } from "../sources/crate_memo.ts";
 import { checkCrateName } from "../sources/crates_io.ts";
 import { checkDowngrade, type EvidenceProfile } from "../checks/downgrade.ts";
 import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
+import { GithubRefBatcher } from "../sources/github_refs.ts";
+import { GithubPrefetch } from "../sources/github_prefetch.ts";
 import { type Endpoints, githubWebHost } from "../sources/endpoints.ts";
 import type { HttpClient } from "../sources/http.ts";
 import { readCappedText } from "../sources/local_files.ts";
@@ -84,6 +86,11 @@ export interface VerifyCratesOptions {
   readonly onProgress?: (done: number, total: number, crate: CrateTarget) => void;
   /** Told of warnings the report also records (a policy rule for no crate of the lock). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Awaited once before the first crate when GitHub is consulted, with how many crates will be
+   * verified (the CLI reads GitHub's remaining budget and says what the run expects to spend).
+   */
+  readonly beforeGithub?: (crates: number) => Promise<void>;
 }
 
 /** Largest Cargo.lock read. */
@@ -355,6 +362,17 @@ async function verifyTargets(
   const attestations = crateAttestationChecker(options, host);
   const publisherRules = publisherRulesOf(options, host);
   const endpoints = options.endpoints;
+  // Through GitHub's GraphQL API, many crates' tags at once; then each owner's attestations.
+  const refs = options.github && host === "github.com"
+    ? new GithubRefBatcher(options.github, endpoints.githubApi, options.cache)
+    : undefined;
+  const prefetch = refs && options.github
+    ? new GithubPrefetch(
+      { client: options.crates, api: endpoints.cratesApi },
+      { client: options.github, api: endpoints.githubApi },
+      refs,
+    )
+    : undefined;
   const sources: CrateSources = {
     crates: options.crates,
     cratesApi: endpoints.cratesApi,
@@ -364,6 +382,8 @@ async function verifyTargets(
     githubUnavailable: options.github ? undefined : options.githubUnavailable ??
       "GitHub is not consulted without GH_TOKEN or GITHUB_TOKEN (its rate limit is too low)",
     tagCache: new Map(),
+    ...(refs ? { refs } : {}),
+    ...(prefetch ? { prefetch } : {}),
     treeCache: new Map(),
     historyCache: new Map(),
     memo: options.cache ? new CrateMemoStore(options.cache, MAX_CRATE_DOWNLOAD_BYTES) : undefined,
@@ -432,6 +452,13 @@ async function verifyTargets(
     });
   };
   const relieveMemory = memoryGovernor();
+  const verifiable = targets.filter((t) =>
+    !t.unverifiable && t.change?.kind !== "unchanged" && t.change?.kind !== "removed"
+  );
+  if (options.github && options.beforeGithub && verifiable.length > 0) {
+    await options.beforeGithub(verifiable.length);
+  }
+  prefetch?.start(verifiable);
   const subjects = await mapWithConcurrency(
     targets,
     jobs,
@@ -518,6 +545,8 @@ async function verifyTargets(
       options.onProgress?.(finished, targets.length, target);
     },
   );
+  // Nothing the prefetch asked is left going after the run.
+  await prefetch?.settled();
   return buildPolicyReport({
     loaded: options.policy,
     roots: attestations.roots(),

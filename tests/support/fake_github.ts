@@ -50,6 +50,11 @@ export interface LoggedRequest {
 export interface FakeGithubOptions {
   /** Attestation bundles (JSON objects) by sha256 hex of the subject. */
   readonly attestations?: Record<string, readonly unknown[]>;
+  /**
+   * The repositories (`owner/repo`) each digest's attestations are stored in; a digest not named
+   * here has its attestations in every repository (the per-repository route answers them all).
+   */
+  readonly attestationsIn?: Record<string, readonly string[]>;
   /** Serve attestations this many per page (Link rel="next"). */
   readonly attestationsPerPage?: number;
   /** Answer the first N API requests with 500. */
@@ -60,6 +65,32 @@ export interface FakeGithubOptions {
   readonly alwaysFail?: boolean;
   /** Repositories with tags, commits, trees and workflow runs (independent of `releases`). */
   readonly repositories?: readonly FakeRepository[];
+  /**
+   * `POST /graphql`: answered (the default) for the queries cargo-attest sends (repositories by
+   * alias, their tag refs, default branch, owner kind and id); `false`: 404, as a server without
+   * GraphQL; `"errors"`: 200 with only `errors` (GraphQL refusing the query).
+   */
+  readonly graphql?: false | "errors";
+  /**
+   * `POST /orgs|users/O/attestations/bulk-list`: answered (the default) from `attestations`, each
+   * bundle listed once per repository of the owner; `false`: 404.
+   */
+  readonly bulkAttestations?: false;
+  /**
+   * GitHub's primary rate limit: every API answer carries `x-ratelimit-limit`, `-remaining`,
+   * `-reset` and `-resource`; past `limit` requests each answers 403 with `remaining: 0`.
+   * `GET /rate_limit` says the same and is not counted (as on GitHub).
+   */
+  readonly rateLimit?: { readonly limit: number; readonly resetEpochSeconds: number };
+  /**
+   * A secondary rate limit: the first `first` API requests answer `status` (default 403) with
+   * `retry-after: retryAfter` and GitHub's "secondary rate limit" message.
+   */
+  readonly secondaryLimit?: {
+    readonly first: number;
+    readonly retryAfter: string;
+    readonly status?: 403 | 429;
+  };
 }
 
 /** One entry of a fake git tree; `path` is from the repository root (as `recursive=1` lists it). */
@@ -107,6 +138,16 @@ export interface FakeRepository {
   readonly recursiveLimit?: number;
   /** Blob contents by SHA (`GET /repos/O/R/git/blobs/SHA`); others answer 404. */
   readonly blobs?: Readonly<Record<string, string | Uint8Array>>;
+  /** The owner's kind as GraphQL names it (default `User`). */
+  readonly ownerType?: "User" | "Organization";
+  /**
+   * The repository was transferred to this owner: GraphQL names it as the owner's login, and its
+   * attestations are in this owner's bulk listing (REST still answers under `owner`, as GitHub's
+   * redirects make it).
+   */
+  readonly transferredTo?: string;
+  /** The repository's numeric id (default 1000 + its index in `repositories`). */
+  readonly id?: number;
 }
 
 /** A running fake GitHub. */
@@ -168,12 +209,25 @@ export function startFakeGithub(
   const downloadUrl = `http://127.0.0.1:${download.addr.port}`;
 
   let apiPort = 0;
+  /** Requests counted against `rateLimit` (all but `/rate_limit`). */
+  let counted = 0;
+  const rateLimitHeaders = (): Record<string, string> => {
+    const limit = options.rateLimit!;
+    return {
+      "x-ratelimit-limit": String(limit.limit),
+      "x-ratelimit-remaining": String(Math.max(0, limit.limit - counted)),
+      "x-ratelimit-reset": String(limit.resetEpochSeconds),
+      "x-ratelimit-resource": "core",
+      "x-ratelimit-used": String(Math.min(counted, limit.limit)),
+    };
+  };
   const api: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
     onListen() {},
-  }, (req): Response => {
+  }, async (req): Promise<Response> => {
     const url = new URL(req.url);
+    const body = req.method === "POST" ? await req.text() : "";
     requests.push({
       host: "api",
       method: req.method,
@@ -181,7 +235,50 @@ export function startFakeGithub(
       authorization: req.headers.get("authorization"),
       accept: req.headers.get("accept"),
     });
+    if (url.pathname === "/rate_limit") {
+      const limit = options.rateLimit;
+      if (!limit) return json(NOT_FOUND, 404);
+      const core = {
+        limit: limit.limit,
+        remaining: Math.max(0, limit.limit - counted),
+        reset: limit.resetEpochSeconds,
+        used: Math.min(counted, limit.limit),
+      };
+      return json({ resources: { core }, rate: core });
+    }
+    counted++;
+    if (options.rateLimit) {
+      if (counted > options.rateLimit.limit) {
+        return json(
+          {
+            message: "API rate limit exceeded for user ID 1.",
+            documentation_url: "https://docs.github.com/rest/rate-limit",
+          },
+          403,
+          rateLimitHeaders(),
+        );
+      }
+      const response = answerApi(req, url, body);
+      for (const [name, value] of Object.entries(rateLimitHeaders())) {
+        response.headers.set(name, value);
+      }
+      return response;
+    }
+    return answerApi(req, url, body);
+  });
+  function answerApi(req: Request, url: URL, body: string): Response {
     apiRequests++;
+    if (options.secondaryLimit && apiRequests <= options.secondaryLimit.first) {
+      return json(
+        {
+          message: "You have exceeded a secondary rate limit. Please wait a few minutes before " +
+            "you try again.",
+          documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+        },
+        options.secondaryLimit.status ?? 403,
+        { "retry-after": options.secondaryLimit.retryAfter },
+      );
+    }
     if (options.alwaysFail || (options.failFirst && apiRequests <= options.failFirst)) {
       return json({ message: "Server Error" }, 500);
     }
@@ -192,7 +289,18 @@ export function startFakeGithub(
         "x-ratelimit-reset": String(options.rateLimited.resetEpochSeconds),
       });
     }
+    if (url.pathname === "/graphql" && req.method === "POST" && options.graphql !== false) {
+      return answerGraphql(body, options);
+    }
     const parts = url.pathname.split("/").slice(1).map(decodeURIComponent);
+    // POST /orgs/O/attestations/bulk-list, POST /users/O/attestations/bulk-list
+    if (
+      req.method === "POST" && parts.length === 4 &&
+      (parts[0] === "orgs" || parts[0] === "users") &&
+      parts[2] === "attestations" && parts[3] === "bulk-list" && options.bulkAttestations !== false
+    ) {
+      return answerBulkAttestations(parts[0], parts[1], url, body, options);
+    }
     if (parts[0] !== "repos" || parts.length < 3) return json(NOT_FOUND, 404);
     const [, owner, repo, ...rest] = parts;
     const repository = options.repositories?.find((r) => r.owner === owner && r.repo === repo);
@@ -203,7 +311,10 @@ export function startFakeGithub(
     // GET /repos/O/R/attestations/sha256:HEX[?page=N]
     if (rest[0] === "attestations" && rest.length === 2) {
       const hex = rest[1].replace(/^sha256:/, "");
-      const all = options.attestations?.[hex] ?? [];
+      const stored = options.attestationsIn?.[hex];
+      const here = !stored ||
+        stored.some((r) => r.toLowerCase() === `${owner}/${repo}`.toLowerCase());
+      const all = here ? options.attestations?.[hex] ?? [] : [];
       if (all.length === 0) return json(NOT_FOUND, 404);
       const perPage = options.attestationsPerPage ?? 30;
       const page = Number(url.searchParams.get("page") ?? "1");
@@ -286,7 +397,7 @@ export function startFakeGithub(
       });
     }
     return json(NOT_FOUND, 404);
-  });
+  }
   apiPort = api.addr.port;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   return {
@@ -297,6 +408,124 @@ export function startFakeGithub(
       await Promise.all([api.shutdown(), download.shutdown()]);
     },
   };
+}
+
+/**
+ * A bulk attestation listing for OWNER (an organization under `orgs/`, a user under `users/`, as
+ * its repositories' `ownerType` says): for each digest asked, every bundle of `attestations`,
+ * once per repository of the owner (with its id). Paged by `per_page` (attestations) and `after`.
+ */
+function answerBulkAttestations(
+  kind: string,
+  owner: string,
+  url: URL,
+  body: string,
+  options: FakeGithubOptions,
+): Response {
+  const all = options.repositories ?? [];
+  const owned = all
+    .map((r, index) => ({ r, id: r.id ?? 1000 + index }))
+    .filter(({ r }) =>
+      (r.transferredTo ?? r.owner).toLowerCase() === owner.toLowerCase() &&
+      (r.ownerType ?? "User") === (kind === "orgs" ? "Organization" : "User")
+    );
+  if (owned.length === 0) return json(NOT_FOUND, 404);
+  let digests: string[];
+  try {
+    digests = (JSON.parse(body) as { subject_digests: string[] }).subject_digests;
+  } catch {
+    return json({ message: "Problems parsing JSON" }, 400);
+  }
+  const flat: [string, unknown][] = [];
+  for (const digest of digests) {
+    const hex = digest.replace(/^sha256:/, "");
+    const stored = options.attestationsIn?.[hex];
+    for (const bundle of options.attestations?.[hex] ?? []) {
+      for (const { r, id } of owned) {
+        const here = !stored ||
+          stored.some((name) => name.toLowerCase() === `${r.owner}/${r.repo}`.toLowerCase());
+        if (here) flat.push([digest, { bundle, repository_id: id }]);
+      }
+    }
+  }
+  const perPage = Number(url.searchParams.get("per_page") ?? "30");
+  const pageSize = Math.min(perPage, options.attestationsPerPage ?? perPage);
+  const after = Number(url.searchParams.get("after") ?? "0");
+  const page = flat.slice(after, after + pageSize);
+  const map: Record<string, unknown[] | null> = Object.fromEntries(digests.map((d) => [d, null]));
+  for (const [digest, item] of page) (map[digest] ??= []).push(item);
+  const hasNext = after + pageSize < flat.length;
+  return json({
+    attestations_subject_digests: map,
+    page_info: {
+      has_next: hasNext,
+      has_previous: after > 0,
+      next: hasNext ? String(after + pageSize) : "",
+      previous: "",
+    },
+  });
+}
+
+/**
+ * `POST /graphql` for the queries `lib/sources/github_graphql.ts` builds: each
+ * `rN: repository(owner: "O", name: "R") { … tM: ref(qualifiedName: "refs/tags/T") … }`.
+ */
+function answerGraphql(body: string, options: FakeGithubOptions): Response {
+  if (options.graphql === "errors") {
+    return json({ errors: [{ message: "Something went wrong while executing your query." }] });
+  }
+  let query = "";
+  try {
+    query = String((JSON.parse(body) as { query?: unknown }).query ?? "");
+  } catch {
+    return json({ message: "Problems parsing JSON" }, 400);
+  }
+  const string = String.raw`"(?:[^"\\]|\\.)*"`;
+  const repoPattern = new RegExp(
+    String.raw`(r\d+): repository\(owner: (${string}), name: (${string})\)`,
+    "g",
+  );
+  const starts = [...query.matchAll(repoPattern)];
+  const data: Record<string, unknown> = {};
+  const errors: unknown[] = [];
+  for (const [i, m] of starts.entries()) {
+    const [, alias, ownerText, nameText] = m;
+    const owner = JSON.parse(ownerText) as string;
+    const name = JSON.parse(nameText) as string;
+    const end = starts[i + 1]?.index ?? query.length;
+    const text = query.slice(m.index!, end);
+    const index = (options.repositories ?? []).findIndex((r) =>
+      r.owner.toLowerCase() === owner.toLowerCase() && r.repo.toLowerCase() === name.toLowerCase()
+    );
+    const repository = options.repositories?.[index];
+    if (!repository) {
+      data[alias] = null;
+      errors.push({
+        type: "NOT_FOUND",
+        path: [alias],
+        message: `Could not resolve to a Repository with the name '${owner}/${name}'.`,
+      });
+      continue;
+    }
+    const answer: Record<string, unknown> = {
+      databaseId: repository.id ?? 1000 + index,
+      owner: {
+        __typename: repository.ownerType ?? "User",
+        login: repository.transferredTo ?? repository.owner,
+      },
+      defaultBranchRef: { name: repository.defaultBranch ?? "main" },
+    };
+    const refPattern = new RegExp(String.raw`(t\d+): ref\(qualifiedName: (${string})\)`, "g");
+    for (const [, tagAlias, refText] of text.matchAll(refPattern)) {
+      const qualified = JSON.parse(refText) as string;
+      const tag = qualified.startsWith("refs/tags/")
+        ? repository.tags.find((t) => t.name === qualified.slice("refs/tags/".length))
+        : undefined;
+      answer[tagAlias] = tag ? { target: { __typename: "Commit", oid: tag.commit } } : null;
+    }
+    data[alias] = answer;
+  }
+  return json({ data, ...(errors.length > 0 ? { errors } : {}) });
 }
 
 /** The routes of a {@link FakeRepository}; undefined hands the request to the release routes. */
