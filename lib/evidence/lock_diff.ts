@@ -2,9 +2,10 @@
  * What a pull request changed in a Cargo.lock: each package of the new lock is added, updated
  * (from which version) or unchanged against the base lock, and the base's packages that are gone
  * are removed. Path packages (the workspace's own) are not compared: nothing is downloaded for
- * them. A package is the same one when its name and source are; an update keeps both and
- * changes the version, or keeps the version and changes the checksum (the same version with
- * other bytes is never "unchanged").
+ * them. A package is the same one when its name and source are (crates.io is one source however
+ * the lock spells it: the git index, the sparse index, with or without a trailing slash); an
+ * update keeps both and changes the version, or keeps the version and changes the checksum (the
+ * same version with other bytes is never "unchanged").
  * @module
  */
 import type { CargoLock, LockPackage } from "./cargo_lock.ts";
@@ -25,7 +26,8 @@ export interface LockDiff {
 }
 
 function identity(p: LockPackage): string {
-  return `${p.name}\u0000${p.source ?? p.kind}`;
+  const source = p.kind === "registry-crates-io" ? "crates.io" : p.source ?? p.kind;
+  return `${p.name}\u0000${source}`;
 }
 
 /** A lock's packages from outside the workspace (path packages aside), grouped by identity. */
