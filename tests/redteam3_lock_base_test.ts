@@ -108,3 +108,39 @@ Deno.test("redteam3 lock --base: an update that spells crates.io's source the sp
     assert.ok(s.checks.some((c) => c.code === "downgrade-trusted-publishing-dropped"), r.out);
   }
 });
+
+Deno.test("redteam3 lock --base: another version slipped in beside an update does not turn the update into an addition", async () => {
+  // The base pins bumped 1.0.0 (trusted publishing). The pull request brings 0.9.0 (an older
+  // release, trusted-published too) and 1.0.1 (a token): pairing "oldest with oldest" compared
+  // 0.9.0 with 1.0.0 and listed 1.0.1 as added, never compared.
+  const before = await old();
+  const older = { ...(await plainCrate("bumped", "0.9.0")), trustedPublishing: TRUSTED_PUBLISHING };
+  const token = await plainCrate("bumped", "1.0.1");
+  const r = await runBase(
+    [before, older, token],
+    HEADER + await entry(before),
+    HEADER + await entry(older) + await entry(token),
+  );
+  assert.notEqual(r.code, 0, r.out);
+  const s = subjectOf(r.report, "bumped", "1.0.1");
+  assert.deepEqual(s.change, { kind: "updated", from: "1.0.0" });
+  assert.notEqual(s.verdict, "TRUSTED");
+  assert.ok(s.checks.some((c) => c.code === "downgrade-trusted-publishing-dropped"), r.out);
+});
+
+Deno.test("redteam3 lock --base: a new version beside the unchanged one is compared with it", async () => {
+  // The base's 1.0.0 stays; the pull request adds 2.0.0 of the same crate, published with a
+  // token: a new version of a crate the base already pins is compared with that version.
+  const before = await old();
+  const token = await plainCrate("bumped", "2.0.0");
+  const r = await runBase(
+    [before, token],
+    HEADER + await entry(before),
+    HEADER + await entry(before) + await entry(token),
+  );
+  assert.notEqual(r.code, 0, r.out);
+  const s = subjectOf(r.report, "bumped", "2.0.0");
+  assert.deepEqual(s.change, { kind: "updated", from: "1.0.0" });
+  assert.deepEqual(subjectOf(r.report, "bumped", "1.0.0").change, { kind: "unchanged" });
+  assert.ok(s.checks.some((c) => c.code === "downgrade-trusted-publishing-dropped"), r.out);
+});

@@ -5,10 +5,13 @@
  * them. A package is the same one when its name and source are (crates.io is one source however
  * the lock spells it: the git index, the sparse index, with or without a trailing slash); an
  * update keeps both and changes the version, or keeps the version and changes the checksum (the
- * same version with other bytes is never "unchanged").
+ * same version with other bytes is never "unchanged"). Every version the base did not have, of a
+ * package the base had, is an update from the base's version nearest below it (else its lowest):
+ * another version slipped in beside it never makes an update read as an addition.
  * @module
  */
 import type { CargoLock, LockPackage } from "./cargo_lock.ts";
+import { compareVersions } from "./version_order.ts";
 
 /** How a package of the new lock differs from the base lock. */
 export type LockChange =
@@ -30,6 +33,13 @@ function identity(p: LockPackage): string {
   return `${p.name}\u0000${source}`;
 }
 
+/** The base's version a new one replaces: the highest at or below it, else the lowest. */
+function replacedBy(base: readonly LockPackage[], version: string): LockPackage | undefined {
+  const order = (a: string, b: string) => compareVersions(a, b) ?? a.localeCompare(b);
+  const sorted = [...base].sort((a, b) => order(a.version, b.version));
+  return sorted.findLast((o) => order(o.version, version) <= 0) ?? sorted[0];
+}
+
 /** A lock's packages from outside the workspace (path packages aside), grouped by identity. */
 function groupByIdentity(lock: CargoLock): Map<string, LockPackage[]> {
   const groups = new Map<string, LockPackage[]>();
@@ -49,7 +59,8 @@ export function diffLocks(base: CargoLock, head: CargoLock): LockDiff {
   const headGroups = groupByIdentity(head);
   const removed: LockPackage[] = [];
   for (const [key, newer] of headGroups) {
-    const older = [...(baseGroups.get(key) ?? [])];
+    const all = baseGroups.get(key) ?? [];
+    const older = [...all];
     const left: LockPackage[] = [];
     for (const p of newer) {
       const same = older.findIndex((o) => o.version === p.version);
@@ -63,20 +74,15 @@ export function diffLocks(base: CargoLock, head: CargoLock): LockDiff {
         o.checksum === p.checksum ? { kind: "unchanged" } : { kind: "updated", from: o.version },
       );
     }
-    // Versions that moved: pair them in order, oldest with oldest; the rest were added.
-    const byVersion = (a: LockPackage, b: LockPackage) =>
-      a.version.localeCompare(b.version, "en", { numeric: true });
-    left.sort(byVersion);
-    older.sort(byVersion);
-    left.forEach((p, i) => {
-      changes.set(
-        p,
-        i < older.length ? { kind: "updated", from: older[i].version } : {
-          kind: "added",
-        },
-      );
-    });
-    removed.push(...older.slice(left.length));
+    // Versions the base did not have: each is compared with the base's version it replaces
+    // (even one the new lock keeps); a base version no new one replaces is removed.
+    const replaced = new Set<LockPackage>();
+    for (const p of left) {
+      const from = replacedBy(all, p.version);
+      if (from) replaced.add(from);
+      changes.set(p, from ? { kind: "updated", from: from.version } : { kind: "added" });
+    }
+    removed.push(...older.filter((o) => !replaced.has(o)));
     baseGroups.delete(key);
   }
   for (const rest of baseGroups.values()) removed.push(...rest);
