@@ -14,6 +14,42 @@ export interface FileAtRevision {
   readonly text: string;
 }
 
+/** Why a file could not be read at a revision. */
+export type RevisionReadFailure =
+  /** The revision string was refused before git ran ({@link revisionProblem}). */
+  | "refused"
+  /** git is not installed, or running it is not permitted. */
+  | "no-git"
+  /** The directory is in no git repository. */
+  | "not-a-repository"
+  /** The repository has no such revision. */
+  | "no-revision"
+  /** The revision exists, but the file is not in it. */
+  | "no-file"
+  /** The file is over the size limit. */
+  | "too-large"
+  /** git failed for another reason. */
+  | "git-failed";
+
+/**
+ * A file that could not be read at a revision: an {@link InputError} (exit 3) naming `REF:NAME`;
+ * `reason` says why (whether the revision exists, for one).
+ */
+export class RevisionReadError extends InputError {
+  override name = "RevisionReadError";
+  /** Why the file could not be read. */
+  readonly reason: RevisionReadFailure;
+  constructor(
+    label: string,
+    reason: RevisionReadFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(label, message, options);
+    this.reason = reason;
+  }
+}
+
 /** Why a revision string is refused before git sees it, or undefined when it may be asked for. */
 export function revisionProblem(revision: string): string | undefined {
   if (revision === "") return "is empty";
@@ -29,7 +65,7 @@ export function revisionProblem(revision: string): string | undefined {
 
 /**
  * Runs `git -C DIRECTORY show --no-textconv --end-of-options REVISION:./NAME` and returns the
- * file's text. Throws {@link InputError} naming the revision and directory when git is missing or
+ * file's text. Throws {@link RevisionReadError} naming the revision and directory when git is missing or
  * not permitted, the directory is not in a git repository, the revision does not exist, the file
  * is not in it, or the output is over `limit` bytes.
  */
@@ -41,7 +77,9 @@ export async function readFileAtRevision(
 ): Promise<FileAtRevision> {
   const label = `${revision}:${name}`;
   const problem = revisionProblem(revision);
-  if (problem) throw new InputError(label, `the git revision '${revision}' ${problem}`);
+  if (problem) {
+    throw new RevisionReadError(label, "refused", `the git revision '${revision}' ${problem}`);
+  }
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("git", {
@@ -51,7 +89,7 @@ export async function readFileAtRevision(
       stderr: "piped",
     }).spawn();
   } catch (cause) {
-    throw new InputError(label, cannotRun(cause), { cause });
+    throw new RevisionReadError(label, "no-git", cannotRun(cause), { cause });
   }
   const [stdout, stderr] = await Promise.all([
     readCapped(child.stdout, limit, () => child.kill()),
@@ -59,10 +97,15 @@ export async function readFileAtRevision(
   ]);
   const status = await child.status;
   if (stdout === undefined) {
-    throw new InputError(label, `is over the ${limit}-byte limit for a lock file`);
+    throw new RevisionReadError(
+      label,
+      "too-large",
+      `is over the ${limit}-byte limit for a lock file`,
+    );
   }
   if (!status.success) {
-    throw new InputError(label, gitFailure(new TextDecoder().decode(stderr), revision, directory));
+    const [reason, message] = gitFailure(new TextDecoder().decode(stderr), revision, directory);
+    throw new RevisionReadError(label, reason, message);
   }
   return { label, text: new TextDecoder().decode(stdout) };
 }
@@ -106,18 +149,28 @@ function cannotRun(cause: unknown): string {
 }
 
 /** What git's error output means, in words that name the revision and directory. */
-function gitFailure(stderr: string, revision: string, directory: string): string {
+function gitFailure(
+  stderr: string,
+  revision: string,
+  directory: string,
+): [RevisionReadFailure, string] {
   const said = stderr.split("\n").map((line) => line.trim()).find((line) => line !== "") ?? "";
   if (/not a git repository/i.test(said)) {
-    return `'${directory}' is not inside a git repository, so --base '${revision}' cannot be read ` +
-      "as a revision (and it is not a file)";
+    return [
+      "not-a-repository",
+      `'${directory}' is not inside a git repository, so --base '${revision}' cannot be read ` +
+      "as a revision (and it is not a file)",
+    ];
   }
   if (/exists on disk, but not in|does not exist in/i.test(said)) {
-    return `the file does not exist at revision '${revision}' (git: ${said})`;
+    return ["no-file", `the file does not exist at revision '${revision}' (git: ${said})`];
   }
   if (/invalid object name|unknown revision|bad revision|ambiguous argument/i.test(said)) {
-    return `--base '${revision}' is neither a file nor a git revision of '${directory}' ` +
-      `(git: ${said}); fetch it first (e.g. fetch-depth: 0 in actions/checkout)`;
+    return [
+      "no-revision",
+      `--base '${revision}' is neither a file nor a git revision of '${directory}' ` +
+      `(git: ${said}); fetch it first (e.g. fetch-depth: 0 in actions/checkout)`,
+    ];
   }
-  return `git show failed${said ? `: ${said}` : ""}`;
+  return ["git-failed", `git show failed${said ? `: ${said}` : ""}`];
 }

@@ -1,0 +1,72 @@
+/**
+ * Red-team tests of `lock --base REF` (#14): a pull request that supplies its own base. With
+ * `--base origin/main` run from the checkout, a file the pull request adds at `origin/main` was
+ * read as the base ("an existing file wins"), so the pull request chose what counts as unchanged
+ * and a lock pinning bytes crates.io does not serve came out TRUSTED ("nothing changed").
+ */
+import assert from "node:assert/strict";
+import { main } from "../lib/cli/main.ts";
+import { createMemoryIo } from "../lib/cli/io.ts";
+import { startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { lockEntry, lockOf, plainCrate } from "./support/lock_packages.ts";
+import { withTempDir } from "./support/temp_dir.ts";
+
+/** Runs git in `dir` with a fixed identity; throws with git's words when it fails. */
+async function git(dir: string, ...args: string[]): Promise<void> {
+  const out = await new Deno.Command("git", {
+    args: ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args],
+    env: { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+Deno.test("redteam3 lock --base REF: a file of the revision's name (the pull request's own base) is refused, not read", async () => {
+  const stable = await plainCrate("stable", "1.0.0");
+  const cratesIo = startFakeCratesIo([stable]);
+  // The revision's name, as a path from the working directory (where CI runs the command).
+  const name = `redteam3-base-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await withTempDir(async (dir) => {
+      await git(dir, "init", "-q", "-b", "main");
+      const base = lockOf([await lockEntry(stable)]);
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, base);
+      await git(dir, "add", "Cargo.lock");
+      await git(dir, "commit", "-q", "-m", "base");
+      await git(dir, "branch", name);
+      // The pull request adds a crate whose checksum crates.io does not serve...
+      const head = lockOf([await lockEntry(stable), {
+        name: "evil",
+        version: "6.6.6",
+        checksum: "6".repeat(64),
+      }]);
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, head);
+      // ...and a file at the revision's name holding that same lock.
+      await Deno.writeTextFile(name, head);
+      const io = createMemoryIo(cratesIo.env);
+      const code = await main(["lock", `${dir}/Cargo.lock`, "--base", name, "--json"], io);
+      assert.notEqual(code, 0, io.out + io.err);
+      assert.equal(code, 3, io.out + io.err);
+      assert.match(io.err, /both a file and a git revision/);
+      assert.equal(JSON.parse(io.out).verdict, "ERROR");
+      // Named as a path (./NAME), it is the file: the user said so.
+      const file = createMemoryIo(cratesIo.env);
+      assert.equal(
+        await main(["lock", `${dir}/Cargo.lock`, "--base", `./${name}`, "--json"], file),
+        0,
+        file.out + file.err,
+      );
+      // Without the file, the revision is read, and the added crate is verified.
+      await Deno.remove(name);
+      const ref = createMemoryIo(cratesIo.env);
+      assert.notEqual(await main(["lock", `${dir}/Cargo.lock`, "--base", name], ref), 0);
+      assert.match(ref.err, /evil@6\.6\.6/);
+    });
+  } finally {
+    await Deno.remove(name).catch(() => {});
+    await cratesIo.close();
+  }
+});
