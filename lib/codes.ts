@@ -135,8 +135,10 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "lock --base: the update is published at least as the version it replaces (records and evidence)",
   "downgrade-trusted-publishing-dropped":
     "the version replaced was published by trusted publishing, the update with a token (UNVERIFIED; MISMATCH under no_downgrade)",
+  "downgrade-trusted-publishing-provider":
+    "the update was trusted-published from another provider (GitHub, GitLab) than the version it replaces",
   "downgrade-trusted-publishing-repository":
-    "the update was trusted-published from another repository than the version it replaces",
+    "the update was trusted-published from another repository than the version it replaces (or records none)",
   "downgrade-trusted-publishing-workflow":
     "the update was trusted-published by another workflow than the version it replaces",
   "downgrade-trusted-publishing-environment":

@@ -1,7 +1,8 @@
 /**
  * The `downgrade` check of a crate a pull request updates: is the new version published at least
  * as trustworthily as the one it replaces? By crates.io's records of both: a trusted publisher
- * before and none now, a trusted publisher of another repository, or another repository URL. By
+ * before and none now, a trusted publisher of another provider (GitHub, GitLab) or of another
+ * repository (or of none recorded), or another repository URL. By
  * the evidence of both `.crate`s, when both were verified: an attestation before and none now, or
  * one signed by another workflow; `.cargo_vcs_info.json` before and none now, or `dirty` now; a
  * crate-source match before and none now. Each is a downgrade. With the policy's `no_downgrade = true` it fails (MISMATCH); without, it is a required
@@ -144,16 +145,25 @@ export function checkDowngrade(input: DowngradeInput): CheckResult {
       expected: `trusted publishing by ${tpBefore.repository ?? tpBefore.provider}`,
       actual: "a token",
     });
+  } else if (tpBefore && tpAfter && tpBefore.provider !== tpAfter.provider) {
+    // The same path on another forge is another project (anyone may own the name there).
+    found.push({
+      code: "downgrade-trusted-publishing-provider",
+      message: `${from} was trusted-published from ${tpBefore.provider} ` +
+        `${tpBefore.repository ?? ""}, ${to} from ${tpAfter.provider} ${tpAfter.repository ?? ""}`,
+      expected: `${tpBefore.provider} ${tpBefore.repository ?? ""}`.trim(),
+      actual: `${tpAfter.provider} ${tpAfter.repository ?? ""}`.trim(),
+    });
   } else if (
-    tpBefore?.repository && tpAfter?.repository &&
-    tpBefore.repository.toLowerCase() !== tpAfter.repository.toLowerCase()
+    tpBefore?.repository && tpAfter &&
+    tpBefore.repository.toLowerCase() !== tpAfter.repository?.toLowerCase()
   ) {
     found.push({
       code: "downgrade-trusted-publishing-repository",
-      message: `${from} was published from ${tpBefore.repository}, ${to} from ` +
-        tpAfter.repository,
+      message: `${from} was published from ${tpBefore.repository}, ${to} ` +
+        (tpAfter.repository ? `from ${tpAfter.repository}` : "records no repository"),
       expected: tpBefore.repository,
-      actual: tpAfter.repository,
+      actual: tpAfter.repository ?? "(none)",
     });
   }
   if (tpBefore && tpAfter) {
