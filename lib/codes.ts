@@ -140,7 +140,7 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "downgrade-trusted-publishing-repository":
     "the update was trusted-published from another repository than the version it replaces (or records none)",
   "downgrade-trusted-publishing-workflow":
-    "the update was trusted-published by another workflow than the version it replaces",
+    "the update was trusted-published by another workflow than the version it replaces (or by a run GitHub does not report)",
   "downgrade-trusted-publishing-environment":
     "the update was trusted-published from another deployment environment than the version it replaces",
   "downgrade-repository-changed":

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { type FakeWorkflowRun, startFakeGithub } from "./support/fake_github.ts";
 import { lockEntry, lockOf, plainCrate } from "./support/lock_packages.ts";
 import { withTempDir } from "./support/temp_dir.ts";
 
@@ -23,6 +24,7 @@ async function update(
   before: Record<string, unknown> | undefined,
   after: Record<string, unknown> | undefined,
   policy?: string,
+  runs?: readonly FakeWorkflowRun[],
 ): Promise<{ code: number; check?: { code: string; status: string }; out: string }> {
   const old: FakeCrate = {
     ...(await plainCrate("bumped", "1.0.0")),
@@ -33,6 +35,12 @@ async function update(
     ...(after ? { trustedPublishing: after } : {}),
   };
   const cratesIo = startFakeCratesIo([old, fresh]);
+  // With runs: GitHub is asked about each version's publishing run (example/bumped's runs).
+  const github = runs
+    ? startFakeGithub([], {
+      repositories: [{ owner: "example", repo: "bumped", tags: [], trees: {}, runs }],
+    })
+    : undefined;
   try {
     return await withTempDir(async (dir) => {
       await Deno.writeTextFile(`${dir}/base.Cargo.lock`, lockOf([await lockEntry(old)]));
@@ -42,7 +50,10 @@ async function update(
         await Deno.writeTextFile(`${dir}/attest.toml`, policy);
         args.push("--policy", `${dir}/attest.toml`);
       }
-      const io = createMemoryIo(cratesIo.env);
+      const io = createMemoryIo({
+        ...cratesIo.env,
+        ...(github ? { CARGO_ATTEST_GITHUB_API_URL: github.apiUrl, GH_TOKEN: "ghp_test" } : {}),
+      });
       const code = await main(args, io);
       const check = JSON.parse(io.out).subjects[0].checks.find((c: { id: string }) =>
         c.id === "downgrade"
@@ -51,6 +62,7 @@ async function update(
     });
   } finally {
     await cratesIo.close();
+    await github?.close();
   }
 }
 
@@ -83,5 +95,27 @@ Deno.test("redteam3 downgrade: trusted publishing that no longer records its rep
   assert.notEqual(r.code, 0, r.out);
   assert.equal(r.check?.code, "downgrade-trusted-publishing-repository", r.out);
   const strict = await update(GITHUB, { ...anonymous, run_id: "8" }, NO_DOWNGRADE);
+  assert.equal(strict.code, 2, strict.out);
+});
+
+Deno.test("redteam3 downgrade: a publishing run GitHub no longer has is not the same workflow", async () => {
+  // 1.0.0's run 7 was publish.yml's; 1.0.1's run 8 is gone from GitHub (deleted after it ran
+  // another workflow): which workflow published 1.0.1 cannot be told, so it is not "the same".
+  const run7 = {
+    id: 7,
+    path: ".github/workflows/publish.yml",
+    headSha: GITHUB.sha,
+    event: "push",
+    headBranch: "v1.0.0",
+  };
+  const run8 = { ...run7, id: 8, headBranch: "v1.0.1" };
+  const after = { ...GITHUB, run_id: "8" };
+  const control = await update(GITHUB, after, undefined, [run7, run8]);
+  assert.equal(control.code, 0, control.out);
+  assert.equal(control.check?.code, "downgrade-none");
+  const gone = await update(GITHUB, after, undefined, [run7]);
+  assert.notEqual(gone.code, 0, gone.out);
+  assert.equal(gone.check?.code, "downgrade-trusted-publishing-workflow", gone.out);
+  const strict = await update(GITHUB, after, NO_DOWNGRADE, [run7]);
   assert.equal(strict.code, 2, strict.out);
 });

@@ -33,7 +33,10 @@ export interface EvidenceProfile {
   readonly vcsInfo?: { readonly dirty: boolean };
   /** Whether `crate-source` passed: its files are the repository's at the recorded commit. */
   readonly sourceMatch: boolean;
-  /** The workflow file of the trusted-publishing run, when GitHub was asked about the run. */
+  /**
+   * The workflow file of the trusted-publishing run, when GitHub reported the run; a version
+   * compared with one that has it and lacking it is a downgrade (its workflow is not known).
+   */
   readonly publishingWorkflow?: string;
 }
 
@@ -73,16 +76,16 @@ export function evidenceDowngrades(
       actual: signersAfter.join(", "),
     });
   }
-  if (
-    before.publishingWorkflow && after.publishingWorkflow &&
-    before.publishingWorkflow !== after.publishingWorkflow
-  ) {
+  if (before.publishingWorkflow && before.publishingWorkflow !== after.publishingWorkflow) {
+    // A run GitHub does not report (deleted, never asked, not cached) is no proof of the same one.
     found.push({
       code: "downgrade-trusted-publishing-workflow",
-      message: `${from} was published by the run of ${before.publishingWorkflow}, ${to} by ` +
-        after.publishingWorkflow,
+      message: `${from} was published by the run of ${before.publishingWorkflow}, ${to} ` +
+        (after.publishingWorkflow
+          ? `by ${after.publishingWorkflow}`
+          : "by a run whose workflow GitHub does not report"),
       expected: before.publishingWorkflow,
-      actual: after.publishingWorkflow,
+      actual: after.publishingWorkflow ?? "(not known)",
     });
   }
   if (before.vcsInfo && !after.vcsInfo) {
