@@ -119,3 +119,31 @@ Deno.test("redteam3 downgrade: a publishing run GitHub no longer has is not the 
   const strict = await update(GITHUB, after, NO_DOWNGRADE, [run7]);
   assert.equal(strict.code, 2, strict.out);
 });
+
+Deno.test("redteam3 crate --history: yanking the trusted-published versions does not hide the downgrade", async () => {
+  // The publisher's token (all a compromised owner needs) yanks 1.0.0, the last version
+  // published by trusted publishing, and publishes 1.0.1 with the token: skipping yanked versions
+  // compared 1.0.1 with the token-published 0.9.0 (or, with nothing older, called it a first
+  // version), and it came out TRUSTED.
+  const token = await plainCrate("bumped", "1.0.1");
+  const yankedTp: FakeCrate = {
+    ...(await plainCrate("bumped", "1.0.0")),
+    trustedPublishing: GITHUB,
+    yanked: true,
+  };
+  for (const older of [[await plainCrate("bumped", "0.9.0")], []]) {
+    const cratesIo = startFakeCratesIo([...older, yankedTp, token]);
+    try {
+      const io = createMemoryIo(cratesIo.env);
+      const code = await main(["crate", "bumped@1.0.1", "--history", "--json"], io);
+      assert.notEqual(code, 0, io.out + io.err);
+      const check = JSON.parse(io.out).subjects[0].checks.find((c: { id: string }) =>
+        c.id === "downgrade"
+      );
+      assert.equal(check?.code, "downgrade-trusted-publishing-dropped", io.out);
+      assert.match(check.message, /bumped@1\.0\.0 was published by trusted publishing/);
+    } finally {
+      await cratesIo.close();
+    }
+  }
+});

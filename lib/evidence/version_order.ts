@@ -54,7 +54,9 @@ export function compareVersions(a: string, b: string): number | undefined {
 
 /**
  * The version a crate published before `version`: the highest version of the index below it in
- * semver precedence that is not yanked (pre-releases count). Undefined for a first version.
+ * semver precedence (pre-releases count). Yanked versions count too: yanking is the publisher's
+ * own act, so skipping them would let whoever holds the publishing token hide the versions a
+ * downgrade shows against. Undefined for a first version.
  */
 export function previousVersion(
   entries: readonly IndexEntry[],
@@ -62,7 +64,6 @@ export function previousVersion(
 ): string | undefined {
   let best: string | undefined;
   for (const entry of entries) {
-    if (entry.yanked) continue;
     const below = compareVersions(entry.vers, version);
     if (below === undefined || below >= 0) continue;
     if (best === undefined || compareVersions(entry.vers, best)! > 0) best = entry.vers;

@@ -661,8 +661,8 @@ function firstVersion(target: CrateTarget): CheckResult {
     id: "downgrade",
     status: "skip",
     code: "downgrade-first-version",
-    message: `${target.name}@${target.version} is the first version the index lists (not ` +
-      "yanked): nothing published before it to compare with",
+    message: `${target.name}@${target.version} is the first version the index lists: nothing ` +
+      "published before it to compare with",
     loadBearing: false,
     required: false,
   };
