@@ -8,7 +8,9 @@ import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { type FakeWorkflowRun, startFakeGithub } from "./support/fake_github.ts";
-import { lockEntry, lockOf, plainCrate } from "./support/lock_packages.ts";
+import { lockEntry, lockOf, plainCrate, sha256 } from "./support/lock_packages.ts";
+import { publicGood } from "./support/binding_runs.ts";
+import { fulcioExtension, type LeafOptions, workflowSan } from "./support/virtual_sigstore.ts";
 import { withTempDir } from "./support/temp_dir.ts";
 
 const GITHUB = {
@@ -17,6 +19,8 @@ const GITHUB = {
   run_id: "7",
   sha: "a".repeat(40),
 };
+/** Fulcio's Build Config URI (1.3.6.1.4.1.57264.1.18): the workflow a run started from. */
+const BUILD_CONFIG_URI = "1.3.6.1.4.1.57264.1.18";
 const NO_DOWNGRADE = "version = 1\n[crate.bumped]\nno_downgrade = true\n";
 
 /** `lock --base` updating bumped 1.0.0 → 1.0.1, each with the trusted-publishing record given. */
@@ -146,4 +150,80 @@ Deno.test("redteam3 crate --history: yanking the trusted-published versions does
       await cratesIo.close();
     }
   }
+});
+
+/** Runs `lock --base` (bumped 1.0.0 → 1.0.1), each `.crate` attested by the leaf given. */
+async function attestedUpdate(
+  before: LeafOptions,
+  after: LeafOptions,
+): Promise<{ code: number; check?: { code: string; status: string }; out: string }> {
+  const repository = "https://github.com/example/bumped";
+  const old: FakeCrate = { ...(await plainCrate("bumped", "1.0.0")), repository };
+  const fresh: FakeCrate = { ...(await plainCrate("bumped", "1.0.1")), repository };
+  const attestations: Record<string, unknown[]> = {};
+  for (const [crate, leaf] of [[old, before], [fresh, after]] as const) {
+    const signed = await publicGood.sign({ artifact: crate.bytes, content: "dsse", leaf });
+    attestations[await sha256(crate.bytes)] = [JSON.parse(signed.json)];
+  }
+  const cratesIo = startFakeCratesIo([old, fresh]);
+  const github = startFakeGithub([], {
+    repositories: [{ owner: "example", repo: "bumped", tags: [], trees: {} }],
+    attestations,
+  });
+  try {
+    return await withTempDir(async (dir) => {
+      await Deno.writeTextFile(`${dir}/base.Cargo.lock`, lockOf([await lockEntry(old)]));
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, lockOf([await lockEntry(fresh)]));
+      await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
+      const io = createMemoryIo({
+        ...cratesIo.env,
+        CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+        GH_TOKEN: "ghp_test",
+      });
+      const code = await main([
+        "lock",
+        `${dir}/Cargo.lock`,
+        "--base",
+        `${dir}/base.Cargo.lock`,
+        "--json",
+        "--trusted-root",
+        `${dir}/root.json`,
+      ], io);
+      const check = JSON.parse(io.out).subjects[0].checks.find((c: { id: string }) =>
+        c.id === "downgrade"
+      );
+      return { code, check, out: io.out + io.err };
+    });
+  } finally {
+    await cratesIo.close();
+    await github.close();
+  }
+}
+
+Deno.test("redteam3 downgrade: an attestation by the same reusable workflow, called from another workflow, is a downgrade", async () => {
+  // A reusable workflow of the repository signs (its URI is the certificate's signer); the
+  // workflow that called it is the build config (Fulcio 1.18). 1.0.0 was attested from
+  // release.yml, 1.0.1 from evil.yml: the signer alone is the same.
+  const reusable = {
+    repository: "example/bumped",
+    workflow: ".github/workflows/attest.yml",
+    ref: "refs/heads/main",
+    sha: "b".repeat(40),
+  };
+  const calledFrom = (workflow: string): LeafOptions => ({
+    github: reusable,
+    san: { uri: workflowSan(reusable) },
+    extraExtensions: [
+      fulcioExtension(
+        BUILD_CONFIG_URI,
+        `https://github.com/example/bumped/.github/workflows/${workflow}@refs/heads/main`,
+      ),
+    ],
+  });
+  const same = await attestedUpdate(calledFrom("release.yml"), calledFrom("release.yml"));
+  assert.equal(same.code, 0, same.out);
+  assert.equal(same.check?.code, "downgrade-none", same.out);
+  const other = await attestedUpdate(calledFrom("release.yml"), calledFrom("evil.yml"));
+  assert.notEqual(other.code, 0, other.out);
+  assert.equal(other.check?.code, "downgrade-attestation-signer", other.out);
 });

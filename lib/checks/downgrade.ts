@@ -27,7 +27,10 @@ export interface DowngradeInput {
 
 /** What one version's verification showed, as far as a downgrade is concerned. */
 export interface EvidenceProfile {
-  /** The workflows (signer URI without its `@ref`) of the attestations that verified and matched. */
+  /**
+   * The workflows (signer URI without its `@ref`, with the workflow that called it when the signer
+   * is a reusable workflow) of the attestations that verified and matched.
+   */
   readonly attestationSigners: readonly string[];
   /** `.cargo_vcs_info.json`: absent when the crate has none. */
   readonly vcsInfo?: { readonly dirty: boolean };

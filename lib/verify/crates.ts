@@ -633,10 +633,17 @@ function crateAttestationChecker(
   };
 }
 
-/** The workflow that signed: the build signer URI (else the SAN) without its `@ref`. */
+/**
+ * The workflow that signed: the build signer URI (else the SAN) without its `@ref`; when the run
+ * started from another workflow (Fulcio's build config URI: the workflow that called a reusable
+ * one, which is then the signer), that one too, so another caller is another signer.
+ */
 function signerWorkflow(identity: CertificateIdentity): string {
   const uri = identity.extensions.buildSignerURI ?? identity.san[0]?.value ?? "(unknown)";
-  return splitWorkflowRef(uri)?.path ?? uri;
+  const signer = splitWorkflowRef(uri)?.path ?? uri;
+  const config = identity.extensions.buildConfigURI;
+  const caller = config === undefined ? undefined : splitWorkflowRef(config)?.path ?? config;
+  return caller !== undefined && caller !== signer ? `${signer} (called from ${caller})` : signer;
 }
 
 /** What a version's verification showed, for {@link checkDowngrade}. */
