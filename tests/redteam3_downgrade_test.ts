@@ -227,3 +227,26 @@ Deno.test("redteam3 downgrade: an attestation by the same reusable workflow, cal
   assert.notEqual(other.code, 0, other.out);
   assert.equal(other.check?.code, "downgrade-attestation-signer", other.out);
 });
+
+Deno.test("redteam3 downgrade: trusted publishing from a tag before and from a branch now is a downgrade", async () => {
+  // The same workflow file, run for a release (a tag) for 1.0.0 and dispatched on a branch
+  // `evil` for 1.0.1: whoever can push a branch could publish, where a tag was needed before.
+  const run7 = {
+    id: 7,
+    path: ".github/workflows/publish.yml",
+    headSha: GITHUB.sha,
+    event: "release",
+    headBranch: "v1.0.0",
+  };
+  const released = { ...run7, id: 8, headBranch: "v1.0.1" };
+  const after = { ...GITHUB, run_id: "8" };
+  const control = await update(GITHUB, after, undefined, [run7, released]);
+  assert.equal(control.code, 0, control.out);
+  assert.equal(control.check?.code, "downgrade-none");
+  const dispatched = { ...released, event: "workflow_dispatch", headBranch: "evil" };
+  const branch = await update(GITHUB, after, undefined, [run7, dispatched]);
+  assert.notEqual(branch.code, 0, branch.out);
+  assert.equal(branch.check?.code, "downgrade-trusted-publishing-ref", branch.out);
+  const strict = await update(GITHUB, after, NO_DOWNGRADE, [run7, dispatched]);
+  assert.equal(strict.code, 2, strict.out);
+});

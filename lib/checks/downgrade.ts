@@ -41,6 +41,25 @@ export interface EvidenceProfile {
    * compared with one that has it and lacking it is a downgrade (its workflow is not known).
    */
   readonly publishingWorkflow?: string;
+  /**
+   * The refs the trusted-publishing run may have been for (one when GitHub's record tells, a
+   * branch and a tag of the same name when it does not), when GitHub reported the run.
+   */
+  readonly publishingRefs?: readonly string[];
+}
+
+const isTag = (ref: string) => ref.startsWith("refs/tags/");
+
+/**
+ * Whether the run of the new version may have been for a ref the old one's could not: a branch
+ * where the old run was for a tag, or another branch where it was for one branch. Tags differ
+ * from version to version and are not compared; a run whose ref is ambiguous before is not
+ * compared; one ambiguous now counts as the branch it may be.
+ */
+function weakerRef(before: readonly string[], after: readonly string[]): boolean {
+  if (before.every(isTag)) return !after.every(isTag);
+  if (before.length !== 1) return false;
+  return after.some((ref) => !isTag(ref) && ref !== before[0]);
 }
 
 /** A weakening found between two versions. */
@@ -89,6 +108,17 @@ export function evidenceDowngrades(
           : "by a run whose workflow GitHub does not report"),
       expected: before.publishingWorkflow,
       actual: after.publishingWorkflow ?? "(not known)",
+    });
+  }
+  const refsBefore = before.publishingRefs;
+  const refsAfter = after.publishingRefs;
+  if (refsBefore && refsAfter && weakerRef(refsBefore, refsAfter)) {
+    found.push({
+      code: "downgrade-trusted-publishing-ref",
+      message: `${from} was published by a run for ${refsBefore.join(" or ")}, ${to} by one for ` +
+        refsAfter.join(" or "),
+      expected: refsBefore.join(" or "),
+      actual: refsAfter.join(" or "),
     });
   }
   if (before.vcsInfo && !after.vcsInfo) {

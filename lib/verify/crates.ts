@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import type { CheckResult } from "../checks/check_result.ts";
 import { checkCrate } from "../checks/crate_subject.ts";
 import { type SignerRequirement, splitWorkflowRef } from "../checks/identity.ts";
-import { runWorkflowPath } from "../checks/publishing_run.ts";
+import { runRefCandidates, runWorkflowPath } from "../checks/publishing_run.ts";
 import {
   buildSignerRules,
   judgeSigner,
@@ -653,9 +653,12 @@ function evidenceProfile(
   signers: readonly string[],
 ): EvidenceProfile {
   const vcsInfo = evidence.vcs.vcsInfo;
-  const runPath = evidence.publishingRun?.run?.path;
+  const publishing = evidence.publishingRun;
+  const runPath = publishing?.run?.path;
+  const refs = publishing?.run ? runRefCandidates(publishing.run, publishing.headTag) : [];
   return {
     ...(runPath ? { publishingWorkflow: runWorkflowPath(runPath).file } : {}),
+    ...(refs.length > 0 ? { publishingRefs: refs } : {}),
     attestationSigners: [...new Set(signers)],
     ...(vcsInfo ? { vcsInfo: { dirty: vcsInfo.dirty } } : {}),
     sourceMatch: checks.some((c) => c.id === "crate-source" && c.status === "pass"),
