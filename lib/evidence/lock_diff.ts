@@ -33,11 +33,16 @@ function identity(p: LockPackage): string {
   return `${p.name}\u0000${source}`;
 }
 
-/** The base's version a new one replaces: the highest at or below it, else the lowest. */
-function replacedBy(base: readonly LockPackage[], version: string): LockPackage | undefined {
-  const order = (a: string, b: string) => compareVersions(a, b) ?? a.localeCompare(b);
-  const sorted = [...base].sort((a, b) => order(a.version, b.version));
-  return sorted.findLast((o) => order(o.version, version) <= 0) ?? sorted[0];
+/**
+ * The base's version a new one replaces (`sorted`: the base's versions, oldest first): the
+ * highest at or below it, else the lowest.
+ */
+function replacedBy(sorted: readonly LockPackage[], version: string): LockPackage | undefined {
+  return sorted.findLast((o) => byVersion(o.version, version) <= 0) ?? sorted[0];
+}
+
+function byVersion(a: string, b: string): number {
+  return compareVersions(a, b) ?? a.localeCompare(b);
 }
 
 /** A lock's packages from outside the workspace (path packages aside), grouped by identity. */
@@ -59,7 +64,7 @@ export function diffLocks(base: CargoLock, head: CargoLock): LockDiff {
   const headGroups = groupByIdentity(head);
   const removed: LockPackage[] = [];
   for (const [key, newer] of headGroups) {
-    const all = baseGroups.get(key) ?? [];
+    const all = [...(baseGroups.get(key) ?? [])].sort((a, b) => byVersion(a.version, b.version));
     const older = [...all];
     const left: LockPackage[] = [];
     for (const p of newer) {
