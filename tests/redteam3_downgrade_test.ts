@@ -250,3 +250,31 @@ Deno.test("redteam3 downgrade: trusted publishing from a tag before and from a b
   const strict = await update(GITHUB, after, NO_DOWNGRADE, [run7, dispatched]);
   assert.equal(strict.code, 2, strict.out);
 });
+
+Deno.test("redteam3 crate --history: a release is compared with the release before it, not a pre-release that launders the downgrade", async () => {
+  // 1.0.0 was trusted-published. The token publishes 1.0.1-rc.1 (which cargo never picks for
+  // `^1`, so no one looks at it), then 1.0.1: comparing 1.0.1 with the pre-release found two
+  // token-published versions and no downgrade.
+  const tp: FakeCrate = { ...(await plainCrate("bumped", "1.0.0")), trustedPublishing: GITHUB };
+  const rc = await plainCrate("bumped", "1.0.1-rc.1");
+  const release = await plainCrate("bumped", "1.0.1");
+  const cratesIo = startFakeCratesIo([tp, rc, release]);
+  try {
+    const io = createMemoryIo(cratesIo.env);
+    const code = await main(["crate", "bumped@1.0.1", "--history", "--json"], io);
+    assert.notEqual(code, 0, io.out + io.err);
+    const check = JSON.parse(io.out).subjects[0].checks.find((c: { id: string }) =>
+      c.id === "downgrade"
+    );
+    assert.equal(check?.code, "downgrade-trusted-publishing-dropped", io.out);
+    // A pre-release itself is compared with whatever came before it, pre-releases included.
+    const pre = createMemoryIo(cratesIo.env);
+    await main(["crate", "bumped@1.0.1-rc.1", "--history", "--json"], pre);
+    const preCheck = JSON.parse(pre.out).subjects[0].checks.find((c: { id: string }) =>
+      c.id === "downgrade"
+    );
+    assert.equal(preCheck?.code, "downgrade-trusted-publishing-dropped", pre.out);
+  } finally {
+    await cratesIo.close();
+  }
+});
