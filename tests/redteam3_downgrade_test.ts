@@ -155,13 +155,17 @@ Deno.test("redteam3 crate --history: yanking the trusted-published versions does
 /** Runs `lock --base` (bumped 1.0.0 → 1.0.1), each `.crate` attested by the leaf given. */
 async function attestedUpdate(
   before: LeafOptions,
-  after: LeafOptions,
-): Promise<{ code: number; check?: { code: string; status: string }; out: string }> {
+  after: LeafOptions | undefined,
+  token = true,
+): Promise<
+  { code: number; check?: { code: string; status: string; message: string }; out: string }
+> {
   const repository = "https://github.com/example/bumped";
   const old: FakeCrate = { ...(await plainCrate("bumped", "1.0.0")), repository };
   const fresh: FakeCrate = { ...(await plainCrate("bumped", "1.0.1")), repository };
   const attestations: Record<string, unknown[]> = {};
   for (const [crate, leaf] of [[old, before], [fresh, after]] as const) {
+    if (!leaf) continue;
     const signed = await publicGood.sign({ artifact: crate.bytes, content: "dsse", leaf });
     attestations[await sha256(crate.bytes)] = [JSON.parse(signed.json)];
   }
@@ -178,7 +182,7 @@ async function attestedUpdate(
       const io = createMemoryIo({
         ...cratesIo.env,
         CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-        GH_TOKEN: "ghp_test",
+        ...(token ? { GH_TOKEN: "ghp_test" } : {}),
       });
       const code = await main([
         "lock",
@@ -277,4 +281,24 @@ Deno.test("redteam3 crate --history: a release is compared with the release befo
   } finally {
     await cratesIo.close();
   }
+});
+
+Deno.test("redteam3 downgrade: a pass that could not compare attestations (GitHub not asked) says so", async () => {
+  const workflow = {
+    repository: "example/bumped",
+    workflow: ".github/workflows/release.yml",
+    ref: "refs/heads/main",
+    sha: "b".repeat(40),
+  };
+  const leaf: LeafOptions = { github: workflow, san: { uri: workflowSan(workflow) } };
+  // With a token: 1.0.0's attestation and none for 1.0.1 is a downgrade.
+  const asked = await attestedUpdate(leaf, undefined);
+  assert.notEqual(asked.code, 0, asked.out);
+  assert.equal(asked.check?.code, "downgrade-attestation-dropped", asked.out);
+  // Without one nothing is known of either version's attestations: the pass must not read as
+  // if they had been compared.
+  const blind = await attestedUpdate(leaf, undefined, false);
+  assert.equal(blind.check?.code, "downgrade-none", blind.out);
+  assert.match(blind.check!.message, /not compared: attestations/);
+  assert.doesNotMatch(blind.check!.message, /\(trusted publishing, repository, attestation/);
 });

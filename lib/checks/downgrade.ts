@@ -32,6 +32,11 @@ export interface EvidenceProfile {
    * is a reusable workflow) of the attestations that verified and matched.
    */
   readonly attestationSigners: readonly string[];
+  /**
+   * Set when the version's attestations were not looked up (GitHub not asked, no repository, not
+   * in the cache): none verified, but whether it has any is not known.
+   */
+  readonly attestationsUnknown?: boolean;
   /** `.cargo_vcs_info.json`: absent when the crate has none. */
   readonly vcsInfo?: { readonly dirty: boolean };
   /** Whether `crate-source` passed: its files are the repository's at the recorded commit. */
@@ -149,16 +154,30 @@ export function evidenceDowngrades(
   return found;
 }
 
-/** What the two versions share, in words, for a pass. */
+/**
+ * What the two versions share, in words, for a pass; and what could not be compared (a pass
+ * never reads as if evidence no one looked at had been compared).
+ */
 function compared(input: DowngradeInput): string {
   const held = ["trusted publishing", "repository"];
+  const unknown: string[] = [];
   const profiles = input.evidence;
   if (profiles) {
-    if (profiles.before.attestationSigners.length > 0) held.push("attestation signer");
-    if (profiles.before.vcsInfo) held.push(".cargo_vcs_info.json");
-    if (profiles.before.sourceMatch) held.push("crate-source match");
+    const { before } = profiles;
+    if (before.attestationSigners.length > 0) held.push("attestation signer");
+    else if (before.attestationsUnknown) unknown.push("attestations");
+    if (before.vcsInfo) held.push(".cargo_vcs_info.json");
+    if (before.sourceMatch) held.push("crate-source match");
+    if (input.before.trustedPublishing?.provider === "github" && !before.publishingWorkflow) {
+      unknown.push("the publishing run's workflow");
+    }
   }
-  return held.join(", ");
+  return held.join(", ") +
+    (unknown.length > 0
+      ? `; not compared: ${
+        unknown.join(", ")
+      } (not known for ${input.crate}@${input.before.version})`
+      : "");
 }
 
 function normalizeRepositoryUrl(url: string | undefined): string | undefined {

@@ -660,6 +660,9 @@ function evidenceProfile(
     ...(runPath ? { publishingWorkflow: runWorkflowPath(runPath).file } : {}),
     ...(refs.length > 0 ? { publishingRefs: refs } : {}),
     attestationSigners: [...new Set(signers)],
+    ...(!evidence.attestations || evidence.attestations.unavailable
+      ? { attestationsUnknown: true }
+      : {}),
     ...(vcsInfo ? { vcsInfo: { dirty: vcsInfo.dirty } } : {}),
     sourceMatch: checks.some((c) => c.id === "crate-source" && c.status === "pass"),
   };
