@@ -142,7 +142,7 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "downgrade-trusted-publishing-workflow":
     "the update was trusted-published by another workflow than the version it replaces (or by a run GitHub does not report)",
   "downgrade-trusted-publishing-ref":
-    "the update was trusted-published by a run for a branch (or another branch) where the version it replaces was published from a tag (or one branch)",
+    "the update was trusted-published by a run for a branch (or another branch, or of an event whose ref cannot be told) where the version it replaces was published from a tag (or one branch)",
   "downgrade-trusted-publishing-environment":
     "the update was trusted-published from another deployment environment than the version it replaces",
   "downgrade-repository-changed":

@@ -253,6 +253,12 @@ Deno.test("redteam3 downgrade: trusted publishing from a tag before and from a b
   assert.equal(branch.check?.code, "downgrade-trusted-publishing-ref", branch.out);
   const strict = await update(GITHUB, after, NO_DOWNGRADE, [run7, dispatched]);
   assert.equal(strict.code, 2, strict.out);
+  // A run of another event (workflow_run, repository_dispatch, pull_request_target), whose ref
+  // GitHub's record does not tell, where the one replaced was a release's.
+  const other = { ...released, event: "workflow_run", headBranch: "main" };
+  const untold = await update(GITHUB, after, undefined, [run7, other]);
+  assert.notEqual(untold.code, 0, untold.out);
+  assert.equal(untold.check?.code, "downgrade-trusted-publishing-ref", untold.out);
 });
 
 Deno.test("redteam3 crate --history: a release is compared with the release before it, not a pre-release that launders the downgrade", async () => {

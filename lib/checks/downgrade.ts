@@ -48,7 +48,8 @@ export interface EvidenceProfile {
   readonly publishingWorkflow?: string;
   /**
    * The refs the trusted-publishing run may have been for (one when GitHub's record tells, a
-   * branch and a tag of the same name when it does not), when GitHub reported the run.
+   * branch and a tag of the same name when it does not; none when its event does not tell), when
+   * GitHub reported the run.
    */
   readonly publishingRefs?: readonly string[];
 }
@@ -57,11 +58,14 @@ const isTag = (ref: string) => ref.startsWith("refs/tags/");
 
 /**
  * Whether the run of the new version may have been for a ref the old one's could not: a branch
- * where the old run was for a tag, or another branch where it was for one branch. Tags differ
- * from version to version and are not compared; a run whose ref is ambiguous before is not
- * compared; one ambiguous now counts as the branch it may be.
+ * where the old run was for a tag, or another branch where it was for one branch, or a ref that
+ * cannot be told (another event) where the old one's could. Tags differ from version to version
+ * and are not compared; a run whose ref is ambiguous or unknown before is not compared; one
+ * ambiguous now counts as the branch it may be.
  */
 function weakerRef(before: readonly string[], after: readonly string[]): boolean {
+  if (before.length === 0) return false;
+  if (after.length === 0) return true;
   if (before.every(isTag)) return !after.every(isTag);
   if (before.length !== 1) return false;
   return after.some((ref) => !isTag(ref) && ref !== before[0]);
@@ -120,10 +124,12 @@ export function evidenceDowngrades(
   if (refsBefore && refsAfter && weakerRef(refsBefore, refsAfter)) {
     found.push({
       code: "downgrade-trusted-publishing-ref",
-      message: `${from} was published by a run for ${refsBefore.join(" or ")}, ${to} by one for ` +
-        refsAfter.join(" or "),
+      message: `${from} was published by a run for ${refsBefore.join(" or ")}, ${to} by one ` +
+        (refsAfter.length > 0
+          ? `for ${refsAfter.join(" or ")}`
+          : "whose ref cannot be told (another event)"),
       expected: refsBefore.join(" or "),
-      actual: refsAfter.join(" or "),
+      actual: refsAfter.length > 0 ? refsAfter.join(" or ") : "(not known)",
     });
   }
   if (before.vcsInfo && !after.vcsInfo) {

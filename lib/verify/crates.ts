@@ -658,7 +658,7 @@ function evidenceProfile(
   const refs = publishing?.run ? runRefCandidates(publishing.run, publishing.headTag) : [];
   return {
     ...(runPath ? { publishingWorkflow: runWorkflowPath(runPath).file } : {}),
-    ...(refs.length > 0 ? { publishingRefs: refs } : {}),
+    ...(publishing?.run ? { publishingRefs: refs } : {}),
     attestationSigners: [...new Set(signers)],
     ...(!evidence.attestations || evidence.attestations.unavailable
       ? { attestationsUnknown: true }
