@@ -70,3 +70,70 @@ Deno.test("redteam3 lock --base REF: a file of the revision's name (the pull req
     await cratesIo.close();
   }
 });
+
+/**
+ * A repository whose main branch has `app/Cargo.lock` (the application's, pinning `stable`) and
+ * `decoy/Cargo.lock` (pinning a crate whose checksum crates.io does not serve: a fixture, say,
+ * or another workspace no one verifies).
+ */
+async function repositoryWithDecoy(dir: string, stable: string, decoy: string): Promise<void> {
+  await git(dir, "init", "-q", "-b", "main");
+  await Deno.mkdir(`${dir}/app`);
+  await Deno.mkdir(`${dir}/decoy`);
+  await Deno.writeTextFile(`${dir}/app/Cargo.lock`, stable);
+  await Deno.writeTextFile(`${dir}/decoy/Cargo.lock`, decoy);
+  await git(dir, "add", ".");
+  await git(dir, "commit", "-q", "-m", "base");
+}
+
+Deno.test("redteam3 lock --base REF: a lock whose directory the pull request made a symlink is refused", async () => {
+  const stable = await plainCrate("stable", "1.0.0");
+  const cratesIo = startFakeCratesIo([stable]);
+  try {
+    await withTempDir(async (dir) => {
+      const evil = lockOf([{ name: "evil", version: "6.6.6", checksum: "6".repeat(64) }]);
+      await repositoryWithDecoy(dir, lockOf([await lockEntry(stable)]), evil);
+      // The pull request turns app/ into a link to decoy/: git, run in app/, reads
+      // main:decoy/Cargo.lock as the base, the very lock the link shows now.
+      await Deno.remove(`${dir}/app`, { recursive: true });
+      await Deno.symlink("decoy", `${dir}/app`);
+      const io = createMemoryIo(cratesIo.env);
+      const code = await main(["lock", `${dir}/app/Cargo.lock`, "--base", "main"], io);
+      assert.notEqual(code, 0, io.out + io.err);
+      assert.equal(code, 3, io.out + io.err);
+      assert.match(io.err, /symbolic link/);
+    });
+  } finally {
+    await cratesIo.close();
+  }
+});
+
+Deno.test("redteam3 lock --base REF: a lock in a repository nested in the checkout (a submodule) is refused", async () => {
+  const stable = await plainCrate("stable", "1.0.0");
+  const cratesIo = startFakeCratesIo([stable]);
+  try {
+    await withTempDir(async (dir) => {
+      const evil = lockOf([{ name: "evil", version: "6.6.6", checksum: "6".repeat(64) }]);
+      await Deno.mkdir(`${dir}/super`);
+      await repositoryWithDecoy(`${dir}/super`, lockOf([await lockEntry(stable)]), evil);
+      // The attacker's repository, whose main has the lock the pull request brings.
+      await git(dir, "init", "-q", "-b", "main", "attacker");
+      await Deno.writeTextFile(`${dir}/attacker/Cargo.lock`, evil);
+      await git(`${dir}/attacker`, "add", "Cargo.lock");
+      await git(`${dir}/attacker`, "commit", "-q", "-m", "evil");
+      // The pull request makes app/ a submodule of it, checked out as git checks one out: a
+      // `.git` file naming the submodule's repository.
+      await Deno.remove(`${dir}/super/app`, { recursive: true });
+      await Deno.mkdir(`${dir}/super/app`);
+      await Deno.writeTextFile(`${dir}/super/app/.git`, `gitdir: ${dir}/attacker/.git\n`);
+      await Deno.writeTextFile(`${dir}/super/app/Cargo.lock`, evil);
+      const io = createMemoryIo(cratesIo.env);
+      const code = await main(["lock", `${dir}/super/app/Cargo.lock`, "--base", "main"], io);
+      assert.notEqual(code, 0, io.out + io.err);
+      assert.equal(code, 3, io.out + io.err);
+      assert.match(io.err, /inside another/);
+    });
+  } finally {
+    await cratesIo.close();
+  }
+});

@@ -6,7 +6,11 @@
 import { InputError, UsageError } from "../errors.ts";
 import { DEFAULT_CRATE_JOBS } from "../limits.ts";
 import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
-import { readFileAtRevision, RevisionReadError } from "../sources/git_revision.ts";
+import {
+  readFileAtRevision,
+  revisionDirectoryProblem,
+  RevisionReadError,
+} from "../sources/git_revision.ts";
 import { pathKind, readCappedText } from "../sources/local_files.ts";
 import {
   MAX_LOCK_BYTES,
@@ -87,6 +91,12 @@ async function baseFromArgs(
       );
     }
     return { path: base, text: await readCappedText(base, MAX_LOCK_BYTES, "base lock file") };
+  }
+  const problem = await revisionDirectoryProblem(directory);
+  if (problem) {
+    throw new InputError(`${base}:${name}`, `cannot read the lock at that revision: ${problem}`, {
+      hint: `give --base a file instead: git show ${base}:PATH > base.Cargo.lock`,
+    });
   }
   const { label, text } = await readFileAtRevision(directory, base, name, MAX_LOCK_BYTES);
   return { path: label, text };

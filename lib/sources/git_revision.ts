@@ -64,6 +64,68 @@ export function revisionProblem(revision: string): string | undefined {
 }
 
 /**
+ * Why `git show REF:./NAME` run in `directory` would not read the lock at the path it is written
+ * as, or undefined. git works in the directory as the system resolves it, so: a directory between
+ * it and its repository's root that is a symbolic link (git would read the revision's file where
+ * the link points: a pull request could point `app/` at a lock no one verifies), or a repository
+ * nested in another, as a submodule is (git would read that repository's revision, whose branches
+ * its owner names). A repository's root reached through a link is fine; no repository: git says.
+ */
+export async function revisionDirectoryProblem(directory: string): Promise<string | undefined> {
+  const parts = lexicalParts(directory.startsWith("/") ? directory : `${Deno.cwd()}/${directory}`);
+  const path = (n: number) => `/${parts.slice(0, n).join("/")}`;
+  const gitIn = (n: number) => lstatOf(`${n === 0 ? "" : path(n)}/.git`);
+  const gitAbove = async (n: number) => {
+    for (let m = n - 1; m >= 0; m--) if (await gitIn(m)) return path(m);
+    return undefined;
+  };
+  // The repository's root, as git finds it: the nearest directory with a `.git`.
+  let root = parts.length;
+  while (root >= 0 && !await statOf(`${root === 0 ? "" : path(root)}/.git`)) root--;
+  if (root < 0) return undefined;
+  for (let n = parts.length; n >= root; n--) {
+    // A link inside the repository; the root itself may be reached through one, unless it is
+    // inside another repository (a link to the repository's own root, say).
+    if ((await lstatOf(path(n)))?.isSymlink && (n > root || await gitAbove(n))) {
+      return `'${path(n)}' is a symbolic link inside the repository: git would read the file ` +
+        "where it points at the revision, not the lock's own";
+    }
+  }
+  const above = (await gitIn(root))?.isFile ? await gitAbove(root) : undefined;
+  return above
+    ? `'${path(root)}' is a git repository inside another ('${above}'), as a submodule is: git ` +
+      "would read its revision, not the checkout's"
+    : undefined;
+}
+
+/** An absolute path's components, with `.` and `..` applied as written (no link followed). */
+function lexicalParts(path: string): string[] {
+  const parts: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return parts;
+}
+
+async function lstatOf(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch {
+    return undefined;
+  }
+}
+
+async function statOf(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Runs `git -C DIRECTORY show --no-textconv --end-of-options REVISION:./NAME` and returns the
  * file's text. Throws {@link RevisionReadError} naming the revision and directory when git is missing or
  * not permitted, the directory is not in a git repository, the revision does not exist, the file
