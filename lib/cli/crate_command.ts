@@ -103,8 +103,10 @@ async function baseFromArgs(
 }
 
 /**
- * Whether the lock's repository has a revision `base` (with or without the lock in it). False
- * when git cannot be run, the directory is in no repository, or `base` cannot be a revision.
+ * Whether the lock's repository has a revision `base` (with or without the lock in it, or too large
+ * to read). False when git cannot be run or fails otherwise (a repository git refuses to read,
+ * say: then no revision could be read either), the directory is in no repository, or `base`
+ * cannot be a revision.
  */
 async function isRevisionToo(directory: string, base: string, name: string): Promise<boolean> {
   try {
@@ -112,7 +114,7 @@ async function isRevisionToo(directory: string, base: string, name: string): Pro
     return true;
   } catch (error) {
     if (!(error instanceof RevisionReadError)) throw error;
-    return !["refused", "no-git", "not-a-repository", "no-revision"].includes(error.reason);
+    return error.reason === "no-file" || error.reason === "too-large";
   }
 }
 
