@@ -2,11 +2,13 @@
  * The `downgrade` check of a crate a pull request updates: is the new version published at least
  * as trustworthily as the one it replaces? By crates.io's records of both: a trusted publisher
  * before and none now, a trusted publisher of another provider (GitHub, GitLab) or of another
- * repository (or of none recorded), or another repository URL. By
- * the evidence of both `.crate`s, when both were verified: an attestation before and none now, or
- * one signed by another workflow; `.cargo_vcs_info.json` before and none now, or `dirty` now; a
- * crate-source match before and none now. Each is a downgrade. With the policy's `no_downgrade = true` it fails (MISMATCH); without, it is a required
- * skip (UNVERIFIED): shown, never a silent TRUSTED.
+ * repository (or of none recorded), or another repository URL. By the evidence of both `.crate`s,
+ * when both were verified: an attestation before and none now, or one signed by another workflow
+ * (or called from another); a publishing run of another workflow, or one GitHub does not report,
+ * or for a weaker ref (a branch where it was a tag); `.cargo_vcs_info.json` before and none now,
+ * or `dirty` now; a crate-source match before and none now. Each is a downgrade. With the
+ * policy's `no_downgrade = true` it fails (MISMATCH); without, it is a required skip
+ * (UNVERIFIED): shown, never a silent TRUSTED. A pass names what could not be compared.
  * @module
  */
 import type { CrateVersionInfo } from "../evidence/registry_records.ts";
