@@ -137,3 +137,42 @@ Deno.test("redteam3 lock --base REF: a lock in a repository nested in the checko
     await cratesIo.close();
   }
 });
+
+Deno.test("redteam3 lock --base REF: a revision name git finds ambiguous (a tag named origin/main) is refused", async () => {
+  const stable = await plainCrate("stable", "1.0.0");
+  const cratesIo = startFakeCratesIo([stable]);
+  try {
+    await withTempDir(async (dir) => {
+      const evil = lockOf([await lockEntry(stable), {
+        name: "evil",
+        version: "6.6.6",
+        checksum: "6".repeat(64),
+      }]);
+      await git(dir, "init", "-q", "-b", "work");
+      // Whoever may push a tag (tags are often less protected than the default branch) tags a
+      // commit holding the lock a pull request will bring as `origin/main`...
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, evil);
+      await git(dir, "add", "Cargo.lock");
+      await git(dir, "commit", "-q", "-m", "decoy");
+      await git(dir, "tag", "origin/main");
+      // ...while the real origin/main pins only stable. git prefers refs/tags/origin/main to
+      // refs/remotes/origin/main (with a warning), so the base was the tag's.
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, lockOf([await lockEntry(stable)]));
+      await git(dir, "commit", "-q", "-am", "main");
+      await git(dir, "update-ref", "refs/remotes/origin/main", "HEAD");
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, evil);
+      const io = createMemoryIo(cratesIo.env);
+      const code = await main(["lock", `${dir}/Cargo.lock`, "--base", "origin/main"], io);
+      assert.notEqual(code, 0, io.out + io.err);
+      assert.equal(code, 3, io.out + io.err);
+      assert.match(io.err, /ambiguous/);
+      // Named in full, the branch is read: the added crate is verified.
+      const full = createMemoryIo(cratesIo.env);
+      const args = ["lock", `${dir}/Cargo.lock`, "--base", "refs/remotes/origin/main"];
+      assert.notEqual(await main(args, full), 0);
+      assert.match(full.err, /evil@6\.6\.6/);
+    });
+  } finally {
+    await cratesIo.close();
+  }
+});

@@ -114,7 +114,7 @@ async function isRevisionToo(directory: string, base: string, name: string): Pro
     return true;
   } catch (error) {
     if (!(error instanceof RevisionReadError)) throw error;
-    return error.reason === "no-file" || error.reason === "too-large";
+    return ["no-file", "too-large", "ambiguous"].includes(error.reason);
   }
 }
 

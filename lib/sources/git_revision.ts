@@ -24,6 +24,8 @@ export type RevisionReadFailure =
   | "not-a-repository"
   /** The repository has no such revision. */
   | "no-revision"
+  /** git finds the revision's name ambiguous (a tag and a branch of that name, say). */
+  | "ambiguous"
   /** The revision exists, but the file is not in it. */
   | "no-file"
   /** The file is over the size limit. */
@@ -127,9 +129,10 @@ async function statOf(path: string): Promise<Deno.FileInfo | undefined> {
 
 /**
  * Runs `git -C DIRECTORY show --no-textconv --end-of-options REVISION:./NAME` and returns the
- * file's text. Throws {@link RevisionReadError} naming the revision and directory when git is missing or
- * not permitted, the directory is not in a git repository, the revision does not exist, the file
- * is not in it, or the output is over `limit` bytes.
+ * file's text. Throws {@link RevisionReadError} naming the revision and directory when git is
+ * missing or not permitted, the directory is not in a git repository, the revision does not exist
+ * or its name is ambiguous (a tag and a branch of that name: git would read the tag), the file is
+ * not in it, or the output is over `limit` bytes.
  */
 export async function readFileAtRevision(
   directory: string,
@@ -145,7 +148,18 @@ export async function readFileAtRevision(
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("git", {
-      args: ["-C", directory, "show", "--no-textconv", "--end-of-options", `${revision}:./${name}`],
+      // core.warnAmbiguousRefs: git warns when a name is a tag and a branch (it reads the tag);
+      // that warning is refused below, whatever the repository's configuration says.
+      args: [
+        "-c",
+        "core.warnAmbiguousRefs=true",
+        "-C",
+        directory,
+        "show",
+        "--no-textconv",
+        "--end-of-options",
+        `${revision}:./${name}`,
+      ],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -165,9 +179,21 @@ export async function readFileAtRevision(
       `is over the ${limit}-byte limit for a lock file`,
     );
   }
+  const said = new TextDecoder().decode(stderr);
   if (!status.success) {
-    const [reason, message] = gitFailure(new TextDecoder().decode(stderr), revision, directory);
+    const [reason, message] = gitFailure(said, revision, directory);
     throw new RevisionReadError(label, reason, message);
+  }
+  const ambiguous = said.split("\n").find((line) => /refname .* is ambiguous/i.test(line));
+  if (ambiguous) {
+    // `origin/main` as a tag and as a remote branch: git reads the tag, which whoever may push a
+    // tag chooses. Which one is the base cannot be told.
+    throw new RevisionReadError(
+      label,
+      "ambiguous",
+      `git finds the revision name '${revision}' ambiguous (git: ${ambiguous.trim()}); name it ` +
+        "in full (refs/remotes/origin/main, refs/heads/main, refs/tags/v1) or by its commit",
+    );
   }
   return { label, text: new TextDecoder().decode(stdout) };
 }
