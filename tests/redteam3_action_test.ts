@@ -100,3 +100,30 @@ Deno.test("redteam3 action.yml: a base that reads as an option of git is refused
     assert.deepEqual(written, [], "git wrote no file");
   });
 });
+
+Deno.test("redteam3 action.yml: a base name git finds ambiguous (a tag named origin/main) is refused", async () => {
+  await withTempDir(async (dir) => {
+    const git = async (...args: string[]) => {
+      const out = await new Deno.Command("git", {
+        args: ["-c", "user.email=t@t", "-c", "user.name=t", ...args],
+        cwd: dir,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    };
+    await git("init", "-q");
+    await Deno.writeTextFile(`${dir}/Cargo.lock`, lockOf([]));
+    await git("add", "Cargo.lock");
+    await git("commit", "-qm", "decoy");
+    await git("tag", "origin/main");
+    await Deno.writeTextFile(`${dir}/README`, "x\n");
+    await git("add", "README");
+    await git("commit", "-qm", "main");
+    await git("update-ref", "refs/remotes/origin/main", "HEAD");
+    const r = await runAction(dir, { INPUT_BASE: "origin/main" });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.output, /^verdict=ERROR$/m);
+    assert.match(r.stderr, /ambiguous/);
+  });
+});
