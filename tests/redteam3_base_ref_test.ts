@@ -176,3 +176,27 @@ Deno.test("redteam3 lock --base REF: a revision name git finds ambiguous (a tag 
     await cratesIo.close();
   }
 });
+
+Deno.test("redteam3 lock --base REF: a repository reached through a link, and a worktree, are read as before", async () => {
+  const stable = await plainCrate("stable", "1.0.0");
+  const cratesIo = startFakeCratesIo([stable]);
+  try {
+    await withTempDir(async (dir) => {
+      await Deno.mkdir(`${dir}/repo`);
+      await git(`${dir}/repo`, "init", "-q", "-b", "main");
+      await Deno.writeTextFile(`${dir}/repo/Cargo.lock`, lockOf([await lockEntry(stable)]));
+      await git(`${dir}/repo`, "add", "Cargo.lock");
+      await git(`${dir}/repo`, "commit", "-q", "-m", "base");
+      await Deno.symlink(`${dir}/repo`, `${dir}/link`);
+      await git(`${dir}/repo`, "worktree", "add", "-q", `${dir}/tree`, "-b", "other");
+      for (const at of ["link", "tree"]) {
+        const io = createMemoryIo(cratesIo.env);
+        const code = await main(["lock", `${dir}/${at}/Cargo.lock`, "--base", "main"], io);
+        assert.equal(code, 0, `${at}: ${io.out}${io.err}`);
+        assert.match(io.err, /lock-nothing-changed/);
+      }
+    });
+  } finally {
+    await cratesIo.close();
+  }
+});
