@@ -135,10 +135,14 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "lock --base: the update is published at least as the version it replaces (records and evidence)",
   "downgrade-trusted-publishing-dropped":
     "the version replaced was published by trusted publishing, the update with a token (UNVERIFIED; MISMATCH under no_downgrade)",
+  "downgrade-trusted-publishing-provider":
+    "the update was trusted-published from another provider (GitHub, GitLab) than the version it replaces",
   "downgrade-trusted-publishing-repository":
-    "the update was trusted-published from another repository than the version it replaces",
+    "the update was trusted-published from another repository than the version it replaces (or records none)",
   "downgrade-trusted-publishing-workflow":
-    "the update was trusted-published by another workflow than the version it replaces",
+    "the update was trusted-published by another workflow than the version it replaces (or by a run GitHub does not report)",
+  "downgrade-trusted-publishing-ref":
+    "the update was trusted-published by a run for a branch (or another branch, or of an event whose ref cannot be told) where the version it replaces was published from a tag (or one branch)",
   "downgrade-trusted-publishing-environment":
     "the update was trusted-published from another deployment environment than the version it replaces",
   "downgrade-repository-changed":

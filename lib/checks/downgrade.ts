@@ -1,11 +1,14 @@
 /**
  * The `downgrade` check of a crate a pull request updates: is the new version published at least
  * as trustworthily as the one it replaces? By crates.io's records of both: a trusted publisher
- * before and none now, a trusted publisher of another repository, or another repository URL. By
- * the evidence of both `.crate`s, when both were verified: an attestation before and none now, or
- * one signed by another workflow; `.cargo_vcs_info.json` before and none now, or `dirty` now; a
- * crate-source match before and none now. Each is a downgrade. With the policy's `no_downgrade = true` it fails (MISMATCH); without, it is a required
- * skip (UNVERIFIED): shown, never a silent TRUSTED.
+ * before and none now, a trusted publisher of another provider (GitHub, GitLab) or of another
+ * repository (or of none recorded), or another repository URL. By the evidence of both `.crate`s,
+ * when both were verified: an attestation before and none now, or one signed by another workflow
+ * (or called from another); a publishing run of another workflow, or one GitHub does not report,
+ * or for a weaker ref (a branch where it was a tag); `.cargo_vcs_info.json` before and none now,
+ * or `dirty` now; a crate-source match before and none now. Each is a downgrade. With the
+ * policy's `no_downgrade = true` it fails (MISMATCH); without, it is a required skip
+ * (UNVERIFIED): shown, never a silent TRUSTED. A pass names what could not be compared.
  * @module
  */
 import type { CrateVersionInfo } from "../evidence/registry_records.ts";
@@ -26,14 +29,48 @@ export interface DowngradeInput {
 
 /** What one version's verification showed, as far as a downgrade is concerned. */
 export interface EvidenceProfile {
-  /** The workflows (signer URI without its `@ref`) of the attestations that verified and matched. */
+  /**
+   * The workflows (signer URI without its `@ref`, with the workflow that called it when the signer
+   * is a reusable workflow) of the attestations that verified and matched.
+   */
   readonly attestationSigners: readonly string[];
+  /**
+   * Set when the version's attestations were not looked up (GitHub not asked, no repository, not
+   * in the cache): none verified, but whether it has any is not known.
+   */
+  readonly attestationsUnknown?: boolean;
   /** `.cargo_vcs_info.json`: absent when the crate has none. */
   readonly vcsInfo?: { readonly dirty: boolean };
   /** Whether `crate-source` passed: its files are the repository's at the recorded commit. */
   readonly sourceMatch: boolean;
-  /** The workflow file of the trusted-publishing run, when GitHub was asked about the run. */
+  /**
+   * The workflow file of the trusted-publishing run, when GitHub reported the run; a version
+   * compared with one that has it and lacking it is a downgrade (its workflow is not known).
+   */
   readonly publishingWorkflow?: string;
+  /**
+   * The refs the trusted-publishing run may have been for (one when GitHub's record tells, a
+   * branch and a tag of the same name when it does not; none when its event does not tell), when
+   * GitHub reported the run.
+   */
+  readonly publishingRefs?: readonly string[];
+}
+
+const isTag = (ref: string) => ref.startsWith("refs/tags/");
+
+/**
+ * Whether the run of the new version may have been for a ref the old one's could not: a branch
+ * where the old run was for a tag, or another branch where it was for one branch, or a ref that
+ * cannot be told (another event) where the old one's could. Tags differ from version to version
+ * and are not compared; a run whose ref is ambiguous or unknown before is not compared; one
+ * ambiguous now counts as the branch it may be.
+ */
+function weakerRef(before: readonly string[], after: readonly string[]): boolean {
+  if (before.length === 0) return false;
+  if (after.length === 0) return true;
+  if (before.every(isTag)) return !after.every(isTag);
+  if (before.length !== 1) return false;
+  return after.some((ref) => !isTag(ref) && ref !== before[0]);
 }
 
 /** A weakening found between two versions. */
@@ -72,16 +109,29 @@ export function evidenceDowngrades(
       actual: signersAfter.join(", "),
     });
   }
-  if (
-    before.publishingWorkflow && after.publishingWorkflow &&
-    before.publishingWorkflow !== after.publishingWorkflow
-  ) {
+  if (before.publishingWorkflow && before.publishingWorkflow !== after.publishingWorkflow) {
+    // A run GitHub does not report (deleted, never asked, not cached) is no proof of the same one.
     found.push({
       code: "downgrade-trusted-publishing-workflow",
-      message: `${from} was published by the run of ${before.publishingWorkflow}, ${to} by ` +
-        after.publishingWorkflow,
+      message: `${from} was published by the run of ${before.publishingWorkflow}, ${to} ` +
+        (after.publishingWorkflow
+          ? `by ${after.publishingWorkflow}`
+          : "by a run whose workflow GitHub does not report"),
       expected: before.publishingWorkflow,
-      actual: after.publishingWorkflow,
+      actual: after.publishingWorkflow ?? "(not known)",
+    });
+  }
+  const refsBefore = before.publishingRefs;
+  const refsAfter = after.publishingRefs;
+  if (refsBefore && refsAfter && weakerRef(refsBefore, refsAfter)) {
+    found.push({
+      code: "downgrade-trusted-publishing-ref",
+      message: `${from} was published by a run for ${refsBefore.join(" or ")}, ${to} by one ` +
+        (refsAfter.length > 0
+          ? `for ${refsAfter.join(" or ")}`
+          : "whose ref cannot be told (another event)"),
+      expected: refsBefore.join(" or "),
+      actual: refsAfter.length > 0 ? refsAfter.join(" or ") : "(not known)",
     });
   }
   if (before.vcsInfo && !after.vcsInfo) {
@@ -112,16 +162,30 @@ export function evidenceDowngrades(
   return found;
 }
 
-/** What the two versions share, in words, for a pass. */
+/**
+ * What the two versions share, in words, for a pass; and what could not be compared (a pass
+ * never reads as if evidence no one looked at had been compared).
+ */
 function compared(input: DowngradeInput): string {
   const held = ["trusted publishing", "repository"];
+  const unknown: string[] = [];
   const profiles = input.evidence;
   if (profiles) {
-    if (profiles.before.attestationSigners.length > 0) held.push("attestation signer");
-    if (profiles.before.vcsInfo) held.push(".cargo_vcs_info.json");
-    if (profiles.before.sourceMatch) held.push("crate-source match");
+    const { before } = profiles;
+    if (before.attestationSigners.length > 0) held.push("attestation signer");
+    else if (before.attestationsUnknown) unknown.push("attestations");
+    if (before.vcsInfo) held.push(".cargo_vcs_info.json");
+    if (before.sourceMatch) held.push("crate-source match");
+    if (input.before.trustedPublishing?.provider === "github" && !before.publishingWorkflow) {
+      unknown.push("the publishing run's workflow");
+    }
   }
-  return held.join(", ");
+  return held.join(", ") +
+    (unknown.length > 0
+      ? `; not compared: ${
+        unknown.join(", ")
+      } (not known for ${input.crate}@${input.before.version})`
+      : "");
 }
 
 function normalizeRepositoryUrl(url: string | undefined): string | undefined {
@@ -144,16 +208,25 @@ export function checkDowngrade(input: DowngradeInput): CheckResult {
       expected: `trusted publishing by ${tpBefore.repository ?? tpBefore.provider}`,
       actual: "a token",
     });
+  } else if (tpBefore && tpAfter && tpBefore.provider !== tpAfter.provider) {
+    // The same path on another forge is another project (anyone may own the name there).
+    found.push({
+      code: "downgrade-trusted-publishing-provider",
+      message: `${from} was trusted-published from ${tpBefore.provider} ` +
+        `${tpBefore.repository ?? ""}, ${to} from ${tpAfter.provider} ${tpAfter.repository ?? ""}`,
+      expected: `${tpBefore.provider} ${tpBefore.repository ?? ""}`.trim(),
+      actual: `${tpAfter.provider} ${tpAfter.repository ?? ""}`.trim(),
+    });
   } else if (
-    tpBefore?.repository && tpAfter?.repository &&
-    tpBefore.repository.toLowerCase() !== tpAfter.repository.toLowerCase()
+    tpBefore?.repository && tpAfter &&
+    tpBefore.repository.toLowerCase() !== tpAfter.repository?.toLowerCase()
   ) {
     found.push({
       code: "downgrade-trusted-publishing-repository",
-      message: `${from} was published from ${tpBefore.repository}, ${to} from ` +
-        tpAfter.repository,
+      message: `${from} was published from ${tpBefore.repository}, ${to} ` +
+        (tpAfter.repository ? `from ${tpAfter.repository}` : "records no repository"),
       expected: tpBefore.repository,
-      actual: tpAfter.repository,
+      actual: tpAfter.repository ?? "(none)",
     });
   }
   if (tpBefore && tpAfter) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { CrateVersionInfo } from "../evidence/registry_records.ts";
-import { checkDowngrade } from "./downgrade.ts";
+import { checkDowngrade, evidenceDowngrades, type EvidenceProfile } from "./downgrade.ts";
 
 const record = (version: string, more: Partial<CrateVersionInfo> = {}): CrateVersionInfo =>
   ({ name: "x", version, yanked: false, ...more }) as CrateVersionInfo;
@@ -28,4 +28,35 @@ Deno.test("checkDowngrade() names each weakening, and passes when nothing got we
   });
   assert.equal(strict.status, "fail");
   assert.match(strict.message, /names none \(no_downgrade at attest\.toml:4\)/);
+});
+
+Deno.test("evidenceDowngrades(): a publishing run for a branch where the one replaced was for a tag, or another branch", () => {
+  const profile = (refs?: string[]): EvidenceProfile => ({
+    attestationSigners: [],
+    sourceMatch: false,
+    ...(refs ? { publishingRefs: refs } : {}),
+  });
+  const codes = (before?: string[], after?: string[]) =>
+    evidenceDowngrades("x@1", "x@2", profile(before), profile(after)).map((f) => f.code);
+  const tag = ["refs/tags/v1"];
+  assert.deepEqual(codes(tag, ["refs/tags/v2"]), [], "tags differ from version to version");
+  assert.deepEqual(codes(tag, ["refs/heads/evil"]), ["downgrade-trusted-publishing-ref"]);
+  assert.deepEqual(
+    codes(tag, ["refs/heads/v2", "refs/tags/v2"]),
+    ["downgrade-trusted-publishing-ref"],
+    "a run that may be for a branch counts as one",
+  );
+  assert.deepEqual(codes(["refs/heads/main"], ["refs/heads/main"]), []);
+  assert.deepEqual(codes(["refs/heads/main"], ["refs/tags/v2"]), []);
+  assert.deepEqual(codes(["refs/heads/main"], ["refs/heads/evil"]), [
+    "downgrade-trusted-publishing-ref",
+  ]);
+  assert.deepEqual(
+    codes(["refs/heads/v1", "refs/tags/v1"], ["refs/heads/evil"]),
+    [],
+    "a run whose ref is ambiguous before is not compared",
+  );
+  assert.deepEqual(codes(tag, undefined), [], "no run now: the workflow comparison says so");
+  assert.deepEqual(codes(tag, []), ["downgrade-trusted-publishing-ref"], "a run of another event");
+  assert.deepEqual(codes([], ["refs/heads/evil"]), [], "a ref not known before is not compared");
 });

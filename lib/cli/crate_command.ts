@@ -3,10 +3,14 @@
  * arguments, build the options, run `verifyCrates`/`verifyLock` (lib/verify/crates.ts), write.
  * @module
  */
-import { UsageError } from "../errors.ts";
+import { InputError, UsageError } from "../errors.ts";
 import { DEFAULT_CRATE_JOBS } from "../limits.ts";
 import { githubTokenFor, resolveEndpoints } from "../sources/endpoints.ts";
-import { readFileAtRevision } from "../sources/git_revision.ts";
+import {
+  readFileAtRevision,
+  revisionDirectoryProblem,
+  RevisionReadError,
+} from "../sources/git_revision.ts";
 import { pathKind, readCappedText } from "../sources/local_files.ts";
 import {
   MAX_LOCK_BYTES,
@@ -61,8 +65,11 @@ export async function runLock(args: readonly string[], io: CliIo): Promise<numbe
 }
 
 /**
- * `--base FILE|REF`: the base lock of a pull request, read now. A file wins; anything else is a git
- * revision, read with `git show REF:./NAME` in the lock's directory (lib/sources/git_revision.ts).
+ * `--base FILE|REF`: the base lock of a pull request, read now. A file is read as one, unless the
+ * lock's repository also has a revision of that name: then which is meant cannot be told, and a
+ * pull request could add a file named like its base revision (`origin/main`) to choose its own
+ * base, so it is an ERROR (`./NAME` names the file). Anything else is a git revision, read with
+ * `git show REF:./NAME` in the lock's directory (lib/sources/git_revision.ts).
  */
 async function baseFromArgs(
   parsed: ParsedArgs,
@@ -70,14 +77,46 @@ async function baseFromArgs(
 ): Promise<{ path: string; text: string } | undefined> {
   const base = stringOption(parsed, "base");
   if (base === undefined) return undefined;
-  if (await pathKind(base) === "file") {
-    return { path: base, text: await readCappedText(base, MAX_LOCK_BYTES, "base lock file") };
-  }
   const slash = lockPath.lastIndexOf("/");
   const directory = slash < 0 ? "." : slash === 0 ? "/" : lockPath.slice(0, slash);
   const name = lockPath.slice(slash + 1);
+  if (await pathKind(base) === "file") {
+    if (await isRevisionToo(directory, base, name)) {
+      throw new InputError(
+        base,
+        `is both a file and a git revision of '${directory}': which one is the base cannot be ` +
+          "told (a pull request may add a file named like its base revision)",
+        {
+          hint: `write ./${base.replace(/^\.\//, "")} for the file, or name the revision otherwise`,
+        },
+      );
+    }
+    return { path: base, text: await readCappedText(base, MAX_LOCK_BYTES, "base lock file") };
+  }
+  const problem = await revisionDirectoryProblem(directory);
+  if (problem) {
+    throw new InputError(`${base}:${name}`, `cannot read the lock at that revision: ${problem}`, {
+      hint: `give --base a file instead: git show ${base}:PATH > base.Cargo.lock`,
+    });
+  }
   const { label, text } = await readFileAtRevision(directory, base, name, MAX_LOCK_BYTES);
   return { path: label, text };
+}
+
+/**
+ * Whether the lock's repository has a revision `base` (with or without the lock in it, or too large
+ * to read). False when git cannot be run or fails otherwise (a repository git refuses to read,
+ * say: then no revision could be read either), the directory is in no repository, or `base`
+ * cannot be a revision.
+ */
+async function isRevisionToo(directory: string, base: string, name: string): Promise<boolean> {
+  try {
+    await readFileAtRevision(directory, base, name, MAX_LOCK_BYTES);
+    return true;
+  } catch (error) {
+    if (!(error instanceof RevisionReadError)) throw error;
+    return ["no-file", "too-large", "ambiguous"].includes(error.reason);
+  }
 }
 
 /** The options of a crate verification from the command line and the environment. */

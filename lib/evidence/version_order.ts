@@ -54,15 +54,20 @@ export function compareVersions(a: string, b: string): number | undefined {
 
 /**
  * The version a crate published before `version`: the highest version of the index below it in
- * semver precedence that is not yanked (pre-releases count). Undefined for a first version.
+ * semver precedence. Yanked versions count: yanking is the publisher's own act, so skipping them
+ * would let whoever holds the publishing token hide the versions a downgrade shows against. For a
+ * release, only releases count (cargo picks no pre-release for `^1`, so no one looks at one: a
+ * pre-release published by the token first would launder the downgrade); for a pre-release,
+ * pre-releases count too. Undefined for a first version.
  */
 export function previousVersion(
   entries: readonly IndexEntry[],
   version: string,
 ): string | undefined {
+  const release = parse(version)?.pre.length === 0;
   let best: string | undefined;
   for (const entry of entries) {
-    if (entry.yanked) continue;
+    if (release && parse(entry.vers)?.pre.length !== 0) continue;
     const below = compareVersions(entry.vers, version);
     if (below === undefined || below >= 0) continue;
     if (best === undefined || compareVersions(entry.vers, best)! > 0) best = entry.vers;

@@ -29,7 +29,7 @@ Deno.test("compareVersions follows semver precedence (SemVer 2.0.0 §11)", () =>
   assert.equal(compareVersions("1.0", "1.0.0"), undefined);
 });
 
-Deno.test("previousVersion: the highest non-yanked version below, whatever the index order", () => {
+Deno.test("previousVersion: the highest version below, yanked or not (a release: releases only), whatever the index order", () => {
   const entry = (vers: string, yanked = false) =>
     ({
       name: "x",
@@ -48,8 +48,18 @@ Deno.test("previousVersion: the highest non-yanked version below, whatever the i
     entry("2.0.0-rc.1"),
     entry("2.0.0"),
   ];
-  assert.equal(previousVersion(entries, "1.2.0"), "1.1.0", "the yanked 1.1.5 is skipped");
-  assert.equal(previousVersion(entries, "2.0.0"), "2.0.0-rc.1");
+  assert.equal(
+    previousVersion(entries, "1.2.0"),
+    "1.1.5",
+    "the yanked 1.1.5 counts (a publisher's token can yank)",
+  );
+  assert.equal(previousVersion(entries, "1.1.5"), "1.1.0");
+  assert.equal(
+    previousVersion(entries, "2.0.0"),
+    "1.2.0",
+    "a release is compared with the release before it, not a pre-release",
+  );
+  assert.equal(previousVersion(entries, "2.0.0-rc.2"), "2.0.0-rc.1", "pre-releases count for one");
   assert.equal(previousVersion(entries, "2.0.0-rc.1"), "1.2.0");
   assert.equal(previousVersion(entries, "0.9.0"), undefined, "a first version has none");
 });

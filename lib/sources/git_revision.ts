@@ -15,6 +15,44 @@ export interface FileAtRevision {
   readonly text: string;
 }
 
+/** Why a file could not be read at a revision. */
+export type RevisionReadFailure =
+  /** The revision string was refused before git ran ({@link revisionProblem}). */
+  | "refused"
+  /** git is not installed, or running it is not permitted. */
+  | "no-git"
+  /** The directory is in no git repository. */
+  | "not-a-repository"
+  /** The repository has no such revision. */
+  | "no-revision"
+  /** git finds the revision's name ambiguous (a tag and a branch of that name, say). */
+  | "ambiguous"
+  /** The revision exists, but the file is not in it. */
+  | "no-file"
+  /** The file is over the size limit. */
+  | "too-large"
+  /** git failed for another reason. */
+  | "git-failed";
+
+/**
+ * A file that could not be read at a revision: an {@link InputError} (exit 3) naming `REF:NAME`;
+ * `reason` says why (whether the revision exists, for one).
+ */
+export class RevisionReadError extends InputError {
+  override name = "RevisionReadError";
+  /** Why the file could not be read. */
+  readonly reason: RevisionReadFailure;
+  constructor(
+    label: string,
+    reason: RevisionReadFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(label, message, options);
+    this.reason = reason;
+  }
+}
+
 /** Why a revision string is refused before git sees it, or undefined when it may be asked for. */
 export function revisionProblem(revision: string): string | undefined {
   if (revision === "") return "is empty";
@@ -29,10 +67,73 @@ export function revisionProblem(revision: string): string | undefined {
 }
 
 /**
+ * Why `git show REF:./NAME` run in `directory` would not read the lock at the path it is written
+ * as, or undefined. git works in the directory as the system resolves it, so: a directory between
+ * it and its repository's root that is a symbolic link (git would read the revision's file where
+ * the link points: a pull request could point `app/` at a lock no one verifies), or a repository
+ * nested in another, as a submodule is (git would read that repository's revision, whose branches
+ * its owner names). A repository's root reached through a link is fine; no repository: git says.
+ */
+export async function revisionDirectoryProblem(directory: string): Promise<string | undefined> {
+  const parts = lexicalParts(directory.startsWith("/") ? directory : `${Deno.cwd()}/${directory}`);
+  const path = (n: number) => `/${parts.slice(0, n).join("/")}`;
+  const gitIn = (n: number) => lstatOf(`${n === 0 ? "" : path(n)}/.git`);
+  const gitAbove = async (n: number) => {
+    for (let m = n - 1; m >= 0; m--) if (await gitIn(m)) return path(m);
+    return undefined;
+  };
+  // The repository's root, as git finds it: the nearest directory with a `.git`.
+  let root = parts.length;
+  while (root >= 0 && !await statOf(`${root === 0 ? "" : path(root)}/.git`)) root--;
+  if (root < 0) return undefined;
+  for (let n = parts.length; n >= root; n--) {
+    // A link inside the repository; the root itself may be reached through one, unless it is
+    // inside another repository (a link to the repository's own root, say).
+    if ((await lstatOf(path(n)))?.isSymlink && (n > root || await gitAbove(n))) {
+      return `'${path(n)}' is a symbolic link inside the repository: git would read the file ` +
+        "where it points at the revision, not the lock's own";
+    }
+  }
+  const above = (await gitIn(root))?.isFile ? await gitAbove(root) : undefined;
+  return above
+    ? `'${path(root)}' is a git repository inside another ('${above}'), as a submodule is: git ` +
+      "would read its revision, not the checkout's"
+    : undefined;
+}
+
+/** An absolute path's components, with `.` and `..` applied as written (no link followed). */
+function lexicalParts(path: string): string[] {
+  const parts: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return parts;
+}
+
+async function lstatOf(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch {
+    return undefined;
+  }
+}
+
+async function statOf(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Runs `git -C DIRECTORY show --no-textconv --end-of-options REVISION:./NAME` and returns the
- * file's text. Throws {@link InputError} naming the revision and directory when git is missing or
- * not permitted, the directory is not in a git repository, the revision does not exist, the file
- * is not in it, or the output is over `limit` bytes.
+ * file's text. Throws {@link RevisionReadError} naming the revision and directory when git is
+ * missing or not permitted, the directory is not in a git repository, the revision does not exist
+ * or its name is ambiguous (a tag and a branch of that name: git would read the tag), the file is
+ * not in it, or the output is over `limit` bytes.
  */
 export async function readFileAtRevision(
   directory: string,
@@ -42,17 +143,30 @@ export async function readFileAtRevision(
 ): Promise<FileAtRevision> {
   const label = `${revision}:${name}`;
   const problem = revisionProblem(revision);
-  if (problem) throw new InputError(label, `the git revision '${revision}' ${problem}`);
+  if (problem) {
+    throw new RevisionReadError(label, "refused", `the git revision '${revision}' ${problem}`);
+  }
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("git", {
-      args: ["-C", directory, "show", "--no-textconv", "--end-of-options", `${revision}:./${name}`],
+      // core.warnAmbiguousRefs: git warns when a name is a tag and a branch (it reads the tag);
+      // that warning is refused below, whatever the repository's configuration says.
+      args: [
+        "-c",
+        "core.warnAmbiguousRefs=true",
+        "-C",
+        directory,
+        "show",
+        "--no-textconv",
+        "--end-of-options",
+        `${revision}:./${name}`,
+      ],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
   } catch (cause) {
-    throw new InputError(label, cannotRun(cause), { cause });
+    throw new RevisionReadError(label, "no-git", cannotRun(cause), { cause });
   }
   const [stdout, stderr] = await Promise.all([
     readCapped(child.stdout, limit, () => child.kill()),
@@ -60,10 +174,27 @@ export async function readFileAtRevision(
   ]);
   const status = await child.status;
   if (stdout === undefined) {
-    throw new InputError(label, `is over the ${limit}-byte limit for a lock file`);
+    throw new RevisionReadError(
+      label,
+      "too-large",
+      `is over the ${limit}-byte limit for a lock file`,
+    );
   }
+  const said = new TextDecoder().decode(stderr);
   if (!status.success) {
-    throw new InputError(label, gitFailure(new TextDecoder().decode(stderr), revision, directory));
+    const [reason, message] = gitFailure(said, revision, directory);
+    throw new RevisionReadError(label, reason, message);
+  }
+  const ambiguous = said.split("\n").find((line) => /refname .* is ambiguous/i.test(line));
+  if (ambiguous) {
+    // `origin/main` as a tag and as a remote branch: git reads the tag, which whoever may push a
+    // tag chooses. Which one is the base cannot be told.
+    throw new RevisionReadError(
+      label,
+      "ambiguous",
+      `git finds the revision name '${revision}' ambiguous (git: ${ambiguous.trim()}); name it ` +
+        "in full (refs/remotes/origin/main, refs/heads/main, refs/tags/v1) or by its commit",
+    );
   }
   return { label, text: new TextDecoder().decode(stdout) };
 }
@@ -101,18 +232,28 @@ function cannotRun(cause: unknown): string {
 }
 
 /** What git's error output means, in words that name the revision and directory. */
-function gitFailure(stderr: string, revision: string, directory: string): string {
+function gitFailure(
+  stderr: string,
+  revision: string,
+  directory: string,
+): [RevisionReadFailure, string] {
   const said = stderr.split("\n").map((line) => line.trim()).find((line) => line !== "") ?? "";
   if (/not a git repository/i.test(said)) {
-    return `'${directory}' is not inside a git repository, so --base '${revision}' cannot be read ` +
-      "as a revision (and it is not a file)";
+    return [
+      "not-a-repository",
+      `'${directory}' is not inside a git repository, so --base '${revision}' cannot be read ` +
+      "as a revision (and it is not a file)",
+    ];
   }
   if (/exists on disk, but not in|does not exist in/i.test(said)) {
-    return `the file does not exist at revision '${revision}' (git: ${said})`;
+    return ["no-file", `the file does not exist at revision '${revision}' (git: ${said})`];
   }
   if (/invalid object name|unknown revision|bad revision|ambiguous argument/i.test(said)) {
-    return `--base '${revision}' is neither a file nor a git revision of '${directory}' ` +
-      `(git: ${said}); fetch it first (e.g. fetch-depth: 0 in actions/checkout)`;
+    return [
+      "no-revision",
+      `--base '${revision}' is neither a file nor a git revision of '${directory}' ` +
+      `(git: ${said}); fetch it first (e.g. fetch-depth: 0 in actions/checkout)`,
+    ];
   }
-  return `git show failed${said ? `: ${said}` : ""}`;
+  return ["git-failed", `git show failed${said ? `: ${said}` : ""}`];
 }

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import type { CheckResult } from "../checks/check_result.ts";
 import { checkCrate } from "../checks/crate_subject.ts";
 import { type SignerRequirement, splitWorkflowRef } from "../checks/identity.ts";
-import { runWorkflowPath } from "../checks/publishing_run.ts";
+import { runRefCandidates, runWorkflowPath } from "../checks/publishing_run.ts";
 import {
   buildSignerRules,
   judgeSigner,
@@ -662,10 +662,17 @@ function crateAttestationChecker(
   };
 }
 
-/** The workflow that signed: the build signer URI (else the SAN) without its `@ref`. */
+/**
+ * The workflow that signed: the build signer URI (else the SAN) without its `@ref`; when the run
+ * started from another workflow (Fulcio's build config URI: the workflow that called a reusable
+ * one, which is then the signer), that one too, so another caller is another signer.
+ */
 function signerWorkflow(identity: CertificateIdentity): string {
   const uri = identity.extensions.buildSignerURI ?? identity.san[0]?.value ?? "(unknown)";
-  return splitWorkflowRef(uri)?.path ?? uri;
+  const signer = splitWorkflowRef(uri)?.path ?? uri;
+  const config = identity.extensions.buildConfigURI;
+  const caller = config === undefined ? undefined : splitWorkflowRef(config)?.path ?? config;
+  return caller !== undefined && caller !== signer ? `${signer} (called from ${caller})` : signer;
 }
 
 /** What a version's verification showed, for {@link checkDowngrade}. */
@@ -675,10 +682,16 @@ function evidenceProfile(
   signers: readonly string[],
 ): EvidenceProfile {
   const vcsInfo = evidence.vcs.vcsInfo;
-  const runPath = evidence.publishingRun?.run?.path;
+  const publishing = evidence.publishingRun;
+  const runPath = publishing?.run?.path;
+  const refs = publishing?.run ? runRefCandidates(publishing.run, publishing.headTag) : [];
   return {
     ...(runPath ? { publishingWorkflow: runWorkflowPath(runPath).file } : {}),
+    ...(publishing?.run ? { publishingRefs: refs } : {}),
     attestationSigners: [...new Set(signers)],
+    ...(!evidence.attestations || evidence.attestations.unavailable
+      ? { attestationsUnknown: true }
+      : {}),
     ...(vcsInfo ? { vcsInfo: { dirty: vcsInfo.dirty } } : {}),
     sourceMatch: checks.some((c) => c.id === "crate-source" && c.status === "pass"),
   };
@@ -690,8 +703,8 @@ function firstVersion(target: CrateTarget): CheckResult {
     id: "downgrade",
     status: "skip",
     code: "downgrade-first-version",
-    message: `${target.name}@${target.version} is the first version the index lists (not ` +
-      "yanked): nothing published before it to compare with",
+    message: `${target.name}@${target.version} is the first version the index lists: nothing ` +
+      "published before it to compare with",
     loadBearing: false,
     required: false,
   };
