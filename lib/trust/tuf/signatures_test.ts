@@ -68,3 +68,48 @@ Deno.test("parseTufKey() reads ECDSA P-256 as PEM and as a hex point, and Ed2551
     "ed25519",
   );
 });
+
+Deno.test("verifiedKeyIds() counts one ECDSA key once though listed as a PEM and as a hex point", async () => {
+  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  const point = hex(new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey)));
+  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+  const pem = `-----BEGIN PUBLIC KEY-----\n${
+    btoa(String.fromCharCode(...spki))
+  }\n-----END PUBLIC KEY-----\n`;
+  const signed = { _type: "root", version: 1 };
+  // TUF's ECDSA signatures are DER; WebCrypto gives r || s.
+  const derInt = (b: Uint8Array) => {
+    let i = 0;
+    while (i < b.length - 1 && b[i] === 0) i++;
+    const v = b[i] & 0x80 ? [0, ...b.slice(i)] : [...b.slice(i)];
+    return [0x02, v.length, ...v];
+  };
+  const sign = async () => {
+    const rs = new Uint8Array(
+      await crypto.subtle.sign(
+        { name: "ECDSA", hash: "SHA-256" },
+        pair.privateKey,
+        canonicalJsonBytes(signed) as BufferSource,
+      ),
+    );
+    const body = [...derInt(rs.slice(0, 32)), ...derInt(rs.slice(32))];
+    return hex(new Uint8Array([0x30, body.length, ...body]));
+  };
+  const envelope: Envelope<unknown> = {
+    signedRaw: signed,
+    signed,
+    bytes: new Uint8Array(),
+    signatures: [{ keyid: "pem", sig: await sign() }, { keyid: "point", sig: await sign() }],
+  };
+  const scheme = "ecdsa-sha2-nistp256";
+  const keys = {
+    pem: { keytype: "ecdsa", scheme, public: pem },
+    point: { keytype: "ecdsa-sha2-nistp256", scheme, public: point },
+  };
+  const ids = await verifiedKeyIds(envelope, { keyids: ["pem", "point"], threshold: 2 }, keys);
+  assert.deepEqual([...ids], ["pem"]);
+});
