@@ -102,8 +102,10 @@ export async function refreshTufRepository(options: {
   const state = await updateTufRepository({
     repository: repository.name,
     trustedRoot: start,
-    // The stored versions guard against rollback (they are checked against the new root's keys).
-    ...(fromStored && typeof stored === "object"
+    // The stored versions guard against rollback whatever root the update starts from (after an
+    // upgrade the embedded root may be the newer start): they count only when they verify
+    // under the new root's keys, so an unverifiable store is ignored, never trusted.
+    ...(typeof stored === "object"
       ? { previous: { timestamp: stored.timestamp, snapshot: stored.snapshot } }
       : {}),
     fetcher,
