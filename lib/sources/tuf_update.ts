@@ -7,6 +7,7 @@ import { AttestError, NetworkError } from "../errors.ts";
 import { type HttpClient, HttpStatusError } from "./http.ts";
 import {
   isSelfSignedRoot,
+  TRUSTED_ROOT_TARGET,
   type TufFetcher,
   type TufState,
   updateTufRepository,
@@ -15,6 +16,8 @@ import { TufError } from "../trust/tuf/errors.ts";
 import { parseEnvelope } from "../trust/tuf/metadata.ts";
 import type { TufRepository } from "../trust/tuf/repositories.ts";
 import { readStoredTufRoot, readTufStore, writeTufStore } from "./tuf_store.ts";
+import { parseTufTrustedRoot } from "./tuf_status.ts";
+import { TrustedRootError } from "../trust/trusted_root.ts";
 
 /** A {@link TufFetcher} over HTTP under `base`; counts its requests. */
 export function createTufFetcher(
@@ -111,6 +114,7 @@ export async function refreshTufRepository(options: {
     fetcher,
     now,
   });
+  await requireUsableTrustedRoot(state, repository.name);
   try {
     await writeTufStore(cacheDir, repository.name, {
       root: state.root.bytes,
@@ -136,6 +140,31 @@ export async function refreshTufRepository(options: {
     fromStored,
     requests: fetcher.requests(),
   };
+}
+
+/**
+ * The verified `trusted_root.json` must be one verifying runs can use: storing one they refuse
+ * would replace a good stored state and send every run back to the (older) embedded root.
+ *
+ * @throws {TufError} `tuf-malformed` naming the target
+ */
+async function requireUsableTrustedRoot(state: TufState, repository: string): Promise<void> {
+  try {
+    await parseTufTrustedRoot(state.targetFiles.get(TRUSTED_ROOT_TARGET)!, repository);
+  } catch (error) {
+    if (!(error instanceof TrustedRootError)) throw error;
+    const sha256 = state.targets.signed.targets[TRUSTED_ROOT_TARGET]?.hashes.sha256;
+    const file = state.root.signed.consistentSnapshot && sha256
+      ? `targets/${sha256}.${TRUSTED_ROOT_TARGET}`
+      : `targets/${TRUSTED_ROOT_TARGET}`;
+    throw new TufError(
+      "tuf-malformed",
+      repository,
+      file,
+      `is not a trusted root cargo-attest can use (${error.message})`,
+      { cause: error },
+    );
+  }
 }
 
 function versionOf(bytes: Uint8Array, repository: string): number | undefined {
