@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseTufKey, verifiedKeyIds } from "./signatures.ts";
 import { canonicalJsonBytes } from "./canonical_json.ts";
-import type { Envelope, TufKey } from "./metadata.ts";
+import { type Envelope, parseEnvelope, type TufKey } from "./metadata.ts";
 
 async function ed25519(): Promise<{ key: TufKey; sign: (m: Uint8Array) => Promise<string> }> {
   const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
@@ -112,4 +112,43 @@ Deno.test("verifiedKeyIds() counts one ECDSA key once though listed as a PEM and
   };
   const ids = await verifiedKeyIds(envelope, { keyids: ["pem", "point"], threshold: 2 }, keys);
   assert.deepEqual([...ids], ["pem"]);
+});
+
+Deno.test("verifiedKeyIds() counts a key whose id is '__proto__' as data, and no inherited name (toString)", async () => {
+  const a = await ed25519();
+  const signed = {
+    _type: "root",
+    spec_version: "1.0.31",
+    version: 1,
+    expires: "2030-01-01T00:00:00Z",
+    consistent_snapshot: true,
+    keys: {
+      ["__proto__"]: { keytype: "ed25519", scheme: "ed25519", keyval: { public: a.key.public } },
+    },
+    roles: Object.fromEntries(
+      ["root", "timestamp", "snapshot", "targets"].map((r) => [r, {
+        keyids: ["__proto__", "toString", "keytype"],
+        threshold: 1,
+      }]),
+    ),
+  };
+  // A computed key is an own property; the JSON text is what a repository would serve.
+  const withKey = JSON.stringify({ signatures: [], signed });
+  assert.match(withKey, /"keys":\{"__proto__":/);
+  const envelope = parseEnvelope(new TextEncoder().encode(withKey), "root", "test", "root.json");
+  const message = canonicalJsonBytes(envelope.signedRaw);
+  const sig = await a.sign(message);
+  const signedEnvelope: Envelope<unknown> = {
+    ...envelope,
+    signatures: [
+      { keyid: "__proto__", sig },
+      { keyid: "toString", sig },
+      { keyid: "keytype", sig },
+    ],
+  };
+  const root = envelope.signed;
+  assert.deepEqual(
+    [...await verifiedKeyIds(signedEnvelope, root.roles.root, root.keys)],
+    ["__proto__"],
+  );
 });
