@@ -9,7 +9,13 @@
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import { serveTuf, signEnvelope, snapshotDir, TufTestRepo } from "./support/tuf_repo.ts";
+import {
+  serveTuf,
+  setEmbeddedTufRoot,
+  signEnvelope,
+  snapshotDir,
+  TufTestRepo,
+} from "./support/tuf_repo.ts";
 import { withTempDir } from "./support/temp_dir.ts";
 import { embeddedRootText } from "../lib/trust/embedded.ts";
 
@@ -33,6 +39,8 @@ for (
     const repo = await TufTestRepo.create({ version: 20, now: NOW });
     await repo.publish(embeddedRootText("public-good"));
     const server = serveTuf(repo.files);
+    // Root 20 stands for the embedded one (a stored root must descend from it).
+    const restore = setEmbeddedTufRoot("public-good", repo.root(20));
     try {
       await withTempDir(async (dir) => {
         const cache = `${dir}/cache`;
@@ -54,6 +62,7 @@ for (
         assert.deepEqual(await snapshotDir(cache), before, "the cache is unchanged");
       });
     } finally {
+      restore();
       await server.close();
     }
   });

@@ -12,10 +12,9 @@
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import { serveTuf, snapshotDir, TufTestRepo } from "./support/tuf_repo.ts";
+import { serveTuf, snapshotDir, TufTestRepo, withEmbeddedTufRoot } from "./support/tuf_repo.ts";
 import { withTempDir } from "./support/temp_dir.ts";
 import { embeddedRootText } from "../lib/trust/embedded.ts";
-import { TUF_REPOSITORIES } from "../lib/trust/tuf/repositories.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 
@@ -23,20 +22,6 @@ async function trust(args: string[], env: Record<string, string>) {
   const io = createMemoryIo(env, NOW);
   const code = await main(["trust", ...args], io);
   return { code, out: io.out, err: io.err };
-}
-
-/** Runs `fn` with the public-good repository's embedded TUF root replaced by `root`. */
-async function withEmbeddedRoot(root: Uint8Array, fn: () => Promise<void>): Promise<void> {
-  const repository = TUF_REPOSITORIES.find((r) => r.name === "public-good") as {
-    embeddedRoot: string;
-  };
-  const original = repository.embeddedRoot;
-  repository.embeddedRoot = new TextDecoder().decode(root);
-  try {
-    await fn();
-  } finally {
-    repository.embeddedRoot = original;
-  }
 }
 
 Deno.test("redteam4 tuf: an update starting from a newer embedded root still refuses a rollback", async () => {
@@ -50,13 +35,13 @@ Deno.test("redteam4 tuf: an update starting from a newer embedded root still ref
       const cache = `${dir}/cache`;
       const env = { CARGO_ATTEST_CACHE_DIR: cache, CARGO_ATTEST_TUF_URL: server.url };
       // A first update (cargo-attest embedding root 19) stores state 2.
-      await withEmbeddedRoot(repo.root(19), async () => {
+      await withEmbeddedTufRoot("public-good", repo.root(19), async () => {
         const first = await trust(["update"], env);
         assert.equal(first.code, 0, first.err);
       });
       // The repository's root 20 (same keys); a newer cargo-attest embeds it.
       await repo.rotate();
-      await withEmbeddedRoot(repo.root(20), async () => {
+      await withEmbeddedTufRoot("public-good", repo.root(20), async () => {
         // The attacker replays state 1 (validly signed, not expired).
         repo.files.set("timestamp.json", oldTimestamp);
         const before = await snapshotDir(cache);

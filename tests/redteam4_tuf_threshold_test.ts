@@ -16,6 +16,7 @@ import {
   makeRootKeys,
   rootSigned,
   serveTuf,
+  setEmbeddedTufRoot,
   signEnvelope,
   snapshotDir,
   type TufTestKey,
@@ -51,6 +52,8 @@ for (const role of ["root", "timestamp"] as const) {
     const root20 = await signEnvelope(signed, keys.root);
     repo.files.set("20.root.json", root20);
     const server = serveTuf(repo.files);
+    // Root 20 stands for the embedded one (a stored root must descend from it).
+    const restore = setEmbeddedTufRoot("public-good", root20);
     try {
       await withTempDir(async (dir) => {
         const cache = `${dir}/cache`;
@@ -86,6 +89,7 @@ for (const role of ["root", "timestamp"] as const) {
         assert.deepEqual(await snapshotDir(cache), before, "the cache is unchanged");
       });
     } finally {
+      restore();
       await server.close();
     }
   });

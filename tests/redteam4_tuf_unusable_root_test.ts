@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import { serveTuf, snapshotDir, TufTestRepo } from "./support/tuf_repo.ts";
+import { serveTuf, setEmbeddedTufRoot, snapshotDir, TufTestRepo } from "./support/tuf_repo.ts";
 import { withTempDir } from "./support/temp_dir.ts";
 import { embeddedRootText } from "../lib/trust/embedded.ts";
 
@@ -37,6 +37,8 @@ for (const [what, text] of Object.entries(UNUSABLE)) {
     const repo = await TufTestRepo.create({ version: 20, now: NOW });
     await repo.publish(embeddedRootText("public-good"));
     const server = serveTuf(repo.files);
+    // Root 20 stands for the embedded one (a stored root must descend from it).
+    const restore = setEmbeddedTufRoot("public-good", repo.root(20));
     try {
       await withTempDir(async (dir) => {
         const cache = `${dir}/cache`;
@@ -59,6 +61,7 @@ for (const [what, text] of Object.entries(UNUSABLE)) {
         assert.equal(roots.find((r) => r.name === "public-good")?.source, "tuf");
       });
     } finally {
+      restore();
       await server.close();
     }
   });

@@ -8,6 +8,7 @@ import {
   stateExpires,
   TRUSTED_ROOT_TARGET,
   type TufState,
+  verifyRootDescent,
   verifyStoredState,
 } from "../trust/tuf/client.ts";
 import { TufError } from "../trust/tuf/errors.ts";
@@ -76,6 +77,16 @@ export async function loadStoredTufStatus(
   let trustedRoot: TrustedRoot;
   try {
     state = await verifyStoredState(name, files);
+    // The stored root must descend from the embedded one (a root anyone wrote into the cache
+    // with keys of their own does not); an older one is said so below.
+    if (state.root.signed.version >= embeddedTufRootVersion(repository)) {
+      await verifyRootDescent(
+        name,
+        new TextEncoder().encode(repository.embeddedRoot),
+        files.roots ?? new Map(),
+        files.root,
+      );
+    }
     const bytes = state.targetFiles.get(TRUSTED_ROOT_TARGET)!;
     trustedRoot = withOrigin(await parseTufTrustedRoot(bytes, name), state, info.url);
   } catch (error) {

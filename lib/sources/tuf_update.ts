@@ -11,11 +11,17 @@ import {
   type TufFetcher,
   type TufState,
   updateTufRepository,
+  verifyRootDescent,
 } from "../trust/tuf/client.ts";
 import { TufError } from "../trust/tuf/errors.ts";
 import { parseEnvelope } from "../trust/tuf/metadata.ts";
 import type { TufRepository } from "../trust/tuf/repositories.ts";
-import { readStoredTufRoot, readTufStore, writeTufStore } from "./tuf_store.ts";
+import {
+  readStoredRootChain,
+  readStoredTufRoot,
+  readTufStore,
+  writeTufStore,
+} from "./tuf_store.ts";
 import { parseTufTrustedRoot } from "./tuf_status.ts";
 import { TrustedRootError } from "../trust/trusted_root.ts";
 
@@ -96,10 +102,13 @@ export async function refreshTufRepository(options: {
   const embedded = new TextEncoder().encode(repository.embeddedRoot);
   const embeddedVersion = versionOf(embedded, repository.name) ?? 0;
   // The stored root is the start when it is at least as new as the embedded one (a newer
-  // cargo-attest may embed a newer root) and holds against its own keys.
+  // cargo-attest may embed a newer root), holds against its own keys, and descends from the
+  // embedded root through the stored roots (a root written into the cache by anyone else does
+  // not); otherwise the update walks the chain from the embedded root again.
   const fromStored = storedRoot !== undefined &&
     (versionOf(storedRoot, repository.name) ?? 0) >= embeddedVersion &&
-    await isSelfSignedRoot(storedRoot, repository.name);
+    await isSelfSignedRoot(storedRoot, repository.name) &&
+    await descends(repository.name, embedded, cacheDir, storedRoot);
   const start = fromStored ? storedRoot : embedded;
   const fetcher = createTufFetcher(http, url, repository.name);
   const state = await updateTufRepository({
@@ -122,6 +131,7 @@ export async function refreshTufRepository(options: {
       snapshot: state.snapshot.bytes,
       targets: state.targets.bytes,
       targetFiles: state.targetFiles,
+      roots: new Map(state.newRoots.map((r) => [r.signed.version, r.bytes])),
       origin: { url: url.href, updated: now.toISOString() },
     });
   } catch (error) {
@@ -164,6 +174,22 @@ async function requireUsableTrustedRoot(state: TufState, repository: string): Pr
       `is not a trusted root cargo-attest can use (${error.message})`,
       { cause: error },
     );
+  }
+}
+
+async function descends(
+  repository: string,
+  embedded: Uint8Array,
+  cacheDir: string,
+  storedRoot: Uint8Array,
+): Promise<boolean> {
+  try {
+    const chain = await readStoredRootChain(cacheDir, repository);
+    await verifyRootDescent(repository, embedded, chain, storedRoot);
+    return true;
+  } catch (error) {
+    if (error instanceof TufError) return false;
+    throw error;
   }
 }
 
