@@ -21,7 +21,7 @@ import { type FakeRelease, startFakeGithub } from "./support/fake_github.ts";
 import { type FakeCrate, sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeRekor, toRekorApiEntry } from "./support/fake_rekor.ts";
 import { tinyAttestTree } from "./support/tiny_attest.ts";
-import { serveTuf, TufTestRepo } from "./support/tuf_repo.ts";
+import { serveTuf, setEmbeddedTufRoot, TufTestRepo } from "./support/tuf_repo.ts";
 import { embeddedRootText } from "../lib/trust/embedded.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -603,6 +603,10 @@ async function startWorld(): Promise<World> {
   closers.push(() => tufServer.close());
   await Deno.mkdir(`${T}/tuf-cache/tuf/public-good`, { recursive: true });
   await Deno.writeFile(`${T}/tuf-cache/tuf/public-good/root.json`, tufRepo.root(20));
+  // Its root 20 stands for the embedded one (a stored root must descend from it); only the TUF
+  // cases read it (the subprocess cases do not touch the TUF cache).
+  const restoreEmbedded = setEmbeddedTufRoot("public-good", tufRepo.root(20));
+  closers.push(() => Promise.resolve(restoreEmbedded()));
   const gh = { CARGO_ATTEST_GITHUB_API_URL: github.apiUrl, CARGO_ATTEST_REKOR_URL: rekor.url };
   const withRepo = { CARGO_ATTEST_GITHUB_API_URL: github.apiUrl, GH_TOKEN: "ghp_test" };
   const setups: Record<Setup, Record<string, string>> = {

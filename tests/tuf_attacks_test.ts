@@ -16,6 +16,7 @@ import {
   makeRootKeys,
   rootSigned,
   serveTuf,
+  setEmbeddedTufRoot,
   signEnvelope,
   snapshotDir,
   type TufServer,
@@ -52,6 +53,8 @@ async function withRepository(
   const repo = await TufTestRepo.create({ version: 20, now: NOW });
   await repo.publish(TRUSTED_ROOT);
   const server = serveTuf(repo.files);
+  // The repository's root 20 stands for the embedded one (a stored root must descend from it).
+  const restore = setEmbeddedTufRoot("public-good", repo.root(20));
   try {
     await withTempDir(async (dir) => {
       const cache = `${dir}/cache`;
@@ -65,6 +68,7 @@ async function withRepository(
       await attack({ repo, server, cache, env });
     });
   } finally {
+    restore();
     await server.close();
   }
 }
@@ -369,21 +373,26 @@ Deno.test("tuf: github=URL refreshes GitHub's root alone, and verifying runs the
       await Deno.mkdir(`${cache}/tuf/github`, { recursive: true });
       await Deno.writeFile(`${cache}/tuf/github/root.json`, repo.root(3));
       const env = { CARGO_ATTEST_CACHE_DIR: cache };
-      const r = await trust(["update", "--tuf-url", `github=${server.url}`], env);
-      assert.equal(r.code, 0, r.err);
-      assert.match(
-        r.out,
-        /^github: updated from http:\/\/127\.0\.0\.1:\d+\/: TUF root version 3 \(was 3\)/,
-      );
-      assert.doesNotMatch(r.out, /public-good/);
-      await Deno.writeTextFile(`${dir}/a.txt`, "a\n");
-      const io = createMemoryIo(env, NOW);
-      await main(["file", `${dir}/a.txt`, "--sha256", "0".repeat(64), "--json"], io);
-      const roots = JSON.parse(io.out).roots;
-      assert.deepEqual(roots.map((r: { name: string; source: string }) => [r.name, r.source]), [
-        ["public-good", "embedded"],
-        ["github", "tuf"],
-      ]);
+      const restore = setEmbeddedTufRoot("github", repo.root(3));
+      try {
+        const r = await trust(["update", "--tuf-url", `github=${server.url}`], env);
+        assert.equal(r.code, 0, r.err);
+        assert.match(
+          r.out,
+          /^github: updated from http:\/\/127\.0\.0\.1:\d+\/: TUF root version 3 \(was 3\)/,
+        );
+        assert.doesNotMatch(r.out, /public-good/);
+        await Deno.writeTextFile(`${dir}/a.txt`, "a\n");
+        const io = createMemoryIo(env, NOW);
+        await main(["file", `${dir}/a.txt`, "--sha256", "0".repeat(64), "--json"], io);
+        const roots = JSON.parse(io.out).roots;
+        assert.deepEqual(roots.map((r: { name: string; source: string }) => [r.name, r.source]), [
+          ["public-good", "embedded"],
+          ["github", "tuf"],
+        ]);
+      } finally {
+        restore();
+      }
     });
   } finally {
     await server.close();

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import { makeRootKeys, serveTuf, TufTestRepo } from "./support/tuf_repo.ts";
+import { makeRootKeys, serveTuf, setEmbeddedTufRoot, TufTestRepo } from "./support/tuf_repo.ts";
 import { withFiles } from "./support/temp_dir.ts";
 import { DEFAULT_NOW, VirtualSigstore } from "./support/virtual_sigstore.ts";
 
@@ -54,6 +54,8 @@ Deno.test("tuf rotation: after trust update the new instance's bundle verifies; 
   const repo = await TufTestRepo.create({ version: 20, now: NOW });
   await repo.publish(vsOld.trustedRoot());
   const server = serveTuf(repo.files);
+  // The repository's root 20 stands for the embedded one (a stored root must descend from it).
+  const restore = setEmbeddedTufRoot("public-good", repo.root(20));
   try {
     await withFiles({
       "a.bin": ARTIFACT,
@@ -125,6 +127,7 @@ Deno.test("tuf rotation: after trust update the new instance's bundle verifies; 
       ]);
     });
   } finally {
+    restore();
     await server.close();
   }
 });

@@ -14,6 +14,7 @@ import { stateExpires, TRUSTED_ROOT_TARGET, type TufState } from "../trust/tuf/c
 import { TUF_REPOSITORIES, type TufRepository } from "../trust/tuf/repositories.ts";
 import { type EmbeddedRootName, embeddedRootText } from "../trust/embedded.ts";
 import { sha256Hex } from "../sources/_cache_util.ts";
+import { escapeForTerminal, escapeJsonText } from "../render/escape.ts";
 import { flag, listOption, parseCommandArgs, stringOption } from "./args.ts";
 import { timeoutFromOption } from "./http_client.ts";
 import { VERSION } from "./help.ts";
@@ -68,12 +69,12 @@ export async function runTrust(args: readonly string[], io: CliIo): Promise<numb
           requests: refresh.requests,
         });
         if (!json && !quiet) {
-          io.stdout(
+          io.stdout(terminalLines(
             `${repository.name}: updated from ${url.href}: TUF root version ${refresh.state.root.signed.version} (was ${refresh.fromRootVersion}${
               refresh.fromStored ? "" : ", embedded"
             }), targets version ${refresh.state.targets.signed.version}, ${refresh.requests} requests\n` +
               renderDetails(entry),
-          );
+          ));
         }
       } catch (error) {
         // The others are still tried; this one's cache is untouched.
@@ -82,7 +83,7 @@ export async function runTrust(args: readonly string[], io: CliIo): Promise<numb
         io.stderr(`cargo-attest: trust update: ${repository.name}: not updated\n`);
       }
     }
-    if (json) io.stdout(JSON.stringify({ updated: entries }, null, 2) + "\n");
+    if (json) io.stdout(escapeJsonText(JSON.stringify({ updated: entries }, null, 2)) + "\n");
     if (failure) throw failure;
     return 0;
   }
@@ -113,10 +114,10 @@ export async function runTrust(args: readonly string[], io: CliIo): Promise<numb
     note: "no TUF repository: used with --staging",
   });
   if (json) {
-    io.stdout(JSON.stringify({ roots: entries }, null, 2) + "\n");
+    io.stdout(escapeJsonText(JSON.stringify({ roots: entries }, null, 2)) + "\n");
     return 0;
   }
-  for (const entry of entries) io.stdout(renderShow(entry));
+  for (const entry of entries) io.stdout(terminalLines(renderShow(entry)));
   io.stdout(
     "A verifying command uses these roots; --trusted-root FILE replaces them (and --staging uses staging alone).\n",
   );
@@ -182,6 +183,15 @@ function describeStatus(repository: TufRepository, status: StoredTufStatus) {
       }
       : {}),
   };
+}
+
+/**
+ * Rendered lines made safe to print: the stored origin (URL, time) and the reason a stored state
+ * was refused (which quotes the stored metadata) come from files anyone who can write the cache
+ * wrote, so no character a terminal acts on is printed raw.
+ */
+function terminalLines(text: string): string {
+  return text.split("\n").map(escapeForTerminal).join("\n");
 }
 
 function renderDetails(entry: Record<string, unknown>): string {

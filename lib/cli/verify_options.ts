@@ -18,6 +18,7 @@ import { type LoadedPolicy, loadPolicyForCommand } from "./policy_command.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import type { TufRootChoice } from "../trust/embedded.ts";
 import { resolveCacheDir } from "../sources/cache_settings.ts";
+import { escapeForTerminal } from "../render/escape.ts";
 import { flag, listOption, type ParsedArgs, stringOption } from "./args.ts";
 
 /**
@@ -64,7 +65,12 @@ async function tufRootChoices(
     }
     const note = `${status.reason}; using the embedded root`;
     if (!flag(parsed, "quiet")) {
-      io.stderr(`cargo-attest: warning: TUF repository '${status.repository}': ${note}\n`);
+      // The reason quotes the stored metadata: never printed raw (#13 §2).
+      io.stderr(
+        `cargo-attest: warning: TUF repository '${status.repository}': ${
+          escapeForTerminal(note)
+        }\n`,
+      );
     }
     return { name: status.repository, note };
   });

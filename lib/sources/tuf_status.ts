@@ -8,6 +8,7 @@ import {
   stateExpires,
   TRUSTED_ROOT_TARGET,
   type TufState,
+  verifyRootDescent,
   verifyStoredState,
 } from "../trust/tuf/client.ts";
 import { TufError } from "../trust/tuf/errors.ts";
@@ -76,8 +77,18 @@ export async function loadStoredTufStatus(
   let trustedRoot: TrustedRoot;
   try {
     state = await verifyStoredState(name, files);
-    const text = new TextDecoder().decode(state.targetFiles.get(TRUSTED_ROOT_TARGET)!);
-    trustedRoot = withOrigin(await parseTrustedRoot(text, name), state, info.url);
+    // The stored root must descend from the embedded one (a root anyone wrote into the cache
+    // with keys of their own does not); an older one is said so below.
+    if (state.root.signed.version >= embeddedTufRootVersion(repository)) {
+      await verifyRootDescent(
+        name,
+        new TextEncoder().encode(repository.embeddedRoot),
+        files.roots ?? new Map(),
+        files.root,
+      );
+    }
+    const bytes = state.targetFiles.get(TRUSTED_ROOT_TARGET)!;
+    trustedRoot = withOrigin(await parseTufTrustedRoot(bytes, name), state, info.url);
   } catch (error) {
     if (error instanceof TufError || error instanceof TrustedRootError) {
       return {
@@ -114,6 +125,22 @@ export async function loadStoredTufStatus(
     };
   }
   return { repository: name, state, trustedRoot, expires, usable: true, ...info };
+}
+
+/**
+ * Parses a TUF `trusted_root.json` target exactly as its bytes were verified: strict UTF-8 with
+ * no byte-order mark dropped, so the parsed root's `sha256` (in reports) is the target's.
+ *
+ * @throws {TrustedRootError} when it is not a trusted root cargo-attest can use
+ */
+export async function parseTufTrustedRoot(bytes: Uint8Array, name: string): Promise<TrustedRoot> {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch (cause) {
+    throw new TrustedRootError(`${name}: not UTF-8 text`, { cause });
+  }
+  return await parseTrustedRoot(text, name);
 }
 
 /** Every repository's stored status. */

@@ -1,6 +1,7 @@
 /**
  * The TUF metadata in the cache: `tuf/<repository>/` holds `root.json`, `timestamp.json`,
- * `snapshot.json`, `targets.json`, the targets under `targets/`, and `origin.json` (the URL it
+ * `snapshot.json`, `targets.json`, the targets under `targets/`, the roots that led to `root.json`
+ * under `roots/` (`N.root.json`), and `origin.json` (the URL it
  * came from and when; informational). Directories 0700, files 0600, each written to a temporary
  * file and renamed into place; the caller writes only a complete, verified state.
  * @module
@@ -14,6 +15,12 @@ export interface StoredTufFiles {
   readonly snapshot: Uint8Array;
   readonly targets: Uint8Array;
   readonly targetFiles: ReadonlyMap<string, Uint8Array>;
+  /**
+   * The roots newer than the embedded one that led to `root`, by version (`roots/N.root.json`):
+   * what ties the stored root to the embedded one. Written by an update for the versions it
+   * walked; the others already there are kept.
+   */
+  readonly roots?: ReadonlyMap<number, Uint8Array>;
   /** Where the state came from and when (unsigned; for `trust show`). */
   readonly origin?: { readonly url?: string; readonly updated?: string };
 }
@@ -66,7 +73,30 @@ export async function readTufStore(
     }
   }
   const [root, timestamp, snapshot, targets] = roles as Uint8Array[];
-  return { root, timestamp, snapshot, targets, targetFiles, ...(origin ? { origin } : {}) };
+  const roots = await readStoredRootChain(cacheDir, repository);
+  return { root, timestamp, snapshot, targets, targetFiles, roots, ...(origin ? { origin } : {}) };
+}
+
+/** The stored roots under `roots/` (`N.root.json`), by version; empty when there are none. */
+export async function readStoredRootChain(
+  cacheDir: string,
+  repository: string,
+): Promise<Map<number, Uint8Array>> {
+  const dir = join(tufStoreDir(cacheDir, repository), "roots");
+  const roots = new Map<number, Uint8Array>();
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch (error) {
+    if (isAbsent(error)) return roots;
+    throw error;
+  }
+  for (const entry of entries) {
+    const match = entry.name.match(/^([1-9]\d{0,15})\.root\.json$/);
+    if (!match || !entry.isFile) continue;
+    roots.set(Number(match[1]), await Deno.readFile(join(dir, entry.name)));
+  }
+  return roots;
 }
 
 /** The stored `root.json` alone (an update starts from it), or undefined. */
@@ -92,8 +122,13 @@ export async function writeTufStore(
   files: StoredTufFiles,
 ): Promise<void> {
   const dir = tufStoreDir(cacheDir, repository);
-  for (const level of [cacheDir, join(cacheDir, "tuf"), dir, join(dir, "targets")]) {
+  for (
+    const level of [cacheDir, join(cacheDir, "tuf"), dir, join(dir, "targets"), join(dir, "roots")]
+  ) {
     await ensureDir(level);
+  }
+  for (const [version, bytes] of files.roots ?? []) {
+    await writeAtomic(join(dir, "roots", `${version}.root.json`), bytes);
   }
   for (const name of TARGET_NAMES) {
     const bytes = files.targetFiles.get(name);

@@ -7,14 +7,23 @@ import { AttestError, NetworkError } from "../errors.ts";
 import { type HttpClient, HttpStatusError } from "./http.ts";
 import {
   isSelfSignedRoot,
+  TRUSTED_ROOT_TARGET,
   type TufFetcher,
   type TufState,
   updateTufRepository,
+  verifyRootDescent,
 } from "../trust/tuf/client.ts";
 import { TufError } from "../trust/tuf/errors.ts";
 import { parseEnvelope } from "../trust/tuf/metadata.ts";
 import type { TufRepository } from "../trust/tuf/repositories.ts";
-import { readStoredTufRoot, readTufStore, writeTufStore } from "./tuf_store.ts";
+import {
+  readStoredRootChain,
+  readStoredTufRoot,
+  readTufStore,
+  writeTufStore,
+} from "./tuf_store.ts";
+import { parseTufTrustedRoot } from "./tuf_status.ts";
+import { TrustedRootError } from "../trust/trusted_root.ts";
 
 /** A {@link TufFetcher} over HTTP under `base`; counts its requests. */
 export function createTufFetcher(
@@ -93,22 +102,28 @@ export async function refreshTufRepository(options: {
   const embedded = new TextEncoder().encode(repository.embeddedRoot);
   const embeddedVersion = versionOf(embedded, repository.name) ?? 0;
   // The stored root is the start when it is at least as new as the embedded one (a newer
-  // cargo-attest may embed a newer root) and holds against its own keys.
+  // cargo-attest may embed a newer root), holds against its own keys, and descends from the
+  // embedded root through the stored roots (a root written into the cache by anyone else does
+  // not); otherwise the update walks the chain from the embedded root again.
   const fromStored = storedRoot !== undefined &&
     (versionOf(storedRoot, repository.name) ?? 0) >= embeddedVersion &&
-    await isSelfSignedRoot(storedRoot, repository.name);
+    await isSelfSignedRoot(storedRoot, repository.name) &&
+    await descends(repository.name, embedded, cacheDir, storedRoot);
   const start = fromStored ? storedRoot : embedded;
   const fetcher = createTufFetcher(http, url, repository.name);
   const state = await updateTufRepository({
     repository: repository.name,
     trustedRoot: start,
-    // The stored versions guard against rollback (they are checked against the new root's keys).
-    ...(fromStored && typeof stored === "object"
+    // The stored versions guard against rollback whatever root the update starts from (after an
+    // upgrade the embedded root may be the newer start): they count only when they verify
+    // under the new root's keys, so an unverifiable store is ignored, never trusted.
+    ...(typeof stored === "object"
       ? { previous: { timestamp: stored.timestamp, snapshot: stored.snapshot } }
       : {}),
     fetcher,
     now,
   });
+  await requireUsableTrustedRoot(state, repository.name);
   try {
     await writeTufStore(cacheDir, repository.name, {
       root: state.root.bytes,
@@ -116,6 +131,7 @@ export async function refreshTufRepository(options: {
       snapshot: state.snapshot.bytes,
       targets: state.targets.bytes,
       targetFiles: state.targetFiles,
+      roots: new Map(state.newRoots.map((r) => [r.signed.version, r.bytes])),
       origin: { url: url.href, updated: now.toISOString() },
     });
   } catch (error) {
@@ -134,6 +150,47 @@ export async function refreshTufRepository(options: {
     fromStored,
     requests: fetcher.requests(),
   };
+}
+
+/**
+ * The verified `trusted_root.json` must be one verifying runs can use: storing one they refuse
+ * would replace a good stored state and send every run back to the (older) embedded root.
+ *
+ * @throws {TufError} `tuf-malformed` naming the target
+ */
+async function requireUsableTrustedRoot(state: TufState, repository: string): Promise<void> {
+  try {
+    await parseTufTrustedRoot(state.targetFiles.get(TRUSTED_ROOT_TARGET)!, repository);
+  } catch (error) {
+    if (!(error instanceof TrustedRootError)) throw error;
+    const sha256 = state.targets.signed.targets[TRUSTED_ROOT_TARGET]?.hashes.sha256;
+    const file = state.root.signed.consistentSnapshot && sha256
+      ? `targets/${sha256}.${TRUSTED_ROOT_TARGET}`
+      : `targets/${TRUSTED_ROOT_TARGET}`;
+    throw new TufError(
+      "tuf-malformed",
+      repository,
+      file,
+      `is not a trusted root cargo-attest can use (${error.message})`,
+      { cause: error },
+    );
+  }
+}
+
+async function descends(
+  repository: string,
+  embedded: Uint8Array,
+  cacheDir: string,
+  storedRoot: Uint8Array,
+): Promise<boolean> {
+  try {
+    const chain = await readStoredRootChain(cacheDir, repository);
+    await verifyRootDescent(repository, embedded, chain, storedRoot);
+    return true;
+  } catch (error) {
+    if (error instanceof TufError) return false;
+    throw error;
+  }
 }
 
 function versionOf(bytes: Uint8Array, repository: string): number | undefined {

@@ -6,6 +6,7 @@
  */
 import { encodeCanonicalJson } from "../../lib/trust/tuf/canonical_json.ts";
 import { createHash } from "node:crypto";
+import { TUF_REPOSITORIES, type TufRepositoryName } from "../../lib/trust/tuf/repositories.ts";
 
 const enc = new TextEncoder();
 
@@ -350,4 +351,33 @@ export function parseJson(
   bytes: Uint8Array,
 ): { signed: Record<string, unknown>; signatures: { keyid: string; sig: string }[] } {
   return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+/**
+ * Replaces the embedded TUF root of repository `name` (as a newer cargo-attest would embed it)
+ * with `root`, a synthetic repository's: a stored root must descend from the embedded one, and
+ * Sigstore's real keys cannot sign a synthetic chain. Returns the function that restores it.
+ * Module state: each test file runs in its own isolate, and its tests one after another.
+ */
+export function setEmbeddedTufRoot(name: TufRepositoryName, root: Uint8Array): () => void {
+  const repository = TUF_REPOSITORIES.find((r) => r.name === name) as { embeddedRoot: string };
+  const original = repository.embeddedRoot;
+  repository.embeddedRoot = new TextDecoder().decode(root);
+  return () => {
+    repository.embeddedRoot = original;
+  };
+}
+
+/** Runs `fn` with the embedded TUF root of `name` replaced by `root` ({@link setEmbeddedTufRoot}). */
+export async function withEmbeddedTufRoot<T>(
+  name: TufRepositoryName,
+  root: Uint8Array,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const restore = setEmbeddedTufRoot(name, root);
+  try {
+    return await fn();
+  } finally {
+    restore();
+  }
 }

@@ -12,6 +12,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { encodeCanonicalJson } from "./canonical_json.ts";
 import { TufError } from "./errors.ts";
 import {
   type Envelope,
@@ -56,6 +57,11 @@ export interface TufState {
   readonly targets: Envelope<TargetsMeta>;
   /** Target name → its verified bytes (`trusted_root.json` always). */
   readonly targetFiles: ReadonlyMap<string, Uint8Array>;
+  /**
+   * The roots an update walked past the one it started from, oldest first (kept with the state,
+   * so that a verifying run can trace the stored root back to the embedded one).
+   */
+  readonly newRoots: readonly Envelope<RootMeta>[];
 }
 
 /** The earliest expiry of a state's four roles: past it, the state must not be used. */
@@ -103,6 +109,7 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
 
   // §5.3: the root chain, one version at a time.
   const start = root.signed.version;
+  const newRoots: Envelope<RootMeta>[] = [];
   for (let n = start + 1;; n++) {
     const file = `${n}.root.json`;
     const bytes = await fetcher.fetch(file, MAX_TUF_ROOT_BYTES);
@@ -115,25 +122,8 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
         `more than ${MAX_TUF_ROOT_ROTATIONS} new root versions in one update (from version ${start}); refusing an endless root chain`,
       );
     }
-    const next = parseEnvelope(bytes, "root", repository, file);
-    await requireThreshold(
-      next,
-      root.signed.roles.root,
-      root.signed,
-      repository,
-      file,
-      "the trusted root's",
-    );
-    await requireThreshold(next, next.signed.roles.root, next.signed, repository, file, "its own");
-    if (next.signed.version !== n) {
-      throw new TufError(
-        "tuf-version-mismatch",
-        repository,
-        file,
-        `says version ${next.signed.version}, expected ${n}`,
-      );
-    }
-    root = next;
+    root = await verifyNextRoot(root, bytes, n, repository, file);
+    newRoots.push(root);
   }
   // §5.3.10: a root that has expired stops the update (freeze attack).
   requireFresh(root.signed.expires, now, repository, `${root.signed.version}.root.json`);
@@ -245,7 +235,88 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
     }
     targetFiles.set(name, await fetchTarget(fetcher, name, info, root.signed, repository));
   }
-  return { root, timestamp, snapshot, targets, targetFiles };
+  return { root, timestamp, snapshot, targets, targetFiles, newRoots };
+}
+
+/**
+ * §5.3.4–5.3.5: root version `n` (`bytes`) must be signed by a threshold of the trusted root's
+ * root keys and of its own, and be version `n`.
+ */
+async function verifyNextRoot(
+  root: Envelope<RootMeta>,
+  bytes: Uint8Array,
+  n: number,
+  repository: string,
+  file: string,
+): Promise<Envelope<RootMeta>> {
+  const next = parseEnvelope(bytes, "root", repository, file);
+  await requireThreshold(
+    next,
+    root.signed.roles.root,
+    root.signed,
+    repository,
+    file,
+    "the trusted root's",
+  );
+  await requireThreshold(next, next.signed.roles.root, next.signed, repository, file, "its own");
+  if (next.signed.version !== n) {
+    throw new TufError(
+      "tuf-version-mismatch",
+      repository,
+      file,
+      `says version ${next.signed.version}, expected ${n}`,
+    );
+  }
+  return next;
+}
+
+/**
+ * Checks that the stored root `stored` descends from `anchor` (the embedded root): the same
+ * root when their versions are equal, else reached through `chain` (version → the root of that
+ * version, as an update stored them), each version signed as §5.3 asks. A root anyone wrote into
+ * the cache with keys of their own does not descend from the embedded one. Expiry is not checked
+ * (intermediate roots expire; §5.3 does not ask it of them).
+ *
+ * @throws {TufError} when the stored root is older than the anchor, a version of the chain is
+ *   missing or does not hold, or the chain ends in another root
+ */
+export async function verifyRootDescent(
+  repository: string,
+  anchor: Uint8Array,
+  chain: ReadonlyMap<number, Uint8Array>,
+  stored: Uint8Array,
+): Promise<void> {
+  let root = parseEnvelope(anchor, "root", repository, "embedded root.json");
+  const target = parseEnvelope(stored, "root", repository, "root.json");
+  if (target.signed.version < root.signed.version) {
+    throw new TufError(
+      "tuf-rollback",
+      repository,
+      "root.json",
+      `version ${target.signed.version} is older than the embedded root's ${root.signed.version}`,
+    );
+  }
+  for (let n = root.signed.version + 1; n <= target.signed.version; n++) {
+    const file = `roots/${n}.root.json`;
+    const bytes = chain.get(n);
+    if (bytes === undefined) {
+      throw new TufError(
+        "tuf-malformed",
+        repository,
+        file,
+        `is not stored: the stored root (version ${target.signed.version}) cannot be traced to the embedded root`,
+      );
+    }
+    root = await verifyNextRoot(root, bytes, n, repository, file);
+  }
+  if (canonicalOrUndefined(root.signedRaw) !== canonicalOrUndefined(target.signedRaw)) {
+    throw new TufError(
+      "tuf-version-mismatch",
+      repository,
+      "root.json",
+      `is not the version ${target.signed.version} root that the embedded root leads to`,
+    );
+  }
 }
 
 /** True when `bytes` is a TUF root signed by a threshold of its own root keys. */
@@ -332,7 +403,16 @@ export async function verifyStoredState(
   if (!files.targetFiles.has(TRUSTED_ROOT_TARGET)) {
     throw new TufError("tuf-target-missing", repository, TRUSTED_ROOT_TARGET, "is not stored");
   }
-  return { root, timestamp, snapshot, targets, targetFiles: files.targetFiles };
+  return { root, timestamp, snapshot, targets, targetFiles: files.targetFiles, newRoots: [] };
+}
+
+/** The canonical form of `value`, or undefined when it has none (a float): never equal. */
+function canonicalOrUndefined(value: unknown): string | undefined {
+  try {
+    return encodeCanonicalJson(value);
+  } catch {
+    return undefined;
+  }
 }
 
 async function fetchTarget(

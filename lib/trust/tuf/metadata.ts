@@ -271,6 +271,20 @@ function date(value: unknown, fail: (m: string) => never): Date {
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(text)) {
     fail(`signed.expires '${text}' is not an RFC 3339 time`);
   }
+  // Date rolls an impossible calendar time over (30 February is 2 March, 24:00 the next day):
+  // each field must be the one read back, or the metadata would be valid later than it says.
+  const [y, mo, day, h, mi, sec] = text.slice(0, 19).split(/[-T:]/).map(Number);
+  const calendar = new Date(Date.UTC(y, mo - 1, day, h, mi, sec));
+  calendar.setUTCFullYear(y);
+  const offset = text.match(/([+-])(\d\d):(\d\d)$/);
+  if (
+    calendar.getUTCFullYear() !== y || calendar.getUTCMonth() !== mo - 1 ||
+    calendar.getUTCDate() !== day || calendar.getUTCHours() !== h ||
+    calendar.getUTCMinutes() !== mi || calendar.getUTCSeconds() !== sec ||
+    (offset !== null && (Number(offset[2]) > 23 || Number(offset[3]) > 59))
+  ) {
+    fail(`signed.expires '${text}' is not a calendar time`);
+  }
   const d = new Date(text);
   return Number.isNaN(d.getTime()) ? fail(`signed.expires '${text}' is not a time`) : d;
 }

@@ -43,8 +43,10 @@ export function parseTufKey(key: TufKey): PublicKeyMaterial | undefined {
 
 /**
  * The key ids of `role` whose signature over `envelope`'s canonical `signed` part verifies with
- * the key `keys` gives for it. Each key counts once, whatever number of signatures it has;
- * a signature by a key outside the role, or that does not verify, counts for nothing. With
+ * the key `keys` gives for it. Each key counts once, whatever number of signatures it has, and
+ * whatever number of key ids the root lists it under (a key id is a label the root chose: one
+ * public key under two ids counts for the first only, as go-tuf and python-tuf count); a
+ * signature by a key outside the role, or that does not verify, counts for nothing. With
  * `stopAt`, verification stops once that many keys are counted.
  */
 export async function verifiedKeyIds(
@@ -61,16 +63,46 @@ export async function verifiedKeyIds(
     throw error;
   }
   const verified = new Set<string>();
+  const counted = new Set<string>();
   for (const { keyid, sig } of envelope.signatures) {
     if (verified.has(keyid) || !role.keyids.includes(keyid)) continue;
-    const key = keys[keyid] && parseTufKey(keys[keyid]);
+    const key = Object.hasOwn(keys, keyid) ? parseTufKey(keys[keyid]) : undefined;
     if (!key || !/^([0-9a-f]{2})+$/i.test(sig)) continue;
-    if (await verifySignature(key, message, hex(sig))) verified.add(keyid);
+    if (!await verifySignature(key, message, hex(sig))) continue;
+    const identity = await publicKeyIdentity(key);
+    if (counted.has(identity)) continue;
+    counted.add(identity);
+    verified.add(keyid);
     // Enough is enough: a threshold met needs no more ECDSA verifications (a shortfall still
     // counts every signature, for the message).
     if (stopAt !== undefined && verified.size >= stopAt) break;
   }
   return verified;
+}
+
+/**
+ * What makes two keys the same key, whatever their encoding (a PEM and a hex point, a compressed
+ * and an uncompressed point): the algorithm and the key's raw public form as WebCrypto exports
+ * it (the uncompressed point for ECDSA, the 32 bytes for Ed25519).
+ */
+async function publicKeyIdentity(key: PublicKeyMaterial): Promise<string> {
+  const params = key.algorithm === "ed25519"
+    ? { name: "Ed25519" }
+    : { name: "ECDSA", namedCurve: "P-256" };
+  try {
+    const imported = await crypto.subtle.importKey(
+      "spki",
+      key.spki as BufferSource,
+      params,
+      true,
+      ["verify"],
+    );
+    const raw = new Uint8Array(await crypto.subtle.exportKey("raw", imported));
+    return `${key.algorithm}:${[...raw].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  } catch {
+    // A key that verified a signature imports; should one not, its SPKI bytes stand for it.
+    return `${key.algorithm}:spki:${[...key.spki].join(",")}`;
+  }
 }
 
 function hex(text: string): Uint8Array {
