@@ -34,6 +34,7 @@ import {
   releaseCrateEvidence,
   rememberCrate,
 } from "../sources/crate_evidence.ts";
+import { TreeShelf } from "../sources/tree_shelf.ts";
 import { CrateMemoStore } from "../sources/crate_memo.ts";
 import { checkCrateName, CrateNotFoundError, fetchCrateVersion } from "../sources/crates_io.ts";
 import type { CrateVersionInfo } from "../evidence/registry_records.ts";
@@ -359,6 +360,7 @@ async function verifyTargets(
       "GitHub is not consulted without GH_TOKEN or GITHUB_TOKEN (its rate limit is too low)",
     tagCache: new Map(),
     treeCache: new Map(),
+    wholeTrees: new TreeShelf(),
     historyCache: new Map(),
     memo: options.cache ? new CrateMemoStore(options.cache, MAX_CRATE_DOWNLOAD_BYTES) : undefined,
     extracts: options.cache,
