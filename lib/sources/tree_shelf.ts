@@ -15,8 +15,8 @@ import type { GitTree } from "../evidence/git_repository.ts";
 export class TreeShelf {
   readonly #trees = new Map<string, GitTree>();
   #entries = 0;
-  /** Holds at most this many tree entries in all (about 200 bytes each). */
-  constructor(readonly maxEntries = 100_000) {}
+  /** Holds at most this many tree entries in all (about 250 bytes each: 20,000 is some 5 MB). */
+  constructor(readonly maxEntries = 20_000) {}
   /** The listing kept for `key`, if any. */
   get(key: string): GitTree | undefined {
     const tree = this.#trees.get(key);
