@@ -12,7 +12,7 @@ import { renderTextReport } from "../render/text.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import { applyStrict } from "../verdict/decide.ts";
 import { buildReport, type Diagnostic, type Report, type ReportInput } from "../verdict/report.ts";
-import { VERSION } from "./help.ts";
+import { VERSION } from "../version.ts";
 import type { CliIo } from "./io.ts";
 import type { OutputSettings } from "./output_options.ts";
 
