@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { tagCandidates } from "../evidence/crate_tags.ts";
+import { findTag, tagCandidates } from "../evidence/crate_tags.ts";
 import { decodeBase64, releaseBuffer } from "../crypto/bytes.ts";
 import {
   type CrateArchive,
@@ -520,7 +520,7 @@ export async function gatherCrateEvidence(
     // Prefer a tag for the version that names the crate's commit (a monorepo may also have a
     // bare `vX.Y.Z` of another crate); else the first that exists.
     const found = triedTags
-      .map((name) => tags?.tags.find((t) => t.name === name))
+      .map((name) => (tags ? findTag(tags.tags, name) : undefined))
       .filter((t) => t !== undefined);
     tag = found.find((t) => t.commit === vcsInfo.sha1) ?? found[0];
     commitExists = tag?.commit === vcsInfo.sha1

@@ -1,8 +1,9 @@
-/** The run's shelf of whole tree listings, and the one index per listing that `crate-source` builds. */
+/** What keeps the cost per crate flat in a large lock: the shelf of whole tree listings, one index per listing for `crate-source`, and one index per tag list. */
 import assert from "node:assert/strict";
 import type { GitTree } from "../lib/evidence/git_repository.ts";
 import { TreeIndex } from "../lib/checks/crate_source_tree.ts";
 import { TreeShelf } from "../lib/sources/tree_shelf.ts";
+import { findTag } from "../lib/evidence/crate_tags.ts";
 
 function tree(commit: string, entries: number): GitTree {
   return {
@@ -55,4 +56,16 @@ Deno.test("TreeIndex.of: one index per tree object, another for another object",
   assert.equal(index.byPath.get("src/f1.rs")?.sha, "a".repeat(40));
   assert.ok(index.dirs.has("src"));
   assert.notEqual(TreeIndex.of({ ...t }), index);
+});
+
+Deno.test("findTag: the first tag of a name, as find gives it, from an index built once per list", () => {
+  const tags = [
+    { name: "v1.0.0", commit: "a" },
+    { name: "v0.9.0", commit: "b" },
+    { name: "v1.0.0", commit: "c" },
+  ];
+  assert.equal(findTag(tags, "v1.0.0"), tags[0]);
+  assert.equal(findTag(tags, "v0.9.0"), tags[1]);
+  assert.equal(findTag(tags, "v2"), undefined);
+  assert.equal(findTag([...tags].reverse(), "v1.0.0")?.commit, "c", "another list, its own index");
 });
