@@ -144,10 +144,6 @@ export async function verifyTargets(
     });
   };
   const relieveMemory = memoryGovernor();
-  // Crates done since the governor last looked whose bytes were read (downloaded, or inflated):
-  // a crate recalled from its memo holds no buffers, so after such crates only the governor's
-  // looser budget applies (a warm run rarely needs a forced collection, two full passes).
-  let readBytesSince = 0;
   const subjects = await mapWithConcurrency(
     targets,
     jobs,
@@ -195,7 +191,6 @@ export async function verifyTargets(
         if (target.change?.kind === "updated" && evidence.api) {
           checks.push(await downgradeOf(target, target.change.from, evidence.api, subject));
         }
-        if (evidence.archive !== undefined || evidence.bytes !== undefined) readBytesSince++;
         releaseCrateEvidence(evidence);
         return { subject: { ...subject, sha256: evidence.sha256 }, checks };
       } catch (error) {
@@ -226,8 +221,7 @@ export async function verifyTargets(
       }
     },
     (target, _index, finished) => {
-      relieveMemory(readBytesSince === 0);
-      readBytesSince = 0;
+      relieveMemory();
       options.onProgress?.(finished, targets.length, target);
     },
   );

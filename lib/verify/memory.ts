@@ -18,13 +18,6 @@ import { runInNewContext } from "node:vm";
  */
 export const MEMORY_BUDGET_BYTES = 112 * 1024 * 1024;
 
-/**
- * More resident size allowed while the work done since the last look held no large buffers (a
- * warm run's crates, recalled from their memos): V8 collects that garbage itself, and a forced
- * collection (two full passes) would cost more than it frees.
- */
-export const LIGHT_EXTRA_BYTES = 24 * 1024 * 1024;
-
 /** Garbage let pile up on top of what was held after the last collection. */
 const HEADROOM_BYTES = 20 * 1024 * 1024;
 
@@ -51,24 +44,23 @@ function collector(): (() => void) | null {
 
 /**
  * A function to call between units of work: it asks for a collection when the resident size
- * is over `budget` bytes (plus {@link LIGHT_EXTRA_BYTES} when called `light`: no large buffer was
- * held since the last call) and the last one was at least a moment ago. Does nothing where the
+ * is over `budget` bytes and the last one was at least a moment ago. Does nothing where the
  * runtime does not allow it.
  */
-export function memoryGovernor(budget = MEMORY_BUDGET_BYTES): (light?: boolean) => void {
+export function memoryGovernor(budget = MEMORY_BUDGET_BYTES): () => void {
   // -Infinity: the first call may collect at once (performance.now() starts near 0 in a worker).
   let last = -Infinity;
   // The resident size right after the last collection: what is really held. A collection is
   // worth its cost only once enough has piled up on top of that.
   let floor = 0;
   let checked = -Infinity;
-  return (light = false) => {
+  return () => {
     const now = performance.now();
     // Reading the resident size costs a system call: at most every few milliseconds.
     if (now - last < MIN_INTERVAL_MS || now - checked < CHECK_INTERVAL_MS) return;
     checked = now;
     const rss = process.memoryUsage.rss();
-    if (rss <= budget + (light ? LIGHT_EXTRA_BYTES : 0) || rss <= floor + HEADROOM_BYTES) return;
+    if (rss <= budget || rss <= floor + HEADROOM_BYTES) return;
     const collect = collector();
     if (!collect) return;
     collect();
