@@ -8,10 +8,10 @@
  *      sigstore-js under Node (`bench/peer_bench.mjs`), on the corpus' pass cases both verify;
  *   3. one `verify-bundle` process per verification vs the sigstore-js conformance shim;
  *   4. start-up: `cli.ts --help` and `cli.ts hash SMALL` vs an empty Deno script;
- *   5. `cli.ts lock` of 300 real-sized crates against loopback fakes of crates.io and GitHub:
- *      cold cache, warm cache, `--offline` and `--no-cache` (wall time, peak RSS, requests,
- *      verdicts), against a lock of 30 of them (`bench/lock_bench.ts`; the data is made by
- *      `bench/lock_data.ts`).
+ *   5. `cli.ts lock` of 300 real-sized crates, and of a deno-shaped lock of 1,000, against
+ *      loopback fakes of crates.io and GitHub: cold cache, warm cache, `--offline` and
+ *      `--no-cache` (wall time, peak RSS, requests, verdicts), each size against the next smaller
+ *      (30, 300) and per crate (`bench/lock_bench.ts`; the data is made by `bench/lock_data.ts`).
  *
  * Options: `--quick` (256 MiB file, short loops, one `lock` round: a smoke run), `--per-case`
  * (also print the in-process cost of every bundle, for both verifiers), `--lock-only` (only

@@ -1,5 +1,6 @@
 /**
- * Section 5 of `deno task bench`: `cargo-attest lock` of a 300-crate Cargo.lock against loopback
+ * Section 5 of `deno task bench`: `cargo-attest lock` of a 300-crate Cargo.lock (and of the
+ * deno-shaped 1,000-crate one, with fakes of its own, measured the same way) against loopback
  * fakes of crates.io and GitHub (`tests/support/fake_crates_io.ts`, `fake_github.ts`) serving
  * real-sized crates (`bench/lock_data.ts`: median 60 KiB compressed) and their repositories, so
  * that `crate-checksum`, `crate-vcs`, `crate-source` and `trusted-publishing` all really run.
