@@ -1,5 +1,6 @@
 /**
- * Section 5 of `deno task bench`: `cargo-attest lock` of a 300-crate Cargo.lock against loopback
+ * Section 5 of `deno task bench`: `cargo-attest lock` of a 300-crate Cargo.lock (and of the
+ * deno-shaped 1,000-crate one, with fakes of its own, measured the same way) against loopback
  * fakes of crates.io and GitHub (`tests/support/fake_crates_io.ts`, `fake_github.ts`) serving
  * real-sized crates (`bench/lock_data.ts`: median 60 KiB compressed) and their repositories, so
  * that `crate-checksum`, `crate-vcs`, `crate-source` and `trusted-publishing` all really run.
@@ -119,11 +120,13 @@ function describe(data: LockData): string {
   const unpacked = data.crates.reduce((s, c) => s + c.unpackedBytes, 0);
   const total = sizes.reduce((s, b) => s + b, 0);
   const files = data.crates.map((c) => c.files).sort((a, b) => a - b);
-  const workspaces =
-    data.repositories.filter((r) => Object.values(r.trees)[0]?.some((e) => e.path === "crates"))
-      .length;
+  const members = new Map<string, number>();
+  for (const c of data.crates) members.set(c.repository, (members.get(c.repository) ?? 0) + 1);
+  const workspaces = [...members.values()].filter((k) => k > 1).length;
+  const largest = Math.max(...members.values());
+  const mostTags = Math.max(...data.repositories.map((r) => r.tags.length));
   const tags = data.repositories.reduce((s, r) => s + r.tags.length, 0);
-  return `(5) data: ${data.crates.length} crates (bench/data/lock300/, ` +
+  return `(5) data: ${data.crates.length} crates (bench/data/${data.dir.split("/").pop()}/, ` +
     `${data.generated ? `generated in ${fmt(data.generateSeconds ?? 0, 1)} s` : "reused"}): ` +
     `.crate sizes median ${fmt(median(sizes) / 1024, 1)} KiB, mean ${
       fmt(total / sizes.length / 1024, 1)
@@ -131,15 +134,21 @@ function describe(data: LockData): string {
     `(${fmt(unpacked / 1e6, 1)} MB unpacked, ${fmt(unpacked / total, 1)}×); ${
       files.reduce((s, n) => s + n, 0)
     } files (median ${median(files)} per crate); ${data.repositories.length} GitHub repositories ` +
-    `(${workspaces} workspaces), ${tags} tags.`;
+    `(${workspaces} workspaces, the largest of ${largest} crates), ${tags} tags (at most ` +
+    `${mostTags} in one repository).`;
 }
 
 /** Runs section 5 and reports through `hooks`. */
 export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Promise<void> {
   const data = await ensureLockData(`${s.dataDir}lock300`);
   hooks.note(describe(data));
+  const large = await ensureLockData(`${s.dataDir}lock1000`, "large");
+  hooks.note(describe(large));
   const cratesIo = startFakeCratesIo(data.fakeCrates);
   const github = startFakeGithub([], { repositories: data.repositories });
+  // The deno-shaped lock has fakes of its own (its crates are other crates of the same names).
+  const largeCratesIo = startFakeCratesIo(large.fakeCrates);
+  const largeGithub = startFakeGithub([], { repositories: large.repositories });
   const deno = Deno.execPath();
   const cli = `${s.repoDir}cli.ts`;
   const baseEnv: Record<string, string> = {
@@ -147,6 +156,11 @@ export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Pr
     CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
     GH_TOKEN: "ghp_cargo_attest_bench",
     CARGO_ATTEST_CACHE_TTL: "10m",
+  };
+  const largeEnv: Record<string, string> = {
+    ...baseEnv,
+    ...largeCratesIo.env,
+    CARGO_ATTEST_GITHUB_API_URL: largeGithub.apiUrl,
   };
   const command = (lock: string, mode: Mode, prof?: string) => [
     deno,
@@ -165,8 +179,14 @@ export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Pr
     ...(mode === "offline" ? ["--offline"] : mode === "no-cache" ? ["--no-cache"] : []),
   ];
   const sizes = [
-    { label: "30", file: data.lock30File, crates: Math.ceil(data.crates.length / 10) },
-    { label: "300", file: data.lockFile, crates: data.crates.length },
+    {
+      label: "30",
+      file: data.lock30File,
+      crates: Math.ceil(data.crates.length / 10),
+      large: false,
+    },
+    { label: "300", file: data.lockFile, crates: data.crates.length, large: false },
+    { label: "1000", file: large.lockFile, crates: large.crates.length, large: true },
   ] as const;
   const results: Record<string, Record<Mode, Measured[]>> = {};
   for (const size of sizes) {
@@ -176,6 +196,7 @@ export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Pr
   const failures: string[] = [];
   let runs = 0;
   let cacheAfterCold: { files: number; bytes: number } | undefined;
+  let largeCacheAfterCold: { files: number; bytes: number } | undefined;
 
   const measure = async (
     lock: string,
@@ -184,26 +205,30 @@ export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Pr
     cacheDir: string,
     label: string,
     prof?: string,
+    onLarge = false,
   ): Promise<Measured> => {
-    const c0 = cratesIo.requests.length;
-    const g0 = github.requests.length;
+    const fakes = onLarge
+      ? { crates: largeCratesIo, gh: largeGithub, env: largeEnv }
+      : { crates: cratesIo, gh: github, env: baseEnv };
+    const c0 = fakes.crates.requests.length;
+    const g0 = fakes.gh.requests.length;
     const cpu0 = process.cpuUsage();
     const r = await hooks.run(command(lock, mode, prof), {
-      env: { ...baseEnv, CARGO_ATTEST_CACHE_DIR: cacheDir },
+      env: { ...fakes.env, CARGO_ATTEST_CACHE_DIR: cacheDir },
       rss: prof ? undefined : hooks.rss,
     });
     const cpu = process.cpuUsage(cpu0);
     runs++;
     const byRoute: Record<string, number> = {};
-    for (const q of cratesIo.requests.slice(c0)) {
+    for (const q of fakes.crates.requests.slice(c0)) {
       const k = route(q.host, q.path);
       byRoute[k] = (byRoute[k] ?? 0) + 1;
     }
-    for (const q of github.requests.slice(g0)) {
+    for (const q of fakes.gh.requests.slice(g0)) {
       const k = route("github", q.path);
       byRoute[k] = (byRoute[k] ?? 0) + 1;
     }
-    const requests = cratesIo.requests.length - c0 + github.requests.length - g0;
+    const requests = fakes.crates.requests.length - c0 + fakes.gh.requests.length - g0;
     // Every run must exit 0 with every crate TRUSTED. A lock with no registry crate has no
     // subject: "nothing to verify", TRUSTED (exit 0) too.
     const expectedExit = 0;
@@ -320,10 +345,21 @@ export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Pr
         const cacheDir = await Deno.makeTempDir({ dir: s.dataDir, prefix: "lock-cache-" });
         try {
           for (const mode of MODES) {
-            const m = await measure(size.file, size.crates, mode, cacheDir, `${size.label} crates`);
+            const m = await measure(
+              size.file,
+              size.crates,
+              mode,
+              cacheDir,
+              `${size.label} crates`,
+              undefined,
+              size.large,
+            );
             results[size.label][mode].push(m);
             if (mode === "cold" && size.label === "300" && round === 0) {
               cacheAfterCold = await directorySize(cacheDir);
+            }
+            if (mode === "cold" && size.label === "1000" && round === 0) {
+              largeCacheAfterCold = await directorySize(cacheDir);
             }
           }
         } finally {
@@ -359,6 +395,8 @@ export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Pr
   } finally {
     await cratesIo.close();
     await github.close();
+    await largeCratesIo.close();
+    await largeGithub.close();
   }
 
   const of = (label: string, mode: Mode) => results[label][mode];
@@ -366,11 +404,10 @@ export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Pr
   const rsses = (xs: Measured[]) => xs.flatMap((x) => (x.rss ? [x.rss] : []));
   const spread = (xs: number[], f: (x: number) => string) =>
     xs.length > 1 ? ` [${f(Math.min(...xs))}–${f(Math.max(...xs))}]` : "";
-  const targets: Record<Mode, number | undefined> = {
-    cold: 3000,
-    warm: 500,
-    offline: undefined,
-    "no-cache": undefined,
+  /** Targets per lock size and mode (#15: 300 warm < 0.25 s; 1,000 cold < 5 s, warm < 0.4 s). */
+  const targets: Record<string, Record<Mode, number | undefined>> = {
+    "300": { cold: 3000, warm: 250, offline: undefined, "no-cache": undefined },
+    "1000": { cold: 5000, warm: 400, offline: undefined, "no-cache": undefined },
   };
   const title: Record<Mode, string> = {
     cold: "cold cache",
@@ -378,64 +415,95 @@ export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Pr
     offline: "`--offline` (warm cache)",
     "no-cache": "`--no-cache` (nothing read or written)",
   };
+  const crates: Record<string, number> = Object.fromEntries(sizes.map((x) => [x.label, x.crates]));
+  /** The rows of one lock size, against the next smaller size. */
+  const rowsFor = (label: string, smaller: string) => {
+    const n = crates[label];
+    const ref = crates[smaller];
+    const dataDir = label === "1000" ? "lock1000" : "lock300";
+    for (const mode of MODES) {
+      const big = ms(of(label, mode));
+      const small = ms(of(smaller, mode));
+      const t = median(big);
+      const target = targets[label][mode];
+      hooks.row({
+        n: "5",
+        measure: `\`lock\` ${n} crates (${dataDir}), ${title[mode]}, \`--jobs ${s.jobs}\`, wall ` +
+          `incl. start-up (median of ${big.length}${big.length > 1 ? " [min–max]" : ""})`,
+        mine: `${seconds(t)}${spread(big, seconds)}`,
+        reference: `${ref} crates: ${seconds(median(small))}`,
+        versus: `${fmt(t / median(small), 1)}× for ${fmt(n / ref, 1)}× the crates`,
+        target: target === undefined ? "—" : `< ${seconds(target)}`,
+        met: target === undefined ? "" : t < target ? "✓" : "✗",
+      });
+    }
+    for (const mode of MODES) {
+      const big = rsses(of(label, mode));
+      const small = rsses(of(smaller, mode));
+      const peak = big.length ? Math.max(...big) : undefined;
+      const smallPeak = small.length ? Math.max(...small) : undefined;
+      hooks.row({
+        n: "5",
+        measure: `\`lock\` ${n} crates, ${title[mode]}, peak RSS (${
+          hooks.rss ?? "not measurable"
+        }; max of ${big.length})`,
+        mine: peak ? `${fmt(peak / 1e6, 1)} MB` : "n/a",
+        reference: smallPeak ? `${ref} crates: ${fmt(smallPeak / 1e6, 1)} MB` : "n/a",
+        versus: peak && smallPeak
+          ? `${peak >= smallPeak ? "+" : "−"}${fmt(Math.abs(peak - smallPeak) / 1e6, 1)} MB`
+          : "",
+        target: "< 150 MB",
+        met: peak === undefined ? "" : peak < 150e6 ? "✓" : "✗",
+      });
+    }
+    for (const mode of CACHE_MODES) {
+      const big = of(label, mode).map((x) => x.requests);
+      const small = of(smaller, mode).map((x) => x.requests);
+      const most = Math.max(...big);
+      hooks.row({
+        n: "5",
+        measure: `\`lock\` ${n} crates, ${
+          title[mode]
+        }, requests the fakes saw (most of ${big.length})`,
+        mine: fmt(most),
+        reference: `${ref} crates: ${fmt(Math.max(...small))}`,
+        versus: mode === "cold" ? `${fmt(most / n, 2)} per crate` : "",
+        target: mode === "cold" ? "—" : "0",
+        met: mode === "cold" ? "" : most === 0 ? "✓" : "✗",
+      });
+    }
+  };
+  rowsFor("300", "30");
+  rowsFor("1000", "300");
+  // Growth: what one crate costs at each size (the cost per crate must not grow with the lock).
+  const githubOf = (m: Measured) =>
+    Object.entries(m.byRoute).reduce((sum, [k, v]) => sum + (k.startsWith("github") ? v : 0), 0);
+  for (const mode of ["cold", "warm"] as const) {
+    const perCrate = sizes.map((x) => {
+      const runs = of(x.label, mode);
+      const most = (f: (m: Measured) => number) => Math.max(...runs.map(f)) / x.crates;
+      return `${x.label}: ${fmt(median(ms(runs)) / x.crates, 2)} ms, ${
+        fmt(most(githubOf), 2)
+      } GitHub + ${fmt(most((m) => m.requests - githubOf(m)), 2)} crates.io req`;
+    });
+    hooks.row({
+      n: "5",
+      measure: `\`lock\` ${title[mode]}: wall time, GitHub and crates.io requests per crate, ` +
+        "by lock size (medians; start-up included)",
+      mine: perCrate.join("; "),
+      reference: "",
+      versus: "",
+      target: "—",
+      met: "",
+    });
+  }
   const n = data.crates.length;
-  for (const mode of MODES) {
-    const big = ms(of("300", mode));
-    const small = ms(of("30", mode));
-    const t = median(big);
-    const target = targets[mode];
-    hooks.row({
-      n: "5",
-      measure: `\`lock\` ${n} crates, ${title[mode]}, \`--jobs ${s.jobs}\`, wall incl. start-up ` +
-        `(median of ${big.length}${big.length > 1 ? " [min–max]" : ""})`,
-      mine: `${seconds(t)}${spread(big, seconds)}`,
-      reference: `${sizes[0].crates} of the crates: ${seconds(median(small))}`,
-      versus: `${fmt(t / median(small), 1)}× for ${fmt(n / sizes[0].crates)}× the crates`,
-      target: target === undefined ? "—" : `< ${seconds(target)}`,
-      met: target === undefined ? "" : t < target ? "✓" : "✗",
-    });
-  }
-  for (const mode of MODES) {
-    const big = rsses(of("300", mode));
-    const small = rsses(of("30", mode));
-    const peak = big.length ? Math.max(...big) : undefined;
-    const smallPeak = small.length ? Math.max(...small) : undefined;
-    hooks.row({
-      n: "5",
-      measure: `\`lock\` ${n} crates, ${title[mode]}, peak RSS (${
-        hooks.rss ?? "not measurable"
-      }; max of ${big.length})`,
-      mine: peak ? `${fmt(peak / 1e6, 1)} MB` : "n/a",
-      reference: smallPeak
-        ? `${sizes[0].crates} of the crates: ${fmt(smallPeak / 1e6, 1)} MB`
-        : "n/a",
-      versus: peak && smallPeak
-        ? `${peak >= smallPeak ? "+" : "−"}${fmt(Math.abs(peak - smallPeak) / 1e6, 1)} MB`
-        : "",
-      target: "< 150 MB",
-      met: peak === undefined ? "" : peak < 150e6 ? "✓" : "✗",
-    });
-  }
-  for (const mode of CACHE_MODES) {
-    const big = of("300", mode).map((x) => x.requests);
-    const small = of("30", mode).map((x) => x.requests);
-    const most = Math.max(...big);
-    hooks.row({
-      n: "5",
-      measure: `\`lock\` ${n} crates, ${
-        title[mode]
-      }, requests the fakes saw (most of ${big.length})`,
-      mine: fmt(most),
-      reference: `${sizes[0].crates} of the crates: ${fmt(Math.max(...small))}`,
-      versus: mode === "cold" ? `${fmt(most / n, 1)} per crate` : "",
-      target: mode === "cold" ? "—" : "0",
-      met: mode === "cold" ? "" : most === 0 ? "✓" : "✗",
-    });
-  }
   hooks.row({
     n: "5",
     measure: `\`lock\` verdicts: every crate TRUSTED and exit 0, in every run (${runs} runs)`,
-    mine: failures.length ? `${failures.length} run(s) failed` : `${n}/${n} TRUSTED`,
+    mine: failures.length
+      ? `${failures.length} run(s) failed`
+      : sizes.map((x) => `${x.crates}/${x.crates}`).join(", ") + " TRUSTED",
     reference: "",
     versus: "",
     target: "all TRUSTED",
@@ -455,33 +523,40 @@ export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Pr
       met: median(prMs) < 600 && prRequests <= aloneRequests ? "✓" : "✗",
     });
   }
-  const cold = of("300", "cold")[0];
-  hooks.note(
-    `(5) requests of a cold ${n}-crate run by route: ` +
-      Object.entries(cold.byRoute).sort().map(([k, v]) => `${k} ${v}`).join(", ") +
-      `; \`--no-cache\` makes ${fmt(of("300", "no-cache")[0].requests)} (without a cache, ` +
-      "the crates of a workspace do not share its tree listing).",
-  );
-  hooks.note(
-    `(5) CPU time of the bench process (the fakes serving the requests; it shares the machine ` +
-      `with the CLI) per ${n}-crate run, median: ` +
-      MODES.map((m) => `${m} ${fmt(median(of("300", m).map((x) => x.fakeCpuMs)))} ms`).join(
-        ", ",
-      ) + ".",
-  );
-  if (cacheAfterCold) {
+  for (const label of ["300", "1000"]) {
+    const cold = of(label, "cold")[0];
+    const fakeCpu = MODES.map((m) =>
+      `${m} ${fmt(median(of(label, m).map((x) => x.fakeCpuMs)))} ms`
+    );
     hooks.note(
-      `(5) the cache after a cold ${n}-crate run: ${cacheAfterCold.files} files, ${
-        fmt(cacheAfterCold.bytes / 1e6, 1)
-      } MB.`,
+      `(5) requests of a cold ${crates[label]}-crate run by route: ` +
+        Object.entries(cold.byRoute).sort().map(([k, v]) => `${k} ${v}`).join(", ") +
+        `; \`--no-cache\` makes ${fmt(of(label, "no-cache")[0].requests)}. CPU time of the ` +
+        "bench process (the fakes serving the requests; it shares the machine with the CLI) per " +
+        `run, median: ${fakeCpu.join(", ")}.`,
     );
   }
+  for (const [label, size] of [["300", cacheAfterCold], ["1000", largeCacheAfterCold]] as const) {
+    if (size) {
+      hooks.note(
+        `(5) the cache after a cold ${crates[label]}-crate run: ${size.files} files, ${
+          fmt(size.bytes / 1e6, 1)
+        } MB.`,
+      );
+    }
+  }
   const emptyRss = rsses(empty);
-  hooks.note(
-    `(5) fixed cost, \`lock\` of a Cargo.lock with no registry crate (start-up, policy, roots, ` +
-      `report; median of ${empty.length}): ${seconds(median(ms(empty)))}` +
-      (emptyRss.length ? `, peak RSS ${fmt(Math.max(...emptyRss) / 1e6, 1)} MB` : "") + ".",
-  );
+  const fixed = median(ms(empty));
+  hooks.row({
+    n: "5",
+    measure: "`lock` of a Cargo.lock with no registry crate: the fixed cost (start-up, policy, " +
+      `report; median of ${empty.length}${spread(ms(empty), seconds)})`,
+    mine: seconds(fixed),
+    reference: emptyRss.length ? `peak RSS ${fmt(Math.max(...emptyRss) / 1e6, 1)} MB` : "",
+    versus: "",
+    target: "< 80 ms",
+    met: fixed < 80 ? "✓" : "✗",
+  });
   for (const f of failures.slice(0, 5)) hooks.note(`(5) FAILED ${f}`);
   if (failures.length > 5) hooks.note(`(5) … and ${failures.length - 5} more failed runs.`);
 }

@@ -273,6 +273,10 @@ interface Planned {
   readonly commit: string;
   readonly tagged: boolean;
   readonly trustedPublishing: boolean;
+  /** Older tags of the repository (read from its first crate; default 5–150). */
+  readonly olderTags?: number;
+  /** List the repository's tags sorted by name, descending, as GitHub roughly does. */
+  readonly sortTags?: boolean;
 }
 
 function crateNames(rng: Random, n: number): string[] {
@@ -369,6 +373,93 @@ function plan(rng: Random): Planned[] {
   return planned;
 }
 
+/** The crates of the deno-shaped data set (see {@link LockShape}). */
+export const LOCK_CRATES_LARGE = 1000;
+/** The very large crates of the deno-shaped set, compressed. */
+const LARGE_CRATE_BYTES = [2 * 1024 * 1024, 3.5 * 1024 * 1024, 6 * 1024 * 1024];
+/** Members of the deno-shaped set's one big repository. */
+const MONOREPO_MEMBERS = 150;
+/** Older tags of the big repository and of three single-crate repositories. */
+const MONOREPO_OLDER_TAGS = 3000;
+const MANY_TAGS = [1500, 2500, 4000];
+
+/**
+ * A deno-shaped lock of {@link LOCK_CRATES_LARGE} crates: one repository with
+ * {@link MONOREPO_MEMBERS} workspace members (`ext/NAME`, `libs/NAME`) published from one commit
+ * and tagged `NAME-vVERSION` among thousands of older tags, three single-crate repositories
+ * with thousands of tags, workspaces of 2–12 crates, single-crate repositories for the rest, and
+ * three very large crates ({@link LARGE_CRATE_BYTES}). Tags are listed sorted by name, descending,
+ * so a crate's tag may be on any page of its repository's list (or past the pages read).
+ */
+function planLarge(rng: Random): Planned[] {
+  const n = LOCK_CRATES_LARGE;
+  const names = crateNames(rng, n);
+  const z = names.map(() => rng.normal());
+  const mid = [...z].sort((a, b) => a - b);
+  const zMedian = (mid[n / 2 - 1] + mid[n / 2]) / 2;
+  const size = (i: number) =>
+    Math.round(
+      Math.min(
+        MAX_CRATE_BYTES,
+        Math.max(MIN_CRATE_BYTES, MEDIAN_CRATE_BYTES * Math.exp(SIGMA * (z[i] - zMedian))),
+      ),
+    );
+  const owners = Array.from({ length: 250 }, () => rng.word(3, 10));
+  const version = () =>
+    `${rng.next() < 0.6 ? 0 : rng.int(1, 3)}.${rng.int(0, 30)}.${rng.int(0, 40)}`;
+  const planned: Planned[] = [];
+  const repoNames = new Set<string>();
+  // The big repository: one commit for all its members, every member tagged.
+  const monoOwner = rng.pick(owners);
+  const monoCommit = rng.hex(40);
+  let i = 0;
+  for (; i < MONOREPO_MEMBERS; i++) {
+    planned.push({
+      name: `mono_${names[i].replaceAll("-", "_")}`,
+      version: version(),
+      targetBytes: size(i),
+      owner: monoOwner,
+      repo: "mono",
+      pathInVcs: `${i % 2 === 0 ? "ext" : "libs"}/mono_${names[i].replaceAll("-", "_")}`,
+      commit: monoCommit,
+      tagged: true,
+      trustedPublishing: rng.next() < 0.5,
+      olderTags: MONOREPO_OLDER_TAGS,
+      sortTags: true,
+    });
+  }
+  repoNames.add(`${monoOwner}/mono`);
+  let manyTags = 0;
+  let large = 0;
+  while (i < n) {
+    const owner = rng.pick(owners);
+    const many = manyTags < MANY_TAGS.length && rng.next() < 0.05;
+    const workspace = !many && rng.next() < 0.12 ? Math.min(rng.int(2, 12), n - i) : 1;
+    const repo = workspace === 1 ? names[i] : `${names[i]}-workspace`;
+    if (repoNames.has(`${owner}/${repo}`)) continue;
+    repoNames.add(`${owner}/${repo}`);
+    const commit = rng.hex(40);
+    const olderTags = many ? MANY_TAGS[manyTags++] : undefined;
+    for (let k = 0; k < workspace; k++, i++) {
+      // The very large crates: spread over the lock, alone in their repositories.
+      const big = workspace === 1 && large < LARGE_CRATE_BYTES.length && i >= (large + 1) * 250;
+      planned.push({
+        name: names[i],
+        version: version(),
+        targetBytes: big ? LARGE_CRATE_BYTES[large++] : size(i),
+        owner,
+        repo,
+        pathInVcs: workspace === 1 ? "" : `crates/${names[i]}`,
+        commit,
+        tagged: many || rng.next() >= 0.1,
+        trustedPublishing: rng.next() < 0.33,
+        ...(olderTags ? { olderTags, sortTags: true } : {}),
+      });
+    }
+  }
+  return planned;
+}
+
 /** The files of one crate as in its repository (`Cargo.toml` is the manifest as written). */
 function sourceFiles(rng: Random, p: Planned, unpackedBytes: number): Record<string, string> {
   const identifiers = Array.from({ length: 200 }, () => rng.word(3, 12));
@@ -442,9 +533,9 @@ ${dependency ? `\n[dependencies.${dependency[1]}]\nversion = ${dependency[2]}\n`
 
 const encoder = new TextEncoder();
 
-async function generate(dir: string, seed: number): Promise<void> {
+async function generate(dir: string, seed: number, shape: LockShape): Promise<void> {
   const rng = new Random(seed);
-  const planned = plan(rng);
+  const planned = shape === "large" ? planLarge(rng) : plan(rng);
   await Deno.mkdir(`${dir}/crates`, { recursive: true });
   // Compression ratio of rustText, refined as crates are built (first guess: 4×).
   let ratio = 4;
@@ -521,14 +612,17 @@ async function generate(dir: string, seed: number): Promise<void> {
       }
     }
     // Older releases (commits without a tree), newest first as GitHub lists them.
-    for (let k = rng.int(5, 150); k > 0; k--) {
+    const names = new Set(tags.map((t) => t.name));
+    for (let k = members[0].olderTags ?? rng.int(5, 150); k > 0; k--) {
       const m = rng.pick(members);
-      const version = `0.${rng.int(0, 9)}.${rng.int(0, 99)}`;
+      const version = `${m.olderTags ? rng.int(0, 9) : 0}.${rng.int(0, 9)}.${rng.int(0, 99)}`;
       const name = workspace ? `${m.name}-v${version}` : `v${version}`;
-      if (!tags.some((t) => t.name === name) && version !== m.version) {
+      if (!names.has(name) && version !== m.version) {
+        names.add(name);
         tags.push({ name, commit: rng.hex(40) });
       }
     }
+    if (members[0].sortTags) tags.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
     repositories.push({
       owner,
       repo,
@@ -582,8 +676,18 @@ function cargoLock(crates: readonly LockCrate[]): string {
   return out.join("\n");
 }
 
+/**
+ * Which data set: `"300"`, the {@link LOCK_CRATES} crates of the original benchmark, or
+ * `"large"`, the deno-shaped {@link LOCK_CRATES_LARGE} (see `planLarge`).
+ */
+export type LockShape = "300" | "large";
+
 /** Loads the data set from `dir`, generating it first when it is missing or outdated. */
-export async function ensureLockData(dir: string, seed = 20261125): Promise<LockData> {
+export async function ensureLockData(
+  dir: string,
+  shape: LockShape = "300",
+): Promise<LockData> {
+  const seed = shape === "large" ? 20261207 : 20261125;
   let manifest: Manifest | undefined;
   const read = async () => {
     try {
@@ -598,11 +702,13 @@ export async function ensureLockData(dir: string, seed = 20261125): Promise<Lock
   let generateSeconds: number | undefined;
   if (!manifest) {
     console.error(
-      `bench: generating ${LOCK_CRATES} crates and their repositories in ${dir} (once)…`,
+      `bench: generating ${
+        shape === "large" ? LOCK_CRATES_LARGE : LOCK_CRATES
+      } crates and their repositories in ${dir} (once)…`,
     );
     const t0 = performance.now();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
-    await generate(dir, seed);
+    await generate(dir, seed, shape);
     generateSeconds = (performance.now() - t0) / 1000;
     generated = true;
     manifest = await read();

@@ -164,7 +164,7 @@ export async function checkCrateSource(input: CrateSourceInput): Promise<CheckRe
     });
   }
 
-  const index = new TreeIndex(tree);
+  const index = TreeIndex.of(tree);
   const generated = archive.files.filter((f) => f.generated);
   const compared = archive.files.filter((f) => !f.generated);
 

@@ -14,8 +14,23 @@ import type { CrateSourceTree, CrateSourceTreeEntry } from "./crate_source_types
 /** The git tree mode of a symlink. */
 export const SYMLINK_MODE = "120000";
 
+const indexes = new WeakMap<CrateSourceTree, TreeIndex>();
+
 /** The tree at the commit, indexed by path, with its directories and what its listing covers. */
 export class TreeIndex {
+  /**
+   * The index of `tree`, built once per tree object: the crates of a workspace are compared with
+   * one listing, and indexing a large repository's tree is most of what a comparison costs.
+   */
+  static of(tree: CrateSourceTree): TreeIndex {
+    let index = indexes.get(tree);
+    if (!index) {
+      index = new TreeIndex(tree);
+      indexes.set(tree, index);
+    }
+    return index;
+  }
+
   /** The entries by path (ids lowercase). */
   readonly byPath = new Map<string, CrateSourceTreeEntry>();
   /** Directories: tree entries and every proper prefix of a listed path. */

@@ -18,7 +18,7 @@ import {
   type Report,
   type ReportInput,
 } from "../verdict/report.ts";
-import { VERSION } from "./help.ts";
+import { VERSION } from "../version.ts";
 import type { CliIo } from "./io.ts";
 import type { OutputSettings } from "./output_options.ts";
 

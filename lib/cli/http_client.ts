@@ -8,7 +8,7 @@ import { DEFAULT_HTTP_RETRIES, DEFAULT_HTTP_TIMEOUT_MS } from "../limits.ts";
 import { CachedHttp } from "../sources/cached_http.ts";
 import type { HttpClient, RequestGate } from "../sources/http.ts";
 import type { CacheSettings } from "./cache_options.ts";
-import { VERSION } from "./help.ts";
+import { VERSION } from "../version.ts";
 import type { CliIo } from "./io.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { AttestError, UsageError } from "../errors.ts";
-import { COMMAND_HELP, renderTopHelp, VERSION } from "./help.ts";
+import { VERSION } from "../version.ts";
 import type { CliIo } from "./io.ts";
 import { settleWrites } from "../sources/write_behind.ts";
 import { suggestClosest } from "../text/suggest.ts";
@@ -53,6 +53,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 async function dispatch(args: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    const { COMMAND_HELP, renderTopHelp } = await import("./help.ts");
     const topic = name === "help" ? rest[0] : undefined;
     io.stdout(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : renderTopHelp());
     return 0;
@@ -71,6 +72,7 @@ async function dispatch(args: string[], io: CliIo): Promise<number> {
   if (rest.includes("--help") || rest.includes("-h")) {
     // `policy check --help` is the subcommand's help; `policy --help` the group's.
     const sub = rest[0] !== undefined && !rest[0].startsWith("-") ? `${name} ${rest[0]}` : name;
+    const { COMMAND_HELP } = await import("./help.ts");
     io.stdout(COMMAND_HELP[sub] ?? COMMAND_HELP[name]);
     return 0;
   }

@@ -8,15 +8,13 @@
  *
  * A certificate is decoded in two layers: its outline (the elements of Certificate and
  * TBSCertificate, their tags and order, and each extension's id, criticality and value, read
- * with the strict reader of `der.ts`) and, with the `@peculiar/asn1-x509` schemas, each other
+ * with the strict reader of `der.ts`) and, with the decoders of `x509_fields.ts`, each other
  * part that is used: the signature algorithm, the names and the validity (extension values are
- * decoded with their schemas by whoever uses them). That is a fraction of the cost of decoding the
- * whole certificate with the `Certificate` schema, and checks the same structure (the serial
- * number's content, which nothing uses, is the only part not decoded).
+ * decoded by whoever uses them). That is a fraction of the cost of decoding the whole
+ * certificate with a schema, and checks the same structure (the serial number's content, which
+ * nothing uses, is the only part not decoded).
  * @module
  */
-import { AsnConvert } from "@peculiar/asn1-schema";
-import { AlgorithmIdentifier, Name, Validity } from "@peculiar/asn1-x509";
 import {
   decodeDerBoolean,
   decodeDerOid,
@@ -32,17 +30,25 @@ import {
 } from "./der.ts";
 import { bytesEqual } from "./bytes.ts";
 import { parsePublicKey, type PublicKeyMaterial } from "./signature.ts";
+import {
+  type AlgorithmId,
+  decodeAlgorithmId,
+  type DecodedName,
+  type DecodedValidity,
+  decodeName,
+  decodeValidity,
+} from "./x509_fields.ts";
 
 /** A certificate decoded as cargo-attest uses it. */
 export interface DecodedCertificate {
   readonly parts: CertificateParts;
   /** The outer signatureAlgorithm (equal, byte for byte, to the one inside TBSCertificate). */
-  readonly signatureAlgorithm: AlgorithmIdentifier;
+  readonly signatureAlgorithm: AlgorithmId;
   /** The signature: the BIT STRING's bytes (it must have no unused bits). */
   readonly signature: Uint8Array;
-  readonly issuer: Name;
-  readonly subject: Name;
-  readonly validity: Validity;
+  readonly issuer: DecodedName;
+  readonly subject: DecodedName;
+  readonly validity: DecodedValidity;
   /** The extensions, in order (empty for a certificate without them). */
   readonly extensions: readonly CertificateExtension[];
 }
@@ -69,11 +75,11 @@ export function parseAsnCertificate(der: Uint8Array): DecodedCertificate {
     }
     cert = {
       parts,
-      signatureAlgorithm: AsnConvert.parse(parts.signatureAlgorithm, AlgorithmIdentifier),
+      signatureAlgorithm: decodeAlgorithmId(parts.signatureAlgorithm),
       signature: signatureBytes(parts),
-      issuer: AsnConvert.parse(parts.issuer, Name),
-      subject: AsnConvert.parse(parts.subject, Name),
-      validity: AsnConvert.parse(parts.validity, Validity),
+      issuer: decodeName(parts.issuer),
+      subject: decodeName(parts.subject),
+      validity: decodeValidity(parts.validity),
       extensions: parts.extensions ? decodeExtensions(parts.extensions) : [],
     };
     decoded.set(der, cert);

@@ -1,5 +1,5 @@
 /**
- * The public key of an X.509 certificate, read with the `@peculiar/asn1-x509` schema.
+ * The public key of an X.509 certificate, read from its DER (see `asn1_certificate.ts`).
  * @module
  */
 import { certificatePublicKey, parseAsnCertificate } from "./asn1_certificate.ts";

@@ -30,8 +30,7 @@ import { digestBytes } from "./digest_bytes.ts";
 import { verifySignature } from "./signature.ts";
 import { fail, ok, type Verified } from "./verified.ts";
 import type { TransparencyLogKey } from "../trust/trusted_root.ts";
-import { AsnConvert } from "@peculiar/asn1-schema";
-import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { decodeSpki } from "./x509_fields.ts";
 
 /** One signature line of a signed note. */
 export interface NoteSignature {
@@ -163,7 +162,7 @@ function logHostNames(log: TransparencyLogKey): string[] {
 }
 
 function rawPublicKey(spki: Uint8Array): Uint8Array {
-  return new Uint8Array(AsnConvert.parse(spki, SubjectPublicKeyInfo).subjectPublicKey);
+  return decodeSpki(spki).publicKey.slice();
 }
 
 /**

@@ -9,11 +9,18 @@
  * evidence being checked.
  * @module
  */
-import { AsnConvert } from "@peculiar/asn1-schema";
-import { AlgorithmIdentifier, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
-import { ECParameters } from "@peculiar/asn1-ecc";
 import { bytesEqual, toArrayBuffer } from "./bytes.ts";
-import { derChildren, type DerNode, parseDerNode, TAG_BIT_STRING } from "./der.ts";
+import {
+  decodeDerOid,
+  derChildren,
+  DerError,
+  type DerNode,
+  parseDerNode,
+  TAG_BIT_STRING,
+  TAG_OID,
+  TAG_SEQUENCE,
+} from "./der.ts";
+import { decodeSpki, encodeSpkiWithNullParameters } from "./x509_fields.ts";
 
 /** The signature schemes cargo-attest verifies. */
 export type KeyAlgorithm =
@@ -99,19 +106,27 @@ function knownKey(spki: Uint8Array): PublicKeyMaterial | undefined {
 export function parsePublicKey(spki: Uint8Array): PublicKeyMaterial {
   const known = knownKey(spki);
   if (known) return known;
-  let info: SubjectPublicKeyInfo;
+  let info: ReturnType<typeof decodeSpki>;
   try {
-    info = AsnConvert.parse(spki, SubjectPublicKeyInfo);
+    info = decodeSpki(spki);
   } catch (cause) {
     throw new UnsupportedKeyError("public key is not a DER SubjectPublicKeyInfo", { cause });
   }
   const oid = info.algorithm.algorithm;
   if (oid === OID_EC_PUBLIC_KEY) {
     const params = info.algorithm.parameters;
-    if (!params) throw new UnsupportedKeyError("EC public key without curve parameters");
+    // No parameters, or NULL: no curve named.
+    if (!params || (params.length === 2 && params[0] === 0x05 && params[1] === 0)) {
+      throw new UnsupportedKeyError("EC public key without curve parameters");
+    }
     let curve: string | undefined;
     try {
-      curve = AsnConvert.parse(params, ECParameters).namedCurve;
+      // ECParameters ::= CHOICE { namedCurve OID, implicitCurve NULL, specifiedCurve SEQUENCE }
+      const node = parseDerNode(params);
+      curve = node.tag === TAG_OID ? decodeDerOid(node) : undefined;
+      if (node.tag !== TAG_OID && node.tag !== 0x05 && node.tag !== TAG_SEQUENCE) {
+        throw new DerError("ECParameters is an OID, NULL or a SEQUENCE");
+      }
     } catch (cause) {
       throw new UnsupportedKeyError("EC public key with unreadable curve parameters", { cause });
     }
@@ -127,14 +142,9 @@ export function parsePublicKey(spki: Uint8Array): PublicKeyMaterial {
 
 /** Wraps a PKCS#1 RSAPublicKey (as some trusted roots carry, `PKCS1_RSA_*`) into an SPKI key. */
 export function parsePkcs1RsaPublicKey(der: Uint8Array): PublicKeyMaterial {
-  const info = new SubjectPublicKeyInfo({
-    algorithm: new AlgorithmIdentifier({
-      algorithm: OID_RSA,
-      parameters: new Uint8Array([0x05, 0x00]).buffer,
-    }),
-    subjectPublicKey: der.slice().buffer,
-  });
-  return parsePublicKey(new Uint8Array(AsnConvert.serialize(info)));
+  // rsaEncryption (1.2.840.113549.1.1.1) with NULL parameters, the key as the BIT STRING.
+  const oid = new Uint8Array([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]);
+  return parsePublicKey(encodeSpkiWithNullParameters(oid, der));
 }
 
 /** Parses a PEM "PUBLIC KEY" block (or bare base64 DER) into key material. */
@@ -286,8 +296,7 @@ export async function verifyPrehashed(
   hash: HashName = key.defaultHash,
 ): Promise<boolean> {
   try {
-    const spkiInfo = AsnConvert.parse(key.spki, SubjectPublicKeyInfo);
-    const point = new Uint8Array(spkiInfo.subjectPublicKey);
+    const point = decodeSpki(key.spki).publicKey;
     if (isEcdsa(key.algorithm)) {
       const { p256, p384, p521 } = await import("@noble/curves/nist.js");
       const curve = key.algorithm === "ecdsa-p256"
@@ -378,7 +387,11 @@ async function verifyRsaPkcs1Prehashed(
   signature: Uint8Array,
   hash: HashName,
 ): Promise<boolean> {
-  const { RSAPublicKey } = await import("@peculiar/asn1-rsa");
+  // Loaded for an RSA key checked against a digest only.
+  const [{ AsnConvert }, { RSAPublicKey }] = await Promise.all([
+    import("@peculiar/asn1-schema"),
+    import("@peculiar/asn1-rsa"),
+  ]);
   const pub = AsnConvert.parse(rsaPublicKey, RSAPublicKey);
   const n = bigintFrom(new Uint8Array(pub.modulus));
   const e = bigintFrom(new Uint8Array(pub.publicExponent));

@@ -14,17 +14,19 @@ import {
   parseAsnCertificate,
   signatureBytes,
 } from "./asn1_certificate.ts";
-import { AsnConvert } from "@peculiar/asn1-schema";
-import {
-  AlgorithmIdentifier,
-  BasicConstraints,
-  ExtendedKeyUsage,
-  type Name,
-} from "@peculiar/asn1-x509";
 import { bytesEqual, encodeHex } from "./bytes.ts";
 import { type DerNode, parseDerNode, TAG_BIT_STRING } from "./der.ts";
 import { type HashName, type PublicKeyMaterial, verifySignature } from "./signature.ts";
 import { fail, ok, type Verified } from "./verified.ts";
+import {
+  type AlgorithmId,
+  decodeAlgorithmId,
+  decodeBasicConstraints,
+  type DecodedBasicConstraints,
+  type DecodedName,
+  decodeExtKeyUsage,
+  type NameValue,
+} from "./x509_fields.ts";
 import {
   type CertificateAuthority,
   isWithinWindow,
@@ -83,7 +85,7 @@ const HASH_LENGTH: Record<HashName, number> = { "SHA-256": 32, "SHA-384": 48, "S
 /** What a certificate's signature check needs: the signed bytes, the algorithm, the signature. */
 interface SignedPart {
   readonly tbs: Uint8Array;
-  readonly signatureAlgorithm: AlgorithmIdentifier;
+  readonly signatureAlgorithm: AlgorithmId;
   readonly signature: Uint8Array;
   readonly issuerName: Uint8Array;
 }
@@ -98,7 +100,7 @@ interface ParsedCertificate extends SignedPart {
   readonly notAfter: Date;
   readonly key: PublicKeyMaterial | undefined;
   readonly keyProblem?: string;
-  readonly basicConstraints?: BasicConstraints;
+  readonly basicConstraints?: DecodedBasicConstraints;
   /** Key usage bits (undefined when the extension is absent). */
   readonly keyUsage?: (bit: number) => boolean;
   /** Extended key usage OIDs (undefined when the extension is absent). */
@@ -133,14 +135,24 @@ const SHORT_NAMES: Record<string, string> = {
   "2.5.4.8": "ST",
 };
 
-function nameText(name: Name): string {
+function nameText(name: DecodedName): string {
   const parts: string[] = [];
   for (const rdn of [...name].reverse()) {
     for (const atv of rdn) {
-      parts.push(`${SHORT_NAMES[atv.type] ?? atv.type}=${atv.value.toString()}`);
+      parts.push(`${SHORT_NAMES[atv.type] ?? atv.type}=${valueText(atv.value)}`);
     }
   }
   return parts.length ? parts.join(",") : "(empty name)";
+}
+
+/** An attribute's text as `AttributeValue.toString()` gave it: a string type's text, else hex. */
+function valueText(value: NameValue): string {
+  if (value.kind === "any") {
+    return value.bytes.length === 2 && value.bytes[0] === 0x05
+      ? "" // NULL
+      : encodeHex(value.bytes);
+  }
+  return value.text ?? "";
 }
 
 function parseCertificate(der: Uint8Array): ParsedCertificate {
@@ -158,7 +170,7 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
   } catch (cause) {
     keyProblem = (cause as Error).message;
   }
-  let basicConstraints: BasicConstraints | undefined;
+  let basicConstraints: DecodedBasicConstraints | undefined;
   let keyUsage: ((bit: number) => boolean) | undefined;
   let extKeyUsage: string[] | undefined;
   let unhandledCritical: string | undefined;
@@ -170,9 +182,9 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
     const value = extension.value;
     try {
       if (oid === OID_BASIC_CONSTRAINTS) {
-        basicConstraints = AsnConvert.parse(value, BasicConstraints);
+        basicConstraints = decodeBasicConstraints(value);
       } else if (oid === OID_EXT_KEY_USAGE) {
-        extKeyUsage = [...AsnConvert.parse(value, ExtendedKeyUsage)];
+        extKeyUsage = decodeExtKeyUsage(value);
       } else if (oid === OID_KEY_USAGE) keyUsage = parseKeyUsageBits(value);
     } catch (cause) {
       if (cause instanceof MalformedCertificate) throw cause;
@@ -191,8 +203,8 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
     subjectName: raw.subject,
     issuerText: nameText(cert.issuer),
     subjectText: nameText(cert.subject),
-    notBefore: cert.validity.notBefore.getTime(),
-    notAfter: cert.validity.notAfter.getTime(),
+    notBefore: cert.validity.notBefore,
+    notAfter: cert.validity.notAfter,
     key,
     keyProblem,
     basicConstraints,
@@ -211,17 +223,21 @@ function signedPart(der: Uint8Array): SignedPart {
   const raw = certificateParts(der);
   return {
     tbs: raw.tbs,
-    signatureAlgorithm: AsnConvert.parse(raw.signatureAlgorithm, AlgorithmIdentifier),
+    signatureAlgorithm: decodeAlgorithmId(raw.signatureAlgorithm),
     signature: signatureBytes(raw),
     issuerName: raw.issuer,
   };
 }
 
-async function pssParameters(
-  params: ArrayBuffer | null | undefined,
-): Promise<HashName | undefined> {
-  if (!params) return undefined;
-  const { RsaSaPssParams } = await import("@peculiar/asn1-rsa");
+async function pssParameters(params: Uint8Array | undefined): Promise<HashName | undefined> {
+  // Absent or NULL parameters name no hash.
+  if (!params || (params.length === 2 && params[0] === 0x05 && params[1] === 0)) return undefined;
+  // Loaded for RSA-PSS certificates only (none of Sigstore's).
+  const [{ AsnConvert }, { RsaSaPssParams }, { AlgorithmIdentifier }] = await Promise.all([
+    import("@peculiar/asn1-schema"),
+    import("@peculiar/asn1-rsa"),
+    import("@peculiar/asn1-x509"),
+  ]);
   const parsed = AsnConvert.parse(params, RsaSaPssParams);
   const hash = HASH_OIDS[parsed.hashAlgorithm.algorithm];
   if (!hash || parsed.maskGenAlgorithm.algorithm !== OID_MGF1) return undefined;

@@ -11,11 +11,15 @@ import {
   type DecodedCertificate,
   parseAsnCertificate,
 } from "../crypto/asn1_certificate.ts";
-import { AsnConvert } from "@peculiar/asn1-schema";
-import { type AttributeValue, type Name, SubjectAlternativeName } from "@peculiar/asn1-x509";
 import { encodeHex } from "../crypto/bytes.ts";
 import { type DerNode, parseDerNode } from "../crypto/der.ts";
 import { fail, ok, type Verified } from "../crypto/verified.ts";
+import {
+  type DecodedName,
+  decodeGeneralNames,
+  type GeneralNameValue,
+  type NameValue,
+} from "../crypto/x509_fields.ts";
 
 /** One Subject Alternative Name entry, classified. */
 export interface SanEntry {
@@ -139,15 +143,14 @@ function escapeDnValue(value: string): string {
   }).join("");
 }
 
-function attributeText(value: AttributeValue): string {
-  const text = value.utf8String ?? value.printableString ?? value.ia5String ?? value.bmpString ??
-    value.teletexString ?? value.universalString;
-  if (text !== undefined) return escapeDnValue(text);
-  return "#" + encodeHex(new Uint8Array(value.anyValue ?? new ArrayBuffer(0)));
+function attributeText(value: NameValue): string {
+  if (value.text !== undefined) return escapeDnValue(value.text);
+  const isNull = value.bytes.length === 2 && value.bytes[0] === 0x05 && value.bytes[1] === 0;
+  return "#" + (isNull ? "" : encodeHex(value.bytes));
 }
 
 /** Formats a Name as RFC 4514 text: last RDN first, RDNs joined by `,`, multi-valued with `+`. */
-function formatName(name: Name): string {
+function formatName(name: DecodedName): string {
   return [...name].reverse().map((rdn) =>
     [...rdn].map((atv) => `${DN_SHORT_NAMES[atv.type] ?? atv.type}=${attributeText(atv.value)}`)
       .join("+")
@@ -155,40 +158,38 @@ function formatName(name: Name): string {
 }
 
 function parseSan(extension: CertificateExtension): SanEntry[] {
-  let names: SubjectAlternativeName;
+  let names: GeneralNameValue[];
   try {
-    names = AsnConvert.parse(extension.value, SubjectAlternativeName);
+    names = decodeGeneralNames(extension.value);
   } catch {
     return [{ kind: "unknown", value: "unparseable subjectAltName" }];
   }
-  const out: SanEntry[] = [];
-  for (const name of names) {
-    if (name.uniformResourceIdentifier !== undefined) {
-      out.push({ kind: "uri", value: name.uniformResourceIdentifier });
-    } else if (name.rfc822Name !== undefined) {
-      out.push({ kind: "email", value: name.rfc822Name });
-    } else if (name.dNSName !== undefined) {
-      out.push({ kind: "dns", value: name.dNSName });
-    } else if (name.otherName !== undefined) {
-      const value = name.otherName.typeId === OID_OTHERNAME_SAN
-        ? decodeDerUtf8String(new Uint8Array(name.otherName.value))
-        : undefined;
-      out.push(
-        value === undefined
-          ? { kind: "unknown", value: `otherName:${name.otherName.typeId}` }
-          : { kind: "otherName", value },
-      );
-    } else if (name.iPAddress !== undefined) {
-      out.push({ kind: "unknown", value: `ip:${name.iPAddress}` });
-    } else if (name.registeredID !== undefined) {
-      out.push({ kind: "unknown", value: `registeredID:${name.registeredID}` });
-    } else if (name.directoryName !== undefined) {
-      out.push({ kind: "unknown", value: `dirName:${formatName(name.directoryName)}` });
-    } else {
-      out.push({ kind: "unknown", value: "unsupported GeneralName" });
+  return names.map((name): SanEntry => {
+    switch (name.kind) {
+      case "uri":
+        return { kind: "uri", value: name.text };
+      case "rfc822Name":
+        return { kind: "email", value: name.text };
+      case "dNSName":
+        return { kind: "dns", value: name.text };
+      case "otherName": {
+        const value = name.typeId === OID_OTHERNAME_SAN
+          ? decodeDerUtf8String(name.value)
+          : undefined;
+        return value === undefined
+          ? { kind: "unknown", value: `otherName:${name.typeId}` }
+          : { kind: "otherName", value };
+      }
+      case "iPAddress":
+        return { kind: "unknown", value: `ip:${name.text}` };
+      case "registeredID":
+        return { kind: "unknown", value: `registeredID:${name.oid}` };
+      case "directoryName":
+        return { kind: "unknown", value: `dirName:${formatName(name.name)}` };
+      default:
+        return { kind: "unknown", value: "unsupported GeneralName" };
     }
-  }
-  return out;
+  });
 }
 
 /**
@@ -239,8 +240,8 @@ export function parseCertificateIdentity(leafDer: Uint8Array): CertificateIdenti
     san,
     issuer: issuerV2Present ? extensions.issuer : extensions.issuerV1,
     extensions,
-    notBefore: cert.validity.notBefore.getTime(),
-    notAfter: cert.validity.notAfter.getTime(),
+    notBefore: cert.validity.notBefore,
+    notAfter: cert.validity.notAfter,
     subjectDn: formatName(cert.subject),
     issuerDn: formatName(cert.issuer),
   };

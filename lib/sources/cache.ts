@@ -123,6 +123,18 @@ export function openCache(options: CacheOptions): Cache {
   return new Cache(options);
 }
 
+/** Largest packed record {@link Cache.blobIsIntact} reads into a reused buffer. */
+const SCRATCH_RECORD_BYTES = 1024 * 1024 + 4096;
+
+/** Reused buffers kept (one per check in flight, up to this many). */
+const MAX_SCRATCH_BUFFERS = 16;
+
+/** Largest buffer kept for reuse (at most 16 × 256 KiB held; larger records get their own). */
+const MAX_KEPT_SCRATCH_BYTES = 256 * 1024;
+
+/** Smallest reused buffer (most `.crate`s are smaller). */
+const MIN_SCRATCH_BYTES = 128 * 1024;
+
 /** The SHA-256 of bytes, lowercase hex, computed by WebCrypto (off the calling thread). */
 async function sha256HexOffThread(bytes: Uint8Array): Promise<string> {
   return encodeHex(
@@ -156,6 +168,8 @@ export class Cache {
   readonly #pendingDocs = new Map<string, DocumentEntry>();
   /** Blobs this run is writing to its pack, by SHA-256. */
   readonly #pendingBlobs = new Map<string, Uint8Array>();
+  /** Buffers {@link blobIsIntact} reads records into, kept for the next check. */
+  readonly #scratch: Uint8Array[] = [];
   /** When blobs were last used (packed: as their indexes say; files: their modification time). */
   readonly #blobUsed = new Map<string, number>();
   /** When documents were last confirmed unchanged (a 304), as the indexes say. */
@@ -340,6 +354,48 @@ export class Cache {
       await options.onChunk(packed.subarray(i, i + HASH_CHUNK_BYTES));
     }
     return packed.length;
+  }
+
+  /**
+   * Whether the blob `sha256` is cached, `expectedSize` bytes long (at most `maxBytes`) and
+   * intact, as {@link streamBlob} would find it, for a caller that needs only to know (a memo
+   * recalled on the strength of its blob). A packed record of up to 1 MiB is read into a scratch
+   * buffer kept for the next check and hashed on this thread: a warm lock checks every crate's
+   * blob, and reading each into a new buffer made a 1,000-crate run allocate 100 MB of garbage.
+   * A corrupt record is dropped, as when it is read.
+   */
+  async blobIsIntact(sha256: string, expectedSize: number, maxBytes: number): Promise<boolean> {
+    if (!SHA256_HEX.test(sha256)) return false;
+    await this.#ready();
+    const at = this.#pendingBlobs.has(sha256) ? undefined : this.#blobs.get(sha256);
+    if (!at || at.length > SCRATCH_RECORD_BYTES) {
+      const size = await this.streamBlob(sha256, { maxBytes, expectedSize, onChunk: () => {} });
+      return size === expectedSize;
+    }
+    // A kept buffer large enough, else a new one (sized for most records, or this one).
+    const kept = this.#scratch.findIndex((b) => b.length >= at.length);
+    const scratch = kept >= 0
+      ? this.#scratch.splice(kept, 1)[0]
+      : new Uint8Array(Math.max(at.length, MIN_SCRATCH_BYTES));
+    try {
+      let record: Uint8Array;
+      try {
+        record = await at.pack.readInto(scratch, at.offset, at.length);
+      } catch (error) {
+        if (!isNotFound(error)) this.#warnOnce(`cannot read ${at.pack.path}`, error);
+        return false;
+      }
+      const body = blobBody(record, sha256);
+      if (!body || createHash("sha256").update(body).digest("hex") !== sha256) {
+        this.#dropCorrupt(this.#blobs, sha256, at);
+        return false;
+      }
+      return body.length <= maxBytes && body.length === expectedSize;
+    } finally {
+      if (this.#scratch.length < MAX_SCRATCH_BUFFERS && scratch.length <= MAX_KEPT_SCRATCH_BYTES) {
+        this.#scratch.push(scratch);
+      }
+    }
   }
 
   /** True when a blob with this digest is cached (its bytes are not checked). */

@@ -843,3 +843,29 @@ Deno.test("a writer that falls behind makes the run wait instead of holding it a
     assert.equal(index.records.length, 100);
   });
 });
+
+Deno.test("blobIsIntact: a packed blob of the right size is intact; a flipped byte, a wrong size or an absent blob is not", async () => {
+  await withDir(async (dir) => {
+    const a = run(dir).cache;
+    const blob = new TextEncoder().encode("the bytes of a crate, packed");
+    const sha = (await putBlob(a, blob))!;
+    assert.equal(await a.blobIsIntact(sha, blob.length, 1024), true, "this run's own blob");
+    await settleWrites();
+    const b = run(dir).cache;
+    // Several at once share the reused buffers without mixing them up.
+    assert.deepEqual(
+      await Promise.all([1, 2, 3].map(() => b.blobIsIntact(sha, blob.length, 1024))),
+      [true, true, true],
+    );
+    assert.equal(await b.blobIsIntact(sha, blob.length + 1, 1024), false, "another size");
+    assert.equal(await b.blobIsIntact(sha, blob.length, 8), false, "over the cap");
+    assert.equal(await b.blobIsIntact("0".repeat(64), 1, 1024), false, "absent");
+    assert.equal(await b.blobIsIntact("not hex", 1, 1024), false);
+    const { pack, entry } = await recordOf(dir, sha);
+    await flipByte(pack, entry[2] + entry[3] - 1);
+    const c = run(dir);
+    assert.equal(await c.cache.blobIsIntact(sha, blob.length, 1024), false, "corrupt");
+    assert.match(c.warnings.join("\n"), /corrupt cache entry/);
+    assert.equal(await c.cache.hasBlob(sha), false, "no longer used in this run");
+  });
+});

@@ -6,7 +6,7 @@
  */
 import { previousVersion } from "../evidence/version_order.ts";
 import { createHash } from "node:crypto";
-import { tagCandidates } from "../evidence/crate_tags.ts";
+import { findTag, tagCandidates } from "../evidence/crate_tags.ts";
 import { decodeBase64, releaseBuffer } from "../crypto/bytes.ts";
 import {
   type CrateArchive,
@@ -23,6 +23,7 @@ import type {
   PublishingRunEvidence,
 } from "../evidence/crate_evidence.ts";
 import type { GitTree } from "../evidence/git_repository.ts";
+import type { TreeShelf } from "./tree_shelf.ts";
 import type { CrateVersionInfo } from "../evidence/registry_records.ts";
 import { AttestError } from "../errors.ts";
 import { MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
@@ -80,6 +81,8 @@ export interface CrateSources {
   readonly tagCache: Map<string, Promise<GithubTagList | undefined>>;
   /** Tree listings per (repository, commit, path) being fetched, shared by the crates asking. */
   readonly treeCache?: Map<string, Promise<GitTree | undefined>>;
+  /** Whole tree listings kept for the other crates of their repository and commit. */
+  readonly wholeTrees?: TreeShelf;
   /**
    * Where untagged commits stand against their repository's default branch, per (repository,
    * commit), shared by the crates asking (the crates of a workspace often share one commit).
@@ -184,16 +187,26 @@ function treeOf(
   const fetch = () => fetchTree(github.client, github.api, ref.owner, ref.repo, commit, pathInVcs);
   const cache = sources.treeCache;
   if (!cache) return fetch();
-  const key = `${ref.owner}/${ref.repo}@${commit}:${pathInVcs}`.toLowerCase();
+  // A whole listing (not truncated) is the same for every path of the commit: the crates of a
+  // workspace share it (and the index `crate-source` builds of it) instead of each reading and
+  // parsing it again.
+  const wholeKey = `${ref.owner}/${ref.repo}@${commit}`.toLowerCase();
+  const whole = sources.wholeTrees?.get(wholeKey);
+  if (whole) return Promise.resolve(whole);
+  const key = `${wholeKey}:${pathInVcs}`.toLowerCase();
   let tree = cache.get(key);
   if (!tree) {
     tree = fetch();
     cache.set(key, tree);
     // Shared by the crates that asked while it was being fetched (a workspace's crates start
-    // together), then dropped: listings are large, and a later crate reads it from the cache.
-    // A failure is not shared either: each later crate asks again and reports its own error.
+    // together), then dropped: a later crate finds it among the whole trees kept, or reads it
+    // from the cache. A failure is not shared either: each later crate asks again and reports
+    // its own error.
     const drop = () => cache.delete(key);
-    tree.then(drop, drop);
+    tree.then((t) => {
+      drop();
+      if (t && !t.truncated) sources.wholeTrees?.keep(wholeKey, t);
+    }, drop);
   }
   return tree;
 }
@@ -550,7 +563,7 @@ export async function gatherCrateEvidence(
     const refs = answered?.missing ? undefined : answered;
     const tags = refs ? undefined : await tagsOf(sources, ref.owner, ref.repo);
     const named = (name: string) => {
-      if (!refs) return tags?.tags.find((t) => t.name === name);
+      if (!refs) return tags ? findTag(tags.tags, name) : undefined;
       const commit = refs.tags.get(name);
       return commit ? { name, commit } : undefined;
     };

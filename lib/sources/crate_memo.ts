@@ -95,12 +95,7 @@ export class CrateMemoStore {
     if (!/^[0-9a-f]{64}$/.test(sha)) return undefined;
     const memo = parseMemo(await this.#cache.getMemo(CRATE_MEMO_KIND, memoKey(name, version, sha)));
     if (!memo || (expectedSize !== undefined && memo.size !== expectedSize)) return undefined;
-    const size = await this.#cache.streamBlob(sha, {
-      maxBytes: this.#maxBytes,
-      expectedSize: memo.size,
-      onChunk: () => {},
-    });
-    if (size !== memo.size) return undefined;
+    if (!await this.#cache.blobIsIntact(sha, memo.size, this.#maxBytes)) return undefined;
     await this.#cache.touchBlob(sha);
     return memo;
   }

@@ -2,54 +2,24 @@
  * `verifyCrates` and `verifyLock`: crates as crates.io publishes them — the `.crate` against
  * the index, the API and the lock file; its recorded commit against the repository's tags; its
  * files against the repository tree; crates.io's trusted-publishing record; its attestations.
- * No argv, no stdout: options in, the report out.
+ * No argv, no stdout: options in, the report out. The verification itself is `crate_run.ts`,
+ * loaded once there is a crate to verify: a lock with none never loads the crate checks.
  * @module
  */
-import { createHash } from "node:crypto";
-import type { CheckResult } from "../checks/check_result.ts";
-import { checkCrate } from "../checks/crate_subject.ts";
-import { type SignerRequirement, splitWorkflowRef } from "../checks/identity.ts";
-import { runRefCandidates, runWorkflowPath } from "../checks/publishing_run.ts";
-import {
-  buildSignerRules,
-  judgeSigner,
-  namesSigner,
-  type SignerRules,
-  type SubjectBinding,
-} from "../checks/signer_rules.ts";
-import type { ArtifactInput } from "../checks/sigstore_bundle.ts";
-import { decodeHex } from "../crypto/bytes.ts";
+import type { SignerRequirement } from "../checks/identity.ts";
 import { type CargoLock, type LockPackage, parseCargoLock } from "../evidence/cargo_lock.ts";
 import { diffLocks, type LockChange } from "../evidence/lock_diff.ts";
-import { AttestError, UsageError } from "../errors.ts";
-import { DEFAULT_CRATE_JOBS, MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
-import { evaluatePolicy } from "../policy/evaluate.ts";
+import { UsageError } from "../errors.ts";
 import { findUnmatchedEntries } from "../policy/explain.ts";
-import { cacheBundleMemo } from "./bundle_memo.ts";
 import type { Cache } from "../sources/cache.ts";
-import { OfflineMissError } from "../sources/cached_http.ts";
-import {
-  type CrateEvidence,
-  type CrateSources,
-  gatherCrateEvidence,
-  releaseCrateEvidence,
-  rememberCrate,
-} from "../sources/crate_evidence.ts";
-import { CrateMemoStore } from "../sources/crate_memo.ts";
 import { checkCrateName } from "../sources/crates_io.ts";
-import { checkDowngrade, type EvidenceProfile } from "../checks/downgrade.ts";
-import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
-import { GithubRefBatcher } from "../sources/github_refs.ts";
-import { GithubPrefetch } from "../sources/github_prefetch.ts";
-import { type Endpoints, githubWebHost } from "../sources/endpoints.ts";
+import type { Endpoints } from "../sources/endpoints.ts";
 import type { HttpClient } from "../sources/http.ts";
 import { readCappedText } from "../sources/local_files.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
-import type { Diagnostic, Report, SubjectDescription } from "../verdict/report.ts";
-import { mapWithConcurrency } from "./concurrency.ts";
-import { memoryGovernor } from "./memory.ts";
+import type { Diagnostic, Report } from "../verdict/report.ts";
 import type { LoadedPolicy } from "./policy_file.ts";
-import { buildPolicyReport, servedFromCacheBy } from "./policy_report.ts";
+import { buildPolicyReport } from "./policy_report.ts";
 
 /** How {@link verifyCrates} and {@link verifyLock} run. */
 export interface VerifyCratesOptions {
@@ -163,43 +133,6 @@ function unverifiableReason(p: LockPackage): CrateTarget["unverifiable"] {
 }
 
 /**
- * A lock package with no checksum (none written, v1 `"<none>"`, or every checksum discarded as
- * cargo discards them): cargo checks the `.crate` it downloads against nothing the lock says, and
- * builds whatever its source (a mirror, a `replace-with` source) serves. The crates.io crate may
- * be verified, but the lock does not pin it: a required skip, so never TRUSTED.
- */
-function lockPinsNothing(target: CrateTarget): CheckResult {
-  return {
-    id: "crate-checksum",
-    status: "skip",
-    code: "crate-checksum-not-in-lock",
-    message: `${target.lock?.file ?? "the lock file"} records no checksum for ` +
-      `${target.name}@${target.version}: cargo checks the .crate it downloads against none, so ` +
-      "the lock does not pin the crate verified here (regenerate it with cargo)",
-    loadBearing: false,
-  };
-}
-
-/**
- * A lock entry whose name or version is not crates.io's own (crates.io finds `Serde` or a version
- * with other build metadata loosely; cargo's package ids are exact): cargo never uses this entry
- * for the crate it builds, so what the entry pins pins nothing. A MISMATCH.
- */
-function lockNamesAnotherCrate(target: CrateTarget, evidence: CrateEvidence): CheckResult {
-  return {
-    id: "crate-checksum",
-    status: "fail",
-    code: "crate-lock-identity-mismatch",
-    message: `${target.lock?.file ?? "the lock file"} names ${target.name}@${target.version}, ` +
-      `but crates.io's crate is ${evidence.name}@${evidence.version}: cargo does not use this ` +
-      "entry for it (package names and versions are exact), so the lock does not pin it",
-    expected: `${evidence.name}@${evidence.version}`,
-    actual: `${target.name}@${target.version}`,
-    loadBearing: false,
-  };
-}
-
-/**
  * Verifies crates from crates.io and returns the report.
  *
  * @example
@@ -217,12 +150,13 @@ function lockNamesAnotherCrate(target: CrateTarget, evidence: CrateEvidence): Ch
  * ```
  * @throws {UsageError} for a spec that is not NAME@VERSION
  */
-export function verifyCrates(
+export async function verifyCrates(
   specs: readonly (string | CrateTarget)[],
   options: VerifyCratesOptions,
 ): Promise<Report> {
   const targets = specs.map((s) => (typeof s === "string" ? parseCrateSpec(s) : s));
-  return verifyTargets(targets, options, []);
+  const { verifyTargets } = await import("./crate_run.ts");
+  return await verifyTargets(targets, options, []);
 }
 
 /**
@@ -322,6 +256,7 @@ export async function verifyLock(
     return nothingToVerify(file, paths, options, notes);
   }
   // Under --base, a lock in which no crate changed is TRUSTED: nothing new came from outside.
+  const { verifyTargets } = await import("./crate_run.ts");
   return await verifyTargets([...targets, ...removed], options, [...changeNotes, ...notes], {
     nothingToVerifyIsTrusted: lockFile.base !== undefined,
   });
@@ -349,427 +284,4 @@ function nothingToVerify(
     }],
     nothingToVerifyIsTrusted: true,
   });
-}
-
-async function verifyTargets(
-  targets: readonly CrateTarget[],
-  options: VerifyCratesOptions,
-  notes: readonly Diagnostic[],
-  run: { readonly nothingToVerifyIsTrusted?: boolean } = {},
-): Promise<Report> {
-  const now = options.now ?? (() => new Date());
-  const host = githubWebHost(options.endpoints.githubApi);
-  const attestations = crateAttestationChecker(options, host);
-  const publisherRules = publisherRulesOf(options, host);
-  const endpoints = options.endpoints;
-  // Through GitHub's GraphQL API, many crates' tags at once; then each owner's attestations.
-  const refs = options.github && host === "github.com"
-    ? new GithubRefBatcher(options.github, endpoints.githubApi, options.cache)
-    : undefined;
-  const prefetch = refs && options.github
-    ? new GithubPrefetch(
-      { client: options.crates, api: endpoints.cratesApi },
-      { client: options.github, api: endpoints.githubApi },
-      refs,
-    )
-    : undefined;
-  const sources: CrateSources = {
-    crates: options.crates,
-    cratesApi: endpoints.cratesApi,
-    cratesDl: endpoints.cratesDl,
-    cratesIndex: endpoints.cratesIndex,
-    github: options.github ? { client: options.github, api: endpoints.githubApi } : undefined,
-    githubUnavailable: options.github ? undefined : options.githubUnavailable ??
-      "GitHub is not consulted without GH_TOKEN or GITHUB_TOKEN (its rate limit is too low)",
-    tagCache: new Map(),
-    ...(refs ? { refs } : {}),
-    ...(prefetch ? { prefetch } : {}),
-    treeCache: new Map(),
-    historyCache: new Map(),
-    memo: options.cache ? new CrateMemoStore(options.cache, MAX_CRATE_DOWNLOAD_BYTES) : undefined,
-    extracts: options.cache,
-  };
-  const jobs = options.concurrency ?? DEFAULT_CRATE_JOBS;
-  /**
-   * One crate version's evidence and checks: the `.crate` against the index, API and lock, its
-   * commit, its files, its publisher, its attestations. `signers` collects the workflows of the
-   * attestations that verified and whose signer matched.
-   */
-  const examine = async (
-    name: string,
-    version: string,
-    lock: CrateTarget["lock"],
-    signers: string[],
-    compared: boolean,
-  ): Promise<{ evidence: CrateEvidence; checks: CheckResult[] }> => {
-    const subject: SubjectDescription = { kind: "crate", name, version };
-    const rules = publisherRules(subject);
-    // A version compared with another also has its publishing run read: its workflow file is
-    // compared (crates.io's record names none); with no signer named it changes no check.
-    const evidence = await gatherCrateEvidence(name, version, sources, lock, {
-      publishingRun: namesSigner(rules) || compared,
-    });
-    const checks = await checkCrate(evidence, rules);
-    await rememberCrate(sources, evidence, checks);
-    checks.push(...await attestations.check(evidence, subject, signers));
-    return { evidence, checks };
-  };
-  /**
-   * An updated crate against the version it replaces: crates.io's records of both, and what each
-   * `.crate` showed (the old one is verified as the new one is).
-   */
-  const downgradeOf = async (
-    target: CrateTarget,
-    from: string,
-    after: { evidence: CrateEvidence; checks: readonly CheckResult[]; signers: string[] },
-    subject: SubjectDescription,
-  ): Promise<CheckResult> => {
-    const plan = evaluatePolicy(options.policy.policy, subject, [], { now: now() });
-    const strict = plan.noDowngrade?.value ? plan.noDowngrade.ref : undefined;
-    const signersBefore: string[] = [];
-    let old: { evidence: CrateEvidence; checks: CheckResult[] };
-    try {
-      old = await examine(target.name, from, undefined, signersBefore, true);
-    } catch (error) {
-      const known = error instanceof AttestError || error instanceof OfflineMissError;
-      if (!known) throw error;
-      return downgradeUnknown(target.name, from, error.message, strict);
-    }
-    const before = old.evidence.api;
-    releaseCrateEvidence(old.evidence);
-    if (!before || !after.evidence.api) {
-      return downgradeUnknown(target.name, from, "crates.io's API record is missing", strict);
-    }
-    return checkDowngrade({
-      crate: target.name,
-      before,
-      after: after.evidence.api,
-      evidence: {
-        before: evidenceProfile(old.evidence, old.checks, signersBefore),
-        after: evidenceProfile(after.evidence, after.checks, after.signers),
-      },
-      ...(strict ? { noDowngrade: { file: strict.file, line: strict.line } } : {}),
-    });
-  };
-  const relieveMemory = memoryGovernor();
-  const verifiable = targets.filter((t) =>
-    !t.unverifiable && t.change?.kind !== "unchanged" && t.change?.kind !== "removed"
-  );
-  if (options.github && options.beforeGithub && verifiable.length > 0) {
-    await options.beforeGithub(verifiable.length);
-  }
-  prefetch?.start(verifiable);
-  const subjects = await mapWithConcurrency(
-    targets,
-    jobs,
-    async (
-      target,
-    ): Promise<{ subject: SubjectDescription; checks: CheckResult[]; change?: LockChange }> => {
-      const subject: SubjectDescription = {
-        kind: "crate",
-        name: target.name,
-        version: target.version,
-      };
-      const change = target.change ? { change: target.change } : {};
-      // Unchanged and removed crates are listed, not verified: nothing is asked about them.
-      if (target.change?.kind === "unchanged" || target.change?.kind === "removed") {
-        return { subject, checks: [], ...change };
-      }
-      if (target.unverifiable) {
-        return {
-          subject,
-          checks: [{
-            id: "crate-checksum",
-            status: "skip",
-            code: target.unverifiable.code,
-            message: target.unverifiable.message,
-            loadBearing: false,
-          }],
-        };
-      }
-      try {
-        const signers: string[] = [];
-        const compared = target.change?.kind === "updated" || options.history === true;
-        const { evidence, checks } = await examine(
-          target.name,
-          target.version,
-          target.lock,
-          signers,
-          compared,
-        );
-        if (target.lock && target.lock.checksum === undefined) checks.push(lockPinsNothing(target));
-        if (target.lock && (evidence.name !== target.name || evidence.version !== target.version)) {
-          checks.push(lockNamesAnotherCrate(target, evidence));
-        }
-        const after = { evidence, checks: [...checks], signers };
-        if (target.change?.kind === "updated" && evidence.api) {
-          checks.push(await downgradeOf(target, target.change.from, after, subject));
-        } else if (options.history && evidence.api) {
-          checks.push(
-            evidence.previousVersion
-              ? await downgradeOf(target, evidence.previousVersion, after, subject)
-              : firstVersion(target),
-          );
-        }
-        releaseCrateEvidence(evidence);
-        return { subject: { ...subject, sha256: evidence.sha256 }, checks };
-      } catch (error) {
-        if (error instanceof OfflineMissError) {
-          return {
-            subject,
-            checks: [{
-              id: "crate-checksum",
-              status: "skip",
-              code: "not-in-cache",
-              message: error.message,
-              origin: { url: error.url },
-              loadBearing: false,
-            }],
-          };
-        }
-        if (!(error instanceof AttestError)) throw error;
-        return {
-          subject,
-          checks: [{
-            id: "crate-checksum",
-            status: "error",
-            code: error.code,
-            message: error.message + (error.hint ? ` (${error.hint})` : ""),
-            loadBearing: false,
-          }],
-        };
-      }
-    },
-    (target, _index, finished) => {
-      relieveMemory();
-      options.onProgress?.(finished, targets.length, target);
-    },
-  );
-  // Nothing the prefetch asked is left going after the run.
-  await prefetch?.settled();
-  return buildPolicyReport({
-    loaded: options.policy,
-    roots: attestations.roots(),
-    // Results come back in input order: each subject keeps its target's change.
-    subjects: subjects.map((s, i) => {
-      const change = targets[i].change;
-      return change ? { ...s, change } : s;
-    }),
-    strict: options.strict ?? false,
-    requireRekor: options.requireRekor ?? false,
-    now: now(),
-    servedFromCache: servedFromCacheBy([sources.crates, sources.github?.client]),
-    diagnostics: notes,
-    ...(run.nothingToVerifyIsTrusted ? { nothingToVerifyIsTrusted: true } : {}),
-  });
-}
-
-/**
- * The signer rules named for a crate (the command line's, and the policy's signers for it),
- * which a trusted publisher's workflow run must satisfy as a certificate would. No subject
- * binding: the trusted-publishing check binds the record's repository and commit itself.
- */
-function publisherRulesOf(
-  options: VerifyCratesOptions,
-  host: string,
-): (subject: SubjectDescription) => SignerRules {
-  const now = options.now ?? (() => new Date());
-  return (subject) =>
-    buildSignerRules({
-      cli: options.signer,
-      policy: evaluatePolicy(options.policy.policy, subject, [], { now: now() }).signers,
-      host,
-    });
-}
-
-/**
- * Checks a crate's GitHub artifact attestations (those its repository published for the
- * `.crate`'s digest) as `release` checks a release's: the bundle, the subject digest, the log,
- * and the signer, which must be a workflow of the crate's repository unless `--repo`,
- * `--signer-workflow`, … or the policy's signers for the crate say otherwise. The trusted roots
- * are loaded the first time a crate has an attestation.
- */
-function crateAttestationChecker(
-  options: VerifyCratesOptions,
-  host: string,
-) {
-  let roots: Promise<TrustedRoot[]> | undefined;
-  let loadedRoots: TrustedRoot[] = [];
-  const cliSigner = options.signer;
-  const requireRekor = options.requireRekor ?? false;
-  const memo = options.cache ? cacheBundleMemo(options.cache) : undefined;
-  const now = options.now ?? (() => new Date());
-  return {
-    /** The roots used so far (for the report). */
-    roots: (): TrustedRoot[] => loadedRoots,
-    async check(
-      evidence: CrateEvidence,
-      subject: SubjectDescription,
-      signers?: string[],
-    ): Promise<CheckResult[]> {
-      const found = evidence.attestations;
-      if (!found) return [];
-      const origin = { url: found.url };
-      if (found.unavailable) {
-        return [{
-          id: "attestation",
-          status: "skip",
-          code: found.unavailable.code,
-          message: found.unavailable.message,
-          origin,
-          loadBearing: false,
-          required: false,
-        }];
-      }
-      if (found.bundles.length === 0) {
-        return [{
-          id: "attestation",
-          status: "skip",
-          code: "attestation-not-published",
-          message: `no GitHub artifact attestation for sha256:${evidence.sha256} in ${
-            evidence.repository ?? "the repository"
-          }`,
-          origin,
-          loadBearing: false,
-          required: false,
-        }];
-      }
-      roots ??= options.roots().then((r) => (loadedRoots = r));
-      const plan = evaluatePolicy(options.policy.policy, subject, [], {
-        strict: false,
-        requireRekor,
-        now: now(),
-      });
-      const rules = buildSignerRules({
-        cli: cliSigner,
-        policy: plan.signers,
-        subject: crateBinding(evidence),
-        host,
-      });
-      // Loaded with the Sigstore stack, the first time a crate has an attestation.
-      const { checkBundleEvidence } = await import("../checks/release_checks.ts");
-      return await checkBundleEvidence(found.bundles, crateArtifact(evidence), {
-        roots: await roots,
-        requireTlog: requireRekor || plan.rekorRequired,
-        bundleMemo: memo,
-        judge: (verified) => {
-          const judged = judgeSigner(verified.identity!, rules);
-          if (judged.status === "pass") signers?.push(signerWorkflow(verified.identity!));
-          return judged;
-        },
-      });
-    },
-  };
-}
-
-/**
- * The workflow that signed: the build signer URI (else the SAN) without its `@ref`; when the run
- * started from another workflow (Fulcio's build config URI: the workflow that called a reusable
- * one, which is then the signer), that one too, so another caller is another signer.
- */
-function signerWorkflow(identity: CertificateIdentity): string {
-  const uri = identity.extensions.buildSignerURI ?? identity.san[0]?.value ?? "(unknown)";
-  const signer = splitWorkflowRef(uri)?.path ?? uri;
-  const config = identity.extensions.buildConfigURI;
-  const caller = config === undefined ? undefined : splitWorkflowRef(config)?.path ?? config;
-  return caller !== undefined && caller !== signer ? `${signer} (called from ${caller})` : signer;
-}
-
-/** What a version's verification showed, for {@link checkDowngrade}. */
-function evidenceProfile(
-  evidence: CrateEvidence,
-  checks: readonly CheckResult[],
-  signers: readonly string[],
-): EvidenceProfile {
-  const vcsInfo = evidence.vcs.vcsInfo;
-  const publishing = evidence.publishingRun;
-  const runPath = publishing?.run?.path;
-  const refs = publishing?.run ? runRefCandidates(publishing.run, publishing.headTag) : [];
-  return {
-    ...(runPath ? { publishingWorkflow: runWorkflowPath(runPath).file } : {}),
-    ...(publishing?.run ? { publishingRefs: refs } : {}),
-    attestationSigners: [...new Set(signers)],
-    ...(!evidence.attestations || evidence.attestations.unavailable
-      ? { attestationsUnknown: true }
-      : {}),
-    ...(vcsInfo ? { vcsInfo: { dirty: vcsInfo.dirty } } : {}),
-    sourceMatch: checks.some((c) => c.id === "crate-source" && c.status === "pass"),
-  };
-}
-
-/** `--history` of a crate's first published version: nothing before it to compare with. */
-function firstVersion(target: CrateTarget): CheckResult {
-  return {
-    id: "downgrade",
-    status: "skip",
-    code: "downgrade-first-version",
-    message: `${target.name}@${target.version} is the first version the index lists: nothing ` +
-      "published before it to compare with",
-    loadBearing: false,
-    required: false,
-  };
-}
-
-/**
- * The version replaced could not be verified (gone from crates.io, offline, a network failure):
- * nothing compared. Optional, unless the policy says `no_downgrade`: then the crate is not TRUSTED
- * on an update that could not be compared.
- */
-function downgradeUnknown(
-  name: string,
-  from: string,
-  why: string,
-  noDowngrade: { readonly file: string; readonly line: number } | undefined,
-): CheckResult {
-  return {
-    id: "downgrade",
-    status: "skip",
-    code: "downgrade-unknown",
-    message:
-      `${name}@${from} (the version compared with) could not be read (${why}), so nothing was ` +
-      "compared" +
-      (noDowngrade ? ` (no_downgrade at ${noDowngrade.file}:${noDowngrade.line})` : ""),
-    loadBearing: false,
-    required: noDowngrade !== undefined,
-    ...(noDowngrade ? { policyRef: noDowngrade } : {}),
-  };
-}
-
-/**
- * What a crate's attestation must have been built from: the crate's repository and, when the
- * crate records it, the commit it was packaged from (or the version's tag naming that commit).
- * A crate whose repository is unknown has no binding: only a signer someone named counts.
- */
-function crateBinding(evidence: CrateEvidence): SubjectBinding | undefined {
-  const repo = evidence.repository;
-  if (!repo) return undefined;
-  const commit = evidence.vcs.vcsInfo?.sha1;
-  const tag = evidence.vcs.tag;
-  const ref = commit
-    ? {
-      commit,
-      ...(tag && tag.commit.toLowerCase() === commit.toLowerCase()
-        ? { ref: `refs/tags/${tag.name}` }
-        : {}),
-    }
-    : undefined;
-  return {
-    repo,
-    ...(ref ? { ref } : {}),
-    source: `the crate ${evidence.name}@${evidence.version}'s repository ${repo}` +
-      (commit ? ` at its recorded commit` : ""),
-  };
-}
-
-/** The `.crate` as the bundle verifier reads an artifact (its bytes, when they were read). */
-function crateArtifact(evidence: CrateEvidence): ArtifactInput {
-  const bytes = evidence.bytes;
-  const base = { sha256: decodeHex(evidence.sha256), size: evidence.size };
-  if (!bytes) return base;
-  return {
-    ...base,
-    digest: (algorithm) =>
-      Promise.resolve(new Uint8Array(createHash(algorithm).update(bytes).digest())),
-    readAll: () => Promise.resolve(bytes),
-  };
 }
