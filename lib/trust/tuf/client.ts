@@ -16,6 +16,7 @@ import { encodeCanonicalJson } from "./canonical_json.ts";
 import { TufError } from "./errors.ts";
 import {
   type Envelope,
+  type ParsedOf,
   parseEnvelope,
   type RootMeta,
   type SnapshotMeta,
@@ -158,28 +159,13 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
   requireFresh(timestamp.signed.expires, now, repository, "timestamp.json");
 
   // §5.5: snapshot, pinned by the timestamp.
-  const snapMeta = timestamp.signed.snapshot;
-  const snapFile = root.signed.consistentSnapshot
-    ? `${snapMeta.version}.snapshot.json`
-    : "snapshot.json";
-  const snapBytes = await required(
+  const { file: snapFile, envelope: snapshot } = await fetchPinned(
     fetcher,
-    snapFile,
-    // A length signed by the timestamp key still cannot make cargo-attest read without end.
-    Math.min(snapMeta.length ?? MAX_TUF_SNAPSHOT_BYTES, MAX_TUF_SNAPSHOT_BYTES),
-    repository,
+    root.signed,
+    "snapshot",
+    timestamp.signed.snapshot,
+    { by: "timestamp", maxBytes: MAX_TUF_SNAPSHOT_BYTES, repository },
   );
-  requireFileMeta(snapBytes, snapMeta, repository, snapFile);
-  const snapshot = parseEnvelope(snapBytes, "snapshot", repository, snapFile);
-  await requireThreshold(snapshot, root.signed.roles.snapshot, root.signed, repository, snapFile);
-  if (snapshot.signed.version !== snapMeta.version) {
-    throw new TufError(
-      "tuf-version-mismatch",
-      repository,
-      snapFile,
-      `is version ${snapshot.signed.version}, but the timestamp names version ${snapMeta.version} (mix-and-match)`,
-    );
-  }
   if (previous.snapshotMeta !== undefined) {
     for (const [name, old] of Object.entries(previous.snapshotMeta)) {
       const now = snapshot.signed.meta[name];
@@ -196,26 +182,13 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
   if (targetsMeta === undefined) {
     throw new TufError("tuf-malformed", repository, snapFile, "lists no targets.json");
   }
-  const targetsFile = root.signed.consistentSnapshot
-    ? `${targetsMeta.version}.targets.json`
-    : "targets.json";
-  const targetsBytes = await required(
+  const { file: targetsFile, envelope: targets } = await fetchPinned(
     fetcher,
-    targetsFile,
-    Math.min(targetsMeta.length ?? MAX_TUF_TARGETS_BYTES, MAX_TUF_TARGETS_BYTES),
-    repository,
+    root.signed,
+    "targets",
+    targetsMeta,
+    { by: "snapshot", maxBytes: MAX_TUF_TARGETS_BYTES, repository },
   );
-  requireFileMeta(targetsBytes, targetsMeta, repository, targetsFile);
-  const targets = parseEnvelope(targetsBytes, "targets", repository, targetsFile);
-  await requireThreshold(targets, root.signed.roles.targets, root.signed, repository, targetsFile);
-  if (targets.signed.version !== targetsMeta.version) {
-    throw new TufError(
-      "tuf-version-mismatch",
-      repository,
-      targetsFile,
-      `is version ${targets.signed.version}, but the snapshot names version ${targetsMeta.version} (mix-and-match)`,
-    );
-  }
   requireFresh(targets.signed.expires, now, repository, targetsFile);
 
   // §5.7: the targets, each by its length and hashes.
@@ -435,6 +408,42 @@ async function fetchTarget(
   const bytes = await required(fetcher, path, info.length, repository);
   requireFileMeta(bytes, info, repository, path);
   return bytes;
+}
+
+/**
+ * Fetches the snapshot or targets metadata a timestamp or snapshot pins (§5.5, §5.6): by version
+ * under consistent snapshots, at most its signed length (capped: a length signed by the pinning
+ * key still cannot make cargo-attest read without end), with its length and hashes checked, its
+ * role's threshold met, and the version the pin names.
+ */
+async function fetchPinned<R extends "snapshot" | "targets">(
+  fetcher: TufFetcher,
+  root: RootMeta,
+  role: R,
+  meta: TufFileMeta & { readonly version: number },
+  pin: { readonly by: string; readonly maxBytes: number; readonly repository: string },
+): Promise<{ file: string; envelope: Envelope<ParsedOf<R>> }> {
+  const { repository } = pin;
+  const file = root.consistentSnapshot ? `${meta.version}.${role}.json` : `${role}.json`;
+  const bytes = await required(
+    fetcher,
+    file,
+    Math.min(meta.length ?? pin.maxBytes, pin.maxBytes),
+    repository,
+  );
+  requireFileMeta(bytes, meta, repository, file);
+  const envelope = parseEnvelope(bytes, role, repository, file);
+  await requireThreshold(envelope, root.roles[role], root, repository, file);
+  const version = (envelope.signed as { readonly version: number }).version;
+  if (version !== meta.version) {
+    throw new TufError(
+      "tuf-version-mismatch",
+      repository,
+      file,
+      `is version ${version}, but the ${pin.by} names version ${meta.version} (mix-and-match)`,
+    );
+  }
+  return { file, envelope };
 }
 
 /** Length and every known hash of `meta` (sha256, sha512); an unknown algorithm alone is refused. */

@@ -87,7 +87,8 @@ export interface Envelope<T> {
 export type RoleName = "root" | "timestamp" | "snapshot" | "targets";
 
 type Parsed = RootMeta | TimestampMeta | SnapshotMeta | TargetsMeta;
-type ParsedOf<R extends RoleName> = Extract<Parsed, { type: R }>;
+/** The parsed `signed` of a role's metadata. */
+export type ParsedOf<R extends RoleName> = Extract<Parsed, { type: R }>;
 
 /**
  * Parses `bytes` as a TUF envelope of `role`; `repository` and `file` name it in errors.
