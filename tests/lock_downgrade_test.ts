@@ -356,3 +356,30 @@ Deno.test("crate --history: a crate is compared with the version it published be
   assert.equal(first.code, 0, first.out);
   assert.equal(first.downgrade.code, "downgrade-first-version");
 });
+
+Deno.test("lock --base: a replaced version whose download fails is the update's ERROR, never a comparison quietly skipped", async () => {
+  const old = await publish("1.0.0", FULL);
+  const fresh = await publish("2.0.0", { vcs: "none" });
+  const cratesIo = startFakeCratesIo([{ ...old.crate, truncateAt: 10 }, fresh.crate]);
+  try {
+    await withTempDir(async (dir) => {
+      const entry = (version: string, checksum: string) =>
+        `\n[[package]]\nname = "pkg"\nversion = "${version}"\nsource = "${CRATES_IO}"\n` +
+        `checksum = "${checksum}"\n`;
+      await Deno.writeTextFile(
+        `${dir}/base.Cargo.lock`,
+        "version = 4\n" + entry("1.0.0", await sha256(old.crate.bytes)),
+      );
+      await Deno.writeTextFile(
+        `${dir}/Cargo.lock`,
+        "version = 4\n" + entry("2.0.0", await sha256(fresh.crate.bytes)),
+      );
+      const r = await runLockBase(dir, cratesIo.env);
+      assert.equal(r.code, 3, r.out);
+      assert.equal(r.report.subjects[0].verdict, "ERROR");
+      assert.equal(r.downgrade, undefined);
+    });
+  } finally {
+    await cratesIo.close();
+  }
+});

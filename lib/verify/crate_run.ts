@@ -35,6 +35,7 @@ import {
 import { CrateMemoStore } from "../sources/crate_memo.ts";
 import { checkDowngrade, type EvidenceProfile } from "../checks/downgrade.ts";
 import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
+import { CrateNotFoundError } from "../sources/crates_io.ts";
 import { GithubRefBatcher } from "../sources/github_refs.ts";
 import { GithubPrefetch } from "../sources/github_prefetch.ts";
 import { githubWebHost } from "../sources/endpoints.ts";
@@ -168,8 +169,11 @@ export async function verifyTargets(
     try {
       old = await examine(target.name, from, undefined, signersBefore, true);
     } catch (error) {
-      const known = error instanceof AttestError || error instanceof OfflineMissError;
-      if (!known) throw error;
+      // Gone from crates.io, or not in the cache offline: nothing to compare with (said, and
+      // required under no_downgrade). A network failure or a spent rate limit is the crate's
+      // ERROR, as it would be for the new version: never a comparison quietly skipped.
+      const gone = error instanceof CrateNotFoundError || error instanceof OfflineMissError;
+      if (!gone) throw error;
       return downgradeUnknown(target.name, from, error.message, strict);
     }
     const before = old.evidence.api;
