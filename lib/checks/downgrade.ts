@@ -259,6 +259,23 @@ export function checkDowngrade(input: DowngradeInput): CheckResult {
     found.push(...evidenceDowngrades(from, to, input.evidence.before, input.evidence.after));
   }
   const base = { id: "downgrade" as const, loadBearing: false };
+  const profiles = input.evidence;
+  if (
+    found.length === 0 && input.noDowngrade && profiles?.before.attestationsUnknown &&
+    !profiles.after.attestationsUnknown
+  ) {
+    // The new version's attestations were read and the old one's could not be: whether one was
+    // dropped cannot be told, and the policy asks that nothing got weaker.
+    return {
+      ...base,
+      status: "skip",
+      code: "downgrade-unknown",
+      message: `the attestations of ${from} could not be read, so whether ${to} dropped one ` +
+        `cannot be told (no_downgrade at ${input.noDowngrade.file}:${input.noDowngrade.line})`,
+      required: true,
+      policyRef: input.noDowngrade,
+    };
+  }
   if (found.length === 0) {
     return {
       ...base,

@@ -60,3 +60,34 @@ Deno.test("evidenceDowngrades(): a publishing run for a branch where the one rep
   assert.deepEqual(codes(tag, []), ["downgrade-trusted-publishing-ref"], "a run of another event");
   assert.deepEqual(codes([], ["refs/heads/evil"]), [], "a ref not known before is not compared");
 });
+
+Deno.test("checkDowngrade(): under no_downgrade, old attestations that could not be read (the new ones were) keep the update from a pass", () => {
+  const profile = (more: Partial<EvidenceProfile>): EvidenceProfile => ({
+    attestationSigners: [],
+    sourceMatch: false,
+    ...more,
+  });
+  const input = {
+    crate: "x",
+    before: record("1.0.0"),
+    after: record("1.1.0"),
+    evidence: { before: profile({ attestationsUnknown: true }), after: profile({}) },
+  };
+  const lenient = checkDowngrade(input);
+  assert.equal(lenient.status, "pass");
+  assert.match(lenient.message, /not compared: attestations/);
+  const strict = checkDowngrade({ ...input, noDowngrade: { file: "attest.toml", line: 2 } });
+  assert.equal(strict.status, "skip");
+  assert.equal(strict.required, true);
+  assert.equal(strict.code, "downgrade-unknown");
+  // Neither side's attestations known (no token): nothing one-sided to tell, a pass that says so.
+  const neither = checkDowngrade({
+    ...input,
+    evidence: {
+      before: profile({ attestationsUnknown: true }),
+      after: profile({ attestationsUnknown: true }),
+    },
+    noDowngrade: { file: "attest.toml", line: 2 },
+  });
+  assert.equal(neither.status, "pass");
+});
