@@ -123,6 +123,12 @@ const CRATE_CHECKS = `CHECKS (each crate):
                         under path_in_vcs (git blob ids); files cargo generates are named as such;
                         against a commit crate-vcs did not bind, a match bears no weight
     trusted-publishing  crates.io's trusted-publisher record agrees with the repository and commit
+    attestation         the .crate's GitHub artifact attestations, signed by a workflow of its
+                        repository at its commit (or the signer you name) — load-bearing
+    downgrade           (lock --base updates, --history) the version is published at least as the
+                        one it replaces: trusted publishing, repository, attestation signer,
+                        .cargo_vcs_info.json, crate-source; a downgrade is UNVERIFIED, a MISMATCH
+                        under no_downgrade = true
 Archive problems (paths escaping the crate, links, gzip bombs) fail crate-source.
 crate-vcs and crate-source need the GitHub API: set GH_TOKEN or GITHUB_TOKEN (without one they
 are skipped, with one warning).`;
@@ -142,6 +148,7 @@ EXAMPLES:
     cargo-attest crate serde@1.0.200
     GH_TOKEN=$(gh auth token) cargo-attest crate ripgrep@14.1.0 --json
     cargo-attest crate serde@1.0.200 --format markdown
+    cargo-attest crate serde@1.0.200 --history    (compared with the version before it)
 `;
 
 const LOCK = `cargo-attest lock [PATH] [OPTIONS]
@@ -161,6 +168,7 @@ EXAMPLES:
     cargo attest lock --offline
     GH_TOKEN=$(gh auth token) cargo attest lock --policy attest.toml --json > attest-report.json
     cargo attest lock --format sarif > cargo-attest.sarif    (results point into Cargo.lock)
+    cargo attest lock --base origin/main    (a pull request: only the crates it adds or updates)
 `;
 
 const POLICY = `cargo-attest policy check [PATH] | policy explain SUBJECT... | policy schema
