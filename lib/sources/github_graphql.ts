@@ -117,17 +117,27 @@ export async function queryRepositoryRefs(
     );
   }
   const notFound = new Set<string>();
+  // Repositories some field of which GraphQL failed to resolve: that field is null in the data
+  // (a tag ref among them, which would read as "no such tag"), so nothing of it is taken.
+  const failed = new Set<string>();
   if (Array.isArray(doc?.errors)) {
     for (const e of doc.errors) {
       const err = record(e);
       const path = Array.isArray(err?.path) ? err.path : [];
-      if (err?.type === "NOT_FOUND" && path.length === 1 && typeof path[0] === "string") {
-        notFound.add(path[0]);
+      if (typeof path[0] !== "string") {
+        // An error of no repository's: which null of the data it explains is unknown.
+        throw new GraphqlUnavailableError(
+          `${url.href}: the GraphQL answer holds an error that names no field` +
+            errorSummary([e]),
+        );
       }
+      if (err?.type === "NOT_FOUND" && path.length === 1) notFound.add(path[0]);
+      else failed.add(path[0]);
     }
   }
   return repos.map((r, i) => {
     const alias = `r${i}`;
+    if (failed.has(alias)) return undefined; // partly answered: ask REST
     const repo = answers[alias];
     if (repo === null && notFound.has(alias)) return { missing: true, tags: new Map() };
     const fields = record(repo);
