@@ -70,3 +70,21 @@ Deno.test("redteam5 graphql: a tag ref GraphQL failed to resolve (errors beside 
   assert.equal(vcs(partial.subject), "crate-vcs-tag-mismatch");
   assert.equal(partial.code, rest.code);
 });
+
+Deno.test("redteam5 graphql: a tag through four tag objects (as REST peels) is read where it points", async () => {
+  const data = await movedTag(4);
+  const rest = await runLock(data, { graphql: false });
+  assert.equal(vcs(rest.subject), "crate-vcs-tag-mismatch");
+  const graphql = await runLock(data, {});
+  assert.ok(graphql.graphql >= 1, "GraphQL was asked");
+  assert.notEqual(graphql.subject.verdict, "TRUSTED", JSON.stringify(graphql.subject));
+  assert.equal(vcs(graphql.subject), "crate-vcs-tag-mismatch");
+});
+
+Deno.test("redteam5 graphql: a tag deeper than GraphQL peels is asked through REST, never read as absent", async () => {
+  const data = await movedTag(9);
+  const graphql = await runLock(data, {});
+  assert.ok(graphql.graphql >= 1, "GraphQL was asked");
+  assert.notEqual(graphql.subject.verdict, "TRUSTED", JSON.stringify(graphql.subject));
+  assert.equal(vcs(graphql.subject), "crate-vcs-tag-mismatch");
+});
