@@ -36,6 +36,8 @@ import { CrateMemoStore } from "../sources/crate_memo.ts";
 import { checkDowngrade, type EvidenceProfile } from "../checks/downgrade.ts";
 import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
 import { GithubRefBatcher } from "../sources/github_refs.ts";
+import { GithubRateLimitError } from "../sources/github_budget.ts";
+import { RateLimitError } from "../sources/http.ts";
 import { GithubPrefetch } from "../sources/github_prefetch.ts";
 import { githubWebHost } from "../sources/endpoints.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
@@ -168,6 +170,11 @@ export async function verifyTargets(
     try {
       old = await examine(target.name, from, undefined, signersBefore, true);
     } catch (error) {
+      if (error instanceof GithubRateLimitError || error instanceof RateLimitError) {
+        // The run's budget (or GitHub's limit) cut the reading short: not "nothing to compare",
+        // which would let the crate be TRUSTED on the half of the comparison it has.
+        return downgradeCut(target.name, from, error);
+      }
       const known = error instanceof AttestError || error instanceof OfflineMissError;
       if (!known) throw error;
       return downgradeUnknown(target.name, from, error.message, strict);
@@ -452,6 +459,26 @@ function firstVersion(target: CrateTarget): CheckResult {
  * nothing compared. Optional, unless the policy says `no_downgrade`: then the crate is not TRUSTED
  * on an update that could not be compared.
  */
+/**
+ * The `downgrade` of a crate whose replaced version could not be read because the run's GitHub
+ * budget was spent (or GitHub's rate limit hit): an error, as every subject the run could not ask
+ * about (exit 3).
+ */
+function downgradeCut(
+  name: string,
+  from: string,
+  error: GithubRateLimitError | RateLimitError,
+): CheckResult {
+  return {
+    id: "downgrade",
+    status: "error",
+    code: error.code,
+    message: `${name}@${from} (the version compared with) could not be read: ${error.message}` +
+      (error.hint ? ` (${error.hint})` : ""),
+    loadBearing: false,
+  };
+}
+
 function downgradeUnknown(
   name: string,
   from: string,
