@@ -7,8 +7,11 @@
  * Through `main()`, against the loopback fakes, for every cap from 0 up to what the run needs.
  */
 import assert from "node:assert/strict";
+import { main } from "../lib/cli/main.ts";
+import { createMemoryIo } from "../lib/cli/io.ts";
+import { budgetCrates } from "./support/budget_crates.ts";
 import { buildCrate } from "./support/crate_builder.ts";
-import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { type FakeCrate, sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { gitTreeEntries, startFakeGithub } from "./support/fake_github.ts";
 import { withTempDir } from "./support/temp_dir.ts";
 import { lockEntry, lockOf, runLockBase } from "./support/lock_packages.ts";
@@ -70,6 +73,63 @@ Deno.test("redteam5 budget: a replaced version the spent budget kept from being 
         assert.notEqual(verdict, "TRUSTED", `--max-github-requests ${cap}: ${run.out}`);
         assert.equal(verdict, "ERROR", `--max-github-requests ${cap}: ${run.out}`);
         assert.equal(run.code, 3, `--max-github-requests ${cap}`);
+      }
+    });
+  } finally {
+    await cratesIo.close();
+    await github.close();
+  }
+});
+
+Deno.test("redteam5 budget: under any cap, each crate of a lock is as without one, or ERROR", async () => {
+  const data = await budgetCrates(4, 2);
+  // budget-1's tag moved to another commit of the default branch (crate-vcs-tag-mismatch);
+  // budget-2's .crate has an attestation that cannot be verified (a broken bundle).
+  const repositories = data.repositories.map((r, i) =>
+    i === 1
+      ? { ...r, tags: [{ ...r.tags[0], commit: "cd".repeat(20) }], commits: [r.tags[0].commit] }
+      : { ...r, ownerType: "Organization" as const }
+  );
+  const broken = sha256Hex(data.crates[2].bytes);
+  const cratesIo = startFakeCratesIo(data.crates);
+  const github = startFakeGithub([], {
+    repositories,
+    attestations: { [broken]: [{ mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json" }] },
+  });
+  try {
+    await withTempDir(async (dir) => {
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, data.lock);
+      const run = async (cap?: number) => {
+        const io = createMemoryIo({
+          ...cratesIo.env,
+          CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+          GH_TOKEN: "ghp_test",
+          CARGO_ATTEST_CACHE_DIR: `${dir}/cache-${cap ?? "full"}`,
+        });
+        const extra = cap === undefined ? [] : ["--max-github-requests", String(cap)];
+        const code = await main(["lock", `${dir}/Cargo.lock`, "--json", ...extra], io);
+        const report = JSON.parse(io.out) as {
+          subjects: { subject: { name: string }; verdict: string; checks: { code: string }[] }[];
+        };
+        return {
+          code,
+          out: io.out + io.err,
+          outcome: new Map(report.subjects.map((s) => [
+            s.subject.name,
+            `${s.verdict} ${s.checks.map((c) => c.code).join(" ")}`,
+          ])),
+        };
+      };
+      const full = await run();
+      assert.match(full.outcome.get("budget-1")!, /crate-vcs-tag-mismatch/, full.out);
+      assert.doesNotMatch(full.outcome.get("budget-2")!, /^TRUSTED/, full.out);
+      const needed = github.requests.filter((r) => r.host === "api").length;
+      for (let cap = 0; cap < needed; cap++) {
+        const capped = await run(cap);
+        for (const [name, outcome] of capped.outcome) {
+          if (outcome.startsWith("ERROR")) continue;
+          assert.equal(outcome, full.outcome.get(name), `--max-github-requests ${cap}: ${name}`);
+        }
       }
     });
   } finally {
