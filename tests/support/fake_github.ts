@@ -81,6 +81,8 @@ export interface FakeGithubOptions {
    * bundle listed once per repository of the owner; `false`: 404.
    */
   readonly bulkAttestations?: false;
+  /** Answer every bulk attestation listing with this JSON (200) instead. */
+  readonly bulkAttestationsBody?: unknown;
   /**
    * GitHub's primary rate limit: every API answer carries `x-ratelimit-limit`, `-remaining`,
    * `-reset` and `-resource`; past `limit` requests each answers 403 with `remaining: 0`.
@@ -312,6 +314,7 @@ export function startFakeGithub(
       (parts[0] === "orgs" || parts[0] === "users") &&
       parts[2] === "attestations" && parts[3] === "bulk-list" && options.bulkAttestations !== false
     ) {
+      if (options.bulkAttestationsBody !== undefined) return json(options.bulkAttestationsBody);
       return answerBulkAttestations(parts[0], parts[1], url, body, options);
     }
     if (parts[0] !== "repos" || parts.length < 3) return json(NOT_FOUND, 404);
