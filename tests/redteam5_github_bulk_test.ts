@@ -13,10 +13,11 @@ import { sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
 import { withTempDir } from "./support/temp_dir.ts";
 
-async function run(bulkAttestationsBody: unknown) {
+async function run(body: unknown | ((digest: string) => unknown)) {
   const data = await budgetCrates(1);
   const repositories = data.repositories.map((r) => ({ ...r, ownerType: "Organization" as const }));
   const digest = sha256Hex(data.crates[0].bytes);
+  const bulkAttestationsBody = typeof body === "function" ? body(digest) : body;
   const cratesIo = startFakeCratesIo(data.crates);
   const github = startFakeGithub([], {
     repositories,
@@ -68,6 +69,24 @@ for (
 ) {
   Deno.test(`redteam5 bulk: a listing of ${what} is not "no attestation"`, async () => {
     const r = await run(body);
+    assert.ok(r.bulk >= 1);
+    assert.notEqual(r.subject.verdict, "TRUSTED", r.out);
+    assert.notEqual(attestation(r.subject), "attestation-not-published", r.out);
+  });
+}
+
+for (
+  const [what, pageInfo] of [
+    ["no page_info", undefined],
+    ["a has_next that is not a boolean", { has_next: "true", next: "30" }],
+    ["a page_info that is not an object", "done"],
+  ] as const
+) {
+  Deno.test(`redteam5 bulk: a listing with ${what} is not known whole`, async () => {
+    const r = await run((digest: string) => ({
+      attestations_subject_digests: { [`sha256:${digest}`]: null },
+      ...(pageInfo === undefined ? {} : { page_info: pageInfo }),
+    }));
     assert.ok(r.bulk >= 1);
     assert.notEqual(r.subject.verdict, "TRUSTED", r.out);
     assert.notEqual(attestation(r.subject), "attestation-not-published", r.out);

@@ -313,8 +313,9 @@ export function bulkAttestationsUrl(api: URL, owner: string, organization: boole
  * `/users/O/…` for a user. Only attestations of the repositories `repositoryIds` are kept, and
  * only those have their `bundle_url` fetched. Every digest asked for that the listing named has an
  * entry (empty: none); one it never named has none (not answered: the caller asks per digest).
- * A listing that cannot be read whole (more pages than the cap, an entry naming no repository,
- * a shape not understood) is an error, never a shorter list: the caller then asks per digest.
+ * A listing that cannot be read whole (more pages than the cap, an entry naming no repository, a
+ * page whose `page_info.has_next` is not a boolean, a shape not understood) is an error, never a
+ * shorter list: the caller then asks per digest.
  *
  * @throws {AttestError} `unexpected-response`, or the {@link NetworkError} of the request
  */
@@ -374,10 +375,16 @@ export async function fetchAttestationsBulk(
         }
       }
     }
-    const info = data.page_info === undefined
-      ? {}
-      : asRecord(data.page_info, "page_info", response.url);
-    if (info.has_next === true) {
+    // Whether more pages follow is what says the listing is whole: an answer that does not say
+    // (no page_info, a has_next that is not a boolean) cannot be read as the last page.
+    const info = asRecord(data.page_info, "page_info", response.url);
+    if (typeof info.has_next !== "boolean") {
+      throw new AttestError(
+        "unexpected-response",
+        `${response.url}: page_info does not say whether more attestations follow (has_next)`,
+      );
+    }
+    if (info.has_next) {
       if (typeof info.next !== "string" || info.next === "") {
         throw new AttestError(
           "unexpected-response",
