@@ -71,6 +71,18 @@ Deno.test("redteam5 graphql: a tag ref GraphQL failed to resolve (errors beside 
   assert.equal(partial.code, rest.code);
 });
 
+for (const path of ["none", ["query"], ["r0x"]] as const) {
+  Deno.test(`redteam5 graphql: an error naming no repository (path ${JSON.stringify(path)}) beside a null tag makes GraphQL unavailable`, async () => {
+    const data = await movedTag();
+    const partial = await runLock(data, {
+      graphqlFailingTags: ["v1.0.0"],
+      graphqlErrorPath: path === "none" ? path : [...path],
+    });
+    assert.notEqual(partial.subject.verdict, "TRUSTED", JSON.stringify(partial.subject));
+    assert.equal(vcs(partial.subject), "crate-vcs-tag-mismatch");
+  });
+}
+
 Deno.test("redteam5 graphql: a tag through four tag objects (as REST peels) is read where it points", async () => {
   const data = await movedTag(4);
   const rest = await runLock(data, { graphql: false });

@@ -128,10 +128,10 @@ export async function queryRepositoryRefs(
     for (const e of doc.errors) {
       const err = record(e);
       const path = Array.isArray(err?.path) ? err.path : [];
-      if (typeof path[0] !== "string") {
+      if (typeof path[0] !== "string" || !/^r\d+$/.test(path[0])) {
         // An error of no repository's: which null of the data it explains is unknown.
         throw new GraphqlUnavailableError(
-          `${url.href}: the GraphQL answer holds an error that names no field` +
+          `${url.href}: the GraphQL answer holds an error that names no repository` +
             errorSummary([e]),
         );
       }

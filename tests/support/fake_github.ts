@@ -76,6 +76,8 @@ export interface FakeGithubOptions {
    * (as GitHub answers a field that timed out or errored, beside the rest of the data).
    */
   readonly graphqlFailingTags?: readonly string[];
+  /** The `path` the errors of `graphqlFailingTags` give (default: the ref's own), none: no path. */
+  readonly graphqlErrorPath?: readonly string[] | "none";
   /**
    * `POST /orgs|users/O/attestations/bulk-list`: answered (the default) from `attestations`, each
    * bundle listed once per repository of the owner; `false`: 404.
@@ -539,8 +541,9 @@ function answerGraphql(body: string, options: FakeGithubOptions): Response {
         : undefined;
       if (tag && options.graphqlFailingTags?.includes(tag.name)) {
         answer[tagAlias] = null;
+        const path = options.graphqlErrorPath ?? [alias, tagAlias];
         errors.push({
-          path: [alias, tagAlias],
+          ...(path === "none" ? {} : { path }),
           message: "Something went wrong while executing your query. This may be the result " +
             "of a timeout, or it could be a GitHub bug.",
         });
