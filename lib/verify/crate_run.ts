@@ -109,6 +109,7 @@ export async function verifyTargets(
       { client: options.crates, api: endpoints.cratesApi },
       { client: options.github, api: endpoints.githubApi },
       refs,
+      options.cache,
     )
     : undefined;
   const sources: CrateSources = {
