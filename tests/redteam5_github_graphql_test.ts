@@ -100,3 +100,30 @@ Deno.test("redteam5 graphql: a tag deeper than GraphQL peels is asked through RE
   assert.notEqual(graphql.subject.verdict, "TRUSTED", JSON.stringify(graphql.subject));
   assert.equal(vcs(graphql.subject), "crate-vcs-tag-mismatch");
 });
+
+Deno.test("redteam5 graphql: for each tag shape, GraphQL gives the verdict REST gives", async () => {
+  for (const tagObjects of [0, 4, 5]) {
+    for (const moved of [false, true]) {
+      for (const failing of [false, true]) {
+        const built = await budgetCrates(1);
+        const [repository] = built.repositories;
+        const commit = repository.tags[0].commit;
+        const data = {
+          ...built,
+          repositories: [{
+            ...repository,
+            tags: [{ name: "v1.0.0", commit: moved ? "cd".repeat(20) : commit, tagObjects }],
+            commits: [commit, "cd".repeat(20)],
+          }],
+        };
+        const what = `${tagObjects} tag objects, ${moved ? "moved" : "in place"}` +
+          (failing ? ", GraphQL failing on it" : "");
+        const rest = await runLock(data, { graphql: false });
+        const graphql = await runLock(data, failing ? { graphqlFailingTags: ["v1.0.0"] } : {});
+        assert.equal(graphql.subject.verdict, rest.subject.verdict, what);
+        assert.equal(vcs(graphql.subject), vcs(rest.subject), what);
+        assert.equal(vcs(rest.subject), moved ? "crate-vcs-tag-mismatch" : "crate-vcs-tag-match");
+      }
+    }
+  }
+});
