@@ -137,3 +137,43 @@ Deno.test("redteam5 budget: under any cap, each crate of a lock is as without on
     await github.close();
   }
 });
+
+Deno.test("redteam5 budget: a replaced version GitHub failed to answer for (500) is an ERROR, never TRUSTED", async () => {
+  const old = await crate("1.0.0", true);
+  const fresh = await crate("2.0.0", false);
+  const cratesIo = startFakeCratesIo([old, fresh]);
+  const github = startFakeGithub([], {
+    repositories: [{
+      owner: "example",
+      repo: "pkg",
+      ownerType: "Organization",
+      tags: [{ name: "v1.0.0", commit: COMMIT }],
+      trees: { [COMMIT]: gitTreeEntries(files("1.0.0")) },
+    }],
+    // The replaced version's attestations: asked per digest (the bulk listing covered the new one).
+    failPaths: new RegExp(`/attestations/sha256:${sha256Hex(old.bytes)}`),
+  });
+  try {
+    await withTempDir(async (dir) => {
+      await Deno.writeTextFile(`${dir}/base.Cargo.lock`, lockOf([await lockEntry(old)]));
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, lockOf([await lockEntry(fresh)]));
+      const run = await runLockBase(dir, {
+        ...cratesIo.env,
+        CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+        GH_TOKEN: "ghp_test",
+        CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
+      });
+      assert.ok(
+        github.requests.some((r) => r.path.includes(sha256Hex(old.bytes))),
+        "the replaced version's attestations were asked",
+      );
+      assert.notEqual(run.report.subjects[0].verdict, "TRUSTED", run.out);
+      assert.equal(run.report.subjects[0].verdict, "ERROR", run.out);
+      assert.equal(run.downgrade?.status, "error", run.out);
+      assert.equal(run.code, 3);
+    });
+  } finally {
+    await cratesIo.close();
+    await github.close();
+  }
+});

@@ -20,7 +20,7 @@ import {
 import type { ArtifactInput } from "../checks/sigstore_bundle.ts";
 import { decodeHex } from "../crypto/bytes.ts";
 import type { LockChange } from "../evidence/lock_diff.ts";
-import { AttestError } from "../errors.ts";
+import { AttestError, NetworkError } from "../errors.ts";
 import { DEFAULT_CRATE_JOBS, MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
 import { cacheBundleMemo } from "./bundle_memo.ts";
@@ -37,7 +37,7 @@ import { checkDowngrade, type EvidenceProfile } from "../checks/downgrade.ts";
 import type { CertificateIdentity } from "../evidence/fulcio_identity.ts";
 import { GithubRefBatcher } from "../sources/github_refs.ts";
 import { GithubRateLimitError } from "../sources/github_budget.ts";
-import { RateLimitError } from "../sources/http.ts";
+import { NotFoundError, RateLimitError } from "../sources/http.ts";
 import { GithubPrefetch } from "../sources/github_prefetch.ts";
 import { githubWebHost } from "../sources/endpoints.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
@@ -171,9 +171,12 @@ export async function verifyTargets(
     try {
       old = await examine(target.name, from, undefined, signersBefore, true);
     } catch (error) {
-      if (error instanceof GithubRateLimitError || error instanceof RateLimitError) {
-        // The run's budget (or GitHub's limit) cut the reading short: not "nothing to compare",
-        // which would let the crate be TRUSTED on the half of the comparison it has.
+      if (
+        error instanceof GithubRateLimitError || error instanceof RateLimitError ||
+        (error instanceof NetworkError && !(error instanceof NotFoundError))
+      ) {
+        // The run's budget, GitHub's limit or a failing server cut the reading short: not
+        // "nothing to compare", which would let the crate be TRUSTED on the half it has.
         return downgradeCut(target.name, from, error);
       }
       const known = error instanceof AttestError || error instanceof OfflineMissError;
@@ -462,13 +465,13 @@ function firstVersion(target: CrateTarget): CheckResult {
  */
 /**
  * The `downgrade` of a crate whose replaced version could not be read because the run's GitHub
- * budget was spent (or GitHub's rate limit hit): an error, as every subject the run could not ask
- * about (exit 3).
+ * budget was spent, GitHub's rate limit hit or a server failed: an error, as every subject the
+ * run could not ask about (exit 3).
  */
 function downgradeCut(
   name: string,
   from: string,
-  error: GithubRateLimitError | RateLimitError,
+  error: GithubRateLimitError | NetworkError,
 ): CheckResult {
   return {
     id: "downgrade",

@@ -63,6 +63,8 @@ export interface FakeGithubOptions {
   readonly rateLimited?: { readonly resetEpochSeconds: number };
   /** Answer every API request with 500. */
   readonly alwaysFail?: boolean;
+  /** Answer the API requests whose path (with the query) matches with 500. */
+  readonly failPaths?: RegExp;
   /** Repositories with tags, commits, trees and workflow runs (independent of `releases`). */
   readonly repositories?: readonly FakeRepository[];
   /**
@@ -296,7 +298,10 @@ export function startFakeGithub(
         { "retry-after": options.secondaryLimit.retryAfter },
       );
     }
-    if (options.alwaysFail || (options.failFirst && apiRequests <= options.failFirst)) {
+    if (
+      options.alwaysFail || (options.failFirst && apiRequests <= options.failFirst) ||
+      options.failPaths?.test(url.pathname + url.search)
+    ) {
       return json({ message: "Server Error" }, 500);
     }
     if (options.rateLimited) {
