@@ -377,7 +377,11 @@ Deno.test("lock --base: a replaced version whose download fails is the update's 
       const r = await runLockBase(dir, cratesIo.env);
       assert.equal(r.code, 3, r.out);
       assert.equal(r.report.subjects[0].verdict, "ERROR");
-      assert.equal(r.downgrade, undefined);
+      assert.equal(r.downgrade?.status, "error");
+      assert.match(
+        r.downgrade!.message,
+        /pkg@1\.0\.0 \(the version compared with\) could not be read/,
+      );
     });
   } finally {
     await cratesIo.close();

@@ -242,6 +242,18 @@ async function fetchCrateAttestations(
     };
   } catch (error) {
     if (!(error instanceof OfflineMissError)) throw error;
+    // What an earlier run's bulk listing answered for this crate (its lock may have differed).
+    const remembered = await sources.prefetch?.remembered(ref.owner, ref.repo, sha256);
+    if (remembered) {
+      return {
+        url: remembered.url,
+        bundles: remembered.found.map((a) => ({
+          text: a.text,
+          origin: { url: a.url },
+          ...(a.problem ? { problem: a.problem } : {}),
+        })),
+      };
+    }
     return { url, bundles: [], unavailable: { code: "not-in-cache", message: error.message } };
   }
 }

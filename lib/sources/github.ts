@@ -311,9 +311,11 @@ export function bulkAttestationsUrl(api: URL, owner: string, organization: boole
  * Lists, in one request (or a few pages), the attestations stored in any repository of OWNER for
  * each of `digests` (SHA-256 hex): `POST /orgs/O/attestations/bulk-list` for an organization,
  * `/users/O/…` for a user. Only attestations of the repositories `repositoryIds` are kept, and
- * only those have their `bundle_url` fetched. Every digest asked for has an entry (empty: none).
- * A listing that cannot be read whole (more pages than the cap, an entry naming no repository,
- * a shape not understood) is an error, never a shorter list: the caller then asks per digest.
+ * only those have their `bundle_url` fetched. Every digest asked for that the listing named has an
+ * entry (empty: none); one it never named has none (not answered: the caller asks per digest).
+ * A listing that cannot be read whole (more pages than the cap, an entry naming no repository, a
+ * page whose `page_info.has_next` is not a boolean, a shape not understood) is an error, never a
+ * shorter list: the caller then asks per digest.
  *
  * @throws {AttestError} `unexpected-response`, or the {@link NetworkError} of the request
  */
@@ -329,6 +331,8 @@ export async function fetchAttestationsBulk(
     throw new AttestError("unexpected-response", `more than ${MAX_BULK_DIGESTS} digests at once`);
   }
   const out = new Map<string, BulkAttestation[]>(digests.map((d) => [d.toLowerCase(), []]));
+  // The digests some page named (with a list, or null: none): only those are covered.
+  const named = new Set<string>();
   const first = bulkAttestationsUrl(api, owner, organization);
   const body = { subject_digests: digests.map((d) => `sha256:${d.toLowerCase()}`) };
   let url: URL | undefined = first;
@@ -345,6 +349,7 @@ export async function fetchAttestationsBulk(
       const hex = digest.replace(/^sha256:/i, "").toLowerCase();
       const list = out.get(hex);
       if (!list) continue; // not asked for
+      named.add(hex);
       for (const item of items) {
         const a = asRecord(item, "an attestation", response.url);
         if (typeof a.repository_id !== "number") {
@@ -370,10 +375,16 @@ export async function fetchAttestationsBulk(
         }
       }
     }
-    const info = data.page_info === undefined
-      ? {}
-      : asRecord(data.page_info, "page_info", response.url);
-    if (info.has_next === true) {
+    // Whether more pages follow is what says the listing is whole: an answer that does not say
+    // (no page_info, a has_next that is not a boolean) cannot be read as the last page.
+    const info = asRecord(data.page_info, "page_info", response.url);
+    if (typeof info.has_next !== "boolean") {
+      throw new AttestError(
+        "unexpected-response",
+        `${response.url}: page_info does not say whether more attestations follow (has_next)`,
+      );
+    }
+    if (info.has_next) {
       if (typeof info.next !== "string" || info.next === "") {
         throw new AttestError(
           "unexpected-response",
@@ -384,17 +395,31 @@ export async function fetchAttestationsBulk(
       url.searchParams.set("after", info.next);
     } else url = undefined;
   }
+  // A digest no page named was not answered: left out, so its crate asks per digest.
+  for (const hex of [...out.keys()]) if (!named.has(hex)) out.delete(hex);
   return out;
 }
 
-/** The digest → attestations pairs of a bulk listing (a map, or a list of maps). */
+/**
+ * The digest → attestations pairs of a bulk listing (a map, or a list of maps; a digest with none
+ * is named with `null` or `[]`). A listing without `attestations_subject_digests` is not one that
+ * says "none": it is an error (the caller then asks per digest).
+ */
 function bulkEntries(value: unknown, url: string): [string, unknown[]][] {
-  if (value === undefined || value === null) return [];
+  if (value === undefined || value === null) {
+    throw new AttestError(
+      "unexpected-response",
+      `${url}: the bulk listing has no attestations_subject_digests`,
+    );
+  }
   const maps = Array.isArray(value) ? value : [value];
   const out: [string, unknown[]][] = [];
   for (const map of maps) {
     for (const [digest, items] of Object.entries(asRecord(map, "the digests", url))) {
-      if (items === null) continue;
+      if (items === null) {
+        out.push([digest, []]);
+        continue;
+      }
       if (!Array.isArray(items)) {
         throw new AttestError("unexpected-response", `${url}: ${digest}: not a list`);
       }

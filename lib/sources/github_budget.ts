@@ -9,7 +9,7 @@
  */
 import { AttestError } from "../errors.ts";
 import { endpointUrl } from "./endpoints.ts";
-import type { HttpClient, RequestGate } from "./http.ts";
+import { dateAt, type HttpClient, type RequestGate } from "./http.ts";
 
 /**
  * GitHub API requests a crate takes at most, about, on a cold run: what the forecast before a run
@@ -114,7 +114,7 @@ export class GithubBudget implements RequestGate {
       this.#state.set(name, {
         ...(typeof v.limit === "number" ? { limit: v.limit } : {}),
         remaining: v.remaining,
-        ...(typeof v.reset === "number" ? { resetAt: new Date(v.reset * 1000) } : {}),
+        ...optionalReset(typeof v.reset === "number" ? v.reset : undefined),
       });
     }
   }
@@ -142,7 +142,7 @@ export class GithubBudget implements RequestGate {
     this.#state.set(resource, {
       ...(limit !== undefined ? { limit } : {}),
       remaining,
-      ...(reset !== undefined ? { resetAt: new Date(reset * 1000) } : {}),
+      ...optionalReset(reset),
     });
   }
 
@@ -223,6 +223,12 @@ export class GithubBudget implements RequestGate {
   #counts(url: URL): boolean {
     return url.host.toLowerCase() === this.#host && !FREE_PATHS.test(url.pathname);
   }
+}
+
+/** `{ resetAt }` for a reset in epoch seconds, when a date can hold it (else nothing). */
+function optionalReset(seconds: number | undefined): { resetAt?: Date } {
+  const resetAt = seconds === undefined ? undefined : dateAt(seconds * 1000);
+  return resetAt ? { resetAt } : {};
 }
 
 /** Which of GitHub's limits a request draws on. */

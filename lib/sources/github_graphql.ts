@@ -57,7 +57,11 @@ export function graphqlUrl(api: URL): URL {
   return url;
 }
 
-/** Tags are peeled through at most this many tag objects (as REST's `fetchTagCommit`). */
+/**
+ * Tags are peeled through at most this many tag objects (as REST's `fetchTagCommit`): the query
+ * selects one level more, the object the last tag object points to. A tag deeper than that is
+ * not "no commit": its repository is asked through REST (whose tag list peels every tag).
+ */
 const PEEL_DEPTH = 4;
 
 function peelSelection(depth: number): string {
@@ -71,7 +75,7 @@ export function buildRefsQuery(repos: readonly RepositoryRefsQuery[]): string {
   const parts = repos.map((r, i) => {
     const tags = r.tags.map((tag, j) =>
       `t${j}: ref(qualifiedName: ${q(`refs/tags/${tag}`)}) { target { ${
-        peelSelection(PEEL_DEPTH)
+        peelSelection(PEEL_DEPTH + 1)
       } } }`
     );
     return `r${i}: repository(owner: ${q(r.owner)}, name: ${q(r.repo)}) { databaseId ` +
@@ -117,17 +121,27 @@ export async function queryRepositoryRefs(
     );
   }
   const notFound = new Set<string>();
+  // Repositories some field of which GraphQL failed to resolve: that field is null in the data
+  // (a tag ref among them, which would read as "no such tag"), so nothing of it is taken.
+  const failed = new Set<string>();
   if (Array.isArray(doc?.errors)) {
     for (const e of doc.errors) {
       const err = record(e);
       const path = Array.isArray(err?.path) ? err.path : [];
-      if (err?.type === "NOT_FOUND" && path.length === 1 && typeof path[0] === "string") {
-        notFound.add(path[0]);
+      if (typeof path[0] !== "string" || !/^r\d+$/.test(path[0])) {
+        // An error of no repository's: which null of the data it explains is unknown.
+        throw new GraphqlUnavailableError(
+          `${url.href}: the GraphQL answer holds an error that names no repository` +
+            errorSummary([e]),
+        );
       }
+      if (err?.type === "NOT_FOUND" && path.length === 1) notFound.add(path[0]);
+      else failed.add(path[0]);
     }
   }
   return repos.map((r, i) => {
     const alias = `r${i}`;
+    if (failed.has(alias)) return undefined; // partly answered: ask REST
     const repo = answers[alias];
     if (repo === null && notFound.has(alias)) return { missing: true, tags: new Map() };
     const fields = record(repo);
@@ -136,7 +150,9 @@ export async function queryRepositoryRefs(
     for (const [j, tag] of r.tags.entries()) {
       const refValue = fields[`t${j}`];
       if (refValue === undefined) return undefined; // not answered: not "no such tag"
-      tags.set(tag, refValue === null ? null : peel(record(refValue)?.target));
+      const commit = refValue === null ? null : peel(record(refValue)?.target);
+      if (commit === undefined) return undefined; // not peeled here: not "no commit" either
+      tags.set(tag, commit);
     }
     const owner = record(fields.owner)?.__typename;
     const login = record(fields.owner)?.login;
@@ -151,14 +167,19 @@ export async function queryRepositoryRefs(
   });
 }
 
-/** The commit a ref's target comes to through tag objects; null when it is not a commit. */
-function peel(target: unknown): string | null {
+/**
+ * The commit a ref's target comes to through tag objects; null when it is not a commit (a tree, a
+ * blob); undefined when it was not peeled to its end (more tag objects than {@link PEEL_DEPTH},
+ * or a level the answer left out).
+ */
+function peel(target: unknown): string | null | undefined {
   let object = record(target);
   for (let depth = 0; depth < PEEL_DEPTH && object?.__typename === "Tag"; depth++) {
     object = record(object.target);
   }
-  const oid = object?.oid;
-  return object?.__typename === "Commit" && typeof oid === "string" &&
+  if (!object || object.__typename === "Tag") return undefined;
+  const oid = object.oid;
+  return object.__typename === "Commit" && typeof oid === "string" &&
       /^[0-9a-f]{40,64}$/i.test(oid)
     ? oid.toLowerCase()
     : null;

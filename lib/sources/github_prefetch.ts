@@ -25,12 +25,23 @@ import {
 import { parseGithubRepositoryUrl } from "./github_repo.ts";
 import type { CrateRefs, GithubRefBatcher } from "./github_refs.ts";
 import type { HttpClient } from "./http.ts";
+import type { Cache } from "./cache.ts";
+import { CachedHttp } from "./cached_http.ts";
 
 /** crates.io records read at once by the prefetch. */
 const RECORD_JOBS = 16;
 
 /** Owners' bulk listings asked at once. */
 const BULK_JOBS = 4;
+
+/**
+ * The kind of the extracts that remember, per crate, what its owner's bulk listing answered (the
+ * key names the API, the credential, the repository and the digest). Read `--offline` only, when
+ * neither the listing (its body names the other crates of the owner, so another lock asks another
+ * one) nor the per-digest listing is in the cache: a crate whose attestations a run saw is not
+ * "not in the cache" offline because the lock around it changed.
+ */
+const ATTESTATIONS_EXTRACT = "github-bulk-attestations/v1";
 
 /** One crate as the prefetch knows it. */
 interface Planned {
@@ -61,19 +72,61 @@ export class GithubPrefetch {
   readonly #github: { client: HttpClient; api: URL };
   readonly #refs: GithubRefBatcher;
   readonly #versions = new Map<string, Promise<CrateVersionInfo>>();
+  readonly #extracts?: Pick<Cache, "getExtract" | "putExtract">;
   #plan?: Promise<Map<string, { planned: Planned; listing?: OwnerListing }>>;
   /** Bulk listings sent (for tests and the bench). */
   listings = 0;
 
-  /** A prefetch reading crates.io through `crates` and GitHub through `github`. */
+  /**
+   * A prefetch reading crates.io through `crates` and GitHub through `github`, remembering each
+   * crate's attestations in `extracts` (for `--offline` runs).
+   */
   constructor(
     crates: { client: HttpClient; api: URL },
     github: { client: HttpClient; api: URL },
     refs: GithubRefBatcher,
+    extracts?: Pick<Cache, "getExtract" | "putExtract">,
   ) {
     this.#crates = crates;
     this.#github = github;
     this.#refs = refs;
+    this.#extracts = extracts;
+  }
+
+  #extractKey(owner: string, repo: string, sha256: string): string {
+    const { client, api } = this.#github;
+    const credential = client instanceof CachedHttp ? client.credentialFor(api) : "uncached";
+    return `${api.href} as=${credential} ${`${owner}/${repo}`.toLowerCase()} ` +
+      sha256.toLowerCase();
+  }
+
+  /**
+   * Offline: the attestations an earlier run's bulk listing answered for this crate, when
+   * remembered (see {@link ATTESTATIONS_EXTRACT}); undefined when not.
+   */
+  async remembered(
+    owner: string,
+    repo: string,
+    sha256: string,
+  ): Promise<PrefetchedAttestations | undefined> {
+    const hit = await this.#extracts?.getExtract(
+      ATTESTATIONS_EXTRACT,
+      this.#extractKey(owner, repo, sha256),
+    ).catch(() => undefined); // a cache that cannot be read is a miss
+    const value = hit?.value as { url?: unknown; found?: unknown } | null | undefined;
+    if (!value || typeof value.url !== "string" || !Array.isArray(value.found)) return undefined;
+    const found: FetchedAttestation[] = [];
+    for (const item of value.found) {
+      const a = item as { text?: unknown; url?: unknown; problem?: unknown } | null;
+      if (!a || typeof a.text !== "string" || typeof a.url !== "string") return undefined;
+      if (a.problem !== undefined && typeof a.problem !== "string") return undefined;
+      found.push({
+        text: a.text,
+        url: a.url,
+        ...(typeof a.problem === "string" ? { problem: a.problem } : {}),
+      });
+    }
+    return { url: value.url, found };
   }
 
   /** crates.io's record of NAME@VERSION, read once per run (the crate's checks share it). */
@@ -121,10 +174,19 @@ export class GithubPrefetch {
     const answer = await listing.answer;
     const found = answer?.get(sha256.toLowerCase());
     if (!found) return undefined;
-    return {
+    const result = {
       url: listing.url,
       found: found.filter((a) => a.repositoryId === id).map(({ repositoryId: _, ...a }) => a),
     };
+    if ((this.#github.client as { offline?: boolean }).offline !== true) {
+      // Remembered for an offline run of another lock (a cache that cannot be written: a miss).
+      await this.#extracts?.putExtract(
+        ATTESTATIONS_EXTRACT,
+        this.#extractKey(owner, repo, sha256),
+        result,
+      ).catch(() => {});
+    }
+    return result;
   }
 
   async #prepare(

@@ -26,9 +26,11 @@ export const BATCH_WINDOW_MS = 15;
 
 /**
  * The kind of the per-crate ref extracts in the cache. The key names the API, the credential, the
- * repository and the crate version (whose candidate tags were asked).
+ * repository and the crate version (whose candidate tags were asked). v2: v1 was written by a
+ * reading that took a tag ref GraphQL failed to resolve, or a tag of more than three tag objects,
+ * for "no such tag"; such an extract would answer so for the TTL (and `--offline`, for ever).
  */
-const REFS_EXTRACT = "github-refs/v1";
+const REFS_EXTRACT = "github-refs/v2";
 
 /** What one crate's lookup answers. */
 export type CrateRefs = RepositoryRefs;

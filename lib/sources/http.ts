@@ -879,19 +879,20 @@ function statusError(
     let resetAt: Date | undefined;
     let retryAfterSeconds: number | undefined;
     const reset = Number(response.headers.get("x-ratelimit-reset")?.trim() ?? NaN);
-    if (Number.isFinite(reset) && reset > 0) {
-      resetAt = new Date(reset * 1000);
-      parts.push(`it resets at ${resetAt.toISOString()}`);
-    }
+    // A time no date can hold (the server's words) is no time: left out, never a RangeError.
+    resetAt = reset > 0 ? dateAt(reset * 1000) : undefined;
+    if (resetAt) parts.push(`it resets at ${resetAt.toISOString()}`);
     if (retryAfter) {
       if (/^\d+$/.test(retryAfter)) {
         retryAfterSeconds = Number(retryAfter);
-        resetAt ??= new Date(Date.now() + retryAfterSeconds * 1000);
+        resetAt ??= dateAt(Date.now() + retryAfterSeconds * 1000);
         parts.push(`retry after ${retryAfterSeconds} seconds`);
-      } else if (!Number.isNaN(Date.parse(retryAfter))) {
-        const at = new Date(Date.parse(retryAfter));
-        resetAt ??= at;
-        parts.push(`retry after ${at.toISOString()}`);
+      } else {
+        const at = dateAt(Date.parse(retryAfter));
+        if (at) {
+          resetAt ??= at;
+          parts.push(`retry after ${at.toISOString()}`);
+        }
       }
     }
     const hint = authorized
@@ -915,6 +916,15 @@ function statusError(
     `HTTP ${status}${statusText(response)}${excerpt ? `: ${excerpt}` : ""}`,
     { excerpt, hint },
   );
+}
+
+/**
+ * The date `ms` milliseconds after the epoch; undefined when no date can hold it (not a number,
+ * or past ±8.64e15 ms, as a rate-limit header may say).
+ */
+export function dateAt(ms: number): Date | undefined {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /**

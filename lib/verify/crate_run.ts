@@ -108,6 +108,7 @@ export async function verifyTargets(
       { client: options.crates, api: endpoints.cratesApi },
       { client: options.github, api: endpoints.githubApi },
       refs,
+      options.cache,
     )
     : undefined;
   const sources: CrateSources = {
@@ -170,10 +171,15 @@ export async function verifyTargets(
       old = await examine(target.name, from, undefined, signersBefore, true);
     } catch (error) {
       // Gone from crates.io, or not in the cache offline: nothing to compare with (said, and
-      // required under no_downgrade). A network failure or a spent rate limit is the crate's
-      // ERROR, as it would be for the new version: never a comparison quietly skipped.
+      // required under no_downgrade). Anything else that cut the reading short (the run's budget,
+      // GitHub's limit, a failing server) is the update's ERROR, as it would be for the new
+      // version: never "nothing to compare", which would let the crate be TRUSTED on the half
+      // it has.
       const gone = error instanceof CrateNotFoundError || error instanceof OfflineMissError;
-      if (!gone) throw error;
+      if (!gone) {
+        if (error instanceof AttestError) return downgradeCut(target.name, from, error);
+        throw error;
+      }
       return downgradeUnknown(target.name, from, error.message, strict);
     }
     const before = old.evidence.api;
@@ -456,6 +462,26 @@ function firstVersion(target: CrateTarget): CheckResult {
  * nothing compared. Optional, unless the policy says `no_downgrade`: then the crate is not TRUSTED
  * on an update that could not be compared.
  */
+/**
+ * The `downgrade` of a crate whose replaced version could not be read because the run's GitHub
+ * budget was spent, GitHub's rate limit hit or a server failed: an error, as every subject the
+ * run could not ask about (exit 3).
+ */
+function downgradeCut(
+  name: string,
+  from: string,
+  error: AttestError,
+): CheckResult {
+  return {
+    id: "downgrade",
+    status: "error",
+    code: error.code,
+    message: `${name}@${from} (the version compared with) could not be read: ${error.message}` +
+      (error.hint ? ` (${error.hint})` : ""),
+    loadBearing: false,
+  };
+}
+
 function downgradeUnknown(
   name: string,
   from: string,

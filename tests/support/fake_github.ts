@@ -63,6 +63,8 @@ export interface FakeGithubOptions {
   readonly rateLimited?: { readonly resetEpochSeconds: number };
   /** Answer every API request with 500. */
   readonly alwaysFail?: boolean;
+  /** Answer the API requests whose path (with the query) matches with 500. */
+  readonly failPaths?: RegExp;
   /** Repositories with tags, commits, trees and workflow runs (independent of `releases`). */
   readonly repositories?: readonly FakeRepository[];
   /**
@@ -72,10 +74,19 @@ export interface FakeGithubOptions {
    */
   readonly graphql?: false | "errors";
   /**
+   * Tag names whose `ref` GraphQL fails to resolve: answered `null` with an error naming its path
+   * (as GitHub answers a field that timed out or errored, beside the rest of the data).
+   */
+  readonly graphqlFailingTags?: readonly string[];
+  /** The `path` the errors of `graphqlFailingTags` give (default: the ref's own), none: no path. */
+  readonly graphqlErrorPath?: readonly string[] | "none";
+  /**
    * `POST /orgs|users/O/attestations/bulk-list`: answered (the default) from `attestations`, each
    * bundle listed once per repository of the owner; `false`: 404.
    */
   readonly bulkAttestations?: false;
+  /** Answer every bulk attestation listing with this JSON (200) instead. */
+  readonly bulkAttestationsBody?: unknown;
   /**
    * GitHub's primary rate limit: every API answer carries `x-ratelimit-limit`, `-remaining`,
    * `-reset` and `-resource`; past `limit` requests each answers 403 with `remaining: 0`.
@@ -117,7 +128,15 @@ export interface FakeRepository {
   readonly owner: string;
   readonly repo: string;
   /** Tags in the order `GET /repos/O/R/tags` lists them; also served by `git/ref/tags/TAG`. */
-  readonly tags: readonly { readonly name: string; readonly commit: string }[];
+  readonly tags: readonly {
+    readonly name: string;
+    readonly commit: string;
+    /**
+     * Annotated tag objects between the ref and the commit (a tag of a tag…): GraphQL answers
+     * them (as deep as the query selects); `GET /repos/O/R/tags` lists the commit they come to.
+     */
+    readonly tagObjects?: number;
+  }[];
   /** The full recursive tree of each commit (every directory as a `tree` entry with its sha). */
   readonly trees: Readonly<Record<string, readonly FakeTreeEntry[]>>;
   /** More commits that exist (without a tree), all in the default branch's history. */
@@ -279,7 +298,10 @@ export function startFakeGithub(
         { "retry-after": options.secondaryLimit.retryAfter },
       );
     }
-    if (options.alwaysFail || (options.failFirst && apiRequests <= options.failFirst)) {
+    if (
+      options.alwaysFail || (options.failFirst && apiRequests <= options.failFirst) ||
+      options.failPaths?.test(url.pathname + url.search)
+    ) {
       return json({ message: "Server Error" }, 500);
     }
     if (options.rateLimited) {
@@ -299,6 +321,7 @@ export function startFakeGithub(
       (parts[0] === "orgs" || parts[0] === "users") &&
       parts[2] === "attestations" && parts[3] === "bulk-list" && options.bulkAttestations !== false
     ) {
+      if (options.bulkAttestationsBody !== undefined) return json(options.bulkAttestationsBody);
       return answerBulkAttestations(parts[0], parts[1], url, body, options);
     }
     if (parts[0] !== "repos" || parts.length < 3) return json(NOT_FOUND, 404);
@@ -521,11 +544,42 @@ function answerGraphql(body: string, options: FakeGithubOptions): Response {
       const tag = qualified.startsWith("refs/tags/")
         ? repository.tags.find((t) => t.name === qualified.slice("refs/tags/".length))
         : undefined;
-      answer[tagAlias] = tag ? { target: { __typename: "Commit", oid: tag.commit } } : null;
+      if (tag && options.graphqlFailingTags?.includes(tag.name)) {
+        answer[tagAlias] = null;
+        const path = options.graphqlErrorPath ?? [alias, tagAlias];
+        errors.push({
+          ...(path === "none" ? {} : { path }),
+          message: "Something went wrong while executing your query. This may be the result " +
+            "of a timeout, or it could be a GitHub bug.",
+        });
+        continue;
+      }
+      // The levels of `target { … }` the query selects for this ref.
+      const selection = text.slice(text.indexOf(`${tagAlias}: ref(`));
+      const next = selection.slice(1).search(/ t\d+: ref\(/);
+      const levels = (next < 0 ? selection : selection.slice(0, next + 1)).split("target {")
+        .length - 1;
+      answer[tagAlias] = tag ? { target: graphqlTarget(tag, levels) } : null;
     }
     data[alias] = answer;
   }
   return json({ data, ...(errors.length > 0 ? { errors } : {}) });
+}
+
+/** A tag ref's `target` as GraphQL answers it, `levels` deep (the query's selection). */
+function graphqlTarget(
+  tag: FakeRepository["tags"][number],
+  levels: number,
+): Record<string, unknown> {
+  const objects = tag.tagObjects ?? 0;
+  const at = (level: number): Record<string, unknown> => {
+    if (level > objects) return { __typename: "Commit", oid: tag.commit };
+    const oid = createHash("sha1").update(`tag:${tag.name}:${level}`).digest("hex");
+    return level < levels
+      ? { __typename: "Tag", oid, target: at(level + 1) }
+      : { __typename: "Tag", oid };
+  };
+  return at(1);
 }
 
 /** The routes of a {@link FakeRepository}; undefined hands the request to the release routes. */
