@@ -165,13 +165,16 @@ function tlv(tag: number, ...parts: (Uint8Array | string)[]): Uint8Array {
 
 const oid = (text: string) => hex(text);
 
-Deno.test("x509 fields: times follow RFC 5280 (UTCTime years 50–99 are 19xx; real dates only)", () => {
+Deno.test("x509 fields: times follow RFC 5280 (UTCTime years 50–99 are 19xx, 2050 on GeneralizedTime, whole seconds, real dates only)", () => {
   const validity = (a: Uint8Array, b: Uint8Array) => decodeValidity(tlv(0x30, a, b));
   const utc = (t: string) => tlv(0x17, t);
   const gen = (t: string) => tlv(0x18, t);
-  const v = validity(utc("490101000000Z"), gen("20500101000000.5Z"));
+  const v = validity(utc("490101000000Z"), gen("20500101000000Z"));
   assert.equal(v.notBefore.toISOString(), "2049-01-01T00:00:00.000Z");
-  assert.equal(v.notAfter.toISOString(), "2050-01-01T00:00:00.500Z");
+  assert.equal(v.notAfter.toISOString(), "2050-01-01T00:00:00.000Z");
+  // RFC 5280 4.1.2.5: UTCTime through 2049, and no fractional seconds.
+  assert.throws(() => validity(utc("490101000000Z"), gen("20500101000000.5Z")), DerError);
+  assert.throws(() => validity(gen("20491231235959Z"), gen("20500101000000Z")), DerError);
   assert.equal(
     validity(utc("500101000000Z"), utc("991231235959Z")).notBefore.getUTCFullYear(),
     1950,

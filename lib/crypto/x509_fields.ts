@@ -146,24 +146,26 @@ export function decodeValidity(der: Uint8Array): DecodedValidity {
 }
 
 /**
- * A `Time`: UTCTime `YYMMDDHHMMSSZ` (years 50–99 are 19xx) or GeneralizedTime
- * `YYYYMMDDHHMMSS[.fff]Z`, a real calendar time (RFC 5280 4.1.2.5).
+ * A `Time` as RFC 5280 4.1.2.5 allows it: UTCTime `YYMMDDHHMMSSZ` (years 50–99 are 19xx) for
+ * 1950–2049, GeneralizedTime `YYYYMMDDHHMMSSZ` (no fractional seconds) from 2050 on; a real
+ * calendar time.
  */
 function timeOf(node: DerNode): Date {
   const text = latin1(node.value);
   let match: RegExpMatchArray | null;
   let year: number;
-  let fraction = "";
   if (node.tag === TAG_UTC_TIME) {
     match = text.match(/^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/);
     if (!match) throw new DerError(`UTCTime "${text}" is not YYMMDDHHMMSSZ`);
     const yy = Number(match[1]);
     year = yy >= 50 ? 1900 + yy : 2000 + yy;
   } else if (node.tag === TAG_GENERALIZED_TIME) {
-    match = text.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d+))?Z$/);
-    if (!match) throw new DerError(`GeneralizedTime "${text}" is not YYYYMMDDHHMMSS[.f]Z`);
+    match = text.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/);
+    if (!match) throw new DerError(`GeneralizedTime "${text}" is not YYYYMMDDHHMMSSZ`);
     year = Number(match[1]);
-    fraction = match[7] ?? "";
+    if (year < 2050) {
+      throw new DerError(`GeneralizedTime "${text}" is before 2050 (RFC 5280: a UTCTime)`);
+    }
   } else {
     throw new DerError("a Time is a UTCTime or a GeneralizedTime");
   }
@@ -177,7 +179,7 @@ function timeOf(node: DerNode): Date {
   ) {
     throw new DerError(`"${text}" is not a valid calendar time`);
   }
-  return new Date(whole + Number(fraction.slice(0, 3).padEnd(3, "0")));
+  return check;
 }
 
 /**

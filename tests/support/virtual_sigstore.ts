@@ -156,6 +156,12 @@ export interface CertificateSpec {
   readonly issuerKey: SynthKey;
   /** Extensions, in order. */
   readonly extensions: readonly CertExtension[];
+  /**
+   * Rewrites the TBSCertificate's top-level field encodings (version, serial, signature,
+   * issuer, validity, subject, SPKI[, extensions]) before they are wrapped and signed: for
+   * certificates that are wrong in one field on purpose.
+   */
+  readonly editFields?: (fields: Uint8Array[]) => Uint8Array[];
 }
 
 /** The GitHub Actions workflow a leaf certificate speaks for. */
@@ -217,6 +223,11 @@ export interface LeafOptions {
   readonly extraExtensions?: readonly CertExtension[];
   /** Serial number (default: a fresh one). */
   readonly serial?: number;
+  /**
+   * Rewrites the leaf's TBSCertificate fields (see {@link CertificateSpec.editFields}), in the
+   * precertificate its SCT covers as well as in the certificate.
+   */
+  readonly editFields?: (fields: Uint8Array[]) => Uint8Array[];
 }
 
 /** A leaf certificate issued by the virtual Fulcio. */
@@ -586,7 +597,7 @@ function encodeExtension(e: CertExtension): Uint8Array {
 
 /** DER TBSCertificate of `spec`. */
 export function tbsCertificate(spec: CertificateSpec): Uint8Array {
-  return seq(
+  const fields = [
     tlv(0xa0, int(2)),
     int(spec.serial),
     certificateSignatureAlgorithm(spec.issuerKey),
@@ -595,7 +606,8 @@ export function tbsCertificate(spec: CertificateSpec): Uint8Array {
     spec.subject,
     spec.subjectKey.spki,
     ...(spec.extensions.length ? [tlv(0xa3, seq(...spec.extensions.map(encodeExtension)))] : []),
-  );
+  ];
+  return seq(...(spec.editFields ? spec.editFields(fields) : fields));
 }
 
 /** Signs `tbs` with `issuerKey` and wraps it into a DER Certificate. */
@@ -861,6 +873,7 @@ export class VirtualFulcio {
       subjectKey: key,
       issuerKey,
       extensions,
+      ...(options.editFields ? { editFields: options.editFields } : {}),
     };
     const sctMode = options.sct ?? "valid";
     let finalSpec = spec;
