@@ -11,8 +11,8 @@
  * with the strict reader of `der.ts`) and, with the decoders of `x509_fields.ts`, each other
  * part that is used: the signature algorithm, the names and the validity (extension values are
  * decoded by whoever uses them). That is a fraction of the cost of decoding the whole
- * certificate with a schema, and checks the same structure (the serial number's content, which
- * nothing uses, is the only part not decoded).
+ * certificate with a schema, and checks the same structure (the serial number is checked to be a minimal, non-negative
+ * INTEGER, and not read further).
  * @module
  */
 import {
@@ -36,6 +36,7 @@ import {
   type DecodedName,
   type DecodedValidity,
   decodeName,
+  decodeSerialNumber,
   decodeValidity,
 } from "./x509_fields.ts";
 
@@ -73,6 +74,7 @@ export function parseAsnCertificate(der: Uint8Array): DecodedCertificate {
     if (!bytesEqual(parts.tbsSignatureAlgorithm, parts.signatureAlgorithm)) {
       throw new Error("TBSCertificate signature algorithm differs from the outer one");
     }
+    decodeSerialNumber(parts.serialNumber);
     cert = {
       parts,
       signatureAlgorithm: decodeAlgorithmId(parts.signatureAlgorithm),
@@ -107,6 +109,8 @@ export interface CertificateParts {
   readonly signatureAlgorithm: Uint8Array;
   /** The signatureValue (BIT STRING). */
   readonly signatureValue: Uint8Array;
+  /** The serialNumber (INTEGER). */
+  readonly serialNumber: Uint8Array;
   /** TBSCertificate.signature (AlgorithmIdentifier): must equal the outer one. */
   readonly tbsSignatureAlgorithm: Uint8Array;
   /** The issuer Name. */
@@ -190,6 +194,7 @@ function outline(der: Uint8Array): CertificateParts {
     tbs: outer[0].bytes,
     signatureAlgorithm: outer[1].bytes,
     signatureValue: outer[2].bytes,
+    serialNumber: fields[at].bytes,
     tbsSignatureAlgorithm: fields[at + 1].bytes,
     issuer: fields[at + 2].bytes,
     validity: fields[at + 3].bytes,

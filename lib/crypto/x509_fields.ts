@@ -271,6 +271,23 @@ function ipText(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * Checks the DER of a certificate's serialNumber and returns its contents octets: an INTEGER
+ * (X.690 8.3: at least one octet, minimal) that is not negative (RFC 5280 4.1.2.2 asks for a
+ * positive one; zero, which non-conforming CAs issued, is tolerated as the RFC asks users to).
+ */
+export function decodeSerialNumber(der: Uint8Array): Uint8Array {
+  const node = parseDerNode(der);
+  if (node.tag !== TAG_INTEGER) throw new DerError("the serialNumber is not an INTEGER");
+  const bytes = node.value;
+  if (bytes.length === 0) throw new DerError("the serialNumber is an empty INTEGER");
+  if (bytes.length > 1 && bytes[0] === 0 && (bytes[1] & 0x80) === 0) {
+    throw new DerError("the serialNumber is a non-minimal INTEGER");
+  }
+  if (bytes[0] & 0x80) throw new DerError("the serialNumber is negative");
+  return bytes;
+}
+
 /** Decodes a basicConstraints extension's value. */
 export function decodeBasicConstraints(der: Uint8Array): DecodedBasicConstraints {
   const fields = sequence(parseDerNode(der), "BasicConstraints");
