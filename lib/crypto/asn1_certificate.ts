@@ -16,25 +16,22 @@
  * @module
  */
 import {
-  decodeDerBoolean,
-  decodeDerOid,
   derChildren,
   type DerNode,
   parseDerNode,
   TAG_BIT_STRING,
-  TAG_BOOLEAN,
   TAG_INTEGER,
-  TAG_OCTET_STRING,
-  TAG_OID,
   TAG_SEQUENCE,
 } from "./der.ts";
 import { bytesEqual } from "./bytes.ts";
 import { parsePublicKey, type PublicKeyMaterial } from "./signature.ts";
 import {
   type AlgorithmId,
+  type CertificateExtension,
   decodeAlgorithmId,
   type DecodedName,
   type DecodedValidity,
+  decodeExtensions,
   decodeName,
   decodeSerialNumber,
   decodeValidity,
@@ -54,12 +51,7 @@ export interface DecodedCertificate {
   readonly extensions: readonly CertificateExtension[];
 }
 
-/** One extension: its id, whether it is critical, and its value (the OCTET STRING's contents). */
-export interface CertificateExtension {
-  readonly extnID: string;
-  readonly critical: boolean;
-  readonly value: Uint8Array;
-}
+export type { CertificateExtension };
 
 const decoded = new WeakMap<Uint8Array, DecodedCertificate>();
 
@@ -82,7 +74,7 @@ export function parseAsnCertificate(der: Uint8Array): DecodedCertificate {
       issuer: decodeName(parts.issuer),
       subject: decodeName(parts.subject),
       validity: decodeValidity(parts.validity),
-      extensions: parts.extensions ? decodeExtensions(parts.extensions) : [],
+      extensions: parts.extensions ? read(() => decodeExtensions(parts.extensions!)) : [],
     };
     decoded.set(der, cert);
   }
@@ -202,31 +194,6 @@ function outline(der: Uint8Array): CertificateParts {
     subjectPublicKeyInfo: fields[at + 5].bytes,
     ...(extensions ? { extensions: extensions.bytes } : {}),
   };
-}
-
-/**
- * `Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension`, each
- * `SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }`.
- */
-function decodeExtensions(sequence: Uint8Array): CertificateExtension[] {
-  const list = read(() => derChildren(parseDerNode(sequence)));
-  if (list.length === 0) throw new RangeError("an empty extensions SEQUENCE");
-  return list.map((extension) => {
-    const fields = extension.tag === TAG_SEQUENCE ? read(() => derChildren(extension)) : [];
-    const hasCritical = fields[1]?.tag === TAG_BOOLEAN;
-    const value = fields[hasCritical ? 2 : 1];
-    if (
-      fields[0]?.tag !== TAG_OID || value?.tag !== TAG_OCTET_STRING ||
-      fields.length !== (hasCritical ? 3 : 2)
-    ) {
-      throw new RangeError("an extension is not SEQUENCE { OID, [BOOLEAN], OCTET STRING }");
-    }
-    return {
-      extnID: read(() => decodeDerOid(fields[0])),
-      critical: hasCritical ? read(() => decodeDerBoolean(fields[1])) : false,
-      value: value.value,
-    };
-  });
 }
 
 /** Runs a DER read; its error becomes the `RangeError` this module throws. */

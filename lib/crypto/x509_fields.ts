@@ -24,6 +24,7 @@ import {
   TAG_BIT_STRING,
   TAG_BOOLEAN,
   TAG_INTEGER,
+  TAG_OCTET_STRING,
   TAG_OID,
   TAG_SEQUENCE,
 } from "./der.ts";
@@ -87,6 +88,38 @@ const TAG_GENERALIZED_TIME = 0x18;
 const TAG_UNIVERSAL_STRING = 0x1c;
 const TAG_BMP_STRING = 0x1e;
 const TAG_SET = 0x31;
+
+/** One extension: its id, whether it is critical, and its value (the OCTET STRING's contents). */
+export interface CertificateExtension {
+  readonly extnID: string;
+  readonly critical: boolean;
+  readonly value: Uint8Array;
+}
+
+/**
+ * Decodes the DER of `Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension`, each
+ * `SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }`.
+ * `critical` is only ever encoded TRUE: DER never encodes a DEFAULT value (X.690 11.5).
+ */
+export function decodeExtensions(der: Uint8Array): CertificateExtension[] {
+  const list = sequence(parseDerNode(der), "Extensions");
+  if (list.length === 0) throw new DerError("an empty extensions SEQUENCE");
+  return list.map((extension) => {
+    const fields = extension.tag === TAG_SEQUENCE ? derChildren(extension) : [];
+    const hasCritical = fields[1]?.tag === TAG_BOOLEAN;
+    const value = fields[hasCritical ? 2 : 1];
+    if (
+      fields[0]?.tag !== TAG_OID || value?.tag !== TAG_OCTET_STRING ||
+      fields.length !== (hasCritical ? 3 : 2)
+    ) {
+      throw new DerError("an extension is not SEQUENCE { OID, [BOOLEAN], OCTET STRING }");
+    }
+    if (hasCritical && !decodeDerBoolean(fields[1])) {
+      throw new DerError("an extension encodes critical FALSE, its DEFAULT (not DER)");
+    }
+    return { extnID: decodeDerOid(fields[0]), critical: hasCritical, value: value.value };
+  });
+}
 
 /** Decodes the DER of an AlgorithmIdentifier. */
 export function decodeAlgorithmId(der: Uint8Array): AlgorithmId {
