@@ -238,6 +238,9 @@ Deno.test("x509 fields: basicConstraints, extKeyUsage, and the SPKI a PKCS#1 key
     pathLenConstraint: 0,
   });
   assert.throws(() => decodeBasicConstraints(hex("30 03 04 01 00")), DerError);
+  // DER never encodes the DEFAULT cA FALSE; pathLenConstraint is INTEGER (0..MAX).
+  assert.throws(() => decodeBasicConstraints(hex("30 03 01 01 00")), DerError);
+  assert.throws(() => decodeBasicConstraints(hex("30 03 02 01 ff")), DerError);
   assert.deepEqual(decodeExtKeyUsage(hex("30 05 06 03 2b 06 01")), ["1.3.6.1"]);
   const key = new Uint8Array(300).fill(7);
   const oid = hex("06 09 2a 86 48 86 f7 0d 01 01 01");

@@ -321,14 +321,23 @@ export function decodeSerialNumber(der: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** Decodes a basicConstraints extension's value. */
+/**
+ * Decodes a basicConstraints extension's value: cA is only ever encoded TRUE (DER never encodes
+ * its DEFAULT FALSE, X.690 11.5), pathLenConstraint is `INTEGER (0..MAX)`.
+ */
 export function decodeBasicConstraints(der: Uint8Array): DecodedBasicConstraints {
   const fields = sequence(parseDerNode(der), "BasicConstraints");
   let at = 0;
   let cA = false;
-  if (fields[at]?.tag === TAG_BOOLEAN) cA = decodeDerBoolean(fields[at++]);
+  if (fields[at]?.tag === TAG_BOOLEAN) {
+    cA = decodeDerBoolean(fields[at++]);
+    if (!cA) throw new DerError("BasicConstraints encodes cA FALSE, its DEFAULT (not DER)");
+  }
   let pathLenConstraint: number | undefined;
-  if (fields[at]?.tag === TAG_INTEGER) pathLenConstraint = smallInteger(fields[at++]);
+  if (fields[at]?.tag === TAG_INTEGER) {
+    pathLenConstraint = smallInteger(fields[at++]);
+    if (pathLenConstraint < 0) throw new DerError("a negative pathLenConstraint");
+  }
   if (at !== fields.length) throw new DerError("BasicConstraints has unexpected fields");
   return pathLenConstraint === undefined ? { cA } : { cA, pathLenConstraint };
 }
