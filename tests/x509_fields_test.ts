@@ -23,6 +23,7 @@ import {
   decodeBasicConstraints,
   decodeExtKeyUsage,
   decodeGeneralNames,
+  decodeKeyUsage,
   decodeName,
   decodeSpki,
   decodeValidity,
@@ -242,6 +243,12 @@ Deno.test("x509 fields: basicConstraints, extKeyUsage, and the SPKI a PKCS#1 key
   assert.throws(() => decodeBasicConstraints(hex("30 03 01 01 00")), DerError);
   assert.throws(() => decodeBasicConstraints(hex("30 03 02 01 ff")), DerError);
   assert.deepEqual(decodeExtKeyUsage(hex("30 05 06 03 2b 06 01")), ["1.3.6.1"]);
+  const ku = decodeKeyUsage(hex("03 02 01 06"));
+  assert.deepEqual([0, 5, 6, 7, 8].map(ku), [false, true, true, false, false]);
+  // A DER BIT STRING: 0..7 unused bits, none without bits, and those bits zero.
+  for (const bad of ["03 02 08 80", "03 02 07 81", "03 01 01", "04 02 07 80", "03 00"]) {
+    assert.throws(() => decodeKeyUsage(hex(bad)), DerError, bad);
+  }
   const key = new Uint8Array(300).fill(7);
   const oid = hex("06 09 2a 86 48 86 f7 0d 01 01 01");
   const spki = encodeSpkiWithNullParameters(oid, key);

@@ -15,7 +15,6 @@ import {
   signatureBytes,
 } from "./asn1_certificate.ts";
 import { bytesEqual, encodeHex } from "./bytes.ts";
-import { type DerNode, parseDerNode, TAG_BIT_STRING } from "./der.ts";
 import { type HashName, type PublicKeyMaterial, verifySignature } from "./signature.ts";
 import { fail, ok, type Verified } from "./verified.ts";
 import {
@@ -25,6 +24,7 @@ import {
   type DecodedBasicConstraints,
   type DecodedName,
   decodeExtKeyUsage,
+  decodeKeyUsage,
   type NameValue,
 } from "./x509_fields.ts";
 import {
@@ -111,21 +111,6 @@ interface ParsedCertificate extends SignedPart {
 
 class MalformedCertificate extends Error {}
 
-function parseKeyUsageBits(value: Uint8Array): (bit: number) => boolean {
-  // BIT STRING: unused-bits count, then the bits.
-  let node: DerNode;
-  try {
-    node = parseDerNode(value);
-  } catch {
-    throw new MalformedCertificate("keyUsage is not a DER BIT STRING");
-  }
-  if (node.tag !== TAG_BIT_STRING || node.value.length < 1) {
-    throw new MalformedCertificate("keyUsage is not a DER BIT STRING");
-  }
-  const bits = node.value.subarray(1);
-  return (bit) => bit >> 3 < bits.length && ((bits[bit >> 3] >> (7 - (bit & 7))) & 1) === 1;
-}
-
 const SHORT_NAMES: Record<string, string> = {
   "2.5.4.3": "CN",
   "2.5.4.10": "O",
@@ -185,7 +170,7 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
         basicConstraints = decodeBasicConstraints(value);
       } else if (oid === OID_EXT_KEY_USAGE) {
         extKeyUsage = decodeExtKeyUsage(value);
-      } else if (oid === OID_KEY_USAGE) keyUsage = parseKeyUsageBits(value);
+      } else if (oid === OID_KEY_USAGE) keyUsage = decodeKeyUsage(value);
     } catch (cause) {
       if (cause instanceof MalformedCertificate) throw cause;
       throw new MalformedCertificate(`extension ${oid} is malformed`);

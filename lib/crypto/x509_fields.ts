@@ -342,6 +342,27 @@ export function decodeBasicConstraints(der: Uint8Array): DecodedBasicConstraints
   return pathLenConstraint === undefined ? { cA } : { cA, pathLenConstraint };
 }
 
+/**
+ * Decodes a keyUsage extension's value (a BIT STRING) into a test of its bits (bit 0 is
+ * digitalSignature). The BIT STRING is DER: 0 to 7 unused bits, none in an empty string, and the
+ * unused bits zero (X.690 8.6.2, 11.2.1).
+ */
+export function decodeKeyUsage(der: Uint8Array): (bit: number) => boolean {
+  const node = parseDerNode(der);
+  if (node.tag !== TAG_BIT_STRING || node.value.length < 1) {
+    throw new DerError("keyUsage is not a BIT STRING");
+  }
+  const unused = node.value[0];
+  const bits = node.value.subarray(1);
+  if (unused > 7 || (bits.length === 0 && unused !== 0)) {
+    throw new DerError(`a BIT STRING with ${unused} unused bits in ${bits.length} octets`);
+  }
+  if (bits.length && (bits[bits.length - 1] & ((1 << unused) - 1)) !== 0) {
+    throw new DerError("a BIT STRING whose unused bits are not zero");
+  }
+  return (bit) => bit >> 3 < bits.length && ((bits[bit >> 3] >> (7 - (bit & 7))) & 1) === 1;
+}
+
 /** Decodes an extKeyUsage extension's value (`SEQUENCE OF KeyPurposeId`). */
 export function decodeExtKeyUsage(der: Uint8Array): string[] {
   return sequence(parseDerNode(der), "ExtKeyUsageSyntax").map(decodeDerOid);
