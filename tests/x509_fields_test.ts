@@ -194,15 +194,29 @@ Deno.test("x509 fields: a Name's strings are read as asn1js reads them, other va
     atv(cn, tlv(0x0c, "é!")),
     atv(oid("06 03 55 04 0a"), tlv(0x1e, hex("00 41"))),
     atv(oid("06 03 55 04 0b"), tlv(0x02, hex("05"))),
-    atv(cn, tlv(0x0c, hex("ff 41 42"))),
   ));
   assert.equal(name[0][0].type, "2.5.4.3");
   assert.equal(name[0][0].value.text, "é!");
   assert.equal(name[1][0].value.text, "A");
   assert.equal(name[2][0].value.kind, "any");
   assert.deepEqual(name[2][0].value.bytes, hex("02 01 05"));
-  // Not UTF-8: byte by byte, as asn1js falls back.
-  assert.equal(name[3][0].value.text, "\u00ffAB");
+  // Strings that are not what their type says are rejected (as Go's crypto/x509 does), where
+  // asn1js read them byte by byte: not UTF-8, PrintableString '@', IA5 non-ASCII, odd BMP.
+  for (
+    const bad of [
+      tlv(0x0c, hex("ff 41 42")),
+      tlv(0x13, "a@b"),
+      tlv(0x16, hex("e9")),
+      tlv(0x1e, hex("00 41 00")),
+      tlv(0x1c, hex("00 00 41")),
+    ]
+  ) {
+    assert.throws(() => decodeName(tlv(0x30, atv(cn, bad))), DerError);
+  }
+  assert.equal(
+    decodeName(tlv(0x30, atv(cn, tlv(0x13, "*.AT&T")))).at(0)?.at(0)?.value.text,
+    "*.AT&T",
+  );
   // The schema reads them alike.
   const schema = schemaName(AsnConvert.parse(tlv(0x30, atv(cn, tlv(0x0c, "é!"))), Name));
   assert.deepEqual(schema, [["2.5.4.3=é!"]]);
@@ -230,6 +244,17 @@ Deno.test("x509 fields: subjectAltName entries by their CHOICE", () => {
   const other = decodeGeneralNames(tlv(0x30, tlv(0xa0, oid("06 03 2a 03 04"), tlv(0xa0, value))));
   assert.deepEqual(other, [{ kind: "otherName", typeId: "1.2.3.4", value }]);
   assert.throws(() => decodeGeneralNames(tlv(0x30, tlv(0xa0, oid("06 03 2a 03 04")))), DerError);
+  // IA5String names are ASCII; an iPAddress is 4 or 16 octets.
+  for (
+    const bad of [
+      tlv(0x86, hex("68 e9")),
+      tlv(0x82, hex("80")),
+      tlv(0x81, hex("ff")),
+      tlv(0x87, hex("0a 00 01")),
+    ]
+  ) {
+    assert.throws(() => decodeGeneralNames(tlv(0x30, bad)), DerError);
+  }
 });
 
 Deno.test("x509 fields: basicConstraints, extKeyUsage, and the SPKI a PKCS#1 key is wrapped in", () => {

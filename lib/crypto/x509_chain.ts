@@ -24,6 +24,7 @@ import {
   type DecodedBasicConstraints,
   type DecodedName,
   decodeExtKeyUsage,
+  decodeGeneralNames,
   decodeKeyUsage,
   type NameValue,
 } from "./x509_fields.ts";
@@ -44,6 +45,7 @@ export interface VerifiedChain {
 const OID_KEY_USAGE = "2.5.29.15";
 const OID_BASIC_CONSTRAINTS = "2.5.29.19";
 const OID_EXT_KEY_USAGE = "2.5.29.37";
+const OID_SUBJECT_ALT_NAME = "2.5.29.17";
 const OID_CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
 const OID_ANY_EKU = "2.5.29.37.0";
 
@@ -52,7 +54,7 @@ const HANDLED_CRITICAL = new Set([
   OID_KEY_USAGE,
   OID_BASIC_CONSTRAINTS,
   OID_EXT_KEY_USAGE,
-  "2.5.29.17", // subjectAltName (read by lib/evidence/fulcio_identity.ts)
+  OID_SUBJECT_ALT_NAME, // read by lib/evidence/fulcio_identity.ts
   "2.5.29.14", // subjectKeyIdentifier
   "2.5.29.35", // authorityKeyIdentifier
   "2.5.29.32", // certificatePolicies (no policy is required)
@@ -171,6 +173,8 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
       } else if (oid === OID_EXT_KEY_USAGE) {
         extKeyUsage = decodeExtKeyUsage(value);
       } else if (oid === OID_KEY_USAGE) keyUsage = decodeKeyUsage(value);
+      // Read by lib/evidence/fulcio_identity.ts; a certificate it cannot read is malformed.
+      else if (oid === OID_SUBJECT_ALT_NAME) decodeGeneralNames(value);
     } catch (cause) {
       if (cause instanceof MalformedCertificate) throw cause;
       throw new MalformedCertificate(`extension ${oid} is malformed`);

@@ -10,7 +10,11 @@
  * Each decoder reads exactly what the schema it replaces read, with the values the schema gave
  * (strings from the same byte-to-character rules as asn1js: IA5, Printable and Teletex strings
  * byte by byte, UTF8String as UTF-8, BMPString as UTF-16BE, UniversalString as UCS-4), and is
- * stricter only where DER is: definite minimal lengths, no trailing bytes, RFC 5280 times.
+ * stricter where DER and RFC 5280 are: definite minimal lengths, no trailing bytes, no encoded
+ * DEFAULT values, RFC 5280 times, and strings that are what their type says (IA5 is ASCII,
+ * PrintableString its character set, as Go's crypto/x509 also tolerating `*` and `&`, UTF8String
+ * valid UTF-8, BMPString and UniversalString whole characters), as Go's crypto/x509 (which
+ * sigstore-go uses) rejects the others.
  * Everything it does not accept is a {@link DerError}.
  * @module
  */
@@ -157,7 +161,7 @@ function nameValue(node: DerNode): NameValue {
     case TAG_TELETEX_STRING:
       return { kind: "teletex", text: latin1(node.value), bytes };
     case TAG_PRINTABLE_STRING:
-      return { kind: "printable", text: latin1(node.value), bytes };
+      return { kind: "printable", text: printable(node.value), bytes };
     case TAG_UNIVERSAL_STRING:
       return { kind: "universal", text: ucs4(node.value), bytes };
     case TAG_UTF8_STRING:
@@ -165,7 +169,7 @@ function nameValue(node: DerNode): NameValue {
     case TAG_BMP_STRING:
       return { kind: "bmp", text: utf16be(node.value), bytes };
     case TAG_IA5_STRING:
-      return { kind: "ia5", text: latin1(node.value), bytes };
+      return { kind: "ia5", text: ia5(node.value), bytes };
     default:
       return { kind: "any", bytes };
   }
@@ -274,12 +278,15 @@ function generalName(node: DerNode): GeneralNameValue {
       return { kind: "otherName", typeId: decodeDerOid(fields[0]), value: inner[0].bytes };
     }
     case 0x81:
-      return { kind: "rfc822Name", text: latin1(node.value) };
+      return { kind: "rfc822Name", text: ia5(node.value) };
     case 0x82:
-      return { kind: "dNSName", text: latin1(node.value) };
+      return { kind: "dNSName", text: ia5(node.value) };
     case 0x86:
-      return { kind: "uri", text: latin1(node.value) };
+      return { kind: "uri", text: ia5(node.value) };
     case 0x87:
+      if (node.value.length !== 4 && node.value.length !== 16) {
+        throw new DerError(`an iPAddress of ${node.value.length} octets`);
+      }
       return { kind: "iPAddress", text: ipText(node.value) };
     case 0x88:
       return { kind: "registeredID", oid: decodeDerOid({ ...node, tag: TAG_OID }) };
@@ -392,18 +399,34 @@ function latin1(bytes: Uint8Array): string {
   return text;
 }
 
+/** An IA5String's text: ASCII only. */
+function ia5(bytes: Uint8Array): string {
+  if (bytes.some((b) => b > 0x7f)) throw new DerError("an IA5String with a non-ASCII byte");
+  return latin1(bytes);
+}
+
+/** A PrintableString's text (its X.680 set, plus `*` and `&` as Go's crypto/x509 allows). */
+function printable(bytes: Uint8Array): string {
+  const text = latin1(bytes);
+  if (!/^[A-Za-z0-9 '()+,\-./:=?*&]*$/.test(text)) {
+    throw new DerError("a PrintableString with a character outside its set");
+  }
+  return text;
+}
+
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** UTF-8, or byte by byte when the bytes are not UTF-8 (as asn1js falls back). */
+/** A UTF8String's text; bytes that are not UTF-8 are a {@link DerError}. */
 function utf8(bytes: Uint8Array): string {
   try {
     return UTF8.decode(bytes);
   } catch {
-    return latin1(bytes);
+    throw new DerError("a UTF8String that is not UTF-8");
   }
 }
 
 function utf16be(bytes: Uint8Array): string {
+  if (bytes.length % 2 !== 0) throw new DerError("a BMPString of an odd number of octets");
   let text = "";
   for (let i = 0; i + 1 < bytes.length; i += 2) {
     text += String.fromCharCode((bytes[i] << 8) | bytes[i + 1]);
@@ -412,6 +435,7 @@ function utf16be(bytes: Uint8Array): string {
 }
 
 function ucs4(bytes: Uint8Array): string {
+  if (bytes.length % 4 !== 0) throw new DerError("a UniversalString of partial characters");
   let text = "";
   for (let i = 0; i + 3 < bytes.length; i += 4) {
     // As asn1js reads it: each code point as one UTF-16 unit.
