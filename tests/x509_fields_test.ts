@@ -281,4 +281,8 @@ Deno.test("x509 fields: basicConstraints, extKeyUsage, and the SPKI a PKCS#1 key
   assert.equal(schema.algorithm.algorithm, "1.2.840.113549.1.1.1");
   assert.deepEqual(new Uint8Array(schema.subjectPublicKey), key);
   assert.deepEqual(decodeSpki(spki).publicKey, key);
+  // A key is whole octets: a BIT STRING with unused bits is refused.
+  const odd = spki.slice();
+  odd[odd.length - key.length - 1] = 1;
+  assert.throws(() => decodeSpki(odd), DerError);
 });

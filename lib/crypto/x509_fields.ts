@@ -221,12 +221,17 @@ function timeOf(node: DerNode): Date {
 
 /**
  * A SubjectPublicKeyInfo's algorithm and key bits (the BIT STRING's contents after its
- * unused-bits octet, as the schema gave them).
+ * unused-bits octet, as the schema gave them). Every key cargo-attest reads (EC points, Ed25519,
+ * RSA's DER) is whole octets, so the BIT STRING must have no unused bits: WebCrypto and the
+ * prehashed path (which reads these bytes) would otherwise disagree on what the key is.
  */
 export function decodeSpki(der: Uint8Array): { algorithm: AlgorithmId; publicKey: Uint8Array } {
   const fields = sequence(parseDerNode(der), "SubjectPublicKeyInfo");
   if (fields.length !== 2 || fields[1].tag !== TAG_BIT_STRING || fields[1].value.length < 1) {
     throw new DerError("a SubjectPublicKeyInfo is an AlgorithmIdentifier and a BIT STRING");
+  }
+  if (fields[1].value[0] !== 0) {
+    throw new DerError("a SubjectPublicKeyInfo's key has unused bits (it is whole octets)");
   }
   return { algorithm: algorithmOf(fields[0]), publicKey: fields[1].value.subarray(1) };
 }
