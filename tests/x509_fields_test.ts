@@ -25,6 +25,7 @@ import {
   decodeGeneralNames,
   decodeKeyUsage,
   decodeName,
+  decodeSignatureAlgorithm,
   decodeSpki,
   decodeValidity,
   encodeSpkiWithNullParameters,
@@ -95,6 +96,8 @@ Deno.test("x509 fields: every fixture certificate reads as the schemas read it",
     const alg = AsnConvert.parse(parts.signatureAlgorithm, AlgorithmIdentifier);
     const ours = decodeAlgorithmId(parts.signatureAlgorithm);
     assert.equal(ours.algorithm, alg.algorithm);
+    // Every real certificate's signature algorithm passes the stricter reading.
+    assert.deepEqual(decodeSignatureAlgorithm(parts.signatureAlgorithm), ours);
     assert.equal(
       ours.parameters && !(ours.parameters[0] === 5 && ours.parameters.length === 2)
         ? encodeHex(ours.parameters)
@@ -255,6 +258,21 @@ Deno.test("x509 fields: subjectAltName entries by their CHOICE", () => {
   ) {
     assert.throws(() => decodeGeneralNames(tlv(0x30, bad)), DerError);
   }
+});
+
+Deno.test("x509 fields: a signature algorithm's parameters are none (ECDSA, Ed25519) or NULL (RSA)", () => {
+  const ecdsa = "06 08 2a 86 48 ce 3d 04 03 02";
+  const rsa = "06 09 2a 86 48 86 f7 0d 01 01 0b";
+  assert.deepEqual(decodeSignatureAlgorithm(tlv(0x30, hex(ecdsa))), {
+    algorithm: "1.2.840.10045.4.3.2",
+  });
+  assert.equal(
+    decodeSignatureAlgorithm(tlv(0x30, hex(rsa + " 05 00"))).algorithm,
+    "1.2.840.113549.1.1.11",
+  );
+  assert.throws(() => decodeSignatureAlgorithm(tlv(0x30, hex(ecdsa + " 05 00"))), DerError);
+  assert.throws(() => decodeSignatureAlgorithm(tlv(0x30, hex("06 03 2b 65 70 05 00"))), DerError);
+  assert.throws(() => decodeSignatureAlgorithm(tlv(0x30, hex(rsa + " 02 01 00"))), DerError);
 });
 
 Deno.test("x509 fields: basicConstraints, extKeyUsage, and the SPKI a PKCS#1 key is wrapped in", () => {

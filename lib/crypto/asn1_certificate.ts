@@ -28,12 +28,12 @@ import { parsePublicKey, type PublicKeyMaterial } from "./signature.ts";
 import {
   type AlgorithmId,
   type CertificateExtension,
-  decodeAlgorithmId,
   type DecodedName,
   type DecodedValidity,
   decodeExtensions,
   decodeName,
   decodeSerialNumber,
+  decodeSignatureAlgorithm,
   decodeValidity,
 } from "./x509_fields.ts";
 
@@ -69,7 +69,7 @@ export function parseAsnCertificate(der: Uint8Array): DecodedCertificate {
     decodeSerialNumber(parts.serialNumber);
     cert = {
       parts,
-      signatureAlgorithm: decodeAlgorithmId(parts.signatureAlgorithm),
+      signatureAlgorithm: decodeSignatureAlgorithm(parts.signatureAlgorithm),
       signature: signatureBytes(parts),
       issuer: decodeName(parts.issuer),
       subject: decodeName(parts.subject),

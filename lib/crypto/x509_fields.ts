@@ -130,6 +130,38 @@ export function decodeAlgorithmId(der: Uint8Array): AlgorithmId {
   return algorithmOf(parseDerNode(der));
 }
 
+/** Signature algorithms whose AlgorithmIdentifier has no parameters (RFC 5758 3.2, RFC 8410 3). */
+const NO_PARAMETERS = new Set([
+  "1.2.840.10045.4.3.1",
+  "1.2.840.10045.4.3.2",
+  "1.2.840.10045.4.3.3",
+  "1.2.840.10045.4.3.4",
+  "1.3.101.112",
+]);
+/** sha*WithRSAEncryption: NULL parameters (RFC 4055 5), or none as some encoders write it. */
+const NULL_PARAMETERS = new Set([
+  "1.2.840.113549.1.1.5",
+  "1.2.840.113549.1.1.11",
+  "1.2.840.113549.1.1.12",
+  "1.2.840.113549.1.1.13",
+]);
+
+/**
+ * Decodes the DER of a certificate's signature AlgorithmIdentifier: as
+ * {@link decodeAlgorithmId}, and ECDSA and Ed25519 have no parameters, PKCS#1 RSA ones NULL.
+ */
+export function decodeSignatureAlgorithm(der: Uint8Array): AlgorithmId {
+  const id = decodeAlgorithmId(der);
+  const params = id.parameters;
+  if (params && NO_PARAMETERS.has(id.algorithm)) {
+    throw new DerError(`signature algorithm ${id.algorithm} has parameters (it has none)`);
+  }
+  if (params && NULL_PARAMETERS.has(id.algorithm) && !(params.length === 2 && params[0] === 5)) {
+    throw new DerError(`signature algorithm ${id.algorithm} has parameters other than NULL`);
+  }
+  return id;
+}
+
 function algorithmOf(node: DerNode): AlgorithmId {
   const fields = sequence(node, "AlgorithmIdentifier");
   if (fields.length < 1 || fields.length > 2) {

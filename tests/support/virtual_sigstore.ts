@@ -25,6 +25,7 @@ import "reflect-metadata";
 import { PemConverter } from "@peculiar/x509";
 import type { ArtifactInput } from "../../lib/checks/sigstore_bundle.ts";
 import { concatBytes, encodeBase64, encodeHex, utf8 } from "../../lib/crypto/bytes.ts";
+import { derChildren, parseDerNode } from "../../lib/crypto/der.ts";
 import { digestBytes } from "../../lib/crypto/digest_bytes.ts";
 import {
   bitString,
@@ -610,10 +611,15 @@ export function tbsCertificate(spec: CertificateSpec): Uint8Array {
   return seq(...(spec.editFields ? spec.editFields(fields) : fields));
 }
 
-/** Signs `tbs` with `issuerKey` and wraps it into a DER Certificate. */
+/**
+ * Signs `tbs` with `issuerKey` and wraps it into a DER Certificate whose signatureAlgorithm is
+ * the one `tbs` names (its `signature` field, the third of a v3 TBSCertificate).
+ */
 export async function signCertificate(tbs: Uint8Array, issuerKey: SynthKey): Promise<Uint8Array> {
   const signature = await sign(issuerKey, tbs, defaultHash(issuerKey));
-  return seq(tbs, certificateSignatureAlgorithm(issuerKey), bitString(signature));
+  const fields = derChildren(parseDerNode(tbs));
+  const algorithm = fields[fields[0]?.tag === 0xa0 ? 2 : 1].bytes;
+  return seq(tbs, algorithm, bitString(signature));
 }
 
 /** A DER certificate made from `spec`. */
