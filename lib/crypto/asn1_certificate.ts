@@ -28,6 +28,7 @@ import { parsePublicKey, type PublicKeyMaterial } from "./signature.ts";
 import {
   type AlgorithmId,
   type CertificateExtension,
+  checkUniqueIdentifier,
   type DecodedName,
   type DecodedValidity,
   decodeExtensions,
@@ -171,6 +172,7 @@ function outline(der: Uint8Array): CertificateParts {
       throw new RangeError("TBSCertificate has an unexpected field after its key");
     }
     last = number;
+    if (number !== 3) read(() => checkUniqueIdentifier(field.bytes));
     if (number === 3) {
       if (version.bytes[version.bytes.length - 1] !== 2) {
         throw new RangeError("extensions in a v1 or v2 certificate");
@@ -212,7 +214,7 @@ const V2_OR_V3 = [
   new Uint8Array([0xa0, 0x03, 0x02, 0x01, 0x02]),
 ];
 /** The optional TBSCertificate fields after the key, by tag: their context number. */
-const OPTIONAL_FIELDS: Record<number, number> = { 0x81: 1, 0xa1: 1, 0x82: 2, 0xa2: 2, 0xa3: 3 };
+const OPTIONAL_FIELDS: Record<number, number> = { 0x81: 1, 0x82: 2, 0xa3: 3 };
 
 const keys = new WeakMap<Uint8Array, PublicKeyMaterial>();
 

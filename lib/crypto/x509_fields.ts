@@ -393,18 +393,38 @@ export function decodeBasicConstraints(der: Uint8Array): DecodedBasicConstraints
  */
 export function decodeKeyUsage(der: Uint8Array): (bit: number) => boolean {
   const node = parseDerNode(der);
-  if (node.tag !== TAG_BIT_STRING || node.value.length < 1) {
-    throw new DerError("keyUsage is not a BIT STRING");
+  if (node.tag !== TAG_BIT_STRING) throw new DerError("keyUsage is not a BIT STRING");
+  const bits = bitStringBits(node.value);
+  return (bit) => bit >> 3 < bits.length && ((bits[bit >> 3] >> (7 - (bit & 7))) & 1) === 1;
+}
+
+/**
+ * Checks the DER of a TBSCertificate's issuerUniqueID (`[1]`) or subjectUniqueID (`[2]`): an
+ * IMPLICIT BIT STRING, so primitive (DER never uses the constructed form, X.690 10.2) and DER.
+ */
+export function checkUniqueIdentifier(der: Uint8Array): void {
+  const node = parseDerNode(der);
+  if (node.tag !== 0x81 && node.tag !== 0x82) {
+    throw new DerError("a unique identifier is a primitive [1] or [2] BIT STRING");
   }
-  const unused = node.value[0];
-  const bits = node.value.subarray(1);
+  bitStringBits(node.value);
+}
+
+/**
+ * The bit octets of a DER BIT STRING's contents: 0 to 7 unused bits, none in an empty string,
+ * and the unused bits zero (X.690 8.6.2, 11.2.1).
+ */
+function bitStringBits(contents: Uint8Array): Uint8Array {
+  if (contents.length < 1) throw new DerError("a BIT STRING without its unused-bits octet");
+  const unused = contents[0];
+  const bits = contents.subarray(1);
   if (unused > 7 || (bits.length === 0 && unused !== 0)) {
     throw new DerError(`a BIT STRING with ${unused} unused bits in ${bits.length} octets`);
   }
   if (bits.length && (bits[bits.length - 1] & ((1 << unused) - 1)) !== 0) {
     throw new DerError("a BIT STRING whose unused bits are not zero");
   }
-  return (bit) => bit >> 3 < bits.length && ((bits[bit >> 3] >> (7 - (bit & 7))) & 1) === 1;
+  return bits;
 }
 
 /** Decodes an extKeyUsage extension's value (`SEQUENCE OF KeyPurposeId`). */
