@@ -14,6 +14,13 @@ Deno.test("redteam5 x509: keyUsage is a DER BIT STRING (unused bits 0..7, and ze
     { editFields: extensionValue("2.5.29.15", bytes(0x03, 0x02, 0x08, 0x80)) },
     /certificate-malformed/,
   );
+  // Trailing zero bits kept: DER drops them from a named bit list (X.690 11.2.2).
+  for (const kept of [bytes(0x03, 0x02, 0x00, 0x80), bytes(0x03, 0x03, 0x07, 0x80, 0x00)]) {
+    await assertRejected(
+      { editFields: extensionValue("2.5.29.15", kept) },
+      /certificate-malformed/,
+    );
+  }
   // An unused bit that is set.
   await assertRejected(
     { editFields: extensionValue("2.5.29.15", bytes(0x03, 0x02, 0x07, 0x81)) },

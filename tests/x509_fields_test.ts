@@ -289,7 +289,9 @@ Deno.test("x509 fields: basicConstraints, extKeyUsage, and the SPKI a PKCS#1 key
   const ku = decodeKeyUsage(hex("03 02 01 06"));
   assert.deepEqual([0, 5, 6, 7, 8].map(ku), [false, true, true, false, false]);
   // A DER BIT STRING: 0..7 unused bits, none without bits, and those bits zero.
-  for (const bad of ["03 02 08 80", "03 02 07 81", "03 01 01", "04 02 07 80", "03 00"]) {
+  assert.equal(decodeKeyUsage(hex("03 01 00"))(0), false);
+  const bads = ["03 02 08 80", "03 02 07 81", "03 01 01", "04 02 07 80", "03 00", "03 02 00 80"];
+  for (const bad of [...bads, "03 03 07 80 00", "03 02 01 04"]) {
     assert.throws(() => decodeKeyUsage(hex(bad)), DerError, bad);
   }
   const key = new Uint8Array(300).fill(7);

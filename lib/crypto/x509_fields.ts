@@ -389,12 +389,15 @@ export function decodeBasicConstraints(der: Uint8Array): DecodedBasicConstraints
 /**
  * Decodes a keyUsage extension's value (a BIT STRING) into a test of its bits (bit 0 is
  * digitalSignature). The BIT STRING is DER: 0 to 7 unused bits, none in an empty string, and the
- * unused bits zero (X.690 8.6.2, 11.2.1).
+ * unused bits zero (X.690 8.6.2, 11.2.1); as a named bit list, without trailing zero bits (11.2.2).
  */
 export function decodeKeyUsage(der: Uint8Array): (bit: number) => boolean {
   const node = parseDerNode(der);
   if (node.tag !== TAG_BIT_STRING) throw new DerError("keyUsage is not a BIT STRING");
   const bits = bitStringBits(node.value);
+  if (bits.length && ((bits[bits.length - 1] >> node.value[0]) & 1) === 0) {
+    throw new DerError("keyUsage keeps trailing zero bits (DER drops them)");
+  }
   return (bit) => bit >> 3 < bits.length && ((bits[bit >> 3] >> (7 - (bit & 7))) & 1) === 1;
 }
 
