@@ -36,6 +36,18 @@ Deno.test("redteam5 x509: subjectAltName strings are IA5 (ASCII), names' strings
     { editFields: uri(bytes(0x65, 0xe9, 0x2e, 0x74)) },
     /certificate-malformed/,
   );
+  // A URI with a control character (Go's url.Parse, so crypto/x509, refuses it), here a NUL.
+  const san =
+    "https://github.com/octo-org/octo-repo/.github/workflows/release.yml@refs/tags/v1.0.0";
+  await assertRejected(
+    {
+      editFields: extensionValue(
+        "2.5.29.17",
+        seq(tlv(0x86, latin1(san)), tlv(0x86, latin1("https://x.test/\u0000"))),
+      ),
+    },
+    /certificate-malformed/,
+  );
   const subject = (value: Uint8Array) =>
     replaceField(FIELD.subject, seq(tlv(0x31, seq(oid("2.5.4.3"), value))));
   await assertPasses({ editFields: subject(tlv(0x13, latin1("Fulcio leaf"))) });

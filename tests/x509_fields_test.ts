@@ -247,9 +247,11 @@ Deno.test("x509 fields: subjectAltName entries by their CHOICE", () => {
   const other = decodeGeneralNames(tlv(0x30, tlv(0xa0, oid("06 03 2a 03 04"), tlv(0xa0, value))));
   assert.deepEqual(other, [{ kind: "otherName", typeId: "1.2.3.4", value }]);
   assert.throws(() => decodeGeneralNames(tlv(0x30, tlv(0xa0, oid("06 03 2a 03 04")))), DerError);
-  // IA5String names are ASCII; an iPAddress is 4 or 16 octets.
+  // IA5String names are ASCII, a URI without control characters; an iPAddress is 4 or 16 octets.
   for (
     const bad of [
+      tlv(0x86, hex("68 00")),
+      tlv(0x86, hex("68 0a")),
       tlv(0x86, hex("68 e9")),
       tlv(0x82, hex("80")),
       tlv(0x81, hex("ff")),

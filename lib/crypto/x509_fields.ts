@@ -318,8 +318,13 @@ function generalName(node: DerNode): GeneralNameValue {
       return { kind: "rfc822Name", text: ia5(node.value) };
     case 0x82:
       return { kind: "dNSName", text: ia5(node.value) };
-    case 0x86:
+    case 0x86: {
+      // As Go's url.Parse (so crypto/x509) refuses them.
+      if (node.value.some((b) => b < 0x20 || b === 0x7f)) {
+        throw new DerError("a URI with a control character");
+      }
       return { kind: "uri", text: ia5(node.value) };
+    }
     case 0x87:
       if (node.value.length !== 4 && node.value.length !== 16) {
         throw new DerError(`an iPAddress of ${node.value.length} octets`);
