@@ -224,6 +224,9 @@ Deno.test("x509 fields: a Name's strings are read as asn1js reads them, other va
   const schema = schemaName(AsnConvert.parse(tlv(0x30, atv(cn, tlv(0x0c, "é!"))), Name));
   assert.deepEqual(schema, [["2.5.4.3=é!"]]);
   assert.throws(() => decodeName(tlv(0x30, tlv(0x30, cn))), DerError); // an RDN is a SET
+  assert.throws(() => decodeName(tlv(0x30, tlv(0x31))), DerError); // and never empty
+  assert.throws(() => decodeGeneralNames(tlv(0x30)), DerError);
+  assert.throws(() => decodeExtKeyUsage(tlv(0x30)), DerError);
 });
 
 Deno.test("x509 fields: subjectAltName entries by their CHOICE", () => {

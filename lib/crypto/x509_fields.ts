@@ -179,7 +179,9 @@ export function decodeName(der: Uint8Array): DecodedName {
 function nameOf(node: DerNode): DecodedName {
   return sequence(node, "Name").map((rdn) => {
     if (rdn.tag !== TAG_SET) throw new DerError("a Name's RDN is not a SET");
-    return derChildren(rdn).map((atv) => {
+    const attributes = derChildren(rdn);
+    if (attributes.length === 0) throw new DerError("a Name's RDN is empty (SIZE (1..MAX))");
+    return attributes.map((atv) => {
       const pair = sequence(atv, "AttributeTypeAndValue");
       if (pair.length !== 2) throw new DerError("an AttributeTypeAndValue is not a type and value");
       return { type: decodeDerOid(pair[0]), value: nameValue(pair[1]) };
@@ -299,7 +301,13 @@ function element(tag: number, parts: readonly Uint8Array[]): Uint8Array {
 
 /** Decodes a subjectAltName extension's value (`GeneralNames`). */
 export function decodeGeneralNames(der: Uint8Array): GeneralNameValue[] {
-  return sequence(parseDerNode(der), "GeneralNames").map(generalName);
+  return nonEmpty(sequence(parseDerNode(der), "GeneralNames"), "GeneralNames").map(generalName);
+}
+
+/** A `SIZE (1..MAX)` list's elements. */
+function nonEmpty(list: DerNode[], what: string): DerNode[] {
+  if (list.length === 0) throw new DerError(`${what} is empty (SIZE (1..MAX))`);
+  return list;
 }
 
 function generalName(node: DerNode): GeneralNameValue {
@@ -437,7 +445,8 @@ function bitStringBits(contents: Uint8Array): Uint8Array {
 
 /** Decodes an extKeyUsage extension's value (`SEQUENCE OF KeyPurposeId`). */
 export function decodeExtKeyUsage(der: Uint8Array): string[] {
-  return sequence(parseDerNode(der), "ExtKeyUsageSyntax").map(decodeDerOid);
+  return nonEmpty(sequence(parseDerNode(der), "ExtKeyUsageSyntax"), "ExtKeyUsageSyntax")
+    .map(decodeDerOid);
 }
 
 function smallInteger(node: DerNode): number {
