@@ -23,7 +23,9 @@ import {
   decodeBasicConstraints,
   decodeExtKeyUsage,
   decodeGeneralNames,
+  decodeKeyUsage,
   decodeName,
+  decodeSignatureAlgorithm,
   decodeSpki,
   decodeValidity,
   encodeSpkiWithNullParameters,
@@ -94,6 +96,8 @@ Deno.test("x509 fields: every fixture certificate reads as the schemas read it",
     const alg = AsnConvert.parse(parts.signatureAlgorithm, AlgorithmIdentifier);
     const ours = decodeAlgorithmId(parts.signatureAlgorithm);
     assert.equal(ours.algorithm, alg.algorithm);
+    // Every real certificate's signature algorithm passes the stricter reading.
+    assert.deepEqual(decodeSignatureAlgorithm(parts.signatureAlgorithm), ours);
     assert.equal(
       ours.parameters && !(ours.parameters[0] === 5 && ours.parameters.length === 2)
         ? encodeHex(ours.parameters)
@@ -165,13 +169,16 @@ function tlv(tag: number, ...parts: (Uint8Array | string)[]): Uint8Array {
 
 const oid = (text: string) => hex(text);
 
-Deno.test("x509 fields: times follow RFC 5280 (UTCTime years 50–99 are 19xx; real dates only)", () => {
+Deno.test("x509 fields: times follow RFC 5280 (UTCTime years 50–99 are 19xx, 2050 on GeneralizedTime, whole seconds, real dates only)", () => {
   const validity = (a: Uint8Array, b: Uint8Array) => decodeValidity(tlv(0x30, a, b));
   const utc = (t: string) => tlv(0x17, t);
   const gen = (t: string) => tlv(0x18, t);
-  const v = validity(utc("490101000000Z"), gen("20500101000000.5Z"));
+  const v = validity(utc("490101000000Z"), gen("20500101000000Z"));
   assert.equal(v.notBefore.toISOString(), "2049-01-01T00:00:00.000Z");
-  assert.equal(v.notAfter.toISOString(), "2050-01-01T00:00:00.500Z");
+  assert.equal(v.notAfter.toISOString(), "2050-01-01T00:00:00.000Z");
+  // RFC 5280 4.1.2.5: UTCTime through 2049, and no fractional seconds.
+  assert.throws(() => validity(utc("490101000000Z"), gen("20500101000000.5Z")), DerError);
+  assert.throws(() => validity(gen("20491231235959Z"), gen("20500101000000Z")), DerError);
   assert.equal(
     validity(utc("500101000000Z"), utc("991231235959Z")).notBefore.getUTCFullYear(),
     1950,
@@ -190,19 +197,36 @@ Deno.test("x509 fields: a Name's strings are read as asn1js reads them, other va
     atv(cn, tlv(0x0c, "é!")),
     atv(oid("06 03 55 04 0a"), tlv(0x1e, hex("00 41"))),
     atv(oid("06 03 55 04 0b"), tlv(0x02, hex("05"))),
-    atv(cn, tlv(0x0c, hex("ff 41 42"))),
   ));
   assert.equal(name[0][0].type, "2.5.4.3");
   assert.equal(name[0][0].value.text, "é!");
   assert.equal(name[1][0].value.text, "A");
   assert.equal(name[2][0].value.kind, "any");
   assert.deepEqual(name[2][0].value.bytes, hex("02 01 05"));
-  // Not UTF-8: byte by byte, as asn1js falls back.
-  assert.equal(name[3][0].value.text, "\u00ffAB");
+  // Strings that are not what their type says are rejected (as Go's crypto/x509 does), where
+  // asn1js read them byte by byte: not UTF-8, PrintableString '@', IA5 non-ASCII, odd BMP.
+  for (
+    const bad of [
+      tlv(0x0c, hex("ff 41 42")),
+      tlv(0x13, "a@b"),
+      tlv(0x16, hex("e9")),
+      tlv(0x1e, hex("00 41 00")),
+      tlv(0x1c, hex("00 00 41")),
+    ]
+  ) {
+    assert.throws(() => decodeName(tlv(0x30, atv(cn, bad))), DerError);
+  }
+  assert.equal(
+    decodeName(tlv(0x30, atv(cn, tlv(0x13, "*.AT&T")))).at(0)?.at(0)?.value.text,
+    "*.AT&T",
+  );
   // The schema reads them alike.
   const schema = schemaName(AsnConvert.parse(tlv(0x30, atv(cn, tlv(0x0c, "é!"))), Name));
   assert.deepEqual(schema, [["2.5.4.3=é!"]]);
   assert.throws(() => decodeName(tlv(0x30, tlv(0x30, cn))), DerError); // an RDN is a SET
+  assert.throws(() => decodeName(tlv(0x30, tlv(0x31))), DerError); // and never empty
+  assert.throws(() => decodeGeneralNames(tlv(0x30)), DerError);
+  assert.throws(() => decodeExtKeyUsage(tlv(0x30)), DerError);
 });
 
 Deno.test("x509 fields: subjectAltName entries by their CHOICE", () => {
@@ -226,6 +250,34 @@ Deno.test("x509 fields: subjectAltName entries by their CHOICE", () => {
   const other = decodeGeneralNames(tlv(0x30, tlv(0xa0, oid("06 03 2a 03 04"), tlv(0xa0, value))));
   assert.deepEqual(other, [{ kind: "otherName", typeId: "1.2.3.4", value }]);
   assert.throws(() => decodeGeneralNames(tlv(0x30, tlv(0xa0, oid("06 03 2a 03 04")))), DerError);
+  // IA5String names are ASCII, a URI without control characters; an iPAddress is 4 or 16 octets.
+  for (
+    const bad of [
+      tlv(0x86, hex("68 00")),
+      tlv(0x86, hex("68 0a")),
+      tlv(0x86, hex("68 e9")),
+      tlv(0x82, hex("80")),
+      tlv(0x81, hex("ff")),
+      tlv(0x87, hex("0a 00 01")),
+    ]
+  ) {
+    assert.throws(() => decodeGeneralNames(tlv(0x30, bad)), DerError);
+  }
+});
+
+Deno.test("x509 fields: a signature algorithm's parameters are none (ECDSA, Ed25519) or NULL (RSA)", () => {
+  const ecdsa = "06 08 2a 86 48 ce 3d 04 03 02";
+  const rsa = "06 09 2a 86 48 86 f7 0d 01 01 0b";
+  assert.deepEqual(decodeSignatureAlgorithm(tlv(0x30, hex(ecdsa))), {
+    algorithm: "1.2.840.10045.4.3.2",
+  });
+  assert.equal(
+    decodeSignatureAlgorithm(tlv(0x30, hex(rsa + " 05 00"))).algorithm,
+    "1.2.840.113549.1.1.11",
+  );
+  assert.throws(() => decodeSignatureAlgorithm(tlv(0x30, hex(ecdsa + " 05 00"))), DerError);
+  assert.throws(() => decodeSignatureAlgorithm(tlv(0x30, hex("06 03 2b 65 70 05 00"))), DerError);
+  assert.throws(() => decodeSignatureAlgorithm(tlv(0x30, hex(rsa + " 02 01 00"))), DerError);
 });
 
 Deno.test("x509 fields: basicConstraints, extKeyUsage, and the SPKI a PKCS#1 key is wrapped in", () => {
@@ -235,7 +287,18 @@ Deno.test("x509 fields: basicConstraints, extKeyUsage, and the SPKI a PKCS#1 key
     pathLenConstraint: 0,
   });
   assert.throws(() => decodeBasicConstraints(hex("30 03 04 01 00")), DerError);
+  // DER never encodes the DEFAULT cA FALSE; pathLenConstraint is INTEGER (0..MAX).
+  assert.throws(() => decodeBasicConstraints(hex("30 03 01 01 00")), DerError);
+  assert.throws(() => decodeBasicConstraints(hex("30 03 02 01 ff")), DerError);
   assert.deepEqual(decodeExtKeyUsage(hex("30 05 06 03 2b 06 01")), ["1.3.6.1"]);
+  const ku = decodeKeyUsage(hex("03 02 01 06"));
+  assert.deepEqual([0, 5, 6, 7, 8].map(ku), [false, true, true, false, false]);
+  // A DER BIT STRING: 0..7 unused bits, none without bits, and those bits zero.
+  assert.equal(decodeKeyUsage(hex("03 01 00"))(0), false);
+  const bads = ["03 02 08 80", "03 02 07 81", "03 01 01", "04 02 07 80", "03 00", "03 02 00 80"];
+  for (const bad of [...bads, "03 03 07 80 00", "03 02 01 04"]) {
+    assert.throws(() => decodeKeyUsage(hex(bad)), DerError, bad);
+  }
   const key = new Uint8Array(300).fill(7);
   const oid = hex("06 09 2a 86 48 86 f7 0d 01 01 01");
   const spki = encodeSpkiWithNullParameters(oid, key);
@@ -243,4 +306,8 @@ Deno.test("x509 fields: basicConstraints, extKeyUsage, and the SPKI a PKCS#1 key
   assert.equal(schema.algorithm.algorithm, "1.2.840.113549.1.1.1");
   assert.deepEqual(new Uint8Array(schema.subjectPublicKey), key);
   assert.deepEqual(decodeSpki(spki).publicKey, key);
+  // A key is whole octets: a BIT STRING with unused bits is refused.
+  const odd = spki.slice();
+  odd[odd.length - key.length - 1] = 1;
+  assert.throws(() => decodeSpki(odd), DerError);
 });

@@ -11,31 +11,30 @@
  * with the strict reader of `der.ts`) and, with the decoders of `x509_fields.ts`, each other
  * part that is used: the signature algorithm, the names and the validity (extension values are
  * decoded by whoever uses them). That is a fraction of the cost of decoding the whole
- * certificate with a schema, and checks the same structure (the serial number's content, which
- * nothing uses, is the only part not decoded).
+ * certificate with a schema, and checks the same structure (the serial number is checked to be a minimal, non-negative
+ * INTEGER, and not read further).
  * @module
  */
 import {
-  decodeDerBoolean,
-  decodeDerOid,
   derChildren,
   type DerNode,
   parseDerNode,
   TAG_BIT_STRING,
-  TAG_BOOLEAN,
   TAG_INTEGER,
-  TAG_OCTET_STRING,
-  TAG_OID,
   TAG_SEQUENCE,
 } from "./der.ts";
 import { bytesEqual } from "./bytes.ts";
 import { parsePublicKey, type PublicKeyMaterial } from "./signature.ts";
 import {
   type AlgorithmId,
-  decodeAlgorithmId,
+  type CertificateExtension,
+  checkUniqueIdentifier,
   type DecodedName,
   type DecodedValidity,
+  decodeExtensions,
   decodeName,
+  decodeSerialNumber,
+  decodeSignatureAlgorithm,
   decodeValidity,
 } from "./x509_fields.ts";
 
@@ -53,12 +52,7 @@ export interface DecodedCertificate {
   readonly extensions: readonly CertificateExtension[];
 }
 
-/** One extension: its id, whether it is critical, and its value (the OCTET STRING's contents). */
-export interface CertificateExtension {
-  readonly extnID: string;
-  readonly critical: boolean;
-  readonly value: Uint8Array;
-}
+export type { CertificateExtension };
 
 const decoded = new WeakMap<Uint8Array, DecodedCertificate>();
 
@@ -73,14 +67,15 @@ export function parseAsnCertificate(der: Uint8Array): DecodedCertificate {
     if (!bytesEqual(parts.tbsSignatureAlgorithm, parts.signatureAlgorithm)) {
       throw new Error("TBSCertificate signature algorithm differs from the outer one");
     }
+    decodeSerialNumber(parts.serialNumber);
     cert = {
       parts,
-      signatureAlgorithm: decodeAlgorithmId(parts.signatureAlgorithm),
+      signatureAlgorithm: decodeSignatureAlgorithm(parts.signatureAlgorithm),
       signature: signatureBytes(parts),
       issuer: decodeName(parts.issuer),
       subject: decodeName(parts.subject),
       validity: decodeValidity(parts.validity),
-      extensions: parts.extensions ? decodeExtensions(parts.extensions) : [],
+      extensions: parts.extensions ? read(() => decodeExtensions(parts.extensions!)) : [],
     };
     decoded.set(der, cert);
   }
@@ -107,6 +102,8 @@ export interface CertificateParts {
   readonly signatureAlgorithm: Uint8Array;
   /** The signatureValue (BIT STRING). */
   readonly signatureValue: Uint8Array;
+  /** The serialNumber (INTEGER). */
+  readonly serialNumber: Uint8Array;
   /** TBSCertificate.signature (AlgorithmIdentifier): must equal the outer one. */
   readonly tbsSignatureAlgorithm: Uint8Array;
   /** The issuer Name. */
@@ -175,6 +172,7 @@ function outline(der: Uint8Array): CertificateParts {
       throw new RangeError("TBSCertificate has an unexpected field after its key");
     }
     last = number;
+    if (number !== 3) read(() => checkUniqueIdentifier(field.bytes));
     if (number === 3) {
       if (version.bytes[version.bytes.length - 1] !== 2) {
         throw new RangeError("extensions in a v1 or v2 certificate");
@@ -190,6 +188,7 @@ function outline(der: Uint8Array): CertificateParts {
     tbs: outer[0].bytes,
     signatureAlgorithm: outer[1].bytes,
     signatureValue: outer[2].bytes,
+    serialNumber: fields[at].bytes,
     tbsSignatureAlgorithm: fields[at + 1].bytes,
     issuer: fields[at + 2].bytes,
     validity: fields[at + 3].bytes,
@@ -197,31 +196,6 @@ function outline(der: Uint8Array): CertificateParts {
     subjectPublicKeyInfo: fields[at + 5].bytes,
     ...(extensions ? { extensions: extensions.bytes } : {}),
   };
-}
-
-/**
- * `Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension`, each
- * `SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }`.
- */
-function decodeExtensions(sequence: Uint8Array): CertificateExtension[] {
-  const list = read(() => derChildren(parseDerNode(sequence)));
-  if (list.length === 0) throw new RangeError("an empty extensions SEQUENCE");
-  return list.map((extension) => {
-    const fields = extension.tag === TAG_SEQUENCE ? read(() => derChildren(extension)) : [];
-    const hasCritical = fields[1]?.tag === TAG_BOOLEAN;
-    const value = fields[hasCritical ? 2 : 1];
-    if (
-      fields[0]?.tag !== TAG_OID || value?.tag !== TAG_OCTET_STRING ||
-      fields.length !== (hasCritical ? 3 : 2)
-    ) {
-      throw new RangeError("an extension is not SEQUENCE { OID, [BOOLEAN], OCTET STRING }");
-    }
-    return {
-      extnID: read(() => decodeDerOid(fields[0])),
-      critical: hasCritical ? read(() => decodeDerBoolean(fields[1])) : false,
-      value: value.value,
-    };
-  });
 }
 
 /** Runs a DER read; its error becomes the `RangeError` this module throws. */
@@ -240,7 +214,7 @@ const V2_OR_V3 = [
   new Uint8Array([0xa0, 0x03, 0x02, 0x01, 0x02]),
 ];
 /** The optional TBSCertificate fields after the key, by tag: their context number. */
-const OPTIONAL_FIELDS: Record<number, number> = { 0x81: 1, 0xa1: 1, 0x82: 2, 0xa2: 2, 0xa3: 3 };
+const OPTIONAL_FIELDS: Record<number, number> = { 0x81: 1, 0x82: 2, 0xa3: 3 };
 
 const keys = new WeakMap<Uint8Array, PublicKeyMaterial>();
 

@@ -91,13 +91,21 @@ function hex(text: string): Uint8Array {
  * DER SEQUENCE (trailing bytes included).
  */
 function knownKey(spki: Uint8Array): PublicKeyMaterial | undefined {
+  let node: DerNode;
   let fields: DerNode[];
   try {
-    fields = derChildren(parseDerNode(spki));
+    node = parseDerNode(spki);
+    fields = derChildren(node);
   } catch (cause) {
     throw new UnsupportedKeyError("public key is not a DER SubjectPublicKeyInfo", { cause });
   }
-  if (fields.length !== 2 || fields[1].tag !== TAG_BIT_STRING) return undefined;
+  // Anything else (another tag, a key with unused bits) is left to decodeSpki to refuse.
+  if (
+    node.tag !== TAG_SEQUENCE || fields.length !== 2 || fields[1].tag !== TAG_BIT_STRING ||
+    fields[1].value[0] !== 0
+  ) {
+    return undefined;
+  }
   const known = KNOWN_KEY_ALGORITHMS.find((k) => bytesEqual(k.der, fields[0].bytes));
   return known && { spki, algorithm: known.algorithm, defaultHash: known.hash };
 }

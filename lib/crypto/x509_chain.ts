@@ -15,7 +15,6 @@ import {
   signatureBytes,
 } from "./asn1_certificate.ts";
 import { bytesEqual, encodeHex } from "./bytes.ts";
-import { type DerNode, parseDerNode, TAG_BIT_STRING } from "./der.ts";
 import { type HashName, type PublicKeyMaterial, verifySignature } from "./signature.ts";
 import { fail, ok, type Verified } from "./verified.ts";
 import {
@@ -25,6 +24,8 @@ import {
   type DecodedBasicConstraints,
   type DecodedName,
   decodeExtKeyUsage,
+  decodeGeneralNames,
+  decodeKeyUsage,
   type NameValue,
 } from "./x509_fields.ts";
 import {
@@ -44,6 +45,7 @@ export interface VerifiedChain {
 const OID_KEY_USAGE = "2.5.29.15";
 const OID_BASIC_CONSTRAINTS = "2.5.29.19";
 const OID_EXT_KEY_USAGE = "2.5.29.37";
+const OID_SUBJECT_ALT_NAME = "2.5.29.17";
 const OID_CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
 const OID_ANY_EKU = "2.5.29.37.0";
 
@@ -52,7 +54,7 @@ const HANDLED_CRITICAL = new Set([
   OID_KEY_USAGE,
   OID_BASIC_CONSTRAINTS,
   OID_EXT_KEY_USAGE,
-  "2.5.29.17", // subjectAltName (read by lib/evidence/fulcio_identity.ts)
+  OID_SUBJECT_ALT_NAME, // read by lib/evidence/fulcio_identity.ts
   "2.5.29.14", // subjectKeyIdentifier
   "2.5.29.35", // authorityKeyIdentifier
   "2.5.29.32", // certificatePolicies (no policy is required)
@@ -110,21 +112,6 @@ interface ParsedCertificate extends SignedPart {
 }
 
 class MalformedCertificate extends Error {}
-
-function parseKeyUsageBits(value: Uint8Array): (bit: number) => boolean {
-  // BIT STRING: unused-bits count, then the bits.
-  let node: DerNode;
-  try {
-    node = parseDerNode(value);
-  } catch {
-    throw new MalformedCertificate("keyUsage is not a DER BIT STRING");
-  }
-  if (node.tag !== TAG_BIT_STRING || node.value.length < 1) {
-    throw new MalformedCertificate("keyUsage is not a DER BIT STRING");
-  }
-  const bits = node.value.subarray(1);
-  return (bit) => bit >> 3 < bits.length && ((bits[bit >> 3] >> (7 - (bit & 7))) & 1) === 1;
-}
 
 const SHORT_NAMES: Record<string, string> = {
   "2.5.4.3": "CN",
@@ -185,7 +172,9 @@ function parseCertificate(der: Uint8Array): ParsedCertificate {
         basicConstraints = decodeBasicConstraints(value);
       } else if (oid === OID_EXT_KEY_USAGE) {
         extKeyUsage = decodeExtKeyUsage(value);
-      } else if (oid === OID_KEY_USAGE) keyUsage = parseKeyUsageBits(value);
+      } else if (oid === OID_KEY_USAGE) keyUsage = decodeKeyUsage(value);
+      // Read by lib/evidence/fulcio_identity.ts; a certificate it cannot read is malformed.
+      else if (oid === OID_SUBJECT_ALT_NAME) decodeGeneralNames(value);
     } catch (cause) {
       if (cause instanceof MalformedCertificate) throw cause;
       throw new MalformedCertificate(`extension ${oid} is malformed`);

@@ -25,6 +25,7 @@ import "reflect-metadata";
 import { PemConverter } from "@peculiar/x509";
 import type { ArtifactInput } from "../../lib/checks/sigstore_bundle.ts";
 import { concatBytes, encodeBase64, encodeHex, utf8 } from "../../lib/crypto/bytes.ts";
+import { derChildren, parseDerNode } from "../../lib/crypto/der.ts";
 import { digestBytes } from "../../lib/crypto/digest_bytes.ts";
 import {
   bitString,
@@ -156,6 +157,12 @@ export interface CertificateSpec {
   readonly issuerKey: SynthKey;
   /** Extensions, in order. */
   readonly extensions: readonly CertExtension[];
+  /**
+   * Rewrites the TBSCertificate's top-level field encodings (version, serial, signature,
+   * issuer, validity, subject, SPKI[, extensions]) before they are wrapped and signed: for
+   * certificates that are wrong in one field on purpose.
+   */
+  readonly editFields?: (fields: Uint8Array[]) => Uint8Array[];
 }
 
 /** The GitHub Actions workflow a leaf certificate speaks for. */
@@ -217,6 +224,11 @@ export interface LeafOptions {
   readonly extraExtensions?: readonly CertExtension[];
   /** Serial number (default: a fresh one). */
   readonly serial?: number;
+  /**
+   * Rewrites the leaf's TBSCertificate fields (see {@link CertificateSpec.editFields}), in the
+   * precertificate its SCT covers as well as in the certificate.
+   */
+  readonly editFields?: (fields: Uint8Array[]) => Uint8Array[];
 }
 
 /** A leaf certificate issued by the virtual Fulcio. */
@@ -586,7 +598,7 @@ function encodeExtension(e: CertExtension): Uint8Array {
 
 /** DER TBSCertificate of `spec`. */
 export function tbsCertificate(spec: CertificateSpec): Uint8Array {
-  return seq(
+  const fields = [
     tlv(0xa0, int(2)),
     int(spec.serial),
     certificateSignatureAlgorithm(spec.issuerKey),
@@ -595,13 +607,19 @@ export function tbsCertificate(spec: CertificateSpec): Uint8Array {
     spec.subject,
     spec.subjectKey.spki,
     ...(spec.extensions.length ? [tlv(0xa3, seq(...spec.extensions.map(encodeExtension)))] : []),
-  );
+  ];
+  return seq(...(spec.editFields ? spec.editFields(fields) : fields));
 }
 
-/** Signs `tbs` with `issuerKey` and wraps it into a DER Certificate. */
+/**
+ * Signs `tbs` with `issuerKey` and wraps it into a DER Certificate whose signatureAlgorithm is
+ * the one `tbs` names (its `signature` field, the third of a v3 TBSCertificate).
+ */
 export async function signCertificate(tbs: Uint8Array, issuerKey: SynthKey): Promise<Uint8Array> {
   const signature = await sign(issuerKey, tbs, defaultHash(issuerKey));
-  return seq(tbs, certificateSignatureAlgorithm(issuerKey), bitString(signature));
+  const fields = derChildren(parseDerNode(tbs));
+  const algorithm = fields[fields[0]?.tag === 0xa0 ? 2 : 1].bytes;
+  return seq(tbs, algorithm, bitString(signature));
 }
 
 /** A DER certificate made from `spec`. */
@@ -861,6 +879,7 @@ export class VirtualFulcio {
       subjectKey: key,
       issuerKey,
       extensions,
+      ...(options.editFields ? { editFields: options.editFields } : {}),
     };
     const sctMode = options.sct ?? "valid";
     let finalSpec = spec;
