@@ -213,6 +213,15 @@ async function update(
   }
 }
 
+/** Writes DIR/base.Cargo.lock pinning `old` and DIR/Cargo.lock pinning `fresh` (one package each). */
+async function writeUpdateLocks(dir: string, old: FakeCrate, fresh: FakeCrate): Promise<void> {
+  const lock = async (c: FakeCrate) =>
+    `version = 4\n\n[[package]]\nname = "${c.name}"\nversion = "${c.version}"\n` +
+    `source = "${CRATES_IO}"\nchecksum = "${await sha256(c.bytes)}"\n`;
+  await Deno.writeTextFile(`${dir}/base.Cargo.lock`, await lock(old));
+  await Deno.writeTextFile(`${dir}/Cargo.lock`, await lock(fresh));
+}
+
 const FULL: Publication = { vcs: "clean", attestedBy: "release.yml", publishedBy: "publish.yml" };
 const NO_DOWNGRADE = "version = 1\n[crate.pkg]\nno_downgrade = true\n";
 
@@ -293,17 +302,7 @@ Deno.test("lock --base: a replaced version that cannot be read is compared with 
   ]);
   try {
     await withTempDir(async (dir) => {
-      const entry = (version: string, checksum: string) =>
-        `\n[[package]]\nname = "pkg"\nversion = "${version}"\nsource = "${CRATES_IO}"\n` +
-        `checksum = "${checksum}"\n`;
-      await Deno.writeTextFile(
-        `${dir}/base.Cargo.lock`,
-        "version = 4\n" + entry("1.0.0", await sha256(old.crate.bytes)),
-      );
-      await Deno.writeTextFile(
-        `${dir}/Cargo.lock`,
-        "version = 4\n" + entry("2.0.0", await sha256(fresh.crate.bytes)),
-      );
+      await writeUpdateLocks(dir, old.crate, fresh.crate);
       const run = async (policy?: string) => {
         const r = await runLockBase(dir, cratesIo.env, { policy });
         return { code: r.code, check: r.downgrade!, out: r.out };
@@ -363,17 +362,7 @@ Deno.test("lock --base: a replaced version whose download fails is the update's 
   const cratesIo = startFakeCratesIo([{ ...old.crate, truncateAt: 10 }, fresh.crate]);
   try {
     await withTempDir(async (dir) => {
-      const entry = (version: string, checksum: string) =>
-        `\n[[package]]\nname = "pkg"\nversion = "${version}"\nsource = "${CRATES_IO}"\n` +
-        `checksum = "${checksum}"\n`;
-      await Deno.writeTextFile(
-        `${dir}/base.Cargo.lock`,
-        "version = 4\n" + entry("1.0.0", await sha256(old.crate.bytes)),
-      );
-      await Deno.writeTextFile(
-        `${dir}/Cargo.lock`,
-        "version = 4\n" + entry("2.0.0", await sha256(fresh.crate.bytes)),
-      );
+      await writeUpdateLocks(dir, old.crate, fresh.crate);
       const r = await runLockBase(dir, cratesIo.env);
       assert.equal(r.code, 3, r.out);
       assert.equal(r.report.subjects[0].verdict, "ERROR");

@@ -8,21 +8,8 @@ import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { lockEntry, lockOf, plainCrate } from "./support/lock_packages.ts";
+import { git, lockEntry, lockOf, plainCrate } from "./support/lock_packages.ts";
 import { withTempDir } from "./support/temp_dir.ts";
-
-/** Runs git in `dir` with a fixed identity; throws with git's words when it fails. */
-async function git(dir: string, ...args: string[]): Promise<void> {
-  const out = await new Deno.Command("git", {
-    args: ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args],
-    env: { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
 
 Deno.test("redteam3 lock --base REF: a file of the revision's name (the pull request's own base) is refused, not read", async () => {
   const stable = await plainCrate("stable", "1.0.0");
