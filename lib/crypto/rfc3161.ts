@@ -34,6 +34,7 @@ import {
   verifySignature,
 } from "./signature.ts";
 import { fail, ok, type Verified } from "./verified.ts";
+import { decodeKeyUsage } from "./x509_fields.ts";
 import { type CertificateAuthority, isWithinWindow } from "../trust/trusted_root.ts";
 
 /** What a verified RFC 3161 timestamp establishes. */
@@ -56,6 +57,25 @@ const OID_ATTR_MESSAGE_DIGEST = "1.2.840.113549.1.9.4";
 const OID_EXT_SUBJECT_KEY_ID = "2.5.29.14";
 const OID_EXT_BASIC_CONSTRAINTS = "2.5.29.19";
 const OID_EXT_EXT_KEY_USAGE = "2.5.29.37";
+const OID_EXT_KEY_USAGE = "2.5.29.15";
+/**
+ * Extensions a TSA certificate may mark critical: those read here, and those that only describe
+ * (names, key ids, policies). Any other critical extension makes the certificate unusable, as
+ * RFC 5280 §4.2 requires of a verifier that does not recognize it.
+ */
+const KNOWN_CRITICAL_EXTENSIONS: ReadonlySet<string> = new Set([
+  OID_EXT_SUBJECT_KEY_ID,
+  OID_EXT_BASIC_CONSTRAINTS,
+  OID_EXT_EXT_KEY_USAGE,
+  OID_EXT_KEY_USAGE,
+  "2.5.29.35", // authorityKeyIdentifier
+  "2.5.29.17", // subjectAltName
+  "2.5.29.32", // certificatePolicies
+]);
+/** keyUsage bits (RFC 5280 §4.2.1.3). */
+const KU_DIGITAL_SIGNATURE = 0;
+const KU_CONTENT_COMMITMENT = 1;
+const KU_KEY_CERT_SIGN = 5;
 const OID_EKU_ANY = "2.5.29.37.0";
 const OID_EKU_TIME_STAMPING = "1.3.6.1.5.5.7.3.8";
 
@@ -301,6 +321,8 @@ interface Certificate {
   readonly subjectKeyId?: Uint8Array;
   readonly isCA: boolean;
   readonly extKeyUsage?: { readonly critical: boolean; readonly purposes: readonly string[] };
+  /** keyUsage, when the certificate has one: whether bit N is set. */
+  readonly keyUsage?: (bit: number) => boolean;
 }
 
 function describe(cert: Certificate): string {
@@ -335,6 +357,7 @@ function parseCertificate(der: Uint8Array, where: string): Certificate {
   let subjectKeyId: Uint8Array | undefined;
   let isCA = false;
   let extKeyUsage: Certificate["extKeyUsage"];
+  let keyUsage: Certificate["keyUsage"];
   if (tbs[i]?.tag === TAG_CONTEXT_3) {
     const [list] = children(tbs[i++], `${where}.extensions`);
     const seen = new Set<string>();
@@ -345,14 +368,24 @@ function parseCertificate(der: Uint8Array, where: string): Certificate {
       seen.add(id);
       let critical = false;
       let k = 1;
-      if (parts[k]?.tag === TAG_BOOLEAN) critical = decodeBoolean(parts[k++], `${where}.critical`);
+      if (parts[k]?.tag === TAG_BOOLEAN) {
+        critical = decodeBoolean(parts[k++], `${where}.critical`);
+        // DER leaves a DEFAULT value out (X.690 11.5): `critical FALSE` is not DER.
+        if (!critical) throw malformed(`${where}.extension ${id}: critical FALSE written out`);
+      }
       const value = expectTag(parts[k], TAG_OCTET_STRING, `${where}.extension ${id}`).value;
       const at = `${where}.extension ${id}`;
+      if (critical && !KNOWN_CRITICAL_EXTENSIONS.has(id)) {
+        throw malformed(`${at}: a critical extension cargo-attest does not recognize`);
+      }
       if (id === OID_EXT_SUBJECT_KEY_ID) {
         subjectKeyId = expectTag(parseDer(value, at), TAG_OCTET_STRING, at).value;
+      } else if (id === OID_EXT_KEY_USAGE) {
+        keyUsage = decodeKeyUsageAt(value, at);
       } else if (id === OID_EXT_BASIC_CONSTRAINTS) {
         const bc = children(expectTag(parseDer(value, at), TAG_SEQUENCE, at), at);
         isCA = bc[0]?.tag === TAG_BOOLEAN ? decodeBoolean(bc[0], at) : false;
+        if (bc[0]?.tag === TAG_BOOLEAN && !isCA) throw malformed(`${at}: cA FALSE written out`);
       } else if (id === OID_EXT_EXT_KEY_USAGE) {
         const purposes = children(expectTag(parseDer(value, at), TAG_SEQUENCE, at), at)
           .map((p) => decodeOid(p, at));
@@ -375,7 +408,17 @@ function parseCertificate(der: Uint8Array, where: string): Certificate {
     subjectKeyId,
     isCA,
     extKeyUsage,
+    ...(keyUsage ? { keyUsage } : {}),
   };
+}
+
+/** A keyUsage extension's value (strict DER, `decodeKeyUsage`), or malformed naming `at`. */
+function decodeKeyUsageAt(value: Uint8Array, at: string): (bit: number) => boolean {
+  try {
+    return decodeKeyUsage(value);
+  } catch (error) {
+    throw malformed(`${at}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function keyFits(family: SignatureFamily, key: PublicKeyMaterial): boolean {
@@ -797,6 +840,25 @@ async function tryAuthority(
       `signing certificate ${describe(signer)} has a non-critical extended key usage; ` +
         `RFC 3161 requires it to be critical`,
     );
+  }
+  const ku = signer.keyUsage;
+  if (ku && !ku(KU_DIGITAL_SIGNATURE) && !ku(KU_CONTENT_COMMITMENT)) {
+    return attempt(
+      Stage.Usage,
+      UNTRUSTED,
+      `signing certificate ${describe(signer)} has a keyUsage without digitalSignature or ` +
+        "contentCommitment: its key may not sign timestamps",
+    );
+  }
+  for (const issuer of chain.slice(1, -1)) {
+    if (issuer.keyUsage && !issuer.keyUsage(KU_KEY_CERT_SIGN)) {
+      return attempt(
+        Stage.Usage,
+        UNTRUSTED,
+        `intermediate certificate ${describe(issuer)} has a keyUsage without keyCertSign: it ` +
+          "may not issue certificates",
+      );
+    }
   }
   for (const intermediate of chain.slice(1, -1)) {
     const purposes = intermediate.extKeyUsage?.purposes;

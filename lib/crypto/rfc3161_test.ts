@@ -2,7 +2,17 @@ import assert from "node:assert/strict";
 import { type VerifiedTimestamp, verifyRfc3161Timestamp } from "./rfc3161.ts";
 import { concatBytes, decodeBase64, utf8 } from "./bytes.ts";
 import { digestBytes } from "./digest_bytes.ts";
-import { ecKey, NULL, oid, rsaKey, seq, type SynthKey } from "../../tests/support/der.ts";
+import {
+  ecKey,
+  NULL,
+  octets,
+  oid,
+  rsaKey,
+  seq,
+  type SynthKey,
+  tlv,
+  TRUE,
+} from "../../tests/support/der.ts";
 import {
   type CertOptions,
   makeCert,
@@ -831,5 +841,59 @@ Deno.test("rfc3161: timestamps outside the signing certificate's life verify her
     const notAfter = new Date(meta.bundle_facts.leaf.not_after).getTime();
     const t = value.time.getTime();
     assert.ok(t < notBefore || t > notAfter, `${id}: ${value.time.toISOString()}`);
+  }
+});
+
+Deno.test("rfc3161 (synthetic): TSA certificate extensions are read as RFC 5280 asks (critical ones understood, keyUsage honoured, DER defaults left out)", async () => {
+  const pki = await makePki();
+  const leafKey = await ecKey();
+  const token = await makeToken({
+    signedBytes: DATA,
+    signer: leafKey,
+    issuer: "Synthetic Root",
+    serial: 21,
+  });
+  const FALSE = new Uint8Array([0x01, 0x01, 0x00]);
+  /** keyUsage with these bits set (named bit list: DER drops trailing zero bits). */
+  const keyUsage = (bit: number) => {
+    const byte = 0x80 >> bit;
+    const unused = Math.log2(byte & -byte);
+    return seq(oid("2.5.29.15"), TRUE, octets(tlv(0x03, new Uint8Array([unused, byte]))));
+  };
+  const leafWith = (extra: Partial<CertOptions>) =>
+    makeCert({
+      serial: 21,
+      issuer: "Synthetic Root",
+      subject: "TSA",
+      subjectKey: leafKey,
+      issuerKey: pki.rootKey,
+      ...extra,
+    });
+  const failing: [string, Partial<CertOptions>][] = [
+    ["an unknown critical extension", {
+      extraExtensions: [seq(oid("1.3.6.1.4.1.99999.1"), TRUE, octets(seq()))],
+    }],
+    ["keyUsage keyCertSign only", { extraExtensions: [keyUsage(5)] }],
+    ["critical FALSE written out", {
+      eku: null,
+      extraExtensions: [seq(oid("2.5.29.37"), FALSE, octets(seq(oid(TIMESTAMPING))))],
+    }],
+  ];
+  for (const [label, extra] of failing) {
+    const result = await verifyRfc3161Timestamp(token, DATA, [
+      pki.authority(await leafWith(extra)),
+    ]);
+    assert.equal(result.ok, false, label);
+  }
+  // The controls: keyUsage digitalSignature, and a known critical extension, verify.
+  const passing: [string, Partial<CertOptions>][] = [
+    ["keyUsage digitalSignature", { extraExtensions: [keyUsage(0)] }],
+    ["keyUsage contentCommitment", { extraExtensions: [keyUsage(1)] }],
+  ];
+  for (const [label, extra] of passing) {
+    assertOk(
+      await verifyRfc3161Timestamp(token, DATA, [pki.authority(await leafWith(extra))]),
+      label,
+    );
   }
 });

@@ -42,6 +42,8 @@ export interface CertOptions {
   notBefore?: string;
   /** UTCTime text, default `351231235959Z`. */
   notAfter?: string;
+  /** Whole DER extensions appended after the usual ones (a keyUsage, an unknown critical one). */
+  extraExtensions?: readonly Uint8Array[];
 }
 
 /** The timeStamping extended key usage OID. */
@@ -66,6 +68,7 @@ export async function makeCert(o: CertOptions): Promise<Uint8Array> {
     );
   }
   if (o.ski) extensions.push(seq(oid("2.5.29.14"), octets(octets(o.ski))));
+  extensions.push(...(o.extraExtensions ?? []));
   const tbs = seq(
     tlv(0xa0, int(2)),
     int(o.serial),
