@@ -13,14 +13,12 @@
  */
 import { bytesEqual, encodeHex } from "./bytes.ts";
 import {
-  decodeDerBoolean,
   decodeDerOid,
   derChildren,
   DerError,
   type DerNode,
   parseDerNode,
   TAG_BIT_STRING,
-  TAG_BOOLEAN,
   TAG_INTEGER,
   TAG_OCTET_STRING,
   TAG_OID,
@@ -34,7 +32,12 @@ import {
   verifySignature,
 } from "./signature.ts";
 import { fail, ok, type Verified } from "./verified.ts";
-import { decodeKeyUsage } from "./x509_fields.ts";
+import {
+  decodeBasicConstraints,
+  decodeExtensions,
+  decodeExtKeyUsage,
+  decodeKeyUsage,
+} from "./x509_fields.ts";
 import { type CertificateAuthority, isWithinWindow } from "../trust/trusted_root.ts";
 
 /** What a verified RFC 3161 timestamp establishes. */
@@ -199,11 +202,6 @@ function decodeSmallInt(node: Node | undefined, where: string): number {
   return bytes[0] & 0x80 ? unsigned - 2 ** (8 * bytes.length) : unsigned;
 }
 
-function decodeBoolean(node: Node, where: string): boolean {
-  expectTag(node, TAG_BOOLEAN, where);
-  return at(where, () => decodeDerBoolean(node));
-}
-
 interface AlgorithmId {
   readonly oid: string;
   readonly parameters?: Node;
@@ -359,37 +357,25 @@ function parseCertificate(der: Uint8Array, where: string): Certificate {
   let extKeyUsage: Certificate["extKeyUsage"];
   let keyUsage: Certificate["keyUsage"];
   if (tbs[i]?.tag === TAG_CONTEXT_3) {
-    const [list] = children(tbs[i++], `${where}.extensions`);
+    const [wrapped] = children(tbs[i++], `${where}.extensions`);
+    const list = expectTag(wrapped, TAG_SEQUENCE, `${where}.extensions`);
+    const extensions = at(`${where}.extensions`, () => decodeExtensions(list.bytes));
     const seen = new Set<string>();
-    for (const ext of children(expectTag(list, TAG_SEQUENCE, `${where}.extensions`), where)) {
-      const parts = children(expectTag(ext, TAG_SEQUENCE, `${where}.extension`), where);
-      const id = decodeOid(parts[0], `${where}.extension.extnID`);
+    for (const { extnID: id, critical, value } of extensions) {
+      const place = `${where}.extension ${id}`;
       if (seen.has(id)) throw malformed(`${where}: extension ${id} appears twice`);
       seen.add(id);
-      let critical = false;
-      let k = 1;
-      if (parts[k]?.tag === TAG_BOOLEAN) {
-        critical = decodeBoolean(parts[k++], `${where}.critical`);
-        // DER leaves a DEFAULT value out (X.690 11.5): `critical FALSE` is not DER.
-        if (!critical) throw malformed(`${where}.extension ${id}: critical FALSE written out`);
-      }
-      const value = expectTag(parts[k], TAG_OCTET_STRING, `${where}.extension ${id}`).value;
-      const at = `${where}.extension ${id}`;
       if (critical && !KNOWN_CRITICAL_EXTENSIONS.has(id)) {
-        throw malformed(`${at}: a critical extension cargo-attest does not recognize`);
+        throw malformed(`${place}: a critical extension cargo-attest does not recognize`);
       }
       if (id === OID_EXT_SUBJECT_KEY_ID) {
-        subjectKeyId = expectTag(parseDer(value, at), TAG_OCTET_STRING, at).value;
+        subjectKeyId = expectTag(parseDer(value, place), TAG_OCTET_STRING, place).value;
       } else if (id === OID_EXT_KEY_USAGE) {
-        keyUsage = decodeKeyUsageAt(value, at);
+        keyUsage = at(place, () => decodeKeyUsage(value));
       } else if (id === OID_EXT_BASIC_CONSTRAINTS) {
-        const bc = children(expectTag(parseDer(value, at), TAG_SEQUENCE, at), at);
-        isCA = bc[0]?.tag === TAG_BOOLEAN ? decodeBoolean(bc[0], at) : false;
-        if (bc[0]?.tag === TAG_BOOLEAN && !isCA) throw malformed(`${at}: cA FALSE written out`);
+        isCA = at(place, () => decodeBasicConstraints(value)).cA;
       } else if (id === OID_EXT_EXT_KEY_USAGE) {
-        const purposes = children(expectTag(parseDer(value, at), TAG_SEQUENCE, at), at)
-          .map((p) => decodeOid(p, at));
-        extKeyUsage = { critical, purposes };
+        extKeyUsage = { critical, purposes: at(place, () => decodeExtKeyUsage(value)) };
       }
     }
   }
@@ -410,15 +396,6 @@ function parseCertificate(der: Uint8Array, where: string): Certificate {
     extKeyUsage,
     ...(keyUsage ? { keyUsage } : {}),
   };
-}
-
-/** A keyUsage extension's value (strict DER, `decodeKeyUsage`), or malformed naming `at`. */
-function decodeKeyUsageAt(value: Uint8Array, at: string): (bit: number) => boolean {
-  try {
-    return decodeKeyUsage(value);
-  } catch (error) {
-    throw malformed(`${at}: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
 
 function keyFits(family: SignatureFamily, key: PublicKeyMaterial): boolean {
