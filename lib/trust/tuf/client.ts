@@ -558,32 +558,25 @@ async function previousVersions(
   root: Envelope<RootMeta>,
 ): Promise<PreviousVersions> {
   const out: PreviousVersions = {};
-  const repository = input.repository;
+  /** The stored file of `role`, when its role's keys in the new root sign it to threshold. */
+  const storedAndSigned = async <R extends "timestamp" | "snapshot">(
+    bytes: Uint8Array | undefined,
+    role: R,
+  ): Promise<Envelope<ParsedOf<R>> | undefined> => {
+    if (!bytes) return undefined;
+    const envelope = parseEnvelope(bytes, role, input.repository, `stored ${role}.json`);
+    const valid = await verifiedKeyIds(envelope, root.signed.roles[role], root.signed.keys);
+    return valid.size >= root.signed.roles[role].threshold ? envelope : undefined;
+  };
   try {
-    if (input.previous?.timestamp) {
-      const ts = parseEnvelope(
-        input.previous.timestamp,
-        "timestamp",
-        repository,
-        "stored timestamp.json",
-      );
-      const valid = await verifiedKeyIds(ts, root.signed.roles.timestamp, root.signed.keys);
-      if (valid.size >= root.signed.roles.timestamp.threshold) {
-        out.timestamp = ts.signed.version;
-        out.timestampEnvelope = ts;
-        out.snapshotFromTimestamp = ts.signed.snapshot.version;
-      }
+    const ts = await storedAndSigned(input.previous?.timestamp, "timestamp");
+    if (ts) {
+      out.timestamp = ts.signed.version;
+      out.timestampEnvelope = ts;
+      out.snapshotFromTimestamp = ts.signed.snapshot.version;
     }
-    if (input.previous?.snapshot) {
-      const snap = parseEnvelope(
-        input.previous.snapshot,
-        "snapshot",
-        repository,
-        "stored snapshot.json",
-      );
-      const valid = await verifiedKeyIds(snap, root.signed.roles.snapshot, root.signed.keys);
-      if (valid.size >= root.signed.roles.snapshot.threshold) out.snapshotMeta = snap.signed.meta;
-    }
+    const snap = await storedAndSigned(input.previous?.snapshot, "snapshot");
+    if (snap) out.snapshotMeta = snap.signed.meta;
   } catch (error) {
     if (!(error instanceof TufError)) throw error;
   }
