@@ -23,6 +23,17 @@ const GITHUB = {
 const BUILD_CONFIG_URI = "1.3.6.1.4.1.57264.1.18";
 const NO_DOWNGRADE = "version = 1\n[crate.bumped]\nno_downgrade = true\n";
 
+/** Run 7 of publish.yml, for 1.0.0 (tag v1.0.0) at GITHUB's commit, triggered by `event`. */
+function publishRun7(event: string) {
+  return {
+    id: 7,
+    path: ".github/workflows/publish.yml",
+    headSha: GITHUB.sha,
+    event,
+    headBranch: "v1.0.0",
+  };
+}
+
 /** `lock --base` updating bumped 1.0.0 → 1.0.1, each with the trusted-publishing record given. */
 async function update(
   before: Record<string, unknown> | undefined,
@@ -105,13 +116,7 @@ Deno.test("redteam3 downgrade: trusted publishing that no longer records its rep
 Deno.test("redteam3 downgrade: a publishing run GitHub no longer has is not the same workflow", async () => {
   // 1.0.0's run 7 was publish.yml's; 1.0.1's run 8 is gone from GitHub (deleted after it ran
   // another workflow): which workflow published 1.0.1 cannot be told, so it is not "the same".
-  const run7 = {
-    id: 7,
-    path: ".github/workflows/publish.yml",
-    headSha: GITHUB.sha,
-    event: "push",
-    headBranch: "v1.0.0",
-  };
+  const run7 = publishRun7("push");
   const run8 = { ...run7, id: 8, headBranch: "v1.0.1" };
   const after = { ...GITHUB, run_id: "8" };
   const control = await update(GITHUB, after, undefined, [run7, run8]);
@@ -235,13 +240,7 @@ Deno.test("redteam3 downgrade: an attestation by the same reusable workflow, cal
 Deno.test("redteam3 downgrade: trusted publishing from a tag before and from a branch now is a downgrade", async () => {
   // The same workflow file, run for a release (a tag) for 1.0.0 and dispatched on a branch
   // `evil` for 1.0.1: whoever can push a branch could publish, where a tag was needed before.
-  const run7 = {
-    id: 7,
-    path: ".github/workflows/publish.yml",
-    headSha: GITHUB.sha,
-    event: "release",
-    headBranch: "v1.0.0",
-  };
+  const run7 = publishRun7("release");
   const released = { ...run7, id: 8, headBranch: "v1.0.1" };
   const after = { ...GITHUB, run_id: "8" };
   const control = await update(GITHUB, after, undefined, [run7, released]);
