@@ -12,7 +12,7 @@ import { createMemoryIo } from "../lib/cli/io.ts";
 import { budgetCrates } from "./support/budget_crates.ts";
 import { buildCrate } from "./support/crate_builder.ts";
 import { type FakeCrate, sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { gitTreeEntries, startFakeGithub } from "./support/fake_github.ts";
+import { type FakeRepository, gitTreeEntries, startFakeGithub } from "./support/fake_github.ts";
 import { withTempDir } from "./support/temp_dir.ts";
 import { lockEntry, lockOf, runLockBase } from "./support/lock_packages.ts";
 
@@ -35,18 +35,23 @@ async function crate(version: string, vcs: boolean): Promise<FakeCrate> {
   return { name: "pkg", version, bytes, repository: "https://github.com/example/pkg" };
 }
 
+/** example/pkg: tag v1.0.0 at COMMIT, with 1.0.0's files. */
+function pkgRepository(): FakeRepository {
+  return {
+    owner: "example",
+    repo: "pkg",
+    ownerType: "Organization",
+    tags: [{ name: "v1.0.0", commit: COMMIT }],
+    trees: { [COMMIT]: gitTreeEntries(files("1.0.0")) },
+  };
+}
+
 Deno.test("redteam5 budget: a replaced version the spent budget kept from being read is an ERROR, never TRUSTED", async () => {
   const old = await crate("1.0.0", true);
   const fresh = await crate("2.0.0", false);
   const cratesIo = startFakeCratesIo([old, fresh]);
   const github = startFakeGithub([], {
-    repositories: [{
-      owner: "example",
-      repo: "pkg",
-      ownerType: "Organization",
-      tags: [{ name: "v1.0.0", commit: COMMIT }],
-      trees: { [COMMIT]: gitTreeEntries(files("1.0.0")) },
-    }],
+    repositories: [pkgRepository()],
   });
   try {
     await withTempDir(async (dir) => {
@@ -143,13 +148,7 @@ Deno.test("redteam5 budget: a replaced version GitHub failed to answer for (500)
   const fresh = await crate("2.0.0", false);
   const cratesIo = startFakeCratesIo([old, fresh]);
   const github = startFakeGithub([], {
-    repositories: [{
-      owner: "example",
-      repo: "pkg",
-      ownerType: "Organization",
-      tags: [{ name: "v1.0.0", commit: COMMIT }],
-      trees: { [COMMIT]: gitTreeEntries(files("1.0.0")) },
-    }],
+    repositories: [pkgRepository()],
     // The replaced version's attestations: asked per digest (the bulk listing covered the new one).
     failPaths: new RegExp(`/attestations/sha256:${sha256Hex(old.bytes)}`),
   });
