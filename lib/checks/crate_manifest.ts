@@ -336,7 +336,7 @@ class Comparison {
       }
     }
     // Cargo drops only the scripts it did not package: one in the crate is kept.
-    const packaged = new Set(this.files.map(normalizePath));
+    const packaged = fileIndexOf(this.files).paths;
     for (const script of allowed) {
       if (packaged.has(script) && !written.has(script)) {
         this.add(
@@ -662,7 +662,8 @@ function targetsOf(manifest: Table, files: readonly string[]): Target[] {
   const pkg = packageOf(manifest) ?? {};
   const name = typeof pkg.name === "string" ? pkg.name : "";
   const edition2015 = (pkg.edition ?? "2015") === "2015";
-  const fileSet = new Set(files.map(normalizePath));
+  const index = fileIndexOf(files);
+  const fileSet = index.paths;
   const out: Target[] = [];
 
   // The library.
@@ -692,7 +693,7 @@ function targetsOf(manifest: Table, files: readonly string[]): Target[] {
       out.push(...(explicit ?? []));
       continue;
     }
-    const inferred = inferTargets(fileSet, dir!, kind === "bin" ? name : undefined);
+    const inferred = inferTargets(index, dir!, kind === "bin" ? name : undefined);
     let targets: Target[];
     if (explicit === undefined) {
       targets = auto === false ? [] : inferred.map((i) => ({ kind, ...i, settings: {} }));
@@ -736,18 +737,41 @@ function toTarget(kind: TargetKind, table: Table): Target {
   return { kind, ...(name !== undefined ? { name } : {}), ...(path ? { path } : {}), settings };
 }
 
+/** A crate's file list as target discovery reads it: normalized paths, as a set and sorted. */
+interface FileIndex {
+  readonly paths: ReadonlySet<string>;
+  /** The same paths in code-unit order (the order discovery lists targets in). */
+  readonly sorted: readonly string[];
+}
+
+/**
+ * Target discovery runs four times per crate (both manifests, for the code paths and for the
+ * comparison) over the same file list: it is normalized and sorted once per list.
+ */
+const fileIndexes = new WeakMap<readonly string[], FileIndex>();
+
+function fileIndexOf(files: readonly string[]): FileIndex {
+  let index = fileIndexes.get(files);
+  if (index === undefined) {
+    const paths = new Set(files.map(normalizePath));
+    index = { paths, sorted: [...paths].sort() };
+    fileIndexes.set(files, index);
+  }
+  return index;
+}
+
 /** Cargo's discovery in a directory: `dir/x.rs` (name `x`), `dir/x/main.rs` (name `x`). */
 function inferTargets(
-  files: ReadonlySet<string>,
+  files: FileIndex,
   dir: string,
   mainName: string | undefined,
 ): { name: string; path: string }[] {
   const out: { name: string; path: string }[] = [];
-  if (mainName !== undefined && files.has("src/main.rs")) {
+  if (mainName !== undefined && files.paths.has("src/main.rs")) {
     out.push({ name: mainName, path: "src/main.rs" });
   }
   const prefix = `${dir}/`;
-  for (const f of [...files].sort()) {
+  for (const f of files.sorted) {
     if (!f.startsWith(prefix)) continue;
     const rest = f.slice(prefix.length).split("/");
     if (rest[0].startsWith(".")) continue;
@@ -762,6 +786,8 @@ function inferTargets(
 
 /** `./a/../b\\c` → `b/c` (cargo's `normalize_path`, on `/` and `\`). */
 function normalizePath(path: string): string {
+  // Nearly every path of a crate is normal already: then it is its own result.
+  if (isNormalPath(path)) return path;
   const out: string[] = [];
   for (const part of path.split(/[\\/]/)) {
     if (part === "" || part === ".") continue;
@@ -769,6 +795,13 @@ function normalizePath(path: string): string {
     else out.push(part);
   }
   return out.join("/");
+}
+
+/** Whether {@link normalizePath} leaves `path` as it is: no `\`, no empty, `.` or `..` part. */
+function isNormalPath(path: string): boolean {
+  if (path === "" || path.includes("\\") || path.includes("//")) return false;
+  if (path.startsWith("/") || path.endsWith("/")) return false;
+  return !/(?:^|\/)\.\.?(?:\/|$)/.test(path);
 }
 
 /** `path` (relative to `dir`) relative to the directory `dir` is relative to. */

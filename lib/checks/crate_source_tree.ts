@@ -41,19 +41,29 @@ export class TreeIndex {
   /** Indexes the entries of `tree`. */
   constructor(private readonly tree: CrateSourceTree) {
     for (const raw of tree.entries) {
-      const entry = { ...raw, sha: raw.sha.toLowerCase() };
+      const sha = raw.sha.toLowerCase();
+      const entry = sha === raw.sha ? raw : { ...raw, sha };
       this.byPath.set(entry.path, entry);
-      if (entry.type === "tree") this.dirs.add(entry.path);
-      for (
-        let slash = entry.path.indexOf("/");
-        slash > 0;
-        slash = entry.path.indexOf("/", slash + 1)
-      ) {
-        this.dirs.add(entry.path.slice(0, slash));
-      }
+      if (entry.type === "tree") this.addDirectory(entry.path);
+      // Every proper prefix ending before a `/` is a directory (none for a path starting with one).
+      const slash = entry.path.lastIndexOf("/");
+      if (slash > 0 && !entry.path.startsWith("/")) this.addDirectory(entry.path.slice(0, slash));
     }
     // A scope that is no directory inside the repository limits the listing to nothing.
     this.scope = tree.scope === undefined ? undefined : (normalizeTreePath(tree.scope) ?? "\0");
+  }
+
+  /**
+   * Adds `dir` and every proper prefix of it ending before a `/`, stopping at one already known
+   * (whose own prefixes were added with it): a large tree's shared directories are walked once.
+   */
+  private addDirectory(dir: string): void {
+    for (let at = dir; !this.dirs.has(at);) {
+      this.dirs.add(at);
+      const slash = at.lastIndexOf("/");
+      if (slash <= 0 || at.startsWith("/")) return;
+      at = at.slice(0, slash);
+    }
   }
 
   /** Whether a path missing from the listing is missing from the commit. */
