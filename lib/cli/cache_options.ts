@@ -4,13 +4,8 @@
  * `--no-cache` and `--offline`.
  * @module
  */
-import {
-  type Cache,
-  DEFAULT_CACHE_TTL_MS,
-  openCache,
-  parseDuration,
-  resolveCacheDir,
-} from "../sources/cache.ts";
+import { type Cache, openCache, resolveCacheDir } from "../sources/cache.ts";
+import { cacheTtlFrom } from "../sources/cache_settings.ts";
 import type { CacheMode } from "../sources/cached_http.ts";
 import { flag, type ParsedArgs } from "./args.ts";
 import type { CliIo } from "./io.ts";
@@ -23,8 +18,7 @@ export interface CacheSettings extends CacheMode {
 
 /** The TTL from `CARGO_ATTEST_CACHE_TTL` (seconds, or `30s`/`10m`/`2h`/`1d`), else 10 minutes. */
 export function cacheTtlFromEnv(io: CliIo): number {
-  const text = io.env("CARGO_ATTEST_CACHE_TTL")?.trim();
-  return text ? parseDuration(text, "CARGO_ATTEST_CACHE_TTL") : DEFAULT_CACHE_TTL_MS;
+  return cacheTtlFrom(io.env);
 }
 
 /** Opens the cache the environment names, unless `--no-cache`; reads `--offline`. */

@@ -12,7 +12,11 @@ import {
   RevisionReadError,
 } from "../sources/git_revision.ts";
 import { pathKind, readCappedText } from "../sources/local_files.ts";
+import { type CargoLock, parseCargoLock } from "../evidence/cargo_lock.ts";
+import { cacheTtlFrom } from "../sources/cache_settings.ts";
+import { HttpClient, type RequestGate } from "../sources/http.ts";
 import {
+  lockHasCrates,
   MAX_LOCK_BYTES,
   parseCrateSpec,
   verifyCrates,
@@ -20,10 +24,10 @@ import {
   verifyLock,
 } from "../verify/crates.ts";
 import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts";
-import { cacheFromArgs } from "./cache_options.ts";
 import { jobsFromOption } from "./concurrency.ts";
 import { writeReport } from "./emit_report.ts";
-import { createHttpClient, maxGithubRequestsFromOption } from "./http_client.ts";
+import type { CacheSettings } from "./cache_options.ts";
+import { httpClientSettings, maxGithubRequestsFromOption } from "./http_options.ts";
 import { FORECAST_FROM_CRATES, GithubBudget } from "../sources/github_budget.ts";
 import type { CliIo } from "./io.ts";
 import { type OutputSettings, resolveOutput } from "./output_options.ts";
@@ -37,7 +41,12 @@ export async function runCrate(args: readonly string[], io: CliIo): Promise<numb
   }
   const targets = parsed.positionals.map(parseCrateSpec);
   const output = resolveOutput(parsed, io, "crate");
-  const options = await optionsFromArgs(parsed, io, output);
+  const options = await optionsFromArgs(
+    parsed,
+    io,
+    output,
+    await cachedNetwork(parsed, io, output),
+  );
   return writeReport(io, output, await verifyCrates(targets, options));
 }
 
@@ -56,12 +65,64 @@ export async function runLock(args: readonly string[], io: CliIo): Promise<numbe
   // Read first: a missing lock file is said before anything else (a token warning, a policy).
   const text = await readCappedText(path, MAX_LOCK_BYTES, "lock file");
   const base = await baseFromArgs(parsed, path);
-  const options = await optionsFromArgs(parsed, io, output);
+  // A lock that lists only the workspace's own packages needs no network: the cache and its
+  // clients (and what they load) are left out. One that does not parse is left to verifyLock,
+  // which says why in its turn (after the policy, as for any lock).
+  const lock = parseOrUndefined(text, path);
+  const network = base === undefined && lock !== undefined && !lockHasCrates(lock, path)
+    ? noNetwork(parsed, io)
+    : await cachedNetwork(parsed, io, output);
+  const options = await optionsFromArgs(parsed, io, output, network);
   return writeReport(
     io,
     output,
-    await verifyLock({ path, text, ...(base ? { base } : {}) }, options),
+    await verifyLock({ path, text, ...(lock ? { lock } : {}), ...(base ? { base } : {}) }, options),
   );
+}
+
+function parseOrUndefined(text: string, path: string): CargoLock | undefined {
+  try {
+    return parseCargoLock(text, path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where a crate verification's clients come from, and the cache they share. */
+interface Network {
+  readonly cache: CacheSettings;
+  client(options: {
+    readonly token?: { value: string; host: string };
+    readonly timeout?: string;
+    readonly gate?: RequestGate;
+  }): HttpClient;
+}
+
+/** Clients through the cache the command line and the environment name. */
+async function cachedNetwork(
+  parsed: ParsedArgs,
+  io: CliIo,
+  output: OutputSettings,
+): Promise<Network> {
+  const [{ cacheFromArgs }, { createHttpClient }] = await Promise.all([
+    import("./cache_options.ts"),
+    import("./http_client.ts"),
+  ]);
+  const cache = cacheFromArgs(parsed, io, { quiet: output.quiet });
+  return { cache, client: (options) => createHttpClient(io, { ...options, cache }) };
+}
+
+/**
+ * For a lock with nothing to verify: the same options are read and checked (a bad
+ * `CARGO_ATTEST_CACHE_TTL` or `--timeout` is the same error), but no cache is opened and the
+ * clients, which nothing asks, are plain ones.
+ */
+function noNetwork(parsed: ParsedArgs, io: CliIo): Network {
+  cacheTtlFrom(io.env);
+  return {
+    cache: { offline: flag(parsed, "offline") },
+    client: (options) => new HttpClient(httpClientSettings(io, options)),
+  };
 }
 
 /**
@@ -124,8 +185,9 @@ async function optionsFromArgs(
   parsed: ParsedArgs,
   io: CliIo,
   output: OutputSettings,
+  network: Network,
 ): Promise<VerifyCratesOptions> {
-  const cache = cacheFromArgs(parsed, io, { quiet: output.quiet });
+  const cache = network.cache;
   const concurrency = jobsFromOption(stringOption(parsed, "jobs"), DEFAULT_CRATE_JOBS);
   const policy = await policyFromArgs(parsed, io, output);
   const signer = signerFromArgs(parsed);
@@ -139,7 +201,7 @@ async function optionsFromArgs(
     // GitHub still allows, and for a big run what it expects to spend.
     beforeFirst: async () => {
       if (planned < FORECAST_FROM_CRATES && max === undefined) return;
-      const probe = createHttpClient(io, {
+      const probe = network.client({
         token: githubTokenFor(io.env, endpoints.githubApi),
         timeout,
       });
@@ -162,10 +224,8 @@ async function optionsFromArgs(
     // The Sigstore trust material is loaded (and reported) only when a crate has attestations.
     roots: () => rootsFromArgs(parsed, io),
     endpoints,
-    crates: createHttpClient(io, { timeout, cache }),
-    github: githubToken
-      ? createHttpClient(io, { token: githubToken, timeout, cache, gate: budget })
-      : undefined,
+    crates: network.client({ timeout }),
+    github: githubToken ? network.client({ token: githubToken, timeout, gate: budget }) : undefined,
     signer,
     strict: flag(parsed, "strict"),
     requireRekor: flag(parsed, "require-rekor"),

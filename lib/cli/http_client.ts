@@ -3,40 +3,13 @@
  * cache settings, and a token bound to the one host it may be sent to.
  * @module
  */
-import { UsageError } from "../errors.ts";
-import { DEFAULT_HTTP_RETRIES, DEFAULT_HTTP_TIMEOUT_MS } from "../limits.ts";
 import { CachedHttp } from "../sources/cached_http.ts";
 import type { HttpClient, RequestGate } from "../sources/http.ts";
 import type { CacheSettings } from "./cache_options.ts";
-import { VERSION } from "../version.ts";
+import { httpClientSettings } from "./http_options.ts";
 import type { CliIo } from "./io.ts";
 
-/**
- * Parses `--timeout SECONDS`, the bound on the whole run's network time, into milliseconds
- * (undefined when absent: no bound beyond each request's own).
- */
-export function timeoutFromOption(timeout: string | undefined): number | undefined {
-  if (timeout === undefined) return undefined;
-  const seconds = Number(timeout);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new UsageError(`--timeout must be a positive number of seconds (got '${timeout}')`);
-  }
-  return seconds * 1000;
-}
-
-/**
- * Parses `--max-github-requests N` (a whole number, 0 allowed: GitHub is then never asked);
- * undefined when absent.
- */
-export function maxGithubRequestsFromOption(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(value.trim())) {
-    throw new UsageError(
-      `--max-github-requests must be a whole number of requests (got '${value}')`,
-    );
-  }
-  return Number(value.trim());
-}
+export { maxGithubRequestsFromOption, timeoutFromOption } from "./http_options.ts";
 
 /** A client for one service; `token` is sent to its `host` only (never after a redirect away). */
 export function createHttpClient(
@@ -49,21 +22,5 @@ export function createHttpClient(
     readonly gate?: RequestGate;
   },
 ): HttpClient {
-  const budget = timeoutFromOption(options.timeout);
-  const deadline = budget === undefined ? undefined : Date.now() + budget;
-  return new CachedHttp({
-    token: options.token,
-    // Each request waits at most DEFAULT_HTTP_TIMEOUT_MS, and never past the run's deadline.
-    timeoutMs: Math.min(DEFAULT_HTTP_TIMEOUT_MS, budget ?? Infinity),
-    ...(deadline !== undefined ? { deadline } : {}),
-    retries: DEFAULT_HTTP_RETRIES,
-    ...(options.gate ? { gate: options.gate } : {}),
-    userAgent: `cargo-attest/${VERSION} (https://github.com/cargo-attest/cargo-attest)`,
-    onRetry: (info) =>
-      io.stderr(
-        `cargo-attest: retrying ${info.url} ${
-          info.status === 403 || info.status === 429 ? `in ${info.delayMs / 1000} s ` : ""
-        }(attempt ${info.attempt + 1} of ${info.attempts}: ${info.reason})\n`,
-      ),
-  }, options.cache ?? { offline: false });
+  return new CachedHttp(httpClientSettings(io, options), options.cache ?? { offline: false });
 }

@@ -4,7 +4,7 @@
  * (exit 3, before any network request) when the policy is invalid.
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256HexOfText } from "../crypto/text_digest.ts";
 import { AttestError, UsageError } from "../errors.ts";
 import { pathKind, readCappedText } from "../sources/local_files.ts";
 import { renderDiagnostics, suggestClosest } from "../policy/diagnostics.ts";
@@ -31,10 +31,6 @@ import type { CliIo } from "./io.ts";
 import { resolveOutput } from "./output_options.ts";
 
 export { type LoadedPolicy, MAX_POLICY_BYTES, PolicyInvalidError };
-
-function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
 
 function diagnosticColor(io: CliIo, colorOption: string | undefined): boolean {
   if (colorOption === "always") return true;
@@ -144,12 +140,13 @@ async function runPolicyCheck(args: readonly string[], io: CliIo): Promise<numbe
   const result = await loadPolicy(text, path, { now: io.now() });
   const color = diagnosticColor(io, stringOption(parsed, "color"));
   if (output.json) {
+    const sha256 = await sha256HexOfText(text);
     io.stdout(
       JSON.stringify(
         {
           schema: "cargo-attest/policy-check/v1",
           path,
-          sha256: sha256Hex(text),
+          sha256,
           valid: result.policy !== undefined,
           summary: result.policy ? summarizePolicy(result.policy) : null,
           diagnostics: result.diagnostics,

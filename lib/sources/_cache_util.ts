@@ -6,18 +6,11 @@
 import { createHash } from "node:crypto";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
 
+export { join } from "./cache_settings.ts";
+
 /** The SHA-256 of bytes or text, lowercase hex. */
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
-}
-
-/** `parts` joined with single `/` separators (the first keeps its leading slashes). */
-export function join(...parts: string[]): string {
-  return parts.map((
-    p,
-    i,
-  ) => (i === 0 ? p.replace(/[\\/]+$/, "") : p.replace(/^[\\/]+|[\\/]+$/g, "")))
-    .join("/");
 }
 
 /** A file that is not there (Deno's error, or the `ENOENT` of `node:fs`). */

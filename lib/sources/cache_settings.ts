@@ -6,7 +6,6 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
-import { join } from "./_cache_util.ts";
 
 /** How long a cached document counts as fresh without asking the server: 10 minutes. */
 export const DEFAULT_CACHE_TTL_MS = 10 * 60 * 1000;
@@ -48,5 +47,24 @@ export function parseDuration(text: string, what: string): number {
   return ms;
 }
 
+/**
+ * The TTL `CARGO_ATTEST_CACHE_TTL` names (seconds, or `30s`/`10m`/`2h`/`1d`), else
+ * {@link DEFAULT_CACHE_TTL_MS}.
+ * @throws {UsageError} when it is not a duration
+ */
+export function cacheTtlFrom(env: (name: string) => string | undefined): number {
+  const text = env("CARGO_ATTEST_CACHE_TTL")?.trim();
+  return text ? parseDuration(text, "CARGO_ATTEST_CACHE_TTL") : DEFAULT_CACHE_TTL_MS;
+}
+
 /** The longest duration {@link parseDuration} accepts: ten years. */
 const MAX_DURATION_MS = 3650 * 86_400_000;
+
+/** `parts` joined with single `/` separators (the first keeps its leading slashes). */
+export function join(...parts: string[]): string {
+  return parts.map((
+    p,
+    i,
+  ) => (i === 0 ? p.replace(/[\\/]+$/, "") : p.replace(/^[\\/]+|[\\/]+$/g, "")))
+    .join("/");
+}

@@ -98,6 +98,14 @@ export function parseCrateSpec(spec: string): CrateTarget {
   return { name, version };
 }
 
+/**
+ * Whether a lock has a package that {@link verifyLock} would verify or list as unverifiable (one
+ * not of the workspace's own paths): without one, a run needs no network, cache or client.
+ */
+export function lockHasCrates(lock: CargoLock, file: string): boolean {
+  return lockTargets(lock, file).targets.length > 0;
+}
+
 function lockTargets(lock: CargoLock, file: string): { targets: CrateTarget[]; paths: number } {
   const targets: CrateTarget[] = [];
   let paths = 0;
@@ -183,6 +191,8 @@ export async function verifyLock(
   lockFile: {
     readonly path: string;
     readonly text?: string;
+    /** The lock already parsed from `text` (by a caller that looked at it first), if it was. */
+    readonly lock?: CargoLock;
     /**
      * The base lock of a pull request (`lock --base REF|FILE`, read by the caller): only the crates added or updated
      * against it are verified; unchanged and removed ones are listed with their change.
@@ -193,7 +203,7 @@ export async function verifyLock(
 ): Promise<Report> {
   const file = lockFile.path;
   const text = lockFile.text ?? await readCappedText(file, MAX_LOCK_BYTES, "lock file");
-  const lock = parseCargoLock(text, file);
+  const lock = lockFile.lock ?? parseCargoLock(text, file);
   const listed = lockTargets(lock, file);
   const { paths } = listed;
   let targets = listed.targets;

@@ -3,7 +3,7 @@
  * built-in one, and what the report records about it.
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256HexOfText } from "../crypto/text_digest.ts";
 import { AttestError } from "../errors.ts";
 import type { PolicyDiagnostic } from "../policy/diagnostics.ts";
 import { loadPolicy } from "../policy/load.ts";
@@ -71,7 +71,7 @@ export async function readPolicyFile(
   if (!result.policy) throw new PolicyInvalidError(path, result.diagnostics);
   return {
     policy: result.policy,
-    report: { path, sha256: createHash("sha256").update(text).digest("hex"), builtin: false },
+    report: { path, sha256: await sha256HexOfText(text), builtin: false },
     diagnostics: result.diagnostics,
   };
 }
