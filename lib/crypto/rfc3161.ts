@@ -37,6 +37,7 @@ import {
   decodeExtensions,
   decodeExtKeyUsage,
   decodeKeyUsage,
+  decodeValidity,
 } from "./x509_fields.ts";
 import { type CertificateAuthority, isWithinWindow } from "../trust/trusted_root.ts";
 
@@ -146,7 +147,6 @@ function malformed(message: string): Reject {
 // A strict DER reader
 // The strict DER reader of ./der.ts, its errors named by where they occurred
 
-const TAG_UTC_TIME = 0x17;
 const TAG_GENERALIZED_TIME = 0x18;
 const TAG_SET = 0x31;
 const TAG_CONTEXT_0 = 0xa0;
@@ -237,28 +237,26 @@ interface PreciseTime {
   readonly text: string;
 }
 
-function decodeTime(node: Node | undefined, where: string): PreciseTime {
-  if (!node) throw malformed(`${where}: missing time`);
+/** A certificate's validity bound (whole seconds) as a {@link PreciseTime}. */
+function certificateTime(time: Date): PreciseTime {
+  return { ms: time.getTime(), finer: false, text: time.toISOString() };
+}
+
+/**
+ * `TSTInfo.genTime`, a GeneralizedTime as DER writes it (X.690 11.7): `YYYYMMDDHHMMSS[.f]Z`, a
+ * fraction with no trailing zero (RFC 3161 2.4.2 says the same; Go's encoding/asn1, under
+ * sigstore-go, refuses anything else).
+ */
+function decodeGenTime(node: Node, where: string): PreciseTime {
   const text = new TextDecoder().decode(node.value);
-  let match: RegExpMatchArray | null;
-  let year: number;
-  let fraction = "";
-  if (node.tag === TAG_UTC_TIME) {
-    match = text.match(/^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/);
-    if (!match) throw malformed(`${where}: UTCTime "${text}" is not YYMMDDHHMMSSZ`);
-    const yy = Number(match[1]);
-    year = yy >= 50 ? 1900 + yy : 2000 + yy;
-  } else if (node.tag === TAG_GENERALIZED_TIME) {
-    match = text.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d+))?Z$/);
-    if (!match) throw malformed(`${where}: GeneralizedTime "${text}" is not YYYYMMDDHHMMSS[.f]Z`);
-    year = Number(match[1]);
-    fraction = match[7] ?? "";
-  } else {
+  const match = text.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d*[1-9]))?Z$/);
+  if (!match) {
     throw malformed(
-      `${where}: expected UTCTime or GeneralizedTime, found tag ${tagName(node.tag)}`,
+      `${where}: GeneralizedTime "${text}" is not YYYYMMDDHHMMSS[.f]Z (with no trailing zero in f)`,
     );
   }
-  const [month, day, hour, minute, second] = match.slice(2, 7).map(Number);
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
+  const fraction = match[7] ?? "";
   const whole = Date.UTC(year, month - 1, day, hour, minute, second);
   const check = new Date(whole);
   if (
@@ -345,10 +343,14 @@ function parseCertificate(der: Uint8Array, where: string): Certificate {
     throw malformed(`${where}: signature algorithm differs between tbsCertificate and certificate`);
   }
   const issuer = expectTag(tbs[i++], TAG_SEQUENCE, `${where}.issuer`);
-  const validity = children(expectTag(tbs[i++], TAG_SEQUENCE, `${where}.validity`), where);
-  if (validity.length !== 2) throw malformed(`${where}.validity: expected notBefore and notAfter`);
-  const notBefore = decodeTime(validity[0], `${where}.validity.notBefore`);
-  const notAfter = decodeTime(validity[1], `${where}.validity.notAfter`);
+  // As RFC 5280 writes it (a UTCTime through 2049, no fractional seconds): the reader every
+  // other certificate goes through.
+  const validity = at(
+    `${where}.validity`,
+    () => decodeValidity(expectTag(tbs[i++], TAG_SEQUENCE, `${where}.validity`).bytes),
+  );
+  const notBefore = certificateTime(validity.notBefore);
+  const notAfter = certificateTime(validity.notAfter);
   const subject = expectTag(tbs[i++], TAG_SEQUENCE, `${where}.subject`);
   const spki = expectTag(tbs[i++], TAG_SEQUENCE, `${where}.subjectPublicKeyInfo`).bytes;
   while (tbs[i] && (tbs[i].tag === 0x81 || tbs[i].tag === 0x82)) i++; // unique identifiers
@@ -547,7 +549,10 @@ function parseToken(token: Uint8Array): ParsedToken {
   );
   const imprint = expectTag(imprintParts[1], TAG_OCTET_STRING, "hashedMessage").value;
   expectTag(tst[3], TAG_INTEGER, "TSTInfo.serialNumber");
-  const genTime = decodeTime(expectTag(tst[4], TAG_GENERALIZED_TIME, "TSTInfo.genTime"), "genTime");
+  const genTime = decodeGenTime(
+    expectTag(tst[4], TAG_GENERALIZED_TIME, "TSTInfo.genTime"),
+    "genTime",
+  );
 
   const signerInfos = children(signerInfosNode, "signerInfos");
   if (signerInfos.length !== 1) {

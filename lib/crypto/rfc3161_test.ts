@@ -897,3 +897,52 @@ Deno.test("rfc3161 (synthetic): TSA certificate extensions are read as RFC 5280 
     );
   }
 });
+
+Deno.test("rfc3161 (synthetic): TSA certificate validity times are read as RFC 5280 writes them, genTime as DER does", async () => {
+  const pki = await makePki();
+  const leafKey = await ecKey();
+  const tokenAt = (genTime?: string) =>
+    makeToken({
+      signedBytes: DATA,
+      signer: leafKey,
+      issuer: "Synthetic Root",
+      serial: 22,
+      ...(genTime ? { genTime } : {}),
+    });
+  const leafWith = (extra: Partial<CertOptions>) =>
+    makeCert({
+      serial: 22,
+      issuer: "Synthetic Root",
+      subject: "TSA",
+      subjectKey: leafKey,
+      issuerKey: pki.rootKey,
+      ...extra,
+    });
+  const failing: [string, Partial<CertOptions>, string?][] = [
+    // RFC 5280 4.1.2.5: a time through 2049 is a UTCTime.
+    ["a GeneralizedTime notBefore before 2050", { notBefore: "20250101000000Z" }],
+    ["a GeneralizedTime notAfter before 2050", { notAfter: "20351231235959Z" }],
+    // … and a GeneralizedTime there has no fractional seconds.
+    ["a fractional GeneralizedTime notAfter", { notAfter: "20551231235959.5Z" }],
+    // X.690 11.7: DER writes no trailing zero in a fraction (Go's encoding/asn1 refuses one).
+    ["a genTime fraction with a trailing zero", {}, "20250601120000.50Z"],
+  ];
+  for (const [label, extra, genTime] of failing) {
+    const result = await verifyRfc3161Timestamp(await tokenAt(genTime), DATA, [
+      pki.authority(await leafWith(extra)),
+    ]);
+    assert.equal(result.ok, false, label);
+  }
+  const passing: [string, Partial<CertOptions>, string?][] = [
+    ["a GeneralizedTime notAfter from 2050 on", { notAfter: "20551231235959Z" }],
+    ["a genTime with a fraction", {}, "20250601120000.5Z"],
+  ];
+  for (const [label, extra, genTime] of passing) {
+    assertOk(
+      await verifyRfc3161Timestamp(await tokenAt(genTime), DATA, [
+        pki.authority(await leafWith(extra)),
+      ]),
+      label,
+    );
+  }
+});

@@ -38,9 +38,12 @@ export interface CertOptions {
   eku?: { critical: boolean; purposes: string[] } | null;
   /** Subject key identifier, if any. */
   ski?: Uint8Array;
-  /** UTCTime text, default `250101000000Z`. */
+  /**
+   * Default `250101000000Z`: a UTCTime when 13 characters long (`YYMMDDHHMMSSZ`), else written as
+   * a GeneralizedTime.
+   */
   notBefore?: string;
-  /** UTCTime text, default `351231235959Z`. */
+  /** Default `351231235959Z`; the encoding is chosen as for {@link notBefore}. */
   notAfter?: string;
   /** Whole DER extensions appended after the usual ones (a keyUsage, an unknown critical one). */
   extraExtensions?: readonly Uint8Array[];
@@ -74,16 +77,18 @@ export async function makeCert(o: CertOptions): Promise<Uint8Array> {
     int(o.serial),
     sigAlg(o.issuerKey),
     name(o.issuer),
-    seq(
-      tlv(0x17, utf8(o.notBefore ?? "250101000000Z")),
-      tlv(0x17, utf8(o.notAfter ?? "351231235959Z")),
-    ),
+    seq(time(o.notBefore ?? "250101000000Z"), time(o.notAfter ?? "351231235959Z")),
     name(o.subject),
     o.subjectKey.spki,
     tlv(0xa3, seq(...extensions)),
   );
   const signature = await sign(o.issuerKey, tbs);
   return seq(tbs, sigAlg(o.issuerKey), tlv(0x03, new Uint8Array([0]), signature));
+}
+
+/** A certificate time: a UTCTime for 13 characters, else a GeneralizedTime. */
+function time(text: string): Uint8Array {
+  return tlv(text.length === 13 ? 0x17 : 0x18, utf8(text));
 }
 
 /** Hash OIDs by WebCrypto name (SHA-1 included, to test its refusal). */
