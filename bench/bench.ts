@@ -157,6 +157,8 @@ interface RunResult {
   readonly stderr: string;
   /** Peak resident set size in bytes, when measured. */
   readonly peakRss?: number;
+  /** CPU time (user + system) of the command, in ms, when GNU time measured it. */
+  readonly cpuMs?: number;
 }
 
 /** Runs a command to completion and times it (wall clock, spawn to exit). */
@@ -168,7 +170,7 @@ async function run(
   let rssFile: string | undefined;
   if (options.rss === "time") {
     rssFile = `${DATA}rss.txt`;
-    argv = ["/usr/bin/time", "-f", "%M", "-o", rssFile, ...argv];
+    argv = ["/usr/bin/time", "-f", "%M %U %S", "-o", rssFile, ...argv];
   }
   const start = performance.now();
   const child = new Deno.Command(argv[0], {
@@ -199,9 +201,13 @@ async function run(
   done = true;
   await polling;
   let peakRss: number | undefined;
+  let cpuMs: number | undefined;
   if (rssFile) {
-    const kib = Number((await Deno.readTextFile(rssFile)).trim().split("\n").pop());
+    // The last line is GNU time's (a failed command's status line comes before it).
+    const [kib, user, system] = (await Deno.readTextFile(rssFile)).trim().split("\n").pop()!
+      .split(" ").map(Number);
     if (Number.isFinite(kib) && kib > 0) peakRss = kib * 1024;
+    if (Number.isFinite(user) && Number.isFinite(system)) cpuMs = (user + system) * 1000;
   } else if (options.rss === "proc" && polled > 0) {
     peakRss = polled;
   }
@@ -211,6 +217,7 @@ async function run(
     stdout: decoder.decode(out.stdout),
     stderr: decoder.decode(out.stderr),
     peakRss,
+    ...(cpuMs !== undefined ? { cpuMs } : {}),
   };
 }
 

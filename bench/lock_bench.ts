@@ -41,7 +41,7 @@ export interface LockBenchHooks {
     cmd: readonly string[],
     options: { env?: Record<string, string>; rss?: "time" | "proc" },
   ): Promise<
-    { code: number; ms: number; stdout: string; stderr: string; peakRss?: number }
+    { code: number; ms: number; stdout: string; stderr: string; peakRss?: number; cpuMs?: number }
   >;
   /** How peak RSS is measured here (undefined: not at all). */
   readonly rss: "time" | "proc" | undefined;
@@ -71,6 +71,8 @@ const CACHE_MODES: readonly Mode[] = ["cold", "warm", "offline"];
 interface Measured {
   ms: number;
   rss?: number;
+  /** CPU time of the CLI (user + system, all its threads), when measured. */
+  cpuMs?: number;
   requests: number;
   byRoute: Record<string, number>;
   /** CPU time of the bench process (the fakes, mostly) during the run. */
@@ -269,6 +271,7 @@ export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Pr
     return {
       ms: r.ms,
       rss: r.peakRss,
+      ...(r.cpuMs !== undefined ? { cpuMs: r.cpuMs } : {}),
       requests,
       byRoute,
       fakeCpuMs: (cpu.user + cpu.system) / 1000,
@@ -567,6 +570,17 @@ export async function benchLock(s: LockBenchSettings, hooks: LockBenchHooks): Pr
     const fakeCpu = MODES.map((m) =>
       `${m} ${fmt(median(of(label, m).map((x) => x.fakeCpuMs)))} ms`
     );
+    // CPU time moves less with the machine's load than wall time does.
+    const cliCpu = MODES.flatMap((m) => {
+      const cpu = of(label, m).flatMap((x) => (x.cpuMs !== undefined ? [x.cpuMs] : []));
+      return cpu.length ? [`${m} ${fmt(median(cpu))} ms`] : [];
+    });
+    if (cliCpu.length > 0) {
+      hooks.note(
+        `(5) CPU time of the CLI (user + system, all its threads; GNU time) per ` +
+          `${crates[label]}-crate run, median: ${cliCpu.join(", ")}.`,
+      );
+    }
     hooks.note(
       `(5) requests of a cold ${crates[label]}-crate run by route: ` +
         Object.entries(cold.byRoute).sort().map(([k, v]) => `${k} ${v}`).join(", ") +
