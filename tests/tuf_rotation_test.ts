@@ -8,6 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
+import { parseCommandArgs } from "../lib/cli/args.ts";
+import { rootsFromArgs } from "../lib/cli/verify_options.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { makeRootKeys, serveTuf, setEmbeddedTufRoot, TufTestRepo } from "./support/tuf_repo.ts";
 import { withFiles } from "./support/temp_dir.ts";
@@ -107,6 +109,32 @@ Deno.test("tuf rotation: after trust update the new instance's bundle verifies; 
         c.id === "attestation"
       );
       assert.equal(attestation.code, "tlog-key-outside-validity");
+
+      // --no-cache (release, crate, lock) reads no stored root: the embedded one is used, and
+      // the run says so, on stderr and in the root's report entry.
+      for (
+        const [command, args] of [
+          ["release", ["octo-org/octo-repo", "v1", "--no-cache"]],
+          ["lock", ["--no-cache"]],
+        ] as const
+      ) {
+        const io = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: cache }, NOW);
+        const roots = await rootsFromArgs(parseCommandArgs(command, [...args]), io);
+        assert.equal(roots[0].name, "public-good");
+        assert.equal(roots[0].origin?.kind, "embedded");
+        assert.match(
+          (roots[0].origin as { note?: string }).note ?? "",
+          /--no-cache: the root that 'trust update' stored in .*tuf is not read/,
+        );
+        assert.match(io.err, /note: --no-cache: the TUF roots stored in .*tuf \(public-good\)/);
+        const cached = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: cache }, NOW);
+        const fromTuf = await rootsFromArgs(
+          parseCommandArgs(command, [...args.slice(0, -1)]),
+          cached,
+        );
+        assert.equal(fromTuf[0].origin?.kind, "tuf");
+        assert.equal(cached.err, "");
+      }
 
       // --trusted-root still overrides what TUF says.
       await Deno.writeTextFile(p("old-root.json"), vsOld.trustedRoot());

@@ -45,7 +45,6 @@ async function tufRootChoices(
   parsed: ParsedArgs,
   io: CliIo,
 ): Promise<TufRootChoice[] | undefined> {
-  if (flag(parsed, "no-cache")) return undefined;
   const dir = resolveCacheDir(io.env);
   if (dir === undefined) return undefined;
   // Nothing stored (no `trust update` yet): skip loading the TUF client at all.
@@ -55,6 +54,7 @@ async function tufRootChoices(
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
+  if (flag(parsed, "no-cache")) return skippedTufRoots(parsed, io, `${dir}/tuf`);
   const { loadStoredTufStatuses } = await import("../sources/tuf_status.ts");
   const statuses = await loadStoredTufStatuses(dir, io.now());
   return statuses.map((status) => {
@@ -74,6 +74,38 @@ async function tufRootChoices(
     }
     return { name: status.repository, note };
   });
+}
+
+/**
+ * With `--no-cache`, roots that `trust update` stored are not read: said on stderr (once) and in
+ * each such root's report entry, so that a run that fails on a rotated key says why.
+ */
+async function skippedTufRoots(
+  parsed: ParsedArgs,
+  io: CliIo,
+  tufDir: string,
+): Promise<TufRootChoice[]> {
+  const { TUF_REPOSITORIES } = await import("../trust/tuf/repositories.ts");
+  const stored: TufRootChoice["name"][] = [];
+  for (const repository of TUF_REPOSITORIES) {
+    try {
+      await Deno.stat(`${tufDir}/${repository.name}`);
+      stored.push(repository.name);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  if (stored.length === 0) return [];
+  const note = `--no-cache: the root that 'trust update' stored in ${tufDir} is not read; ` +
+    "using the embedded root";
+  if (!flag(parsed, "quiet")) {
+    io.stderr(
+      `cargo-attest: note: --no-cache: the TUF roots stored in ${escapeForTerminal(tufDir)} (${
+        stored.join(", ")
+      }) are not read; the embedded roots are used\n`,
+    );
+  }
+  return stored.map((name) => ({ name, note }));
 }
 
 /** Reads the signer requirement from `--repo`, `--signer-workflow`, `--source-ref`, `--certificate-*`. */
