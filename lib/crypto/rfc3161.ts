@@ -248,11 +248,16 @@ function certificateTime(time: Date): PreciseTime {
  * sigstore-go, refuses anything else).
  */
 function decodeGenTime(node: Node, where: string): PreciseTime {
-  const text = new TextDecoder().decode(node.value);
+  // One character per octet: a TextDecoder would drop a leading UTF-8 byte-order mark (and so
+  // accept EF BB BF before the digits, which is not DER).
+  let text = "";
+  for (const octet of node.value) text += String.fromCharCode(octet);
   const match = text.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d*[1-9]))?Z$/);
   if (!match) {
     throw malformed(
-      `${where}: GeneralizedTime "${text}" is not YYYYMMDDHHMMSS[.f]Z (with no trailing zero in f)`,
+      `${where}: GeneralizedTime "${
+        text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
+      }" is not YYYYMMDDHHMMSS[.f]Z (with no trailing zero in f)`,
     );
   }
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
