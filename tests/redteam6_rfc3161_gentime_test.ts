@@ -113,3 +113,15 @@ Deno.test("redteam6 rfc3161 (main): verify-bundle whose only timestamp has a BOM
   assert.notEqual(r.code, 0, `a non-DER genTime was accepted:\n${r.out}${r.err}`);
   assert.match(r.out + r.err, /genTime/);
 });
+
+Deno.test("redteam6 rfc3161 (main): a genTime fraction of more than nine digits (which Go's encoding/asn1 refuses) is not TRUSTED", async () => {
+  // sigstore-go reads genTime with Go's encoding/asn1: time.Parse keeps nine fraction digits and
+  // a time that does not serialize back to its text is refused. The commit reads genTime "as Go's
+  // encoding/asn1 asks", yet took any number of digits.
+  const whole = generalizedTimeText(new Date(Math.floor(vs.now.getTime() / 1000) * 1000));
+  const nine = await verifyBundle(whole.replace(/Z$/, ".000000001Z"));
+  assert.equal(nine.code, 0, nine.out + nine.err);
+  const ten = await verifyBundle(whole.replace(/Z$/, ".0000000001Z"));
+  assert.notEqual(ten.code, 0, `a ten-digit genTime fraction was accepted:\n${ten.out}${ten.err}`);
+  assert.match(ten.out + ten.err, /genTime/);
+});
