@@ -21,7 +21,7 @@ import {
   parseCrateSpec,
   verifyCrates,
   type VerifyCratesOptions,
-  verifyLock,
+  verifyParsedLock,
 } from "../verify/crates.ts";
 import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts";
 import { jobsFromOption } from "./concurrency.ts";
@@ -76,7 +76,10 @@ export async function runLock(args: readonly string[], io: CliIo): Promise<numbe
   return writeReport(
     io,
     output,
-    await verifyLock({ path, text, ...(lock ? { lock } : {}), ...(base ? { base } : {}) }, options),
+    await verifyParsedLock(
+      { path, text, ...(lock ? { lock } : {}), ...(base ? { base } : {}) },
+      options,
+    ),
   );
 }
 

@@ -244,15 +244,21 @@ function certificateTime(time: Date): PreciseTime {
 
 /**
  * `TSTInfo.genTime`, a GeneralizedTime as DER writes it (X.690 11.7): `YYYYMMDDHHMMSS[.f]Z`, a
- * fraction with no trailing zero (RFC 3161 2.4.2 says the same; Go's encoding/asn1, under
- * sigstore-go, refuses anything else).
+ * fraction with no trailing zero (RFC 3161 2.4.2 says the same) and of at most nine digits (Go's
+ * encoding/asn1, under sigstore-go, keeps nanoseconds and refuses a time that does not write
+ * back as its text).
  */
 function decodeGenTime(node: Node, where: string): PreciseTime {
-  const text = new TextDecoder().decode(node.value);
-  const match = text.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d*[1-9]))?Z$/);
+  // One character per octet: a TextDecoder would drop a leading UTF-8 byte-order mark (and so
+  // accept EF BB BF before the digits, which is not DER).
+  let text = "";
+  for (const octet of node.value) text += String.fromCharCode(octet);
+  const match = text.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{0,8}[1-9]))?Z$/);
   if (!match) {
     throw malformed(
-      `${where}: GeneralizedTime "${text}" is not YYYYMMDDHHMMSS[.f]Z (with no trailing zero in f)`,
+      `${where}: GeneralizedTime "${
+        text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
+      }" is not YYYYMMDDHHMMSS[.f]Z (f: at most nine digits, no trailing zero)`,
     );
   }
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);

@@ -187,18 +187,27 @@ export async function verifyCrates(
  * ```
  * @throws {InputError} when the lock file cannot be read; {@link AttestError} when it is not one
  */
-export async function verifyLock(
+export function verifyLock(
   lockFile: {
     readonly path: string;
     readonly text?: string;
-    /** The lock already parsed from `text` (by a caller that looked at it first), if it was. */
-    readonly lock?: CargoLock;
     /**
      * The base lock of a pull request (`lock --base REF|FILE`, read by the caller): only the crates added or updated
      * against it are verified; unchanged and removed ones are listed with their change.
      */
     readonly base?: { readonly path: string; readonly text?: string };
   },
+  options: VerifyCratesOptions,
+): Promise<Report> {
+  return verifyParsedLock(lockFile, options);
+}
+
+/**
+ * {@link verifyLock}, given also the lock already parsed from `text` by a caller that looked at it
+ * first (the `lock` command). Kept out of `mod.ts`, whose API does not name the parsed lock.
+ */
+export async function verifyParsedLock(
+  lockFile: Parameters<typeof verifyLock>[0] & { readonly lock?: CargoLock },
   options: VerifyCratesOptions,
 ): Promise<Report> {
   const file = lockFile.path;

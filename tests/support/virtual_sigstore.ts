@@ -360,6 +360,8 @@ export interface TimestampOptions {
   readonly tsa?: VirtualTsa;
   /** genTime (default: the signing time). */
   readonly genTime?: Date;
+  /** genTime's text exactly as written into the token (default: {@link genTime}'s DER text). */
+  readonly genTimeText?: string;
   /** The bytes the imprint covers (default: the signature). */
   readonly over?: Uint8Array;
   /** How many identical copies go into the bundle (default 1). */
@@ -1290,7 +1292,7 @@ export class VirtualTsa {
   /** A `TimeStampResp` whose imprint is SHA-256 of `signedBytes`, at `genTime`. */
   async stamp(
     signedBytes: Uint8Array,
-    options: { genTime?: Date; embedCertificate?: boolean } = {},
+    options: { genTime?: Date; genTimeText?: string; embedCertificate?: boolean } = {},
   ): Promise<Uint8Array> {
     return await makeToken({
       signedBytes,
@@ -1298,7 +1300,7 @@ export class VirtualTsa {
       issuer: "",
       issuerName: this.issuerName,
       serial: this.leafSerial,
-      genTime: generalizedTimeText(options.genTime ?? DEFAULT_NOW),
+      genTime: options.genTimeText ?? generalizedTimeText(options.genTime ?? DEFAULT_NOW),
       certificates: options.embedCertificate ? [this.leaf] : undefined,
     });
   }
@@ -1512,6 +1514,7 @@ export class VirtualSigstore {
   ): Promise<Uint8Array> {
     return await (options.tsa ?? this.tsa).stamp(options.over ?? signature, {
       genTime: options.genTime ?? time,
+      ...(options.genTimeText !== undefined ? { genTimeText: options.genTimeText } : {}),
     });
   }
 
