@@ -326,6 +326,10 @@ export async function fetchAttestationsBulk(
   organization: boolean,
   digests: readonly string[],
   repositoryIds: ReadonlySet<number>,
+  options: {
+    /** Told the URL of every answer read (each page, each `bundle_url`). */
+    readonly onRead?: (url: string) => void;
+  } = {},
 ): Promise<Map<string, BulkAttestation[]>> {
   if (digests.length > MAX_BULK_DIGESTS) {
     throw new AttestError("unexpected-response", `more than ${MAX_BULK_DIGESTS} digests at once`);
@@ -344,6 +348,7 @@ export async function fetchAttestationsBulk(
       );
     }
     const response = await client.postJson(url, body, { accept: GITHUB_JSON });
+    options.onRead?.(url.href);
     const data = asRecord(response.data, "the bulk attestation listing", response.url);
     for (const [digest, items] of bulkEntries(data.attestations_subject_digests, response.url)) {
       const hex = digest.replace(/^sha256:/i, "").toLowerCase();
@@ -364,6 +369,7 @@ export async function fetchAttestationsBulk(
           list.push({ ...where, text: JSON.stringify(a.bundle), url: response.url });
         } else if (typeof a.bundle_url === "string") {
           const text = await fetchSnappyBundle(client, a.bundle_url);
+          options.onRead?.(a.bundle_url);
           list.push({ ...where, text, url: a.bundle_url });
         } else {
           list.push({

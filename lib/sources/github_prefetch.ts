@@ -57,6 +57,8 @@ interface OwnerListing {
   readonly digests: ReadonlySet<string>;
   readonly ids: ReadonlySet<number>;
   readonly answer: Promise<Map<string, BulkAttestation[]> | undefined>;
+  /** The URL of every answer the listing read (pages, `bundle_url`s), once it is answered. */
+  readonly read: readonly string[];
 }
 
 /** A crate's attestations as the bulk listing of its owner answered them. */
@@ -178,8 +180,10 @@ export class GithubPrefetch {
       url: listing.url,
       found: found.filter((a) => a.repositoryId === id).map(({ repositoryId: _, ...a }) => a),
     };
-    if ((this.#github.client as { offline?: boolean }).offline !== true) {
+    if ((this.#github.client as { offline?: boolean }).offline !== true && this.#asked(listing)) {
       // Remembered for an offline run of another lock (a cache that cannot be written: a miss).
+      // A listing the cache answered whole was remembered by the run that asked it: writing the
+      // same extract again would only mark it fetched now (a line per crate in every warm run).
       await this.#extracts?.putExtract(
         ATTESTATIONS_EXTRACT,
         this.#extractKey(owner, repo, sha256),
@@ -187,6 +191,13 @@ export class GithubPrefetch {
       ).catch(() => {});
     }
     return result;
+  }
+
+  /** Whether any answer of `listing` came from GitHub in this run (not from the cache alone). */
+  #asked(listing: OwnerListing): boolean {
+    const client = this.#github.client;
+    if (!(client instanceof CachedHttp)) return true;
+    return listing.read.length === 0 || listing.read.some((url) => !client.servedFromCache(url));
   }
 
   async #prepare(
@@ -254,6 +265,7 @@ export class GithubPrefetch {
       const organization = members[0].refs!.ownerType === "Organization";
       const digests = new Set(members.map((m) => m.sha256));
       const ids = new Set(members.map((m) => m.refs!.databaseId!));
+      const read: string[] = [];
       const answer = (async () => {
         await slot();
         try {
@@ -265,6 +277,7 @@ export class GithubPrefetch {
             organization,
             [...digests],
             ids,
+            { onRead: (url) => read.push(url) },
           );
         } catch {
           // Any failure (a rate limit among them): each crate asks per digest, and reports its
@@ -279,6 +292,7 @@ export class GithubPrefetch {
         digests,
         ids,
         answer,
+        read,
       };
       for (const m of members) {
         plan.set(crateKey(m.owner, m.repo, m.sha256), { planned: m, listing });
