@@ -11,11 +11,9 @@ import { utf8 } from "../lib/crypto/bytes.ts";
 import { ecKey } from "./support/der.ts";
 import { makeCert, makeToken } from "./support/rfc3161_token.ts";
 import type { CertificateAuthority } from "../lib/trust/trusted_root.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
-import { main } from "../lib/cli/main.ts";
 import { generalizedTimeText } from "./support/der.ts";
-import { GITHUB_ISSUER, VirtualSigstore, workflowSan } from "./support/virtual_sigstore.ts";
-import { withFiles } from "./support/temp_dir.ts";
+import { VirtualSigstore, workflowSan } from "./support/virtual_sigstore.ts";
+import { runVerifyBundle } from "./support/verify_bundle_runs.ts";
 
 const DATA = utf8("the signature bytes being timestamped");
 
@@ -82,25 +80,12 @@ async function verifyBundle(genTimeText: string) {
     tlog: "rekor-v2",
     timestamps: [{ genTimeText }],
   });
-  return await withFiles(
-    { "b.json": bundle.json, "root.json": vs.trustedRoot(), "a.bin": ARTIFACT },
-    async (p) => {
-      const io = createMemoryIo();
-      const code = await main([
-        "verify-bundle",
-        "--bundle",
-        p("b.json"),
-        "--trusted-root",
-        p("root.json"),
-        "--certificate-identity",
-        workflowSan(),
-        "--certificate-oidc-issuer",
-        GITHUB_ISSUER,
-        p("a.bin"),
-      ], io);
-      return { code, out: io.out, err: io.err };
-    },
-  );
+  return await runVerifyBundle({
+    bundleJson: bundle.json,
+    trustedRoot: vs.trustedRoot(),
+    artifact: ARTIFACT,
+    san: workflowSan(),
+  });
 }
 
 Deno.test("redteam6 rfc3161 (main): verify-bundle with a DER genTime is TRUSTED (control)", async () => {

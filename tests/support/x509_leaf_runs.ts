@@ -7,21 +7,14 @@
 import assert from "node:assert/strict";
 import { encodeHex, utf8 } from "../../lib/crypto/bytes.ts";
 import { derChildren, parseDerNode } from "../../lib/crypto/der.ts";
-import { createMemoryIo } from "../../lib/cli/io.ts";
-import { main } from "../../lib/cli/main.ts";
 import { oid, seq, tlv } from "./der.ts";
-import { GITHUB_ISSUER, type LeafOptions, VirtualSigstore } from "./virtual_sigstore.ts";
-import { withFiles } from "./temp_dir.ts";
+import { type LeafOptions, VirtualSigstore } from "./virtual_sigstore.ts";
+import { type Run, runVerifyBundle } from "./verify_bundle_runs.ts";
 
 const vs = await VirtualSigstore.create({ name: "redteam5-x509" });
 const ARTIFACT = utf8("red team 5 artifact\n");
 
-/** What `main()` returned and printed. */
-export interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
+export type { Run };
 
 /** A TBSCertificate field rewriter ({@link LeafOptions.editFields}). */
 export type EditFields = NonNullable<LeafOptions["editFields"]>;
@@ -32,25 +25,13 @@ export type EditFields = NonNullable<LeafOptions["editFields"]>;
  */
 export async function verifyWithLeaf(leaf: LeafOptions, digest = false): Promise<Run> {
   const bundle = await vs.sign({ artifact: ARTIFACT, leaf });
-  return await withFiles(
-    { "b.json": bundle.json, "root.json": vs.trustedRoot(), "a.bin": ARTIFACT },
-    async (p) => {
-      const io = createMemoryIo();
-      const code = await main([
-        "verify-bundle",
-        "--bundle",
-        p("b.json"),
-        "--trusted-root",
-        p("root.json"),
-        "--certificate-identity",
-        bundle.leaf!.san,
-        "--certificate-oidc-issuer",
-        GITHUB_ISSUER,
-        digest ? `sha256:${encodeHex(bundle.sha256)}` : p("a.bin"),
-      ], io);
-      return { code, out: io.out, err: io.err };
-    },
-  );
+  return await runVerifyBundle({
+    bundleJson: bundle.json,
+    trustedRoot: vs.trustedRoot(),
+    artifact: ARTIFACT,
+    san: bundle.leaf!.san,
+    ...(digest ? { digest: bundle.sha256 } : {}),
+  });
 }
 
 /** The passing twin: the leaf verifies. */
