@@ -6,7 +6,7 @@
 import { AttestError, UsageError } from "../errors.ts";
 import { type Cache, openCache, parseDuration, resolveCacheDir } from "../sources/cache.ts";
 import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts";
-import { cacheTtlFromEnv } from "./cache_options.ts";
+import { cacheTtlFrom } from "../sources/cache_settings.ts";
 import type { CliIo } from "./io.ts";
 
 /** How old (fetched, or last used) an entry `cache prune` keeps by default: 30 days. */
@@ -34,7 +34,7 @@ export async function runCache(args: readonly string[], io: CliIo): Promise<numb
     );
   }
   await checkCacheDir(dir);
-  const cache = openCache({ dir, ttlMs: cacheTtlFromEnv(io), now: () => io.now().getTime() });
+  const cache = openCache({ dir, ttlMs: cacheTtlFrom(io.env), now: () => io.now().getTime() });
   try {
     return await runAction(action, cache, dir, parsed, io);
   } catch (error) {

@@ -16,11 +16,6 @@ export interface CacheSettings extends CacheMode {
   readonly offline: boolean;
 }
 
-/** The TTL from `CARGO_ATTEST_CACHE_TTL` (seconds, or `30s`/`10m`/`2h`/`1d`), else 10 minutes. */
-export function cacheTtlFromEnv(io: CliIo): number {
-  return cacheTtlFrom(io.env);
-}
-
 /** Opens the cache the environment names, unless `--no-cache`; reads `--offline`. */
 export function cacheFromArgs(
   parsed: ParsedArgs,
@@ -28,7 +23,7 @@ export function cacheFromArgs(
   options: { quiet: boolean },
 ): CacheSettings {
   const offline = flag(parsed, "offline");
-  const ttlMs = cacheTtlFromEnv(io);
+  const ttlMs = cacheTtlFrom(io.env);
   if (flag(parsed, "no-cache")) return { offline };
   const dir = resolveCacheDir(io.env);
   if (dir === undefined) return { offline };

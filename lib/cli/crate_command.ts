@@ -14,7 +14,7 @@ import {
 import { pathKind, readCappedText } from "../sources/local_files.ts";
 import { type CargoLock, parseCargoLock } from "../evidence/cargo_lock.ts";
 import { cacheTtlFrom } from "../sources/cache_settings.ts";
-import { HttpClient, type RequestGate } from "../sources/http.ts";
+import { HttpClient } from "../sources/http.ts";
 import {
   lockHasCrates,
   MAX_LOCK_BYTES,
@@ -27,7 +27,11 @@ import { flag, parseCommandArgs, type ParsedArgs, stringOption } from "./args.ts
 import { jobsFromOption } from "./concurrency.ts";
 import { writeReport } from "./emit_report.ts";
 import type { CacheSettings } from "./cache_options.ts";
-import { httpClientSettings, maxGithubRequestsFromOption } from "./http_options.ts";
+import {
+  type ClientChoices,
+  httpClientSettings,
+  maxGithubRequestsFromOption,
+} from "./http_options.ts";
 import { FORECAST_FROM_CRATES, GithubBudget } from "../sources/github_budget.ts";
 import type { CliIo } from "./io.ts";
 import { type OutputSettings, resolveOutput } from "./output_options.ts";
@@ -94,11 +98,7 @@ function parseOrUndefined(text: string, path: string): CargoLock | undefined {
 /** Where a crate verification's clients come from, and the cache they share. */
 interface Network {
   readonly cache: CacheSettings;
-  client(options: {
-    readonly token?: { value: string; host: string };
-    readonly timeout?: string;
-    readonly gate?: RequestGate;
-  }): HttpClient;
+  client(options: ClientChoices): HttpClient;
 }
 
 /** Clients through the cache the command line and the environment name. */

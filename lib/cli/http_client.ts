@@ -4,9 +4,9 @@
  * @module
  */
 import { CachedHttp } from "../sources/cached_http.ts";
-import type { HttpClient, RequestGate } from "../sources/http.ts";
+import type { HttpClient } from "../sources/http.ts";
 import type { CacheSettings } from "./cache_options.ts";
-import { httpClientSettings } from "./http_options.ts";
+import { type ClientChoices, httpClientSettings } from "./http_options.ts";
 import type { CliIo } from "./io.ts";
 
 export { maxGithubRequestsFromOption, timeoutFromOption } from "./http_options.ts";
@@ -14,13 +14,7 @@ export { maxGithubRequestsFromOption, timeoutFromOption } from "./http_options.t
 /** A client for one service; `token` is sent to its `host` only (never after a redirect away). */
 export function createHttpClient(
   io: CliIo,
-  options: {
-    readonly token?: { value: string; host: string };
-    readonly timeout?: string;
-    readonly cache?: CacheSettings;
-    /** Watches (and may refuse) each request: GitHub's budget for the GitHub client. */
-    readonly gate?: RequestGate;
-  },
+  options: ClientChoices & { readonly cache?: CacheSettings },
 ): HttpClient {
   return new CachedHttp(httpClientSettings(io, options), options.cache ?? { offline: false });
 }

@@ -38,20 +38,21 @@ export function maxGithubRequestsFromOption(value: string | undefined): number |
   return Number(value.trim());
 }
 
+/** What a command says about one client: its token, `--timeout`, and what watches its requests. */
+export interface ClientChoices {
+  /** Sent to `host` only (never after a redirect away). */
+  readonly token?: { value: string; host: string };
+  /** `--timeout SECONDS`, as given. */
+  readonly timeout?: string;
+  /** Watches (and may refuse) each request: GitHub's budget for the GitHub client. */
+  readonly gate?: RequestGate;
+}
+
 /**
- * The settings of a client for one service (`token` is sent to its `host` only, never after a
- * redirect away): `--timeout` bounds the whole run, each request waits at most
- * {@link DEFAULT_HTTP_TIMEOUT_MS}, retries are said on stderr.
+ * The settings of a client for one service: `--timeout` bounds the whole run, each request waits
+ * at most {@link DEFAULT_HTTP_TIMEOUT_MS}, retries are said on stderr.
  */
-export function httpClientSettings(
-  io: CliIo,
-  options: {
-    readonly token?: { value: string; host: string };
-    readonly timeout?: string;
-    /** Watches (and may refuse) each request: GitHub's budget for the GitHub client. */
-    readonly gate?: RequestGate;
-  },
-): HttpClientOptions {
+export function httpClientSettings(io: CliIo, options: ClientChoices): HttpClientOptions {
   const budget = timeoutFromOption(options.timeout);
   const deadline = budget === undefined ? undefined : Date.now() + budget;
   return {
