@@ -33,6 +33,7 @@ import {
 } from "./signature.ts";
 import { fail, ok, type Verified } from "./verified.ts";
 import {
+  calendarTime,
   decodeBasicConstraints,
   decodeExtensions,
   decodeExtKeyUsage,
@@ -263,17 +264,10 @@ function decodeGenTime(node: Node, where: string): PreciseTime {
   }
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
   const fraction = match[7] ?? "";
-  const whole = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(whole);
-  if (
-    check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 ||
-    check.getUTCDate() !== day || check.getUTCHours() !== hour ||
-    check.getUTCMinutes() !== minute || check.getUTCSeconds() !== second
-  ) {
-    throw malformed(`${where}: "${text}" is not a valid calendar time`);
-  }
+  const whole = calendarTime(year, month, day, hour, minute, second);
+  if (!whole) throw malformed(`${where}: "${text}" is not a valid calendar time`);
   const millis = Number(fraction.slice(0, 3).padEnd(3, "0"));
-  return { ms: whole + millis, finer: /[1-9]/.test(fraction.slice(3)), text };
+  return { ms: whole.getTime() + millis, finer: /[1-9]/.test(fraction.slice(3)), text };
 }
 
 function isoOf(time: PreciseTime): string {

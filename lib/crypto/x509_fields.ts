@@ -241,16 +241,29 @@ function timeOf(node: DerNode): Date {
     throw new DerError("a Time is a UTCTime or a GeneralizedTime");
   }
   const [month, day, hour, minute, second] = match.slice(2, 7).map(Number);
-  const whole = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(whole);
-  if (
-    check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 ||
-    check.getUTCDate() !== day || check.getUTCHours() !== hour ||
-    check.getUTCMinutes() !== minute || check.getUTCSeconds() !== second
-  ) {
-    throw new DerError(`"${text}" is not a valid calendar time`);
-  }
-  return check;
+  const time = calendarTime(year, month, day, hour, minute, second);
+  if (!time) throw new DerError(`"${text}" is not a valid calendar time`);
+  return time;
+}
+
+/**
+ * The UTC time these fields name, when it is a real calendar time (`Date` would roll 30 February
+ * over to 2 March, or 24:00 to the next day); undefined when it is not. `month` counts from 1; a
+ * year below 100 is never one (`Date.UTC` reads it as 19xx).
+ */
+export function calendarTime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): Date | undefined {
+  const time = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const same = time.getUTCFullYear() === year && time.getUTCMonth() === month - 1 &&
+    time.getUTCDate() === day && time.getUTCHours() === hour &&
+    time.getUTCMinutes() === minute && time.getUTCSeconds() === second;
+  return same ? time : undefined;
 }
 
 /**
