@@ -99,14 +99,7 @@ export interface UpdateInput {
 export async function updateTufRepository(input: UpdateInput): Promise<TufState> {
   const { repository, fetcher, now } = input;
   // §5.2: the trusted root, checked against its own keys (a corrupted store is caught here).
-  let root = parseEnvelope(input.trustedRoot, "root", repository, "trusted root.json");
-  await requireThreshold(
-    root,
-    root.signed.roles.root,
-    root.signed,
-    repository,
-    "trusted root.json",
-  );
+  let root = await parseSelfSignedRoot(input.trustedRoot, repository, "trusted root.json");
 
   // §5.3: the root chain, one version at a time.
   const start = root.signed.version;
@@ -134,10 +127,9 @@ export async function updateTufRepository(input: UpdateInput): Promise<TufState>
 
   // §5.4: timestamp.
   const tsBytes = await required(fetcher, "timestamp.json", MAX_TUF_TIMESTAMP_BYTES, repository);
-  let timestamp = parseEnvelope(tsBytes, "timestamp", repository, "timestamp.json");
-  await requireThreshold(
-    timestamp,
-    root.signed.roles.timestamp,
+  let timestamp = await parseSignedBy(
+    tsBytes,
+    "timestamp",
     root.signed,
     repository,
     "timestamp.json",
@@ -295,8 +287,7 @@ export async function verifyRootDescent(
 /** True when `bytes` is a TUF root signed by a threshold of its own root keys. */
 export async function isSelfSignedRoot(bytes: Uint8Array, repository: string): Promise<boolean> {
   try {
-    const root = parseEnvelope(bytes, "root", repository, "root.json");
-    await requireThreshold(root, root.signed.roles.root, root.signed, repository, "root.json");
+    await parseSelfSignedRoot(bytes, repository, "root.json");
     return true;
   } catch (error) {
     if (error instanceof TufError) return false;
@@ -321,21 +312,18 @@ export async function verifyStoredState(
     targetFiles: ReadonlyMap<string, Uint8Array>;
   },
 ): Promise<TufState> {
-  const root = parseEnvelope(files.root, "root", repository, "root.json");
-  await requireThreshold(root, root.signed.roles.root, root.signed, repository, "root.json");
-  const timestamp = parseEnvelope(files.timestamp, "timestamp", repository, "timestamp.json");
-  await requireThreshold(
-    timestamp,
-    root.signed.roles.timestamp,
+  const root = await parseSelfSignedRoot(files.root, repository, "root.json");
+  const timestamp = await parseSignedBy(
+    files.timestamp,
+    "timestamp",
     root.signed,
     repository,
     "timestamp.json",
   );
   requireFileMeta(files.snapshot, timestamp.signed.snapshot, repository, "snapshot.json");
-  const snapshot = parseEnvelope(files.snapshot, "snapshot", repository, "snapshot.json");
-  await requireThreshold(
-    snapshot,
-    root.signed.roles.snapshot,
+  const snapshot = await parseSignedBy(
+    files.snapshot,
+    "snapshot",
     root.signed,
     repository,
     "snapshot.json",
@@ -350,10 +338,9 @@ export async function verifyStoredState(
     );
   }
   requireFileMeta(files.targets, targetsMeta, repository, "targets.json");
-  const targets = parseEnvelope(files.targets, "targets", repository, "targets.json");
-  await requireThreshold(
-    targets,
-    root.signed.roles.targets,
+  const targets = await parseSignedBy(
+    files.targets,
+    "targets",
     root.signed,
     repository,
     "targets.json",
@@ -432,8 +419,7 @@ async function fetchPinned<R extends "snapshot" | "targets">(
     repository,
   );
   requireFileMeta(bytes, meta, repository, file);
-  const envelope = parseEnvelope(bytes, role, repository, file);
-  await requireThreshold(envelope, root.roles[role], root, repository, file);
+  const envelope = await parseSignedBy(bytes, role, root, repository, file);
   const version = (envelope.signed as { readonly version: number }).version;
   if (version !== meta.version) {
     throw new TufError(
@@ -481,6 +467,30 @@ function requireFileMeta(bytes: Uint8Array, meta: TufFileMeta, repository: strin
       })`,
     );
   }
+}
+
+/** `bytes` parsed as `role`'s metadata, signed by a threshold of `root`'s keys for that role. */
+async function parseSignedBy<R extends "timestamp" | "snapshot" | "targets">(
+  bytes: Uint8Array,
+  role: R,
+  root: RootMeta,
+  repository: string,
+  file: string,
+): Promise<Envelope<ParsedOf<R>>> {
+  const envelope = parseEnvelope(bytes, role, repository, file);
+  await requireThreshold(envelope, root.roles[role], root, repository, file);
+  return envelope;
+}
+
+/** `bytes` parsed as a root, signed by a threshold of its own root keys. */
+async function parseSelfSignedRoot(
+  bytes: Uint8Array,
+  repository: string,
+  file: string,
+): Promise<Envelope<RootMeta>> {
+  const root = parseEnvelope(bytes, "root", repository, file);
+  await requireThreshold(root, root.signed.roles.root, root.signed, repository, file);
+  return root;
 }
 
 async function requireThreshold(
