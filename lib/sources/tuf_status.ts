@@ -101,30 +101,23 @@ export async function loadStoredTufStatus(
     throw error;
   }
   const expires = stateExpires(state);
+  const verified = { repository: name, state, trustedRoot, expires, ...info };
   if (state.root.signed.version < embeddedTufRootVersion(repository)) {
     return {
-      repository: name,
-      state,
-      trustedRoot,
-      expires,
+      ...verified,
       usable: false,
       reason:
         `the stored TUF root (version ${state.root.signed.version}) is older than the embedded one`,
-      ...info,
     };
   }
   if (now.getTime() >= expires.getTime()) {
     return {
-      repository: name,
-      state,
-      trustedRoot,
-      expires,
+      ...verified,
       usable: false,
       reason: `the stored TUF metadata expired at ${expires.toISOString()} (run \`trust update\`)`,
-      ...info,
     };
   }
-  return { repository: name, state, trustedRoot, expires, usable: true, ...info };
+  return { ...verified, usable: true };
 }
 
 /**
