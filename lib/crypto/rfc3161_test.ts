@@ -427,6 +427,8 @@ interface Pki {
   rootKey: SynthKey;
   root: Uint8Array;
   authority(leaf: Uint8Array, validFor?: { start?: Date; end?: Date }): CertificateAuthority;
+  /** A TSA certificate ("TSA") for `subjectKey`, issued by the root, with `extra` options. */
+  leaf(serial: number, subjectKey: SynthKey, extra?: Partial<CertOptions>): Promise<Uint8Array>;
 }
 
 async function makePki(): Promise<Pki> {
@@ -448,6 +450,15 @@ async function makePki(): Promise<Pki> {
       certChain: [leaf, root],
       validFor,
     }),
+    leaf: (serial, subjectKey, extra = {}) =>
+      makeCert({
+        serial,
+        issuer: "Synthetic Root",
+        subject: "TSA",
+        subjectKey,
+        issuerKey: rootKey,
+        ...extra,
+      }),
   };
 }
 
@@ -546,14 +557,7 @@ Deno.test("rfc3161 (synthetic): the TSA certificate must be a timestamping end e
     serial: 20,
   });
   for (const [label, overrides] of cases) {
-    const leaf = await makeCert({
-      serial: 20,
-      issuer: "Synthetic Root",
-      subject: "TSA",
-      subjectKey: leafKey,
-      issuerKey: pki.rootKey,
-      ...overrides,
-    });
+    const leaf = await pki.leaf(20, leafKey, overrides);
     assertFails(
       await verifyRfc3161Timestamp(token, DATA, [pki.authority(leaf)]),
       "timestamp-untrusted-authority",
@@ -561,12 +565,7 @@ Deno.test("rfc3161 (synthetic): the TSA certificate must be a timestamping end e
     );
   }
   // A CA certificate (with the timestamping EKU) embedded as the signer of a CA-only authority.
-  const caLeaf = await makeCert({
-    serial: 20,
-    issuer: "Synthetic Root",
-    subject: "TSA",
-    subjectKey: leafKey,
-    issuerKey: pki.rootKey,
+  const caLeaf = await pki.leaf(20, leafKey, {
     ca: true,
     eku: { critical: true, purposes: [TIMESTAMPING] },
   });
@@ -584,13 +583,7 @@ Deno.test("rfc3161 (synthetic): the TSA certificate must be a timestamping end e
     "CA as signer",
   );
   // The same shape with a proper end-entity leaf passes (the control for the case above).
-  const goodLeaf = await makeCert({
-    serial: 20,
-    issuer: "Synthetic Root",
-    subject: "TSA",
-    subjectKey: leafKey,
-    issuerKey: pki.rootKey,
-  });
+  const goodLeaf = await pki.leaf(20, leafKey);
   const embeddedGood = await makeToken({
     signedBytes: DATA,
     signer: leafKey,
@@ -608,21 +601,9 @@ Deno.test("rfc3161 (synthetic): an embedded certificate must be the pinned TSA c
   const pki = await makePki();
   const leafKey = await ecKey();
   const otherKey = await ecKey();
-  const leaf = await makeCert({
-    serial: 30,
-    issuer: "Synthetic Root",
-    subject: "TSA",
-    subjectKey: leafKey,
-    issuerKey: pki.rootKey,
-  });
+  const leaf = await pki.leaf(30, leafKey);
   // Same issuer and serial, different key, validly issued by the same root.
-  const impostor = await makeCert({
-    serial: 30,
-    issuer: "Synthetic Root",
-    subject: "TSA",
-    subjectKey: otherKey,
-    issuerKey: pki.rootKey,
-  });
+  const impostor = await pki.leaf(30, otherKey);
   const token = await makeToken({
     signedBytes: DATA,
     signer: otherKey,
@@ -637,12 +618,7 @@ Deno.test("rfc3161 (synthetic): an embedded certificate must be the pinned TSA c
   );
   // Embedding the genuine leaf and signing with its key is fine; so is a key-id sid.
   const ski = new Uint8Array(20).fill(7);
-  const leafWithSki = await makeCert({
-    serial: 31,
-    issuer: "Synthetic Root",
-    subject: "TSA",
-    subjectKey: leafKey,
-    issuerKey: pki.rootKey,
+  const leafWithSki = await pki.leaf(31, leafKey, {
     ski,
   });
   const byKeyId = await makeToken({
@@ -683,13 +659,7 @@ Deno.test("rfc3161 (synthetic): an embedded certificate must be the pinned TSA c
 Deno.test("rfc3161 (synthetic): structure checks on the CMS SignedData", async () => {
   const pki = await makePki();
   const leafKey = await ecKey();
-  const leaf = await makeCert({
-    serial: 40,
-    issuer: "Synthetic Root",
-    subject: "TSA",
-    subjectKey: leafKey,
-    issuerKey: pki.rootKey,
-  });
+  const leaf = await pki.leaf(40, leafKey);
   const base = { signedBytes: DATA, signer: leafKey, issuer: "Synthetic Root", serial: 40 };
   const authorities = [pki.authority(leaf)];
   assertOk(await verifyRfc3161Timestamp(await makeToken(base), DATA, authorities), "control");
@@ -712,12 +682,7 @@ Deno.test("rfc3161 (synthetic): structure checks on the CMS SignedData", async (
 Deno.test("rfc3161 (synthetic): genTime against certificate validity and sub-ms precision", async () => {
   const pki = await makePki();
   const leafKey = await ecKey();
-  const leaf = await makeCert({
-    serial: 50,
-    issuer: "Synthetic Root",
-    subject: "TSA",
-    subjectKey: leafKey,
-    issuerKey: pki.rootKey,
+  const leaf = await pki.leaf(50, leafKey, {
     notBefore: "250601000000Z",
     notAfter: "250601120000Z",
   });
@@ -750,13 +715,7 @@ Deno.test("rfc3161 (synthetic): chain links must be named, CA-flagged and allow 
     issuer: "Synthetic Root",
     serial: 60,
   });
-  const leaf = await makeCert({
-    serial: 60,
-    issuer: "Synthetic Root",
-    subject: "TSA",
-    subjectKey: leafKey,
-    issuerKey: pki.rootKey,
-  });
+  const leaf = await pki.leaf(60, leafKey);
   assertOk(await verifyRfc3161Timestamp(token, DATA, [pki.authority(leaf)]), "control");
 
   // Signed with the root's key, but naming another issuer.
@@ -860,15 +819,7 @@ Deno.test("rfc3161 (synthetic): TSA certificate extensions are read as RFC 5280 
     const unused = Math.log2(byte & -byte);
     return seq(oid("2.5.29.15"), TRUE, octets(tlv(0x03, new Uint8Array([unused, byte]))));
   };
-  const leafWith = (extra: Partial<CertOptions>) =>
-    makeCert({
-      serial: 21,
-      issuer: "Synthetic Root",
-      subject: "TSA",
-      subjectKey: leafKey,
-      issuerKey: pki.rootKey,
-      ...extra,
-    });
+  const leafWith = (extra: Partial<CertOptions>) => pki.leaf(21, leafKey, extra);
   const failing: [string, Partial<CertOptions>][] = [
     ["an unknown critical extension", {
       extraExtensions: [seq(oid("1.3.6.1.4.1.99999.1"), TRUE, octets(seq()))],
@@ -909,15 +860,7 @@ Deno.test("rfc3161 (synthetic): TSA certificate validity times are read as RFC 5
       serial: 22,
       ...(genTime ? { genTime } : {}),
     });
-  const leafWith = (extra: Partial<CertOptions>) =>
-    makeCert({
-      serial: 22,
-      issuer: "Synthetic Root",
-      subject: "TSA",
-      subjectKey: leafKey,
-      issuerKey: pki.rootKey,
-      ...extra,
-    });
+  const leafWith = (extra: Partial<CertOptions>) => pki.leaf(22, leafKey, extra);
   const failing: [string, Partial<CertOptions>, string?][] = [
     // RFC 5280 4.1.2.5: a time through 2049 is a UTCTime.
     ["a GeneralizedTime notBefore before 2050", { notBefore: "20250101000000Z" }],
