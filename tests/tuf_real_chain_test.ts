@@ -34,6 +34,30 @@ async function run(args: string[], env: Record<string, string>, now: Date) {
   return { code, out: io.out, err: io.err };
 }
 
+/**
+ * Runs `body` with a loopback TUF server of the real files, a temporary directory, its cache
+ * directory and the environment that points `trust update` at the server.
+ */
+async function withRealTuf(
+  body: (c: {
+    dir: string;
+    cache: string;
+    env: Record<string, string>;
+    server: ReturnType<typeof serveTuf>;
+  }) => Promise<void>,
+): Promise<void> {
+  const server = serveTuf(files);
+  try {
+    await withTempDir(async (dir) => {
+      const cache = `${dir}/cache`;
+      const env = { CARGO_ATTEST_CACHE_DIR: cache, CARGO_ATTEST_TUF_URL: server.url };
+      await body({ dir, cache, env, server });
+    });
+  } finally {
+    await server.close();
+  }
+}
+
 Deno.test("tuf real chain: from Sigstore's first root (version 1, 2021) to version 15, and the real trusted_root.json", async () => {
   const server = serveTuf(files);
   try {
@@ -96,154 +120,133 @@ Deno.test("tuf real chain: a real root with one signature byte changed breaks th
 });
 
 Deno.test("tuf real chain: trust update and trust show through main(), a fresh state makes no request, a verifying run reports the TUF root", async () => {
-  const server = serveTuf(files);
-  try {
-    await withTempDir(async (dir) => {
-      const cache = `${dir}/cache`;
-      const env = { CARGO_ATTEST_CACHE_DIR: cache, CARGO_ATTEST_TUF_URL: server.url };
-      const update = await run(["trust", "update"], env, DURING);
-      assert.equal(update.code, 0, update.err);
-      assert.match(
-        update.out,
-        /public-good: updated from http:\/\/127\.0\.0\.1:\d+\/: TUF root version 15 \(was 15, embedded\), targets version 14, 6 requests/,
-      );
-      assert.match(
-        update.out,
-        new RegExp(
-          `trusted_root\\.json sha256 ${REAL_TRUSTED_ROOT} \\(the same as the embedded root\\)`,
-        ),
-      );
-      assert.doesNotMatch(
-        update.out,
-        /^github:/m,
-        "only the repository the URL names is refreshed",
-      );
-      // Modes: directories 0700, files 0600.
-      if (Deno.build.os !== "windows") {
-        for (const path of ["tuf", "tuf/public-good", "tuf/public-good/targets"]) {
-          assert.equal((await Deno.stat(`${cache}/${path}`)).mode! & 0o777, 0o700, path);
-        }
-        for (const name of (await snapshotDir(`${cache}/tuf`)).keys()) {
-          assert.equal((await Deno.stat(`${cache}/tuf/${name}`)).mode! & 0o777, 0o600, name);
-        }
+  await withRealTuf(async ({ dir, cache, env, server }) => {
+    const update = await run(["trust", "update"], env, DURING);
+    assert.equal(update.code, 0, update.err);
+    assert.match(
+      update.out,
+      /public-good: updated from http:\/\/127\.0\.0\.1:\d+\/: TUF root version 15 \(was 15, embedded\), targets version 14, 6 requests/,
+    );
+    assert.match(
+      update.out,
+      new RegExp(
+        `trusted_root\\.json sha256 ${REAL_TRUSTED_ROOT} \\(the same as the embedded root\\)`,
+      ),
+    );
+    assert.doesNotMatch(
+      update.out,
+      /^github:/m,
+      "only the repository the URL names is refreshed",
+    );
+    // Modes: directories 0700, files 0600.
+    if (Deno.build.os !== "windows") {
+      for (const path of ["tuf", "tuf/public-good", "tuf/public-good/targets"]) {
+        assert.equal((await Deno.stat(`${cache}/${path}`)).mode! & 0o777, 0o700, path);
       }
-      const requests = server.requests.length;
-      const show = await run(["trust", "show"], env, DURING);
-      assert.equal(show.code, 0, show.err);
-      assert.equal(server.requests.length, requests, "a state within its expiry makes no request");
-      assert.match(
-        show.out,
-        /public-good: TUF root version 15, targets version 14 from http:\/\/127\.0\.0\.1/,
-      );
-      assert.match(show.out, /expires 2026-08-28T19:25:56\.000Z/);
-      assert.match(show.out, /github: embedded root \(no TUF metadata stored/);
-      assert.match(show.out, /staging: embedded root/);
-      const json = await run(["trust", "show", "--offline", "--json"], env, DURING);
-      const roots = JSON.parse(json.out).roots;
-      assert.equal(roots[0].source, "tuf");
-      assert.equal(roots[0].tufRootVersion, 15);
-      assert.equal(roots[0].sha256, REAL_TRUSTED_ROOT);
+      for (const name of (await snapshotDir(`${cache}/tuf`)).keys()) {
+        assert.equal((await Deno.stat(`${cache}/tuf/${name}`)).mode! & 0o777, 0o600, name);
+      }
+    }
+    const requests = server.requests.length;
+    const show = await run(["trust", "show"], env, DURING);
+    assert.equal(show.code, 0, show.err);
+    assert.equal(server.requests.length, requests, "a state within its expiry makes no request");
+    assert.match(
+      show.out,
+      /public-good: TUF root version 15, targets version 14 from http:\/\/127\.0\.0\.1/,
+    );
+    assert.match(show.out, /expires 2026-08-28T19:25:56\.000Z/);
+    assert.match(show.out, /github: embedded root \(no TUF metadata stored/);
+    assert.match(show.out, /staging: embedded root/);
+    const json = await run(["trust", "show", "--offline", "--json"], env, DURING);
+    const roots = JSON.parse(json.out).roots;
+    assert.equal(roots[0].source, "tuf");
+    assert.equal(roots[0].tufRootVersion, 15);
+    assert.equal(roots[0].sha256, REAL_TRUSTED_ROOT);
 
-      // A verifying run uses the stored root and says where it came from.
-      await Deno.writeTextFile(`${dir}/a.txt`, "a\n");
-      const verify = await run(
-        ["file", `${dir}/a.txt`, "--sha256", "0".repeat(64), "--json"],
-        { CARGO_ATTEST_CACHE_DIR: cache },
-        DURING,
-      );
-      const report = JSON.parse(verify.out);
-      assert.deepEqual(report.roots[0], {
-        name: "public-good",
-        sha256: REAL_TRUSTED_ROOT,
-        source: "tuf",
-        tufRootVersion: 15,
-        tufTargetsVersion: 14,
-        expires: "2026-08-28T19:25:56.000Z",
-        url: `${server.url}/`,
-      });
-      assert.equal(report.roots[1].source, "embedded");
-      assert.equal(server.requests.length, requests, "a verifying run makes no TUF request");
+    // A verifying run uses the stored root and says where it came from.
+    await Deno.writeTextFile(`${dir}/a.txt`, "a\n");
+    const verify = await run(
+      ["file", `${dir}/a.txt`, "--sha256", "0".repeat(64), "--json"],
+      { CARGO_ATTEST_CACHE_DIR: cache },
+      DURING,
+    );
+    const report = JSON.parse(verify.out);
+    assert.deepEqual(report.roots[0], {
+      name: "public-good",
+      sha256: REAL_TRUSTED_ROOT,
+      source: "tuf",
+      tufRootVersion: 15,
+      tufTargetsVersion: 14,
+      expires: "2026-08-28T19:25:56.000Z",
+      url: `${server.url}/`,
     });
-  } finally {
-    await server.close();
-  }
+    assert.equal(report.roots[1].source, "embedded");
+    assert.equal(server.requests.length, requests, "a verifying run makes no TUF request");
+  });
 });
 
 Deno.test("tuf real chain: past its expiry, --offline says so and the embedded root is the fallback, named in the report", async () => {
-  const server = serveTuf(files);
-  try {
-    await withTempDir(async (dir) => {
-      const cache = `${dir}/cache`;
-      const env = { CARGO_ATTEST_CACHE_DIR: cache, CARGO_ATTEST_TUF_URL: server.url };
-      assert.equal((await run(["trust", "update"], env, DURING)).code, 0);
-      const requests = server.requests.length;
-      const show = await run(["trust", "show", "--offline"], env, AFTER);
-      assert.equal(show.code, 0, show.err);
-      assert.match(
-        show.out,
-        /public-good: embedded root \(the stored TUF metadata expired at 2026-08-28T19:25:56\.000Z/,
-      );
-      assert.match(
-        show.out,
-        /stored, not used: TUF root version 15, targets version 14, sha256 6494e21e\w+, expired 2026-08-28/,
-      );
-      assert.equal(server.requests.length, requests, "--offline makes no request");
+  await withRealTuf(async ({ dir, cache, env, server }) => {
+    assert.equal((await run(["trust", "update"], env, DURING)).code, 0);
+    const requests = server.requests.length;
+    const show = await run(["trust", "show", "--offline"], env, AFTER);
+    assert.equal(show.code, 0, show.err);
+    assert.match(
+      show.out,
+      /public-good: embedded root \(the stored TUF metadata expired at 2026-08-28T19:25:56\.000Z/,
+    );
+    assert.match(
+      show.out,
+      /stored, not used: TUF root version 15, targets version 14, sha256 6494e21e\w+, expired 2026-08-28/,
+    );
+    assert.equal(server.requests.length, requests, "--offline makes no request");
 
-      await Deno.writeTextFile(`${dir}/a.txt`, "a\n");
-      const verify = await run(
-        ["file", `${dir}/a.txt`, "--sha256", "0".repeat(64), "--json"],
-        { CARGO_ATTEST_CACHE_DIR: cache },
-        AFTER,
-      );
-      const root = JSON.parse(verify.out).roots[0];
-      assert.equal(root.source, "embedded");
-      assert.match(root.note, /expired at 2026-08-28T19:25:56\.000Z.*using the embedded root/);
-      assert.match(
-        verify.err,
-        /warning: TUF repository 'public-good': the stored TUF metadata expired/,
-      );
+    await Deno.writeTextFile(`${dir}/a.txt`, "a\n");
+    const verify = await run(
+      ["file", `${dir}/a.txt`, "--sha256", "0".repeat(64), "--json"],
+      { CARGO_ATTEST_CACHE_DIR: cache },
+      AFTER,
+    );
+    const root = JSON.parse(verify.out).roots[0];
+    assert.equal(root.source, "embedded");
+    assert.match(root.note, /expired at 2026-08-28T19:25:56\.000Z.*using the embedded root/);
+    assert.match(
+      verify.err,
+      /warning: TUF repository 'public-good': the stored TUF metadata expired/,
+    );
 
-      // Without --offline, show refreshes; the server's metadata is just as expired: ERROR, and
-      // the stored state stays as it was.
-      const before = await snapshotDir(cache);
-      const stale = await run(["trust", "show"], env, AFTER);
-      assert.equal(stale.code, 3, stale.out);
-      assert.match(stale.err, /timestamp\.json: expired at 2026-08-28T19:25:56\.000Z/);
-      assert.deepEqual(await snapshotDir(cache), before);
-    });
-  } finally {
-    await server.close();
-  }
+    // Without --offline, show refreshes; the server's metadata is just as expired: ERROR, and
+    // the stored state stays as it was.
+    const before = await snapshotDir(cache);
+    const stale = await run(["trust", "show"], env, AFTER);
+    assert.equal(stale.code, 3, stale.out);
+    assert.match(stale.err, /timestamp\.json: expired at 2026-08-28T19:25:56\.000Z/);
+    assert.deepEqual(await snapshotDir(cache), before);
+  });
 });
 
 Deno.test("tuf real chain: cache clear keeps the TUF metadata, and report --from keeps where each root came from", async () => {
-  const server = serveTuf(files);
-  try {
-    await withTempDir(async (dir) => {
-      const cache = `${dir}/cache`;
-      const env = { CARGO_ATTEST_CACHE_DIR: cache, CARGO_ATTEST_TUF_URL: server.url };
-      assert.equal((await run(["trust", "update"], env, DURING)).code, 0);
-      assert.equal((await run(["cache", "clear"], env, DURING)).code, 0);
-      const show = await run(["trust", "show", "--offline"], env, DURING);
-      assert.match(show.out, /public-good: TUF root version 15/);
+  await withRealTuf(async ({ dir, cache, env }) => {
+    assert.equal((await run(["trust", "update"], env, DURING)).code, 0);
+    assert.equal((await run(["cache", "clear"], env, DURING)).code, 0);
+    const show = await run(["trust", "show", "--offline"], env, DURING);
+    assert.match(show.out, /public-good: TUF root version 15/);
 
-      await Deno.writeTextFile(`${dir}/a.txt`, "a\n");
-      const verify = await run(
-        ["file", `${dir}/a.txt`, "--sha256", "0".repeat(64), "--json"],
-        { CARGO_ATTEST_CACHE_DIR: cache },
-        DURING,
-      );
-      await Deno.writeTextFile(`${dir}/report.json`, verify.out);
-      const again = await run(
-        ["report", "--from", `${dir}/report.json`, "--format", "json"],
-        {},
-        DURING,
-      );
-      assert.deepEqual(JSON.parse(again.out).roots, JSON.parse(verify.out).roots);
-    });
-  } finally {
-    await server.close();
-  }
+    await Deno.writeTextFile(`${dir}/a.txt`, "a\n");
+    const verify = await run(
+      ["file", `${dir}/a.txt`, "--sha256", "0".repeat(64), "--json"],
+      { CARGO_ATTEST_CACHE_DIR: cache },
+      DURING,
+    );
+    await Deno.writeTextFile(`${dir}/report.json`, verify.out);
+    const again = await run(
+      ["report", "--from", `${dir}/report.json`, "--format", "json"],
+      {},
+      DURING,
+    );
+    assert.deepEqual(JSON.parse(again.out).roots, JSON.parse(verify.out).roots);
+  });
 });
 
 Deno.test("tuf real chain: the embedded TUF roots (Sigstore's version 15, GitHub's version 3) hold against their own keys", async () => {
