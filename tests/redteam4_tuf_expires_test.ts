@@ -9,14 +9,7 @@
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import {
-  serveTuf,
-  setEmbeddedTufRoot,
-  signEnvelope,
-  snapshotDir,
-  TufTestRepo,
-} from "./support/tuf_repo.ts";
-import { withTempDir } from "./support/temp_dir.ts";
+import { signEnvelope, snapshotDir, withSeededTufRepo } from "./support/tuf_repo.ts";
 import { embeddedRootText } from "../lib/trust/embedded.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
@@ -36,17 +29,9 @@ for (
   ]
 ) {
   Deno.test(`redteam4 tuf: a timestamp that expires '${expires}' is malformed, not valid later`, async () => {
-    const repo = await TufTestRepo.create({ version: 20, now: NOW });
-    await repo.publish(embeddedRootText("public-good"));
-    const server = serveTuf(repo.files);
-    // Root 20 stands for the embedded one (a stored root must descend from it).
-    const restore = setEmbeddedTufRoot("public-good", repo.root(20));
-    try {
-      await withTempDir(async (dir) => {
-        const cache = `${dir}/cache`;
-        await Deno.mkdir(`${cache}/tuf/public-good`, { recursive: true });
-        await Deno.writeFile(`${cache}/tuf/public-good/root.json`, repo.root(20));
-        const env = { CARGO_ATTEST_CACHE_DIR: cache, CARGO_ATTEST_TUF_URL: server.url };
+    await withSeededTufRepo(
+      { now: NOW, trustedRoot: embeddedRootText("public-good") },
+      async ({ repo, cache, env }) => {
         const timestamp = await signEnvelope({
           _type: "timestamp",
           spec_version: "1.0.31",
@@ -60,10 +45,7 @@ for (
         assert.equal(r.code, 3, `expected ERROR, got ${r.code}: ${r.out}${r.err}`);
         assert.match(r.err, /timestamp\.json: signed\.expires '[^']+' is not/);
         assert.deepEqual(await snapshotDir(cache), before, "the cache is unchanged");
-      });
-    } finally {
-      restore();
-      await server.close();
-    }
+      },
+    );
   });
 }

@@ -11,8 +11,7 @@
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import { serveTuf, setEmbeddedTufRoot, snapshotDir, TufTestRepo } from "./support/tuf_repo.ts";
-import { withTempDir } from "./support/temp_dir.ts";
+import { snapshotDir, withSeededTufRepo } from "./support/tuf_repo.ts";
 import { embeddedRootText } from "../lib/trust/embedded.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
@@ -34,17 +33,9 @@ const UNUSABLE: Record<string, string> = {
 
 for (const [what, text] of Object.entries(UNUSABLE)) {
   Deno.test(`redteam4 tuf: a signed trusted_root.json cargo-attest cannot use (${what}) is refused, nothing written`, async () => {
-    const repo = await TufTestRepo.create({ version: 20, now: NOW });
-    await repo.publish(embeddedRootText("public-good"));
-    const server = serveTuf(repo.files);
-    // Root 20 stands for the embedded one (a stored root must descend from it).
-    const restore = setEmbeddedTufRoot("public-good", repo.root(20));
-    try {
-      await withTempDir(async (dir) => {
-        const cache = `${dir}/cache`;
-        await Deno.mkdir(`${cache}/tuf/public-good`, { recursive: true });
-        await Deno.writeFile(`${cache}/tuf/public-good/root.json`, repo.root(20));
-        const env = { CARGO_ATTEST_CACHE_DIR: cache, CARGO_ATTEST_TUF_URL: server.url };
+    await withSeededTufRepo(
+      { now: NOW, trustedRoot: embeddedRootText("public-good") },
+      async ({ repo, cache, env }) => {
         assert.equal((await run(["trust", "update"], env)).code, 0);
         await repo.publish(text);
         const before = await snapshotDir(cache);
@@ -59,10 +50,7 @@ for (const [what, text] of Object.entries(UNUSABLE)) {
         const show = await run(["trust", "show", "--offline", "--json"], env);
         const roots = JSON.parse(show.out).roots as { name: string; source: string }[];
         assert.equal(roots.find((r) => r.name === "public-good")?.source, "tuf");
-      });
-    } finally {
-      restore();
-      await server.close();
-    }
+      },
+    );
   });
 }

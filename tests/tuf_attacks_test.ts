@@ -15,12 +15,13 @@ import {
   inDays,
   makeRootKeys,
   rootSigned,
+  type SeededTufRepo,
   serveTuf,
   setEmbeddedTufRoot,
   signEnvelope,
   snapshotDir,
-  type TufServer,
   TufTestRepo,
+  withSeededTufRepo,
 } from "./support/tuf_repo.ts";
 import { withTempDir } from "./support/temp_dir.ts";
 import { embeddedRootText } from "../lib/trust/embedded.ts";
@@ -35,12 +36,7 @@ async function trust(args: string[], env: Record<string, string>, now = NOW) {
   return { code, out: io.out, err: io.err };
 }
 
-interface Setup {
-  repo: TufTestRepo;
-  server: TufServer;
-  cache: string;
-  env: Record<string, string>;
-}
+type Setup = SeededTufRepo;
 
 /**
  * A repository at root 20 with one published state, a cache seeded with root 20 and updated
@@ -50,27 +46,13 @@ async function withRepository(
   attack: (s: Setup) => Promise<void>,
   options: { update?: boolean } = {},
 ): Promise<void> {
-  const repo = await TufTestRepo.create({ version: 20, now: NOW });
-  await repo.publish(TRUSTED_ROOT);
-  const server = serveTuf(repo.files);
-  // The repository's root 20 stands for the embedded one (a stored root must descend from it).
-  const restore = setEmbeddedTufRoot("public-good", repo.root(20));
-  try {
-    await withTempDir(async (dir) => {
-      const cache = `${dir}/cache`;
-      await Deno.mkdir(`${cache}/tuf/public-good`, { recursive: true });
-      await Deno.writeFile(`${cache}/tuf/public-good/root.json`, repo.root(20));
-      const env = { CARGO_ATTEST_CACHE_DIR: cache, CARGO_ATTEST_TUF_URL: server.url };
-      if (options.update !== false) {
-        const first = await trust(["update"], env);
-        assert.equal(first.code, 0, first.err);
-      }
-      await attack({ repo, server, cache, env });
-    });
-  } finally {
-    restore();
-    await server.close();
-  }
+  await withSeededTufRepo({ now: NOW, trustedRoot: TRUSTED_ROOT }, async (s) => {
+    if (options.update !== false) {
+      const first = await trust(["update"], s.env);
+      assert.equal(first.code, 0, first.err);
+    }
+    await attack(s);
+  });
 }
 
 /** Runs `trust update` (with `extra` args) and expects a refusal matching `message`, cache untouched. */

@@ -7,6 +7,7 @@
 import { encodeCanonicalJson } from "../../lib/trust/tuf/canonical_json.ts";
 import { createHash } from "node:crypto";
 import { TUF_REPOSITORIES, type TufRepositoryName } from "../../lib/trust/tuf/repositories.ts";
+import { withTempDir } from "./temp_dir.ts";
 
 const enc = new TextEncoder();
 
@@ -379,5 +380,43 @@ export async function withEmbeddedTufRoot<T>(
     return await fn();
   } finally {
     restore();
+  }
+}
+
+/** What {@link withSeededTufRepo} gives its body. */
+export interface SeededTufRepo {
+  readonly repo: TufTestRepo;
+  readonly server: TufServer;
+  /** The temporary directory (the cache is `cache/` in it). */
+  readonly dir: string;
+  readonly cache: string;
+  /** `CARGO_ATTEST_CACHE_DIR` and `CARGO_ATTEST_TUF_URL` for `trust update`. */
+  readonly env: Record<string, string>;
+}
+
+/**
+ * A public-good repository at root 20 that has published `trustedRoot`, served on loopback; its
+ * root 20 standing for the embedded one (a stored root must descend from it); and a cache seeded
+ * with that root, as a first `trust update` finds it. Everything is restored and removed after.
+ */
+export async function withSeededTufRepo(
+  options: { readonly now: Date; readonly trustedRoot: string },
+  body: (seeded: SeededTufRepo) => Promise<void>,
+): Promise<void> {
+  const repo = await TufTestRepo.create({ version: 20, now: options.now });
+  await repo.publish(options.trustedRoot);
+  const server = serveTuf(repo.files);
+  const restore = setEmbeddedTufRoot("public-good", repo.root(20));
+  try {
+    await withTempDir(async (dir) => {
+      const cache = `${dir}/cache`;
+      await Deno.mkdir(`${cache}/tuf/public-good`, { recursive: true });
+      await Deno.writeFile(`${cache}/tuf/public-good/root.json`, repo.root(20));
+      const env = { CARGO_ATTEST_CACHE_DIR: cache, CARGO_ATTEST_TUF_URL: server.url };
+      await body({ repo, server, dir, cache, env });
+    });
+  } finally {
+    restore();
+    await server.close();
   }
 }
