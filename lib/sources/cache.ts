@@ -69,6 +69,7 @@ import {
 import {
   blobBody,
   BlobChangedError,
+  blobRecordHeader,
   type BlobStreamOptions,
   type BlobWriter,
 } from "./cache_blobs.ts";
@@ -359,7 +360,9 @@ export class Cache {
   /**
    * Whether the blob `sha256` is cached, `expectedSize` bytes long (at most `maxBytes`) and
    * intact, as {@link streamBlob} would find it, for a caller that needs only to know (a memo
-   * recalled on the strength of its blob). A packed record of up to 1 MiB is read into a scratch
+   * recalled on the strength of its blob). In a pack unchanged since its writer finished it (its
+   * seal), only the record's header is read: the writer hashed the bytes. Otherwise a packed
+   * record of up to 1 MiB is read into a scratch
    * buffer kept for the next check and hashed on this thread: a warm lock checks every crate's
    * blob, and reading each into a new buffer made a 1,000-crate run allocate 100 MB of garbage.
    * A corrupt record is dropped, as when it is read.
@@ -368,6 +371,7 @@ export class Cache {
     if (!SHA256_HEX.test(sha256)) return false;
     await this.#ready();
     const at = this.#pendingBlobs.has(sha256) ? undefined : this.#blobs.get(sha256);
+    if (at && await this.#sealedBlobIsIntact(sha256, at, expectedSize, maxBytes)) return true;
     if (!at || at.length > SCRATCH_RECORD_BYTES) {
       const size = await this.streamBlob(sha256, { maxBytes, expectedSize, onChunk: () => {} });
       return size === expectedSize;
@@ -395,6 +399,29 @@ export class Cache {
       if (this.#scratch.length < MAX_SCRATCH_BUFFERS && scratch.length <= MAX_KEPT_SCRATCH_BYTES) {
         this.#scratch.push(scratch);
       }
+    }
+  }
+
+  /**
+   * Whether the packed record `at` is the blob `sha256`, `expectedSize` bytes long (at most
+   * `maxBytes`), in a pack unchanged since its writer hashed and wrote it (see `PackSeal`): then
+   * only the record's header is read. False means "not known this way", not "corrupt".
+   */
+  async #sealedBlobIsIntact(
+    sha256: string,
+    at: RecordLocation,
+    expectedSize: number,
+    maxBytes: number,
+  ): Promise<boolean> {
+    const header = utf8Encoder.encode(blobRecordHeader(sha256));
+    const size = at.length - header.length;
+    if (size !== expectedSize || size > maxBytes) return false;
+    if (!await at.pack.unchangedSinceSealed()) return false;
+    try {
+      const read = await at.pack.readInto(new Uint8Array(header.length), at.offset, header.length);
+      return read.length === header.length && read.every((byte, i) => byte === header[i]);
+    } catch {
+      return false;
     }
   }
 
@@ -667,6 +694,7 @@ export class Cache {
   /** Takes in an index: its records replace older ones of the same keys. */
   #apply(name: string, index: PackIndex): void {
     const pack = this.#packFile(name);
+    if (index.sealed) pack.seal = index.sealed;
     for (const [kind, key, offset, length, time] of index.records) {
       this.#locate(kind, key, { pack, offset, length, time });
     }
@@ -832,8 +860,7 @@ export class Cache {
   }
 
   async #putBlob(sha256: string, bytes: Uint8Array): Promise<void> {
-    const header = `${sha256}\n${JSON.stringify({ v: PACK_FORMAT, blob: sha256 })}\n`;
-    const parts = [utf8Encoder.encode(header), bytes];
+    const parts = [utf8Encoder.encode(blobRecordHeader(sha256)), bytes];
     const now = this.#now();
     this.#noteUse(sha256, now);
     await this.#append("b", sha256, now, parts, this.#pendingBlobs, bytes);

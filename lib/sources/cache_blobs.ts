@@ -31,6 +31,11 @@ export class BlobChangedError extends Error {
   override name = "BlobChangedError";
 }
 
+/** The digest line and header that start the packed record of the blob `sha256`. */
+export function blobRecordHeader(sha256: string): string {
+  return `${sha256}\n${JSON.stringify({ v: PACK_FORMAT, blob: sha256 })}\n`;
+}
+
 /**
  * The bytes of a blob's record when it is the record of the blob `sha256` (its digest line and
  * header name it); whether the bytes hash to it is the caller's to check.

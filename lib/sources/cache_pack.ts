@@ -9,8 +9,9 @@
  * - An index is JSON: `{"v":4,"records":[[kind,key,offset,length,time],…],"used":[…]}` says
  *   where each record of the pack is, `used` (`[key,time]` pairs) when a blob stored elsewhere
  *   was last used, and `touched` (optional, `[key,time]` pairs) when a document was confirmed
- *   unchanged (a 304) without being written again. It says only where to look: every record is
- *   checked when it is read.
+ *   unchanged (a 304) without being written again, and `sealed` (optional) what the pack file
+ *   looked like when its writer finished it (see {@link PackSeal}). It says only where to look:
+ *   every record is checked when it is read.
  * - A name is a zero-padded stamp in milliseconds and a random suffix, so names sort by time: of
  *   two records with one key, the one in the later pack wins, and within a pack the later one.
  *
@@ -60,6 +61,23 @@ export interface PackIndex {
   readonly used: readonly UseEntry[];
   /** Documents confirmed unchanged at a time later than their record's (a 304 Not Modified). */
   readonly touched?: readonly UseEntry[];
+  /** The pack file as its writer left it (absent: not known, as in indexes of earlier runs). */
+  readonly sealed?: PackSeal;
+}
+
+/**
+ * A pack file's size, inode and change times when its writer finished it. A pack is never
+ * written again after that, so a file that still matches all four holds the bytes its writer
+ * wrote and hashed: {@link PackFile.unchangedSinceSealed} lets a check that needs only to know a
+ * blob is intact skip re-hashing it. Any write moves the times (a copy or a restore moves the
+ * inode), and then the bytes are hashed as before. The times are in milliseconds, as `Deno.stat`
+ * gives them (its change time in whole seconds).
+ */
+export interface PackSeal {
+  readonly size: number;
+  readonly ino: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
 }
 
 /** Where a record is, and when it was written (a blob: last used, as far as its index says). */
@@ -128,7 +146,43 @@ export function parseIndex(text: string): PackIndex | undefined {
   ) {
     return undefined;
   }
+  if (index.sealed !== undefined && !isSeal(index.sealed)) return undefined;
   return index as PackIndex;
+}
+
+function isSeal(seal: unknown): seal is PackSeal {
+  if (typeof seal !== "object" || seal === null) return false;
+  const { size, ino, mtimeMs, ctimeMs } = seal as Partial<PackSeal>;
+  return [size, ino, mtimeMs, ctimeMs].every((n) => Number.isSafeInteger(n) && n! >= 0);
+}
+
+/** The seal of the file at `path` as it is now; undefined where the system gives no inode. */
+export async function sealOf(path: string): Promise<PackSeal | undefined> {
+  const info = await Deno.stat(path);
+  const mtimeMs = info.mtime?.getTime();
+  const ctimeMs = info.ctime?.getTime();
+  if (info.ino === null || mtimeMs === undefined || ctimeMs === undefined) return undefined;
+  return { size: info.size, ino: info.ino, mtimeMs, ctimeMs };
+}
+
+/**
+ * How long after a write a file system's timestamps have surely moved on: Linux stamps files from
+ * a clock that advances once per scheduler tick (up to 10 ms).
+ */
+const TIMESTAMP_TICK_MS = 20;
+
+/**
+ * Returns once the clock is a tick past `mtimeMs`, so that a write after the seal is published
+ * (the index is written after this) moves the pack's modification time. Waits at most a tick.
+ */
+async function pastTimestampTick(mtimeMs: number): Promise<void> {
+  const wait = Math.min(mtimeMs + TIMESTAMP_TICK_MS - Date.now(), TIMESTAMP_TICK_MS);
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+function sameSeal(a: PackSeal, b: PackSeal): boolean {
+  return a.size === b.size && a.ino === b.ino && a.mtimeMs === b.mtimeMs &&
+    a.ctimeMs === b.ctimeMs;
 }
 
 function isIndexEntry(entry: unknown): entry is IndexEntry {
@@ -231,8 +285,11 @@ interface Lease {
 export class PackFile {
   /** Where the pack is. */
   readonly path: string;
+  /** What its index says the file looked like when it was finished, if it says. */
+  seal?: PackSeal;
   #open: () => Promise<FileHandle>;
   #lease?: Lease;
+  #unchanged?: Promise<boolean>;
 
   /** The pack at `path`; `open` opens it (default: for reading). */
   constructor(path: string, open?: () => Promise<FileHandle>) {
@@ -249,6 +306,19 @@ export class PackFile {
     } finally {
       if (--lease.users === 0) lease.drained?.();
     }
+  }
+
+  /**
+   * Whether the file still matches its {@link seal} (looked at once per run): then it holds the
+   * bytes its writer wrote. False when there is no seal, or the file has changed or is gone.
+   */
+  unchangedSinceSealed(): Promise<boolean> {
+    const seal = this.seal;
+    if (!seal) return Promise.resolve(false);
+    return this.#unchanged ??= sealOf(this.path).then(
+      (now) => now !== undefined && sameSeal(now, seal),
+      () => false,
+    );
   }
 
   /** The `length` bytes at `offset` (fewer when the pack ends before). */
@@ -437,7 +507,8 @@ export class PackWriter {
 
   /**
    * Waits for the writes, closes the pack and writes its index (a temporary file renamed into
-   * place); returns whether an index was written. A pack without records is removed.
+   * place), with the pack's seal; returns whether an index was written. A pack without records is
+   * removed.
    */
   async finish(): Promise<boolean> {
     await this.#drain();
@@ -445,11 +516,17 @@ export class PackWriter {
     if (this.#records.length === 0) await removeQuietly(this.file.path);
     if (this.#records.length + this.#used.length + this.#touched.length === 0) return false;
     try {
+      // Taken after the last write: nothing writes to the pack again.
+      const sealed = this.#records.length > 0 && !this.#failed
+        ? await sealOf(this.file.path).catch(() => undefined)
+        : undefined;
+      if (sealed) await pastTimestampTick(sealed.mtimeMs);
       await writeIndex(this.#dir, this.name, {
         v: PACK_FORMAT,
         records: this.#records,
         used: this.#used,
         ...(this.#touched.length > 0 ? { touched: this.#touched } : {}),
+        ...(sealed ? { sealed } : {}),
       });
       return true;
     } catch (error) {

@@ -85,6 +85,7 @@ interface Index {
   records: Entry[];
   used: [string, number][];
   touched?: [string, number][];
+  sealed?: { size: number; ino: number; mtimeMs: number; ctimeMs: number };
 }
 
 /** The packs' indexes, oldest first. */
@@ -867,5 +868,82 @@ Deno.test("blobIsIntact: a packed blob of the right size is intact; a flipped by
     assert.equal(await c.cache.blobIsIntact(sha, blob.length, 1024), false, "corrupt");
     assert.match(c.warnings.join("\n"), /corrupt cache entry/);
     assert.equal(await c.cache.hasBlob(sha), false, "no longer used in this run");
+  });
+});
+
+Deno.test("blobIsIntact: a pack unchanged since its writer sealed it is not hashed again; any write to it is", async () => {
+  await withDir(async (dir) => {
+    const blob = new TextEncoder().encode("a crate's bytes, hashed once when written");
+    const sha = (await putBlob(run(dir).cache, blob))!;
+    await settleWrites();
+    const [{ path, index }] = await indexes(dir);
+    const { pack, entry } = await recordOf(dir, sha);
+    const info = await Deno.stat(pack);
+    assert.deepEqual(index.sealed, {
+      size: info.size,
+      ino: info.ino,
+      mtimeMs: info.mtime!.getTime(),
+      ctimeMs: info.ctime!.getTime(),
+    });
+    assert.equal(await run(dir).cache.blobIsIntact(sha, blob.length, 1024), true);
+
+    // The seal is what is trusted: a body changed behind a seal that still matches is believed
+    // (the cache is trusted storage, and the bytes are hashed whenever they are handed out)...
+    await flipByte(pack, entry[2] + entry[3] - 1);
+    const resealed = await Deno.stat(pack);
+    const seal = {
+      size: resealed.size,
+      ino: resealed.ino,
+      mtimeMs: resealed.mtime!.getTime(),
+      ctimeMs: resealed.ctime!.getTime(),
+    };
+    await Deno.writeTextFile(path, JSON.stringify({ ...index, sealed: seal }));
+    const trusting = run(dir).cache;
+    assert.equal(await trusting.blobIsIntact(sha, blob.length, 1024), true, "only the header read");
+    assert.equal(await trusting.blobIsIntact(sha, blob.length + 1, 1024), false, "another size");
+    assert.equal(await trusting.blobIsIntact(sha, blob.length, 8), false, "over the cap");
+    let streamed = "";
+    await trusting.streamBlob(sha, { maxBytes: 1024, onChunk: (c) => void (streamed += c) })
+      .catch(() => {});
+    assert.equal(streamed, "", "handed out only after hashing");
+
+    // ...and a seal that no longer matches the file (any write moves its times) means hashing.
+    for (
+      const stale of [{ mtimeMs: seal.mtimeMs - 1 }, { ctimeMs: seal.ctimeMs - 1000 }, {
+        size: seal.size + 1,
+      }, { ino: seal.ino! + 1 }]
+    ) {
+      await Deno.writeTextFile(path, JSON.stringify({ ...index, sealed: { ...seal, ...stale } }));
+      const c = run(dir);
+      assert.equal(
+        await c.cache.blobIsIntact(sha, blob.length, 1024),
+        false,
+        JSON.stringify(stale),
+      );
+      assert.match(c.warnings.join("\n"), /corrupt cache entry/);
+    }
+    // A seal of another shape: the index is corrupt, and not used.
+    await Deno.writeTextFile(path, JSON.stringify({ ...index, sealed: { ...seal, size: "1" } }));
+    const d = run(dir);
+    assert.equal(await d.cache.blobIsIntact(sha, blob.length, 1024), false);
+    assert.match(d.warnings.join("\n"), /ignored a corrupt cache index/);
+  });
+});
+
+Deno.test("a pack's seal is published a clock tick after its last write, so a later write moves its times", async () => {
+  await withDir(async (dir) => {
+    const blob = new TextEncoder().encode("bytes");
+    const sha = (await putBlob(run(dir).cache, blob))!;
+    await settleWrites();
+    const [{ path }] = await indexes(dir);
+    const { pack, entry } = await recordOf(dir, sha);
+    // Where file times advance once per scheduler tick (up to 10 ms), a write in the same tick
+    // as the last one would leave the seal matching: the index appears only a tick later.
+    const published = (await Deno.stat(path)).mtime!.getTime();
+    assert.ok(published - (await Deno.stat(pack)).mtime!.getTime() >= 10);
+    await flipByte(pack, entry[2] + entry[3] - 1);
+    const c = run(dir);
+    assert.equal(await c.cache.blobIsIntact(sha, blob.length, 1024), false);
+    assert.match(c.warnings.join("\n"), /corrupt cache entry/);
   });
 });

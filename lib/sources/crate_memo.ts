@@ -10,9 +10,9 @@
  *   it was made against (a Git tree at a commit never changes). Only passes are remembered: a failure or an
  *   unresolved difference may come from a transient fetch, and is worked out again each run.
  *
- * A memo is used only while a blob with that SHA-256 is in the cache and still hashes to it (the
- * same condition under which the `.crate` itself would be handed out without a download), so a
- * flipped byte in the cached `.crate`, or an `--offline` run without it, behaves as before.
+ * A memo is used only while a blob with that SHA-256 is in the cache and intact (hashed again, or
+ * in a pack unchanged since its writer hashed it: see `Cache.blobIsIntact`), so a flipped byte in
+ * the cached `.crate`, or an `--offline` run without it, behaves as before.
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
