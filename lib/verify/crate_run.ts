@@ -129,6 +129,7 @@ export async function verifyTargets(
     extracts: options.cache,
   };
   const jobs = options.concurrency ?? DEFAULT_CRATE_JOBS;
+  const memory = memoryGovernor();
   /**
    * One crate version's evidence and checks: the `.crate` against the index, API and lock, its
    * commit, its files, its publisher, its attestations. `signers` collects the workflows of the
@@ -148,6 +149,7 @@ export async function verifyTargets(
     const evidence = await gatherCrateEvidence(name, version, sources, lock, {
       publishingRun: namesSigner(rules) || compared,
     });
+    if (evidence.archive || evidence.tree || evidence.bytes) memory.noteLargeReads();
     const checks = await checkCrate(evidence, rules);
     await rememberCrate(sources, evidence, checks);
     checks.push(...await attestations.check(evidence, subject, signers));
@@ -198,7 +200,6 @@ export async function verifyTargets(
       ...(strict ? { noDowngrade: { file: strict.file, line: strict.line } } : {}),
     });
   };
-  const relieveMemory = memoryGovernor();
   const verifiable = targets.filter((t) =>
     !t.unverifiable && t.change?.kind !== "unchanged" && t.change?.kind !== "removed"
   );
@@ -288,7 +289,7 @@ export async function verifyTargets(
       }
     },
     (target, _index, finished) => {
-      relieveMemory();
+      memory.relieve();
       options.onProgress?.(finished, targets.length, target);
     },
   );

@@ -42,30 +42,52 @@ function collector(): (() => void) | null {
   return collect;
 }
 
-/**
- * A function to call between units of work: it asks for a collection when the resident size
- * is over `budget` bytes and the last one was at least a moment ago. Does nothing where the
- * runtime does not allow it.
- */
-export function memoryGovernor(budget = MEMORY_BUDGET_BYTES): () => void {
+/** Between units of work, keeps a run's resident size near what it holds (see the module doc). */
+export interface MemoryGovernor {
+  /**
+   * Notes that a unit of work read something large (an archive, a tree, a `.crate`'s bytes),
+   * whose buffers are garbage once it is done: only such garbage is worth a forced collection.
+   */
+  noteLargeReads(): void;
+  /**
+   * Asks for a collection when there were large reads since the last one, the resident size is
+   * over the budget and the last collection was at least a moment ago. Does nothing where the
+   * runtime does not allow it. (A run that reads only small cached documents, as a warm lock
+   * does, leaves its garbage to V8's own collector, which keeps it well within the budget's
+   * reach: a forced collection would cost it more time than it saves memory.)
+   */
+  relieve(): void;
+}
+
+/** A governor for a run with `budget` bytes of resident size; `collect` forces a collection. */
+export function memoryGovernor(
+  budget = MEMORY_BUDGET_BYTES,
+  collect: () => void = () => collector()?.(),
+): MemoryGovernor {
   // -Infinity: the first call may collect at once (performance.now() starts near 0 in a worker).
   let last = -Infinity;
   // The resident size right after the last collection: what is really held. A collection is
   // worth its cost only once enough has piled up on top of that.
   let floor = 0;
   let checked = -Infinity;
-  return () => {
-    const now = performance.now();
-    // Reading the resident size costs a system call: at most every few milliseconds.
-    if (now - last < MIN_INTERVAL_MS || now - checked < CHECK_INTERVAL_MS) return;
-    checked = now;
-    const rss = process.memoryUsage.rss();
-    if (rss <= budget || rss <= floor + HEADROOM_BYTES) return;
-    const collect = collector();
-    if (!collect) return;
-    collect();
-    last = performance.now();
-    floor = process.memoryUsage.rss();
+  let largeReads = false;
+  return {
+    noteLargeReads() {
+      largeReads = true;
+    },
+    relieve() {
+      if (!largeReads) return;
+      const now = performance.now();
+      // Reading the resident size costs a system call: at most every few milliseconds.
+      if (now - last < MIN_INTERVAL_MS || now - checked < CHECK_INTERVAL_MS) return;
+      checked = now;
+      const rss = process.memoryUsage.rss();
+      if (rss <= budget || rss <= floor + HEADROOM_BYTES) return;
+      collect();
+      largeReads = false;
+      last = performance.now();
+      floor = process.memoryUsage.rss();
+    },
   };
 }
 
