@@ -489,13 +489,21 @@ function describe(pkg: LockPackage): string {
     : `${pkg.name}@${pkg.version} (${show(pkg.source)})`;
 }
 
+/** {@link isHttpUrl}'s answers: a lock names a handful of registries over and over. */
+const httpUrlAnswers = new Map<string, boolean>();
+
 function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
+  let answer = httpUrlAnswers.get(text);
+  if (answer === undefined) {
+    try {
+      const url = new URL(text);
+      answer = url.protocol === "https:" || url.protocol === "http:";
+    } catch {
+      answer = false;
+    }
+    if (httpUrlAnswers.size < 64) httpUrlAnswers.set(text, answer);
   }
+  return answer;
 }
 
 function isUrl(text: string): boolean {

@@ -930,6 +930,35 @@ Deno.test("blobIsIntact: a pack unchanged since its writer sealed it is not hash
   });
 });
 
+Deno.test("a document in a sealed pack is read without its digest checked; a changed pack is checked", async () => {
+  await withDir(async (dir) => {
+    await run(dir).cache.putDocument("k", doc("the index line of a crate"));
+    await settleWrites();
+    const [{ path, index }] = await indexes(dir);
+    const { pack, entry } = await recordOf(dir, "k");
+    assert.equal(await text(run(dir).cache, "k"), "the index line of a crate");
+    // A body byte changed (r → s) and the seal made to match again: believed as the writer left it.
+    await flipByte(pack, entry[2] + entry[3] - 4);
+    const info = await Deno.stat(pack);
+    const seal = {
+      size: info.size,
+      ino: info.ino,
+      mtimeMs: info.mtime!.getTime(),
+      ctimeMs: info.ctime!.getTime(),
+    };
+    await Deno.writeTextFile(path, JSON.stringify({ ...index, sealed: seal }));
+    assert.equal(await text(run(dir).cache, "k"), "the index line of a csate");
+    // The seal no longer matching: the digest is checked, and the record ignored.
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({ ...index, sealed: { ...seal, mtimeMs: seal.mtimeMs - 1 } }),
+    );
+    const c = run(dir);
+    assert.equal(await text(c.cache, "k"), undefined);
+    assert.match(c.warnings.join("\n"), /corrupt cache entry/);
+  });
+});
+
 Deno.test("a pack's seal is published a clock tick after its last write, so a later write moves its times", async () => {
   await withDir(async (dir) => {
     const blob = new TextEncoder().encode("bytes");
