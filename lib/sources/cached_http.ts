@@ -286,10 +286,10 @@ export class CachedHttp extends HttpClient {
     const cache = this.#cache;
     const key = Cache.requestKey(method, accept, href, this.credentialFor(href), requestBody);
     const hit = cache ? await cache.getDocument(key) : undefined;
-    // A git object named by its SHA never changes: its listing, once answered, needs no asking again.
-    const settled = hit !== undefined && isOk(hit.doc.status) && method === "GET" &&
-      isImmutableGitObject(href);
-    if (hit && (hit.fresh || this.#offline || settled)) {
+    // A git object named by its SHA never changes: its listing, once answered, needs no asking
+    // again (asked only of a stale answer: a fresh one is used anyway).
+    const settled = () => isOk(hit!.doc.status) && method === "GET" && isImmutableGitObject(href);
+    if (hit && (hit.fresh || this.#offline || settled())) {
       this.#record(this.#fromCache, href, hit.doc.finalUrl);
       return answerFrom(hit);
     }

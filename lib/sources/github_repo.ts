@@ -479,6 +479,22 @@ const NOT_OWNERS = new Set([
  * Undefined for other hosts and for anything that is not a repository URL.
  */
 export function parseGithubRepositoryUrl(url: string): GithubRepositoryRef | undefined {
+  // Many crates of a lock name one repository (a workspace): each URL is read once.
+  if (!repositoryUrlAnswers.has(url)) {
+    if (repositoryUrlAnswers.size >= MAX_REMEMBERED_REPOSITORY_URLS) repositoryUrlAnswers.clear();
+    repositoryUrlAnswers.set(url, readGithubRepositoryUrl(url));
+  }
+  const ref = repositoryUrlAnswers.get(url);
+  return ref ? { ...ref } : undefined;
+}
+
+/** {@link parseGithubRepositoryUrl}'s answers, by URL. */
+const repositoryUrlAnswers = new Map<string, GithubRepositoryRef | undefined>();
+
+/** Most answers remembered (then they are forgotten, all at once). */
+const MAX_REMEMBERED_REPOSITORY_URLS = 4096;
+
+function readGithubRepositoryUrl(url: string): GithubRepositoryRef | undefined {
   const text = url.trim();
   let host: string;
   let path: string;
