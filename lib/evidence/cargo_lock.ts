@@ -18,6 +18,7 @@
  */
 import { parse, TomlDate, TomlError } from "smol-toml";
 import { InputError } from "../errors.ts";
+import { parseCanonicalLock } from "./cargo_lock_fast.ts";
 
 /** Where a locked package comes from, from its `source` field. */
 export type LockPackageKind =
@@ -160,7 +161,9 @@ const MAX_SHOWN_CHARS = 80;
 export function parseCargoLock(text: string, file: string): CargoLock {
   let doc: Record<string, unknown>;
   try {
-    doc = parse(text.startsWith("\uFEFF") ? text.slice(1) : text) as Record<string, unknown>;
+    const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+    // The form cargo writes is read directly (the same value, sooner); anything else by TOML.
+    doc = parseCanonicalLock(body) ?? parse(body) as Record<string, unknown>;
   } catch (cause) {
     const where = cause instanceof TomlError ? `:${cause.line}:${cause.column}` : "";
     const first = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
