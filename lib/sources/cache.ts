@@ -743,7 +743,7 @@ export class Cache {
     if (!at) return undefined;
     const record = await this.#readRecord(at);
     if (!record) return undefined;
-    const entry = openDocument(record, key, await at.pack.unchangedSinceSealed());
+    const entry = openDocument(record, key);
     if (!entry) this.#dropCorrupt(this.#docs, key, at);
     return entry;
   }

@@ -116,18 +116,10 @@ export function sealDocument(
   };
 }
 
-/**
- * Checks a document's record; undefined when it is not whole, or not the record of `key`. Its
- * digest is checked unless `sealed` (the record is in a pack unchanged since its writer, who
- * computed the digest from these bytes, finished it: see `PackSeal`).
- */
-export function openDocument(
-  record: Uint8Array,
-  key: string,
-  sealed = false,
-): DocumentEntry | undefined {
+/** Checks a document's record; undefined when it is not whole, or not the record of `key`. */
+export function openDocument(record: Uint8Array, key: string): DocumentEntry | undefined {
   const parts = splitRecord(record);
-  if (!parts || (!sealed && sha256Hex(parts.rest) !== parts.digest)) return undefined;
+  if (!parts || sha256Hex(parts.rest) !== parts.digest) return undefined;
   const doc = parts.header as unknown as CachedDocument;
   if (!isDocumentHeader(doc, key)) return undefined;
   const body = parts.body;

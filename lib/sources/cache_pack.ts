@@ -146,7 +146,12 @@ export function parseIndex(text: string): PackIndex | undefined {
   ) {
     return undefined;
   }
-  if (index.sealed !== undefined && !isSeal(index.sealed)) return undefined;
+  // A seal of another shape is not known: the records are then checked one by one, as in an
+  // index without one (the index itself is not corrupt for it; earlier versions never read it).
+  if (index.sealed !== undefined && !isSeal(index.sealed)) {
+    const { sealed: _, ...unsealed } = index as PackIndex;
+    return unsealed;
+  }
   return index as PackIndex;
 }
 
@@ -156,13 +161,17 @@ function isSeal(seal: unknown): seal is PackSeal {
   return [size, ino, mtimeMs, ctimeMs].every((n) => Number.isSafeInteger(n) && n! >= 0);
 }
 
-/** The seal of the file at `path` as it is now; undefined where the system gives no inode. */
+/**
+ * The seal of the file at `path` as it is now; undefined where the system gives no inode, or one
+ * a number cannot hold exactly (a 64-bit file ID, as SMB shares and large NFS servers give).
+ */
 export async function sealOf(path: string): Promise<PackSeal | undefined> {
   const info = await Deno.stat(path);
   const mtimeMs = info.mtime?.getTime();
   const ctimeMs = info.ctime?.getTime();
   if (info.ino === null || mtimeMs === undefined || ctimeMs === undefined) return undefined;
-  return { size: info.size, ino: info.ino, mtimeMs, ctimeMs };
+  const seal = { size: info.size, ino: info.ino, mtimeMs, ctimeMs };
+  return isSeal(seal) ? seal : undefined;
 }
 
 /**

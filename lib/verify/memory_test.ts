@@ -20,7 +20,8 @@ Deno.test("the memory governor can ask this runtime for a collection, and frees 
 
 Deno.test("the governor collects only after large reads, at most once per pile of them", () => {
   let collections = 0;
-  const governor = memoryGovernor(0, () => collections++);
+  // 64 MB resident over a budget of 0: not enough documents' garbage for a forced collection.
+  const governor = memoryGovernor(0, () => collections++, () => 64 * 1024 * 1024);
   governor.relieve();
   assert.equal(collections, 0, "small documents only: V8's own collector is enough");
   governor.noteLargeReads();
