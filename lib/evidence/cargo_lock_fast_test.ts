@@ -137,3 +137,8 @@ Deno.test("parseCargoLock reads a canonical lock and the same lock through TOML 
   assert.equal(parseCanonicalLock(viaToml), undefined);
   assert.deepStrictEqual(parseCargoLock(text, "Cargo.lock"), parseCargoLock(viaToml, "Cargo.lock"));
 });
+
+Deno.test("a text over 2 MiB (millions of blank lines) is left to the TOML parser", () => {
+  assert.equal(parseCanonicalLock("\n".repeat(3 * 1024 * 1024)), undefined);
+  assert.deepStrictEqual(parseCanonicalLock("\n".repeat(1024)), parse("\n".repeat(1024)));
+});
