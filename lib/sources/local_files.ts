@@ -40,7 +40,43 @@ export async function readCappedText(path: string, limit: number, what: string):
     throw describeOpenError(path, cause);
   }
   if (bytes.length > limit) throw new OversizedInputError(path, what, bytes.length, limit);
-  return new TextDecoder().decode(bytes);
+  return decodeUtf8Text(bytes, path, what);
+}
+
+/**
+ * `bytes` as UTF-8 text (a leading byte-order mark dropped). Bytes that are not UTF-8 are an
+ * error naming the file and the offset, as cargo, TOML and JSON refuse them: read leniently, a
+ * stray byte would become U+FFFD and the file would be read as something it is not.
+ */
+export function decodeUtf8Text(bytes: Uint8Array, path: string, what: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError(
+      path,
+      `is not UTF-8 text: the ${what} has bytes UTF-8 does not allow at offset ${
+        firstNonUtf8Offset(bytes)
+      }`,
+    );
+  }
+}
+
+/** The offset of the first byte that does not decode as UTF-8 (a U+FFFD that is in the file is kept). */
+function firstNonUtf8Offset(bytes: Uint8Array): number {
+  const text = new TextDecoder().decode(bytes);
+  const encoder = new TextEncoder();
+  for (let i = text.indexOf("\uFFFD"); i >= 0; i = text.indexOf("\uFFFD", i + 1)) {
+    // Everything before the first replacement decoded faithfully, so it re-encodes to its bytes.
+    const offset = encoder.encode(text.slice(0, i)).length + bomLength(bytes);
+    if (bytes[offset] !== 0xef || bytes[offset + 1] !== 0xbf || bytes[offset + 2] !== 0xbd) {
+      return offset;
+    }
+  }
+  return 0;
+}
+
+function bomLength(bytes: Uint8Array): number {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
 }
 
 /**

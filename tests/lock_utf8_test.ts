@@ -1,0 +1,29 @@
+/**
+ * A lock file that is not UTF-8 is refused, as cargo refuses it: read leniently, a stray byte
+ * became U+FFFD and the file was verified as something cargo would never build from.
+ */
+import assert from "node:assert/strict";
+import { main } from "../lib/cli/main.ts";
+import { createMemoryIo } from "../lib/cli/io.ts";
+
+Deno.test("lock: a Cargo.lock with bytes that are not UTF-8 is an ERROR naming the file and offset, before anything is asked", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cargo-attest-utf8-" });
+  try {
+    const text = 'version = 4\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n# caf';
+    const bytes = new Uint8Array([...new TextEncoder().encode(text), 0xe9, 0x0a]);
+    await Deno.writeFile(`${dir}/Cargo.lock`, bytes);
+    const io = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: `${dir}/cache`, GH_TOKEN: "ghp_x" });
+    const code = await main(["lock", `${dir}/Cargo.lock`], io);
+    assert.equal(code, 3, io.out + io.err);
+    assert.match(
+      io.err,
+      new RegExp(`${dir}/Cargo\\.lock: is not UTF-8 text: .* offset ${text.length}`),
+    );
+    // The same file with the byte spelled in UTF-8 is a lock (nothing to verify: TRUSTED).
+    await Deno.writeTextFile(`${dir}/Cargo.lock`, `${text}é\n`);
+    const fixed = createMemoryIo({ CARGO_ATTEST_CACHE_DIR: `${dir}/cache`, GH_TOKEN: "ghp_x" });
+    assert.equal(await main(["lock", `${dir}/Cargo.lock`], fixed), 0, fixed.out + fixed.err);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
