@@ -6,6 +6,7 @@
  */
 import { concatBytes } from "../crypto/bytes.ts";
 import { InputError } from "../errors.ts";
+import { decodeUtf8Text } from "./local_files.ts";
 
 /** A file's text at a revision, and how to name it in a report (`REF:path`). */
 export interface FileAtRevision {
@@ -196,7 +197,7 @@ export async function readFileAtRevision(
         "in full (refs/remotes/origin/main, refs/heads/main, refs/tags/v1) or by its commit",
     );
   }
-  return { label, text: new TextDecoder().decode(stdout) };
+  return { label, text: decodeUtf8Text(stdout, label, "base lock file") };
 }
 
 /** Reads a stream whole, or undefined (after `onOver`) once it passes `limit` bytes. */
