@@ -28,7 +28,8 @@ export async function budgetCrates(count: number, owners = count): Promise<Budge
     const name = `budget-${i}`;
     const version = `1.0.${i}`;
     const owner = `owner${i % owners}`;
-    const commit = (i + 1).toString(16).padStart(2, "0").repeat(20);
+    // 40 hex digits for any i (a two-digit pattern repeated would be longer from i = 255 on).
+    const commit = (i + 1).toString(16).padStart(8, "0").repeat(5);
     const files = {
       "Cargo.toml": `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n`,
       "src/lib.rs": `pub fn n() -> u32 { ${i} }\n`,
