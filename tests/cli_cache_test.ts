@@ -11,39 +11,21 @@ import { createHash } from "node:crypto";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { BUNDLE_MEMO_KIND } from "../lib/verify/bundle_memo.ts";
-import { type FakeRelease, startFakeGithub } from "./support/fake_github.ts";
+import { startFakeGithub } from "./support/fake_github.ts";
 import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { type PackRecord, packRecords } from "./support/cache_packs.ts";
-
-const CASE = new URL("./fixtures/corpus/cases/gh-github-provenance-demo/", import.meta.url);
-const WHEEL_NAME = "github_provenance_demo-0.0.12-py3-none-any.whl";
-const WHEEL = await Deno.readFile(new URL(WHEEL_NAME, CASE));
-const WHEEL_SHA256 = "ae57936def59bc4c75edd3a837d89bcefc6d3a5e31d55a6fa7a71624f92c3c3b";
-const BUNDLE = JSON.parse(await Deno.readTextFile(new URL("bundle.sigstore.json", CASE)));
-const COMMIT = "a6c23b9806c593664f68637c8f9d45dfcf98b2db";
+import {
+  BUNDLE,
+  demoRelease as release,
+  WHEEL,
+  WHEEL_NAME,
+  WHEEL_SHA256,
+} from "./support/demo_release.ts";
 
 const CRATE = await Deno.readFile(
   new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
 );
 const CRATE_SHA256 = "c29ad53b5b5610fa3ff9226759fb145219b6586c9a04bee1f16865a9822a14df";
-
-function release(overrides: Partial<FakeRelease> = {}): FakeRelease {
-  return {
-    owner: "actions",
-    repo: "attest-demo",
-    tag: "v0.0.12",
-    commit: COMMIT,
-    body: "Release notes.\n",
-    assets: [
-      { name: WHEEL_NAME, bytes: WHEEL, digest: `sha256:${WHEEL_SHA256}` },
-      {
-        name: "SHA256SUMS",
-        bytes: new TextEncoder().encode(`${WHEEL_SHA256}  ${WHEEL_NAME}\n`),
-      },
-    ],
-    ...overrides,
-  };
-}
 
 const RELEASE_ARGS = ["release", "actions/attest-demo", "v0.0.12", "--json"];
 

@@ -13,33 +13,11 @@
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import { type FakeRelease, startFakeGithub } from "./support/fake_github.ts";
+import { startFakeGithub } from "./support/fake_github.ts";
 import { packRecords } from "./support/cache_packs.ts";
+import { BUNDLE, demoRelease as release, WHEEL_SHA256 } from "./support/demo_release.ts";
 
-const CASE = new URL("./fixtures/corpus/cases/gh-github-provenance-demo/", import.meta.url);
-const WHEEL_NAME = "github_provenance_demo-0.0.12-py3-none-any.whl";
-const WHEEL = await Deno.readFile(new URL(WHEEL_NAME, CASE));
-const WHEEL_SHA256 = "ae57936def59bc4c75edd3a837d89bcefc6d3a5e31d55a6fa7a71624f92c3c3b";
-const BUNDLE = JSON.parse(await Deno.readTextFile(new URL("bundle.sigstore.json", CASE)));
-const COMMIT = "a6c23b9806c593664f68637c8f9d45dfcf98b2db";
 const RELEASE_ARGS = ["release", "actions/attest-demo", "v0.0.12", "--json"];
-
-function release(): FakeRelease {
-  return {
-    owner: "actions",
-    repo: "attest-demo",
-    tag: "v0.0.12",
-    commit: COMMIT,
-    body: "Release notes.\n",
-    assets: [
-      { name: WHEEL_NAME, bytes: WHEEL, digest: `sha256:${WHEEL_SHA256}` },
-      {
-        name: "SHA256SUMS",
-        bytes: new TextEncoder().encode(`${WHEEL_SHA256}  ${WHEEL_NAME}\n`),
-      },
-    ],
-  };
-}
 
 async function withCacheDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "cargo-attest-red7-" });
