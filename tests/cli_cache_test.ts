@@ -21,6 +21,7 @@ import {
   WHEEL_NAME,
   WHEEL_SHA256,
 } from "./support/demo_release.ts";
+import { verdicts } from "./support/report_verdicts.ts";
 
 const CRATE = await Deno.readFile(
   new URL("./fixtures/crates/tiny-attest-0.1.0.crate", import.meta.url),
@@ -48,16 +49,6 @@ async function runRelease(
   const io = createMemoryIo({ CARGO_ATTEST_GITHUB_API_URL: github.apiUrl, ...env });
   const code = await main(args, io);
   return { code, out: io.out, err: io.err, requests: github.requests.slice(start) };
-}
-
-function verdicts(out: string) {
-  const report = JSON.parse(out);
-  return {
-    verdict: report.verdict,
-    checks: report.subjects.map((s: { checks: { id: string; status: string; code: string }[] }) =>
-      s.checks.map((c) => `${c.id} ${c.status} ${c.code}`)
-    ),
-  };
 }
 
 async function filesUnder(dir: string): Promise<{ path: string; mode: number; isDir: boolean }[]> {

@@ -16,6 +16,7 @@ import { createMemoryIo } from "../lib/cli/io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
 import { packRecords } from "./support/cache_packs.ts";
 import { BUNDLE, demoRelease as release, WHEEL_SHA256 } from "./support/demo_release.ts";
+import { verdicts } from "./support/report_verdicts.ts";
 
 const RELEASE_ARGS = ["release", "actions/attest-demo", "v0.0.12", "--json"];
 
@@ -40,16 +41,6 @@ async function runRelease(
   });
   const code = await main([...RELEASE_ARGS, ...extra], io);
   return { code, out: io.out, err: io.err, requests: github.requests.slice(start) };
-}
-
-function verdicts(out: string) {
-  const report = JSON.parse(out);
-  return {
-    verdict: report.verdict,
-    checks: report.subjects.map((s: { checks: { id: string; status: string; code: string }[] }) =>
-      s.checks.map((c) => `${c.id} ${c.status} ${c.code}`)
-    ),
-  };
 }
 
 /** An inode number as a 64-bit file ID gives it: above 2^53, so not a safe integer in JS. */
