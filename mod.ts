@@ -70,6 +70,7 @@ export {
   type BlobWriter,
   type Cache,
   type CachedDocument,
+  type CacheLedger,
   type CacheOptions,
   type CacheStats,
   type DocumentAnswer,

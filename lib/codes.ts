@@ -262,6 +262,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "lock-nothing-to-verify":
     "(note) the lock has only the workspace's path packages: nothing was downloaded, TRUSTED (exit 0)",
   // cache
+  "checks-recalled":
+    "(note) every crate's checks were recalled from an earlier run of the same lock and options: every cached answer they rest on is unchanged and within the TTL",
   "not-in-cache":
     "(skip) --offline, and the evidence is not in the cache (the message names the URL); run once online",
 };

@@ -417,7 +417,11 @@ Deno.test("cache: a second crate run downloads no .crate; documents are revalida
       assert.equal(expired.code, 0, expired.out + expired.err);
       assert.ok(!expired.requests.some((q) => q.host === "dl"), "no .crate download");
       const index = expired.requests.find((q) => q.host === "index");
-      assert.equal(index?.ifNoneMatch, '"fake"', "the index file is revalidated (304)");
+      assert.match(
+        index?.ifNoneMatch ?? "",
+        /^"fake-[0-9a-f]{16}"$/,
+        "the index file is revalidated (304)",
+      );
       assert.deepEqual(verdicts(expired.out), verdicts(first.out));
       assert.equal(checksumOrigin(expired.out).cached, undefined, "confirmed by a 304");
     } finally {

@@ -107,6 +107,20 @@ const BUFFERED_BLOB_BYTES = 8 * 1024 * 1024;
 /** More packs with an index than this, and the run that wrote the last one compacts them. */
 const MAX_PACKS = 16;
 
+/**
+ * What a run used of the cache (see {@link Cache.startLedger}): documents by key with their
+ * record's time (-1: absent), blobs by SHA-256 with their size (-1: only known to be there).
+ */
+export interface CacheLedger {
+  /** Each document used: its key and its record's time (-1: it was absent). */
+  readonly documents: readonly (readonly [key: string, time: number])[];
+  /** Each blob used: its SHA-256 and size (-1: only known to be cached). */
+  readonly blobs: readonly (readonly [sha256: string, size: number])[];
+}
+
+/** A blob's size in a ledger when it is only known to be there. */
+const NO_SIZE = -1;
+
 /** What {@link openCache} needs. */
 export interface CacheOptions {
   /** The cache's root directory (created on the first write). */
@@ -169,6 +183,10 @@ export class Cache {
   readonly #pendingDocs = new Map<string, DocumentEntry>();
   /** Blobs this run is writing to its pack, by SHA-256. */
   readonly #pendingBlobs = new Map<string, Uint8Array>();
+  /** What this run used, while a ledger is kept (see {@link startLedger}). */
+  #ledger?: { documents: Map<string, number>; blobs: Map<string, number> };
+  /** Whether this run has written a record, a touch or a blob file. */
+  #wrote = false;
   /** Buffers {@link blobIsIntact} reads records into, kept for the next check. */
   readonly #scratch: Uint8Array[] = [];
   /** When blobs were last used (packed: as their indexes say; files: their modification time). */
@@ -225,9 +243,13 @@ export class Cache {
   async getDocument(key: string): Promise<DocumentHit | undefined> {
     await this.#ready();
     const entry = this.#pendingDocs.get(key) ?? await this.#readDocument(key);
-    if (!entry) return undefined;
+    if (!entry) {
+      if (this.#ledger && !this.#ledger.documents.has(key)) this.#ledger.documents.set(key, -1);
+      return undefined;
+    }
     // A 304 since the record was written makes it as fresh as a new answer would be.
     const fetched = Date.parse(entry.doc.fetchedAt);
+    this.#ledger?.documents.set(key, fetched);
     const touched = this.#docTouched.get(key) ?? -Infinity;
     const doc = touched > fetched
       ? { ...entry.doc, fetchedAt: new Date(touched).toISOString() }
@@ -271,8 +293,58 @@ export class Cache {
     await this.#ready();
     const now = this.#now();
     if (now <= Date.parse(hit.doc.fetchedAt)) return;
+    this.#wrote = true;
     this.#noteTouch(key, now);
     this.#packWriter().touch(key, now);
+  }
+
+  /**
+   * Starts a ledger of what this run uses: every document read or written (its record's time, or
+   * that it was absent) and every blob found intact or stored. A result derived from exactly those
+   * can be used again while {@link ledgerHolds} (see `lock_memo.ts`).
+   */
+  startLedger(): void {
+    this.#ledger = { documents: new Map(), blobs: new Map() };
+  }
+
+  /** The ledger kept since {@link startLedger} (undefined when none was), and stops keeping it. */
+  takeLedger(): CacheLedger | undefined {
+    const ledger = this.#ledger;
+    this.#ledger = undefined;
+    return ledger && { documents: [...ledger.documents], blobs: [...ledger.blobs] };
+  }
+
+  /** Whether this run has written anything to the cache (a record, a touch, a blob file). */
+  get wroteThisRun(): boolean {
+    return this.#wrote;
+  }
+
+  /**
+   * Whether a ledger still describes the cache: each document is still the record it was (same
+   * time; none where there was none) and fresh, as {@link getDocument} would say, and each blob is
+   * cached (and intact, when its size is known). Reads only blob record headers.
+   */
+  async ledgerHolds(ledger: CacheLedger): Promise<boolean> {
+    await this.#ready();
+    const now = this.#now();
+    for (const [key, time] of ledger.documents) {
+      const pending = this.#pendingDocs.get(key);
+      const current = pending ? Date.parse(pending.doc.fetchedAt) : this.#docs.get(key)?.time;
+      if (time < 0) {
+        if (current !== undefined) return false;
+        continue;
+      }
+      if (current !== time) return false;
+      const age = now - Math.max(time, this.#docTouched.get(key) ?? -Infinity);
+      if (!(Number.isFinite(age) && age >= 0 && age < this.ttlMs)) return false;
+    }
+    for (const [sha256, size] of ledger.blobs) {
+      const held = size === NO_SIZE
+        ? await this.#hasBlob(sha256)
+        : await this.#blobIsIntact(sha256, size, Number.MAX_SAFE_INTEGER);
+      if (!held) return false;
+    }
+    return true;
   }
 
   /**
@@ -343,6 +415,15 @@ export class Cache {
     sha256: string,
     options: BlobStreamOptions,
   ): Promise<number | undefined> {
+    const size = await this.#streamBlob(sha256, options);
+    if (size !== undefined) this.#ledger?.blobs.set(sha256, size);
+    return size;
+  }
+
+  async #streamBlob(
+    sha256: string,
+    options: BlobStreamOptions,
+  ): Promise<number | undefined> {
     if (!SHA256_HEX.test(sha256)) return undefined;
     await this.#ready();
     const packed = await this.#packedBlob(sha256);
@@ -368,6 +449,12 @@ export class Cache {
    * A corrupt record is dropped, as when it is read.
    */
   async blobIsIntact(sha256: string, expectedSize: number, maxBytes: number): Promise<boolean> {
+    const intact = await this.#blobIsIntact(sha256, expectedSize, maxBytes);
+    if (intact) this.#ledger?.blobs.set(sha256, expectedSize);
+    return intact;
+  }
+
+  async #blobIsIntact(sha256: string, expectedSize: number, maxBytes: number): Promise<boolean> {
     if (!SHA256_HEX.test(sha256)) return false;
     await this.#ready();
     const at = this.#pendingBlobs.has(sha256) ? undefined : this.#blobs.get(sha256);
@@ -427,6 +514,12 @@ export class Cache {
 
   /** True when a blob with this digest is cached (its bytes are not checked). */
   async hasBlob(sha256: string): Promise<boolean> {
+    const has = await this.#hasBlob(sha256);
+    if (has && !this.#ledger?.blobs.has(sha256)) this.#ledger?.blobs.set(sha256, NO_SIZE);
+    return has;
+  }
+
+  async #hasBlob(sha256: string): Promise<boolean> {
     await this.#ready();
     if (this.#pendingBlobs.has(sha256) || this.#blobs.has(sha256)) return true;
     if (!this.#blobFiles) return false;
@@ -511,6 +604,8 @@ export class Cache {
           await this.#mkdir(path.slice(0, path.lastIndexOf("/")));
           await fsp.rename(tmpPath, path);
           this.#blobFiles = true;
+          this.#wrote = true;
+          this.#ledger?.blobs.set(digest, NO_SIZE);
           return digest;
         } catch (error) {
           this.#warnOnce(`cannot write to ${this.dir}`, error);
@@ -856,10 +951,12 @@ export class Cache {
   ): Promise<void> {
     const { parts, entry } = sealDocument(doc, body);
     const time = Date.parse(doc.fetchedAt);
+    this.#ledger?.documents.set(doc.key, time);
     await this.#append("d", doc.key, time, parts, this.#pendingDocs, entry);
   }
 
   async #putBlob(sha256: string, bytes: Uint8Array): Promise<void> {
+    this.#ledger?.blobs.set(sha256, bytes.length);
     const parts = [utf8Encoder.encode(blobRecordHeader(sha256)), bytes];
     const now = this.#now();
     this.#noteUse(sha256, now);
@@ -888,6 +985,7 @@ export class Cache {
       return;
     }
     pending.set(key, value);
+    this.#wrote = true;
     this.#writesInFlight++;
     this.#bytesInFlight += length;
     void this.#packWriter().append(kind, key, time, parts).then((at) => {

@@ -131,6 +131,16 @@ export class CachedHttp extends HttpClient {
     return this.#fromCache.has(url) && !this.#fromNetwork.has(url);
   }
 
+  /** True when this run asked for `url` (answered by the cache or the network). */
+  asked(url: string): boolean {
+    return this.#fromCache.has(url) || this.#fromNetwork.has(url);
+  }
+
+  /** Notes that `url` was answered from the cache (a result recalled from what it answered). */
+  noteServedFromCache(url: string): void {
+    this.#fromCache.add(url);
+  }
+
   #record(set: Set<string>, ...urls: string[]): void {
     for (const url of urls) set.add(url);
   }

@@ -42,6 +42,7 @@ import { githubWebHost } from "../sources/endpoints.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import type { Diagnostic, Report, SubjectDescription } from "../verdict/report.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
+import { lockMemoKey, recallLockRun, rememberLockRun } from "./lock_memo.ts";
 import { memoryGovernor } from "./memory.ts";
 import { buildPolicyReport, servedFromCacheBy } from "./policy_report.ts";
 import { TreeShelf } from "../sources/tree_shelf.ts";
@@ -96,6 +97,45 @@ export async function verifyTargets(
 ): Promise<Report> {
   const now = options.now ?? (() => new Date());
   const host = githubWebHost(options.endpoints.githubApi);
+  const clients = [options.crates, options.github];
+  const report = (
+    subjects: readonly { subject: SubjectDescription; checks: CheckResult[] }[],
+    roots: TrustedRoot[],
+    diagnostics: readonly Diagnostic[] = notes,
+  ) =>
+    buildPolicyReport({
+      loaded: options.policy,
+      roots,
+      // Results come back in input order: each subject keeps its target's change.
+      subjects: subjects.map((s, i) => {
+        const change = targets[i].change;
+        return change ? { ...s, change } : s;
+      }),
+      strict: options.strict ?? false,
+      requireRekor: options.requireRekor ?? false,
+      now: now(),
+      servedFromCache: servedFromCacheBy(clients),
+      diagnostics,
+      ...(run.nothingToVerifyIsTrusted ? { nothingToVerifyIsTrusted: true } : {}),
+    });
+  // The same lock, run again while everything its checks rest on is unchanged in the cache.
+  const memoKey = options.cache ? await lockMemoKey(targets, options, now()) : undefined;
+  if (memoKey && options.cache) {
+    const recalled = await recallLockRun(options.cache, memoKey, clients);
+    if (recalled?.length === targets.length) {
+      targets.forEach((target, i) => options.onProgress?.(i + 1, targets.length, target));
+      return report(recalled, [], [...notes, {
+        level: "note",
+        code: "checks-recalled",
+        message:
+          `the checks of all ${targets.length} crate${
+            targets.length === 1 ? "" : "s"
+          } were recalled from an earlier run of the same lock and options: every cached answer ` +
+          "they rest on is unchanged and within the cache TTL (CARGO_ATTEST_CACHE_TTL=0 asks again)",
+      }]);
+    }
+    options.cache.startLedger();
+  }
   const attestations = crateAttestationChecker(options, host);
   const publisherRules = publisherRulesOf(options, host);
   const endpoints = options.endpoints;
@@ -295,21 +335,16 @@ export async function verifyTargets(
   );
   // Nothing the prefetch asked is left going after the run.
   await prefetch?.settled();
-  return buildPolicyReport({
-    loaded: options.policy,
-    roots: attestations.roots(),
-    // Results come back in input order: each subject keeps its target's change.
-    subjects: subjects.map((s, i) => {
-      const change = targets[i].change;
-      return change ? { ...s, change } : s;
-    }),
-    strict: options.strict ?? false,
-    requireRekor: options.requireRekor ?? false,
-    now: now(),
-    servedFromCache: servedFromCacheBy([sources.crates, sources.github?.client]),
-    diagnostics: notes,
-    ...(run.nothingToVerifyIsTrusted ? { nothingToVerifyIsTrusted: true } : {}),
-  });
+  if (memoKey && options.cache) {
+    await rememberLockRun(
+      options.cache,
+      memoKey,
+      subjects,
+      clients,
+      attestations.roots().length > 0,
+    );
+  }
+  return report(subjects, attestations.roots());
 }
 
 /**

@@ -212,13 +212,12 @@ export function startFakeCratesIo(
     }
     if (lowerName === undefined) return new Response("Not Found", { status: 404 });
     lines.push(...(options.extraIndexLines?.[lowerName] ?? []));
-    // The index answers a revalidation of an unchanged file with 304, as index.crates.io does.
-    if (ifNoneMatch === '"fake"') {
-      return new Response(null, { status: 304, headers: { etag: '"fake"' } });
-    }
-    return new Response(lines.join("\n") + "\n", {
-      headers: { "content-type": "text/plain", etag: '"fake"' },
-    });
+    // The index answers a revalidation of an unchanged file with 304, as index.crates.io does
+    // (its etag names the file's content: a changed file is answered whole).
+    const body = lines.join("\n") + "\n";
+    const etag = `"fake-${sha256Hex(new TextEncoder().encode(body)).slice(0, 16)}"`;
+    if (ifNoneMatch === etag) return new Response(null, { status: 304, headers: { etag } });
+    return new Response(body, { headers: { "content-type": "text/plain", etag } });
   };
 
   const serveApi = (parts: string[]): Response => {

@@ -1,0 +1,160 @@
+/**
+ * A warm run of a whole lock, remembered: the checks of every crate, kept with the ledger of the
+ * cache documents and blobs the run used (`Cache.startLedger`). A later run of the same lock,
+ * with the same options, policy, endpoints and credentials, on the same UTC day, uses the checks
+ * again while the ledger holds: every document it used is still the current record and fresh, as
+ * the run would read it, none it found absent has appeared, and every `.crate` is still cached
+ * and intact. Then the run would have read exactly those documents and derived exactly those
+ * checks; the policy is still applied anew (`buildPolicyReport`). Anything else — a document
+ * refreshed or revalidated by another run, a TTL passed, a blob pruned — and the crates are
+ * verified as usual.
+ *
+ * Only a run that was itself complete is remembered: no check in error (a transient failure), no
+ * Sigstore trust material loaded (the report names the roots it used), not `--offline` (which
+ * uses stale documents), not `lock --base` or `--history`, and only by a run that wrote to the
+ * cache anyway (a warm run writes nothing).
+ * @module
+ */
+import type { CheckResult } from "../checks/check_result.ts";
+import { sha256HexOfText } from "../crypto/text_digest.ts";
+import type { Cache, CacheLedger } from "../sources/cache.ts";
+import type { SubjectDescription } from "../verdict/report.ts";
+import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
+
+/** The memo's kind: bump the version when what is stored, or how it is derived, changes. */
+export const LOCK_MEMO_KIND = "lock-run/v1";
+
+/** One crate's result, as the run made it (before the policy). */
+export interface CrateResult {
+  readonly subject: SubjectDescription;
+  readonly checks: CheckResult[];
+}
+
+/** What is remembered of a run. */
+interface LockMemo {
+  readonly crates: CrateResult[];
+  readonly ledger: CacheLedger;
+  /** The check origins' URLs the run asked for (the report marks them answered by the cache). */
+  readonly asked: string[];
+}
+
+/** A client that can say which URLs it was asked for (`CachedHttp`). */
+interface AskedClient {
+  asked(url: string): boolean;
+  noteServedFromCache(url: string): void;
+}
+
+/**
+ * The memo's key for `targets` under `options`, or undefined when such a run is not remembered
+ * (no cache, offline, `lock --base`, `--history`).
+ */
+export async function lockMemoKey(
+  targets: readonly CrateTarget[],
+  options: VerifyCratesOptions,
+  now: Date,
+): Promise<string | undefined> {
+  const cache = options.cache;
+  if (!cache || options.history) return undefined;
+  if (isOffline(options.crates) || isOffline(options.github)) return undefined;
+  if (targets.some((t) => t.change !== undefined)) return undefined;
+  const credential = (client: unknown, api: URL) =>
+    (client as { credentialFor?(url: URL): string } | undefined)?.credentialFor?.(api) ??
+      "uncached";
+  const e = options.endpoints;
+  const what = {
+    day: now.toISOString().slice(0, 10),
+    targets: targets.map((t) => [t.name, t.version, t.lock ?? null, t.unverifiable ?? null]),
+    policy: options.policy.policy,
+    policyReport: options.policy.report,
+    signer: options.signer ?? null,
+    strict: options.strict ?? false,
+    requireRekor: options.requireRekor ?? false,
+    endpoints: [e.cratesApi.href, e.cratesIndex.href, e.cratesDl.href, e.githubApi.href],
+    crates: credential(options.crates, e.cratesApi),
+    github: options.github ? credential(options.github, e.githubApi) : null,
+    githubUnavailable: options.github ? null : options.githubUnavailable ?? null,
+  };
+  return await sha256HexOfText(JSON.stringify(what));
+}
+
+/**
+ * The remembered results for `key` when its ledger still holds (the URLs they rest on are then
+ * noted as answered by the cache on `clients`); else undefined.
+ */
+export async function recallLockRun(
+  cache: Cache,
+  key: string,
+  clients: readonly unknown[],
+): Promise<CrateResult[] | undefined> {
+  const memo = parseMemo(await cache.getMemo(LOCK_MEMO_KIND, key).catch(() => undefined));
+  if (!memo || !await cache.ledgerHolds(memo.ledger)) return undefined;
+  const client = clients.find(isAskedClient);
+  if (!client) return undefined;
+  for (const url of memo.asked) client.noteServedFromCache(url);
+  return memo.crates;
+}
+
+/**
+ * Remembers a run's `crates` under `key`, with the ledger `cache` kept, when the run may be (see
+ * the module doc). `rootsLoaded` says whether Sigstore trust material was loaded.
+ */
+export async function rememberLockRun(
+  cache: Cache,
+  key: string,
+  crates: readonly CrateResult[],
+  clients: readonly unknown[],
+  rootsLoaded: boolean,
+): Promise<void> {
+  const ledger = cache.takeLedger();
+  if (!ledger || rootsLoaded || !cache.wroteThisRun) return;
+  if (crates.some((c) => c.checks.some((check) => check.status === "error"))) return;
+  const asking = clients.filter(isAskedClient);
+  const asked = new Set<string>();
+  for (const { checks } of crates) {
+    for (const check of checks) {
+      const url = check.origin?.url;
+      if (url !== undefined && asking.some((c) => c.asked(url))) asked.add(url);
+    }
+  }
+  const memo: LockMemo = { crates: [...crates], ledger, asked: [...asked] };
+  await cache.putMemo(LOCK_MEMO_KIND, key, memo).catch(() => {});
+}
+
+function isOffline(client: unknown): boolean {
+  return (client as { offline?: boolean } | undefined)?.offline === true;
+}
+
+function isAskedClient(client: unknown): client is AskedClient {
+  const c = client as Partial<AskedClient> | undefined;
+  return typeof c?.asked === "function" && typeof c.noteServedFromCache === "function";
+}
+
+/** The memo, when the stored value has its shape. */
+function parseMemo(value: unknown): LockMemo | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const memo = value as Partial<LockMemo>;
+  const ledger = memo.ledger as Partial<CacheLedger> | undefined;
+  if (
+    !Array.isArray(memo.crates) || !Array.isArray(memo.asked) ||
+    !memo.asked.every((u) => typeof u === "string") || typeof ledger !== "object" ||
+    ledger === null || !Array.isArray(ledger.documents) || !Array.isArray(ledger.blobs) ||
+    !ledger.documents.every((d) =>
+      Array.isArray(d) && typeof d[0] === "string" && Number.isFinite(d[1])
+    ) ||
+    !ledger.blobs.every((b) =>
+      Array.isArray(b) && typeof b[0] === "string" && Number.isFinite(b[1])
+    )
+  ) {
+    return undefined;
+  }
+  for (const c of memo.crates) {
+    const r = c as Partial<CrateResult> | null;
+    if (
+      !r || typeof r.subject !== "object" || r.subject === null || !Array.isArray(r.checks) ||
+      !r.checks.every((check) => typeof check === "object" && check !== null)
+    ) {
+      return undefined;
+    }
+  }
+  return memo as LockMemo;
+}
