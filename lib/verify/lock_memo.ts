@@ -24,6 +24,9 @@ import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
 /** The memo's kind: bump the version when what is stored, or how it is derived, changes. */
 export const LOCK_MEMO_KIND = "lock-run/v1";
 
+/** Largest memo kept, in characters of JSON (under the cache's 16 MiB per document). */
+const MAX_MEMO_CHARS = 8 * 1024 * 1024;
+
 /** One crate's result, as the run made it (before the policy). */
 export interface CrateResult {
   readonly subject: SubjectDescription;
@@ -117,6 +120,8 @@ export async function rememberLockRun(
     }
   }
   const memo: LockMemo = { crates: [...crates], ledger, asked: [...asked] };
+  // A cache record holds at most 16 MiB: a lock of tens of thousands of crates is not remembered.
+  if (JSON.stringify(memo).length > MAX_MEMO_CHARS) return;
   await cache.putMemo(LOCK_MEMO_KIND, key, memo).catch(() => {});
 }
 
