@@ -139,7 +139,8 @@ function parseMemo(value: unknown): LockMemo | undefined {
     !memo.asked.every((u) => typeof u === "string") || typeof ledger !== "object" ||
     ledger === null || !Array.isArray(ledger.documents) || !Array.isArray(ledger.blobs) ||
     !ledger.documents.every((d) =>
-      Array.isArray(d) && typeof d[0] === "string" && Number.isFinite(d[1])
+      Array.isArray(d) && typeof d[0] === "string" && Number.isFinite(d[1]) &&
+      (d[2] === undefined || typeof d[2] === "string")
     ) ||
     !ledger.blobs.every((b) =>
       Array.isArray(b) && typeof b[0] === "string" && Number.isFinite(b[1])
