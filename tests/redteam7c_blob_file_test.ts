@@ -65,6 +65,9 @@ Deno.test("red team 7c: a .crate cached as a blob file that no longer hashes to 
       const lock = ["lock", `${dir}/Cargo.lock`, "--json"];
       const cold = await run(lock);
       assert.equal(cold.report.verdict, "TRUSTED", cold.out);
+      // While the file is intact, its checks are recalled.
+      const warm = await run(lock);
+      assert.equal(warm.report.diagnostics.some((d) => d.code === "checks-recalled"), true);
 
       // The cached .crate is damaged (a disk error, a half-copied cache) and crates.io cannot
       // serve it just now.

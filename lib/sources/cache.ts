@@ -570,6 +570,7 @@ export class Cache {
     );
     let file: FileHandle | undefined;
     let failed = false;
+    let size = 0;
     const fail = (error: unknown) => {
       failed = true;
       buffered = undefined;
@@ -584,6 +585,7 @@ export class Cache {
       write: async (chunk) => {
         if (failed) return;
         hash.update(chunk);
+        size += chunk.length;
         try {
           if (buffered && buffered.length + chunk.length <= BUFFERED_BLOB_BYTES) {
             buffered.push(chunk);
@@ -622,7 +624,9 @@ export class Cache {
           await fsp.rename(tmpPath, path);
           this.#blobFiles = true;
           this.#wrote = true;
-          this.#ledger?.blobs.set(digest, NO_SIZE);
+          // Its size, so that a ledger holds only while the file still hashes to its digest (as
+          // a run that uses it checks first), not merely while it is there.
+          this.#ledger?.blobs.set(digest, size);
           return digest;
         } catch (error) {
           this.#warnOnce(`cannot write to ${this.dir}`, error);
