@@ -10,9 +10,10 @@
  * verified as usual.
  *
  * Only a run that was itself complete is remembered: no check in error (a transient failure), no
- * Sigstore trust material loaded (the report names the roots it used), not `--offline` (which
- * uses stale documents), not `lock --base` or `--history`, and only by a run that wrote to the
- * cache anyway (a warm run writes nothing).
+ * request failed with nothing the cache keeps (`CachedHttp.failedUncached`: a failure a caller
+ * took for an absence), no Sigstore trust material loaded (the report names the roots it used),
+ * not `--offline` (which uses stale documents), not `lock --base` or `--history`, and only by a
+ * run that wrote to the cache anyway (a warm run writes nothing).
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
@@ -108,6 +109,9 @@ export async function rememberLockRun(
   const ledger = cache.takeLedger();
   if (!ledger || rootsLoaded || !cache.wroteThisRun) return;
   if (crates.some((c) => c.checks.some((check) => check.status === "error"))) return;
+  // A request that failed with nothing cached (a caller may have read it as an absence): asked
+  // again, it may be answered, and the checks come out otherwise.
+  if (clients.some((c) => (c as { failedUncached?: boolean } | undefined)?.failedUncached)) return;
   const asking = clients.filter(isAskedClient);
   const asked = new Set<string>();
   for (const { checks } of crates) {
