@@ -334,8 +334,10 @@ export class Cache {
 
   /**
    * Whether a ledger still describes the cache: each document is still the record it was (same
-   * time, same pack; none where there was none) and fresh, as {@link getDocument} would say, and
-   * each blob is cached (and intact, when its size is known). Reads only blob record headers.
+   * time, same pack; none where there was none), intact and fresh, as {@link getDocument} would
+   * say, and each blob is cached (and intact, when its size is known). In packs unchanged since
+   * they were sealed it reads only blob record headers; a document record in any other pack is
+   * read and its digest checked.
    */
   async ledgerHolds(ledger: CacheLedger): Promise<boolean> {
     await this.#ready();
@@ -350,6 +352,12 @@ export class Cache {
       // The same time is not enough: another run may have written another answer that
       // millisecond (its own pack); a ledger that does not name the pack never holds.
       if (current !== time || pack === undefined || this.#packOfDocument(key) !== pack) {
+        return false;
+      }
+      // The record must still read back as written, as getDocument would check it: a pack
+      // unchanged since its writer sealed it holds what was written; any other is read.
+      const at = pending ? undefined : this.#docs.get(key);
+      if (at && !await at.pack.unchangedSinceSealed() && !await this.#readDocument(key)) {
         return false;
       }
       const age = now - Math.max(time, this.#docTouched.get(key) ?? -Infinity);
