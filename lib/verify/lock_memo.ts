@@ -11,9 +11,10 @@
  *
  * Only a run that was itself complete is remembered: no check in error (a transient failure), no
  * request failed with nothing the cache keeps (`CachedHttp.failedUncached`: a failure a caller
- * took for an absence), no Sigstore trust material loaded (the report names the roots it used),
- * not `--offline` (which uses stale documents), not `lock --base` or `--history`, and only by a
- * run that wrote to the cache anyway (a warm run writes nothing).
+ * took for an absence), no GraphQL lookup left to REST (`GithubRefBatcher.unanswered`: a later
+ * run asks GraphQL again), no Sigstore trust material loaded (the report names the roots it
+ * used), not `--offline` (which uses stale documents), not `lock --base` or `--history`, and only
+ * by a run that wrote to the cache anyway (a warm run writes nothing).
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
@@ -97,7 +98,8 @@ export async function recallLockRun(
 
 /**
  * Remembers a run's `crates` under `key`, with the ledger `cache` kept, when the run may be (see
- * the module doc). `rootsLoaded` says whether Sigstore trust material was loaded.
+ * the module doc). `rootsLoaded` says whether Sigstore trust material was loaded; `unkept`, whether
+ * the run went by an answer the cache does not keep (a GraphQL lookup left to REST).
  */
 export async function rememberLockRun(
   cache: Cache,
@@ -105,9 +107,10 @@ export async function rememberLockRun(
   crates: readonly CrateResult[],
   clients: readonly unknown[],
   rootsLoaded: boolean,
+  unkept = false,
 ): Promise<void> {
   const ledger = cache.takeLedger();
-  if (!ledger || rootsLoaded || !cache.wroteThisRun) return;
+  if (!ledger || rootsLoaded || unkept || !cache.wroteThisRun) return;
   if (crates.some((c) => c.checks.some((check) => check.status === "error"))) return;
   // A request that failed with nothing cached (a caller may have read it as an absence): asked
   // again, it may be answered, and the checks come out otherwise.
