@@ -109,11 +109,16 @@ const MAX_PACKS = 16;
 
 /**
  * What a run used of the cache (see {@link Cache.startLedger}): documents by key with their
- * record's time (-1: absent), blobs by SHA-256 with their size (-1: only known to be there).
+ * record's time (-1: absent) and the pack that holds it, blobs by SHA-256 with their size (-1:
+ * only known to be there).
  */
 export interface CacheLedger {
-  /** Each document used: its key and its record's time (-1: it was absent). */
-  readonly documents: readonly (readonly [key: string, time: number])[];
+  /**
+   * Each document used: its key, its record's time (-1: it was absent) and the name of the pack
+   * its record is in (a record of the same time in another pack is another answer: two runs can
+   * write in the same millisecond).
+   */
+  readonly documents: readonly (readonly [key: string, time: number, pack?: string])[];
   /** Each blob used: its SHA-256 and size (-1: only known to be cached). */
   readonly blobs: readonly (readonly [sha256: string, size: number])[];
 }
@@ -184,7 +189,10 @@ export class Cache {
   /** Blobs this run is writing to its pack, by SHA-256. */
   readonly #pendingBlobs = new Map<string, Uint8Array>();
   /** What this run used, while a ledger is kept (see {@link startLedger}). */
-  #ledger?: { documents: Map<string, number>; blobs: Map<string, number> };
+  #ledger?: {
+    documents: Map<string, readonly [time: number, pack?: string]>;
+    blobs: Map<string, number>;
+  };
   /** Whether this run has written a record, a touch or a blob file. */
   #wrote = false;
   /** Buffers {@link blobIsIntact} reads records into, kept for the next check. */
@@ -244,12 +252,12 @@ export class Cache {
     await this.#ready();
     const entry = this.#pendingDocs.get(key) ?? await this.#readDocument(key);
     if (!entry) {
-      if (this.#ledger && !this.#ledger.documents.has(key)) this.#ledger.documents.set(key, -1);
+      if (this.#ledger && !this.#ledger.documents.has(key)) this.#ledger.documents.set(key, [-1]);
       return undefined;
     }
     // A 304 since the record was written makes it as fresh as a new answer would be.
     const fetched = Date.parse(entry.doc.fetchedAt);
-    this.#ledger?.documents.set(key, fetched);
+    this.#ledger?.documents.set(key, [fetched, this.#packOfDocument(key)]);
     const touched = this.#docTouched.get(key) ?? -Infinity;
     const doc = touched > fetched
       ? { ...entry.doc, fetchedAt: new Date(touched).toISOString() }
@@ -311,7 +319,12 @@ export class Cache {
   takeLedger(): CacheLedger | undefined {
     const ledger = this.#ledger;
     this.#ledger = undefined;
-    return ledger && { documents: [...ledger.documents], blobs: [...ledger.blobs] };
+    return ledger && {
+      documents: [...ledger.documents].map(([key, [time, pack]]) =>
+        pack === undefined ? [key, time] as const : [key, time, pack] as const
+      ),
+      blobs: [...ledger.blobs],
+    };
   }
 
   /** Whether this run has written anything to the cache (a record, a touch, a blob file). */
@@ -321,20 +334,32 @@ export class Cache {
 
   /**
    * Whether a ledger still describes the cache: each document is still the record it was (same
-   * time; none where there was none) and fresh, as {@link getDocument} would say, and each blob is
-   * cached (and intact, when its size is known). Reads only blob record headers.
+   * time, same pack; none where there was none), intact and fresh, as {@link getDocument} would
+   * say, and each blob is cached (and intact, when its size is known). In packs unchanged since
+   * they were sealed it reads only blob record headers; a document record in any other pack is
+   * read and its digest checked.
    */
   async ledgerHolds(ledger: CacheLedger): Promise<boolean> {
     await this.#ready();
     const now = this.#now();
-    for (const [key, time] of ledger.documents) {
+    for (const [key, time, pack] of ledger.documents) {
       const pending = this.#pendingDocs.get(key);
       const current = pending ? Date.parse(pending.doc.fetchedAt) : this.#docs.get(key)?.time;
       if (time < 0) {
         if (current !== undefined) return false;
         continue;
       }
-      if (current !== time) return false;
+      // The same time is not enough: another run may have written another answer that
+      // millisecond (its own pack); a ledger that does not name the pack never holds.
+      if (current !== time || pack === undefined || this.#packOfDocument(key) !== pack) {
+        return false;
+      }
+      // The record must still read back as written, as getDocument would check it: a pack
+      // unchanged since its writer sealed it holds what was written; any other is read.
+      const at = pending ? undefined : this.#docs.get(key);
+      if (at && !await at.pack.unchangedSinceSealed() && !await this.#readDocument(key)) {
+        return false;
+      }
       const age = now - Math.max(time, this.#docTouched.get(key) ?? -Infinity);
       if (!(Number.isFinite(age) && age >= 0 && age < this.ttlMs)) return false;
     }
@@ -553,6 +578,7 @@ export class Cache {
     );
     let file: FileHandle | undefined;
     let failed = false;
+    let size = 0;
     const fail = (error: unknown) => {
       failed = true;
       buffered = undefined;
@@ -567,6 +593,7 @@ export class Cache {
       write: async (chunk) => {
         if (failed) return;
         hash.update(chunk);
+        size += chunk.length;
         try {
           if (buffered && buffered.length + chunk.length <= BUFFERED_BLOB_BYTES) {
             buffered.push(chunk);
@@ -605,7 +632,9 @@ export class Cache {
           await fsp.rename(tmpPath, path);
           this.#blobFiles = true;
           this.#wrote = true;
-          this.#ledger?.blobs.set(digest, NO_SIZE);
+          // Its size, so that a ledger holds only while the file still hashes to its digest (as
+          // a run that uses it checks first), not merely while it is there.
+          this.#ledger?.blobs.set(digest, size);
           return digest;
         } catch (error) {
           this.#warnOnce(`cannot write to ${this.dir}`, error);
@@ -815,6 +844,17 @@ export class Cache {
     }
   }
 
+  /**
+   * The name of the pack holding the record of `key` this run reads (this run's pack while the
+   * record is being written), undefined when there is none.
+   */
+  #packOfDocument(key: string): string | undefined {
+    const path = this.#pendingDocs.has(key)
+      ? this.#writer?.file.path
+      : this.#docs.get(key)?.pack.path;
+    return path?.slice(path.lastIndexOf("/") + 1);
+  }
+
   #noteTouch(key: string, time: number): void {
     const touched = this.#docTouched.get(key);
     if (touched === undefined || time > touched) this.#docTouched.set(key, time);
@@ -951,8 +991,8 @@ export class Cache {
   ): Promise<void> {
     const { parts, entry } = sealDocument(doc, body);
     const time = Date.parse(doc.fetchedAt);
-    this.#ledger?.documents.set(doc.key, time);
     await this.#append("d", doc.key, time, parts, this.#pendingDocs, entry);
+    this.#ledger?.documents.set(doc.key, [time, this.#packOfDocument(doc.key)]);
   }
 
   async #putBlob(sha256: string, bytes: Uint8Array): Promise<void> {

@@ -77,6 +77,8 @@ export class CachedHttp extends HttpClient {
   readonly #fromCache = new Set<string>();
   /** URLs answered by the network in this run. */
   readonly #fromNetwork = new Set<string>();
+  /** Whether a request failed with nothing the cache keeps (see {@link failedUncached}). */
+  #failedUncached = false;
   /** The host the token goes to, and the token's identity in cache keys. */
   readonly #credential?: { readonly host: string; readonly id: string };
 
@@ -134,6 +136,16 @@ export class CachedHttp extends HttpClient {
   /** True when this run asked for `url` (answered by the cache or the network). */
   asked(url: string): boolean {
     return this.#fromCache.has(url) || this.#fromNetwork.has(url);
+  }
+
+  /**
+   * True when a request of this run failed with nothing the cache keeps (a server error, a
+   * refused request, a network failure; not a "not found", which is kept): whatever a caller made
+   * of the failure may come out otherwise when it is asked again, so no result of this run may be
+   * taken as resting on the cache alone (`lock_memo.ts`).
+   */
+  get failedUncached(): boolean {
+    return this.#failedUncached;
   }
 
   /** Notes that `url` was answered from the cache (a result recalled from what it answered). */
@@ -206,7 +218,13 @@ export class CachedHttp extends HttpClient {
     options: GetOptions = {},
   ): Promise<JsonResponse<T>> {
     if (this.#offline) throw new OfflineMissError(String(url));
-    const answer = await super.postJson<T>(url, body, options);
+    let answer: JsonResponse<T>;
+    try {
+      answer = await super.postJson<T>(url, body, options);
+    } catch (error) {
+      this.#failedUncached = true;
+      throw error;
+    }
     this.#record(this.#fromNetwork, String(url), answer.url);
     return answer;
   }
@@ -264,6 +282,7 @@ export class CachedHttp extends HttpClient {
         },
       });
     } catch (error) {
+      this.#failedUncached = true;
       await writer?.abort();
       throw error;
     }
@@ -327,8 +346,10 @@ export class CachedHttp extends HttpClient {
             status: error.status,
             body: error.excerpt,
           });
+          throw error;
         }
       }
+      this.#failedUncached = true;
       throw error;
     }
     this.#record(this.#fromNetwork, href, fetched.info.url);

@@ -58,6 +58,16 @@ export class GithubRefBatcher {
   readonly #sending = new Set<Promise<void>>();
   /** GraphQL queries sent (for tests and the bench). */
   queries = 0;
+  #unanswered = false;
+
+  /**
+   * True once a lookup of this run was left to REST because GraphQL did not answer it (failed,
+   * refused, answered in part, or proved unavailable): nothing of it is kept, so a later run asks
+   * GraphQL again and may read it otherwise (`lock_memo.ts` does not remember such a run).
+   */
+  get unanswered(): boolean {
+    return this.#unanswered;
+  }
 
   /** A batcher asking `api` through `client`, remembering answers in `extracts`. */
   constructor(
@@ -100,7 +110,11 @@ export class GithubRefBatcher {
       const refs = fromExtract(cached.value, tags);
       if (refs) return refs;
     }
-    if (this.#offline || this.#unavailable) return undefined;
+    if (this.#offline) return undefined;
+    if (this.#unavailable) {
+      this.#unanswered = true;
+      return undefined;
+    }
     return await new Promise<CrateRefs | undefined>((resolve) => {
       this.#queue.push({ owner, repo, tags, key, resolve });
       if (this.#queue.length >= MAX_BATCH_CRATES) this.#flush();
@@ -115,6 +129,7 @@ export class GithubRefBatcher {
     this.#queue = [];
     if (batch.length === 0) return;
     const sending = this.#send(batch).catch(() => {
+      this.#unanswered = true;
       for (const p of batch) p.resolve(undefined);
     });
     this.#sending.add(sending);
@@ -149,6 +164,7 @@ export class GithubRefBatcher {
       answers = await queryRepositoryRefs(this.#client, this.#api, queries);
     } catch (error) {
       if (error instanceof GraphqlUnavailableError) this.#unavailable = true;
+      this.#unanswered = true;
       // Unavailable, a rate limit, the run's budget: each crate then reads REST (which says,
       // or is refused in turn, for itself).
       for (const p of batch) p.resolve(undefined);
@@ -160,6 +176,7 @@ export class GithubRefBatcher {
         ...answer,
         tags: new Map(p.tags.map((t) => [t, answer.tags.get(t) ?? null])),
       };
+      if (!refs) this.#unanswered = true;
       p.resolve(refs);
       // Remembered for the next run (a cache that cannot be written is only a miss then).
       if (refs) {

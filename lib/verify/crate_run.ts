@@ -342,6 +342,7 @@ export async function verifyTargets(
       subjects,
       clients,
       attestations.roots().length > 0,
+      refs?.unanswered === true,
     );
   }
   return report(subjects, attestations.roots());

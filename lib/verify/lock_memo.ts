@@ -10,9 +10,11 @@
  * verified as usual.
  *
  * Only a run that was itself complete is remembered: no check in error (a transient failure), no
- * Sigstore trust material loaded (the report names the roots it used), not `--offline` (which
- * uses stale documents), not `lock --base` or `--history`, and only by a run that wrote to the
- * cache anyway (a warm run writes nothing).
+ * request failed with nothing the cache keeps (`CachedHttp.failedUncached`: a failure a caller
+ * took for an absence), no GraphQL lookup left to REST (`GithubRefBatcher.unanswered`: a later
+ * run asks GraphQL again), no Sigstore trust material loaded (the report names the roots it
+ * used), not `--offline` (which uses stale documents), not `lock --base` or `--history`, and only
+ * by a run that wrote to the cache anyway (a warm run writes nothing).
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
@@ -99,7 +101,8 @@ export async function recallLockRun(
 
 /**
  * Remembers a run's `crates` under `key`, with the ledger `cache` kept, when the run may be (see
- * the module doc). `rootsLoaded` says whether Sigstore trust material was loaded.
+ * the module doc). `rootsLoaded` says whether Sigstore trust material was loaded; `unkept`, whether
+ * the run went by an answer the cache does not keep (a GraphQL lookup left to REST).
  */
 export async function rememberLockRun(
   cache: Cache,
@@ -107,10 +110,14 @@ export async function rememberLockRun(
   crates: readonly CrateResult[],
   clients: readonly unknown[],
   rootsLoaded: boolean,
+  unkept = false,
 ): Promise<void> {
   const ledger = cache.takeLedger();
-  if (!ledger || rootsLoaded || !cache.wroteThisRun) return;
+  if (!ledger || rootsLoaded || unkept || !cache.wroteThisRun) return;
   if (crates.some((c) => c.checks.some((check) => check.status === "error"))) return;
+  // A request that failed with nothing cached (a caller may have read it as an absence): asked
+  // again, it may be answered, and the checks come out otherwise.
+  if (clients.some((c) => (c as { failedUncached?: boolean } | undefined)?.failedUncached)) return;
   const asking = clients.filter(isAskedClient);
   const asked = new Set<string>();
   for (const { checks } of crates) {
@@ -144,7 +151,8 @@ function parseMemo(value: unknown): LockMemo | undefined {
     !memo.asked.every((u) => typeof u === "string") || typeof ledger !== "object" ||
     ledger === null || !Array.isArray(ledger.documents) || !Array.isArray(ledger.blobs) ||
     !ledger.documents.every((d) =>
-      Array.isArray(d) && typeof d[0] === "string" && Number.isFinite(d[1])
+      Array.isArray(d) && typeof d[0] === "string" && Number.isFinite(d[1]) &&
+      (d[2] === undefined || typeof d[2] === "string")
     ) ||
     !ledger.blobs.every((b) =>
       Array.isArray(b) && typeof b[0] === "string" && Number.isFinite(b[1])
