@@ -70,10 +70,12 @@ Deno.test("red team 7c: checks made while the crate's record could not be read a
         return { code, report: JSON.parse(io.out) as Report, out: io.out };
       };
       const lock = ["lock", `${dir}/Cargo.lock`, "--json"];
-      // crates.io refuses the crate's record for a moment: the run takes the crate as having no
-      // repository (nothing to compare with) and says TRUSTED.
+      // crates.io refuses the crate's record for a moment: the run cannot tell the crate's
+      // repository, which is an ERROR (it used to be taken as "no repository": nothing to
+      // compare with, TRUSTED), and nothing is remembered.
       const cold = await run(lock);
-      assert.equal(cold.report.verdict, "TRUSTED", cold.out);
+      assert.equal(cold.report.verdict, "ERROR", cold.out);
+      assert.equal(cold.code, 3);
       refuseCrateRecord = false;
       // crates.io answers again: a full verification finds the repository, and the crate's files
       // differ from its commit's.

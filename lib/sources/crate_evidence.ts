@@ -29,6 +29,7 @@ import { AttestError } from "../errors.ts";
 import { MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
 import {
   crateDownloadUrl,
+  CrateNotFoundError,
   downloadCrate,
   fetchCrateInfo,
   fetchCrateVersion,
@@ -469,9 +470,16 @@ export async function gatherCrateEvidence(
     }
     : await readCrateContent(sources, api, expectedSha256);
 
+  // The version names no repository: the crate's own record may. Only its absence (or, offline,
+  // its not being cached) means "none"; a failure to read it is the crate's ERROR, never "no
+  // repository", which would leave the crate's files uncompared.
   const repositoryUrl = api.repository ??
-    (await fetchCrateInfo(sources.crates, sources.cratesApi, name).catch(() => undefined))
-      ?.repository;
+    (await fetchCrateInfo(sources.crates, sources.cratesApi, name).catch((error) => {
+      if (error instanceof CrateNotFoundError || error instanceof OfflineMissError) {
+        return undefined;
+      }
+      throw error;
+    }))?.repository;
   const ref = repositoryUrl ? parseGithubRepositoryUrl(repositoryUrl) : undefined;
   const repository = ref ? `${ref.owner}/${ref.repo}` : undefined;
   // A crate's repository URL is github.com's (parseGithubRepositoryUrl reads no other host): on
