@@ -128,7 +128,8 @@ export async function rememberLockRun(
   }
   const memo: LockMemo = { crates: [...crates], ledger, asked: [...asked] };
   // A cache record holds at most 16 MiB: a lock of tens of thousands of crates is not remembered.
-  if (JSON.stringify(memo).length > MAX_MEMO_CHARS) return;
+  // (Measured only for large locks: the copy would raise the peak memory of every cold run.)
+  if (crates.length > 1000 && JSON.stringify(memo).length > MAX_MEMO_CHARS) return;
   await cache.putMemo(LOCK_MEMO_KIND, key, memo).catch(() => {});
 }
 
