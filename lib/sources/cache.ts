@@ -192,6 +192,14 @@ export class Cache {
   #ledger?: {
     documents: Map<string, readonly [time: number, pack?: string]>;
     blobs: Map<string, number>;
+    /** Documents handed out as answers (a fresh record read, or one written) in this run. */
+    answered: Set<string>;
+    /**
+     * Whether a document handed out was then replaced by another answer in the same run (two
+     * crates asking one URL at once and told different things, a TTL passing mid-run): what was
+     * derived from the first answer rests on a record the cache no longer holds.
+     */
+    replaced: boolean;
   };
   /** Whether this run has written a record, a touch or a blob file. */
   #wrote = false;
@@ -264,6 +272,7 @@ export class Cache {
       : entry.doc;
     const age = this.#now() - Math.max(fetched, touched);
     const fresh = Number.isFinite(age) && age >= 0 && age < this.ttlMs;
+    if (fresh) this.#ledger?.answered.add(key);
     return { ...entry, doc, fresh };
   }
 
@@ -312,13 +321,18 @@ export class Cache {
    * can be used again while {@link ledgerHolds} (see `lock_memo.ts`).
    */
   startLedger(): void {
-    this.#ledger = { documents: new Map(), blobs: new Map() };
+    this.#ledger = { documents: new Map(), blobs: new Map(), answered: new Set(), replaced: false };
   }
 
-  /** The ledger kept since {@link startLedger} (undefined when none was), and stops keeping it. */
+  /**
+   * The ledger kept since {@link startLedger}, and stops keeping it. Undefined when none was, or
+   * when a document handed out in this run was replaced by another answer in the same run (no
+   * ledger describes both: the cache holds only the last).
+   */
   takeLedger(): CacheLedger | undefined {
     const ledger = this.#ledger;
     this.#ledger = undefined;
+    if (ledger?.replaced) return undefined;
     return ledger && {
       documents: [...ledger.documents].map(([key, [time, pack]]) =>
         pack === undefined ? [key, time] as const : [key, time, pack] as const
@@ -992,7 +1006,12 @@ export class Cache {
     const { parts, entry } = sealDocument(doc, body);
     const time = Date.parse(doc.fetchedAt);
     await this.#append("d", doc.key, time, parts, this.#pendingDocs, entry);
-    this.#ledger?.documents.set(doc.key, [time, this.#packOfDocument(doc.key)]);
+    const ledger = this.#ledger;
+    if (ledger) {
+      if (ledger.answered.has(doc.key)) ledger.replaced = true;
+      ledger.answered.add(doc.key);
+      ledger.documents.set(doc.key, [time, this.#packOfDocument(doc.key)]);
+    }
   }
 
   async #putBlob(sha256: string, bytes: Uint8Array): Promise<void> {
