@@ -35,7 +35,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { ByteCollector, concatBytes, encodeHex } from "../crypto/bytes.ts";
+import { ByteCollector, bytesEqual, concatBytes, encodeHex } from "../crypto/bytes.ts";
 import {
   INDEX_EXT,
   indexedPacks,
@@ -308,6 +308,14 @@ export class Cache {
    */
   async touchDocument(key: string, hit: DocumentHit): Promise<void> {
     await this.#ready();
+    const ledger = this.#ledger;
+    if (ledger) {
+      // `hit` is handed out as the answer: one this run wrote otherwise (another crate told
+      // something else meanwhile) has replaced it, and one written after it will.
+      const written = this.#pendingDocs.get(key);
+      if (written && !bytesEqual(written.body, hit.body)) ledger.replaced = true;
+      ledger.answered.add(key);
+    }
     const now = this.#now();
     if (now <= Date.parse(hit.doc.fetchedAt)) return;
     this.#wrote = true;
