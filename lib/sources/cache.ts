@@ -200,6 +200,8 @@ export class Cache {
      * derived from the first answer rests on a record the cache no longer holds.
      */
     replaced: boolean;
+    /** Whether a blob this run used could not be kept (a blob file not written). */
+    unkept: boolean;
   };
   /** Whether this run has written a record, a touch or a blob file. */
   #wrote = false;
@@ -329,18 +331,25 @@ export class Cache {
    * can be used again while {@link ledgerHolds} (see `lock_memo.ts`).
    */
   startLedger(): void {
-    this.#ledger = { documents: new Map(), blobs: new Map(), answered: new Set(), replaced: false };
+    this.#ledger = {
+      documents: new Map(),
+      blobs: new Map(),
+      answered: new Set(),
+      replaced: false,
+      unkept: false,
+    };
   }
 
   /**
-   * The ledger kept since {@link startLedger}, and stops keeping it. Undefined when none was, or
+   * The ledger kept since {@link startLedger}, and stops keeping it. Undefined when none was,
    * when a document handed out in this run was replaced by another answer in the same run (no
-   * ledger describes both: the cache holds only the last).
+   * ledger describes both: the cache holds only the last), or when a blob the run was handed
+   * could not be kept.
    */
   takeLedger(): CacheLedger | undefined {
     const ledger = this.#ledger;
     this.#ledger = undefined;
-    if (ledger?.replaced) return undefined;
+    if (ledger?.replaced || ledger?.unkept) return undefined;
     return ledger && {
       documents: [...ledger.documents].map(([key, [time, pack]]) =>
         pack === undefined ? [key, time] as const : [key, time, pack] as const
@@ -590,6 +599,7 @@ export class Cache {
       await this.#mkdir(this.#packsDir);
     } catch (error) {
       this.#warnOnce(`cannot write to ${this.dir}`, error);
+      this.#blobNotKept();
       return undefined;
     }
     const tmpDir = join(this.dir, "tmp");
@@ -644,6 +654,7 @@ export class Cache {
         }
         await close();
         if (failed) {
+          this.#blobNotKept();
           await this.#remove(tmpPath);
           return undefined;
         }
@@ -660,6 +671,7 @@ export class Cache {
           return digest;
         } catch (error) {
           this.#warnOnce(`cannot write to ${this.dir}`, error);
+          this.#blobNotKept();
           await this.#remove(tmpPath);
           return undefined;
         }
@@ -670,6 +682,14 @@ export class Cache {
         await this.#remove(tmpPath);
       },
     };
+  }
+
+  /**
+   * A blob this run was handed (a download) cannot be kept: no ledger describes what the run
+   * used (the bytes are nowhere a later run could find them), so it is not remembered.
+   */
+  #blobNotKept(): void {
+    if (this.#ledger) this.#ledger.unkept = true;
   }
 
   /** Records that a blob was used, so `prune` keeps it (at most once a day per blob). */
