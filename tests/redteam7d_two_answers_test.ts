@@ -113,7 +113,11 @@ Deno.test("red team 7d: a run that handed out two answers for one document is no
   }
 });
 
-Deno.test("red team 7d: a run that confirmed one answer (304) while another replaced it is not recalled", async () => {
+/**
+ * Two versions revalidate their index file at once: the first is confirmed (304), the second is
+ * answered with a changed file, after the first (`changedFirst` false) or before it (true).
+ */
+async function revalidationRace(changedFirst: boolean): Promise<void> {
   const crates: FakeCrate[] = [];
   for (const version of ["1.0.0", "2.0.0"]) {
     const files = {
@@ -132,8 +136,8 @@ Deno.test("red team 7d: a run that confirmed one answer (304) while another repl
     crates.map((c) => ({ ...c, indexCksumOverride: "ab".repeat(32) })),
   );
   // The index file of `dup`: the good one, until `race` is set; then the first revalidation
-  // waits for the second and is confirmed (304), the second is answered with the changed file a
-  // moment later; after that, the changed file.
+  // waits for the second and is confirmed (304), the second is answered with the changed file
+  // (a moment after the first, or before it); after that, the changed file.
   let race = false;
   let asked = 0;
   let second!: () => void;
@@ -153,12 +157,21 @@ Deno.test("red team 7d: a run that confirmed one answer (304) while another repl
     const n = ++asked;
     if (n === 1) {
       await Promise.race([secondArrived, new Promise((r) => setTimeout(r, 2000))]);
+      if (changedFirst) {
+        await firstDone;
+        await new Promise((r) => setTimeout(r, 300));
+      }
       const answer = await relay(good.indexUrl);
-      firstAnswered();
+      if (!changedFirst) firstAnswered();
       return answer;
     }
     if (n === 2) {
       second();
+      if (changedFirst) {
+        const answer = await relay(bad.indexUrl);
+        firstAnswered();
+        return answer;
+      }
       await firstDone;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -199,4 +212,12 @@ Deno.test("red team 7d: a run that confirmed one answer (304) while another repl
     await good.close();
     await bad.close();
   }
+}
+
+Deno.test("red team 7d: a run that confirmed one answer (304) while another replaced it later is not recalled", async () => {
+  await revalidationRace(false);
+});
+
+Deno.test("red team 7d: a run that confirmed one answer (304) another had already replaced is not recalled", async () => {
+  await revalidationRace(true);
 });
