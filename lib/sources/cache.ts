@@ -312,10 +312,12 @@ export class Cache {
     await this.#ready();
     const ledger = this.#ledger;
     if (ledger) {
-      // `hit` is handed out as the answer: one this run wrote otherwise (another crate told
-      // something else meanwhile) has replaced it, and one written after it will.
-      const written = this.#pendingDocs.get(key);
-      if (written && !bytesEqual(written.body, hit.body)) ledger.replaced = true;
+      // `hit` is handed out as the answer: one this run handed out otherwise (another crate told
+      // something else meanwhile, written) has replaced it, and one written after it will.
+      if (ledger.answered.has(key)) {
+        const current = this.#pendingDocs.get(key) ?? await this.#readDocument(key);
+        if (!current || !bytesEqual(current.body, hit.body)) ledger.replaced = true;
+      }
       ledger.answered.add(key);
     }
     const now = this.#now();
