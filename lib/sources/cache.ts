@@ -35,7 +35,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { ByteCollector, concatBytes, encodeHex } from "../crypto/bytes.ts";
+import { ByteCollector, bytesEqual, concatBytes, encodeHex } from "../crypto/bytes.ts";
 import {
   INDEX_EXT,
   indexedPacks,
@@ -192,6 +192,16 @@ export class Cache {
   #ledger?: {
     documents: Map<string, readonly [time: number, pack?: string]>;
     blobs: Map<string, number>;
+    /** Documents handed out as answers (a fresh record read, or one written) in this run. */
+    answered: Set<string>;
+    /**
+     * Whether a document handed out was then replaced by another answer in the same run (two
+     * crates asking one URL at once and told different things, a TTL passing mid-run): what was
+     * derived from the first answer rests on a record the cache no longer holds.
+     */
+    replaced: boolean;
+    /** Whether a blob this run used could not be kept (a blob file not written). */
+    unkept: boolean;
   };
   /** Whether this run has written a record, a touch or a blob file. */
   #wrote = false;
@@ -264,6 +274,7 @@ export class Cache {
       : entry.doc;
     const age = this.#now() - Math.max(fetched, touched);
     const fresh = Number.isFinite(age) && age >= 0 && age < this.ttlMs;
+    if (fresh) this.#ledger?.answered.add(key);
     return { ...entry, doc, fresh };
   }
 
@@ -299,6 +310,16 @@ export class Cache {
    */
   async touchDocument(key: string, hit: DocumentHit): Promise<void> {
     await this.#ready();
+    const ledger = this.#ledger;
+    if (ledger) {
+      // `hit` is handed out as the answer: one this run handed out otherwise (another crate told
+      // something else meanwhile, written) has replaced it, and one written after it will.
+      if (ledger.answered.has(key)) {
+        const current = this.#pendingDocs.get(key) ?? await this.#readDocument(key);
+        if (!current || !bytesEqual(current.body, hit.body)) ledger.replaced = true;
+      }
+      ledger.answered.add(key);
+    }
     const now = this.#now();
     if (now <= Date.parse(hit.doc.fetchedAt)) return;
     this.#wrote = true;
@@ -312,13 +333,25 @@ export class Cache {
    * can be used again while {@link ledgerHolds} (see `lock_memo.ts`).
    */
   startLedger(): void {
-    this.#ledger = { documents: new Map(), blobs: new Map() };
+    this.#ledger = {
+      documents: new Map(),
+      blobs: new Map(),
+      answered: new Set(),
+      replaced: false,
+      unkept: false,
+    };
   }
 
-  /** The ledger kept since {@link startLedger} (undefined when none was), and stops keeping it. */
+  /**
+   * The ledger kept since {@link startLedger}, and stops keeping it. Undefined when none was,
+   * when a document handed out in this run was replaced by another answer in the same run (no
+   * ledger describes both: the cache holds only the last), or when a blob the run was handed
+   * could not be kept.
+   */
   takeLedger(): CacheLedger | undefined {
     const ledger = this.#ledger;
     this.#ledger = undefined;
+    if (ledger?.replaced || ledger?.unkept) return undefined;
     return ledger && {
       documents: [...ledger.documents].map(([key, [time, pack]]) =>
         pack === undefined ? [key, time] as const : [key, time, pack] as const
@@ -568,6 +601,7 @@ export class Cache {
       await this.#mkdir(this.#packsDir);
     } catch (error) {
       this.#warnOnce(`cannot write to ${this.dir}`, error);
+      this.#blobNotKept();
       return undefined;
     }
     const tmpDir = join(this.dir, "tmp");
@@ -622,6 +656,7 @@ export class Cache {
         }
         await close();
         if (failed) {
+          this.#blobNotKept();
           await this.#remove(tmpPath);
           return undefined;
         }
@@ -638,6 +673,7 @@ export class Cache {
           return digest;
         } catch (error) {
           this.#warnOnce(`cannot write to ${this.dir}`, error);
+          this.#blobNotKept();
           await this.#remove(tmpPath);
           return undefined;
         }
@@ -648,6 +684,14 @@ export class Cache {
         await this.#remove(tmpPath);
       },
     };
+  }
+
+  /**
+   * A blob this run was handed (a download) cannot be kept: no ledger describes what the run
+   * used (the bytes are nowhere a later run could find them), so it is not remembered.
+   */
+  #blobNotKept(): void {
+    if (this.#ledger) this.#ledger.unkept = true;
   }
 
   /** Records that a blob was used, so `prune` keeps it (at most once a day per blob). */
@@ -992,7 +1036,12 @@ export class Cache {
     const { parts, entry } = sealDocument(doc, body);
     const time = Date.parse(doc.fetchedAt);
     await this.#append("d", doc.key, time, parts, this.#pendingDocs, entry);
-    this.#ledger?.documents.set(doc.key, [time, this.#packOfDocument(doc.key)]);
+    const ledger = this.#ledger;
+    if (ledger) {
+      if (ledger.answered.has(doc.key)) ledger.replaced = true;
+      ledger.answered.add(doc.key);
+      ledger.documents.set(doc.key, [time, this.#packOfDocument(doc.key)]);
+    }
   }
 
   async #putBlob(sha256: string, bytes: Uint8Array): Promise<void> {

@@ -12,9 +12,11 @@
  * Only a run that was itself complete is remembered: no check in error (a transient failure), no
  * request failed with nothing the cache keeps (`CachedHttp.failedUncached`: a failure a caller
  * took for an absence), no GraphQL lookup left to REST (`GithubRefBatcher.unanswered`: a later
- * run asks GraphQL again), no Sigstore trust material loaded (the report names the roots it
- * used), not `--offline` (which uses stale documents), not `lock --base` or `--history`, and only
- * by a run that wrote to the cache anyway (a warm run writes nothing).
+ * run asks GraphQL again), no document answered twice otherwise and no `.crate` the cache could
+ * not keep (`Cache.takeLedger` keeps no ledger then), no Sigstore trust material loaded (the
+ * report names the roots it used), not `--offline` (which uses stale documents), not `lock
+ * --base` or `--history`, and only by a run that wrote to the cache anyway (a warm run writes
+ * nothing).
  * @module
  */
 import type { CheckResult } from "../checks/check_result.ts";
