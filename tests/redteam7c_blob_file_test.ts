@@ -6,19 +6,13 @@
  * `main()`, against the loopback fakes.
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
 import { buildCrate } from "./support/crate_builder.ts";
 import { sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
 import { withTempDir } from "./support/temp_dir.ts";
+import { cachedRunner } from "./support/cached_runs.ts";
 
 const CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index";
-
-interface Report {
-  verdict: string;
-  diagnostics: { code: string }[];
-}
 
 /** Incompressible bytes (crypto.getRandomValues fills at most 64 KiB at a time). */
 function randomBytes(length: number): Uint8Array {
@@ -52,16 +46,10 @@ Deno.test("red team 7c: a .crate cached as a blob file that no longer hashes to 
           `[[package]]\nname = "${name}"\nversion = "${version}"\nsource = "${CRATES_IO}"\n` +
           `checksum = "${sha256}"\n`,
       );
-      const run = async (args: string[]) => {
-        const io = createMemoryIo({
-          ...cratesIo.env,
-          CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-          CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
-          GH_TOKEN: "ghp_test",
-        });
-        const code = await main(args, io);
-        return { code, report: JSON.parse(io.out) as Report, out: io.out };
-      };
+      const run = cachedRunner(
+        { ...cratesIo.env, CARGO_ATTEST_GITHUB_API_URL: github.apiUrl },
+        dir,
+      );
       const lock = ["lock", `${dir}/Cargo.lock`, "--json"];
       const cold = await run(lock);
       assert.equal(cold.report.verdict, "TRUSTED", cold.out);

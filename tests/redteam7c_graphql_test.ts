@@ -6,12 +6,11 @@
  * checks of the moment GraphQL failed. Through `main()`, against the loopback fakes.
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
 import { budgetCrates } from "./support/budget_crates.ts";
 import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { type FakeRepository, startFakeGithub } from "./support/fake_github.ts";
 import { withTempDir } from "./support/temp_dir.ts";
+import { cachedRunner } from "./support/cached_runs.ts";
 
 interface Report {
   verdict: string;
@@ -34,16 +33,10 @@ Deno.test("red team 7c: checks that rested on the REST fallback of an unanswered
       await Deno.mkdir(`${dir}/b`);
       await Deno.writeTextFile(`${dir}/a/Cargo.lock`, data.lock);
       await Deno.writeTextFile(`${dir}/b/Cargo.lock`, data.lock);
-      const run = async (args: string[]) => {
-        const io = createMemoryIo({
-          ...cratesIo.env,
-          CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-          CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
-          GH_TOKEN: "ghp_test",
-        });
-        const code = await main(args, io);
-        return { code, report: JSON.parse(io.out) as Report, out: io.out };
-      };
+      const run = cachedRunner(
+        { ...cratesIo.env, CARGO_ATTEST_GITHUB_API_URL: github.apiUrl },
+        dir,
+      );
       const verdictOf = (r: { report: Report }) =>
         r.report.subjects.find((s) => s.subject.name === "budget-1")?.verdict;
       // GraphQL fails to resolve budget-1's tag: it is read through REST (and cached), TRUSTED.

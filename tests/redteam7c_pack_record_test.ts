@@ -6,19 +6,12 @@
  * against the loopback fakes.
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
 import { PACK_EXT, readIndex } from "../lib/sources/cache_pack.ts";
 import { budgetCrates } from "./support/budget_crates.ts";
 import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
 import { withTempDir } from "./support/temp_dir.ts";
-
-interface Report {
-  verdict: string;
-  diagnostics: { code: string }[];
-  subjects: { subject: { name: string }; verdict: string }[];
-}
+import { cachedRunner } from "./support/cached_runs.ts";
 
 Deno.test("red team 7c: a damaged record of an answer the remembered checks rest on is not recalled as that answer", async () => {
   const data = await budgetCrates(3, 1);
@@ -28,16 +21,10 @@ Deno.test("red team 7c: a damaged record of an answer the remembered checks rest
   try {
     await withTempDir(async (dir) => {
       await Deno.writeTextFile(`${dir}/Cargo.lock`, data.lock);
-      const run = async (args: string[]) => {
-        const io = createMemoryIo({
-          ...cratesIo.env,
-          CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-          CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
-          GH_TOKEN: "ghp_test",
-        });
-        const code = await main(args, io);
-        return { code, report: JSON.parse(io.out) as Report, out: io.out };
-      };
+      const run = cachedRunner(
+        { ...cratesIo.env, CARGO_ATTEST_GITHUB_API_URL: github.apiUrl },
+        dir,
+      );
       const lock = ["lock", `${dir}/Cargo.lock`, "--json"];
       const cold = await run(lock);
       assert.equal(cold.code, 0, cold.out);

@@ -6,18 +6,11 @@
  * the clock fixed (`createMemoryIo`'s `now`) so that every run writes at the same instant.
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
 import { budgetCrates } from "./support/budget_crates.ts";
 import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
 import { withTempDir } from "./support/temp_dir.ts";
-
-interface Report {
-  verdict: string;
-  diagnostics: { code: string }[];
-  subjects: { subject: { name: string }; verdict: string }[];
-}
+import { cachedRunner } from "./support/cached_runs.ts";
 
 Deno.test("red team 7c: an answer replaced in the same millisecond is not the answer the lock's checks rest on", async () => {
   const data = await budgetCrates(3, 1);
@@ -28,17 +21,11 @@ Deno.test("red team 7c: an answer replaced in the same millisecond is not the an
   try {
     await withTempDir(async (dir) => {
       await Deno.writeTextFile(`${dir}/Cargo.lock`, data.lock);
-      const run = async (args: string[], env: Record<string, string> = {}) => {
-        const io = createMemoryIo({
-          ...cratesIo.env,
-          CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-          CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
-          GH_TOKEN: "ghp_test",
-          ...env,
-        }, now);
-        const code = await main(args, io);
-        return { code, report: JSON.parse(io.out) as Report, out: io.out };
-      };
+      const run = cachedRunner(
+        { ...cratesIo.env, CARGO_ATTEST_GITHUB_API_URL: github.apiUrl },
+        dir,
+        now,
+      );
       const lock = ["lock", `${dir}/Cargo.lock`, "--json"];
       const i = crates.findIndex((c) => c.name === "budget-1");
       const honest = crates[i];

@@ -9,18 +9,11 @@
  * `repository` (as crates.io's records may omit it) and can refuse the crate's record.
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
 import { budgetCrates } from "./support/budget_crates.ts";
 import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
 import { withTempDir } from "./support/temp_dir.ts";
-
-interface Report {
-  verdict: string;
-  diagnostics: { code: string }[];
-  subjects: { subject: { name: string }; verdict: string }[];
-}
+import { cachedRunner } from "./support/cached_runs.ts";
 
 Deno.test("red team 7c: checks made while the crate's record could not be read are not remembered", async () => {
   const data = await budgetCrates(1, 1);
@@ -57,18 +50,11 @@ Deno.test("red team 7c: checks made while the crate's record could not be read a
   try {
     await withTempDir(async (dir) => {
       await Deno.writeTextFile(`${dir}/Cargo.lock`, data.lock);
-      const run = async (args: string[], env: Record<string, string> = {}) => {
-        const io = createMemoryIo({
-          ...cratesIo.env,
-          CARGO_ATTEST_CRATES_API_URL: `http://127.0.0.1:${proxy.addr.port}${api.pathname}`,
-          CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-          CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
-          GH_TOKEN: "ghp_test",
-          ...env,
-        });
-        const code = await main(args, io);
-        return { code, report: JSON.parse(io.out) as Report, out: io.out };
-      };
+      const run = cachedRunner({
+        ...cratesIo.env,
+        CARGO_ATTEST_CRATES_API_URL: `http://127.0.0.1:${proxy.addr.port}${api.pathname}`,
+        CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
+      }, dir);
       const lock = ["lock", `${dir}/Cargo.lock`, "--json"];
       // crates.io refuses the crate's record for a moment: the run cannot tell the crate's
       // repository, which is an ERROR (it used to be taken as "no repository": nothing to
