@@ -6,46 +6,20 @@
  * `main()`, against the loopback fakes.
  */
 import assert from "node:assert/strict";
-import { buildCrate } from "./support/crate_builder.ts";
-import { sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { bigCrate } from "./support/big_crate.ts";
+import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
 import { withTempDir } from "./support/temp_dir.ts";
 import { cachedRunner } from "./support/cached_runs.ts";
 
-const CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index";
-
-/** Incompressible bytes (crypto.getRandomValues fills at most 64 KiB at a time). */
-function randomBytes(length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i += 65_536) crypto.getRandomValues(bytes.subarray(i, i + 65_536));
-  return bytes;
-}
-
 Deno.test("red team 7c: a .crate cached as a blob file that no longer hashes to its digest is not recalled as verified", async () => {
-  const name = "bigcrate";
-  const version = "1.0.0";
-  const bytes = await buildCrate({
-    name,
-    version,
-    files: {
-      "Cargo.toml": `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n`,
-      "src/lib.rs": "pub fn n() -> u32 { 1 }\n",
-      "data.bin": randomBytes(9 * 1024 * 1024),
-    },
-  });
-  assert.ok(bytes.length > 8 * 1024 * 1024, "a blob file, not a packed blob");
-  const sha256 = sha256Hex(bytes);
-  const crates = [{ name, version, bytes }];
+  const { crate, sha256, lock: lockText } = await bigCrate();
+  const crates = [crate];
   const cratesIo = startFakeCratesIo(crates);
   const github = startFakeGithub([], { repositories: [] });
   try {
     await withTempDir(async (dir) => {
-      await Deno.writeTextFile(
-        `${dir}/Cargo.lock`,
-        'version = 4\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n\n' +
-          `[[package]]\nname = "${name}"\nversion = "${version}"\nsource = "${CRATES_IO}"\n` +
-          `checksum = "${sha256}"\n`,
-      );
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, lockText);
       const run = cachedRunner(
         { ...cratesIo.env, CARGO_ATTEST_GITHUB_API_URL: github.apiUrl },
         dir,

@@ -10,47 +10,22 @@
 import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
-import { buildCrate } from "./support/crate_builder.ts";
-import { sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { bigCrate } from "./support/big_crate.ts";
+import { startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { withTempDir } from "./support/temp_dir.ts";
-
-const CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index";
 
 interface Report {
   verdict: string;
   diagnostics: { code: string }[];
 }
 
-/** Incompressible bytes (crypto.getRandomValues fills at most 64 KiB at a time). */
-function randomBytes(length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i += 65_536) crypto.getRandomValues(bytes.subarray(i, i + 65_536));
-  return bytes;
-}
-
 Deno.test("red team 7d: checks of a .crate the cache could not keep are not recalled", async () => {
-  const name = "bigcrate";
-  const version = "1.0.0";
-  const bytes = await buildCrate({
-    name,
-    version,
-    files: {
-      "Cargo.toml": `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n`,
-      "src/lib.rs": "pub fn n() -> u32 { 1 }\n",
-      "data.bin": randomBytes(9 * 1024 * 1024),
-    },
-  });
-  assert.ok(bytes.length > 8 * 1024 * 1024, "a blob file, not a packed blob");
-  const crates = [{ name, version, bytes }];
+  const { crate, lock: lockText } = await bigCrate();
+  const crates = [crate];
   const cratesIo = startFakeCratesIo(crates);
   try {
     await withTempDir(async (dir) => {
-      await Deno.writeTextFile(
-        `${dir}/Cargo.lock`,
-        'version = 4\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n\n' +
-          `[[package]]\nname = "${name}"\nversion = "${version}"\nsource = "${CRATES_IO}"\n` +
-          `checksum = "${sha256Hex(bytes)}"\n`,
-      );
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, lockText);
       const run = async (args: string[]) => {
         const io = createMemoryIo({ ...cratesIo.env, CARGO_ATTEST_CACHE_DIR: `${dir}/cache` });
         const code = await main(args, io);
