@@ -272,8 +272,7 @@ export class Cache {
     const doc = touched > fetched
       ? { ...entry.doc, fetchedAt: new Date(touched).toISOString() }
       : entry.doc;
-    const age = this.#now() - Math.max(fetched, touched);
-    const fresh = Number.isFinite(age) && age >= 0 && age < this.ttlMs;
+    const fresh = this.#isFresh(key, fetched, this.#now());
     if (fresh) this.#ledger?.answered.add(key);
     return { ...entry, doc, fresh };
   }
@@ -393,8 +392,7 @@ export class Cache {
       if (at && !await at.pack.unchangedSinceSealed() && !await this.#readDocument(key)) {
         return false;
       }
-      const age = now - Math.max(time, this.#docTouched.get(key) ?? -Infinity);
-      if (!(Number.isFinite(age) && age >= 0 && age < this.ttlMs)) return false;
+      if (!this.#isFresh(key, time, now)) return false;
     }
     for (const [sha256, size] of ledger.blobs) {
       const held = size === NO_SIZE
@@ -564,7 +562,7 @@ export class Cache {
     if (!await at.pack.unchangedSinceSealed()) return false;
     try {
       const read = await at.pack.readInto(new Uint8Array(header.length), at.offset, header.length);
-      return read.length === header.length && read.every((byte, i) => byte === header[i]);
+      return bytesEqual(read, header);
     } catch {
       return false;
     }
@@ -897,6 +895,15 @@ export class Cache {
       ? this.#writer?.file.path
       : this.#docs.get(key)?.pack.path;
     return path?.slice(path.lastIndexOf("/") + 1);
+  }
+
+  /**
+   * Whether the document `key`, fetched at `fetched`, is within the TTL at `now`: a 304 since
+   * (its touch) makes it as fresh as a new answer would be.
+   */
+  #isFresh(key: string, fetched: number, now: number): boolean {
+    const age = now - Math.max(fetched, this.#docTouched.get(key) ?? -Infinity);
+    return Number.isFinite(age) && age >= 0 && age < this.ttlMs;
   }
 
   #noteTouch(key: string, time: number): void {
