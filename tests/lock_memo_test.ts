@@ -6,74 +6,16 @@
  * loopback fakes.
  */
 import assert from "node:assert/strict";
-import { main } from "../lib/cli/main.ts";
-import { createMemoryIo } from "../lib/cli/io.ts";
-import { budgetCrates } from "./support/budget_crates.ts";
-import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { startFakeGithub } from "./support/fake_github.ts";
-import { withTempDir } from "./support/temp_dir.ts";
-
-interface Run {
-  code: number;
-  report: {
-    verdict: string;
-    generatedAt?: string;
-    diagnostics: { code: string }[];
-    subjects: { subject: { name: string }; verdict: string }[];
-  };
-  requests: number;
-  out: string;
-}
-
-async function withLock(
-  body: (run: (args: string[], env?: Record<string, string>) => Promise<Run>, context: {
-    dir: string;
-    crates: FakeCrate[];
-  }) => Promise<void>,
-): Promise<void> {
-  const data = await budgetCrates(3, 1);
-  const crates = [...data.crates];
-  const cratesIo = startFakeCratesIo(crates);
-  const github = startFakeGithub([], { repositories: data.repositories });
-  try {
-    await withTempDir(async (dir) => {
-      await Deno.writeTextFile(`${dir}/Cargo.lock`, data.lock);
-      const run = async (args: string[], env: Record<string, string> = {}): Promise<Run> => {
-        const before = cratesIo.requests.length + github.requests.length;
-        const io = createMemoryIo({
-          ...cratesIo.env,
-          CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
-          CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
-          GH_TOKEN: "ghp_test",
-          ...env,
-        });
-        const code = await main(args, io);
-        return {
-          code,
-          report: JSON.parse(io.out),
-          requests: cratesIo.requests.length + github.requests.length - before,
-          out: io.out,
-        };
-      };
-      await body(run, { dir, crates });
-    });
-  } finally {
-    await cratesIo.close();
-    await github.close();
-  }
-}
-
-const recalled = (r: Run) => r.report.diagnostics.some((d) => d.code === "checks-recalled");
+import { type CountedRun, recalled, withBudgetLock } from "./support/cached_runs.ts";
 
 /** The report without what differs between two runs of the same answers. */
-function comparable(r: Run): unknown {
+function comparable(r: CountedRun): unknown {
   const { generatedAt: _, diagnostics, ...rest } = r.report;
   return { ...rest, diagnostics: diagnostics.filter((d) => d.code !== "checks-recalled") };
 }
 
 Deno.test("lock: a warm run recalls the checks of the same lock, with the report of a run that reads every answer", async () => {
-  await withLock(async (run, { dir }) => {
-    const lock = ["lock", `${dir}/Cargo.lock`, "--json"];
+  await withBudgetLock(async ({ run, lock }) => {
     const cold = await run(lock);
     assert.equal(cold.code, 0, cold.out);
     assert.equal(recalled(cold), false);
@@ -93,8 +35,7 @@ Deno.test("lock: a warm run recalls the checks of the same lock, with the report
 });
 
 Deno.test("lock: an answer another run refreshed, a passed TTL, another policy: the checks are not recalled", async () => {
-  await withLock(async (run, { dir, crates }) => {
-    const lock = ["lock", `${dir}/Cargo.lock`, "--json"];
+  await withBudgetLock(async ({ run, dir, crates, lock }) => {
     assert.equal((await run(lock)).code, 0);
     assert.equal(recalled(await run(lock)), true);
 

@@ -7,58 +7,39 @@
  */
 import assert from "node:assert/strict";
 import { PACK_EXT, readIndex } from "../lib/sources/cache_pack.ts";
-import { budgetCrates } from "./support/budget_crates.ts";
-import { startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { startFakeGithub } from "./support/fake_github.ts";
-import { withTempDir } from "./support/temp_dir.ts";
-import { cachedRunner } from "./support/cached_runs.ts";
+import { withBudgetLock } from "./support/cached_runs.ts";
 
 Deno.test("red team 7c: a damaged record of an answer the remembered checks rest on is not recalled as that answer", async () => {
-  const data = await budgetCrates(3, 1);
-  const crates = [...data.crates];
-  const cratesIo = startFakeCratesIo(crates);
-  const github = startFakeGithub([], { repositories: data.repositories });
-  try {
-    await withTempDir(async (dir) => {
-      await Deno.writeTextFile(`${dir}/Cargo.lock`, data.lock);
-      const run = cachedRunner(
-        { ...cratesIo.env, CARGO_ATTEST_GITHUB_API_URL: github.apiUrl },
-        dir,
-      );
-      const lock = ["lock", `${dir}/Cargo.lock`, "--json"];
-      const cold = await run(lock);
-      assert.equal(cold.code, 0, cold.out);
+  await withBudgetLock(async ({ run, dir, crates, lock }) => {
+    const cold = await run(lock);
+    assert.equal(cold.code, 0, cold.out);
 
-      // The cached index answer for budget-1 is damaged on disk (a byte of its body).
-      const packs = `${dir}/cache/packs`;
-      let damaged = 0;
-      for await (const entry of Deno.readDir(packs)) {
-        if (!entry.name.endsWith(PACK_EXT)) continue;
-        const name = entry.name.slice(0, -PACK_EXT.length);
-        const index = await readIndex(packs, name);
-        for (const [kind, key, offset, length] of index?.records ?? []) {
-          if (kind !== "d" || !key.startsWith("GET ") || !key.includes("/budget-1 ")) continue;
-          const file = await Deno.open(`${packs}/${entry.name}`, { read: true, write: true });
-          await file.seek(offset + length - 2, Deno.SeekMode.Start);
-          await file.write(new TextEncoder().encode("#"));
-          file.close();
-          damaged++;
-        }
+    // The cached index answer for budget-1 is damaged on disk (a byte of its body).
+    const packs = `${dir}/cache/packs`;
+    let damaged = 0;
+    for await (const entry of Deno.readDir(packs)) {
+      if (!entry.name.endsWith(PACK_EXT)) continue;
+      const name = entry.name.slice(0, -PACK_EXT.length);
+      const index = await readIndex(packs, name);
+      for (const [kind, key, offset, length] of index?.records ?? []) {
+        if (kind !== "d" || !key.startsWith("GET ") || !key.includes("/budget-1 ")) continue;
+        const file = await Deno.open(`${packs}/${entry.name}`, { read: true, write: true });
+        await file.seek(offset + length - 2, Deno.SeekMode.Start);
+        await file.write(new TextEncoder().encode("#"));
+        file.close();
+        damaged++;
       }
-      assert.equal(damaged, 1, "the index answer of budget-1 is one record");
-      // crates.io's index now gives budget-1 another checksum.
-      const i = crates.findIndex((c) => c.name === "budget-1");
-      crates[i] = { ...crates[i], indexCksumOverride: "e".repeat(64) };
+    }
+    assert.equal(damaged, 1, "the index answer of budget-1 is one record");
+    // crates.io's index now gives budget-1 another checksum.
+    const i = crates.findIndex((c) => c.name === "budget-1");
+    crates[i] = { ...crates[i], indexCksumOverride: "e".repeat(64) };
 
-      // A full verification reads the record, finds it damaged, asks the index again, and the
-      // new answer is a MISMATCH.
-      const again = await run(lock);
-      const one = again.report.subjects.find((s) => s.subject.name === "budget-1");
-      assert.equal(one?.verdict, "MISMATCH", again.out);
-      assert.equal(again.report.diagnostics.some((d) => d.code === "checks-recalled"), false);
-    });
-  } finally {
-    await cratesIo.close();
-    await github.close();
-  }
+    // A full verification reads the record, finds it damaged, asks the index again, and the
+    // new answer is a MISMATCH.
+    const again = await run(lock);
+    const one = again.report.subjects.find((s) => s.subject.name === "budget-1");
+    assert.equal(one?.verdict, "MISMATCH", again.out);
+    assert.equal(again.report.diagnostics.some((d) => d.code === "checks-recalled"), false);
+  });
 });

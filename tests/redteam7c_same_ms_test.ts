@@ -6,73 +6,53 @@
  * the clock fixed (`createMemoryIo`'s `now`) so that every run writes at the same instant.
  */
 import assert from "node:assert/strict";
-import { budgetCrates } from "./support/budget_crates.ts";
-import { startFakeCratesIo } from "./support/fake_crates_io.ts";
-import { startFakeGithub } from "./support/fake_github.ts";
-import { withTempDir } from "./support/temp_dir.ts";
-import { cachedRunner } from "./support/cached_runs.ts";
+import { withBudgetLock } from "./support/cached_runs.ts";
 
 Deno.test("red team 7c: an answer replaced in the same millisecond is not the answer the lock's checks rest on", async () => {
-  const data = await budgetCrates(3, 1);
-  const crates = [...data.crates];
-  const cratesIo = startFakeCratesIo(crates);
-  const github = startFakeGithub([], { repositories: data.repositories });
   const now = new Date();
-  try {
-    await withTempDir(async (dir) => {
-      await Deno.writeTextFile(`${dir}/Cargo.lock`, data.lock);
-      const run = cachedRunner(
-        { ...cratesIo.env, CARGO_ATTEST_GITHUB_API_URL: github.apiUrl },
-        dir,
-        now,
-      );
-      const lock = ["lock", `${dir}/Cargo.lock`, "--json"];
-      const i = crates.findIndex((c) => c.name === "budget-1");
-      const honest = crates[i];
-      const forged = { ...honest, indexCksumOverride: "e".repeat(64) };
-      const checkCrate = async () => {
-        const crate = await run(["crate", `budget-1@${honest.version}`, "--json"], {
-          CARGO_ATTEST_CACHE_TTL: "0",
-        });
-        assert.equal(crate.report.verdict, "MISMATCH", crate.out);
-      };
-      // Earlier that millisecond, crates.io's index gave budget-1 another checksum for a moment,
-      // and a run of the crate alone read it (its download is recorded).
-      crates[i] = forged;
-      await checkCrate();
-      // The index is honest again: the lock is verified (TTL 0: every answer asked again), and
-      // its checks are remembered.
-      crates[i] = honest;
-      const cold = await run(lock, { CARGO_ATTEST_CACHE_TTL: "0" });
-      assert.equal(cold.code, 0, cold.out);
-      assert.equal(
-        (await run(lock)).report.diagnostics.some((d) => d.code === "checks-recalled"),
-        true,
-      );
+  await withBudgetLock(async ({ run, crates, lock }) => {
+    const i = crates.findIndex((c) => c.name === "budget-1");
+    const honest = crates[i];
+    const forged = { ...honest, indexCksumOverride: "e".repeat(64) };
+    const checkCrate = async () => {
+      const crate = await run(["crate", `budget-1@${honest.version}`, "--json"], {
+        CARGO_ATTEST_CACHE_TTL: "0",
+      });
+      assert.equal(crate.report.verdict, "MISMATCH", crate.out);
+    };
+    // Earlier that millisecond, crates.io's index gave budget-1 another checksum for a moment,
+    // and a run of the crate alone read it (its download is recorded).
+    crates[i] = forged;
+    await checkCrate();
+    // The index is honest again: the lock is verified (TTL 0: every answer asked again), and
+    // its checks are remembered.
+    crates[i] = honest;
+    const cold = await run(lock, { CARGO_ATTEST_CACHE_TTL: "0" });
+    assert.equal(cold.code, 0, cold.out);
+    assert.equal(
+      (await run(lock)).report.diagnostics.some((d) => d.code === "checks-recalled"),
+      true,
+    );
 
-      // The index gives the other checksum again; another run, in the same millisecond, reads
-      // that into the cache.
-      crates[i] = forged;
-      await checkCrate();
+    // The index gives the other checksum again; another run, in the same millisecond, reads
+    // that into the cache.
+    crates[i] = forged;
+    await checkCrate();
 
-      // What a full verification of the lock says now (--offline reads every cached answer and
-      // is never recalled).
-      const full = await run([...lock, "--offline"]);
-      const fullOne = full.report.subjects.find((s) => s.subject.name === "budget-1");
-      assert.equal(fullOne?.verdict, "MISMATCH", full.out);
+    // What a full verification of the lock says now (--offline reads every cached answer and
+    // is never recalled).
+    const full = await run([...lock, "--offline"]);
+    const fullOne = full.report.subjects.find((s) => s.subject.name === "budget-1");
+    assert.equal(fullOne?.verdict, "MISMATCH", full.out);
 
-      const again = await run(lock);
-      const one = again.report.subjects.find((s) => s.subject.name === "budget-1");
-      assert.equal(one?.verdict, "MISMATCH", again.out);
-      assert.equal(
-        again.report.diagnostics.some((d) => d.code === "checks-recalled"),
-        false,
-        "an answer the remembered checks rest on was replaced",
-      );
-      assert.equal(again.code, 2);
-    });
-  } finally {
-    await cratesIo.close();
-    await github.close();
-  }
+    const again = await run(lock);
+    const one = again.report.subjects.find((s) => s.subject.name === "budget-1");
+    assert.equal(one?.verdict, "MISMATCH", again.out);
+    assert.equal(
+      again.report.diagnostics.some((d) => d.code === "checks-recalled"),
+      false,
+      "an answer the remembered checks rest on was replaced",
+    );
+    assert.equal(again.code, 2);
+  }, now);
 });

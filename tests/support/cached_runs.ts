@@ -6,10 +6,15 @@
  */
 import { main } from "../../lib/cli/main.ts";
 import { createMemoryIo } from "../../lib/cli/io.ts";
+import { budgetCrates } from "./budget_crates.ts";
+import { type FakeCrate, startFakeCratesIo } from "./fake_crates_io.ts";
+import { startFakeGithub } from "./fake_github.ts";
+import { withTempDir } from "./temp_dir.ts";
 
 /** The parts of a JSON report these tests read. */
 export interface CachedRunReport {
   verdict: string;
+  generatedAt?: string;
   diagnostics: { code: string }[];
   subjects: { subject: { name: string; version: string }; verdict: string }[];
 }
@@ -44,4 +49,55 @@ export function cachedRunner(
 /** Whether a run recalled the checks of an earlier run of the same lock (`checks-recalled`). */
 export function recalled(run: { report: { diagnostics: { code: string }[] } }): boolean {
   return run.report.diagnostics.some((d) => d.code === "checks-recalled");
+}
+
+/** A run of {@link withBudgetLock}: a {@link CachedRun} and how many requests the fakes saw. */
+export interface CountedRun extends CachedRun {
+  requests: number;
+}
+
+/** What the body of {@link withBudgetLock} gets. */
+export interface BudgetLockContext {
+  /** Runs `main(args)` with the shared cache (and `extra` variables). */
+  run(args: string[], extra?: Record<string, string>): Promise<CountedRun>;
+  /** The temporary directory holding `Cargo.lock` and the cache (`cache/`). */
+  readonly dir: string;
+  /** The crates the fake crates.io serves: replace one to change what it answers. */
+  readonly crates: FakeCrate[];
+  /** `lock DIR/Cargo.lock --json`. */
+  readonly lock: string[];
+}
+
+/**
+ * Runs `body` with a lock of three crates of one GitHub owner (`budget-0`…`budget-2`, each
+ * TRUSTED), served by the loopback fakes, and one cache; `now` as in {@link cachedRunner}.
+ */
+export async function withBudgetLock(
+  body: (context: BudgetLockContext) => Promise<void>,
+  now?: Date,
+): Promise<void> {
+  const data = await budgetCrates(3, 1);
+  const crates = [...data.crates];
+  const cratesIo = startFakeCratesIo(crates);
+  const github = startFakeGithub([], { repositories: data.repositories });
+  const requests = () => cratesIo.requests.length + github.requests.length;
+  try {
+    await withTempDir(async (dir) => {
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, data.lock);
+      const runner = cachedRunner(
+        { ...cratesIo.env, CARGO_ATTEST_GITHUB_API_URL: github.apiUrl },
+        dir,
+        now,
+      );
+      const run = async (args: string[], extra?: Record<string, string>) => {
+        const before = requests();
+        const result = await runner(args, extra);
+        return { ...result, requests: requests() - before };
+      };
+      await body({ run, dir, crates, lock: ["lock", `${dir}/Cargo.lock`, "--json"] });
+    });
+  } finally {
+    await cratesIo.close();
+    await github.close();
+  }
 }
