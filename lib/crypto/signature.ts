@@ -9,7 +9,7 @@
  * evidence being checked.
  * @module
  */
-import { bytesEqual, toArrayBuffer } from "./bytes.ts";
+import { bytesEqual, decodeHex, toArrayBuffer } from "./bytes.ts";
 import {
   decodeDerOid,
   derChildren,
@@ -323,70 +323,11 @@ export async function verifyPrehashed(
   }
 }
 
-const DIGEST_INFO_PREFIX: Record<HashName, number[]> = {
-  "SHA-256": [
-    0x30,
-    0x31,
-    0x30,
-    0x0d,
-    0x06,
-    0x09,
-    0x60,
-    0x86,
-    0x48,
-    0x01,
-    0x65,
-    0x03,
-    0x04,
-    0x02,
-    0x01,
-    0x05,
-    0x00,
-    0x04,
-    0x20,
-  ],
-  "SHA-384": [
-    0x30,
-    0x41,
-    0x30,
-    0x0d,
-    0x06,
-    0x09,
-    0x60,
-    0x86,
-    0x48,
-    0x01,
-    0x65,
-    0x03,
-    0x04,
-    0x02,
-    0x02,
-    0x05,
-    0x00,
-    0x04,
-    0x30,
-  ],
-  "SHA-512": [
-    0x30,
-    0x51,
-    0x30,
-    0x0d,
-    0x06,
-    0x09,
-    0x60,
-    0x86,
-    0x48,
-    0x01,
-    0x65,
-    0x03,
-    0x04,
-    0x02,
-    0x03,
-    0x05,
-    0x00,
-    0x04,
-    0x40,
-  ],
+/** DER of a DigestInfo's algorithm and the digest's OCTET STRING header (RFC 8017 §9.2, note 1). */
+const DIGEST_INFO_PREFIX: Record<HashName, Uint8Array> = {
+  "SHA-256": decodeHex("3031300d060960864801650304020105000420"),
+  "SHA-384": decodeHex("3041300d060960864801650304020205000430"),
+  "SHA-512": decodeHex("3051300d060960864801650304020305000440"),
 };
 
 async function verifyRsaPkcs1Prehashed(

@@ -70,3 +70,41 @@ Deno.test("parsePublicKey() classifies keys by their DER algorithm, and the rest
   assert.equal(parsePublicKey(spki(p256)).algorithm, "ecdsa-p256");
   assert.throws(() => parsePublicKey(spki(otherCurve)), /unsupported EC curve/);
 });
+
+Deno.test("verifyPrehashed() checks an RSA PKCS#1 v1.5 signature against a digest of each hash", async () => {
+  const { parsePublicKey, verifyPrehashed } = await import("./signature.ts");
+  const message = new TextEncoder().encode("a .crate's digest, signed");
+  for (const hash of ["SHA-256", "SHA-384", "SHA-512"] as const) {
+    const pair = await crypto.subtle.generateKey(
+      {
+        name: "RSASSA-PKCS1-v1_5",
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash,
+      },
+      true,
+      ["sign", "verify"],
+    ) as CryptoKeyPair;
+    const key = parsePublicKey(
+      new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey)),
+    );
+    const signature = new Uint8Array(
+      await crypto.subtle.sign("RSASSA-PKCS1-v1_5", pair.privateKey, message),
+    );
+    const digest = new Uint8Array(await crypto.subtle.digest(hash, message));
+    assert.equal(await verifyPrehashed(key, digest, signature, hash), true, hash);
+    // Another digest, a changed signature, or the digest named as another hash: refused.
+    const other = digest.slice();
+    other[0] ^= 1;
+    assert.equal(await verifyPrehashed(key, other, signature, hash), false, `${hash}: digest`);
+    const bent = signature.slice();
+    bent[bent.length - 1] ^= 1;
+    assert.equal(await verifyPrehashed(key, digest, bent, hash), false, `${hash}: signature`);
+    const claimed = hash === "SHA-256" ? "SHA-512" : "SHA-256";
+    assert.equal(
+      await verifyPrehashed(key, digest, signature, claimed),
+      false,
+      `${hash} as ${claimed}`,
+    );
+  }
+});
