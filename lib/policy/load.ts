@@ -239,6 +239,15 @@ function isTable(value: unknown): value is Record<string, unknown> {
     !(value instanceof Date);
 }
 
+/** A finding's code, path in the document, message, help, and which span of it to point at. */
+type FindingArgs = [
+  code: string,
+  path: readonly string[],
+  message: string,
+  help?: string,
+  prefer?: Finding["prefer"],
+];
+
 /** The semantic rules (what a schema cannot say), building the typed policy as it goes. */
 class SemanticChecker {
   readonly findings: Finding[] = [];
@@ -256,24 +265,23 @@ class SemanticChecker {
     return { file: this.file, line: span.line, col: span.col, length: span.length };
   }
 
-  error(
-    code: string,
-    path: readonly string[],
-    message: string,
-    help?: string,
-    prefer: Finding["prefer"] = "value",
-  ): void {
-    this.findings.push({ level: "error", code, message, path, prefer, help });
+  error(...finding: FindingArgs): void {
+    this.#add("error", ...finding);
   }
 
-  warning(
+  warning(...finding: FindingArgs): void {
+    this.#add("warning", ...finding);
+  }
+
+  #add(
+    level: Finding["level"],
     code: string,
     path: readonly string[],
     message: string,
     help?: string,
     prefer: Finding["prefer"] = "value",
   ): void {
-    this.findings.push({ level: "warning", code, message, path, prefer, help });
+    this.findings.push({ level, code, message, path, prefer, help });
   }
 
   check(doc: Record<string, unknown>): Policy | undefined {

@@ -299,22 +299,7 @@ export async function fetchCrateVersion(
     apiUrl,
     `crates/${encodeURIComponent(name)}/${encodeURIComponent(version)}`,
   );
-  let response;
-  try {
-    response = await client.getJson(url, { accept: "application/json" });
-  } catch (error) {
-    if (error instanceof NotFoundError) {
-      throw new CrateNotFoundError(
-        name,
-        version,
-        url.href,
-        `crates.io has no version ${version} of crate '${name}' (${url.href} answered 404` +
-          `${cratesErrorDetail(error)})`,
-        { cause: error, hint: "check the crate name and the exact version (see Cargo.lock)" },
-      );
-    }
-    throw error;
-  }
+  const response = await getApiRecord(client, url, name, version);
   const body = asRecord(response.data, "the answer", response.url);
   const v = asRecord(body.version, "the version", response.url);
   if (typeof v.yanked !== "boolean") {
@@ -342,6 +327,33 @@ export async function fetchCrateVersion(
 }
 
 /**
+ * GETs a crates.io API record about `name` (or its `version`); a 404 is a
+ * {@link CrateNotFoundError} naming what is missing and the URL that said so.
+ */
+async function getApiRecord(client: HttpClient, url: URL, name: string, version?: string) {
+  try {
+    return await client.getJson(url, { accept: "application/json" });
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    const missing = version === undefined
+      ? `crate '${name}'`
+      : `version ${version} of crate '${name}'`;
+    throw new CrateNotFoundError(
+      name,
+      version,
+      url.href,
+      `crates.io has no ${missing} (${url.href} answered 404${cratesErrorDetail(error)})`,
+      {
+        cause: error,
+        hint: version === undefined
+          ? "check the crate name"
+          : "check the crate name and the exact version (see Cargo.lock)",
+      },
+    );
+  }
+}
+
+/**
  * Fetches a crate from the crates.io API (`{api}/crates/{name}`): its repository and homepage.
  *
  * @throws {CrateNotFoundError} naming the crate on 404
@@ -354,21 +366,7 @@ export async function fetchCrateInfo(
 ): Promise<CrateInfo> {
   checkCrateName(name);
   const url = endpointUrl(apiUrl, `crates/${encodeURIComponent(name)}`);
-  let response;
-  try {
-    response = await client.getJson(url, { accept: "application/json" });
-  } catch (error) {
-    if (error instanceof NotFoundError) {
-      throw new CrateNotFoundError(
-        name,
-        undefined,
-        url.href,
-        `crates.io has no crate '${name}' (${url.href} answered 404${cratesErrorDetail(error)})`,
-        { cause: error, hint: "check the crate name" },
-      );
-    }
-    throw error;
-  }
+  const response = await getApiRecord(client, url, name);
   const body = asRecord(response.data, "the answer", response.url);
   const c = asRecord(body.crate, "the crate", response.url);
   return {
