@@ -25,8 +25,14 @@ import type { Cache, CacheLedger } from "../sources/cache.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
 import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
 
-/** The memo's kind: bump the version when what is stored, or how it is derived, changes. */
-export const LOCK_MEMO_KIND = "lock-run/v1";
+/**
+ * The memo's kind: bump the version when what is stored, how it is derived, or which runs may be
+ * remembered changes (cargo-attest's version, also in the key, is the same for every build, so an
+ * earlier build's memo is otherwise recalled by a later one). v2: v1 memos may hold runs no longer
+ * remembered (a request failed uncached, a GraphQL lookup left to REST, an answer replaced in the
+ * run, a `.crate` not kept).
+ */
+export const LOCK_MEMO_KIND = "lock-run/v2";
 
 /** Largest memo kept, in characters of JSON (under the cache's 16 MiB per document). */
 const MAX_MEMO_CHARS = 8 * 1024 * 1024;
