@@ -31,7 +31,7 @@ import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
  * remembered changes (cargo-attest's version, also in the key, is the same for every build, so an
  * earlier build's memo is otherwise recalled by a later one). v2: v1 memos may hold runs no longer
  * remembered (a request failed uncached, a GraphQL lookup left to REST, an answer replaced in the
- * run, a `.crate` not kept).
+ * run, a `.crate` not kept), and name no `.crate` to hash at recall (`reread`).
  */
 export const LOCK_MEMO_KIND = "lock-run/v2";
 
