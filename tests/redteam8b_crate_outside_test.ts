@@ -119,3 +119,25 @@ Deno.test("redteam8b crate outside: a library outside the crate (../shared-0.1.0
   assert.notEqual(r.verdict, "TRUSTED", r.out);
   assert.match(r.out, /shared-0\.1\.0\/src\/lib\.rs/);
 });
+
+Deno.test("redteam8b crate outside: without Cargo.toml.orig, a Cargo.toml equal to the repository's with a build script outside the crate is not TRUSTED", async () => {
+  // An old cargo (or a hand-made crate) archives the manifest as committed: it is then compared
+  // with the repository by blob, and the manifest cargo builds with is that one.
+  const committed = orig('build = "../helper-0.1.0/build.rs"\n');
+  const bytes = await buildCrate({
+    name: "tiny-attest",
+    version: "0.1.0",
+    vcsInfo: { sha1: TINY_ATTEST_COMMIT, pathInVcs: "crates/tiny-attest" },
+    files: { "Cargo.toml": committed, "README.md": "# tiny-attest\n", "src/lib.rs": LIB },
+  });
+  const tree = tinyAttestTree(Object.fromEntries(
+    Object.entries({ "Cargo.toml": committed, "README.md": "# tiny-attest\n", "src/lib.rs": LIB })
+      .map(([path, text]) => [path, gitBlobSha1(encoder.encode(text))]),
+  ));
+  const r = await runTinyAttest(bytes, {
+    repository: { trees: { [TINY_ATTEST_COMMIT]: tree } },
+  });
+  assert.notEqual(r.code, 0, r.out + r.err);
+  assert.notEqual(r.verdict, "TRUSTED", r.out + r.err);
+  assert.match(r.out, /helper-0\.1\.0\/build\.rs/);
+});
