@@ -200,7 +200,7 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "crate-source-mismatch":
     "files of the crate differ from, or are absent in, the repository at its commit",
   "crate-source-manifest-mismatch":
-    "the normalized Cargo.toml cargo builds with does not follow from Cargo.toml.orig and the workspace root (the key path is named)",
+    "the normalized Cargo.toml cargo builds with does not follow from Cargo.toml.orig and the workspace root, or names a build script or target outside the crate (the key path is named)",
   "crate-source-lock-mismatch":
     "the crate's Cargo.lock is not a lock file cargo wrote for the crate (not a lock file, or without the crate itself)",
   "crate-source-incomplete":

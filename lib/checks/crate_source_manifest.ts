@@ -20,6 +20,7 @@ import {
   manifestCodePaths,
   manifestCopiedFiles,
   manifestInherits,
+  manifestPathsOutside,
   parseManifest,
 } from "./crate_manifest.ts";
 
@@ -130,6 +131,16 @@ export async function examineManifest(
     }
   }
   for (const path of manifestCodePaths(tables, files)) exam.codePaths.add(path);
+  // A build script or target outside the package is, in a build of the published crate, a file
+  // of another crate unpacked beside it: never compared with anything.
+  const outsidePaths = new Set(tables.flatMap(manifestPathsOutside));
+  for (const path of outsidePaths) {
+    exam.findings.push({
+      code: "crate-source-manifest-mismatch",
+      text: `${path} lies outside the crate: cargo builds it from whatever is beside the ` +
+        "unpacked crate (another crate's files), which was not compared",
+    });
+  }
 
   const lockFile = byPath.get("Cargo.lock");
   if (lockFile?.generated) {
