@@ -17,10 +17,15 @@ const SHA256 = "c29ad53b5b5610fa3ff9226759fb145219b6586c9a04bee1f16865a9822a14df
 const CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index";
 
 /** Runs `lock` on `text` (as Cargo.lock). */
-async function runLock(text: string) {
+async function runLock(text: string, base?: string) {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/Cargo.lock`;
   await Deno.writeTextFile(path, text);
+  const args = ["lock", path, "--json"];
+  if (base !== undefined) {
+    await Deno.writeTextFile(`${dir}/base.lock`, base);
+    args.push("--base", `${dir}/base.lock`);
+  }
   const cratesIo = startFakeCratesIo([tinyAttestCrate()]);
   const github = startFakeGithub([], { repositories: [tinyAttestRepository()] });
   try {
@@ -29,7 +34,7 @@ async function runLock(text: string) {
       CARGO_ATTEST_GITHUB_API_URL: github.apiUrl,
       GH_TOKEN: "ghp_test",
     });
-    const code = await main(["lock", path, "--json"], io);
+    const code = await main(args, io);
     return { code, out: io.out + io.err, report: JSON.parse(io.out) };
   } finally {
     await cratesIo.close();
@@ -88,4 +93,16 @@ Deno.test("redteam8b lock replace: a crates.io entry replaced by another crates.
   );
   assert.ok(subjects.length >= 1, r.out);
   for (const s of subjects) assert.notEqual(s.verdict, "TRUSTED", r.out);
+});
+
+Deno.test("redteam8b lock replace: under --base, an entry the pull request replaces is not 'unchanged'", async () => {
+  // Same name, version, source and checksum as the base's: only `replace` is new, and with it
+  // cargo builds the path package the pull request adds.
+  const base = `version = 3\n\n${APP}\n${TINY}`;
+  const r = await runLock(
+    `${base}replace = "tiny-attest 0.1.0"\n\n[[package]]\nname = "tiny-attest"\nversion = "0.1.0"\n`,
+    base,
+  );
+  assert.notEqual(r.code, 0, r.out);
+  assert.notEqual(r.report.verdict, "TRUSTED", r.out);
 });
