@@ -27,7 +27,9 @@
  *   {@link CrateSourceInput.fetchBlob}, and without it the file is unresolved. A link pointing
  *   outside the repository, or a chain that does not end, is unresolved (the content came from the
  *   packager's disk). A crate file holding a link's target text (git on Windows checks links out
- *   as plain files) matches the link's blob and is named as such.
+ *   as plain files) matches the link's blob and is named as such — when it is documentation; any
+ *   other file so matched is unresolved and blocks TRUSTED (no build of the repository reads a
+ *   link's target text as code, and a symlinked source packaged on Windows holds a mere path).
  * - **Line endings**: git's `autocrlf` turns LF into CRLF on checkout, and cargo archives the
  *   checkout. A text file (no NUL in its first 8,000 bytes, git's own test) whose blob differs
  *   matches when it equals the repository's blob after CRLF → LF. This is proved by blob id from

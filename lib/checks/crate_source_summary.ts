@@ -83,11 +83,31 @@ function isCompiledCode(path: string, codePaths: ReadonlySet<string>): boolean {
 }
 
 /**
+ * A file that matches only the target text of a repository symlink (git's checkout of a link on
+ * Windows) is not shown to be the repository's when a build may read it: the repository holds
+ * that text as a link (dangling on GitHub and in every clone that has links), which no build of
+ * the repository reads as code, and a symlinked source file packaged on Windows holds a path,
+ * which compiles to nothing. Documentation so explained stays explained.
+ */
+function hiddenInLink(o: FileOutcome, codePaths: ReadonlySet<string>): FileOutcome {
+  if (o.status !== "explained" || !o.how.includes("link-text")) return o;
+  if (!isCompiledCode(o.file.path, codePaths)) return o;
+  return {
+    status: "unresolved",
+    file: o.file,
+    reason: `it matches only the target text of a symlink in the repository (${o.detail}), ` +
+      "which no build of the repository reads as code",
+    listing: false,
+  };
+}
+
+/**
  * The `crate-source` result from every file's outcome and what cargo wrote: a mismatch wins
  * over files that could not be compared, which win over a pass.
  */
 export function summarize(s: Summary): CheckResult {
-  const { outcomes, base } = s;
+  const { base } = s;
+  const outcomes = s.outcomes.map((o) => hiddenInLink(o, s.manifest.codePaths));
   const mismatched = outcomes.filter((o) => o.status === "differs" || o.status === "absent");
   const unresolved = outcomes.filter((o) => o.status === "unresolved");
   const differing = outcomes.filter((o) => o.status === "differs");
