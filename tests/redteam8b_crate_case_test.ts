@@ -69,3 +69,22 @@ Deno.test("redteam8b crate case: a name that is another's in Unicode decomposed 
   assert.notEqual(r.verdict, "TRUSTED", r.out);
   assert.match(r.out, /crate-archive-duplicate/);
 });
+
+for (
+  const name of [
+    "src/lib.rs.",
+    "src/lib.rs ",
+    "src/lib.rs::$DATA",
+    "src/lib.rs:$DATA",
+    "SRC/lib.rs..",
+  ]
+) {
+  Deno.test(`redteam8b crate case: ${JSON.stringify(name)} after src/lib.rs (one file on Windows) is not TRUSTED`, async () => {
+    // Win32 drops trailing dots and spaces from a name, and `NAME::$DATA` is NAME's own content:
+    // cargo on Windows unpacks this entry over src/lib.rs.
+    const r = await run({ [name]: EVIL });
+    assert.notEqual(r.code, 0, r.out);
+    assert.notEqual(r.verdict, "TRUSTED", r.out);
+    assert.match(r.out, /crate-archive-duplicate/);
+  });
+}
