@@ -71,15 +71,31 @@ export interface Summary {
  * or run (a README a crate's docs include changes only its rustdoc). Anything else a build script
  * may read (a `Configure`, a `CMakeLists.txt`, a Python generator, `include_bytes!` data).
  */
-const DOCUMENTATION =
-  /(^|\/)((README|LICEN[CS]E|COPYING|NOTICE|AUTHORS|CONTRIBUTORS|CHANGELOG|CHANGES|HISTORY|CONTRIBUTING|CODE_OF_CONDUCT|SECURITY)([._-][^/]*)?|[^/]*\.(md|markdown|rst|adoc))$/i;
+const DOCUMENTATION_EXTENSION = /\.(md|markdown|rst|adoc)$/i;
+/** The names of documentation (`LICENSE-MIT`, `README.txt`), whatever follows the name. */
+const DOCUMENTATION_NAME =
+  /^(README|LICEN[CS]E|COPYING|NOTICE|AUTHORS|CONTRIBUTORS|CHANGELOG|CHANGES|HISTORY|CONTRIBUTING|CODE_OF_CONDUCT|SECURITY)([._-].*)?$/i;
+/**
+ * What may end a documentation name: no extension, a text one, or a version (`LICENSE-2.0`).
+ * A module named like documentation (`src/security.rs`, `src/history.rs`) is code.
+ */
+const DOCUMENTATION_NAME_EXTENSION = /^(txt|text|html?|md|markdown|rst|adoc|[0-9]+)$/i;
+
+/** Whether a crate file is documentation only, by its name (see {@link DOCUMENTATION_NAME}). */
+function isDocumentation(path: string): boolean {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  if (DOCUMENTATION_EXTENSION.test(name)) return true;
+  if (!DOCUMENTATION_NAME.test(name)) return false;
+  const dot = name.lastIndexOf(".");
+  return dot < 0 || DOCUMENTATION_NAME_EXTENSION.test(name.slice(dot + 1));
+}
 
 /**
  * Whether cargo compiles this crate file, or a build script or `include_*!` may read it: every
  * file but documentation (the manifests and lock file included).
  */
 function isCompiledCode(path: string, codePaths: ReadonlySet<string>): boolean {
-  return codePaths.has(path) || !DOCUMENTATION.test(path);
+  return codePaths.has(path) || !isDocumentation(path);
 }
 
 /**
