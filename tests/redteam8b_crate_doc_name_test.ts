@@ -54,3 +54,18 @@ for (const path of ["src/security.rs", "src/history.rs", "src/license.rs", "src/
     assert.equal(r.verdict, "UNVERIFIED", r.out);
   });
 }
+
+Deno.test({
+  name:
+    "redteam8b crate doc name: a Markdown file that cannot be compared, compiled through #[path], is not TRUSTED",
+  // HOLE: documentation is told by name, but rustc compiles whatever `#[path = "notes.md"]` or
+  // `include!("notes.md")` names: a Markdown file that cannot be compared (a repository symlink
+  // to outside the repository, a submodule) carries the code, and the crate is TRUSTED. Closing
+  // it needs the scan of compiled sources for `#[path]`/`include*!` targets described in
+  // redteam8b_crate_outside_test.ts (then such targets are code whatever their names).
+  ignore: true,
+  fn: async () => {
+    const r = await run("src/notes.md");
+    assert.notEqual(r.code, 0, r.out);
+  },
+});
