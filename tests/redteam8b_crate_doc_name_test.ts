@@ -65,7 +65,32 @@ Deno.test({
   // redteam8b_crate_outside_test.ts (then such targets are code whatever their names).
   ignore: true,
   fn: async () => {
-    const r = await run("src/notes.md");
-    assert.notEqual(r.code, 0, r.out);
+    const lib = '#[path = "notes.md"]\nmod notes;\npub use notes::audit;\n';
+    const pieces = splitTar(await gunzip(TINY_ATTEST_CRATE)).filter((p) =>
+      p.name !== "tiny-attest-0.1.0/src/lib.rs"
+    );
+    const bytes = await gzip(
+      concat([
+        ...pieces.map((p) => p.blocks),
+        ...tarEntry({ name: "tiny-attest-0.1.0/src/lib.rs", data: lib }),
+        ...tarEntry({ name: "tiny-attest-0.1.0/src/notes.md", data: EVIL }),
+        new Uint8Array(1024),
+      ]),
+    );
+    const link = gitBlobSha1(encoder.encode(TARGET));
+    const blobs = {
+      ...TINY_ATTEST_BLOBS,
+      "src/lib.rs": gitBlobSha1(encoder.encode(lib)),
+      "src/notes.md": link,
+    };
+    const tree = tinyAttestTree(blobs).map((e) =>
+      e.path === "crates/tiny-attest/src/notes.md"
+        ? { ...e, mode: "120000", size: TARGET.length }
+        : e
+    );
+    const r = await runTinyAttest(bytes, {
+      repository: { trees: { [TINY_ATTEST_COMMIT]: tree }, blobs: { [link]: TARGET } },
+    });
+    assert.notEqual(r.code, 0, r.out + r.err);
   },
 });
