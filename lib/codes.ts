@@ -239,7 +239,7 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "crate-archive-special-file": "a hard link, device, FIFO, sparse file or entry of unknown type",
   "crate-archive-symlink": "a symbolic link (cargo archives linked files' content, never links)",
   "crate-archive-duplicate":
-    "a path archived twice (or two that are one file on a case-insensitive or Unicode-normalizing filesystem), or used both as a file and as a directory",
+    "a path archived twice (or two that are one file on a case-insensitive or Unicode-normalizing filesystem, or as Windows resolves names), or used both as a file and as a directory",
   "crate-archive-too-large":
     "the entry count, one file's size, the total or an extended header is over its cap",
   "crate-archive-gzip-bomb": "the gzip stream inflates past the cap; decompression stopped",

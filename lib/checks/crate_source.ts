@@ -12,8 +12,8 @@
  *   `.cargo_vcs_info.json`; {@link CrateFile.generated}) are checked for what cargo writes
  *   (`./crate_manifest.ts`): the normalized `Cargo.toml` must follow from `Cargo.toml.orig` and,
  *   for inherited fields, the workspace root's `Cargo.toml` at the commit (read from the tree:
- *   `package.workspace`, else the nearest `Cargo.toml` with `[workspace]` above the package that does not `exclude` it);
- *   what does not is `crate-source-manifest-mismatch` naming the key path. `Cargo.lock` must be
+ *   `package.workspace`, else the nearest `Cargo.toml` with `[workspace]` above the package that
+ *   does not `exclude` it); what does not is `crate-source-manifest-mismatch` naming the key path. `Cargo.lock` must be
  *   a lock file holding the crate itself, else `crate-source-lock-mismatch`.
  *   `.cargo_vcs_info.json` is `crate-vcs`'s. `Cargo.toml.orig` is the manifest as written and is
  *   compared with the repository's `PATH_IN_VCS/Cargo.toml`: a difference there is a mismatch.

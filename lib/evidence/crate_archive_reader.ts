@@ -760,9 +760,9 @@ export class ArchiveReader {
   /**
    * Two files (or links) whose paths name one file on a case-insensitive or
    * normalization-insensitive filesystem (macOS's and Windows' defaults), or as Windows resolves
-   * names (`lib.rs.`, `lib.rs::$DATA`): cargo unpacks entry by
-   * entry, overwriting, so there the later one's content is what both names hold when rustc
-   * reads them (`src/LIB.rs` after `src/lib.rs` is the library). A duplicate.
+   * names (`lib.rs.`, `lib.rs::$DATA`): cargo unpacks entry by entry, overwriting, so there the
+   * later one's content is what both names hold when rustc reads them (`src/LIB.rs` after
+   * `src/lib.rs` is the library). A duplicate.
    */
   private checkFoldedCollisions(): void {
     const seen = new Map<string, string>();

@@ -6,9 +6,9 @@
  * the lock spells it: the git index, the sparse index, with or without a trailing slash); an
  * update keeps both and changes the version, or keeps the version and changes the checksum (the
  * same version with other bytes is never "unchanged") or its `replace` (cargo builds another
- * package in its place). Every version the base did not have, of a
- * package the base had, is an update from the base's version nearest below it (else its lowest):
- * another version slipped in beside it never makes an update read as an addition.
+ * package in its place). Every version the base did not have, of a package the base had, is an
+ * update from the base's version nearest below it (else its lowest): another version slipped in
+ * beside it never makes an update read as an addition.
  * @module
  */
 import type { CargoLock, LockPackage } from "./cargo_lock.ts";
