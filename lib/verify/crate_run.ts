@@ -482,7 +482,9 @@ function evidenceProfile(
       ? { attestationsUnknown: true }
       : {}),
     ...(vcsInfo ? { vcsInfo: { dirty: vcsInfo.dirty } } : {}),
-    sourceMatch: checks.some((c) => c.id === "crate-source" && c.status === "pass"),
+    sourceMatch: checks.some((c) =>
+      c.id === "crate-source" && c.status === "pass" && c.loadBearing
+    ),
   };
 }
 
