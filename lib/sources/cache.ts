@@ -65,6 +65,7 @@ import {
   isDocumentHeader,
   openDocument,
   sameAnswer,
+  saysTheSame,
   sealDocument,
   storedBody,
 } from "./cache_documents.ts";
@@ -196,6 +197,8 @@ export class Cache {
     blobs: Map<string, number>;
     /** Documents handed out as answers (a fresh record read, or one written) in this run. */
     answered: Set<string>;
+    /** Answers being written (not yet pending), by key: what a concurrent answer is told apart from. */
+    writing: Map<string, DocumentEntry>;
     /**
      * Whether a document handed out was then replaced by another answer in the same run (two
      * crates asking one URL at once and told different things, a TTL passing mid-run): what was
@@ -316,7 +319,8 @@ export class Cache {
       // `hit` is handed out as the answer: one this run handed out otherwise (another crate told
       // something else meanwhile, written) has replaced it, and one written after it will.
       if (ledger.answered.has(key)) {
-        const current = this.#pendingDocs.get(key) ?? await this.#readDocument(key);
+        const current = ledger.writing.get(key) ?? this.#pendingDocs.get(key) ??
+          await this.#readDocument(key);
         if (!current || !bytesEqual(current.body, hit.body)) ledger.replaced = true;
       }
       ledger.answered.add(key);
@@ -338,6 +342,7 @@ export class Cache {
       documents: new Map(),
       blobs: new Map(),
       answered: new Set(),
+      writing: new Map(),
       replaced: false,
       unkept: false,
     };
@@ -1062,13 +1067,28 @@ export class Cache {
   ): Promise<void> {
     const { parts, entry } = sealDocument(doc, body);
     const time = Date.parse(doc.fetchedAt);
-    await this.#append("d", doc.key, time, parts, this.#pendingDocs, entry);
     const ledger = this.#ledger;
-    if (ledger) {
-      if (ledger.answered.has(doc.key)) ledger.replaced = true;
-      ledger.answered.add(doc.key);
-      ledger.documents.set(doc.key, [time, this.#packOfDocument(doc.key)]);
+    if (!ledger) {
+      await this.#append("d", doc.key, time, parts, this.#pendingDocs, entry);
+      return;
     }
+    // Answered before in this run: two crates asked at once and the other answer was written (or
+    // is being written) first. The same answer again changes nothing a check read; another one
+    // means the crates were told different things.
+    const told = ledger.answered.has(doc.key);
+    const earlier = told
+      ? ledger.writing.get(doc.key) ?? this.#pendingDocs.get(doc.key)
+      : undefined;
+    ledger.answered.add(doc.key);
+    ledger.writing.set(doc.key, entry);
+    try {
+      const before = earlier ?? (told ? await this.#readDocument(doc.key) : undefined);
+      if (told && !(before && saysTheSame(before, entry))) ledger.replaced = true;
+      await this.#append("d", doc.key, time, parts, this.#pendingDocs, entry);
+    } finally {
+      if (ledger.writing.get(doc.key) === entry) ledger.writing.delete(doc.key);
+    }
+    ledger.documents.set(doc.key, [time, this.#packOfDocument(doc.key)]);
   }
 
   async #putBlob(sha256: string, bytes: Uint8Array): Promise<void> {
