@@ -206,6 +206,45 @@ Deno.test("budget: a big lock says before its first GitHub request what it expec
   }
 });
 
+Deno.test("budget: the forecast's remaining budget is GitHub's answer now, not one the cache kept", async () => {
+  // Two locks of 20 crates each, run one after the other with one cache: the second run's
+  // forecast says what GitHub allows after the first run's requests.
+  const data = await budgetCrates(40);
+  const [head, ...packages] = data.lock.split("\n[[package]]\n");
+  const root = packages.filter((p) => !p.includes("source = "));
+  const crates = packages.filter((p) => p.includes("source = "));
+  const lockOf = (some: string[]) => [head, ...root, ...some].join("\n[[package]]\n");
+  const cratesIo = startFakeCratesIo(data.crates);
+  const fake = startFakeGithub([], {
+    repositories: data.repositories,
+    rateLimit: { limit: 5000, resetEpochSeconds: RESET },
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    const env = {
+      ...cratesIo.env,
+      CARGO_ATTEST_GITHUB_API_URL: fake.apiUrl,
+      CARGO_ATTEST_CACHE_DIR: `${dir}/cache`,
+      GH_TOKEN: "ghp_test",
+    };
+    const allows = async (some: string[]) => {
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, lockOf(some));
+      const io = createMemoryIo(env);
+      assert.equal(await main(["lock", `${dir}/Cargo.lock`], io), 0, io.out + io.err);
+      return Number(/GitHub allows (\d+) more/.exec(io.err)?.[1]);
+    };
+    assert.equal(crates.length, 40);
+    assert.equal(await allows(crates.slice(0, 20)), 5000);
+    const spent = fake.requests.filter((r) => r.host === "api" && r.path !== "/rate_limit").length;
+    assert.ok(spent > 0);
+    assert.equal(await allows(crates.slice(20)), 5000 - spent);
+  } finally {
+    await cratesIo.close();
+    await fake.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("budget: a forecast above what GitHub allows warns that the run may stop short", async () => {
   const { io } = await runLock(20, { rateLimit: { limit: 10, resetEpochSeconds: RESET } }, []);
   assert.match(io.err, /GitHub allows 10 more .*the run may stop short/);

@@ -204,10 +204,11 @@ async function optionsFromArgs(
     // GitHub still allows, and for a big run what it expects to spend.
     beforeFirst: async () => {
       if (planned < FORECAST_FROM_CRATES && max === undefined) return;
-      const probe = network.client({
+      // Asked of GitHub itself, never of the cache: a remaining budget is only true now.
+      const probe = new HttpClient(httpClientSettings(io, {
         token: githubTokenFor(io.env, endpoints.githubApi),
         timeout,
-      });
+      }));
       await budget.probe(probe, endpoints.githubApi);
       if (!output.quiet && planned >= FORECAST_FROM_CRATES) {
         io.stderr(`cargo-attest: ${budget.forecast(planned)}\n`);
