@@ -87,7 +87,7 @@ function assertOutside(
   where: string,
   path: string,
 ): void {
-  assert.equal(r.code, 1, r.out);
+  assert.equal(r.code, 2, r.out);
   assert.equal(r.verdict, "MISMATCH", r.out);
   const outside = r.source.find((c) => c.code === "crate-source-outside-package");
   assert.ok(outside, r.out);

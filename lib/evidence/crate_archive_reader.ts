@@ -18,7 +18,10 @@ import {
   MAX_CRATE_PROBLEMS,
   MAX_KEPT_CRATE_BYTES,
   MAX_KEPT_CRATE_FILE_BYTES,
+  MAX_OUTSIDE_REFERENCES,
+  type OutsideReference,
 } from "./crate_archive_types.ts";
+import { isRustSource, RustPathScanner } from "./rust_path_scan.ts";
 import { GzipFailure, InflateCapExceeded, Inflater } from "./crate_archive_gzip.ts";
 import {
   BLOCK,
@@ -85,6 +88,8 @@ export class ArchiveReader {
   private readonly files: CrateFile[] = [];
   private readonly problems: ArchiveProblem[] = [];
   private omittedProblems = 0;
+  private readonly outside: OutsideReference[] = [];
+  private omittedOutside = 0;
   private readonly kinds = new Map<string, PathKind>();
   private vcsInfoBytes?: Uint8Array;
   private cargoTomlOrigBytes?: Uint8Array;
@@ -139,6 +144,8 @@ export class ArchiveReader {
       problems: this.problems,
       omittedProblems: this.omittedProblems,
       unpackedBytes: this.inflater.produced,
+      outsideReferences: this.outside,
+      omittedOutsideReferences: this.omittedOutside,
     };
     if (this.vcsInfoBytes !== undefined) {
       const vcsInfo = this.parseVcsInfo(this.vcsInfoBytes);
@@ -605,8 +612,13 @@ export class ArchiveReader {
     if (retain) this.keptBytes += entry.size;
     let filled = 0;
     const hasher: GitBlobHasher = startGitBlobSha1(entry.size);
+    // Rust sources are scanned as they stream for paths that leave the package.
+    const scanner = isRustSource(path) && entry.size > 0
+      ? new RustPathScanner(path, entry.size)
+      : undefined;
     await this.readData(entry.size, what, (part) => {
       hasher.update(part);
+      scanner?.push(part);
       if (keeping) {
         if (filled === 0 && shared && part.length === entry.size) kept = part;
         else (kept ??= new Uint8Array(entry.size)).set(part, filled);
@@ -614,6 +626,7 @@ export class ArchiveReader {
       filled += part.length;
     });
     if (keeping && entry.size === 0) kept = new Uint8Array(0);
+    if (scanner) this.noteOutside(scanner);
     await this.skipPadding(entry.size, what);
     if (kept !== undefined && keep) {
       if (path === ".cargo_vcs_info.json") this.vcsInfoBytes = kept;
@@ -628,6 +641,15 @@ export class ArchiveReader {
       generated: false,
       ...(retain && kept !== undefined && filled === entry.size ? { bytes: kept } : {}),
     });
+  }
+
+  /** Keeps a file's paths that leave the package, up to the crate's cap (counting the rest). */
+  private noteOutside(scanner: RustPathScanner): void {
+    this.omittedOutside += scanner.omitted;
+    for (const found of scanner.found) {
+      if (this.outside.length < MAX_OUTSIDE_REFERENCES) this.outside.push(found);
+      else this.omittedOutside++;
+    }
   }
 
   /** Records a path; a path seen before (other than a repeated directory) is a duplicate. */

@@ -28,8 +28,10 @@ export type { CrateArchiveSummary } from "../evidence/crate_evidence.ts";
  * normalized manifest and the lock file and no longer finds crate-root files by name elsewhere.
  * v4: the manifest comparison reads the tables cargo reads (dashed before underscored), compares
  * `readme`/`license-file` and what the original drops; undecidable non-documentation files block.
+ * v5: the summary carries the paths the crate's Rust files name that leave the package
+ * (`crate-source-outside-package`); a memo written before they were looked for is never recalled.
  */
-export const CRATE_MEMO_KIND = "crate/v4";
+export const CRATE_MEMO_KIND = "crate/v5";
 
 /** A passed `crate-source` comparison, and what it compared against. */
 export interface RememberedSource {
@@ -67,6 +69,8 @@ export function summarizeArchive(archive: CrateArchive): CrateArchiveSummary {
     omittedProblems: archive.omittedProblems,
     unpackedBytes: archive.unpackedBytes,
     fileCount: archive.files.length,
+    outsideReferences: archive.outsideReferences,
+    omittedOutsideReferences: archive.omittedOutsideReferences,
   };
 }
 
@@ -114,6 +118,13 @@ function memoKey(name: string, version: string, sha256: string): string {
   return `${name}@${version} ${sha256}`;
 }
 
+function isOutsideReference(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return typeof r.file === "string" && typeof r.line === "number" &&
+    typeof r.form === "string" && typeof r.path === "string";
+}
+
 /** The memo, when the stored value has its shape (a memo of another shape is not used). */
 function parseMemo(value: unknown): CrateMemo | undefined {
   if (typeof value !== "object" || value === null) return undefined;
@@ -123,6 +134,9 @@ function parseMemo(value: unknown): CrateMemo | undefined {
     typeof memo.size !== "number" || typeof summary !== "object" || summary === null ||
     !Array.isArray(summary.problems) || typeof summary.omittedProblems !== "number" ||
     typeof summary.fileCount !== "number" || typeof summary.unpackedBytes !== "number" ||
+    !Array.isArray(summary.outsideReferences) ||
+    !summary.outsideReferences.every(isOutsideReference) ||
+    typeof summary.omittedOutsideReferences !== "number" ||
     (summary.vcsInfo !== undefined && typeof summary.vcsInfo !== "object")
   ) {
     return undefined;

@@ -25,8 +25,12 @@ import type { Cache, CacheLedger } from "../sources/cache.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
 import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
 
-/** The memo's kind: bump the version when what is stored, or how it is derived, changes. */
-export const LOCK_MEMO_KIND = "lock-run/v1";
+/**
+ * The memo's kind: bump the version when what is stored, or how it is derived, changes. v2: the
+ * crates' Rust files are scanned for paths that leave the package (`crate-source-outside-package`);
+ * a run remembered before that is never recalled.
+ */
+export const LOCK_MEMO_KIND = "lock-run/v2";
 
 /** Largest memo kept, in characters of JSON (under the cache's 16 MiB per document). */
 const MAX_MEMO_CHARS = 8 * 1024 * 1024;

@@ -1,0 +1,627 @@
+/**
+ * Finds, in a Rust source file streamed in chunks, the paths that make the compiler read another
+ * file and that leave the package: `include!`, `include_str!`, `include_bytes!` (relative to the
+ * directory of the file the macro is in), `#[path = "…"]` on a `mod`, also inside
+ * `#[cfg_attr(…, path = "…")]` (relative to the file's directory: a module directory under it
+ * only goes deeper, so this is the reading that climbs out soonest), and
+ * `concat!(env!("CARGO_MANIFEST_DIR"), "/…")` (relative to the package root). cargo unpacks every
+ * registry crate side by side (`~/.cargo/registry/src/<index>/NAME-VERSION/`), so in a build of a
+ * published crate such a path reads another package's file, which comparing the crate's own
+ * files never sees.
+ *
+ * Leaving the package: a `..` past the package root, an absolute path, a Windows drive or UNC
+ * path, a backslash (another separator on Windows), or a `CARGO_MANIFEST_DIR` concatenation not
+ * followed by a separator (`NAME-VERSION-evil/…` is a sibling directory). String literals are read
+ * with their escapes and as raw strings; `concat!` of literals is joined. A path from
+ * `env!("OUT_DIR")` names build-script output and is fine. An argument that cannot be read (another
+ * macro, another `env!`) is fine unless a literal in it climbs out (from the file's directory) or
+ * is absolute.
+ *
+ * Cheap by design: a chunk holding neither `include` nor `path` is not decoded or parsed (only a
+ * native byte search runs over it); only the start of the last line (and an invocation cut by the
+ * chunk's end) is carried to the next chunk. A line whose first characters are `//` is a comment
+ * up to the candidate when no `"` or `*​/` comes between (only those can end a string or a block
+ * comment the line might begin in); anything else is read as code, so a candidate in a string or
+ * block comment may be reported (never the other way round).
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import type { OutsideReference } from "./crate_archive_types.ts";
+
+export type { OutsideReference } from "./crate_archive_types.ts";
+
+/** At most this many references are kept per file. */
+export const MAX_OUTSIDE_REFERENCES_PER_FILE = 3;
+
+/** Longest macro or attribute argument read, in bytes; a longer one is reported unread. */
+export const MAX_SCANNED_ARGUMENT = 4096;
+
+/** Longest line start carried to the next chunk (to tell a line comment). */
+const MAX_CARRIED_LINE = 4096;
+
+const latin1 = new TextDecoder("windows-1252");
+const utf8 = new TextDecoder();
+const NEWLINE = 0x0a;
+
+/** Whether a crate file is one {@link RustPathScanner} reads. */
+export function isRustSource(path: string): boolean {
+  return path.endsWith(".rs");
+}
+
+/** The parser ran out of text before the end of what it was reading. */
+const MORE = Symbol("more");
+/** The argument is longer than {@link MAX_SCANNED_ARGUMENT}. */
+const LONG = Symbol("long");
+type Stop = typeof MORE | typeof LONG;
+
+/** One piece of a path argument. */
+type Piece =
+  | { kind: "lit"; value: string }
+  | { kind: "env"; name: string }
+  | { kind: "unknown"; literals: string[] };
+
+/** Scans one file: {@link push} every chunk in order, then read {@link found}. */
+export class RustPathScanner {
+  /** References found, up to {@link MAX_OUTSIDE_REFERENCES_PER_FILE}. */
+  readonly found: OutsideReference[] = [];
+  /** References found beyond those kept. */
+  omitted = 0;
+  readonly #file: string;
+  readonly #dir: string[];
+  readonly #size: number;
+  #received = 0;
+  #tail: Uint8Array = new Uint8Array(0);
+  /** Lines before the tail's first byte. */
+  #lines = 0;
+  /** Whether the tail starts at a line's start (else comments are not told). */
+  #tailAtLineStart = true;
+  /** How much of the tail was read already (its candidates are not read again). */
+  #scanned = 0;
+  /** Whether bytes of the file before the tail were dropped. */
+  #dropped = false;
+  /** The end of the last candidate read in the current text. */
+  #readTo = 0;
+
+  /** A scanner of `file` (package-relative), `size` bytes long. */
+  constructor(file: string, size: number) {
+    this.#file = file;
+    const parts = file.split("/");
+    this.#dir = parts.slice(0, -1);
+    this.#size = size;
+  }
+
+  /** Reads the next chunk of the file. */
+  push(part: Uint8Array): void {
+    this.#received += part.length;
+    const last = this.#received >= this.#size;
+    let bytes = part;
+    if (this.#tail.length > 0) {
+      bytes = new Uint8Array(this.#tail.length + part.length);
+      bytes.set(this.#tail);
+      bytes.set(part, this.#tail.length);
+    }
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    let cut = bytes.length;
+    this.#readTo = 0;
+    if (buf.indexOf("include") >= 0 || buf.indexOf("path") >= 0) {
+      cut = this.#scan(latin1.decode(bytes), last);
+    }
+    if (last) {
+      this.#tail = new Uint8Array(0);
+      return;
+    }
+    // Carry the last line's start (to tell a comment), and the invocation the chunk cut.
+    let from = Math.min(buf.lastIndexOf(NEWLINE) + 1, buf.lastIndexOf(NEWLINE, cut - 1) + 1);
+    let atLineStart = from > 0 || this.#tailAtLineStart;
+    if (bytes.length - from > MAX_CARRIED_LINE + MAX_SCANNED_ARGUMENT) {
+      from = Math.min(cut, bytes.length - 64);
+      atLineStart = false;
+    }
+    if (from > 0) this.#dropped = true;
+    this.#lines += countNewlines(buf, from);
+    this.#tail = bytes.slice(from);
+    this.#tailAtLineStart = atLineStart;
+    this.#scanned = Math.max(0, this.#readTo - from);
+  }
+
+  /**
+   * Reads every candidate of `text` (the tail and the chunk) not read before; returns where the
+   * first invocation cut by the end of the text starts (to be carried), or the text's length.
+   */
+  #scan(text: string, last: boolean): number {
+    const re = /\b(include(?:_str|_bytes)?|path|cfg_attr)\b/g;
+    re.lastIndex = this.#scanned;
+    const parser = new Parser(text, last);
+    this.#readTo = this.#scanned;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const at = m.index;
+      const word = m[1];
+      this.#readTo = at + word.length;
+      if (word === "path" || word === "cfg_attr") {
+        // Only as an attribute's name: `#` `!`? `[` before it.
+        let open = attributeStart(text, at);
+        // What came before the text was dropped: it may have been the attribute's opening.
+        if (open === -2 && this.#dropped) open = at;
+        if (open < 0) continue;
+        const found = parser.attribute(at, word);
+        if (found === MORE) return this.#cut(open, at, text, "#[path]");
+        if (found === LONG) this.#unread(text, at, "#[path]");
+        else if (found !== undefined) {
+          for (const value of found) {
+            this.#judge(text, at, "#[path]", [{ kind: "lit", value }]);
+          }
+        }
+        continue;
+      }
+      const form = `${word}!`;
+      const pieces = parser.macro(at + word.length);
+      if (pieces === MORE) return this.#cut(at, at, text, form);
+      if (pieces === LONG) this.#unread(text, at, form);
+      else if (pieces !== undefined) this.#judge(text, at, form, pieces);
+    }
+    return text.length;
+  }
+
+  /** An invocation cut at `start`: carried unless it is already too long to read. */
+  #cut(start: number, at: number, text: string, form: string): number {
+    if (text.length - start <= MAX_SCANNED_ARGUMENT) {
+      this.#readTo = Math.min(this.#readTo, start);
+      return start;
+    }
+    this.#unread(text, at, form);
+    return text.length;
+  }
+
+  /** An argument too long to read: reported (unless in a comment). */
+  #unread(text: string, at: number, form: string): void {
+    if (this.#commented(text, at)) return;
+    this.#add(text, at, form, `(an argument over ${MAX_SCANNED_ARGUMENT} bytes, not read)`);
+  }
+
+  /** Records the pieces' path when it leaves the package. */
+  #judge(text: string, at: number, form: string, pieces: Piece[]): void {
+    const shown = outsidePath(this.#dir, pieces);
+    if (shown === undefined || this.#commented(text, at)) return;
+    this.#add(text, at, form, shown);
+  }
+
+  /** Whether the candidate at `at` is in a `//` comment (see the module documentation). */
+  #commented(text: string, at: number): boolean {
+    const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+    if (lineStart === 0 && !this.#tailAtLineStart) return false;
+    const prefix = text.slice(lineStart, at);
+    return /^\s*\/\//.test(prefix) && !prefix.includes('"') && !prefix.includes("*/");
+  }
+
+  #add(text: string, at: number, form: string, path: string): void {
+    if (this.found.length >= MAX_OUTSIDE_REFERENCES_PER_FILE) {
+      this.omitted++;
+      return;
+    }
+    let line = this.#lines + 1;
+    for (let i = text.indexOf("\n"); i >= 0 && i < at; i = text.indexOf("\n", i + 1)) line++;
+    this.found.push({ file: this.#file, line, form, path });
+  }
+}
+
+/** Counts `\n` bytes before `end`. */
+function countNewlines(buf: Buffer, end: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(NEWLINE); i >= 0 && i < end; i = buf.indexOf(NEWLINE, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Where the attribute whose name starts at `at` opens (its `#`); -1 when it is no attribute, -2
+ * when the text starts before that can be told.
+ */
+function attributeStart(text: string, at: number): number {
+  let i = skipBack(text, at, "[");
+  if (i < 0) return -2;
+  if (text[i] !== "[") return -1;
+  i = skipBack(text, i, "#!");
+  if (i >= 0 && text[i] === "!") i = skipBack(text, i, "#");
+  if (i < 0) return -2;
+  return text[i] === "#" ? i : -1;
+}
+
+/**
+ * The index of the character before `at`, skipping whitespace and, unless that character is one
+ * of `want`, comments backwards (a `//` on the line makes the rest of it a comment).
+ */
+function skipBack(text: string, at: number, want: string): number {
+  let i = at - 1;
+  while (true) {
+    while (i >= 0 && /\s/.test(text[i])) i--;
+    if (i < 0 || want.includes(text[i])) return i;
+    if (i >= 1 && text[i] === "/" && text[i - 1] === "*") {
+      const open = text.lastIndexOf("/*", i - 2);
+      if (open < 0) return -1;
+      i = open - 1;
+      continue;
+    }
+    const comment = text.indexOf("//", text.lastIndexOf("\n", i) + 1);
+    if (comment >= 0 && comment < i) {
+      i = comment - 1;
+      continue;
+    }
+    return i;
+  }
+}
+
+/**
+ * The path the pieces name when it leaves the package (for display), else undefined. `dir` is
+ * the directory of the file, as components from the package root.
+ */
+export function outsidePath(dir: readonly string[], pieces: readonly Piece[]): string | undefined {
+  if (pieces.length === 0) return undefined;
+  const first = pieces[0];
+  if (first.kind === "env" && first.name === "OUT_DIR") return undefined;
+  const fromRoot = first.kind === "env" && first.name === "CARGO_MANIFEST_DIR";
+  const shown = pieces.map((p) =>
+    p.kind === "lit" ? p.value : p.kind === "env" ? `{env!(${JSON.stringify(p.name)})}` : "{…}"
+  ).join("");
+  // The literals joined up to the first piece that cannot be read.
+  let known = "";
+  let i = fromRoot ? 1 : 0;
+  for (; i < pieces.length && pieces[i].kind === "lit"; i++) {
+    known += (pieces[i] as { value: string }).value;
+  }
+  const rest = pieces.slice(i);
+  if (fromRoot) {
+    if (rest.length === 0 || known !== "") {
+      // Without a separator first, `NAME-VERSION…` names a sibling directory.
+      if (!known.startsWith("/") || leaves([], known.replace(/^\/+/, ""))) return shown;
+    }
+  } else if (rest.length === 0 || known !== "") {
+    if (leaves(dir, known)) return shown;
+  }
+  // Literals after (or inside) what cannot be read: each on its own.
+  for (const piece of rest) {
+    // A concatenated literal's leading `/` is a separator; a literal inside another macro is
+    // read from the file's directory.
+    const literals = piece.kind === "lit"
+      ? [piece.value.replace(/^\/+/, "")]
+      : piece.kind === "unknown"
+      ? piece.literals.map((l) => fromRoot ? l.replace(/^\/+/, "") : l)
+      : [];
+    for (const lit of literals) {
+      if (leaves(fromRoot ? [] : dir, lit)) return shown;
+    }
+  }
+  return undefined;
+}
+
+/** Whether `path`, read from the directory `dir` (components under the package root), leaves it. */
+export function leaves(dir: readonly string[], path: string): boolean {
+  if (path.includes("\\") || path.includes("\0")) return true;
+  if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) return true;
+  let depth = dir.length;
+  for (const part of path.split("/")) {
+    if (part === "..") {
+      if (depth === 0) return true;
+      depth--;
+    } else if (part !== "" && part !== ".") depth++;
+  }
+  return false;
+}
+
+/** A small reader of Rust tokens over latin-1 text (one character per byte). */
+class Parser {
+  #i = 0;
+  #limit = 0;
+  constructor(private readonly text: string, private readonly last: boolean) {}
+
+  /** The end of the text: more is needed, unless this is the end of the file. */
+  #end(): Stop | undefined {
+    return this.last ? undefined : MORE;
+  }
+
+  /** Skips whitespace and comments; a stop when the text ends first. */
+  #trivia(): Stop | undefined {
+    const t = this.text;
+    while (true) {
+      if (this.#i > this.#limit) return LONG;
+      const c = t[this.#i];
+      if (c === undefined) return this.#end();
+      if (c === " " || c === "\n" || c === "\t" || c === "\r" || c === "\f" || c === "\v") {
+        this.#i++;
+      } else if (c === "/" && t[this.#i + 1] === "/") {
+        const nl = t.indexOf("\n", this.#i);
+        if (nl < 0) return this.#end();
+        this.#i = nl + 1;
+      } else if (c === "/" && t[this.#i + 1] === "*") {
+        let depth = 0;
+        while (true) {
+          if (this.#i > this.#limit) return LONG;
+          if (this.#i + 1 >= t.length) return this.#end();
+          if (t[this.#i] === "/" && t[this.#i + 1] === "*") {
+            depth++;
+            this.#i += 2;
+          } else if (t[this.#i] === "*" && t[this.#i + 1] === "/") {
+            depth--;
+            this.#i += 2;
+            if (depth === 0) break;
+          } else this.#i++;
+        }
+      } else return undefined;
+    }
+  }
+
+  /** Reads an identifier at the cursor ("" when none). */
+  #ident(): string {
+    const m = /[A-Za-z_][A-Za-z0-9_]*/y;
+    m.lastIndex = this.#i;
+    const found = m.exec(this.text);
+    if (!found) return "";
+    this.#i += found[0].length;
+    return found[0];
+  }
+
+  /** Skips one token that is no string literal: an identifier, a character literal, a lifetime. */
+  #token(): void {
+    const t = this.text;
+    if (t[this.#i] === "'") {
+      const m = /'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,8}\}|.)|[^\\'])'/y;
+      m.lastIndex = this.#i;
+      const c = m.exec(t);
+      this.#i += c ? c[0].length : 1;
+      return;
+    }
+    if (this.#ident() === "") this.#i++;
+  }
+
+  /**
+   * A string literal at the cursor (`"…"`, `r#"…"#`, with `b`/`c` prefixes), decoded; undefined
+   * when there is none (the cursor is left where it was).
+   */
+  #literal(): string | Stop | undefined {
+    const t = this.text;
+    const m = /(?:b|c)?(r(#*))?"/y;
+    m.lastIndex = this.#i;
+    const head = m.exec(t);
+    if (!head) return undefined;
+    const start = this.#i + head[0].length;
+    if (head[1] !== undefined) {
+      const close = `"${head[2]}`;
+      const end = t.indexOf(close, start);
+      if (end < 0) return t.length - this.#i > MAX_SCANNED_ARGUMENT ? LONG : this.#end();
+      this.#i = end + close.length;
+      return decodeUtf8(t.slice(start, end));
+    }
+    let i = start;
+    while (true) {
+      const c = t[i];
+      if (c === undefined) return t.length - this.#i > MAX_SCANNED_ARGUMENT ? LONG : this.#end();
+      if (c === "\\") i += 2;
+      else if (c === '"') break;
+      else i++;
+    }
+    this.#i = i + 1;
+    return unescape(decodeUtf8(t.slice(start, i)));
+  }
+
+  /** Skips a delimited group at the cursor (its opening delimiter), collecting its literals. */
+  #group(literals: string[]): Stop | undefined {
+    const close: string[] = [];
+    const t = this.text;
+    do {
+      const stop = this.#trivia();
+      if (stop) return stop;
+      const c = t[this.#i];
+      if (c === "(" || c === "[" || c === "{") {
+        close.push(c === "(" ? ")" : c === "[" ? "]" : "}");
+        this.#i++;
+        continue;
+      }
+      if (c === ")" || c === "]" || c === "}") {
+        close.pop();
+        this.#i++;
+        continue;
+      }
+      const lit = this.#literal();
+      if (typeof lit === "string") literals.push(lit);
+      else if (lit !== undefined) return lit;
+      else this.#token();
+    } while (close.length > 0);
+    return undefined;
+  }
+
+  /**
+   * The pieces of the argument of the macro whose name ends at `at`; undefined when it is no
+   * macro invocation (`include` not followed by `!` and a delimiter).
+   */
+  macro(at: number): Piece[] | Stop | undefined {
+    this.#i = at;
+    this.#limit = at + MAX_SCANNED_ARGUMENT;
+    let stop = this.#trivia();
+    if (stop) return stop;
+    if (this.text[this.#i] !== "!") return undefined;
+    this.#i++;
+    stop = this.#trivia();
+    if (stop) return stop;
+    const open = this.text[this.#i];
+    if (open !== "(" && open !== "[" && open !== "{") return undefined;
+    this.#i++;
+    const pieces: Piece[] = [];
+    stop = this.#pieces(pieces);
+    return stop ?? pieces;
+  }
+
+  /** Reads comma-separated pieces up to the closing delimiter of the group just opened. */
+  #pieces(pieces: Piece[]): Stop | undefined {
+    const t = this.text;
+    while (true) {
+      let stop = this.#trivia();
+      if (stop) return stop;
+      const c = t[this.#i];
+      if (c === ")" || c === "]" || c === "}") {
+        this.#i++;
+        return undefined;
+      }
+      if (c === ",") {
+        this.#i++;
+        continue;
+      }
+      const lit = this.#literal();
+      if (typeof lit === "string") {
+        pieces.push({ kind: "lit", value: lit });
+        continue;
+      }
+      if (lit !== undefined) return lit;
+      const start = this.#i;
+      const name = this.#ident();
+      if (name === "concat" || name === "env") {
+        stop = this.#trivia();
+        if (stop) return stop;
+        if (t[this.#i] === "!") {
+          this.#i++;
+          stop = this.#trivia();
+          if (stop) return stop;
+          const open = t[this.#i];
+          if (open === "(" || open === "[" || open === "{") {
+            this.#i++;
+            const inner: Piece[] = [];
+            stop = this.#pieces(inner);
+            if (stop) return stop;
+            if (name === "concat") pieces.push(...inner);
+            else if (inner[0]?.kind === "lit") pieces.push({ kind: "env", name: inner[0].value });
+            else pieces.push({ kind: "unknown", literals: [] });
+            continue;
+          }
+        }
+      }
+      // Something else: read up to the next comma or the group's end, keeping its literals.
+      this.#i = start;
+      const literals: string[] = [];
+      while (true) {
+        stop = this.#trivia();
+        if (stop) return stop;
+        const d = t[this.#i];
+        if (d === "," || d === ")" || d === "]" || d === "}") break;
+        if (d === "(" || d === "[" || d === "{") {
+          stop = this.#group(literals);
+          if (stop) return stop;
+          continue;
+        }
+        const l = this.#literal();
+        if (typeof l === "string") literals.push(l);
+        else if (l !== undefined) return l;
+        else this.#token();
+      }
+      pieces.push({ kind: "unknown", literals });
+    }
+  }
+
+  /**
+   * The `path = "…"` values of the attribute whose name (`path` or `cfg_attr`) starts at `at`
+   * (for `cfg_attr`, of the attributes it applies, nested ones too); undefined when it names none.
+   */
+  attribute(at: number, word: string): string[] | Stop | undefined {
+    this.#i = at;
+    this.#limit = at + MAX_SCANNED_ARGUMENT;
+    this.#ident();
+    const paths: string[] = [];
+    const stop = word === "path" ? this.#pathValue(paths) : this.#cfgAttr(paths);
+    if (stop) return stop;
+    return paths.length > 0 ? paths : undefined;
+  }
+
+  /** After `path`: `= "…"`. */
+  #pathValue(paths: string[]): Stop | undefined {
+    let stop = this.#trivia();
+    if (stop) return stop;
+    if (this.text[this.#i] !== "=") return undefined;
+    this.#i++;
+    stop = this.#trivia();
+    if (stop) return stop;
+    const lit = this.#literal();
+    if (typeof lit === "string") paths.push(lit);
+    else if (lit !== undefined) return lit;
+    return undefined;
+  }
+
+  /** After `cfg_attr`: `(predicate, attr, attr…)`; each attr a `path = "…"` or a `cfg_attr`. */
+  #cfgAttr(paths: string[]): Stop | undefined {
+    const t = this.text;
+    let stop = this.#trivia();
+    if (stop) return stop;
+    if (t[this.#i] !== "(") return undefined;
+    this.#i++;
+    let first = true;
+    while (true) {
+      stop = this.#trivia();
+      if (stop) return stop;
+      const c = t[this.#i];
+      if (c === ")") {
+        this.#i++;
+        return undefined;
+      }
+      if (c === ",") {
+        this.#i++;
+        first = false;
+        continue;
+      }
+      if (!first) {
+        const start = this.#i;
+        const name = this.#ident();
+        if (name === "path") {
+          stop = this.#pathValue(paths);
+          if (stop) return stop;
+          continue;
+        }
+        if (name === "cfg_attr") {
+          stop = this.#cfgAttr(paths);
+          if (stop) return stop;
+          continue;
+        }
+        this.#i = start;
+      }
+      // Anything else: skip a token or group.
+      if (c === "(" || c === "[" || c === "{") {
+        stop = this.#group([]);
+        if (stop) return stop;
+        continue;
+      }
+      const lit = this.#literal();
+      if (lit === MORE || lit === LONG) return lit;
+      if (lit === undefined) this.#token();
+    }
+  }
+}
+
+/** Latin-1 text (one character per byte) read back as the UTF-8 it was. */
+function decodeUtf8(text: string): string {
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = latin1Byte(text.charCodeAt(i));
+  return utf8.decode(bytes);
+}
+
+/** The byte windows-1252 decoded to `code` (its 0x80–0x9f range maps elsewhere). */
+function latin1Byte(code: number): number {
+  if (code < 0x100) return code;
+  const i = WINDOWS_1252_HIGH.indexOf(code);
+  return i >= 0 ? 0x80 + i : 0x3f;
+}
+
+const WINDOWS_1252_HIGH = Array.from(
+  { length: 32 },
+  (_, i) => latin1.decode(new Uint8Array([0x80 + i])).charCodeAt(0),
+);
+
+/** A Rust string literal's escapes decoded (`\n`, `\x2e`, `\u{2e}`, line continuations). */
+function unescape(body: string): string {
+  return body.replace(
+    /\\(?:x([0-9a-fA-F]{2})|u\{([0-9a-fA-F_]{1,8})\}|\n\s*|(.))/g,
+    (_all, hex: string | undefined, uni: string | undefined, c: string | undefined) => {
+      if (hex !== undefined) return String.fromCharCode(parseInt(hex, 16));
+      if (uni !== undefined) {
+        const code = parseInt(uni.replaceAll("_", ""), 16);
+        return code <= 0x10ffff ? String.fromCodePoint(code) : "\ufffd";
+      }
+      if (c === undefined) return "";
+      return c === "n" ? "\n" : c === "t" ? "\t" : c === "r" ? "\r" : c === "0" ? "\0" : c;
+    },
+  );
+}

@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import {
+  leaves,
+  MAX_OUTSIDE_REFERENCES_PER_FILE,
+  type OutsideReference,
+  RustPathScanner,
+} from "./rust_path_scan.ts";
+
+const encoder = new TextEncoder();
+
+/** Scans `text` as `file`, in chunks of `chunk` bytes (all at once by default). */
+function scan(text: string, file = "src/lib.rs", chunk = Infinity): RustPathScanner {
+  const bytes = encoder.encode(text);
+  const scanner = new RustPathScanner(file, bytes.length);
+  if (bytes.length === 0) return scanner;
+  for (let i = 0; i < bytes.length; i += chunk) {
+    scanner.push(bytes.subarray(i, Math.min(bytes.length, i + chunk)));
+  }
+  return scanner;
+}
+
+function paths(found: readonly OutsideReference[]): string[] {
+  return found.map((f) => `${f.file}:${f.line} ${f.form} ${f.path}`);
+}
+
+Deno.test("rust path scan: leaves tells paths that climb out of the package", () => {
+  assert.equal(leaves(["src"], "../README.md"), false);
+  assert.equal(leaves(["src"], "../../x"), true);
+  assert.equal(leaves(["src"], "a/../../b"), false);
+  assert.equal(leaves(["src"], "a/../../../b"), true);
+  assert.equal(leaves([], "/etc/passwd"), true);
+  assert.equal(leaves([], "C:/x"), true);
+  assert.equal(leaves([], "c:x"), true);
+  assert.equal(leaves([], "\\\\server\\share"), true);
+  assert.equal(leaves(["src"], "a\\b"), true);
+  assert.equal(leaves(["src"], "./gen/x.rs"), false);
+});
+
+Deno.test("rust path scan: each macro, with the file, line and path as written", () => {
+  const text = [
+    "//! A crate",
+    'include!("../../helper-0.1.0/src/payload.rs");',
+    'const A: &str = include_str!("../../other-1.0.0/README.md");',
+    'static B: &[u8] = include_bytes! ( "/etc/passwd" );',
+    'const C: &str = include_str!("../README.md");',
+    'const D: &str = include_str!("data/x.txt");',
+  ].join("\n");
+  const s = scan(text);
+  assert.deepEqual(paths(s.found), [
+    "src/lib.rs:2 include! ../../helper-0.1.0/src/payload.rs",
+    "src/lib.rs:3 include_str! ../../other-1.0.0/README.md",
+    "src/lib.rs:4 include_bytes! /etc/passwd",
+  ]);
+});
+
+Deno.test("rust path scan: #[path], cfg_attr (nested), raw strings and escapes", () => {
+  const text = [
+    '#[path = "../../evil-1.0.0/src/lib.rs"]',
+    "mod a;",
+    '#[cfg_attr(unix, path = "../../evil-1.0.0/unix.rs")]',
+    "mod b;",
+    '#[cfg_attr(all(), cfg_attr(any(), path = r#"../../evil-1.0.0/"raw".rs"#))]',
+    "mod c;",
+    'include!("\\x2e\\x2e/\\u{2e}./evil-1.0.0/e.rs");',
+    '#[cfg_attr(feature = "serde", derive(Serialize), serde(rename_all = "camelCase"))]',
+    '#[path = "inner/ok.rs"] mod d;',
+    '#[serde(path = "../../not-an-attribute-path")] struct S;',
+  ].join("\n");
+  const s = scan(text, "src/m.rs");
+  assert.equal(s.found.length, MAX_OUTSIDE_REFERENCES_PER_FILE);
+  assert.equal(s.omitted, 1);
+  assert.deepEqual(paths(s.found), [
+    "src/m.rs:1 #[path] ../../evil-1.0.0/src/lib.rs",
+    "src/m.rs:3 #[path] ../../evil-1.0.0/unix.rs",
+    'src/m.rs:5 #[path] ../../evil-1.0.0/"raw".rs',
+  ]);
+  assert.deepEqual(paths(scan(text.split("\n").slice(6).join("\n"), "src/m.rs").found), [
+    "src/m.rs:1 include! ../../evil-1.0.0/e.rs",
+  ]);
+});
+
+Deno.test("rust path scan: concat! of CARGO_MANIFEST_DIR, OUT_DIR and unreadable arguments", () => {
+  const found = (line: string, file = "src/lib.rs") => paths(scan(line, file).found);
+  assert.deepEqual(
+    found('include!(concat!(env!("CARGO_MANIFEST_DIR"), "/../helper-0.1.0/p.rs"));'),
+    ['src/lib.rs:1 include! {env!("CARGO_MANIFEST_DIR")}/../helper-0.1.0/p.rs'],
+  );
+  assert.deepEqual(
+    found('include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "-evil/x"));'),
+    ['src/lib.rs:1 include_str! {env!("CARGO_MANIFEST_DIR")}-evil/x'],
+  );
+  assert.deepEqual(found('include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));'), []);
+  assert.deepEqual(found('include!(concat!(env!("OUT_DIR"), "/gen.rs"));'), []);
+  assert.deepEqual(found('include!(concat!(env!("OUT_DIR"), "/../../x.rs"));'), []);
+  assert.deepEqual(found('include!(concat!("..", "/../x.rs"));'), [
+    "src/lib.rs:1 include! ../../x.rs",
+  ]);
+  assert.deepEqual(found('include!(my_path!("a", "b"));'), []);
+  assert.deepEqual(found('include!(my_path!("../../x.rs"));'), [
+    "src/lib.rs:1 include! {…}",
+  ]);
+  assert.deepEqual(found('include!(concat!(env!("GEN"), "/x.rs"));'), []);
+  // A comment between the tokens does not hide the macro.
+  assert.deepEqual(found('include /* x */ ! ( // y\n "../../x.rs")'), [
+    "src/lib.rs:1 include! ../../x.rs",
+  ]);
+  assert.deepEqual(found('#[ // y\n path /* z */ = "../../x.rs"] mod m;'), [
+    "src/lib.rs:2 #[path] ../../x.rs",
+  ]);
+});
+
+Deno.test("rust path scan: comments, and what only looks like a line comment", () => {
+  assert.deepEqual(paths(scan('/// include!("../../x.rs")\n//! #[path = "/etc"]\n').found), []);
+  // A line that starts inside a string: the quote ends it, so the macro is code.
+  const text = 'const S: &str = "\n//"; include!("../../x.rs"); const T: &str = "\n";\n';
+  assert.deepEqual(paths(scan(text).found), ["src/lib.rs:2 include! ../../x.rs"]);
+  // build.rs at the package root: `../x` already leaves.
+  assert.deepEqual(paths(scan('include!("../x.rs");', "build.rs").found), [
+    "build.rs:1 include! ../x.rs",
+  ]);
+});
+
+Deno.test("rust path scan: a reference split across chunks at every byte is found once, on its line", () => {
+  const head = "fn a() {}\n".repeat(5) + "/// a comment that mentions include and path\n";
+  const text = head + 'const X: &str = include_str!(\n  "../../evil-1.0.0/x.txt"\n);\n' +
+    "fn b() {}\n";
+  const whole = paths(scan(text).found);
+  assert.deepEqual(whole, ["src/lib.rs:7 include_str! ../../evil-1.0.0/x.txt"]);
+  for (let chunk = 1; chunk <= text.length; chunk++) {
+    assert.deepEqual(paths(scan(text, "src/lib.rs", chunk).found), whole, `chunk ${chunk}`);
+  }
+  const commented = 'fn a() {}\n/// include!("../../x.rs")\n';
+  for (let chunk = 1; chunk <= commented.length; chunk++) {
+    assert.deepEqual(paths(scan(commented, "src/lib.rs", chunk).found), [], `chunk ${chunk}`);
+  }
+});
+
+Deno.test("rust path scan: an attribute opened long before its path, split across chunks", () => {
+  const text = "fn a() {}\n".repeat(600) + "#[\n" + " ".repeat(9000) +
+    '\npath = "../../x.rs"]\nmod m;\n';
+  for (const chunk of [1000, 4096, 6003, 8192]) {
+    assert.deepEqual(paths(scan(text, "src/lib.rs", chunk).found), [
+      "src/lib.rs:603 #[path] ../../x.rs",
+    ], `chunk ${chunk}`);
+  }
+});
+
+Deno.test("rust path scan: an argument too long to read is reported", () => {
+  const text = "include!(" + " ".repeat(5000) + '"x.rs");';
+  assert.deepEqual(paths(scan(text).found), [
+    "src/lib.rs:1 include! (an argument over 4096 bytes, not read)",
+  ]);
+  assert.deepEqual(paths(scan(text, "src/lib.rs", 1000).found), [
+    "src/lib.rs:1 include! (an argument over 4096 bytes, not read)",
+  ]);
+});
