@@ -50,7 +50,7 @@ const PAYLOAD = "pub fn check(sig: &[u8]) -> bool {\n    !sig.is_empty()\n}\n";
 /**
  * `crate tiny-attest@0.1.0` of a crate holding `files` (package-relative) beside the manifests
  * and a README, against a repository whose tree holds the same files under crates/tiny-attest
- * and an innocent crates/helper-0.1.0/src/payload.rs.
+ * and an innocent crates/helper-0.1.0/src/payload.rs (with `tree: false`, no tree at the commit).
  */
 async function run(files: Record<string, string>, options: { tree?: boolean } = {}) {
   const all: Record<string, string> = { "README.md": "# tiny-attest\n", ...files };
@@ -76,7 +76,7 @@ async function run(files: Record<string, string>, options: { tree?: boolean } = 
   });
   const r = await runTinyAttest(
     bytes,
-    options.tree === false ? {} : { repository: { trees: { [TINY_ATTEST_COMMIT]: tree } } },
+    { repository: { trees: options.tree === false ? {} : { [TINY_ATTEST_COMMIT]: tree } } },
   );
   return { ...r, out: r.out + r.err };
 }
@@ -104,4 +104,90 @@ Deno.test("crate source includes: include! of a file outside the package is a MI
   assertOutside(r, "src/lib.rs:1", "../../helper-0.1.0/src/payload.rs");
   // The comparison itself passed: the finding fails crate-source whatever it found.
   assert.ok(r.source.some((c) => c.code === "crate-source-match"), r.out);
+});
+
+Deno.test("crate source includes: include_str!, include_bytes!, #[path], cfg_attr and raw strings are each a MISMATCH", async () => {
+  const cases: [string, string, string, string][] = [
+    [
+      "src/lib.rs",
+      'pub const S: &str = include_str!("../../helper-0.1.0/src/payload.rs");\n',
+      "src/lib.rs:1",
+      "../../helper-0.1.0/src/payload.rs",
+    ],
+    [
+      "src/lib.rs",
+      'pub fn f() {}\npub static B: &[u8] = include_bytes!(\n  r#"../../helper-0.1.0/src/payload.rs"#\n);\n',
+      "src/lib.rs:2",
+      "../../helper-0.1.0/src/payload.rs",
+    ],
+    [
+      "src/lib.rs",
+      '#[path = "../../helper-0.1.0/src/payload.rs"]\nmod payload;\n',
+      "src/lib.rs:1",
+      "../../helper-0.1.0/src/payload.rs",
+    ],
+    [
+      "src/lib.rs",
+      '#[cfg_attr(not(windows), path = "../../helper-0.1.0/src/payload.rs")]\nmod payload;\n',
+      "src/lib.rs:1",
+      "../../helper-0.1.0/src/payload.rs",
+    ],
+    [
+      "src/lib.rs",
+      'include!(concat!(env!("CARGO_MANIFEST_DIR"), "/../helper-0.1.0/src/payload.rs"));\n',
+      "src/lib.rs:1",
+      "/../helper-0.1.0/src/payload.rs",
+    ],
+    [
+      "src/net/mod.rs",
+      'include!("\\x2e./../../helper-0.1.0/src/payload.rs");\n',
+      "src/net/mod.rs:1",
+      "../../../helper-0.1.0/src/payload.rs",
+    ],
+  ];
+  for (const [file, text, where, path] of cases) {
+    const files: Record<string, string> = { [file]: text };
+    if (file !== "src/lib.rs") files["src/lib.rs"] = "pub mod net;\n";
+    assertOutside(await run(files), where, path);
+  }
+});
+
+Deno.test("crate source includes: paths inside the package, and OUT_DIR, stay TRUSTED", async () => {
+  const r = await run({
+    "src/lib.rs": [
+      '#![doc = include_str!("../README.md")]',
+      'include!(concat!(env!("OUT_DIR"), "/generated.rs"));',
+      'pub const D: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));',
+      '#[path = "impl/unix.rs"]',
+      "mod sys;",
+      '/// Not this one: include!("../../elsewhere.rs")',
+      "pub fn f() {}",
+      "",
+    ].join("\n"),
+    "src/impl/unix.rs": "pub fn g() {}\n",
+  });
+  assert.equal(r.code, 0, r.out);
+  assert.equal(r.verdict, "TRUSTED", r.out);
+});
+
+Deno.test("crate source includes: with no repository tree to compare with, still a MISMATCH (never TRUSTED)", async () => {
+  const r = await run(
+    { "src/lib.rs": 'include!("../../helper-0.1.0/src/payload.rs");\n' },
+    { tree: false },
+  );
+  assertOutside(r, "src/lib.rs:1", "../../helper-0.1.0/src/payload.rs");
+  assert.ok(r.source.some((c) => c.code === "crate-source-unavailable"), r.out);
+});
+
+Deno.test("crate source includes: a crate over 4 MiB inflated (bytes not kept), a reference split across two read chunks", async () => {
+  // Read in parts of 1 MiB: the literal straddles the first part's end.
+  const line = "// filler filler filler filler filler filler filler filler filler\n";
+  const before = line.repeat(Math.floor((1024 * 1024 - 100) / line.length));
+  const pad = " ".repeat(1024 * 1024 - 30 - before.length);
+  const head = `${before}${pad}\ninclude!("../../helper-0.1.0/src/payload.rs");\n`;
+  const tail = line.repeat(Math.ceil((4.5 * 1024 * 1024) / line.length));
+  const big = head + tail;
+  const lineNo = head.split("\n").length - 1;
+  const r = await run({ "src/lib.rs": "mod big;\n", "src/big.rs": big });
+  assertOutside(r, `src/big.rs:${lineNo}`, "../../helper-0.1.0/src/payload.rs");
 });

@@ -20,9 +20,9 @@
  * Cheap by design: a chunk holding neither `include` nor `path` is not decoded or parsed (only a
  * native byte search runs over it); only the start of the last line (and an invocation cut by the
  * chunk's end) is carried to the next chunk. A line whose first characters are `//` is a comment
- * up to the candidate when no `"` or `*​/` comes between (only those can end a string or a block
- * comment the line might begin in); anything else is read as code, so a candidate in a string or
- * block comment may be reported (never the other way round).
+ * up to the candidate when no `"` and no end of a block comment come between (only those can end
+ * a string or a block comment the line might begin in); anything else is read as code, so a
+ * candidate in a string or block comment may be reported (never the other way round).
  * @module
  */
 import { Buffer } from "node:buffer";
@@ -592,7 +592,7 @@ class Parser {
 
 /** Latin-1 text (one character per byte) read back as the UTF-8 it was. */
 function decodeUtf8(text: string): string {
-  if (!/[^\x00-\x7f]/.test(text)) return text;
+  if (!/[\u0080-\uffff]/.test(text)) return text;
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = latin1Byte(text.charCodeAt(i));
   return utf8.decode(bytes);
