@@ -10,8 +10,18 @@
 import assert from "node:assert/strict";
 import { gitBlobSha1 } from "../lib/evidence/git_blob.ts";
 import { buildCrate } from "./support/crate_builder.ts";
+import { cachedRunner, recalled } from "./support/cached_runs.ts";
 import { runTinyAttest } from "./support/crate_runs.ts";
-import { TINY_ATTEST_COMMIT, tinyAttestTree } from "./support/tiny_attest.ts";
+import { sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { startFakeGithub } from "./support/fake_github.ts";
+import { withTempDir } from "./support/temp_dir.ts";
+import {
+  TINY_ATTEST_COMMIT,
+  tinyAttestCrate,
+  tinyAttestLock,
+  tinyAttestRepository,
+  tinyAttestTree,
+} from "./support/tiny_attest.ts";
 
 const encoder = new TextEncoder();
 
@@ -53,6 +63,13 @@ const PAYLOAD = "pub fn check(sig: &[u8]) -> bool {\n    !sig.is_empty()\n}\n";
  * and an innocent crates/helper-0.1.0/src/payload.rs (with `tree: false`, no tree at the commit).
  */
 async function run(files: Record<string, string>, options: { tree?: boolean } = {}) {
+  const { bytes, repository } = await fixture(files, options);
+  const r = await runTinyAttest(bytes, { repository });
+  return { ...r, out: r.out + r.err };
+}
+
+/** The `.crate` of {@link run} and the repository it is compared with. */
+async function fixture(files: Record<string, string>, options: { tree?: boolean } = {}) {
   const all: Record<string, string> = { "README.md": "# tiny-attest\n", ...files };
   const bytes = await buildCrate({
     name: "tiny-attest",
@@ -74,11 +91,12 @@ async function run(files: Record<string, string>, options: { tree?: boolean } = 
     sha: gitBlobSha1(payload),
     size: payload.length,
   });
-  const r = await runTinyAttest(
+  return {
     bytes,
-    { repository: { trees: options.tree === false ? {} : { [TINY_ATTEST_COMMIT]: tree } } },
-  );
-  return { ...r, out: r.out + r.err };
+    repository: tinyAttestRepository({
+      trees: options.tree === false ? {} : { [TINY_ATTEST_COMMIT]: tree },
+    }),
+  };
 }
 
 /** The run fails crate-source with `crate-source-outside-package` naming `file:line` and `path`. */
@@ -190,4 +208,44 @@ Deno.test("crate source includes: a crate over 4 MiB inflated (bytes not kept), 
   const lineNo = head.split("\n").length - 1;
   const r = await run({ "src/lib.rs": "mod big;\n", "src/big.rs": big });
   assertOutside(r, `src/big.rs:${lineNo}`, "../../helper-0.1.0/src/payload.rs");
+});
+
+Deno.test("crate source includes: a warm run (the crate memo) and a recalled lock run still say MISMATCH", async () => {
+  const { bytes, repository } = await fixture({
+    "src/lib.rs": 'include!("../../helper-0.1.0/src/payload.rs");\n',
+  });
+  const cratesIo = startFakeCratesIo([tinyAttestCrate({ bytes })]);
+  const github = startFakeGithub([], { repositories: [repository] });
+  try {
+    await withTempDir(async (dir) => {
+      const run = cachedRunner(
+        { ...cratesIo.env, CARGO_ATTEST_GITHUB_API_URL: github.apiUrl },
+        dir,
+      );
+      const outside = (r: { out: string }) =>
+        (JSON.parse(r.out).subjects as { checks: { code: string }[] }[])
+          .flatMap((s) => s.checks).some((c) => c.code === "crate-source-outside-package");
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, tinyAttestLock(sha256Hex(bytes)));
+      const lock = ["lock", `${dir}/Cargo.lock`, "--json"];
+      const first = await run(lock);
+      assert.equal(first.code, 2, first.out);
+      assert.ok(outside(first), first.out);
+      // The second run recalls the first run's checks (the lock memo).
+      const again = await run(lock);
+      assert.equal(recalled(again), true, again.out);
+      assert.equal(again.code, 2, again.out);
+      assert.equal(again.report.verdict, "MISMATCH");
+      assert.ok(outside(again), again.out);
+      const crate = ["crate", "tiny-attest@0.1.0", "--json"];
+      // The lock's runs remembered the archive's summary: this run recalls it instead of reading
+      // the .crate.
+      const warm = await run(crate);
+      assert.equal(warm.code, 2, warm.out);
+      assert.equal(warm.report.verdict, "MISMATCH");
+      assert.ok(outside(warm), warm.out);
+    });
+  } finally {
+    await cratesIo.close();
+    await github.close();
+  }
 });
