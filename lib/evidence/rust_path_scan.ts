@@ -17,15 +17,14 @@
  * macro, another `env!`) is fine unless a literal in it climbs out (from the file's directory) or
  * is absolute.
  *
- * Cheap by design: a chunk holding neither `include` nor `path` is not decoded or parsed (only a
- * native byte search runs over it); only the start of the last line (and an invocation cut by the
+ * Cheap by design: a chunk holding neither `include` nor `path` (a native search of its UTF-8
+ * decoding) is not parsed; only the start of the last line (and an invocation cut by the
  * chunk's end) is carried to the next chunk. A line whose first characters are `//` is a comment
  * up to the candidate when no `"` and no end of a block comment come between (only those can end
  * a string or a block comment the line might begin in); anything else is read as code, so a
  * candidate in a string or block comment may be reported (never the other way round).
  * @module
  */
-import { Buffer } from "node:buffer";
 import type { OutsideReference } from "./crate_archive_types.ts";
 
 export type { OutsideReference } from "./crate_archive_types.ts";
@@ -41,7 +40,6 @@ const MAX_CARRIED_LINE = 4096;
 
 const latin1 = new TextDecoder("windows-1252");
 const utf8 = new TextDecoder();
-const NEWLINE = 0x0a;
 
 /** Whether a crate file is one {@link RustPathScanner} reads. */
 export function isRustSource(path: string): boolean {
@@ -100,25 +98,31 @@ export class RustPathScanner {
       bytes.set(this.#tail);
       bytes.set(part, this.#tail.length);
     }
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    // The pre-check: UTF-8 decoding is the fastest native way to search the bytes.
+    const quick = utf8.decode(bytes);
+    const candidate = quick.includes("clude") || quick.includes("path");
+    if (last && !candidate) {
+      this.#tail = new Uint8Array(0);
+      return;
+    }
+    // windows-1252 decodes each byte to one character: indexes in the text are the bytes'.
+    const text = latin1.decode(bytes);
     let cut = bytes.length;
     this.#readTo = 0;
-    if (buf.indexOf("include") >= 0 || buf.indexOf("path") >= 0) {
-      cut = this.#scan(latin1.decode(bytes), last);
-    }
+    if (candidate) cut = this.#scan(text, last);
     if (last) {
       this.#tail = new Uint8Array(0);
       return;
     }
     // Carry the last line's start (to tell a comment), and the invocation the chunk cut.
-    let from = Math.min(buf.lastIndexOf(NEWLINE) + 1, buf.lastIndexOf(NEWLINE, cut - 1) + 1);
+    let from = Math.min(text.lastIndexOf("\n") + 1, text.lastIndexOf("\n", cut - 1) + 1);
     let atLineStart = from > 0 || this.#tailAtLineStart;
     if (bytes.length - from > MAX_CARRIED_LINE + MAX_SCANNED_ARGUMENT) {
       from = Math.min(cut, bytes.length - 64);
       atLineStart = false;
     }
     if (from > 0) this.#dropped = true;
-    this.#lines += countNewlines(buf, from);
+    this.#lines += countNewlines(text, from);
     this.#tail = bytes.slice(from);
     this.#tailAtLineStart = atLineStart;
     this.#scanned = Math.max(0, this.#readTo - from);
@@ -204,10 +208,10 @@ export class RustPathScanner {
   }
 }
 
-/** Counts `\n` bytes before `end`. */
-function countNewlines(buf: Buffer, end: number): number {
+/** Counts `\n` before `end`. */
+function countNewlines(text: string, end: number): number {
   let n = 0;
-  for (let i = buf.indexOf(NEWLINE); i >= 0 && i < end; i = buf.indexOf(NEWLINE, i + 1)) n++;
+  for (let i = text.indexOf("\n"); i >= 0 && i < end; i = text.indexOf("\n", i + 1)) n++;
   return n;
 }
 
@@ -240,9 +244,10 @@ function skipBack(text: string, at: number, want: string): number {
       i = open - 1;
       continue;
     }
-    const comment = text.indexOf("//", text.lastIndexOf("\n", i) + 1);
-    if (comment >= 0 && comment < i) {
-      i = comment - 1;
+    const lineStart = text.lastIndexOf("\n", i) + 1;
+    const comment = text.slice(lineStart, i).indexOf("//");
+    if (comment >= 0) {
+      i = lineStart + comment - 1;
       continue;
     }
     return i;
