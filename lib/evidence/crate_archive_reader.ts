@@ -21,7 +21,7 @@ import {
   MAX_OUTSIDE_REFERENCES,
   type OutsideReference,
 } from "./crate_archive_types.ts";
-import { isRustSource, RustPathScanner } from "./rust_path_scan.ts";
+import { isRustSource, mayNamePaths, RustPathScanner } from "./rust_path_scan.ts";
 import { GzipFailure, InflateCapExceeded, Inflater } from "./crate_archive_gzip.ts";
 import {
   BLOCK,
@@ -612,13 +612,19 @@ export class ArchiveReader {
     if (retain) this.keptBytes += entry.size;
     let filled = 0;
     const hasher: GitBlobHasher = startGitBlobSha1(entry.size);
-    // Rust sources are scanned as they stream for paths that leave the package.
-    const scanner = isRustSource(path) && entry.size > 0
-      ? new RustPathScanner(path, entry.size)
-      : undefined;
+    // Rust sources are scanned as they stream for paths that leave the package; a file read in
+    // one part that holds neither `include` nor `path` needs no scanner.
+    const rust = isRustSource(path);
+    let scanner: RustPathScanner | undefined;
     await this.readData(entry.size, what, (part) => {
       hasher.update(part);
-      scanner?.push(part);
+      if (rust) {
+        if (scanner) scanner.push(part);
+        else if (part.length < entry.size || mayNamePaths(part)) {
+          scanner = new RustPathScanner(path, entry.size);
+          scanner.push(part);
+        }
+      }
       if (keeping) {
         if (filled === 0 && shared && part.length === entry.size) kept = part;
         else (kept ??= new Uint8Array(entry.size)).set(part, filled);

@@ -17,8 +17,8 @@
  * macro, another `env!`) is fine unless a literal in it climbs out (from the file's directory) or
  * is absolute.
  *
- * Cheap by design: a chunk holding neither `include` nor `path` (a native search of its UTF-8
- * decoding) is not parsed; only the start of the last line (and an invocation cut by the
+ * Cheap by design: a chunk holding neither `include` nor `path` ({@link mayNamePaths}, a search
+ * that allocates nothing) is not decoded or parsed; only the start of the last line (and an invocation cut by the
  * chunk's end) is carried to the next chunk. A line whose first characters are `//` is a comment
  * up to the candidate when no `"` and no end of a block comment come between (only those can end
  * a string or a block comment the line might begin in); anything else is read as code, so a
@@ -40,6 +40,34 @@ const MAX_CARRIED_LINE = 4096;
 
 const latin1 = new TextDecoder("windows-1252");
 const utf8 = new TextDecoder();
+
+/** Horspool shifts for a window of 4 bytes ending in `clud` or `path`. */
+const SHIFT = new Uint8Array(256).fill(4);
+for (const word of ["clud", "path"]) {
+  for (let i = 0; i < 3; i++) {
+    const c = word.charCodeAt(i);
+    SHIFT[c] = Math.min(SHIFT[c], 3 - i);
+  }
+}
+
+/**
+ * The pre-check: whether `bytes` hold `clud` (of every `include`) or `path`. A Horspool search of
+ * both at once, allocating nothing: most Rust files hold neither, and are not decoded or parsed.
+ */
+export function mayNamePaths(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  for (let i = 3; i < n; i += SHIFT[bytes[i]]) {
+    const c = bytes[i];
+    if (c === 0x64) {
+      if (bytes[i - 1] === 0x75 && bytes[i - 2] === 0x6c && bytes[i - 3] === 0x63) return true;
+    } else if (
+      c === 0x68 && bytes[i - 1] === 0x74 && bytes[i - 2] === 0x61 && bytes[i - 3] === 0x70
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
 
 /** Whether a crate file is one {@link RustPathScanner} reads. */
 export function isRustSource(path: string): boolean {
@@ -98,9 +126,7 @@ export class RustPathScanner {
       bytes.set(this.#tail);
       bytes.set(part, this.#tail.length);
     }
-    // The pre-check: UTF-8 decoding is the fastest native way to search the bytes.
-    const quick = utf8.decode(bytes);
-    const candidate = quick.includes("clude") || quick.includes("path");
+    const candidate = mayNamePaths(bytes);
     if (last && !candidate) {
       this.#tail = new Uint8Array(0);
       return;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   leaves,
   MAX_OUTSIDE_REFERENCES_PER_FILE,
+  mayNamePaths,
   type OutsideReference,
   RustPathScanner,
 } from "./rust_path_scan.ts";
@@ -153,4 +154,27 @@ Deno.test("rust path scan: an argument too long to read is reported", () => {
   assert.deepEqual(paths(scan(text, "src/lib.rs", 1000).found), [
     "src/lib.rs:1 include! (an argument over 4096 bytes, not read)",
   ]);
+});
+
+Deno.test("rust path scan: the pre-check finds include and path at every offset, and nothing else", () => {
+  for (const word of ["include", "path", "#[path", "include_str"]) {
+    for (let pad = 0; pad < 9; pad++) {
+      for (let after = 0; after < 3; after++) {
+        const text = "x".repeat(pad) + word + "y".repeat(after);
+        assert.equal(mayNamePaths(encoder.encode(text)), true, text);
+      }
+    }
+  }
+  for (
+    const text of [
+      "",
+      "pat",
+      "clu",
+      'fn main() { println!("hello"); }',
+      "pathh".slice(1),
+      "cl ud pa th",
+    ]
+  ) {
+    assert.equal(mayNamePaths(encoder.encode(text)), false, text);
+  }
 });
