@@ -249,3 +249,37 @@ Deno.test("crate source includes: a warm run (the crate memo) and a recalled loc
     await github.close();
   }
 });
+
+Deno.test("crate source includes: a file of another name that a Rust file has compiled counts (include!, #[path], a chain); one never compiled does not", async () => {
+  const evil = 'include!("../../helper-0.1.0/src/payload.rs");\n';
+  assertOutside(
+    await run({ "src/lib.rs": 'include!("gen.in");\n', "src/gen.in": "\n" + evil }),
+    "src/gen.in:2",
+    "../../helper-0.1.0/src/payload.rs",
+  );
+  assertOutside(
+    await run({
+      "src/lib.rs": '#[path = "sys/imp.txt"]\nmod imp;\n',
+      "src/sys/imp.txt":
+        'include!(concat!(env!("CARGO_MANIFEST_DIR"), "/../helper-0.1.0/src/payload.rs"));\n',
+    }),
+    "src/sys/imp.txt:1",
+    "/../helper-0.1.0/src/payload.rs",
+  );
+  assertOutside(
+    await run({
+      "src/lib.rs": 'include!(concat!(env!("CARGO_MANIFEST_DIR"), "/gen/a.in"));\n',
+      "gen/a.in": 'include!("b.in");\n',
+      "gen/b.in": evil,
+    }),
+    "gen/b.in:1",
+    "../../helper-0.1.0/src/payload.rs",
+  );
+  // Documentation that shows such a macro, and is not compiled: TRUSTED.
+  const r = await run({
+    "src/lib.rs": '#![doc = include_str!("../README.md")]\npub fn f() {}\n',
+    "docs/usage.md": "```rust\n" + evil + "```\n",
+  });
+  assert.equal(r.code, 0, r.out);
+  assert.equal(r.verdict, "TRUSTED", r.out);
+});

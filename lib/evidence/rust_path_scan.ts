@@ -32,6 +32,9 @@ export type { OutsideReference } from "./crate_archive_types.ts";
 /** At most this many references are kept per file. */
 export const MAX_OUTSIDE_REFERENCES_PER_FILE = 3;
 
+/** At most this many files compiled by `include!`/`#[path]` are noted per file. */
+export const MAX_TARGETS_PER_FILE = 16;
+
 /** Longest macro or attribute argument read, in bytes; a longer one is reported unread. */
 export const MAX_SCANNED_ARGUMENT = 4096;
 
@@ -92,7 +95,13 @@ export class RustPathScanner {
   readonly found: OutsideReference[] = [];
   /** References found beyond those kept. */
   omitted = 0;
-  readonly #file: string;
+  /**
+   * The package files (paths from the root) this one has compiled as Rust, by `include!` or
+   * `#[path]`, up to {@link MAX_TARGETS_PER_FILE}: whatever their name, their own references count.
+   */
+  readonly targets: string[] = [];
+  /** The file, relative to the package root. */
+  readonly file: string;
   readonly #dir: string[];
   readonly #size: number;
   #received = 0;
@@ -110,7 +119,7 @@ export class RustPathScanner {
 
   /** A scanner of `file` (package-relative), `size` bytes long. */
   constructor(file: string, size: number) {
-    this.#file = file;
+    this.file = file;
     const parts = file.split("/");
     this.#dir = parts.slice(0, -1);
     this.#size = size;
@@ -211,8 +220,17 @@ export class RustPathScanner {
   /** Records the pieces' path when it leaves the package. */
   #judge(text: string, at: number, form: string, pieces: Piece[]): void {
     const shown = outsidePath(this.#dir, pieces);
-    if (shown === undefined || this.#commented(text, at)) return;
-    this.#add(text, at, form, shown);
+    if (this.#commented(text, at)) return;
+    if (shown !== undefined) {
+      this.#add(text, at, form, shown);
+      return;
+    }
+    // Inside the package: a file compiled as Rust whatever its name, scanned in its turn.
+    if (form !== "include!" && form !== "#[path]") return;
+    for (const target of insideTargets(this.#dir, this.file, form, pieces)) {
+      if (this.targets.length >= MAX_TARGETS_PER_FILE) return;
+      if (!this.targets.includes(target)) this.targets.push(target);
+    }
   }
 
   /** Whether the candidate at `at` is in a `//` comment (see the module documentation). */
@@ -230,7 +248,7 @@ export class RustPathScanner {
     }
     let line = this.#lines + 1;
     for (let i = text.indexOf("\n"); i >= 0 && i < at; i = text.indexOf("\n", i + 1)) line++;
-    this.found.push({ file: this.#file, line, form, path });
+    this.found.push({ file: this.file, line, form, path });
   }
 }
 
@@ -321,6 +339,52 @@ export function outsidePath(dir: readonly string[], pieces: readonly Piece[]): s
     }
   }
   return undefined;
+}
+
+/**
+ * The package paths an `include!` or `#[path]` that stays inside names, when its pieces can be
+ * read (`#[path]`: from the file's directory and, for a file other than `mod.rs`, `lib.rs` and
+ * `main.rs`, from its module directory too).
+ */
+function insideTargets(
+  dir: readonly string[],
+  file: string,
+  form: string,
+  pieces: readonly Piece[],
+): string[] {
+  const first = pieces[0];
+  let base = dir;
+  let rest = pieces;
+  if (first?.kind === "env") {
+    if (first.name !== "CARGO_MANIFEST_DIR") return [];
+    base = [];
+    rest = pieces.slice(1);
+  }
+  if (rest.length === 0 || rest.some((p) => p.kind !== "lit")) return [];
+  let path = rest.map((p) => (p as { value: string }).value).join("");
+  if (base !== dir) path = path.replace(/^\/+/, "");
+  const bases = [base];
+  const name = file.slice(file.lastIndexOf("/") + 1);
+  if (form === "#[path]" && !["mod.rs", "lib.rs", "main.rs"].includes(name)) {
+    bases.push([...dir, name.replace(/\.rs$/, "")]);
+  }
+  const out: string[] = [];
+  for (const b of bases) {
+    const resolved = resolveInside(b, path);
+    if (resolved !== undefined) out.push(resolved);
+  }
+  return out;
+}
+
+/** `path` read from `dir`, as a path from the package root; undefined when it leaves it. */
+function resolveInside(dir: readonly string[], path: string): string | undefined {
+  if (leaves(dir, path)) return undefined;
+  const parts = [...dir];
+  for (const part of path.split("/")) {
+    if (part === "..") parts.pop();
+    else if (part !== "" && part !== ".") parts.push(part);
+  }
+  return parts.join("/");
 }
 
 /** Whether `path`, read from the directory `dir` (components under the package root), leaves it. */

@@ -178,3 +178,18 @@ Deno.test("rust path scan: the pre-check finds include and path at every offset,
     assert.equal(mayNamePaths(encoder.encode(text)), false, text);
   }
 });
+
+Deno.test("rust path scan: the files an include! or #[path] inside the package has compiled are noted", () => {
+  const s = scan(
+    [
+      'include!("gen/x.in");',
+      'include!(concat!(env!("CARGO_MANIFEST_DIR"), "/build/y.in"));',
+      '#[path = "../z.txt"] mod z;',
+      'const S: &str = include_str!("not-compiled.txt");',
+      'include!(concat!(env!("OUT_DIR"), "/out.rs"));',
+    ].join("\n"),
+    "src/net.rs",
+  );
+  assert.deepEqual(s.found, []);
+  assert.deepEqual(s.targets, ["src/gen/x.in", "build/y.in", "z.txt", "src/z.txt"]);
+});
