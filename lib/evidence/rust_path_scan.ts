@@ -15,14 +15,16 @@
  * with their escapes and as raw strings; `concat!` of literals is joined. A path from
  * `env!("OUT_DIR")` names build-script output and is fine. An argument that cannot be read (another
  * macro, another `env!`) is fine unless a literal in it climbs out (from the file's directory) or
- * is absolute.
+ * is absolute. A built-in macro imported under another name (`use std::include as inc;`) is
+ * reported too: its calls could not be read.
  *
  * Cheap by design: a chunk holding neither `include` nor `path` ({@link mayNamePaths}, a search
- * that allocates nothing) is not decoded or parsed; only the start of the last line (and an invocation cut by the
- * chunk's end) is carried to the next chunk. A line whose first characters are `//` is a comment
- * up to the candidate when no `"` and no end of a block comment come between (only those can end
- * a string or a block comment the line might begin in); anything else is read as code, so a
- * candidate in a string or block comment may be reported (never the other way round).
+ * that allocates nothing) is not decoded or parsed; only the start of the last line (and an
+ * invocation cut by the chunk's end) is carried to the next chunk. A line whose first characters
+ * are `//` is a comment up to the candidate when no `"` and no end of a block comment come between
+ * (only those can end a string or a block comment the line might begin in); anything else is read
+ * as code, so a candidate in a string or block comment may be reported (never the other way
+ * round).
  * @module
  */
 import type { OutsideReference } from "./crate_archive_types.ts";
@@ -82,6 +84,8 @@ const MORE = Symbol("more");
 /** The argument is longer than {@link MAX_SCANNED_ARGUMENT}. */
 const LONG = Symbol("long");
 type Stop = typeof MORE | typeof LONG;
+/** The macro is imported under another name. */
+const RENAMED = Symbol("renamed");
 
 /** One piece of a path argument. */
 type Piece =
@@ -196,7 +200,11 @@ export class RustPathScanner {
       const pieces = parser.macro(at + word.length);
       if (pieces === MORE) return this.#cut(at, at, text, form);
       if (pieces === LONG) this.#unread(text, at, form);
-      else if (pieces !== undefined) this.#judge(text, at, form, pieces);
+      else if (pieces === RENAMED) {
+        if (!this.#commented(text, at)) {
+          this.#add(text, at, form, "(imported under another name: its calls are not read)");
+        }
+      } else if (pieces !== undefined) this.#judge(text, at, form, pieces);
     }
     return text.length;
   }
@@ -526,12 +534,17 @@ class Parser {
    * The pieces of the argument of the macro whose name ends at `at`; undefined when it is no
    * macro invocation (`include` not followed by `!` and a delimiter).
    */
-  macro(at: number): Piece[] | Stop | undefined {
+  macro(at: number): Piece[] | Stop | typeof RENAMED | undefined {
     this.#i = at;
     this.#limit = at + MAX_SCANNED_ARGUMENT;
     let stop = this.#trivia();
     if (stop) return stop;
-    if (this.text[this.#i] !== "!") return undefined;
+    if (this.text[this.#i] !== "!") {
+      // `use std::include as inc;`: its calls, under another name, would not be read.
+      return this.text.startsWith("as", this.#i) && /\s/.test(this.text[this.#i + 2] ?? "")
+        ? RENAMED
+        : undefined;
+    }
     this.#i++;
     stop = this.#trivia();
     if (stop) return stop;

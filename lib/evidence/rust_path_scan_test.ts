@@ -193,3 +193,12 @@ Deno.test("rust path scan: the files an include! or #[path] inside the package h
   assert.deepEqual(s.found, []);
   assert.deepEqual(s.targets, ["src/gen/x.in", "build/y.in", "z.txt", "src/z.txt"]);
 });
+
+Deno.test("rust path scan: a built-in macro imported under another name is reported", () => {
+  assert.deepEqual(paths(scan('use std::include as inc;\ninc!("../../x.rs");\n').found), [
+    "src/lib.rs:1 include! (imported under another name: its calls are not read)",
+  ]);
+  assert.deepEqual(paths(scan("use std::{include_str as s};\n").found), [
+    "src/lib.rs:1 include_str! (imported under another name: its calls are not read)",
+  ]);
+});
