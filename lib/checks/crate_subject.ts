@@ -119,7 +119,9 @@ export function outsidePackageCheck(
   const total = found.length + archive.omittedOutsideReferences;
   const listed = found.map((r) =>
     `${r.file}:${r.line} ${
-      r.form === "#[path]"
+      r.path.startsWith("(")
+        ? `${r.form} ${r.path}`
+        : r.form === "#[path]"
         ? `#[path = ${JSON.stringify(r.path)}]`
         : `${r.form}(${JSON.stringify(r.path)})`
     }`
