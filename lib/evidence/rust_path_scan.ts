@@ -45,6 +45,7 @@ const MAX_CARRIED_LINE = 4096;
 
 const latin1 = new TextDecoder("windows-1252");
 const utf8 = new TextDecoder();
+const NEWLINE = 0x0a;
 
 /** Horspool shifts for a window of 4 bytes ending in `clud` or `path`. */
 const SHIFT = new Uint8Array(256).fill(4);
@@ -144,24 +145,27 @@ export class RustPathScanner {
       this.#tail = new Uint8Array(0);
       return;
     }
-    // windows-1252 decodes each byte to one character: indexes in the text are the bytes'.
-    const text = latin1.decode(bytes);
     let cut = bytes.length;
     this.#readTo = 0;
-    if (candidate) cut = this.#scan(text, last);
+    // windows-1252 decodes each byte to one character: indexes in the text are the bytes'.
+    if (candidate) cut = this.#scan(latin1.decode(bytes), last);
     if (last) {
       this.#tail = new Uint8Array(0);
       return;
     }
     // Carry the last line's start (to tell a comment), and the invocation the chunk cut.
-    let from = Math.min(text.lastIndexOf("\n") + 1, text.lastIndexOf("\n", cut - 1) + 1);
+    // (A typed array's lastIndexOf reads a negative start from the end: cut 0 is a line start.)
+    let from = Math.min(
+      bytes.lastIndexOf(NEWLINE) + 1,
+      cut > 0 ? bytes.lastIndexOf(NEWLINE, cut - 1) + 1 : 0,
+    );
     let atLineStart = from > 0 || this.#tailAtLineStart;
     if (bytes.length - from > MAX_CARRIED_LINE + MAX_SCANNED_ARGUMENT) {
       from = Math.min(cut, bytes.length - 64);
       atLineStart = false;
     }
     if (from > 0) this.#dropped = true;
-    this.#lines += countNewlines(text, from);
+    this.#lines += countNewlines(bytes, from);
     this.#tail = bytes.slice(from);
     this.#tailAtLineStart = atLineStart;
     this.#scanned = Math.max(0, this.#readTo - from);
@@ -260,10 +264,10 @@ export class RustPathScanner {
   }
 }
 
-/** Counts `\n` before `end`. */
-function countNewlines(text: string, end: number): number {
+/** Counts `\n` bytes before `end`. */
+function countNewlines(bytes: Uint8Array, end: number): number {
   let n = 0;
-  for (let i = text.indexOf("\n"); i >= 0 && i < end; i = text.indexOf("\n", i + 1)) n++;
+  for (let i = bytes.indexOf(NEWLINE); i >= 0 && i < end; i = bytes.indexOf(NEWLINE, i + 1)) n++;
   return n;
 }
 

@@ -130,6 +130,13 @@ Deno.test("rust path scan: a reference split across chunks at every byte is foun
   for (let chunk = 1; chunk <= text.length; chunk++) {
     assert.deepEqual(paths(scan(text, "src/lib.rs", chunk).found), whole, `chunk ${chunk}`);
   }
+  const atLineStart = 'fn a() {}\ninclude!(\n  "../../x.rs"\n);\n#[path =\n"../../y.rs"]\nmod y;\n';
+  for (let chunk = 1; chunk <= atLineStart.length; chunk++) {
+    assert.deepEqual(paths(scan(atLineStart, "src/lib.rs", chunk).found), [
+      "src/lib.rs:2 include! ../../x.rs",
+      "src/lib.rs:5 #[path] ../../y.rs",
+    ], `chunk ${chunk}`);
+  }
   const commented = 'fn a() {}\n/// include!("../../x.rs")\n';
   for (let chunk = 1; chunk <= commented.length; chunk++) {
     assert.deepEqual(paths(scan(commented, "src/lib.rs", chunk).found), [], `chunk ${chunk}`);
