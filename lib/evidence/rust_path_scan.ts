@@ -84,7 +84,9 @@ export function isRustSource(path: string): boolean {
 const MORE = Symbol("more");
 /** The argument is longer than {@link MAX_SCANNED_ARGUMENT}. */
 const LONG = Symbol("long");
-type Stop = typeof MORE | typeof LONG;
+/** The file ends inside what was being read (no valid Rust: nothing to report). */
+const EOF = Symbol("eof");
+type Stop = typeof MORE | typeof LONG | typeof EOF;
 /** The macro is imported under another name. */
 const RENAMED = Symbol("renamed");
 
@@ -119,6 +121,12 @@ export class RustPathScanner {
   #scanned = 0;
   /** Whether bytes of the file before the tail were dropped. */
   #dropped = false;
+  /** Characters the parser may still read (overlapping candidates): linear in the size. */
+  #budget: number;
+  /** Characters read so far, over the texts before this one. */
+  #spent = 0;
+  /** The budget ran out: the rest of the file is not read (and that is reported). */
+  #exhausted = false;
   /** The end of the last candidate read in the current text. */
   #readTo = 0;
 
@@ -128,6 +136,7 @@ export class RustPathScanner {
     const parts = file.split("/");
     this.#dir = parts.slice(0, -1);
     this.#size = size;
+    this.#budget = 65536 + 8 * size;
   }
 
   /** Reads the next chunk of the file. */
@@ -148,7 +157,7 @@ export class RustPathScanner {
     let cut = bytes.length;
     this.#readTo = 0;
     // windows-1252 decodes each byte to one character: indexes in the text are the bytes'.
-    if (candidate) cut = this.#scan(latin1.decode(bytes), last);
+    if (candidate && !this.#exhausted) cut = this.#scan(latin1.decode(bytes), last);
     if (last) {
       this.#tail = new Uint8Array(0);
       return;
@@ -176,13 +185,27 @@ export class RustPathScanner {
    * first invocation cut by the end of the text starts (to be carried), or the text's length.
    */
   #scan(text: string, last: boolean): number {
+    const parser = new Parser(text, last);
+    try {
+      return this.#scanWith(parser, text);
+    } finally {
+      this.#spent += parser.read;
+    }
+  }
+
+  #scanWith(parser: Parser, text: string): number {
     const re = /\b(include(?:_str|_bytes)?|path|cfg_attr)\b/g;
     re.lastIndex = this.#scanned;
-    const parser = new Parser(text, last);
     this.#readTo = this.#scanned;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const at = m.index;
       const word = m[1];
+      // Candidates can overlap (`include!(include!(…`): the reading is bounded by the file's size.
+      if (this.#spent + parser.read > this.#budget) {
+        this.#exhausted = true;
+        this.#add(text, at, "include!", "(more invocations than can be read: the rest not read)");
+        return text.length;
+      }
       this.#readTo = at + word.length;
       if (word === "path" || word === "cfg_attr") {
         // Only as an attribute's name: `#` `!`? `[` before it.
@@ -193,7 +216,7 @@ export class RustPathScanner {
         const found = parser.attribute(at, word);
         if (found === MORE) return this.#cut(open, at, text, "#[path]");
         if (found === LONG) this.#unread(text, at, "#[path]");
-        else if (found !== undefined) {
+        else if (found !== undefined && found !== EOF) {
           for (const value of found) {
             this.#judge(text, at, "#[path]", [{ kind: "lit", value }]);
           }
@@ -208,7 +231,7 @@ export class RustPathScanner {
         if (!this.#commented(text, at)) {
           this.#add(text, at, form, "(imported under another name: its calls are not read)");
         }
-      } else if (pieces !== undefined) this.#judge(text, at, form, pieces);
+      } else if (pieces !== undefined && pieces !== EOF) this.#judge(text, at, form, pieces);
     }
     return text.length;
   }
@@ -271,16 +294,21 @@ function countNewlines(bytes: Uint8Array, end: number): number {
   return n;
 }
 
+/** {@link skipBack}: the candidate is in a `//` comment of its own line. */
+const IN_COMMENT = -3;
+
 /**
  * Where the attribute whose name starts at `at` opens (its `#`); -1 when it is no attribute, -2
  * when the text starts before that can be told.
  */
 function attributeStart(text: string, at: number): number {
   let i = skipBack(text, at, "[");
+  if (i === IN_COMMENT) return -1;
   if (i < 0) return -2;
   if (text[i] !== "[") return -1;
   i = skipBack(text, i, "#!");
   if (i >= 0 && text[i] === "!") i = skipBack(text, i, "#");
+  if (i === IN_COMMENT) return -1;
   if (i < 0) return -2;
   return text[i] === "#" ? i : -1;
 }
@@ -290,6 +318,7 @@ function attributeStart(text: string, at: number): number {
  * of `want`, comments backwards (a `//` on the line makes the rest of it a comment).
  */
 function skipBack(text: string, at: number, want: string): number {
+  const atLine = text.lastIndexOf("\n", at - 1) + 1;
   let i = at - 1;
   while (true) {
     while (i >= 0 && /\s/.test(text[i])) i--;
@@ -302,6 +331,8 @@ function skipBack(text: string, at: number, want: string): number {
     }
     const lineStart = text.lastIndexOf("\n", i) + 1;
     const comment = text.slice(lineStart, i).indexOf("//");
+    // A `//` on the candidate's own line puts the candidate in the comment too.
+    if (comment >= 0 && lineStart === atLine) return IN_COMMENT;
     if (comment >= 0) {
       i = lineStart + comment - 1;
       continue;
@@ -416,21 +447,31 @@ export function leaves(dir: readonly string[], path: string): boolean {
 /** A small reader of Rust tokens over latin-1 text (one character per byte). */
 class Parser {
   #i = 0;
+  /** Characters read over all candidates, counted against the scanner's budget. */
+  get read(): number {
+    return this.#read;
+  }
+  #read = 0;
   #limit = 0;
+  /** A token ran to the end of a text that is not the file's end: read again with more. */
+  #cutShort = false;
   constructor(private readonly text: string, private readonly last: boolean) {}
 
   /** The end of the text: more is needed, unless this is the end of the file. */
-  #end(): Stop | undefined {
-    return this.last ? undefined : MORE;
+  #end(): Stop {
+    return this.last ? EOF : MORE;
   }
 
   /** Skips whitespace and comments; a stop when the text ends first. */
   #trivia(): Stop | undefined {
     const t = this.text;
     while (true) {
+      if (this.#cutShort) return MORE;
       if (this.#i > this.#limit) return LONG;
       const c = t[this.#i];
       if (c === undefined) return this.#end();
+      // A `/` last in the text may open a comment the next chunk continues.
+      if (c === "/" && this.#i + 1 === t.length && !this.last) return MORE;
       if (c === " " || c === "\n" || c === "\t" || c === "\r" || c === "\f" || c === "\v") {
         this.#i++;
       } else if (c === "/" && t[this.#i + 1] === "/") {
@@ -462,7 +503,13 @@ class Parser {
     const found = m.exec(this.text);
     if (!found) return "";
     this.#i += found[0].length;
+    this.#touch(this.#i);
     return found[0];
+  }
+
+  /** A token read up to `end`: when that is the text's end, the next chunk may continue it. */
+  #touch(end: number): void {
+    if (end >= this.text.length && !this.last) this.#cutShort = true;
   }
 
   /** Skips one token that is no string literal: an identifier, a character literal, a lifetime. */
@@ -472,6 +519,7 @@ class Parser {
       const m = /'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,8}\}|.)|[^\\'])'/y;
       m.lastIndex = this.#i;
       const c = m.exec(t);
+      if (!c && t.length - this.#i < 16) this.#touch(t.length);
       this.#i += c ? c[0].length : 1;
       return;
     }
@@ -487,7 +535,13 @@ class Parser {
     const m = /(?:b|c)?(r(#*))?"/y;
     m.lastIndex = this.#i;
     const head = m.exec(t);
-    if (!head) return undefined;
+    if (!head) {
+      // `r#` last in the text: the next chunk may make it a raw string.
+      const prefix = /(?:b|c)?r?#*$/y;
+      prefix.lastIndex = this.#i;
+      if (this.#i < t.length && prefix.test(t)) this.#touch(t.length);
+      return undefined;
+    }
     const start = this.#i + head[0].length;
     if (head[1] !== undefined) {
       const close = `"${head[2]}`;
@@ -539,15 +593,23 @@ class Parser {
    * macro invocation (`include` not followed by `!` and a delimiter).
    */
   macro(at: number): Piece[] | Stop | typeof RENAMED | undefined {
+    const result = this.#macro(at);
+    // A reading the chunk's end cut short is read again with the next: counted then.
+    if (result !== MORE) this.#read += Math.max(0, this.#i - at);
+    return result;
+  }
+
+  #macro(at: number): Piece[] | Stop | typeof RENAMED | undefined {
     this.#i = at;
     this.#limit = at + MAX_SCANNED_ARGUMENT;
+    this.#cutShort = false;
     let stop = this.#trivia();
     if (stop) return stop;
     if (this.text[this.#i] !== "!") {
       // `use std::include as inc;`: its calls, under another name, would not be read.
-      return this.text.startsWith("as", this.#i) && /\s/.test(this.text[this.#i + 2] ?? "")
-        ? RENAMED
-        : undefined;
+      const word = this.#ident();
+      if (this.#cutShort) return MORE;
+      return word === "as" ? RENAMED : undefined;
     }
     this.#i++;
     stop = this.#trivia();
@@ -630,8 +692,16 @@ class Parser {
    * (for `cfg_attr`, of the attributes it applies, nested ones too); undefined when it names none.
    */
   attribute(at: number, word: string): string[] | Stop | undefined {
+    const result = this.#attribute(at, word);
+    // A reading the chunk's end cut short is read again with the next: counted then.
+    if (result !== MORE) this.#read += Math.max(0, this.#i - at);
+    return result;
+  }
+
+  #attribute(at: number, word: string): string[] | Stop | undefined {
     this.#i = at;
     this.#limit = at + MAX_SCANNED_ARGUMENT;
+    this.#cutShort = false;
     this.#ident();
     const paths: string[] = [];
     const stop = word === "path" ? this.#pathValue(paths) : this.#cfgAttr(paths);
@@ -696,7 +766,7 @@ class Parser {
         continue;
       }
       const lit = this.#literal();
-      if (lit === MORE || lit === LONG) return lit;
+      if (typeof lit === "symbol") return lit;
       if (lit === undefined) this.#token();
     }
   }

@@ -209,3 +209,66 @@ Deno.test("rust path scan: a built-in macro imported under another name is repor
     "src/lib.rs:1 include_str! (imported under another name: its calls are not read)",
   ]);
 });
+
+Deno.test("rust path scan: random sources read in any chunks find what the whole file finds", () => {
+  const pieces = [
+    "include!(",
+    "include_str!(",
+    "#[path = ",
+    "#[cfg_attr(unix, path = ",
+    "concat!(",
+    'env!("CARGO_MANIFEST_DIR"), ',
+    '"../../x.rs"',
+    'r#"../y"#',
+    '"/abs"',
+    '"ok.rs"',
+    ")",
+    "]",
+    ";",
+    ", ",
+    "\n",
+    "\n/// ",
+    "// ",
+    "/* ",
+    " */",
+    "  ",
+    "fn f() {}",
+    "path",
+    "mod m;",
+    "use std::include as ",
+    "r#",
+    "'\"'",
+    "/",
+    "#",
+    '"\\x2e./\\u{2e}./z"',
+  ];
+  let seed = 7;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let round = 0; round < 300; round++) {
+    let text = "";
+    for (let i = Math.floor(next() * 60); i > 0; i--) {
+      text += pieces[Math.floor(next() * pieces.length)];
+    }
+    const whole = scan(text);
+    for (const chunk of [1, 2, 3, 5, 8, 13, 64]) {
+      const parted = scan(text, "src/lib.rs", chunk);
+      assert.deepEqual(
+        [paths(parted.found), parted.omitted],
+        [paths(whole.found), whole.omitted],
+        `chunk ${chunk}: ${JSON.stringify(text)}`,
+      );
+    }
+  }
+});
+
+Deno.test("rust path scan: overlapping invocations are read in time linear in the size", () => {
+  // Each `include!(` reads up to MAX_SCANNED_ARGUMENT bytes: without a budget, quadratic.
+  const text = "include!(".repeat(400_000);
+  const started = performance.now();
+  const s = scan(text);
+  assert.ok(performance.now() - started < 10_000, "bounded");
+  assert.equal(s.found.length, MAX_OUTSIDE_REFERENCES_PER_FILE);
+  assert.ok(s.omitted > 0);
+  const parted = scan(text, "src/lib.rs", 65536);
+  assert.deepEqual(paths(parted.found), paths(s.found));
+});
