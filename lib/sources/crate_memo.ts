@@ -28,10 +28,14 @@ export type { CrateArchiveSummary } from "../evidence/crate_evidence.ts";
  * normalized manifest and the lock file and no longer finds crate-root files by name elsewhere.
  * v4: the manifest comparison reads the tables cargo reads (dashed before underscored), compares
  * `readme`/`license-file` and what the original drops; undecidable non-documentation files block.
- * v5: the summary carries the paths the crate's Rust files name that leave the package
+ * v5: names one file on a case-insensitive, Unicode-normalizing or Windows filesystem are
+ * duplicates; build scripts and targets outside the package, code matched only by a symlink's
+ * target text and modules named like documentation (`src/security.rs`) no longer pass; the
+ * workspace root passes over one that excludes the package.
+ * v6: the summary carries the paths the crate's Rust files name that leave the package
  * (`crate-source-outside-package`); a memo written before they were looked for is never recalled.
  */
-export const CRATE_MEMO_KIND = "crate/v5";
+export const CRATE_MEMO_KIND = "crate/v6";
 
 /** A passed `crate-source` comparison, and what it compared against. */
 export interface RememberedSource {
