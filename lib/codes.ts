@@ -201,6 +201,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
     "files of the crate differ from, or are absent in, the repository at its commit",
   "crate-source-manifest-mismatch":
     "the normalized Cargo.toml cargo builds with does not follow from Cargo.toml.orig and the workspace root, or names a build script or target outside the crate (the key path is named)",
+  "crate-source-outside-package":
+    "a Rust file names a path outside the package for the compiler to read (include!, #[path], CARGO_MANIFEST_DIR/..): a build of the published crate reads another package's file, never compared",
   "crate-source-lock-mismatch":
     "the crate's Cargo.lock is not a lock file cargo wrote for the crate (not a lock file, or without the crate itself)",
   "crate-source-incomplete":

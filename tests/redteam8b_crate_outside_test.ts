@@ -145,15 +145,11 @@ Deno.test("redteam8b crate outside: without Cargo.toml.orig, a Cargo.toml equal 
 Deno.test({
   name:
     "redteam8b crate outside: a source file that include!s a file outside the crate is not TRUSTED",
-  // HOLE: `include!`, `include_str!`, `include_bytes!` and `#[path]` with a path that climbs out
-  // of the crate (`../../helper-0.1.0/src/payload.rs` from src/lib.rs) read, in a build of the
-  // published crate, another crate unpacked beside it; in the repository the same path names an
-  // innocent file. The crate's files all match, so crate-source passes. Closing it needs a scan
-  // of every Rust file cargo compiles for these macros' literal paths (resolved as rustc does:
-  // from the file's directory, for `#[path]` from the module's) and `CARGO_MANIFEST_DIR`
-  // concatenations, with the crate's bytes at hand for every such file (today they are kept only
-  // up to a budget, so a large crate would need them read again): not a small, local fix.
-  ignore: true,
+  // Was a HOLE: `include!`, `include_str!`, `include_bytes!` and `#[path]` with a path that
+  // climbs out of the crate (`../../helper-0.1.0/src/payload.rs` from src/lib.rs) read, in a build
+  // of the published crate, another crate unpacked beside it. Closed by the scan of the crate's
+  // files as they stream (`lib/evidence/rust_path_scan.ts`): `crate-source-outside-package`;
+  // tests/crate_source_includes_test.ts covers the forms.
   fn: async () => {
     const lib = 'include!("../../helper-0.1.0/src/payload.rs");\n';
     const r = await run(
@@ -163,5 +159,7 @@ Deno.test({
       { "crates/helper-0.1.0/src/payload.rs": LIB },
     );
     assert.notEqual(r.code, 0, r.out);
+    assert.notEqual(r.verdict, "TRUSTED", r.out);
+    assert.match(r.out, /crate-source-outside-package/);
   },
 });

@@ -92,6 +92,8 @@ function crate(files: Record<string, string | Uint8Array>, options: CrateOptions
       problems: [],
       omittedProblems: 0,
       unpackedBytes: 0,
+      outsideReferences: [],
+      omittedOutsideReferences: 0,
     },
     bytes: new Map(Object.entries(all)),
   };

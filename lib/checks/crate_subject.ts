@@ -2,7 +2,7 @@
  * All the checks of one crate version, from its gathered evidence.
  * @module
  */
-import type { CrateEvidence } from "../evidence/crate_evidence.ts";
+import type { CrateArchiveSummary, CrateEvidence } from "../evidence/crate_evidence.ts";
 import type { CheckResult } from "./check_result.ts";
 import { checkCrateChecksum, checkCrateVcs, checkTrustedPublishing } from "./crate_checks.ts";
 import { checkCrateSource, uncomparedCrateSource } from "./crate_source.ts";
@@ -63,6 +63,10 @@ export async function checkCrate(
       });
     }
   }
+  if (archive) {
+    const outside = outsidePackageCheck(archive, evidence.downloadUrl);
+    if (outside) checks.push(outside);
+  }
   const sha1 = archive?.vcsInfo?.sha1;
   const record = checkTrustedPublishing({
     crate,
@@ -96,6 +100,51 @@ export async function checkCrate(
   }
   checks.push(publishing);
   return checks;
+}
+
+/**
+ * `crate-source-outside-package`: the crate's Rust files name, for the compiler to read, paths
+ * that leave the package (`include!("../../other-1.0.0/x.rs")`, `#[path]`,
+ * `concat!(env!("CARGO_MANIFEST_DIR"), "/../…")`). cargo unpacks every registry crate side by
+ * side, so in a build of the published crate such a path reads a file of another package, which
+ * comparing the crate's own files never saw: a failure whatever the comparison found (or could not
+ * find). Undefined when there is none.
+ */
+export function outsidePackageCheck(
+  archive: Pick<CrateArchiveSummary, "outsideReferences" | "omittedOutsideReferences">,
+  downloadUrl?: string,
+): CheckResult | undefined {
+  const found = archive.outsideReferences;
+  if (found.length === 0 && archive.omittedOutsideReferences === 0) return undefined;
+  const total = found.length + archive.omittedOutsideReferences;
+  const listed = found.map((r) =>
+    `${r.file}:${r.line} ${
+      r.path.startsWith("(")
+        ? `${r.form} ${r.path}`
+        : r.form === "#[path]"
+        ? `#[path = ${JSON.stringify(r.path)}]`
+        : `${r.form}(${JSON.stringify(r.path)})`
+    }`
+  ).join("; ");
+  return {
+    id: "crate-source",
+    status: "fail",
+    code: "crate-source-outside-package",
+    message:
+      `${
+        total === 1
+          ? "a Rust file of the crate names a path"
+          : `Rust files of the crate name ${total} paths`
+      } ` +
+      `outside the package for the compiler to read: ${listed}` +
+      (archive.omittedOutsideReferences > 0
+        ? `; and ${archive.omittedOutsideReferences} more`
+        : "") +
+      ". cargo unpacks every registry crate side by side, so in a build of the published crate " +
+      "such a path reads a file of another package, which was never compared with the repository",
+    ...(downloadUrl ? { origin: { url: downloadUrl } } : {}),
+    loadBearing: false,
+  };
 }
 
 /**

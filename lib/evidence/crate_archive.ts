@@ -80,6 +80,8 @@ export {
   MAX_CRATE_PROBLEMS,
   MAX_KEPT_CRATE_BYTES,
   MAX_KEPT_CRATE_FILE_BYTES,
+  MAX_OUTSIDE_REFERENCES,
+  type OutsideReference,
 } from "./crate_archive_types.ts";
 export { FAST_INFLATE_MAX_BYTES } from "./crate_archive_gzip.ts";
 export { releaseCrateArchive } from "./crate_archive_reader.ts";

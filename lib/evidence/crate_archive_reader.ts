@@ -18,7 +18,10 @@ import {
   MAX_CRATE_PROBLEMS,
   MAX_KEPT_CRATE_BYTES,
   MAX_KEPT_CRATE_FILE_BYTES,
+  MAX_OUTSIDE_REFERENCES,
+  type OutsideReference,
 } from "./crate_archive_types.ts";
+import { isRustSource, mayNamePaths, RustPathScanner } from "./rust_path_scan.ts";
 import { GzipFailure, InflateCapExceeded, Inflater } from "./crate_archive_gzip.ts";
 import {
   BLOCK,
@@ -41,6 +44,9 @@ import {
 import { isCleanRelativePath, linkEscapes, prefixHash, show } from "./crate_archive_paths.ts";
 
 const EMPTY = new Uint8Array(0);
+
+/** At most this many scanned files' findings or compiled files are held while a crate is read. */
+const MAX_NOTED_SCANS = 4096;
 
 /** Stops reading: the problem that says why has been recorded already. */
 class Halt extends Error {
@@ -85,6 +91,13 @@ export class ArchiveReader {
   private readonly files: CrateFile[] = [];
   private readonly problems: ArchiveProblem[] = [];
   private omittedProblems = 0;
+  private readonly outside: OutsideReference[] = [];
+  private omittedOutside = 0;
+  /** Files other than `*.rs` with paths that leave the package, until one is seen compiled. */
+  private readonly waiting = new Map<string, RustPathScanner>();
+  /** The package files each scanned file has compiled by `include!` or `#[path]`. */
+  private readonly compiles = new Map<string, readonly string[]>();
+  private compilesOverflow = false;
   private readonly kinds = new Map<string, PathKind>();
   private vcsInfoBytes?: Uint8Array;
   private cargoTomlOrigBytes?: Uint8Array;
@@ -126,6 +139,7 @@ export class ArchiveReader {
       await this.inflater.cancel();
     }
 
+    this.collectCompiledOutside();
     this.markGenerated();
     this.checkFileDirectoryConflicts();
     this.checkFoldedCollisions();
@@ -140,6 +154,8 @@ export class ArchiveReader {
       problems: this.problems,
       omittedProblems: this.omittedProblems,
       unpackedBytes: this.inflater.produced,
+      outsideReferences: this.outside,
+      omittedOutsideReferences: this.omittedOutside,
     };
     if (this.vcsInfoBytes !== undefined) {
       const vcsInfo = this.parseVcsInfo(this.vcsInfoBytes);
@@ -606,8 +622,17 @@ export class ArchiveReader {
     if (retain) this.keptBytes += entry.size;
     let filled = 0;
     const hasher: GitBlobHasher = startGitBlobSha1(entry.size);
+    // Every file is scanned as it streams for paths that leave the package (a file of another
+    // name counts when a Rust file has it compiled: see noteOutside); a file read in one part
+    // that holds neither `include` nor `path` needs no scanner.
+    let scanner: RustPathScanner | undefined;
     await this.readData(entry.size, what, (part) => {
       hasher.update(part);
+      if (scanner) scanner.push(part);
+      else if (part.length < entry.size || mayNamePaths(part)) {
+        scanner = new RustPathScanner(path, entry.size);
+        scanner.push(part);
+      }
       if (keeping) {
         if (filled === 0 && shared && part.length === entry.size) kept = part;
         else (kept ??= new Uint8Array(entry.size)).set(part, filled);
@@ -615,6 +640,7 @@ export class ArchiveReader {
       filled += part.length;
     });
     if (keeping && entry.size === 0) kept = new Uint8Array(0);
+    if (scanner) this.noteOutside(scanner);
     await this.skipPadding(entry.size, what);
     if (kept !== undefined && keep) {
       if (path === ".cargo_vcs_info.json") this.vcsInfoBytes = kept;
@@ -629,6 +655,59 @@ export class ArchiveReader {
       generated: false,
       ...(retain && kept !== undefined && filled === entry.size ? { bytes: kept } : {}),
     });
+  }
+
+  /**
+   * A scanned file: a Rust file's paths that leave the package are kept (up to the crate's cap,
+   * counting the rest); another file's wait until a Rust file is seen to have it compiled
+   * ({@link collectCompiledOutside}). The files each has compiled are noted.
+   */
+  private noteOutside(scanner: RustPathScanner): void {
+    if (scanner.targets.length > 0) {
+      // Past the cap, which files are compiled is not known: every waiting file counts.
+      if (this.compiles.size < MAX_NOTED_SCANS) this.compiles.set(scanner.file, scanner.targets);
+      else this.compilesOverflow = true;
+    }
+    if (scanner.found.length === 0) return;
+    // Past the cap, a file's findings count as if it were compiled.
+    if (!isRustSource(scanner.file) && this.waiting.size < MAX_NOTED_SCANS) {
+      this.waiting.set(scanner.file, scanner);
+      return;
+    }
+    this.keepOutside(scanner);
+  }
+
+  private keepOutside(scanner: RustPathScanner): void {
+    this.omittedOutside += scanner.omitted;
+    for (const found of scanner.found) {
+      if (this.outside.length < MAX_OUTSIDE_REFERENCES) this.outside.push(found);
+      else this.omittedOutside++;
+    }
+  }
+
+  /**
+   * The paths that leave the package in files other than `*.rs` that a Rust file has compiled
+   * (`include!("gen.in")`, `#[path = "sys.txt"]`), directly or through another such file.
+   */
+  private collectCompiledOutside(): void {
+    if (this.waiting.size === 0) return;
+    if (this.compilesOverflow) {
+      for (const scanner of this.waiting.values()) this.keepOutside(scanner);
+      return;
+    }
+    const queue: string[] = [];
+    for (const [file, targets] of this.compiles) {
+      if (isRustSource(file)) queue.push(...targets);
+    }
+    const seen = new Set<string>();
+    while (queue.length > 0) {
+      const file = queue.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const scanner = this.waiting.get(file);
+      if (scanner) this.keepOutside(scanner);
+      if (!isRustSource(file)) queue.push(...(this.compiles.get(file) ?? []));
+    }
   }
 
   /** Records a path; a path seen before (other than a repeated directory) is a duplicate. */

@@ -91,6 +91,22 @@ export interface CrateVcsInfo {
   raw: unknown;
 }
 
+/** A path a Rust file of the crate names (`include!`, `#[path]`…) that leaves the package: in a
+ * build of the published crate it reads a file of another package (see `rust_path_scan.ts`). */
+export interface OutsideReference {
+  /** The file, relative to the package root (`src/lib.rs`). */
+  readonly file: string;
+  /** The 1-based line of the macro or attribute. */
+  readonly line: number;
+  /** What names it: `include!`, `include_str!`, `include_bytes!` or `#[path]`. */
+  readonly form: string;
+  /** The path as written (literals decoded and joined; `env!("CARGO_MANIFEST_DIR")` shown so). */
+  readonly path: string;
+}
+
+/** At most this many {@link OutsideReference}s are kept per crate. */
+export const MAX_OUTSIDE_REFERENCES = 20;
+
 /** What a `.crate` holds, and what is wrong with it. */
 export interface CrateArchive {
   /** The files, in archive order (entries with problems that could escape are not listed). */
@@ -105,6 +121,13 @@ export interface CrateArchive {
   omittedProblems: number;
   /** Bytes the gzip stream inflated to before reading ended (or stopped at a cap). */
   unpackedBytes: number;
+  /**
+   * Paths the crate's Rust files name for the compiler to read that leave the package (up to
+   * {@link MAX_OUTSIDE_REFERENCES}); each fails `crate-source`.
+   */
+  outsideReferences: OutsideReference[];
+  /** Such paths found beyond those kept. */
+  omittedOutsideReferences: number;
 }
 
 /** Overrides of the caps (tests use them; the defaults come from `lib/limits.ts`). */

@@ -6,7 +6,12 @@
  * @module
  */
 import type { CheckResult, EvidenceOrigin } from "../checks/check_result.ts";
-import type { ArchiveProblem, CrateArchive, CrateVcsInfo } from "./crate_archive.ts";
+import type {
+  ArchiveProblem,
+  CrateArchive,
+  CrateVcsInfo,
+  OutsideReference,
+} from "./crate_archive.ts";
 import type { GitTree } from "./git_repository.ts";
 import type { CrateVersionInfo, IndexEntry } from "./registry_records.ts";
 import type { BundleEvidence } from "./release_evidence.ts";
@@ -67,6 +72,10 @@ export interface CrateArchiveSummary {
   readonly unpackedBytes: number;
   /** How many files the archive lists. */
   readonly fileCount: number;
+  /** Paths its Rust files name that leave the package (kept up to a limit): each fails. */
+  readonly outsideReferences: readonly OutsideReference[];
+  /** Such paths found beyond those kept. */
+  readonly omittedOutsideReferences: number;
 }
 
 /** What the repository's attestation API answered for the `.crate`'s digest. */

@@ -32,8 +32,10 @@ export type { CrateArchiveSummary } from "../evidence/crate_evidence.ts";
  * duplicates; build scripts and targets outside the package, code matched only by a symlink's
  * target text and modules named like documentation (`src/security.rs`) no longer pass; the
  * workspace root passes over one that excludes the package.
+ * v6: the summary carries the paths the crate's Rust files name that leave the package
+ * (`crate-source-outside-package`); a memo written before they were looked for is never recalled.
  */
-export const CRATE_MEMO_KIND = "crate/v5";
+export const CRATE_MEMO_KIND = "crate/v6";
 
 /** A passed `crate-source` comparison, and what it compared against. */
 export interface RememberedSource {
@@ -71,6 +73,8 @@ export function summarizeArchive(archive: CrateArchive): CrateArchiveSummary {
     omittedProblems: archive.omittedProblems,
     unpackedBytes: archive.unpackedBytes,
     fileCount: archive.files.length,
+    outsideReferences: archive.outsideReferences,
+    omittedOutsideReferences: archive.omittedOutsideReferences,
   };
 }
 
@@ -118,6 +122,13 @@ function memoKey(name: string, version: string, sha256: string): string {
   return `${name}@${version} ${sha256}`;
 }
 
+function isOutsideReference(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return typeof r.file === "string" && typeof r.line === "number" &&
+    typeof r.form === "string" && typeof r.path === "string";
+}
+
 /** The memo, when the stored value has its shape (a memo of another shape is not used). */
 function parseMemo(value: unknown): CrateMemo | undefined {
   if (typeof value !== "object" || value === null) return undefined;
@@ -127,6 +138,9 @@ function parseMemo(value: unknown): CrateMemo | undefined {
     typeof memo.size !== "number" || typeof summary !== "object" || summary === null ||
     !Array.isArray(summary.problems) || typeof summary.omittedProblems !== "number" ||
     typeof summary.fileCount !== "number" || typeof summary.unpackedBytes !== "number" ||
+    !Array.isArray(summary.outsideReferences) ||
+    !summary.outsideReferences.every(isOutsideReference) ||
+    typeof summary.omittedOutsideReferences !== "number" ||
     (summary.vcsInfo !== undefined && typeof summary.vcsInfo !== "object")
   ) {
     return undefined;

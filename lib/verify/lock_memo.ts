@@ -32,8 +32,10 @@ import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
  * earlier build's memo is otherwise recalled by a later one). v2: v1 memos may hold runs no longer
  * remembered (a request failed uncached, a GraphQL lookup left to REST, an answer replaced in the
  * run, a `.crate` not kept), and name no `.crate` to hash at recall (`reread`).
+ * v3: the crates' files are scanned for paths that leave the package
+ * (`crate-source-outside-package`); a run remembered before that is never recalled.
  */
-export const LOCK_MEMO_KIND = "lock-run/v2";
+export const LOCK_MEMO_KIND = "lock-run/v3";
 
 /** Largest memo kept, in characters of JSON (under the cache's 16 MiB per document). */
 const MAX_MEMO_CHARS = 8 * 1024 * 1024;
