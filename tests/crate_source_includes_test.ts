@@ -283,3 +283,15 @@ Deno.test("crate source includes: a file of another name that a Rust file has co
   assert.equal(r.code, 0, r.out);
   assert.equal(r.verdict, "TRUSTED", r.out);
 });
+
+Deno.test("crate source includes: a file compiled past the targets one file notes still counts", async () => {
+  // src/lib.rs compiles 17 files of other names; the last one named reads outside the package.
+  // Which files are compiled is then not known in full: every file's outside paths count.
+  const evil = 'include!("../../helper-0.1.0/src/payload.rs");\n';
+  const files: Record<string, string> = {
+    "src/lib.rs": Array.from({ length: 17 }, (_, i) => `include!("g${i}.in");\n`).join(""),
+  };
+  for (let i = 0; i < 16; i++) files[`src/g${i}.in`] = `pub fn g${i}() {}\n`;
+  files["src/g16.in"] = evil;
+  assertOutside(await run(files), "src/g16.in:1", "../../helper-0.1.0/src/payload.rs");
+});

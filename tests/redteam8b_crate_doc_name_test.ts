@@ -58,12 +58,9 @@ for (const path of ["src/security.rs", "src/history.rs", "src/license.rs", "src/
 Deno.test({
   name:
     "redteam8b crate doc name: a Markdown file that cannot be compared, compiled through #[path], is not TRUSTED",
-  // HOLE: documentation is told by name, but rustc compiles whatever `#[path = "notes.md"]` or
-  // `include!("notes.md")` names: a Markdown file that cannot be compared (a repository symlink
-  // to outside the repository, a submodule) carries the code, and the crate is TRUSTED. Closing
-  // it needs the scan of compiled sources for `#[path]`/`include*!` targets described in
-  // redteam8b_crate_outside_test.ts (then such targets are code whatever their names).
-  ignore: true,
+  // Documentation is told by name, but rustc compiles whatever `#[path = "notes.md"]` or
+  // `include!("notes.md")` names: such a file is code (the crate's scan notes what each Rust file
+  // compiles), so one that cannot be compared blocks TRUSTED.
   fn: async () => {
     const lib = '#[path = "notes.md"]\nmod notes;\npub use notes::audit;\n';
     const pieces = splitTar(await gunzip(TINY_ATTEST_CRATE)).filter((p) =>

@@ -131,6 +131,12 @@ export async function examineManifest(
     }
   }
   for (const path of manifestCodePaths(tables, files)) exam.codePaths.add(path);
+  // What a Rust file compiles by `include!` or `#[path]` is code whatever its name; when that
+  // is not known, any file may be.
+  const compiled = archive.compiledByReference;
+  for (const path of compiled === "unknown" ? archive.files.map((f) => f.path) : compiled) {
+    exam.codePaths.add(path);
+  }
   // A build script or target outside the package is, in a build of the published crate, a file
   // of another crate unpacked beside it: never compared with anything.
   const outsidePaths = new Set(tables.flatMap(manifestPathsOutside));

@@ -94,6 +94,7 @@ function crate(files: Record<string, string | Uint8Array>, options: CrateOptions
       unpackedBytes: 0,
       outsideReferences: [],
       omittedOutsideReferences: 0,
+      compiledByReference: [],
     },
     bytes: new Map(Object.entries(all)),
   };

@@ -156,6 +156,10 @@ export class ArchiveReader {
       unpackedBytes: this.inflater.produced,
       outsideReferences: this.outside,
       omittedOutsideReferences: this.omittedOutside,
+      // Past the caps, which files are compiled is not known: every file may be.
+      compiledByReference: this.compilesOverflow
+        ? "unknown"
+        : [...this.compiledByReference()].sort(),
     };
     if (this.vcsInfoBytes !== undefined) {
       const vcsInfo = this.parseVcsInfo(this.vcsInfoBytes);
@@ -668,6 +672,7 @@ export class ArchiveReader {
       if (this.compiles.size < MAX_NOTED_SCANS) this.compiles.set(scanner.file, scanner.targets);
       else this.compilesOverflow = true;
     }
+    if (scanner.targetsOmitted) this.compilesOverflow = true;
     if (scanner.found.length === 0) return;
     // Past the cap, a file's findings count as if it were compiled.
     if (!isRustSource(scanner.file) && this.waiting.size < MAX_NOTED_SCANS) {
@@ -690,11 +695,21 @@ export class ArchiveReader {
    * (`include!("gen.in")`, `#[path = "sys.txt"]`), directly or through another such file.
    */
   private collectCompiledOutside(): void {
-    if (this.waiting.size === 0) return;
     if (this.compilesOverflow) {
       for (const scanner of this.waiting.values()) this.keepOutside(scanner);
       return;
     }
+    for (const file of this.compiledByReference()) {
+      const scanner = this.waiting.get(file);
+      if (scanner) this.keepOutside(scanner);
+    }
+  }
+
+  /**
+   * The package files a Rust file has compiled by `include!` or `#[path]` (`#[path = "notes.md"]`),
+   * directly or through another such file: code, whatever their names.
+   */
+  private compiledByReference(): Set<string> {
     const queue: string[] = [];
     for (const [file, targets] of this.compiles) {
       if (isRustSource(file)) queue.push(...targets);
@@ -704,10 +719,9 @@ export class ArchiveReader {
       const file = queue.pop()!;
       if (seen.has(file)) continue;
       seen.add(file);
-      const scanner = this.waiting.get(file);
-      if (scanner) this.keepOutside(scanner);
       if (!isRustSource(file)) queue.push(...(this.compiles.get(file) ?? []));
     }
+    return seen;
   }
 
   /** Records a path; a path seen before (other than a repeated directory) is a duplicate. */

@@ -128,6 +128,12 @@ export interface CrateArchive {
   outsideReferences: OutsideReference[];
   /** Such paths found beyond those kept. */
   omittedOutsideReferences: number;
+  /**
+   * The package files a Rust file has compiled by `include!` or `#[path]` (directly or through
+   * another such file), whatever their names (`#[path = "notes.md"]`): code, never documentation.
+   * `"unknown"` when there were too many to note.
+   */
+  compiledByReference: string[] | "unknown";
 }
 
 /** Overrides of the caps (tests use them; the defaults come from `lib/limits.ts`). */

@@ -98,6 +98,8 @@ export class RustPathScanner {
    * `#[path]`, up to {@link MAX_TARGETS_PER_FILE}: whatever their name, their own references count.
    */
   readonly targets: string[] = [];
+  /** More files were compiled than {@link targets} holds: which ones is not known. */
+  targetsOmitted = false;
   /** The file, relative to the package root. */
   readonly file: string;
   readonly #dir: string[];
@@ -254,8 +256,12 @@ export class RustPathScanner {
     // Inside the package: a file compiled as Rust whatever its name, scanned in its turn.
     if (form !== "include!" && form !== "#[path]") return;
     for (const target of insideTargets(this.#dir, this.file, form, pieces)) {
-      if (this.targets.length >= MAX_TARGETS_PER_FILE) return;
-      if (!this.targets.includes(target)) this.targets.push(target);
+      if (this.targets.includes(target)) continue;
+      if (this.targets.length >= MAX_TARGETS_PER_FILE) {
+        this.targetsOmitted = true;
+        return;
+      }
+      this.targets.push(target);
     }
   }
 

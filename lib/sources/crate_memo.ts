@@ -34,8 +34,10 @@ export type { CrateArchiveSummary } from "../evidence/crate_evidence.ts";
  * workspace root passes over one that excludes the package.
  * v6: the summary carries the paths the crate's Rust files name that leave the package
  * (`crate-source-outside-package`); a memo written before they were looked for is never recalled.
+ * v7: a file a Rust file compiles by `include!` or `#[path]` is code whatever its name (never
+ * documentation), and a file past the targets one file notes makes every file's paths count.
  */
-export const CRATE_MEMO_KIND = "crate/v6";
+export const CRATE_MEMO_KIND = "crate/v7";
 
 /** A passed `crate-source` comparison, and what it compared against. */
 export interface RememberedSource {

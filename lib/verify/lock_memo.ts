@@ -34,8 +34,9 @@ import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
  * run, a `.crate` not kept), and name no `.crate` to hash at recall (`reread`).
  * v3: the crates' files are scanned for paths that leave the package
  * (`crate-source-outside-package`); a run remembered before that is never recalled.
+ * v4: a file compiled by `include!` or `#[path]` is code whatever its name.
  */
-export const LOCK_MEMO_KIND = "lock-run/v3";
+export const LOCK_MEMO_KIND = "lock-run/v4";
 
 /** Largest memo kept, in characters of JSON (under the cache's 16 MiB per document). */
 const MAX_MEMO_CHARS = 8 * 1024 * 1024;
