@@ -295,3 +295,30 @@ Deno.test("crate source includes: a file compiled past the targets one file note
   files["src/g16.in"] = evil;
   assertOutside(await run(files), "src/g16.in:1", "../../helper-0.1.0/src/payload.rs");
 });
+
+Deno.test("crate source includes: paths outside the package named only by test, bench and example files are UNVERIFIED, not a MISMATCH", async () => {
+  // As in rustls-style workspaces: a test reads the workspace's test CA (`../../test-ca/…`).
+  // A dependent's build never compiles tests, benches or examples, so this is no mismatch; which
+  // files cargo compiles is not worked out, so it is never TRUSTED either.
+  for (const file of ["tests/api.rs", "benches/speed.rs", "examples/client.rs"]) {
+    const r = await run({
+      "src/lib.rs": "pub fn f() {}\n",
+      [file]: 'const CA: &[u8] = include_bytes!("../../test-ca/ca.der");\n',
+    });
+    assert.equal(r.code, 1, r.out);
+    assert.equal(r.verdict, "UNVERIFIED", r.out);
+    const outside = r.source.find((c) => c.code === "crate-source-outside-package");
+    assert.ok(outside, r.out);
+    assert.equal(outside.status, "skip");
+    assert.ok(outside.message.includes(`${file}:1`), outside.message);
+  }
+  // The same path from the library as well: a MISMATCH.
+  assertOutside(
+    await run({
+      "src/lib.rs": 'const CA: &[u8] = include_bytes!("../../test-ca/ca.der");\n',
+      "tests/api.rs": 'const CA: &[u8] = include_bytes!("../../test-ca/ca.der");\n',
+    }),
+    "src/lib.rs:1",
+    "../../test-ca/ca.der",
+  );
+});

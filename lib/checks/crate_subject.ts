@@ -102,6 +102,9 @@ export async function checkCrate(
   return checks;
 }
 
+/** The package's test, bench and example directories (their files are no dependent's code). */
+const TEST_DIRECTORY = /^(tests|benches|examples)\//;
+
 /**
  * `crate-source-outside-package`: the crate's Rust files name, for the compiler to read, paths
  * that leave the package (`include!("../../other-1.0.0/x.rs")`, `#[path]`,
@@ -117,6 +120,12 @@ export function outsidePackageCheck(
   const found = archive.outsideReferences;
   if (found.length === 0 && archive.omittedOutsideReferences === 0) return undefined;
   const total = found.length + archive.omittedOutsideReferences;
+  // Only test, bench and example files (all of them known): a dependent's build, or
+  // `cargo install`, never compiles those, so nothing it builds is shown to read another
+  // package; but which files cargo compiles is not worked out here (a `#[path]` or a target may
+  // reach them), so it is a required skip: never TRUSTED, and not called a mismatch.
+  const testsOnly = archive.omittedOutsideReferences === 0 &&
+    found.every((r) => TEST_DIRECTORY.test(r.file));
   const listed = found.map((r) =>
     `${r.file}:${r.line} ${
       r.path.startsWith("(")
@@ -128,8 +137,9 @@ export function outsidePackageCheck(
   ).join("; ");
   return {
     id: "crate-source",
-    status: "fail",
+    status: testsOnly ? "skip" : "fail",
     code: "crate-source-outside-package",
+    ...(testsOnly ? { required: true } : {}),
     message:
       `${
         total === 1
@@ -141,7 +151,12 @@ export function outsidePackageCheck(
         ? `; and ${archive.omittedOutsideReferences} more`
         : "") +
       ". cargo unpacks every registry crate side by side, so in a build of the published crate " +
-      "such a path reads a file of another package, which was never compared with the repository",
+      "such a path reads a file of another package, which was never compared with the repository" +
+      (testsOnly
+        ? " (only test, bench and example files name them, which a dependent's build does not " +
+          "compile; whether anything it compiles reaches them was not worked out, so the crate " +
+          "is not TRUSTED)"
+        : ""),
     ...(downloadUrl ? { origin: { url: downloadUrl } } : {}),
     loadBearing: false,
   };

@@ -34,9 +34,10 @@ import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
  * run, a `.crate` not kept), and name no `.crate` to hash at recall (`reread`).
  * v3: the crates' files are scanned for paths that leave the package
  * (`crate-source-outside-package`); a run remembered before that is never recalled.
- * v4: a file compiled by `include!` or `#[path]` is code whatever its name.
+ * v4: a file compiled by `include!` or `#[path]` is code whatever its name. v5: such paths named
+ * only by test, bench and example files are a required skip, not a failure.
  */
-export const LOCK_MEMO_KIND = "lock-run/v4";
+export const LOCK_MEMO_KIND = "lock-run/v5";
 
 /** Largest memo kept, in characters of JSON (under the cache's 16 MiB per document). */
 const MAX_MEMO_CHARS = 8 * 1024 * 1024;
