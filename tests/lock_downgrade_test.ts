@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { buildCrate } from "./support/crate_builder.ts";
-import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { type FakeCrate, sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { pkgNormalizedManifest, pkgRepositoryFiles } from "./support/pkg_versions.ts";
 import {
   type FakeRepository,
   type FakeWorkflowRun,
@@ -42,35 +43,12 @@ interface Publication {
 
 /** The repository's files of a version (`Cargo.toml` as written). */
 function repositoryFiles(version: string): Record<string, string> {
-  return {
-    "Cargo.toml": `[package]\nname = "pkg"\nversion = "${version}"\nedition = "2021"\n` +
-      `license = "MIT"\nrepository = "https://github.com/${OWNER}/${REPO}"\nreadme = "README.md"\n`,
-    "README.md": "# pkg\n",
-    "src/lib.rs": `pub fn version() -> &'static str { "${version}" }\n`,
-  };
+  return pkgRepositoryFiles(version, `https://github.com/${OWNER}/${REPO}`);
 }
 
 /** The manifest cargo writes into the `.crate` for that `Cargo.toml`. */
 function normalizedManifest(version: string): string {
-  return `[package]
-edition = "2021"
-name = "pkg"
-version = "${version}"
-build = false
-autolib = false
-readme = "README.md"
-license = "MIT"
-repository = "https://github.com/${OWNER}/${REPO}"
-
-[lib]
-name = "pkg"
-path = "src/lib.rs"
-`;
-}
-
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return pkgNormalizedManifest(version, `https://github.com/${OWNER}/${REPO}`);
 }
 
 /** A version's `.crate`, and the attestation its repository published for it. */
@@ -137,7 +115,7 @@ async function publish(
   });
   return {
     crate,
-    attestation: { sha256: await sha256(bytes), bundle: JSON.parse(signed.json) },
+    attestation: { sha256: sha256Hex(bytes), bundle: JSON.parse(signed.json) },
     ...run,
   };
 }
@@ -182,7 +160,7 @@ async function update(
       const lock = async (c: FakeCrate) =>
         'version = 4\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n\n[[package]]\n' +
         `name = "pkg"\nversion = "${c.version}"\nsource = "${CRATES_IO}"\n` +
-        `checksum = "${await sha256(c.bytes)}"\n`;
+        `checksum = "${sha256Hex(c.bytes)}"\n`;
       await Deno.writeTextFile(`${dir}/base.Cargo.lock`, await lock(old.crate));
       await Deno.writeTextFile(`${dir}/Cargo.lock`, await lock(fresh.crate));
       await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
@@ -217,7 +195,7 @@ async function update(
 async function writeUpdateLocks(dir: string, old: FakeCrate, fresh: FakeCrate): Promise<void> {
   const lock = async (c: FakeCrate) =>
     `version = 4\n\n[[package]]\nname = "${c.name}"\nversion = "${c.version}"\n` +
-    `source = "${CRATES_IO}"\nchecksum = "${await sha256(c.bytes)}"\n`;
+    `source = "${CRATES_IO}"\nchecksum = "${sha256Hex(c.bytes)}"\n`;
   await Deno.writeTextFile(`${dir}/base.Cargo.lock`, await lock(old));
   await Deno.writeTextFile(`${dir}/Cargo.lock`, await lock(fresh));
 }

@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { main } from "../lib/cli/main.ts";
 import { createMemoryIo } from "../lib/cli/io.ts";
 import { buildCrate } from "./support/crate_builder.ts";
-import { type FakeCrate, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { type FakeCrate, sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
+import { pkgNormalizedManifest, pkgRepositoryFiles } from "./support/pkg_versions.ts";
 import { gitTreeEntries, startFakeGithub } from "./support/fake_github.ts";
 import { withTempDir } from "./support/temp_dir.ts";
 
@@ -21,34 +22,11 @@ const COMMITS: Record<string, string> = {
 };
 
 function repositoryFiles(version: string): Record<string, string> {
-  return {
-    "Cargo.toml": `[package]\nname = "pkg"\nversion = "${version}"\nedition = "2021"\n` +
-      `license = "MIT"\nrepository = "https://github.com/example/pkg"\nreadme = "README.md"\n`,
-    "README.md": "# pkg\n",
-    "src/lib.rs": `pub fn version() -> &'static str { "${version}" }\n`,
-  };
+  return pkgRepositoryFiles(version, "https://github.com/example/pkg");
 }
 
 function normalizedManifest(version: string): string {
-  return `[package]
-edition = "2021"
-name = "pkg"
-version = "${version}"
-build = false
-autolib = false
-readme = "README.md"
-license = "MIT"
-repository = "https://github.com/example/pkg"
-
-[lib]
-name = "pkg"
-path = "src/lib.rs"
-`;
-}
-
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return pkgNormalizedManifest(version, "https://github.com/example/pkg");
 }
 
 async function publish(version: string): Promise<FakeCrate> {
@@ -86,7 +64,7 @@ async function update(impostor: boolean, policy?: string) {
     return await withTempDir(async (dir) => {
       const lock = async (c: FakeCrate) =>
         `version = 4\n\n[[package]]\nname = "pkg"\nversion = "${c.version}"\n` +
-        `source = "${CRATES_IO}"\nchecksum = "${await sha256(c.bytes)}"\n`;
+        `source = "${CRATES_IO}"\nchecksum = "${sha256Hex(c.bytes)}"\n`;
       await Deno.writeTextFile(`${dir}/base.Cargo.lock`, await lock(old));
       await Deno.writeTextFile(`${dir}/Cargo.lock`, await lock(fresh));
       const args = ["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`, "--json"];
