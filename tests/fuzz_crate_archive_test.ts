@@ -708,6 +708,8 @@ Deno.test({
     const archive = await readCrateArchive(bytes, CRATE);
     const ms = performance.now() - start;
     assert.deepEqual(archive.problems, []);
-    assert.ok(ms < 500, `took ${ms.toFixed(0)} ms for a ${bytes.length}-byte crate`);
+    // About 100 ms alone; the quadratic reading took 2 s. The bound leaves room for a loaded
+    // machine running the suite in parallel (530 ms seen), not for the square of the depth.
+    assert.ok(ms < 1200, `took ${ms.toFixed(0)} ms for a ${bytes.length}-byte crate`);
   },
 });

@@ -157,12 +157,12 @@ async function update(
   const github = startFakeGithub([], { repositories: [repository], attestations });
   try {
     return await withTempDir(async (dir) => {
-      const lock = async (c: FakeCrate) =>
+      const lock = (c: FakeCrate) =>
         'version = 4\n\n[[package]]\nname = "app"\nversion = "0.1.0"\n\n[[package]]\n' +
         `name = "pkg"\nversion = "${c.version}"\nsource = "${CRATES_IO}"\n` +
         `checksum = "${sha256Hex(c.bytes)}"\n`;
-      await Deno.writeTextFile(`${dir}/base.Cargo.lock`, await lock(old.crate));
-      await Deno.writeTextFile(`${dir}/Cargo.lock`, await lock(fresh.crate));
+      await Deno.writeTextFile(`${dir}/base.Cargo.lock`, lock(old.crate));
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, lock(fresh.crate));
       await Deno.writeTextFile(`${dir}/root.json`, publicGood.trustedRoot());
       const args = mode.kind === "lock-base"
         ? ["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`]
@@ -193,11 +193,11 @@ async function update(
 
 /** Writes DIR/base.Cargo.lock pinning `old` and DIR/Cargo.lock pinning `fresh` (one package each). */
 async function writeUpdateLocks(dir: string, old: FakeCrate, fresh: FakeCrate): Promise<void> {
-  const lock = async (c: FakeCrate) =>
+  const lock = (c: FakeCrate) =>
     `version = 4\n\n[[package]]\nname = "${c.name}"\nversion = "${c.version}"\n` +
     `source = "${CRATES_IO}"\nchecksum = "${sha256Hex(c.bytes)}"\n`;
-  await Deno.writeTextFile(`${dir}/base.Cargo.lock`, await lock(old));
-  await Deno.writeTextFile(`${dir}/Cargo.lock`, await lock(fresh));
+  await Deno.writeTextFile(`${dir}/base.Cargo.lock`, lock(old));
+  await Deno.writeTextFile(`${dir}/Cargo.lock`, lock(fresh));
 }
 
 const FULL: Publication = { vcs: "clean", attestedBy: "release.yml", publishedBy: "publish.yml" };

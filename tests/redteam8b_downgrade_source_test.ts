@@ -62,11 +62,11 @@ async function update(impostor: boolean, policy?: string) {
   const cratesIo = startFakeCratesIo([old, fresh]);
   try {
     return await withTempDir(async (dir) => {
-      const lock = async (c: FakeCrate) =>
+      const lock = (c: FakeCrate) =>
         `version = 4\n\n[[package]]\nname = "pkg"\nversion = "${c.version}"\n` +
         `source = "${CRATES_IO}"\nchecksum = "${sha256Hex(c.bytes)}"\n`;
-      await Deno.writeTextFile(`${dir}/base.Cargo.lock`, await lock(old));
-      await Deno.writeTextFile(`${dir}/Cargo.lock`, await lock(fresh));
+      await Deno.writeTextFile(`${dir}/base.Cargo.lock`, lock(old));
+      await Deno.writeTextFile(`${dir}/Cargo.lock`, lock(fresh));
       const args = ["lock", `${dir}/Cargo.lock`, "--base", `${dir}/base.Cargo.lock`, "--json"];
       if (policy) {
         await Deno.writeTextFile(`${dir}/attest.toml`, policy);
