@@ -183,3 +183,30 @@ Deno.test({
     );
   },
 });
+
+Deno.test("red team 8c: the same forms inside the package stay TRUSTED (no false MISMATCH)", async () => {
+  const r = await run(
+    {
+      "src/lib.txt": [
+        'include!(core::concat!("gen/", "a.rs"));',
+        "include!(concat!('g', \"en/b.rs\"));",
+        'include!(concat!(env!("OUT_DIR"), "/../out/c.rs"));',
+        'include!(concat!(std::env!(concat!("CARGO_MANIFEST", "_DIR")), "/src/gen/d.rs"));',
+        '#[/* a /* nested */ comment */ path = "gen/e.rs"]',
+        "mod e;",
+        "",
+      ].join("\n"),
+      "src/gen/a.rs": "",
+      "src/gen/b.rs": "",
+      "src/gen/d.rs": "",
+      "src/gen/e.rs": "",
+      "docs/usage.txt": `include!("../../${PAYLOAD}");\n`,
+    },
+    {
+      orig: ORIG + '\n[lib]\npath = "src/lib.txt"\n',
+      normalized: NORMALIZED.replace('path = "src/lib.rs"', 'path = "src/lib.txt"'),
+    },
+  );
+  assert.equal(r.code, 0, r.out);
+  assert.equal(r.verdict, "TRUSTED", r.out);
+});

@@ -21,6 +21,7 @@ import {
   MAX_OUTSIDE_REFERENCES,
   type OutsideReference,
 } from "./crate_archive_types.ts";
+import { parse as parseToml } from "smol-toml";
 import { isRustSource, mayNamePaths, RustPathScanner } from "./rust_path_scan.ts";
 import { GzipFailure, InflateCapExceeded, Inflater } from "./crate_archive_gzip.ts";
 import {
@@ -662,6 +663,8 @@ export class ArchiveReader {
    * ({@link collectCompiledOutside}). The files each has compiled are noted.
    */
   private noteOutside(scanner: RustPathScanner): void {
+    // Which files past its cap the scanner saw compiled is not known: every waiting file counts.
+    if (scanner.targetsOverflow) this.compilesOverflow = true;
     if (scanner.targets.length > 0) {
       // Past the cap, which files are compiled is not known: every waiting file counts.
       if (this.compiles.size < MAX_NOTED_SCANS) this.compiles.set(scanner.file, scanner.targets);
@@ -694,7 +697,14 @@ export class ArchiveReader {
       for (const scanner of this.waiting.values()) this.keepOutside(scanner);
       return;
     }
-    const queue: string[] = [];
+    // A target or build script the manifest names is compiled whatever its name
+    // (`[lib] path = "src/lib.txt"`).
+    const named = this.manifestNamedPaths();
+    if (named === undefined) {
+      for (const scanner of this.waiting.values()) this.keepOutside(scanner);
+      return;
+    }
+    const queue: string[] = [...named];
     for (const [file, targets] of this.compiles) {
       if (isRustSource(file)) queue.push(...targets);
     }
@@ -707,6 +717,41 @@ export class ArchiveReader {
       if (scanner) this.keepOutside(scanner);
       if (!isRustSource(file)) queue.push(...(this.compiles.get(file) ?? []));
     }
+  }
+
+  /**
+   * Every `path = "…"` and `build = "…"` value of the manifests (the targets and build scripts they
+   * name, package-relative, and more that names no file); undefined when a manifest's bytes were
+   * not kept (then any file may be a target).
+   */
+  private manifestNamedPaths(): string[] | undefined {
+    const texts: string[] = [];
+    for (const name of ["Cargo.toml", "Cargo.toml.orig"]) {
+      const file = this.files.find((f) => f.path === name);
+      if (file === undefined) continue;
+      const bytes = name === "Cargo.toml.orig" ? this.cargoTomlOrigBytes : file.bytes;
+      if (bytes === undefined) return undefined;
+      texts.push(new TextDecoder().decode(bytes));
+    }
+    const out: string[] = [];
+    const walk = (value: unknown, key: string): void => {
+      if (typeof value === "string") {
+        if (key === "path" || key === "build") {
+          out.push(value.replaceAll("\\", "/").replace(/\/+/g, "/").replace(/^(?:\.\/)+/, ""));
+        }
+      } else if (Array.isArray(value)) { for (const v of value) walk(v, key); }
+      else if (typeof value === "object" && value !== null) {
+        for (const [k, v] of Object.entries(value)) walk(v, k);
+      }
+    };
+    for (const text of texts) {
+      try {
+        walk(parseToml(text), "");
+      } catch {
+        return undefined;
+      }
+    }
+    return out;
   }
 
   /** Records a path; a path seen before (other than a repeated directory) is a duplicate. */

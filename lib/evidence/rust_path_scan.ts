@@ -12,8 +12,9 @@
  * Leaving the package: a `..` past the package root, an absolute path, a Windows drive or UNC
  * path, a backslash (another separator on Windows), or a `CARGO_MANIFEST_DIR` concatenation not
  * followed by a separator (`NAME-VERSION-evil/…` is a sibling directory). String literals are read
- * with their escapes and as raw strings; `concat!` of literals is joined. A path from
- * `env!("OUT_DIR")` names build-script output and is fine. An argument that cannot be read (another
+ * with their escapes and as raw strings; `concat!` of literals (character literals too, also
+ * path-qualified: `core::concat!`) is joined. A path from `env!("OUT_DIR")` names build-script
+ * output and is fine unless its `..`s climb out of the target directory. An argument that cannot be read (another
  * macro, another `env!`) is fine unless a literal in it climbs out (from the file's directory) or
  * is absolute. A built-in macro imported under another name (`use std::include as inc;`) is
  * reported too: its calls could not be read.
@@ -77,7 +78,8 @@ export function mayNamePaths(bytes: Uint8Array): boolean {
 
 /** Whether a crate file is one {@link RustPathScanner} reads. */
 export function isRustSource(path: string): boolean {
-  return path.endsWith(".rs");
+  // `mod x;` finds `x.RS` on a case-insensitive filesystem.
+  return /\.rs$/i.test(path);
 }
 
 /** The parser ran out of text before the end of what it was reading. */
@@ -107,6 +109,8 @@ export class RustPathScanner {
    * `#[path]`, up to {@link MAX_TARGETS_PER_FILE}: whatever their name, their own references count.
    */
   readonly targets: string[] = [];
+  /** More files were compiled than {@link targets} holds: which ones is not known. */
+  targetsOverflow = false;
   /** The file, relative to the package root. */
   readonly file: string;
   readonly #dir: string[];
@@ -263,8 +267,12 @@ export class RustPathScanner {
     // Inside the package: a file compiled as Rust whatever its name, scanned in its turn.
     if (form !== "include!" && form !== "#[path]") return;
     for (const target of insideTargets(this.#dir, this.file, form, pieces)) {
-      if (this.targets.length >= MAX_TARGETS_PER_FILE) return;
-      if (!this.targets.includes(target)) this.targets.push(target);
+      if (this.targets.includes(target)) continue;
+      if (this.targets.length >= MAX_TARGETS_PER_FILE) {
+        this.targetsOverflow = true;
+        return;
+      }
+      this.targets.push(target);
     }
   }
 
@@ -324,7 +332,7 @@ function skipBack(text: string, at: number, want: string): number {
     while (i >= 0 && /\s/.test(text[i])) i--;
     if (i < 0 || want.includes(text[i])) return i;
     if (i >= 1 && text[i] === "/" && text[i - 1] === "*") {
-      const open = text.lastIndexOf("/*", i - 2);
+      const open = blockCommentOpen(text, i - 1);
       if (open < 0) return -1;
       i = open - 1;
       continue;
@@ -341,6 +349,28 @@ function skipBack(text: string, at: number, want: string): number {
   }
 }
 
+/** `OUT_DIR` below the target directory: `<profile>/build/<pkg>-<hash>/out`. */
+const OUT_DIR_UNDER_TARGET = ["profile", "build", "pkg-hash", "out"];
+
+/**
+ * Where the block comment whose closing `*` is at `star` opens (its `/`), block comments nesting
+ * as rustc reads them; -1 when the text starts first.
+ */
+function blockCommentOpen(text: string, star: number): number {
+  let depth = 1;
+  let j = star - 1;
+  while (j >= 1) {
+    if (text[j - 1] === "*" && text[j] === "/") {
+      depth++;
+      j -= 2;
+    } else if (text[j - 1] === "/" && text[j] === "*") {
+      if (--depth === 0) return j - 1;
+      j -= 2;
+    } else j--;
+  }
+  return -1;
+}
+
 /**
  * The path the pieces name when it leaves the package (for display), else undefined. `dir` is
  * the directory of the file, as components from the package root.
@@ -348,8 +378,12 @@ function skipBack(text: string, at: number, want: string): number {
 export function outsidePath(dir: readonly string[], pieces: readonly Piece[]): string | undefined {
   if (pieces.length === 0) return undefined;
   const first = pieces[0];
-  if (first.kind === "env" && first.name === "OUT_DIR") return undefined;
-  const fromRoot = first.kind === "env" && first.name === "CARGO_MANIFEST_DIR";
+  // `OUT_DIR` is build-script output: fine, unless `..`s climb out of the target directory it is
+  // in (`<target>/<profile>/build/<pkg>-<hash>/out`): enough of them reach the filesystem's root,
+  // an absolute path.
+  const outDir = first.kind === "env" && first.name === "OUT_DIR";
+  const fromRoot = outDir || (first.kind === "env" && first.name === "CARGO_MANIFEST_DIR");
+  const base = outDir ? OUT_DIR_UNDER_TARGET : [];
   const shown = pieces.map((p) =>
     p.kind === "lit" ? p.value : p.kind === "env" ? `{env!(${JSON.stringify(p.name)})}` : "{…}"
   ).join("");
@@ -363,7 +397,9 @@ export function outsidePath(dir: readonly string[], pieces: readonly Piece[]): s
   if (fromRoot) {
     if (rest.length === 0 || known !== "") {
       // Without a separator first, `NAME-VERSION…` names a sibling directory.
-      if (!known.startsWith("/") || leaves([], known.replace(/^\/+/, ""))) return shown;
+      if ((!outDir && !known.startsWith("/")) || leaves(base, known.replace(/^\/+/, ""))) {
+        return shown;
+      }
     }
   } else if (rest.length === 0 || known !== "") {
     if (leaves(dir, known)) return shown;
@@ -378,7 +414,7 @@ export function outsidePath(dir: readonly string[], pieces: readonly Piece[]): s
       ? piece.literals.map((l) => fromRoot ? l.replace(/^\/+/, "") : l)
       : [];
     for (const lit of literals) {
-      if (leaves(fromRoot ? [] : dir, lit)) return shown;
+      if (leaves(fromRoot ? base : dir, lit)) return shown;
     }
   }
   return undefined;
@@ -512,6 +548,37 @@ class Parser {
     if (end >= this.text.length && !this.last) this.#cutShort = true;
   }
 
+  /**
+   * A macro's path at the cursor (`concat`, `core::concat`, `::std::r#env`): its last name, the
+   * cursor after it and the trivia that follow; "" when there is none.
+   */
+  #macroPath(): string | Stop {
+    const t = this.text;
+    while (true) {
+      if (t[this.#i] === ":" && t[this.#i + 1] === ":") {
+        this.#i += 2;
+        const stop = this.#trivia();
+        if (stop) return stop;
+      }
+      if (t[this.#i] === "r" && t[this.#i + 1] === "#") this.#i += 2;
+      const name = this.#ident();
+      if (name === "") return "";
+      const stop = this.#trivia();
+      if (stop) return stop;
+      if (t[this.#i] !== ":" || t[this.#i + 1] !== ":") return name;
+    }
+  }
+
+  /** A character literal at the cursor (concat! joins it like a string), decoded; else undefined. */
+  #charLiteral(): string | undefined {
+    const m = /'((?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,8}\}|.)|[^\\'\n]))'/y;
+    m.lastIndex = this.#i;
+    const c = m.exec(this.text);
+    if (!c) return undefined;
+    this.#i += c[0].length;
+    return unescape(c[1]);
+  }
+
   /** Skips one token that is no string literal: an identifier, a character literal, a lifetime. */
   #token(): void {
     const t = this.text;
@@ -622,8 +689,11 @@ class Parser {
     return stop ?? pieces;
   }
 
-  /** Reads comma-separated pieces up to the closing delimiter of the group just opened. */
-  #pieces(pieces: Piece[]): Stop | undefined {
+  /**
+   * Reads comma-separated pieces up to the closing delimiter of the group just opened; `commas`
+   * gets the number of pieces read before each comma.
+   */
+  #pieces(pieces: Piece[], commas: number[] = []): Stop | undefined {
     const t = this.text;
     while (true) {
       let stop = this.#trivia();
@@ -634,20 +704,20 @@ class Parser {
         return undefined;
       }
       if (c === ",") {
+        commas.push(pieces.length);
         this.#i++;
         continue;
       }
-      const lit = this.#literal();
+      const lit = this.#literal() ?? this.#charLiteral();
       if (typeof lit === "string") {
         pieces.push({ kind: "lit", value: lit });
         continue;
       }
       if (lit !== undefined) return lit;
       const start = this.#i;
-      const name = this.#ident();
+      const name = this.#macroPath();
+      if (typeof name === "symbol") return name;
       if (name === "concat" || name === "env") {
-        stop = this.#trivia();
-        if (stop) return stop;
         if (t[this.#i] === "!") {
           this.#i++;
           stop = this.#trivia();
@@ -656,11 +726,19 @@ class Parser {
           if (open === "(" || open === "[" || open === "{") {
             this.#i++;
             const inner: Piece[] = [];
-            stop = this.#pieces(inner);
+            const innerCommas: number[] = [];
+            stop = this.#pieces(inner, innerCommas);
             if (stop) return stop;
-            if (name === "concat") pieces.push(...inner);
-            else if (inner[0]?.kind === "lit") pieces.push({ kind: "env", name: inner[0].value });
-            else pieces.push({ kind: "unknown", literals: [] });
+            if (name === "concat") {
+              pieces.push(...inner);
+              continue;
+            }
+            // env!'s first argument (a concat! of literals too: env! expands it).
+            const first = inner.slice(0, innerCommas[0] ?? inner.length);
+            if (first.length > 0 && first.every((p) => p.kind === "lit")) {
+              const value = first.map((p) => (p as { value: string }).value).join("");
+              pieces.push({ kind: "env", name: value });
+            } else pieces.push({ kind: "unknown", literals: [] });
             continue;
           }
         }
