@@ -30,8 +30,11 @@ export type { CrateArchiveSummary } from "../evidence/crate_evidence.ts";
  * `readme`/`license-file` and what the original drops; undecidable non-documentation files block.
  * v5: the summary carries the paths the crate's Rust files name that leave the package
  * (`crate-source-outside-package`); a memo written before they were looked for is never recalled.
+ * v7 (red team 8c; v6 is taken on branch incl): the scan reads more forms (`core::concat!`,
+ * character literals, `.RS` files, manifest-named targets, `OUT_DIR` climbing out): an earlier
+ * summary may have missed them.
  */
-export const CRATE_MEMO_KIND = "crate/v5";
+export const CRATE_MEMO_KIND = "crate/v7";
 
 /** A passed `crate-source` comparison, and what it compared against. */
 export interface RememberedSource {

@@ -29,8 +29,10 @@ import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
  * The memo's kind: bump the version when what is stored, or how it is derived, changes. v2: the
  * crates' Rust files are scanned for paths that leave the package (`crate-source-outside-package`);
  * a run remembered before that is never recalled.
+ * v4 (red team 8c; v3 is taken on branch incl): the scan reads more forms: an earlier run may
+ * have missed them.
  */
-export const LOCK_MEMO_KIND = "lock-run/v2";
+export const LOCK_MEMO_KIND = "lock-run/v4";
 
 /** Largest memo kept, in characters of JSON (under the cache's 16 MiB per document). */
 const MAX_MEMO_CHARS = 8 * 1024 * 1024;
