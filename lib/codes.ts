@@ -200,7 +200,7 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "crate-source-mismatch":
     "files of the crate differ from, or are absent in, the repository at its commit",
   "crate-source-manifest-mismatch":
-    "the normalized Cargo.toml cargo builds with does not follow from Cargo.toml.orig and the workspace root (the key path is named)",
+    "the normalized Cargo.toml cargo builds with does not follow from Cargo.toml.orig and the workspace root, or names a build script or target outside the crate (the key path is named)",
   "crate-source-outside-package":
     "a Rust file names a path outside the package for the compiler to read (include!, #[path], CARGO_MANIFEST_DIR/..): a build of the published crate reads another package's file, never compared",
   "crate-source-lock-mismatch":
@@ -240,7 +240,8 @@ export const CHECK_CODES: Readonly<Record<string, string>> = {
   "crate-archive-outside-root": "an entry is not under NAME-VERSION/, the root cargo uses",
   "crate-archive-special-file": "a hard link, device, FIFO, sparse file or entry of unknown type",
   "crate-archive-symlink": "a symbolic link (cargo archives linked files' content, never links)",
-  "crate-archive-duplicate": "a path archived twice, or used both as a file and as a directory",
+  "crate-archive-duplicate":
+    "a path archived twice (or two that are one file on a case-insensitive or Unicode-normalizing filesystem, or as Windows resolves names), or used both as a file and as a directory",
   "crate-archive-too-large":
     "the entry count, one file's size, the total or an extended header is over its cap",
   "crate-archive-gzip-bomb": "the gzip stream inflates past the cap; decompression stopped",

@@ -33,7 +33,9 @@ async function example(name: string): Promise<Policy> {
 }
 
 function pass(id: CheckResult["id"]): CheckResult {
-  const loadBearing = ["checksum", "attestation", "crate-checksum", "cosign"].includes(id);
+  // As real passes are (a crate-source match bears weight when crate-vcs bound its commit).
+  const loadBearing = ["checksum", "attestation", "crate-checksum", "cosign", "crate-source"]
+    .includes(id);
   return { id, status: "pass", code: `${id}-ok`, message: "ok", loadBearing };
 }
 function skip(id: CheckResult["id"]): CheckResult {

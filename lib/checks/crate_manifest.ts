@@ -32,6 +32,9 @@
  *   removes — a feature or value left out changes what is built (`default = []`);
  * - `[profile]`: the original's (cargo copies it; `debug = true` is written `debug = 2`);
  * - `[patch]`, `[replace]`, `[workspace]`: never written by cargo, so present is a mismatch.
+ * - build scripts and target paths outside the package (`../x/build.rs`, absolute): a mismatch
+ *   ({@link manifestPathsOutside}), whatever the original says: in a build of the published crate
+ *   they name another crate's files.
  *
  * - `package.authors`, `description`, `homepage`, `repository`, `license`, `rust-version`
  *   (after inheritance): equal — the build reads them as CARGO_PKG_* variables; and
@@ -149,6 +152,40 @@ export function manifestCodePaths(manifests: readonly Table[], files: readonly s
     for (const t of targetsOf(m, files)) if (t.path !== undefined) out.add(t.path);
   }
   return [...out];
+}
+
+/**
+ * The build scripts and target paths a manifest names outside the package (climbing out with
+ * `..`, or absolute), each as `key.path: "value"`. cargo unpacks a registry's crates side by side
+ * and writes no target whose file it did not package, so in a build of the published crate such a
+ * path names a file of another crate (or of the machine), never one of this crate or of its
+ * repository: nothing about it was compared.
+ */
+export function manifestPathsOutside(manifest: Table): string[] {
+  const out: string[] = [];
+  const check = (key: string, value: unknown) => {
+    if (typeof value === "string" && pathLeavesPackage(value)) out.push(`${key}: ${show(value)}`);
+  };
+  const build = packageOf(manifest)?.build;
+  for (const script of Array.isArray(build) ? build : [build]) check("package.build", script);
+  if (isTable(manifest.lib)) check("lib.path", manifest.lib.path);
+  for (const [kind] of TARGET_TABLES) {
+    const raw = manifest[kind];
+    if (!Array.isArray(raw)) continue;
+    for (const t of raw) {
+      if (isTable(t)) {
+        check(`${kind}.${typeof t.name === "string" ? t.name : "(unnamed)"}.path`, t.path);
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a manifest path (relative to the package) is absolute or climbs out of the package. */
+function pathLeavesPackage(path: string): boolean {
+  if (/^(?:[\\/]|[A-Za-z]:)/.test(path)) return true;
+  const normal = normalizePath(path);
+  return normal === ".." || normal.startsWith("../");
 }
 
 /**

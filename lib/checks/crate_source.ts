@@ -12,8 +12,8 @@
  *   `.cargo_vcs_info.json`; {@link CrateFile.generated}) are checked for what cargo writes
  *   (`./crate_manifest.ts`): the normalized `Cargo.toml` must follow from `Cargo.toml.orig` and,
  *   for inherited fields, the workspace root's `Cargo.toml` at the commit (read from the tree:
- *   `package.workspace`, else the nearest `Cargo.toml` with `[workspace]` above the package);
- *   what does not is `crate-source-manifest-mismatch` naming the key path. `Cargo.lock` must be
+ *   `package.workspace`, else the nearest `Cargo.toml` with `[workspace]` above the package that
+ *   does not `exclude` it); what does not is `crate-source-manifest-mismatch` naming the key path. `Cargo.lock` must be
  *   a lock file holding the crate itself, else `crate-source-lock-mismatch`.
  *   `.cargo_vcs_info.json` is `crate-vcs`'s. `Cargo.toml.orig` is the manifest as written and is
  *   compared with the repository's `PATH_IN_VCS/Cargo.toml`: a difference there is a mismatch.
@@ -27,7 +27,9 @@
  *   {@link CrateSourceInput.fetchBlob}, and without it the file is unresolved. A link pointing
  *   outside the repository, or a chain that does not end, is unresolved (the content came from the
  *   packager's disk). A crate file holding a link's target text (git on Windows checks links out
- *   as plain files) matches the link's blob and is named as such.
+ *   as plain files) matches the link's blob and is named as such — when it is documentation; any
+ *   other file so matched is unresolved and blocks TRUSTED (no build of the repository reads a
+ *   link's target text as code, and a symlinked source packaged on Windows holds a mere path).
  * - **Line endings**: git's `autocrlf` turns LF into CRLF on checkout, and cargo archives the
  *   checkout. A text file (no NUL in its first 8,000 bytes, git's own test) whose blob differs
  *   matches when it equals the repository's blob after CRLF → LF. This is proved by blob id from

@@ -20,6 +20,7 @@ import {
   manifestCodePaths,
   manifestCopiedFiles,
   manifestInherits,
+  manifestPathsOutside,
   parseManifest,
 } from "./crate_manifest.ts";
 
@@ -130,6 +131,16 @@ export async function examineManifest(
     }
   }
   for (const path of manifestCodePaths(tables, files)) exam.codePaths.add(path);
+  // A build script or target outside the package is, in a build of the published crate, a file
+  // of another crate unpacked beside it: never compared with anything.
+  const outsidePaths = new Set(tables.flatMap(manifestPathsOutside));
+  for (const path of outsidePaths) {
+    exam.findings.push({
+      code: "crate-source-manifest-mismatch",
+      text: `${path} lies outside the crate: cargo builds it from whatever is beside the ` +
+        "unpacked crate (another crate's files), which was not compared",
+    });
+  }
 
   const lockFile = byPath.get("Cargo.lock");
   if (lockFile?.generated) {
@@ -161,7 +172,7 @@ function isPlainTable(value: unknown): value is Table {
 /**
  * The workspace root's `Cargo.toml` at the commit, as cargo finds it: the original itself when
  * it has `[workspace]`, the directory `package.workspace` names, else the nearest directory above
- * the package whose `Cargo.toml` has `[workspace]`.
+ * the package whose `Cargo.toml` has `[workspace]` and does not exclude it.
  */
 async function findWorkspaceRoot(
   comparer: Comparer,
@@ -189,7 +200,27 @@ async function findWorkspaceRoot(
     if ("why" in read) return { why: `the workspace root's manifest: ${read.why}` };
     const parsed = parseManifest(read.text);
     if ("error" in parsed) return { why: `${path} is not TOML` };
-    if (isWorkspaceRoot(parsed.table)) return { table: parsed.table, dir, text: read.text };
+    if (!isWorkspaceRoot(parsed.table)) continue;
+    // cargo passes over a root that excludes the package (unless it names it a member), but not
+    // over one `package.workspace` names.
+    if (declared === undefined && excludesPackage(parsed.table, dir, base)) continue;
+    return { table: parsed.table, dir, text: read.text };
   }
   return { why: `no Cargo.toml with [workspace] above ${dirName(base)}` };
+}
+
+/**
+ * Whether the workspace root at `dir` excludes the package at `base`, as cargo's
+ * `is_excluded` reads it: an `exclude` path is a prefix of the package's (by components), and no
+ * `members` entry, taken as a plain path, is.
+ */
+function excludesPackage(root: Table, dir: string, base: string): boolean {
+  const ws = root.workspace as Table;
+  const under = (entries: unknown) =>
+    Array.isArray(entries) && entries.some((entry) => {
+      if (typeof entry !== "string") return false;
+      const path = normalizeTreePath(dir === "" ? entry : `${dir}/${entry}`);
+      return path !== undefined && (path === "" || base === path || base.startsWith(`${path}/`));
+    });
+  return under(ws.exclude) && !under(ws.members);
 }

@@ -71,15 +71,50 @@ export interface Summary {
  * or run (a README a crate's docs include changes only its rustdoc). Anything else a build script
  * may read (a `Configure`, a `CMakeLists.txt`, a Python generator, `include_bytes!` data).
  */
-const DOCUMENTATION =
-  /(^|\/)((README|LICEN[CS]E|COPYING|NOTICE|AUTHORS|CONTRIBUTORS|CHANGELOG|CHANGES|HISTORY|CONTRIBUTING|CODE_OF_CONDUCT|SECURITY)([._-][^/]*)?|[^/]*\.(md|markdown|rst|adoc))$/i;
+const DOCUMENTATION_EXTENSION = /\.(md|markdown|rst|adoc)$/i;
+/** The names of documentation (`LICENSE-MIT`, `README.txt`), whatever follows the name. */
+const DOCUMENTATION_NAME =
+  /^(README|LICEN[CS]E|COPYING|NOTICE|AUTHORS|CONTRIBUTORS|CHANGELOG|CHANGES|HISTORY|CONTRIBUTING|CODE_OF_CONDUCT|SECURITY)([._-].*)?$/i;
+/**
+ * What may end a documentation name: no extension, a text one, or a version (`LICENSE-2.0`).
+ * A module named like documentation (`src/security.rs`, `src/history.rs`) is code.
+ */
+const DOCUMENTATION_NAME_EXTENSION = /^(txt|text|html?|md|markdown|rst|adoc|[0-9]+)$/i;
+
+/** Whether a crate file is documentation only, by its name (see {@link DOCUMENTATION_NAME}). */
+function isDocumentation(path: string): boolean {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  if (DOCUMENTATION_EXTENSION.test(name)) return true;
+  if (!DOCUMENTATION_NAME.test(name)) return false;
+  const dot = name.lastIndexOf(".");
+  return dot < 0 || DOCUMENTATION_NAME_EXTENSION.test(name.slice(dot + 1));
+}
 
 /**
  * Whether cargo compiles this crate file, or a build script or `include_*!` may read it: every
  * file but documentation (the manifests and lock file included).
  */
 function isCompiledCode(path: string, codePaths: ReadonlySet<string>): boolean {
-  return codePaths.has(path) || !DOCUMENTATION.test(path);
+  return codePaths.has(path) || !isDocumentation(path);
+}
+
+/**
+ * A file that matches only the target text of a repository symlink (git's checkout of a link on
+ * Windows) is not shown to be the repository's when a build may read it: the repository holds
+ * that text as a link (dangling on GitHub and in every clone that has links), which no build of
+ * the repository reads as code, and a symlinked source file packaged on Windows holds a path,
+ * which compiles to nothing. Documentation so explained stays explained.
+ */
+function hiddenInLink(o: FileOutcome, codePaths: ReadonlySet<string>): FileOutcome {
+  if (o.status !== "explained" || !o.how.includes("link-text")) return o;
+  if (!isCompiledCode(o.file.path, codePaths)) return o;
+  return {
+    status: "unresolved",
+    file: o.file,
+    reason: `it matches only the target text of a symlink in the repository (${o.detail}), ` +
+      "which no build of the repository reads as code",
+    listing: false,
+  };
 }
 
 /**
@@ -87,7 +122,8 @@ function isCompiledCode(path: string, codePaths: ReadonlySet<string>): boolean {
  * over files that could not be compared, which win over a pass.
  */
 export function summarize(s: Summary): CheckResult {
-  const { outcomes, base } = s;
+  const { base } = s;
+  const outcomes = s.outcomes.map((o) => hiddenInLink(o, s.manifest.codePaths));
   const mismatched = outcomes.filter((o) => o.status === "differs" || o.status === "absent");
   const unresolved = outcomes.filter((o) => o.status === "unresolved");
   const differing = outcomes.filter((o) => o.status === "differs");

@@ -41,7 +41,11 @@ export interface EvidenceProfile {
   readonly attestationsUnknown?: boolean;
   /** `.cargo_vcs_info.json`: absent when the crate has none. */
   readonly vcsInfo?: { readonly dirty: boolean };
-  /** Whether `crate-source` passed: its files are the repository's at the recorded commit. */
+  /**
+   * Whether `crate-source` passed bearing weight: its files are the repository's at the recorded
+   * commit, and that commit is the repository's own (a match against a commit `crate-vcs` did not
+   * bind, perhaps a fork's, is no match here).
+   */
   readonly sourceMatch: boolean;
   /**
    * The workflow file of the trusted-publishing run, when GitHub reported the run; a version
@@ -154,9 +158,10 @@ export function evidenceDowngrades(
     found.push({
       code: "downgrade-source-mismatch",
       message: `${from}'s files are its repository's at the recorded commit, ${to}'s are not ` +
-        "shown to be (crate-source did not pass)",
+        "shown to be (crate-source did not pass, or matched a commit not shown to be the " +
+        "repository's own)",
       expected: "crate-source: pass",
-      actual: "crate-source: not passed",
+      actual: "crate-source: not passed (bearing weight)",
     });
   }
   return found;

@@ -54,6 +54,11 @@ export interface LockPackage {
   gitUrl?: string;
   /** For git packages: the commit cargo resolved (the `#…` fragment), when present. */
   gitRev?: string;
+  /**
+   * The package cargo builds in its place (`replace = "NAME VERSION (SOURCE)"`, written for a
+   * workspace's `[replace]`), as written; absent when it is not replaced.
+   */
+  replace?: string;
 }
 
 /** Something odd in a lock file that still leaves its packages usable. */
@@ -359,6 +364,18 @@ function readPackage(raw: unknown, label: string, file: string): LockPackage {
   const pkg: LockPackage = { name, version, kind: "path" };
   if (source !== undefined) pkg.source = source;
   if (checksum !== undefined) pkg.checksum = checksum;
+  const replace = table.replace;
+  if (replace !== undefined) {
+    if (typeof replace !== "string" || replace === "") {
+      throw new CargoLockError(
+        file,
+        "malformed-entry",
+        `package ${id} has a replace that is not a non-empty string`,
+        { package: id },
+      );
+    }
+    pkg.replace = replace;
+  }
   if (source !== undefined) classifySource(pkg, source);
   if (pkg.kind === "registry-crates-io" && !CRATES_IO_NAME.test(name)) {
     throw new CargoLockError(

@@ -143,6 +143,7 @@ export class ArchiveReader {
     this.collectCompiledOutside();
     this.markGenerated();
     this.checkFileDirectoryConflicts();
+    this.checkFoldedCollisions();
     if (complete && !this.kinds.has("Cargo.toml")) {
       this.report(
         "crate-archive-malformed",
@@ -880,6 +881,34 @@ export class ArchiveReader {
     }
   }
 
+  /**
+   * Two files (or links) whose paths name one file on a case-insensitive or
+   * normalization-insensitive filesystem (macOS's and Windows' defaults), or as Windows resolves
+   * names (`lib.rs.`, `lib.rs::$DATA`): cargo unpacks entry by entry, overwriting, so there the
+   * later one's content is what both names hold when rustc reads them (`src/LIB.rs` after
+   * `src/lib.rs` is the library). A duplicate.
+   */
+  private checkFoldedCollisions(): void {
+    const seen = new Map<string, string>();
+    for (const [path, kind] of this.kinds) {
+      if (kind === "dir") continue;
+      const folded = foldPath(path);
+      const before = seen.get(folded);
+      if (before === undefined) {
+        seen.set(folded, path);
+        continue;
+      }
+      this.report(
+        "crate-archive-duplicate",
+        `${show(`${this.root}/${path}`)} and ${show(`${this.root}/${before}`)} are one file ` +
+          "on a case-insensitive or Unicode-normalizing filesystem (macOS, Windows) or as " +
+          "Windows resolves names (trailing dots and spaces, `::$DATA`), where " +
+          "cargo unpacks the later over the earlier",
+        `${this.root}/${path}`,
+      );
+    }
+  }
+
   private parseVcsInfo(bytes: Uint8Array): CrateVcsInfo | undefined {
     const entry = `${this.root}/.cargo_vcs_info.json`;
     const fail = (why: string) =>
@@ -930,4 +959,16 @@ export class ArchiveReader {
     }
     return info;
   }
+}
+
+/**
+ * A path as a case-insensitive, normalization-insensitive filesystem compares it, each component
+ * as Windows resolves it: from its first `:` on a stream name (`lib.rs::$DATA` is lib.rs's own
+ * content), and trailing dots and spaces dropped (`lib.rs.` is lib.rs).
+ */
+function foldPath(path: string): string {
+  return path.normalize("NFD").toLowerCase().split("/").map((part) => {
+    const colon = part.indexOf(":");
+    return (colon < 0 ? part : part.slice(0, colon)).replace(/[. ]+$/, "");
+  }).join("/");
 }

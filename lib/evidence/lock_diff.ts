@@ -5,9 +5,10 @@
  * them. A package is the same one when its name and source are (crates.io is one source however
  * the lock spells it: the git index, the sparse index, with or without a trailing slash); an
  * update keeps both and changes the version, or keeps the version and changes the checksum (the
- * same version with other bytes is never "unchanged"). Every version the base did not have, of a
- * package the base had, is an update from the base's version nearest below it (else its lowest):
- * another version slipped in beside it never makes an update read as an addition.
+ * same version with other bytes is never "unchanged") or its `replace` (cargo builds another
+ * package in its place). Every version the base did not have, of a package the base had, is an
+ * update from the base's version nearest below it (else its lowest): another version slipped in
+ * beside it never makes an update read as an addition.
  * @module
  */
 import type { CargoLock, LockPackage } from "./cargo_lock.ts";
@@ -76,7 +77,10 @@ export function diffLocks(base: CargoLock, head: CargoLock): LockDiff {
       const [o] = older.splice(same, 1);
       changes.set(
         p,
-        o.checksum === p.checksum ? { kind: "unchanged" } : { kind: "updated", from: o.version },
+        // A replacement added, changed or dropped (`[replace]`) changes what cargo builds.
+        o.checksum === p.checksum && o.replace === p.replace
+          ? { kind: "unchanged" }
+          : { kind: "updated", from: o.version },
       );
     }
     // Versions the base did not have: each is compared with the base's version it replaces

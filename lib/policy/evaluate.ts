@@ -319,13 +319,18 @@ export interface PolicyDecision {
   readonly applied: readonly RuleRef[];
 }
 
-/** Check ids whose passes prove something only when they are load-bearing. */
+/**
+ * Check ids whose passes prove something only when they are load-bearing (`crate-source`: a
+ * match against a commit `crate-vcs` did not bind to the repository shows only that the crate is
+ * that commit's tree, which may be a fork's).
+ */
 const LOAD_BEARING_IDS: ReadonlySet<string> = new Set([
   "checksum",
   "attestation",
   "cosign",
   "release-attestation",
   "crate-checksum",
+  "crate-source",
 ]);
 
 function counts(check: CheckResult): boolean {

@@ -50,19 +50,22 @@ import {
   readIndex,
   type RecordKind,
   type RecordLocation,
+  splitRecord,
 } from "./cache_pack.ts";
 import { atSettle } from "./write_behind.ts";
 import { VERSION } from "../version.ts";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
-import { hashFile, isNotFound, join, SHA256_HEX, utf8Encoder } from "./_cache_util.ts";
+import { hashFile, isNotFound, join, SHA256_HEX, sha256Hex, utf8Encoder } from "./_cache_util.ts";
 import { DEFAULT_CACHE_TTL_MS } from "./cache_settings.ts";
 import {
   type CachedDocument,
   type DocumentAnswer,
   type DocumentEntry,
   type DocumentHit,
+  isDocumentHeader,
   openDocument,
   sameAnswer,
+  saysTheSame,
   sealDocument,
   storedBody,
 } from "./cache_documents.ts";
@@ -194,6 +197,8 @@ export class Cache {
     blobs: Map<string, number>;
     /** Documents handed out as answers (a fresh record read, or one written) in this run. */
     answered: Set<string>;
+    /** Answers being written (not yet pending), by key: what a concurrent answer is told apart from. */
+    writing: Map<string, DocumentEntry>;
     /**
      * Whether a document handed out was then replaced by another answer in the same run (two
      * crates asking one URL at once and told different things, a TTL passing mid-run): what was
@@ -314,7 +319,8 @@ export class Cache {
       // `hit` is handed out as the answer: one this run handed out otherwise (another crate told
       // something else meanwhile, written) has replaced it, and one written after it will.
       if (ledger.answered.has(key)) {
-        const current = this.#pendingDocs.get(key) ?? await this.#readDocument(key);
+        const current = ledger.writing.get(key) ?? this.#pendingDocs.get(key) ??
+          await this.#readDocument(key);
         if (!current || !bytesEqual(current.body, hit.body)) ledger.replaced = true;
       }
       ledger.answered.add(key);
@@ -336,6 +342,7 @@ export class Cache {
       documents: new Map(),
       blobs: new Map(),
       answered: new Set(),
+      writing: new Map(),
       replaced: false,
       unkept: false,
     };
@@ -367,9 +374,9 @@ export class Cache {
   /**
    * Whether a ledger still describes the cache: each document is still the record it was (same
    * time, same pack; none where there was none), intact and fresh, as {@link getDocument} would
-   * say, and each blob is cached (and intact, when its size is known). In packs unchanged since
-   * they were sealed it reads only blob record headers; a document record in any other pack is
-   * read and its digest checked.
+   * say, and each blob is cached (and intact, when its size is known). Every document record is
+   * read and its digest checked, as {@link getDocument} does; in packs unchanged since they were
+   * sealed only blob record headers are read.
    */
   async ledgerHolds(ledger: CacheLedger): Promise<boolean> {
     await this.#ready();
@@ -386,13 +393,11 @@ export class Cache {
       if (current !== time || pack === undefined || this.#packOfDocument(key) !== pack) {
         return false;
       }
-      // The record must still read back as written, as getDocument would check it: a pack
-      // unchanged since its writer sealed it holds what was written; any other is read.
-      const at = pending ? undefined : this.#docs.get(key);
-      if (at && !await at.pack.unchangedSinceSealed() && !await this.#readDocument(key)) {
-        return false;
-      }
       if (!this.#isFresh(key, time, now)) return false;
+      // The record must still read back as written, as getDocument checks it on every read: its
+      // digest, in a sealed pack too (a change the pack's times do not show, a bit the storage
+      // flips, is dropped and asked again by a full verification).
+      if (!pending && !await this.#documentIsIntact(key)) return false;
     }
     for (const [sha256, size] of ledger.blobs) {
       const held = size === NO_SIZE
@@ -934,6 +939,26 @@ export class Cache {
     return entry;
   }
 
+  /**
+   * Whether the record of `key` reads back whole, with its digest, as the record of `key` (what
+   * {@link #readDocument} checks, without decoding the body); a damaged one is dropped as there.
+   */
+  async #documentIsIntact(key: string): Promise<boolean> {
+    const at = this.#docs.get(key);
+    if (!at) return false;
+    const record = await this.#readRecord(at);
+    if (!record) return false;
+    const parts = splitRecord(record);
+    if (
+      parts && sha256Hex(parts.rest) === parts.digest &&
+      isDocumentHeader(parts.header as unknown as CachedDocument, key)
+    ) {
+      return true;
+    }
+    this.#dropCorrupt(this.#docs, key, at);
+    return false;
+  }
+
   /** A packed blob's bytes once they hash to `sha256`; undefined when not packed, or corrupt. */
   async #packedBlob(sha256: string): Promise<Uint8Array | undefined> {
     const pending = this.#pendingBlobs.get(sha256);
@@ -1042,13 +1067,28 @@ export class Cache {
   ): Promise<void> {
     const { parts, entry } = sealDocument(doc, body);
     const time = Date.parse(doc.fetchedAt);
-    await this.#append("d", doc.key, time, parts, this.#pendingDocs, entry);
     const ledger = this.#ledger;
-    if (ledger) {
-      if (ledger.answered.has(doc.key)) ledger.replaced = true;
-      ledger.answered.add(doc.key);
-      ledger.documents.set(doc.key, [time, this.#packOfDocument(doc.key)]);
+    if (!ledger) {
+      await this.#append("d", doc.key, time, parts, this.#pendingDocs, entry);
+      return;
     }
+    // Answered before in this run: two crates asked at once and the other answer was written (or
+    // is being written) first. The same answer again changes nothing a check read; another one
+    // means the crates were told different things.
+    const told = ledger.answered.has(doc.key);
+    const earlier = told
+      ? ledger.writing.get(doc.key) ?? this.#pendingDocs.get(doc.key)
+      : undefined;
+    ledger.answered.add(doc.key);
+    ledger.writing.set(doc.key, entry);
+    try {
+      const before = earlier ?? (told ? await this.#readDocument(doc.key) : undefined);
+      if (told && !(before && saysTheSame(before, entry))) ledger.replaced = true;
+      await this.#append("d", doc.key, time, parts, this.#pendingDocs, entry);
+    } finally {
+      if (ledger.writing.get(doc.key) === entry) ledger.writing.delete(doc.key);
+    }
+    ledger.documents.set(doc.key, [time, this.#packOfDocument(doc.key)]);
   }
 
   async #putBlob(sha256: string, bytes: Uint8Array): Promise<void> {

@@ -145,6 +145,16 @@ export function sameAnswer(
     : bytesEqual(stored.body, entry.body);
 }
 
+/**
+ * Whether two records of one document tell a reader the same thing: the same URLs, status, next
+ * page and body (their times and validators may differ: two fetches of an unchanged answer).
+ */
+export function saysTheSame(a: DocumentEntry, b: DocumentEntry): boolean {
+  return a.doc.url === b.doc.url && a.doc.finalUrl === b.doc.finalUrl &&
+    a.doc.status === b.doc.status && (a.doc.linkNext ?? "") === (b.doc.linkNext ?? "") &&
+    a.doc.body === b.doc.body && bytesEqual(a.body, b.body);
+}
+
 /** Whether a record's (verified) header is a document's, and the document of `key`. */
 export function isDocumentHeader(doc: CachedDocument, key: string): boolean {
   return doc.v === PACK_FORMAT && doc.key === key && typeof doc.fetchedAt === "string" &&

@@ -715,15 +715,20 @@ async function defaultBranchHistory(
 
 /**
  * Remembers what this run derived from a `.crate` it read (its summary, and a passed
- * `crate-source` with what it compared against), so the next run need not read it again.
+ * `crate-source` with what it compared against), so the next run need not read it again. Returns
+ * whether the next run is spared reading the `.crate` (hashing its cached bytes): false when it
+ * has no memo of the crate (its archive could not be read), or when it compares the crate's files
+ * again (the comparison made here, `fetchBlob` set, was not remembered).
  */
 export async function rememberCrate(
   sources: CrateSources,
   evidence: CrateEvidence,
   checks: readonly CheckResult[],
-): Promise<void> {
+): Promise<boolean> {
   const { archive, archiveSummary, tree } = evidence;
-  if (!sources.memo || !archive || !archiveSummary) return;
+  // Recalled from a memo (and not read, so not compared again): the next run recalls it too.
+  if (!archive) return !evidence.archiveError;
+  if (!sources.memo || !archiveSummary) return false;
   // Only a comparison that bears weight: one against a commit crate-vcs did not bind is qualified
   // by this run's crate-vcs (see `qualifyUnboundSource`), which a later run judges afresh.
   const passed = checks.find((c) =>
@@ -742,6 +747,7 @@ export async function rememberCrate(
     summary: archiveSummary,
     ...(source ? { source } : {}),
   });
+  return evidence.fetchBlob === undefined || source !== undefined;
 }
 
 /**

@@ -28,11 +28,15 @@ export type { CrateArchiveSummary } from "../evidence/crate_evidence.ts";
  * normalized manifest and the lock file and no longer finds crate-root files by name elsewhere.
  * v4: the manifest comparison reads the tables cargo reads (dashed before underscored), compares
  * `readme`/`license-file` and what the original drops; undecidable non-documentation files block.
- * v5: the summary carries the paths the crate's Rust files name that leave the package
+ * v5: names one file on a case-insensitive, Unicode-normalizing or Windows filesystem are
+ * duplicates; build scripts and targets outside the package, code matched only by a symlink's
+ * target text and modules named like documentation (`src/security.rs`) no longer pass; the
+ * workspace root passes over one that excludes the package.
+ * v6: the summary carries the paths the crate's Rust files name that leave the package
  * (`crate-source-outside-package`); a memo written before they were looked for is never recalled.
- * v7 (red team 8c; v6 is taken on branch incl): the scan reads more forms (`core::concat!`,
- * character literals, `.RS` files, manifest-named targets, `OUT_DIR` climbing out): an earlier
- * summary may have missed them.
+ * v7: the outside-package scan reads more forms (red team 8c: `core::concat!`, character
+ * literals, `.RS` files, manifest-named targets, `OUT_DIR` climbing out): a v6 summary may have
+ * missed them.
  */
 export const CRATE_MEMO_KIND = "crate/v7";
 

@@ -181,7 +181,7 @@ export async function verifyTargets(
     lock: CrateTarget["lock"],
     signers: string[],
     compared: boolean,
-  ): Promise<{ evidence: CrateEvidence; checks: CheckResult[] }> => {
+  ): Promise<{ evidence: CrateEvidence; checks: CheckResult[]; spared: boolean }> => {
     const subject: SubjectDescription = { kind: "crate", name, version };
     const rules = publisherRules(subject);
     // A version compared with another also has its publishing run read: its workflow file is
@@ -191,9 +191,9 @@ export async function verifyTargets(
     });
     if (evidence.archive || evidence.tree || evidence.bytes) memory.noteLargeReads();
     const checks = await checkCrate(evidence, rules);
-    await rememberCrate(sources, evidence, checks);
+    const spared = await rememberCrate(sources, evidence, checks);
     checks.push(...await attestations.check(evidence, subject, signers));
-    return { evidence, checks };
+    return { evidence, checks, spared };
   };
   /**
    * An updated crate against the version it replaces: crates.io's records of both, and what each
@@ -247,6 +247,9 @@ export async function verifyTargets(
     await options.beforeGithub(verifiable.length);
   }
   prefetch?.start(verifiable);
+  // The `.crate`s a full verification of the same lock would read (and hash) again: a recall
+  // checks their bytes too, not only that their records are there (see `rememberCrate`).
+  const reread: string[] = [];
   const subjects = await mapWithConcurrency(
     targets,
     jobs,
@@ -278,13 +281,14 @@ export async function verifyTargets(
       try {
         const signers: string[] = [];
         const compared = target.change?.kind === "updated" || options.history === true;
-        const { evidence, checks } = await examine(
+        const { evidence, checks, spared } = await examine(
           target.name,
           target.version,
           target.lock,
           signers,
           compared,
         );
+        if (!spared) reread.push(evidence.sha256);
         if (target.lock && target.lock.checksum === undefined) checks.push(lockPinsNothing(target));
         if (target.lock && (evidence.name !== target.name || evidence.version !== target.version)) {
           checks.push(lockNamesAnotherCrate(target, evidence));
@@ -343,6 +347,7 @@ export async function verifyTargets(
       clients,
       attestations.roots().length > 0,
       refs?.unanswered === true,
+      reread,
     );
   }
   return report(subjects, attestations.roots());
@@ -477,7 +482,9 @@ function evidenceProfile(
       ? { attestationsUnknown: true }
       : {}),
     ...(vcsInfo ? { vcsInfo: { dirty: vcsInfo.dirty } } : {}),
-    sourceMatch: checks.some((c) => c.id === "crate-source" && c.status === "pass"),
+    sourceMatch: checks.some((c) =>
+      c.id === "crate-source" && c.status === "pass" && c.loadBearing
+    ),
   };
 }
 

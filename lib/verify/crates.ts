@@ -125,6 +125,15 @@ function lockTargets(lock: CargoLock, file: string): { targets: CrateTarget[]; p
 }
 
 function unverifiableReason(p: LockPackage): CrateTarget["unverifiable"] {
+  if (p.replace !== undefined) {
+    // `[replace]`: cargo builds the package named here instead, whatever this entry's checksum.
+    return {
+      code: "crate-not-verifiable",
+      message: `replaced by ${JSON.stringify(p.replace)} (the workspace's [replace]): cargo ` +
+        "builds that package in its place, so verifying this one would prove nothing about the " +
+        "build",
+    };
+  }
   if (p.kind === "registry-crates-io") return undefined;
   if (p.kind === "git") {
     return {

@@ -21,16 +21,20 @@
  */
 import type { CheckResult } from "../checks/check_result.ts";
 import { sha256HexOfText } from "../crypto/text_digest.ts";
+import { MAX_CRATE_DOWNLOAD_BYTES } from "../limits.ts";
 import type { Cache, CacheLedger } from "../sources/cache.ts";
 import type { SubjectDescription } from "../verdict/report.ts";
 import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
 
 /**
- * The memo's kind: bump the version when what is stored, or how it is derived, changes. v2: the
- * crates' Rust files are scanned for paths that leave the package (`crate-source-outside-package`);
- * a run remembered before that is never recalled.
- * v4 (red team 8c; v3 is taken on branch incl): the scan reads more forms: an earlier run may
- * have missed them.
+ * The memo's kind: bump the version when what is stored, how it is derived, or which runs may be
+ * remembered changes (cargo-attest's version, also in the key, is the same for every build, so an
+ * earlier build's memo is otherwise recalled by a later one). v2: v1 memos may hold runs no longer
+ * remembered (a request failed uncached, a GraphQL lookup left to REST, an answer replaced in the
+ * run, a `.crate` not kept), and name no `.crate` to hash at recall (`reread`).
+ * v3: the crates' files are scanned for paths that leave the package
+ * (`crate-source-outside-package`); a run remembered before that is never recalled.
+ * v4: the outside-package scan reads more forms (red team 8c): a v3 run may have missed them.
  */
 export const LOCK_MEMO_KIND = "lock-run/v4";
 
@@ -49,6 +53,12 @@ interface LockMemo {
   readonly ledger: CacheLedger;
   /** The check origins' URLs the run asked for (the report marks them answered by the cache). */
   readonly asked: string[];
+  /**
+   * The SHA-256 of each `.crate` a full verification would read again (see `rememberCrate`): a
+   * recall hashes its cached bytes, as that verification would, instead of trusting its pack's
+   * seal.
+   */
+  readonly reread: string[];
 }
 
 /** A client that can say which URLs it was asked for (`CachedHttp`). */
@@ -101,6 +111,14 @@ export async function recallLockRun(
 ): Promise<CrateResult[] | undefined> {
   const memo = parseMemo(await cache.getMemo(LOCK_MEMO_KIND, key).catch(() => undefined));
   if (!memo || !await cache.ledgerHolds(memo.ledger)) return undefined;
+  for (const sha256 of memo.reread) {
+    const size = await cache.streamBlob(sha256, {
+      maxBytes: MAX_CRATE_DOWNLOAD_BYTES,
+      onChunk() {},
+    })
+      .catch(() => undefined);
+    if (size === undefined) return undefined;
+  }
   const client = clients.find(isAskedClient);
   if (!client) return undefined;
   for (const url of memo.asked) client.noteServedFromCache(url);
@@ -110,7 +128,8 @@ export async function recallLockRun(
 /**
  * Remembers a run's `crates` under `key`, with the ledger `cache` kept, when the run may be (see
  * the module doc). `rootsLoaded` says whether Sigstore trust material was loaded; `unkept`, whether
- * the run went by an answer the cache does not keep (a GraphQL lookup left to REST).
+ * the run went by an answer the cache does not keep (a GraphQL lookup left to REST); `reread`,
+ * the SHA-256 of each `.crate` a full verification would read again (hashed at recall).
  */
 export async function rememberLockRun(
   cache: Cache,
@@ -119,6 +138,7 @@ export async function rememberLockRun(
   clients: readonly unknown[],
   rootsLoaded: boolean,
   unkept = false,
+  reread: readonly string[] = [],
 ): Promise<void> {
   const ledger = cache.takeLedger();
   if (!ledger || rootsLoaded || unkept || !cache.wroteThisRun) return;
@@ -134,7 +154,7 @@ export async function rememberLockRun(
       if (url !== undefined && asking.some((c) => c.asked(url))) asked.add(url);
     }
   }
-  const memo: LockMemo = { crates: [...crates], ledger, asked: [...asked] };
+  const memo: LockMemo = { crates: [...crates], ledger, asked: [...asked], reread: [...reread] };
   // A cache record holds at most 16 MiB: a lock of tens of thousands of crates is not remembered.
   // (Measured only for large locks: the copy would raise the peak memory of every cold run.)
   if (crates.length > 1000 && JSON.stringify(memo).length > MAX_MEMO_CHARS) return;
@@ -157,7 +177,8 @@ function parseMemo(value: unknown): LockMemo | undefined {
   const ledger = memo.ledger as Partial<CacheLedger> | undefined;
   if (
     !Array.isArray(memo.crates) || !Array.isArray(memo.asked) ||
-    !memo.asked.every((u) => typeof u === "string") || typeof ledger !== "object" ||
+    !memo.asked.every((u) => typeof u === "string") || !Array.isArray(memo.reread) ||
+    !memo.reread.every((sha) => typeof sha === "string") || typeof ledger !== "object" ||
     ledger === null || !Array.isArray(ledger.documents) || !Array.isArray(ledger.blobs) ||
     !ledger.documents.every((d) =>
       Array.isArray(d) && typeof d[0] === "string" && Number.isFinite(d[1]) &&
