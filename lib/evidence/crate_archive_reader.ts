@@ -99,6 +99,8 @@ export class ArchiveReader {
   /** The package files each scanned file has compiled by `include!` or `#[path]`. */
   private readonly compiles = new Map<string, readonly string[]>();
   private compilesOverflow = false;
+  /** Files a `#[path]` in an inline module may have compiled (see RustPathScanner). */
+  private readonly patterns: { under: string; tail: string }[] = [];
   private readonly kinds = new Map<string, PathKind>();
   private vcsInfoBytes?: Uint8Array;
   private cargoTomlOrigBytes?: Uint8Array;
@@ -666,6 +668,10 @@ export class ArchiveReader {
   private noteOutside(scanner: RustPathScanner): void {
     // Which files past its cap the scanner saw compiled is not known: every waiting file counts.
     if (scanner.targetsOverflow) this.compilesOverflow = true;
+    for (const pattern of scanner.targetPatterns) {
+      if (this.patterns.length < MAX_NOTED_SCANS) this.patterns.push(pattern);
+      else this.compilesOverflow = true;
+    }
     if (scanner.targets.length > 0) {
       // Past the cap, which files are compiled is not known: every waiting file counts.
       if (this.compiles.size < MAX_NOTED_SCANS) this.compiles.set(scanner.file, scanner.targets);
@@ -706,6 +712,12 @@ export class ArchiveReader {
       return;
     }
     const queue: string[] = [...named];
+    for (const { under, tail } of this.patterns) {
+      for (const file of this.waiting.keys()) {
+        const inside = under === "" || file.startsWith(`${under}/`);
+        if (inside && (file === tail || file.endsWith(`/${tail}`))) queue.push(file);
+      }
+    }
     for (const [file, targets] of this.compiles) {
       if (isRustSource(file)) queue.push(...targets);
     }

@@ -100,6 +100,11 @@ export class RustPathScanner {
    * `#[path]`, up to {@link MAX_TARGETS_PER_FILE}: whatever their name, their own references count.
    */
   readonly targets: string[] = [];
+  /**
+   * Where a `#[path]` in an inline module may have compiled a file (`mod a { #[path = "x.txt"]
+   * mod b; }` compiles `src/a/x.txt`): any file under `under` whose path ends with `/tail`.
+   */
+  readonly targetPatterns: { under: string; tail: string }[] = [];
   /** More files were compiled than {@link targets} holds: which ones is not known. */
   targetsOverflow = false;
   /** The file, relative to the package root. */
@@ -203,8 +208,10 @@ export class RustPathScanner {
       }
       this.#readTo = at + word.length;
       if (word === "path" || word === "cfg_attr") {
-        // Only as an attribute's name: `#` `!`? `[` before it.
-        let open = attributeStart(text, at);
+        // Only as an attribute's name: `#` `!`? `[` before it (`r#path` is `path` to rustc).
+        const raw = at >= 2 && text[at - 1] === "#" && text[at - 2] === "r" &&
+          !/[A-Za-z0-9_]/.test(text[at - 3] ?? "");
+        let open = attributeStart(text, raw ? at - 2 : at);
         // What came before the text was dropped: it may have been the attribute's opening.
         if (open === -2 && this.#dropped) open = at;
         if (open < 0) continue;
@@ -257,6 +264,14 @@ export class RustPathScanner {
     }
     // Inside the package: a file compiled as Rust whatever its name, scanned in its turn.
     if (form !== "include!" && form !== "#[path]") return;
+    const pattern = form === "#[path]" ? modulePattern(this.#dir, pieces) : undefined;
+    if (
+      pattern &&
+      !this.targetPatterns.some((p) => p.under === pattern.under && p.tail === pattern.tail)
+    ) {
+      if (this.targetPatterns.length >= MAX_TARGETS_PER_FILE) this.targetsOverflow = true;
+      else this.targetPatterns.push(pattern);
+    }
     for (const target of insideTargets(this.#dir, this.file, form, pieces)) {
       if (this.targets.includes(target)) continue;
       if (this.targets.length >= MAX_TARGETS_PER_FILE) {
@@ -444,6 +459,24 @@ function insideTargets(
     if (resolved !== undefined) out.push(resolved);
   }
   return out;
+}
+
+/**
+ * The files a `#[path]` of literals may compile from inside inline modules (each adds a directory
+ * under the file's): under the directory its `..`s can climb to at most, ending with what follows
+ * its last `..`.
+ */
+function modulePattern(
+  dir: readonly string[],
+  pieces: readonly Piece[],
+): { under: string; tail: string } | undefined {
+  if (pieces.length === 0 || pieces.some((p) => p.kind !== "lit")) return undefined;
+  const parts = pieces.map((p) => (p as { value: string }).value).join("").split("/");
+  const ups = parts.filter((p) => p === "..").length;
+  const last = parts.lastIndexOf("..");
+  const tail = parts.slice(last + 1).filter((p) => p !== "" && p !== ".");
+  if (tail.length === 0) return undefined;
+  return { under: dir.slice(0, Math.max(0, dir.length - ups)).join("/"), tail: tail.join("/") };
 }
 
 /** `path` read from `dir`, as a path from the package root; undefined when it leaves it. */

@@ -374,6 +374,8 @@ export class Parser {
       }
       if (!first) {
         const start = this.#i;
+        // A raw identifier (`r#path`) names the same attribute.
+        if (t[this.#i] === "r" && t[this.#i + 1] === "#") this.#i += 2;
         const name = this.#ident();
         if (name === "path") {
           stop = this.#pathValue(paths);
