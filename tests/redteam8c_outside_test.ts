@@ -239,3 +239,29 @@ Deno.test("red team 8c: #[path] in an inline module compiles a file under the mo
     }),
   );
 });
+
+Deno.test('red team 8c: include!(include_str!("p.txt")) takes its path from a data file', async () => {
+  // rustc 1.95: include! expands its argument first, so the path is p.txt's text.
+  assertOutside(
+    await run({
+      "src/lib.rs": 'include!(include_str!("p.txt"));\n',
+      "src/p.txt": `../../${PAYLOAD}`,
+    }),
+  );
+});
+
+Deno.test("red team 8c: #![debugger_visualizer(gdb_script_file = …)] embeds a file outside the package", async () => {
+  // rustc 1.95 reads the file (relative to the source file) into the artifact's
+  // .debug_gdb_scripts section, a script gdb runs when it loads the binary.
+  assertOutside(
+    await run({
+      "src/lib.rs":
+        `#![debugger_visualizer(gdb_script_file = "../../${PAYLOAD}")]\npub fn f() {}\n`,
+    }),
+  );
+  assertOutside(
+    await run({
+      "src/lib.rs": `#![debugger_visualizer(natvis_file = "../../helper-0.1.0/x.natvis")]\n`,
+    }),
+  );
+});
