@@ -192,6 +192,7 @@ Deno.test("red team 8c: the same forms inside the package stay TRUSTED (no false
         "include!(concat!('g', \"en/b.rs\"));",
         'include!(concat!(env!("OUT_DIR"), "/../out/c.rs"));',
         'include!(concat!(std::env!(concat!("CARGO_MANIFEST", "_DIR")), "/src/gen/d.rs"));',
+        '#![debugger_visualizer(natvis_file = "../x.natvis")]',
         '#[/* a /* nested */ comment */ path = "gen/e.rs"]',
         "mod e;",
         "",

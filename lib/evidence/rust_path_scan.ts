@@ -57,7 +57,7 @@ const NEWLINE = 0x0a;
 
 /** Horspool shifts for a window of 4 bytes ending in `clud` or `path`. */
 const SHIFT = new Uint8Array(256).fill(4);
-for (const word of ["clud", "path"]) {
+for (const word of ["clud", "path", "uali"]) {
   for (let i = 0; i < 3; i++) {
     const c = word.charCodeAt(i);
     SHIFT[c] = Math.min(SHIFT[c], 3 - i);
@@ -76,6 +76,11 @@ export function mayNamePaths(bytes: Uint8Array): boolean {
       if (bytes[i - 1] === 0x75 && bytes[i - 2] === 0x6c && bytes[i - 3] === 0x63) return true;
     } else if (
       c === 0x68 && bytes[i - 1] === 0x74 && bytes[i - 2] === 0x61 && bytes[i - 3] === 0x70
+    ) {
+      return true;
+    } else if (
+      // `uali` of `debugger_visualizer`
+      c === 0x69 && bytes[i - 1] === 0x6c && bytes[i - 2] === 0x61 && bytes[i - 3] === 0x75
     ) {
       return true;
     }
@@ -194,7 +199,7 @@ export class RustPathScanner {
   }
 
   #scanWith(parser: Parser, text: string): number {
-    const re = /\b(include(?:_str|_bytes)?|path|cfg_attr)\b/g;
+    const re = /\b(include(?:_str|_bytes)?|path|cfg_attr|debugger_visualizer)\b/g;
     re.lastIndex = this.#scanned;
     this.#readTo = this.#scanned;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
@@ -207,6 +212,17 @@ export class RustPathScanner {
         return text.length;
       }
       this.#readTo = at + word.length;
+      if (word === "debugger_visualizer") {
+        // `#![debugger_visualizer(gdb_script_file = "…")]` (also through cfg_attr): the file is
+        // embedded in the artifact. Read wherever it stands (the name means nothing else).
+        const found = parser.attribute(at, word);
+        if (found === MORE) return this.#cut(at, at, text, word);
+        if (found === LONG) this.#unread(text, at, word);
+        else if (found !== undefined && found !== EOF) {
+          for (const value of found) this.#judge(text, at, word, [{ kind: "lit", value }]);
+        }
+        continue;
+      }
       if (word === "path" || word === "cfg_attr") {
         // Only as an attribute's name: `#` `!`? `[` before it (`r#path` is `path` to rustc).
         const raw = at >= 2 && text[at - 1] === "#" && text[at - 2] === "r" &&
@@ -391,8 +407,16 @@ export function outsidePath(dir: readonly string[], pieces: readonly Piece[]): s
   const fromRoot = outDir || (first.kind === "env" && first.name === "CARGO_MANIFEST_DIR");
   const base = outDir ? OUT_DIR_UNDER_TARGET : [];
   const shown = pieces.map((p) =>
-    p.kind === "lit" ? p.value : p.kind === "env" ? `{env!(${JSON.stringify(p.name)})}` : "{…}"
+    p.kind === "lit"
+      ? p.value
+      : p.kind === "env"
+      ? `{env!(${JSON.stringify(p.name)})}`
+      : p.kind === "file"
+      ? `{${p.macro}!(…): a path read from a file}`
+      : "{…}"
   ).join("");
+  // The path is a file's text (`include!(include_str!("p.txt"))`): it cannot be judged here.
+  if (pieces.some((p) => p.kind === "file")) return shown;
   // The literals joined up to the first piece that cannot be read.
   let known = "";
   let i = fromRoot ? 1 : 0;

@@ -28,7 +28,12 @@ export const RENAMED = Symbol("renamed");
 export type Piece =
   | { kind: "lit"; value: string }
   | { kind: "env"; name: string }
-  | { kind: "unknown"; literals: string[] };
+  | { kind: "unknown"; literals: string[] }
+  /** `include_str!(…)` (or another include macro): the path is a file's text, never read. */
+  | { kind: "file"; macro: string };
+
+/** The macros whose expansion is a file's text. */
+const FILE_MACROS = new Set(["include", "include_str", "include_bytes"]);
 
 /** A small reader of Rust tokens over latin-1 text (one character per byte). */
 export class Parser {
@@ -293,6 +298,18 @@ export class Parser {
           }
         }
       }
+      if (FILE_MACROS.has(name) && t[this.#i] === "!") {
+        this.#i++;
+        stop = this.#trivia();
+        if (stop) return stop;
+        const open = t[this.#i];
+        if (open === "(" || open === "[" || open === "{") {
+          stop = this.#group([]);
+          if (stop) return stop;
+          pieces.push({ kind: "file", macro: name });
+          continue;
+        }
+      }
       // Something else: read up to the next comma or the group's end, keeping its literals.
       this.#i = start;
       const literals: string[] = [];
@@ -332,9 +349,40 @@ export class Parser {
     this.#cutShort = false;
     this.#ident();
     const paths: string[] = [];
-    const stop = word === "path" ? this.#pathValue(paths) : this.#cfgAttr(paths);
+    const stop = word === "path"
+      ? this.#pathValue(paths)
+      : word === "cfg_attr"
+      ? this.#cfgAttr(paths)
+      : this.#visualizer(paths);
     if (stop) return stop;
     return paths.length > 0 ? paths : undefined;
+  }
+
+  /** After `debugger_visualizer`: `(natvis_file = "…", gdb_script_file = "…")`, each value. */
+  #visualizer(paths: string[]): Stop | undefined {
+    const t = this.text;
+    let stop = this.#trivia();
+    if (stop) return stop;
+    if (t[this.#i] !== "(") return undefined;
+    this.#i++;
+    while (true) {
+      stop = this.#trivia();
+      if (stop) return stop;
+      const c = t[this.#i];
+      if (c === ")") {
+        this.#i++;
+        return undefined;
+      }
+      if (c === "(" || c === "[" || c === "{") {
+        stop = this.#group([]);
+        if (stop) return stop;
+        continue;
+      }
+      const lit = this.#literal();
+      if (typeof lit === "string") paths.push(lit);
+      else if (lit !== undefined) return lit;
+      else this.#token();
+    }
   }
 
   /** After `path`: `= "…"`. */
