@@ -161,6 +161,16 @@ Deno.test('red team 8c: a crate root of another extension ([lib] path = "src/lib
     },
   );
   assertOutside(r);
+  // The same file named with a detour (cargo builds it).
+  assertOutside(
+    await run(
+      { "src/lib.txt": `include!("../../${PAYLOAD}");\n` },
+      {
+        orig: ORIG + '\n[lib]\npath = "src/../src/lib.txt"\n',
+        normalized: NORMALIZED.replace('path = "src/lib.rs"', 'path = "src/../src/lib.txt"'),
+      },
+    ),
+  );
 });
 
 Deno.test({
