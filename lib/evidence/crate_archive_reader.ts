@@ -750,7 +750,13 @@ export class ArchiveReader {
     const walk = (value: unknown, key: string): void => {
       if (typeof value === "string") {
         if (key === "path" || key === "build") {
-          out.push(value.replaceAll("\\", "/").replace(/\/+/g, "/").replace(/^(?:\.\/)+/, ""));
+          // As cargo joins it to the package root: `.` and `..` resolved, either separator.
+          const parts: string[] = [];
+          for (const part of value.replaceAll("\\", "/").split("/")) {
+            if (part === "..") parts.pop();
+            else if (part !== "" && part !== ".") parts.push(part);
+          }
+          out.push(parts.join("/"));
         }
       } else if (Array.isArray(value)) { for (const v of value) walk(v, key); }
       else if (typeof value === "object" && value !== null) {
