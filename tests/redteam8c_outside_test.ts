@@ -276,3 +276,20 @@ Deno.test("red team 8c: #![debugger_visualizer(gdb_script_file = …)] embeds a 
     }),
   );
 });
+
+Deno.test('red team 8c: env!("CARGO_HOME") and env!("HOME") name the registry\'s parent (set by cargo and the OS, not a build script)', async () => {
+  // rustc 1.95 through cargo: CARGO_HOME is set for every compilation; `stringify!(/)` is "/".
+  const registry = "registry/src/index.crates.io-1949cf8c6b5b557f";
+  assertOutside(
+    await run({
+      "src/lib.rs":
+        `include!(concat!(env!("CARGO_HOME"), stringify!(/), "${registry}/${PAYLOAD}"));\n`,
+    }),
+  );
+  assertOutside(
+    await run({
+      "src/lib.rs":
+        `include!(concat!(env!("HOME"), stringify!(/), ".cargo/${registry}/${PAYLOAD}"));\n`,
+    }),
+  );
+});
