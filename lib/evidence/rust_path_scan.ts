@@ -371,6 +371,30 @@ function skipBack(text: string, at: number, want: string): number {
   }
 }
 
+/**
+ * Environment variables cargo, rustup or the system set to directories outside the package (the
+ * registry's sources are under `CARGO_HOME`, by default `HOME/.cargo`).
+ */
+const OUTSIDE_DIRECTORY_VARIABLES = new Set([
+  "CARGO_HOME",
+  "RUSTUP_HOME",
+  "HOME",
+  "USERPROFILE",
+  "HOMEDRIVE",
+  "HOMEPATH",
+  "APPDATA",
+  "LOCALAPPDATA",
+  "PWD",
+  "OLDPWD",
+  "TMPDIR",
+  "TMP",
+  "TEMP",
+  "CARGO_TARGET_DIR",
+  "CARGO_TARGET_TMPDIR",
+  "CARGO_MANIFEST_PATH",
+  "CARGO_RUSTC_CURRENT_DIR",
+]);
+
 /** `OUT_DIR` below the target directory: `<profile>/build/<pkg>-<hash>/out`. */
 const OUT_DIR_UNDER_TARGET = ["profile", "build", "pkg-hash", "out"];
 
@@ -417,6 +441,9 @@ export function outsidePath(dir: readonly string[], pieces: readonly Piece[]): s
   ).join("");
   // The path is a file's text (`include!(include_str!("p.txt"))`): it cannot be judged here.
   if (pieces.some((p) => p.kind === "file")) return shown;
+  // A directory the environment or cargo sets outside the package (`CARGO_HOME` holds the
+  // registry's sources): not a build script's value.
+  if (pieces.some((p) => p.kind === "env" && OUTSIDE_DIRECTORY_VARIABLES.has(p.name))) return shown;
   // The literals joined up to the first piece that cannot be read.
   let known = "";
   let i = fromRoot ? 1 : 0;
