@@ -293,3 +293,13 @@ Deno.test('red team 8c: env!("CARGO_HOME") and env!("HOME") name the registry\'s
     }),
   );
 });
+
+Deno.test("red team 8c: a file compiled through an include! path that is not all literals still counts", async () => {
+  // rustc 1.95: concat!(stringify!(gen), ".in") is "gen.in", compiled as Rust.
+  assertOutside(
+    await run({
+      "src/lib.rs": 'include!(concat!(stringify!(gen), ".in"));\n',
+      "src/gen.in": `include!("../../${PAYLOAD}");\n`,
+    }),
+  );
+});
