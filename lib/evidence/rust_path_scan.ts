@@ -280,6 +280,8 @@ export class RustPathScanner {
     }
     // Inside the package: a file compiled as Rust whatever its name, scanned in its turn.
     if (form !== "include!" && form !== "#[path]") return;
+    // A compiled file this cannot name (`concat!(stringify!(gen), ".in")`): any file may be it.
+    if (unnamedTarget(pieces)) this.targetsOverflow = true;
     const pattern = form === "#[path]" ? modulePattern(this.#dir, pieces) : undefined;
     if (
       pattern &&
@@ -510,6 +512,19 @@ function insideTargets(
     if (resolved !== undefined) out.push(resolved);
   }
   return out;
+}
+
+/**
+ * Whether the pieces name a file in the package that cannot be told: some are not literals, and
+ * the path is neither build-script output (`OUT_DIR`) nor from a directory outside the package.
+ */
+function unnamedTarget(pieces: readonly Piece[]): boolean {
+  const first = pieces[0];
+  if (first?.kind === "env" && first.name === "OUT_DIR") return false;
+  const rest = first?.kind === "env" && first.name === "CARGO_MANIFEST_DIR"
+    ? pieces.slice(1)
+    : pieces;
+  return rest.some((p) => p.kind !== "lit");
 }
 
 /**
