@@ -1,10 +1,10 @@
 /**
- * The reader of Rust tokens `RustPathScanner` (`rust_path_scan.ts`) parses a candidate with: an `include!`'s
- * argument as pieces (literals decoded, `concat!` flattened, `env!` named, anything else
- * unknown with the literals inside it) and an attribute's `path = "…"` values (also through
- * `cfg_attr`), over windows-1252 text (one character per byte). A reading the text's end cuts
- * short is {@link MORE} (read again with the next chunk), one past {@link MAX_SCANNED_ARGUMENT}
- * is {@link LONG}, one the file's end cuts is {@link EOF}.
+ * The reader of Rust tokens that `RustPathScanner` (`rust_path_scan.ts`) parses a candidate with:
+ * an `include!`'s argument as pieces (literals decoded, `concat!` flattened, `env!` named,
+ * anything else unknown with the literals inside it) and an attribute's `path = "…"` values (also
+ * through `cfg_attr`), over windows-1252 text (one character per byte). A reading the text's end
+ * cuts short is {@link MORE} (read again with the next chunk), one past
+ * {@link MAX_SCANNED_ARGUMENT} is {@link LONG}, one the file's end cuts is {@link EOF}.
  * @module
  */
 
