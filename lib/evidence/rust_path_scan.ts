@@ -405,16 +405,20 @@ const OUT_DIR_UNDER_TARGET = ["profile", "build", "pkg-hash", "out"];
  * as rustc reads them; -1 when the text starts first.
  */
 function blockCommentOpen(text: string, star: number): number {
+  // Native searches from one delimiter to the one before it (as fast as one lastIndexOf was).
   let depth = 1;
-  let j = star - 1;
-  while (j >= 1) {
-    if (text[j - 1] === "*" && text[j] === "/") {
+  let j = star;
+  while (j >= 2) {
+    const open = text.lastIndexOf("/*", j - 2);
+    if (open < 0) return -1;
+    const close = text.lastIndexOf("*/", j - 2);
+    if (close > open) {
       depth++;
-      j -= 2;
-    } else if (text[j - 1] === "/" && text[j] === "*") {
-      if (--depth === 0) return j - 1;
-      j -= 2;
-    } else j--;
+      j = close;
+    } else {
+      if (--depth === 0) return open;
+      j = open;
+    }
   }
   return -1;
 }
