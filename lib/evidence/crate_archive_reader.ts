@@ -21,6 +21,7 @@ import {
   MAX_OUTSIDE_REFERENCES,
   type OutsideReference,
 } from "./crate_archive_types.ts";
+import { parse as parseToml } from "smol-toml";
 import { isRustSource, mayNamePaths, RustPathScanner } from "./rust_path_scan.ts";
 import { GzipFailure, InflateCapExceeded, Inflater } from "./crate_archive_gzip.ts";
 import {
@@ -98,6 +99,8 @@ export class ArchiveReader {
   /** The package files each scanned file has compiled by `include!` or `#[path]`. */
   private readonly compiles = new Map<string, readonly string[]>();
   private compilesOverflow = false;
+  /** Files a `#[path]` in an inline module may have compiled (see RustPathScanner). */
+  private readonly patterns: { under: string; tail: string }[] = [];
   private readonly kinds = new Map<string, PathKind>();
   private vcsInfoBytes?: Uint8Array;
   private cargoTomlOrigBytes?: Uint8Array;
@@ -139,7 +142,8 @@ export class ArchiveReader {
       await this.inflater.cancel();
     }
 
-    this.collectCompiledOutside();
+    const compiled = this.compiledFiles();
+    this.collectCompiledOutside(compiled);
     this.markGenerated();
     this.checkFileDirectoryConflicts();
     this.checkFoldedCollisions();
@@ -156,10 +160,7 @@ export class ArchiveReader {
       unpackedBytes: this.inflater.produced,
       outsideReferences: this.outside,
       omittedOutsideReferences: this.omittedOutside,
-      // Past the caps, which files are compiled is not known: every file may be.
-      compiledByReference: this.compilesOverflow
-        ? "unknown"
-        : [...this.compiledByReference()].sort(),
+      compiledByReference: compiled === undefined ? "unknown" : [...compiled].sort(),
     };
     if (this.vcsInfoBytes !== undefined) {
       const vcsInfo = this.parseVcsInfo(this.vcsInfoBytes);
@@ -667,12 +668,17 @@ export class ArchiveReader {
    * ({@link collectCompiledOutside}). The files each has compiled are noted.
    */
   private noteOutside(scanner: RustPathScanner): void {
+    // Which files past its cap the scanner saw compiled is not known: every waiting file counts.
+    if (scanner.targetsOverflow) this.compilesOverflow = true;
+    for (const pattern of scanner.targetPatterns) {
+      if (this.patterns.length < MAX_NOTED_SCANS) this.patterns.push(pattern);
+      else this.compilesOverflow = true;
+    }
     if (scanner.targets.length > 0) {
       // Past the cap, which files are compiled is not known: every waiting file counts.
       if (this.compiles.size < MAX_NOTED_SCANS) this.compiles.set(scanner.file, scanner.targets);
       else this.compilesOverflow = true;
     }
-    if (scanner.targetsOmitted) this.compilesOverflow = true;
     if (scanner.found.length === 0) return;
     // Past the cap, a file's findings count as if it were compiled.
     if (!isRustSource(scanner.file) && this.waiting.size < MAX_NOTED_SCANS) {
@@ -694,23 +700,30 @@ export class ArchiveReader {
    * The paths that leave the package in files other than `*.rs` that a Rust file has compiled
    * (`include!("gen.in")`, `#[path = "sys.txt"]`), directly or through another such file.
    */
-  private collectCompiledOutside(): void {
-    if (this.compilesOverflow) {
-      for (const scanner of this.waiting.values()) this.keepOutside(scanner);
-      return;
-    }
-    for (const file of this.compiledByReference()) {
-      const scanner = this.waiting.get(file);
-      if (scanner) this.keepOutside(scanner);
+  private collectCompiledOutside(compiled: ReadonlySet<string> | undefined): void {
+    for (const [file, scanner] of this.waiting) {
+      if (compiled === undefined || compiled.has(file)) this.keepOutside(scanner);
     }
   }
 
   /**
-   * The package files a Rust file has compiled by `include!` or `#[path]` (`#[path = "notes.md"]`),
-   * directly or through another such file: code, whatever their names.
+   * The package files compiled whatever their names: the targets and build scripts the manifests
+   * name (`[lib] path = "src/lib.txt"`), and what a Rust file compiles by `include!` or `#[path]`
+   * (`#[path = "notes.md"]`), directly or through another such file. Undefined when that is not
+   * known (too many to note, a target that could not be named, a manifest not kept): then any
+   * file may be.
    */
-  private compiledByReference(): Set<string> {
-    const queue: string[] = [];
+  private compiledFiles(): Set<string> | undefined {
+    if (this.compilesOverflow) return undefined;
+    const named = this.manifestNamedPaths();
+    if (named === undefined) return undefined;
+    const queue: string[] = [...named];
+    for (const { under, tail } of this.patterns) {
+      for (const { path: file } of this.files) {
+        const inside = under === "" || file.startsWith(`${under}/`);
+        if (inside && (file === tail || file.endsWith(`/${tail}`))) queue.push(file);
+      }
+    }
     for (const [file, targets] of this.compiles) {
       if (isRustSource(file)) queue.push(...targets);
     }
@@ -722,6 +735,47 @@ export class ArchiveReader {
       if (!isRustSource(file)) queue.push(...(this.compiles.get(file) ?? []));
     }
     return seen;
+  }
+
+  /**
+   * Every `path = "…"` and `build = "…"` value of the manifests (the targets and build scripts they
+   * name, package-relative, and more that names no file); undefined when a manifest's bytes were
+   * not kept (then any file may be a target).
+   */
+  private manifestNamedPaths(): string[] | undefined {
+    const texts: string[] = [];
+    for (const name of ["Cargo.toml", "Cargo.toml.orig"]) {
+      const file = this.files.find((f) => f.path === name);
+      if (file === undefined) continue;
+      const bytes = name === "Cargo.toml.orig" ? this.cargoTomlOrigBytes : file.bytes;
+      if (bytes === undefined) return undefined;
+      texts.push(new TextDecoder().decode(bytes));
+    }
+    const out: string[] = [];
+    const walk = (value: unknown, key: string): void => {
+      if (typeof value === "string") {
+        if (key === "path" || key === "build") {
+          // As cargo joins it to the package root: `.` and `..` resolved, either separator.
+          const parts: string[] = [];
+          for (const part of value.replaceAll("\\", "/").split("/")) {
+            if (part === "..") parts.pop();
+            else if (part !== "" && part !== ".") parts.push(part);
+          }
+          out.push(parts.join("/"));
+        }
+      } else if (Array.isArray(value)) { for (const v of value) walk(v, key); }
+      else if (typeof value === "object" && value !== null) {
+        for (const [k, v] of Object.entries(value)) walk(v, k);
+      }
+    };
+    for (const text of texts) {
+      try {
+        walk(parseToml(text), "");
+      } catch {
+        return undefined;
+      }
+    }
+    return out;
   }
 
   /** Records a path; a path seen before (other than a repeated directory) is a duplicate. */

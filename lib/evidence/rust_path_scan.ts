@@ -12,8 +12,9 @@
  * Leaving the package: a `..` past the package root, an absolute path, a Windows drive or UNC
  * path, a backslash (another separator on Windows), or a `CARGO_MANIFEST_DIR` concatenation not
  * followed by a separator (`NAME-VERSION-evil/…` is a sibling directory). String literals are read
- * with their escapes and as raw strings; `concat!` of literals is joined. A path from
- * `env!("OUT_DIR")` names build-script output and is fine. An argument that cannot be read (another
+ * with their escapes and as raw strings; `concat!` of literals (character literals too, also
+ * path-qualified: `core::concat!`) is joined. A path from `env!("OUT_DIR")` names build-script
+ * output and is fine unless its `..`s climb out of the target directory. An argument that cannot be read (another
  * macro, another `env!`) is fine unless a literal in it climbs out (from the file's directory) or
  * is absolute. A built-in macro imported under another name (`use std::include as inc;`) is
  * reported too: its calls could not be read.
@@ -56,7 +57,7 @@ const NEWLINE = 0x0a;
 
 /** Horspool shifts for a window of 4 bytes ending in `clud` or `path`. */
 const SHIFT = new Uint8Array(256).fill(4);
-for (const word of ["clud", "path"]) {
+for (const word of ["clud", "path", "uali"]) {
   for (let i = 0; i < 3; i++) {
     const c = word.charCodeAt(i);
     SHIFT[c] = Math.min(SHIFT[c], 3 - i);
@@ -77,6 +78,11 @@ export function mayNamePaths(bytes: Uint8Array): boolean {
       c === 0x68 && bytes[i - 1] === 0x74 && bytes[i - 2] === 0x61 && bytes[i - 3] === 0x70
     ) {
       return true;
+    } else if (
+      // `uali` of `debugger_visualizer`
+      c === 0x69 && bytes[i - 1] === 0x6c && bytes[i - 2] === 0x61 && bytes[i - 3] === 0x75
+    ) {
+      return true;
     }
   }
   return false;
@@ -84,7 +90,8 @@ export function mayNamePaths(bytes: Uint8Array): boolean {
 
 /** Whether a crate file is one {@link RustPathScanner} reads. */
 export function isRustSource(path: string): boolean {
-  return path.endsWith(".rs");
+  // `mod x;` finds `x.RS` on a case-insensitive filesystem.
+  return /\.rs$/i.test(path);
 }
 
 /** Scans one file: {@link push} every chunk in order, then read {@link found}. */
@@ -98,8 +105,13 @@ export class RustPathScanner {
    * `#[path]`, up to {@link MAX_TARGETS_PER_FILE}: whatever their name, their own references count.
    */
   readonly targets: string[] = [];
+  /**
+   * Where a `#[path]` in an inline module may have compiled a file (`mod a { #[path = "x.txt"]
+   * mod b; }` compiles `src/a/x.txt`): any file under `under` whose path ends with `/tail`.
+   */
+  readonly targetPatterns: { under: string; tail: string }[] = [];
   /** More files were compiled than {@link targets} holds: which ones is not known. */
-  targetsOmitted = false;
+  targetsOverflow = false;
   /** The file, relative to the package root. */
   readonly file: string;
   readonly #dir: string[];
@@ -187,7 +199,7 @@ export class RustPathScanner {
   }
 
   #scanWith(parser: Parser, text: string): number {
-    const re = /\b(include(?:_str|_bytes)?|path|cfg_attr)\b/g;
+    const re = /\b(include(?:_str|_bytes)?|path|cfg_attr|debugger_visualizer)\b/g;
     re.lastIndex = this.#scanned;
     this.#readTo = this.#scanned;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
@@ -200,9 +212,22 @@ export class RustPathScanner {
         return text.length;
       }
       this.#readTo = at + word.length;
+      if (word === "debugger_visualizer") {
+        // `#![debugger_visualizer(gdb_script_file = "…")]` (also through cfg_attr): the file is
+        // embedded in the artifact. Read wherever it stands (the name means nothing else).
+        const found = parser.attribute(at, word);
+        if (found === MORE) return this.#cut(at, at, text, word);
+        if (found === LONG) this.#unread(text, at, word);
+        else if (found !== undefined && found !== EOF) {
+          for (const value of found) this.#judge(text, at, word, [{ kind: "lit", value }]);
+        }
+        continue;
+      }
       if (word === "path" || word === "cfg_attr") {
-        // Only as an attribute's name: `#` `!`? `[` before it.
-        let open = attributeStart(text, at);
+        // Only as an attribute's name: `#` `!`? `[` before it (`r#path` is `path` to rustc).
+        const raw = at >= 2 && text[at - 1] === "#" && text[at - 2] === "r" &&
+          !/[A-Za-z0-9_]/.test(text[at - 3] ?? "");
+        let open = attributeStart(text, raw ? at - 2 : at);
         // What came before the text was dropped: it may have been the attribute's opening.
         if (open === -2 && this.#dropped) open = at;
         if (open < 0) continue;
@@ -255,10 +280,20 @@ export class RustPathScanner {
     }
     // Inside the package: a file compiled as Rust whatever its name, scanned in its turn.
     if (form !== "include!" && form !== "#[path]") return;
+    // A compiled file this cannot name (`concat!(stringify!(gen), ".in")`): any file may be it.
+    if (unnamedTarget(pieces)) this.targetsOverflow = true;
+    const pattern = form === "#[path]" ? modulePattern(this.#dir, pieces) : undefined;
+    if (
+      pattern &&
+      !this.targetPatterns.some((p) => p.under === pattern.under && p.tail === pattern.tail)
+    ) {
+      if (this.targetPatterns.length >= MAX_TARGETS_PER_FILE) this.targetsOverflow = true;
+      else this.targetPatterns.push(pattern);
+    }
     for (const target of insideTargets(this.#dir, this.file, form, pieces)) {
       if (this.targets.includes(target)) continue;
       if (this.targets.length >= MAX_TARGETS_PER_FILE) {
-        this.targetsOmitted = true;
+        this.targetsOverflow = true;
         return;
       }
       this.targets.push(target);
@@ -321,7 +356,7 @@ function skipBack(text: string, at: number, want: string): number {
     while (i >= 0 && /\s/.test(text[i])) i--;
     if (i < 0 || want.includes(text[i])) return i;
     if (i >= 1 && text[i] === "/" && text[i - 1] === "*") {
-      const open = text.lastIndexOf("/*", i - 2);
+      const open = blockCommentOpen(text, i - 1);
       if (open < 0) return -1;
       i = open - 1;
       continue;
@@ -339,17 +374,82 @@ function skipBack(text: string, at: number, want: string): number {
 }
 
 /**
+ * Environment variables cargo, rustup or the system set to directories outside the package (the
+ * registry's sources are under `CARGO_HOME`, by default `HOME/.cargo`).
+ */
+const OUTSIDE_DIRECTORY_VARIABLES = new Set([
+  "CARGO_HOME",
+  "RUSTUP_HOME",
+  "HOME",
+  "USERPROFILE",
+  "HOMEDRIVE",
+  "HOMEPATH",
+  "APPDATA",
+  "LOCALAPPDATA",
+  "PWD",
+  "OLDPWD",
+  "TMPDIR",
+  "TMP",
+  "TEMP",
+  "CARGO_TARGET_DIR",
+  "CARGO_TARGET_TMPDIR",
+  "CARGO_MANIFEST_PATH",
+  "CARGO_RUSTC_CURRENT_DIR",
+]);
+
+/** `OUT_DIR` below the target directory: `<profile>/build/<pkg>-<hash>/out`. */
+const OUT_DIR_UNDER_TARGET = ["profile", "build", "pkg-hash", "out"];
+
+/**
+ * Where the block comment whose closing `*` is at `star` opens (its `/`), block comments nesting
+ * as rustc reads them; -1 when the text starts first.
+ */
+function blockCommentOpen(text: string, star: number): number {
+  // Native searches from one delimiter to the one before it (as fast as one lastIndexOf was).
+  let depth = 1;
+  let j = star;
+  while (j >= 2) {
+    const open = text.lastIndexOf("/*", j - 2);
+    if (open < 0) return -1;
+    const close = text.lastIndexOf("*/", j - 2);
+    if (close > open) {
+      depth++;
+      j = close;
+    } else {
+      if (--depth === 0) return open;
+      j = open;
+    }
+  }
+  return -1;
+}
+
+/**
  * The path the pieces name when it leaves the package (for display), else undefined. `dir` is
  * the directory of the file, as components from the package root.
  */
 export function outsidePath(dir: readonly string[], pieces: readonly Piece[]): string | undefined {
   if (pieces.length === 0) return undefined;
   const first = pieces[0];
-  if (first.kind === "env" && first.name === "OUT_DIR") return undefined;
-  const fromRoot = first.kind === "env" && first.name === "CARGO_MANIFEST_DIR";
+  // `OUT_DIR` is build-script output: fine, unless `..`s climb out of the target directory it is
+  // in (`<target>/<profile>/build/<pkg>-<hash>/out`): enough of them reach the filesystem's root,
+  // an absolute path.
+  const outDir = first.kind === "env" && first.name === "OUT_DIR";
+  const fromRoot = outDir || (first.kind === "env" && first.name === "CARGO_MANIFEST_DIR");
+  const base = outDir ? OUT_DIR_UNDER_TARGET : [];
   const shown = pieces.map((p) =>
-    p.kind === "lit" ? p.value : p.kind === "env" ? `{env!(${JSON.stringify(p.name)})}` : "{…}"
+    p.kind === "lit"
+      ? p.value
+      : p.kind === "env"
+      ? `{env!(${JSON.stringify(p.name)})}`
+      : p.kind === "file"
+      ? `{${p.macro}!(…): a path read from a file}`
+      : "{…}"
   ).join("");
+  // The path is a file's text (`include!(include_str!("p.txt"))`): it cannot be judged here.
+  if (pieces.some((p) => p.kind === "file")) return shown;
+  // A directory the environment or cargo sets outside the package (`CARGO_HOME` holds the
+  // registry's sources): not a build script's value.
+  if (pieces.some((p) => p.kind === "env" && OUTSIDE_DIRECTORY_VARIABLES.has(p.name))) return shown;
   // The literals joined up to the first piece that cannot be read.
   let known = "";
   let i = fromRoot ? 1 : 0;
@@ -360,7 +460,9 @@ export function outsidePath(dir: readonly string[], pieces: readonly Piece[]): s
   if (fromRoot) {
     if (rest.length === 0 || known !== "") {
       // Without a separator first, `NAME-VERSION…` names a sibling directory.
-      if (!known.startsWith("/") || leaves([], known.replace(/^\/+/, ""))) return shown;
+      if ((!outDir && !known.startsWith("/")) || leaves(base, known.replace(/^\/+/, ""))) {
+        return shown;
+      }
     }
   } else if (rest.length === 0 || known !== "") {
     if (leaves(dir, known)) return shown;
@@ -375,7 +477,7 @@ export function outsidePath(dir: readonly string[], pieces: readonly Piece[]): s
       ? piece.literals.map((l) => fromRoot ? l.replace(/^\/+/, "") : l)
       : [];
     for (const lit of literals) {
-      if (leaves(fromRoot ? [] : dir, lit)) return shown;
+      if (leaves(fromRoot ? base : dir, lit)) return shown;
     }
   }
   return undefined;
@@ -414,6 +516,37 @@ function insideTargets(
     if (resolved !== undefined) out.push(resolved);
   }
   return out;
+}
+
+/**
+ * Whether the pieces name a file in the package that cannot be told: some are not literals, and
+ * the path is neither build-script output (`OUT_DIR`) nor from a directory outside the package.
+ */
+function unnamedTarget(pieces: readonly Piece[]): boolean {
+  const first = pieces[0];
+  if (first?.kind === "env" && first.name === "OUT_DIR") return false;
+  const rest = first?.kind === "env" && first.name === "CARGO_MANIFEST_DIR"
+    ? pieces.slice(1)
+    : pieces;
+  return rest.some((p) => p.kind !== "lit");
+}
+
+/**
+ * The files a `#[path]` of literals may compile from inside inline modules (each adds a directory
+ * under the file's): under the directory its `..`s can climb to at most, ending with what follows
+ * its last `..`.
+ */
+function modulePattern(
+  dir: readonly string[],
+  pieces: readonly Piece[],
+): { under: string; tail: string } | undefined {
+  if (pieces.length === 0 || pieces.some((p) => p.kind !== "lit")) return undefined;
+  const parts = pieces.map((p) => (p as { value: string }).value).join("").split("/");
+  const ups = parts.filter((p) => p === "..").length;
+  const last = parts.lastIndexOf("..");
+  const tail = parts.slice(last + 1).filter((p) => p !== "" && p !== ".");
+  if (tail.length === 0) return undefined;
+  return { under: dir.slice(0, Math.max(0, dir.length - ups)).join("/"), tail: tail.join("/") };
 }
 
 /** `path` read from `dir`, as a path from the package root; undefined when it leaves it. */

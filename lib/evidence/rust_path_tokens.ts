@@ -28,7 +28,12 @@ export const RENAMED = Symbol("renamed");
 export type Piece =
   | { kind: "lit"; value: string }
   | { kind: "env"; name: string }
-  | { kind: "unknown"; literals: string[] };
+  | { kind: "unknown"; literals: string[] }
+  /** `include_str!(…)` (or another include macro): the path is a file's text, never read. */
+  | { kind: "file"; macro: string };
+
+/** The macros whose expansion is a file's text. */
+const FILE_MACROS = new Set(["include", "include_str", "include_bytes"]);
 
 /** A small reader of Rust tokens over latin-1 text (one character per byte). */
 export class Parser {
@@ -96,6 +101,37 @@ export class Parser {
   /** A token read up to `end`: when that is the text's end, the next chunk may continue it. */
   #touch(end: number): void {
     if (end >= this.text.length && !this.last) this.#cutShort = true;
+  }
+
+  /**
+   * A macro's path at the cursor (`concat`, `core::concat`, `::std::r#env`): its last name, the
+   * cursor after it and the trivia that follow; "" when there is none.
+   */
+  #macroPath(): string | Stop {
+    const t = this.text;
+    while (true) {
+      if (t[this.#i] === ":" && t[this.#i + 1] === ":") {
+        this.#i += 2;
+        const stop = this.#trivia();
+        if (stop) return stop;
+      }
+      if (t[this.#i] === "r" && t[this.#i + 1] === "#") this.#i += 2;
+      const name = this.#ident();
+      if (name === "") return "";
+      const stop = this.#trivia();
+      if (stop) return stop;
+      if (t[this.#i] !== ":" || t[this.#i + 1] !== ":") return name;
+    }
+  }
+
+  /** A character literal at the cursor (concat! joins it like a string), decoded; else undefined. */
+  #charLiteral(): string | undefined {
+    const m = /'((?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,8}\}|.)|[^\\'\n]))'/y;
+    m.lastIndex = this.#i;
+    const c = m.exec(this.text);
+    if (!c) return undefined;
+    this.#i += c[0].length;
+    return unescape(c[1]);
   }
 
   /** Skips one token that is no string literal: an identifier, a character literal, a lifetime. */
@@ -208,8 +244,11 @@ export class Parser {
     return stop ?? pieces;
   }
 
-  /** Reads comma-separated pieces up to the closing delimiter of the group just opened. */
-  #pieces(pieces: Piece[]): Stop | undefined {
+  /**
+   * Reads comma-separated pieces up to the closing delimiter of the group just opened; `commas`
+   * gets the number of pieces read before each comma.
+   */
+  #pieces(pieces: Piece[], commas: number[] = []): Stop | undefined {
     const t = this.text;
     while (true) {
       let stop = this.#trivia();
@@ -220,20 +259,20 @@ export class Parser {
         return undefined;
       }
       if (c === ",") {
+        commas.push(pieces.length);
         this.#i++;
         continue;
       }
-      const lit = this.#literal();
+      const lit = this.#literal() ?? this.#charLiteral();
       if (typeof lit === "string") {
         pieces.push({ kind: "lit", value: lit });
         continue;
       }
       if (lit !== undefined) return lit;
       const start = this.#i;
-      const name = this.#ident();
+      const name = this.#macroPath();
+      if (typeof name === "symbol") return name;
       if (name === "concat" || name === "env") {
-        stop = this.#trivia();
-        if (stop) return stop;
         if (t[this.#i] === "!") {
           this.#i++;
           stop = this.#trivia();
@@ -242,13 +281,33 @@ export class Parser {
           if (open === "(" || open === "[" || open === "{") {
             this.#i++;
             const inner: Piece[] = [];
-            stop = this.#pieces(inner);
+            const innerCommas: number[] = [];
+            stop = this.#pieces(inner, innerCommas);
             if (stop) return stop;
-            if (name === "concat") pieces.push(...inner);
-            else if (inner[0]?.kind === "lit") pieces.push({ kind: "env", name: inner[0].value });
-            else pieces.push({ kind: "unknown", literals: [] });
+            if (name === "concat") {
+              pieces.push(...inner);
+              continue;
+            }
+            // env!'s first argument (a concat! of literals too: env! expands it).
+            const first = inner.slice(0, innerCommas[0] ?? inner.length);
+            if (first.length > 0 && first.every((p) => p.kind === "lit")) {
+              const value = first.map((p) => (p as { value: string }).value).join("");
+              pieces.push({ kind: "env", name: value });
+            } else pieces.push({ kind: "unknown", literals: [] });
             continue;
           }
+        }
+      }
+      if (FILE_MACROS.has(name) && t[this.#i] === "!") {
+        this.#i++;
+        stop = this.#trivia();
+        if (stop) return stop;
+        const open = t[this.#i];
+        if (open === "(" || open === "[" || open === "{") {
+          stop = this.#group([]);
+          if (stop) return stop;
+          pieces.push({ kind: "file", macro: name });
+          continue;
         }
       }
       // Something else: read up to the next comma or the group's end, keeping its literals.
@@ -290,9 +349,40 @@ export class Parser {
     this.#cutShort = false;
     this.#ident();
     const paths: string[] = [];
-    const stop = word === "path" ? this.#pathValue(paths) : this.#cfgAttr(paths);
+    const stop = word === "path"
+      ? this.#pathValue(paths)
+      : word === "cfg_attr"
+      ? this.#cfgAttr(paths)
+      : this.#visualizer(paths);
     if (stop) return stop;
     return paths.length > 0 ? paths : undefined;
+  }
+
+  /** After `debugger_visualizer`: `(natvis_file = "…", gdb_script_file = "…")`, each value. */
+  #visualizer(paths: string[]): Stop | undefined {
+    const t = this.text;
+    let stop = this.#trivia();
+    if (stop) return stop;
+    if (t[this.#i] !== "(") return undefined;
+    this.#i++;
+    while (true) {
+      stop = this.#trivia();
+      if (stop) return stop;
+      const c = t[this.#i];
+      if (c === ")") {
+        this.#i++;
+        return undefined;
+      }
+      if (c === "(" || c === "[" || c === "{") {
+        stop = this.#group([]);
+        if (stop) return stop;
+        continue;
+      }
+      const lit = this.#literal();
+      if (typeof lit === "string") paths.push(lit);
+      else if (lit !== undefined) return lit;
+      else this.#token();
+    }
   }
 
   /** After `path`: `= "…"`. */
@@ -332,6 +422,8 @@ export class Parser {
       }
       if (!first) {
         const start = this.#i;
+        // A raw identifier (`r#path`) names the same attribute.
+        if (t[this.#i] === "r" && t[this.#i + 1] === "#") this.#i += 2;
         const name = this.#ident();
         if (name === "path") {
           stop = this.#pathValue(paths);

@@ -34,10 +34,13 @@ export type { CrateArchiveSummary } from "../evidence/crate_evidence.ts";
  * workspace root passes over one that excludes the package.
  * v6: the summary carries the paths the crate's Rust files name that leave the package
  * (`crate-source-outside-package`); a memo written before they were looked for is never recalled.
- * v7: a file a Rust file compiles by `include!` or `#[path]` is code whatever its name (never
- * documentation), and a file past the targets one file notes makes every file's paths count.
+ * v7: the outside-package scan reads more forms (red team 8c: `core::concat!`, character
+ * literals, `.RS` files, manifest-named targets, `OUT_DIR` climbing out): a v6 summary may have
+ * missed them.
+ * v8: a file a Rust file compiles by `include!` or `#[path]` is code whatever its name (never
+ * documentation), and the scan counts what red team 8c found the earlier one missed.
  */
-export const CRATE_MEMO_KIND = "crate/v7";
+export const CRATE_MEMO_KIND = "crate/v8";
 
 /** A passed `crate-source` comparison, and what it compared against. */
 export interface RememberedSource {

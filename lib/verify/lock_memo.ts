@@ -34,10 +34,11 @@ import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
  * run, a `.crate` not kept), and name no `.crate` to hash at recall (`reread`).
  * v3: the crates' files are scanned for paths that leave the package
  * (`crate-source-outside-package`); a run remembered before that is never recalled.
- * v4: a file compiled by `include!` or `#[path]` is code whatever its name. v5: such paths named
- * only by test, bench and example files are a required skip, not a failure.
+ * v4: the outside-package scan reads more forms: a v3 run may have missed them. v5: a file
+ * compiled by `include!` or `#[path]` is code whatever its name. v6: paths outside the package
+ * named only by test, bench and example files are a required skip, not a failure.
  */
-export const LOCK_MEMO_KIND = "lock-run/v5";
+export const LOCK_MEMO_KIND = "lock-run/v6";
 
 /** Largest memo kept, in characters of JSON (under the cache's 16 MiB per document). */
 const MAX_MEMO_CHARS = 8 * 1024 * 1024;
