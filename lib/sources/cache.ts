@@ -524,12 +524,7 @@ export class Cache {
       const size = await this.streamBlob(sha256, { maxBytes, expectedSize, onChunk: () => {} });
       return size === expectedSize;
     }
-    // A kept buffer large enough, else a new one (sized for most records, or this one).
-    const kept = this.#scratch.findIndex((b) => b.length >= at.length);
-    const scratch = kept >= 0
-      ? this.#scratch.splice(kept, 1)[0]
-      : new Uint8Array(Math.max(at.length, MIN_SCRATCH_BYTES));
-    try {
+    return await this.#withScratch(at.length, async (scratch) => {
       let record: Uint8Array;
       try {
         record = await at.pack.readInto(scratch, at.offset, at.length);
@@ -543,6 +538,22 @@ export class Cache {
         return false;
       }
       return body.length <= maxBytes && body.length === expectedSize;
+    });
+  }
+
+  /**
+   * Runs `use` with a buffer of at least `length` bytes that nothing else holds meanwhile: a
+   * kept one large enough, else a new one (sized for most records, or this one), kept afterwards
+   * when small enough. For records only checked, whose bytes `use` does not hand out: a warm run
+   * checks thousands, which would otherwise each be garbage.
+   */
+  async #withScratch<T>(length: number, use: (scratch: Uint8Array) => Promise<T>): Promise<T> {
+    const kept = this.#scratch.findIndex((b) => b.length >= length);
+    const scratch = kept >= 0
+      ? this.#scratch.splice(kept, 1)[0]
+      : new Uint8Array(Math.max(length, MIN_SCRATCH_BYTES));
+    try {
+      return await use(scratch);
     } finally {
       if (this.#scratch.length < MAX_SCRATCH_BUFFERS && scratch.length <= MAX_KEPT_SCRATCH_BYTES) {
         this.#scratch.push(scratch);
@@ -946,17 +957,26 @@ export class Cache {
   async #documentIsIntact(key: string): Promise<boolean> {
     const at = this.#docs.get(key);
     if (!at) return false;
-    const record = await this.#readRecord(at);
-    if (!record) return false;
-    const parts = splitRecord(record);
-    if (
-      parts && sha256Hex(parts.rest) === parts.digest &&
-      isDocumentHeader(parts.header as unknown as CachedDocument, key)
-    ) {
-      return true;
-    }
-    this.#dropCorrupt(this.#docs, key, at);
-    return false;
+    const intact = (record: Uint8Array | undefined) => {
+      if (!record) return undefined;
+      const parts = splitRecord(record);
+      return parts !== undefined && sha256Hex(parts.rest) === parts.digest &&
+        isDocumentHeader(parts.header as unknown as CachedDocument, key);
+    };
+    // Read into a kept buffer (nothing of the record outlives the check), unless it is large.
+    const verdict = at.length > SCRATCH_RECORD_BYTES
+      ? intact(await this.#readRecord(at))
+      : await this.#withScratch(at.length, async (scratch) => {
+        try {
+          return intact(await at.pack.readInto(scratch, at.offset, at.length));
+        } catch (error) {
+          if (!isNotFound(error)) this.#warnOnce(`cannot read ${at.pack.path}`, error);
+          return undefined;
+        }
+      });
+    if (verdict === undefined) return false;
+    if (!verdict) this.#dropCorrupt(this.#docs, key, at);
+    return verdict;
   }
 
   /** A packed blob's bytes once they hash to `sha256`; undefined when not packed, or corrupt. */
