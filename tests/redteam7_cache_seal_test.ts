@@ -17,6 +17,7 @@ import { startFakeGithub } from "./support/fake_github.ts";
 import { packRecords } from "./support/cache_packs.ts";
 import { BUNDLE, demoRelease as release, WHEEL_SHA256 } from "./support/demo_release.ts";
 import { verdicts } from "./support/report_verdicts.ts";
+import { changeUnseen } from "./support/unseen_change.ts";
 
 const RELEASE_ARGS = ["release", "actions/attest-demo", "v0.0.12", "--json"];
 
@@ -78,32 +79,6 @@ Deno.test("redteam7: on a file system with 64-bit inode numbers, a run's pack in
     }
   });
 });
-
-/**
- * Changes the byte `at` of the pack file `pack` in place and puts its modification time back, as
- * storage that flips a bit (or a same-size copy that keeps times) leaves it; true when the file's
- * size, inode and times (as `Deno.stat` gives them: the change time in whole seconds) are then
- * as before, false when the change time's second moved on meanwhile.
- */
-async function changeUnseen(pack: string, at: number): Promise<boolean> {
-  const before = await Deno.stat(pack);
-  const file = await Deno.open(pack, { read: true, write: true });
-  try {
-    const byte = new Uint8Array(1);
-    await file.seek(at, Deno.SeekMode.Start);
-    await file.read(byte);
-    byte[0] ^= 0x01;
-    await file.seek(at, Deno.SeekMode.Start);
-    await file.write(byte);
-  } finally {
-    file.close();
-  }
-  await Deno.utime(pack, before.atime!, before.mtime!);
-  const after = await Deno.stat(pack);
-  return after.size === before.size && after.ino === before.ino &&
-    after.mtime!.getTime() === before.mtime!.getTime() &&
-    after.ctime!.getTime() === before.ctime!.getTime();
-}
 
 Deno.test("redteam7: a document changed where the pack's times do not show it is caught by its digest, never used (--offline: not in the cache)", async () => {
   const github = startFakeGithub([release()], { attestations: { [WHEEL_SHA256]: [BUNDLE] } });

@@ -18,30 +18,7 @@ import { cachedRunner, type CachedRunReport, recalled } from "./support/cached_r
 import { sha256Hex, startFakeCratesIo } from "./support/fake_crates_io.ts";
 import { startFakeGithub } from "./support/fake_github.ts";
 import { withTempDir } from "./support/temp_dir.ts";
-
-/**
- * Flips the byte `at` of `pack` in place and puts its modification time back; true when the
- * file's size, inode and times (the change time as `Deno.stat` gives it) are as before.
- */
-async function changeUnseen(pack: string, at: number): Promise<boolean> {
-  const before = await Deno.stat(pack);
-  const file = await Deno.open(pack, { read: true, write: true });
-  try {
-    const byte = new Uint8Array(1);
-    await file.seek(at, Deno.SeekMode.Start);
-    await file.read(byte);
-    byte[0] ^= 0x01;
-    await file.seek(at, Deno.SeekMode.Start);
-    await file.write(byte);
-  } finally {
-    file.close();
-  }
-  await Deno.utime(pack, before.atime!, before.mtime!);
-  const after = await Deno.stat(pack);
-  return after.size === before.size && after.ino === before.ino &&
-    after.mtime!.getTime() === before.mtime!.getTime() &&
-    after.ctime!.getTime() === before.ctime!.getTime();
-}
+import { changeUnseen } from "./support/unseen_change.ts";
 
 Deno.test("red team 8: a .crate changed where its sealed pack does not show it is not recalled as the bytes the checks rest on, when a full verification reads it", async () => {
   const data = await budgetCrates(1, 1);

@@ -12,30 +12,7 @@
 import assert from "node:assert/strict";
 import { PACK_EXT, readIndex } from "../lib/sources/cache_pack.ts";
 import { type CachedRunReport, recalled, withBudgetLock } from "./support/cached_runs.ts";
-
-/**
- * Flips the byte `at` of `pack` in place and puts its modification time back; true when the
- * file's size, inode and times (the change time as `Deno.stat` gives it) are as before.
- */
-async function changeUnseen(pack: string, at: number): Promise<boolean> {
-  const before = await Deno.stat(pack);
-  const file = await Deno.open(pack, { read: true, write: true });
-  try {
-    const byte = new Uint8Array(1);
-    await file.seek(at, Deno.SeekMode.Start);
-    await file.read(byte);
-    byte[0] ^= 0x01;
-    await file.seek(at, Deno.SeekMode.Start);
-    await file.write(byte);
-  } finally {
-    file.close();
-  }
-  await Deno.utime(pack, before.atime!, before.mtime!);
-  const after = await Deno.stat(pack);
-  return after.size === before.size && after.ino === before.ino &&
-    after.mtime!.getTime() === before.mtime!.getTime() &&
-    after.ctime!.getTime() === before.ctime!.getTime();
-}
+import { changeUnseen } from "./support/unseen_change.ts";
 
 /** The pack and offset of a byte in the body of budget-1's cached index answer. */
 async function indexAnswerByte(dir: string): Promise<{ pack: string; at: number }> {
