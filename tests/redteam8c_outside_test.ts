@@ -173,25 +173,32 @@ Deno.test('red team 8c: a crate root of another extension ([lib] path = "src/lib
   );
 });
 
-Deno.test({
-  name:
-    "red team 8c: an include! literal in a macro_rules! body is read from the file that calls the macro",
-  // HOLE: rustc resolves include!'s relative path from the file of the outermost call site
+Deno.test("red team 8c: an include! literal in a macro_rules! body is read from the file that calls the macro", async () => {
+  // rustc resolves include!'s relative path from the file of the outermost call site
   // (Span::source_callsite), not the file the macro is defined in (rustc 1.95 checked). Defined
-  // in src/a/b/c/m.rs, `../../helper-0.1.0/…` stays inside the package as the scanner reads it;
-  // called from src/lib.rs it reads ../../helper-0.1.0/… (another registry crate). A fix needs the scanner to
-  // know it is inside a macro_rules! body (and then read the path from the package root): not a
-  // small, local change.
-  ignore: true,
-  fn: async () => {
-    assertOutside(
-      await run({
-        "src/lib.rs": '#[macro_use]\n#[path = "a/b/c/m.rs"]\nmod m;\npayload!();\n',
-        "src/a/b/c/m.rs":
-          `macro_rules! payload {\n    () => { include!("../../${PAYLOAD}"); };\n}\n`,
-      }),
-    );
-  },
+  // in src/a/b/c/m.rs, `../../helper-0.1.0/…` stays inside the package as read from there; called
+  // from src/lib.rs it reads ../../helper-0.1.0/… (another registry crate). The scan reads a path
+  // after a macro_rules! from the package root too (the caller is not known): never TRUSTED; a
+  // required skip, since the calls were not followed.
+  const r = await run({
+    "src/lib.rs": '#[macro_use]\n#[path = "a/b/c/m.rs"]\nmod m;\npayload!();\n',
+    "src/a/b/c/m.rs": `macro_rules! payload {\n    () => { include!("../../${PAYLOAD}"); };\n}\n`,
+  });
+  assert.equal(r.code, 1, r.out);
+  assert.equal(r.verdict, "UNVERIFIED", r.out);
+  const outside = r.source.find((c) => c.code === "crate-source-outside-package");
+  assert.ok(outside, r.out);
+  assert.equal(outside.status, "skip");
+  assert.match(outside.message, /src\/a\/b\/c\/m\.rs:2/);
+  assert.match(outside.message, /macro_rules!/);
+  // The same literal before any macro_rules! in its file is read from its own directory: inside.
+  const before = await run({
+    "src/lib.rs": '#[path = "a/b/c/m.rs"]\nmod m;\n',
+    "src/a/b/c/m.rs":
+      `pub const P: &str = include_str!("../../x.txt");\nmacro_rules! m { () => {}; }\n`,
+    "src/a/x.txt": "x\n",
+  });
+  assert.equal(before.verdict, "TRUSTED", before.out);
 });
 
 Deno.test("red team 8c: the same forms inside the package stay TRUSTED (no false MISMATCH)", async () => {

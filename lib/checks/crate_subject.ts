@@ -125,7 +125,8 @@ export function outsidePackageCheck(
   // package; but which files cargo compiles is not worked out here (a `#[path]` or a target may
   // reach them), so it is a required skip: never TRUSTED, and not called a mismatch.
   const testsOnly = archive.omittedOutsideReferences === 0 &&
-    found.every((r) => TEST_DIRECTORY.test(r.file));
+    found.every((r) => TEST_DIRECTORY.test(r.file) || r.fromCaller);
+  const callers = found.some((r) => r.fromCaller);
   const listed = found.map((r) =>
     `${r.file}:${r.line} ${
       r.path.startsWith("(")
@@ -152,10 +153,14 @@ export function outsidePackageCheck(
         : "") +
       ". cargo unpacks every registry crate side by side, so in a build of the published crate " +
       "such a path reads a file of another package, which was never compared with the repository" +
+      (callers
+        ? " (a path after a macro_rules! is read from the package root: in a macro's body, " +
+          "rustc reads it from the file that calls the macro)"
+        : "") +
       (testsOnly
-        ? " (only test, bench and example files name them, which a dependent's build does not " +
-          "compile; whether anything it compiles reaches them was not worked out, so the crate " +
-          "is not TRUSTED)"
+        ? " (only test, bench and example files name them, or a macro's body may, read from " +
+          "wherever it is called; whether a dependent's build reads them was not worked out, so " +
+          "the crate is not TRUSTED)"
         : ""),
     ...(downloadUrl ? { origin: { url: downloadUrl } } : {}),
     loadBearing: false,

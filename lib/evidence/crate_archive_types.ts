@@ -102,6 +102,12 @@ export interface OutsideReference {
   readonly form: string;
   /** The path as written (literals decoded and joined; `env!("CARGO_MANIFEST_DIR")` shown so). */
   readonly path: string;
+  /**
+   * Set when the path leaves the package only as read from the package root: it stands after a
+   * `macro_rules!` in its file, where rustc reads it from the file that calls the macro, which
+   * may be anywhere in the package (not known here).
+   */
+  readonly fromCaller?: true;
 }
 
 /** At most this many {@link OutsideReference}s are kept per crate. */

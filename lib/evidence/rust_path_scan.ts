@@ -57,7 +57,7 @@ const NEWLINE = 0x0a;
 
 /** Horspool shifts for a window of 4 bytes ending in `clud` or `path`. */
 const SHIFT = new Uint8Array(256).fill(4);
-for (const word of ["clud", "path", "uali"]) {
+for (const word of ["clud", "path", "uali", "o_ru"]) {
   for (let i = 0; i < 3; i++) {
     const c = word.charCodeAt(i);
     SHIFT[c] = Math.min(SHIFT[c], 3 - i);
@@ -81,6 +81,11 @@ export function mayNamePaths(bytes: Uint8Array): boolean {
     } else if (
       // `uali` of `debugger_visualizer`
       c === 0x69 && bytes[i - 1] === 0x6c && bytes[i - 2] === 0x61 && bytes[i - 3] === 0x75
+    ) {
+      return true;
+    } else if (
+      // `o_ru` of `macro_rules` (what follows it is read from the calling file)
+      c === 0x75 && bytes[i - 1] === 0x72 && bytes[i - 2] === 0x5f && bytes[i - 3] === 0x6f
     ) {
       return true;
     }
@@ -134,6 +139,10 @@ export class RustPathScanner {
   #exhausted = false;
   /** The end of the last candidate read in the current text. */
   #readTo = 0;
+  /** Whether a `macro_rules` was seen in the file before the current text. */
+  #afterMacroRules = false;
+  /** Whether the candidate being read stands after a `macro_rules` of the file. */
+  #fromCaller = false;
 
   /** A scanner of `file` (package-relative), `size` bytes long. */
   constructor(file: string, size: number) {
@@ -202,9 +211,14 @@ export class RustPathScanner {
     const re = /\b(include(?:_str|_bytes)?|path|cfg_attr|debugger_visualizer)\b/g;
     re.lastIndex = this.#scanned;
     this.#readTo = this.#scanned;
+    // A literal in a `macro_rules!` body is read by rustc from the file that calls the macro:
+    // every candidate after one is also read from the package root (see #judge).
+    const rules = this.#afterMacroRules ? 0 : text.indexOf("macro_rules");
+    if (rules >= 0) this.#afterMacroRules = true;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const at = m.index;
       const word = m[1];
+      this.#fromCaller = rules >= 0 && at > rules;
       // Candidates can overlap (`include!(include!(…`): the reading is bounded by the file's size.
       if (this.#spent + parser.read > this.#budget) {
         this.#exhausted = true;
@@ -278,6 +292,13 @@ export class RustPathScanner {
       this.#add(text, at, form, shown);
       return;
     }
+    // After a `macro_rules!`, it may be a macro's body, read from whichever file calls it: the
+    // package root is the shallowest such file could be (`[lib] path = "lib.rs"`).
+    const fromRoot = this.#fromCaller ? outsidePath([], pieces) : undefined;
+    if (fromRoot !== undefined) {
+      this.#add(text, at, form, fromRoot, true);
+      return;
+    }
     // Inside the package: a file compiled as Rust whatever its name, scanned in its turn.
     if (form !== "include!" && form !== "#[path]") return;
     // A compiled file this cannot name (`concat!(stringify!(gen), ".in")`): any file may be it.
@@ -308,14 +329,14 @@ export class RustPathScanner {
     return /^\s*\/\//.test(prefix) && !prefix.includes('"') && !prefix.includes("*/");
   }
 
-  #add(text: string, at: number, form: string, path: string): void {
+  #add(text: string, at: number, form: string, path: string, fromCaller = false): void {
     if (this.found.length >= MAX_OUTSIDE_REFERENCES_PER_FILE) {
       this.omitted++;
       return;
     }
     let line = this.#lines + 1;
     for (let i = text.indexOf("\n"); i >= 0 && i < at; i = text.indexOf("\n", i + 1)) line++;
-    this.found.push({ file: this.file, line, form, path });
+    this.found.push({ file: this.file, line, form, path, ...(fromCaller ? { fromCaller } : {}) });
   }
 }
 

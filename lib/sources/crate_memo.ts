@@ -38,9 +38,10 @@ export type { CrateArchiveSummary } from "../evidence/crate_evidence.ts";
  * literals, `.RS` files, manifest-named targets, `OUT_DIR` climbing out): a v6 summary may have
  * missed them.
  * v8: a file a Rust file compiles by `include!` or `#[path]` is code whatever its name (never
- * documentation), and the scan counts what red team 8c found the earlier one missed.
+ * documentation), and the scan counts what red team 8c found the earlier one missed. v9: a path
+ * after a `macro_rules!` is also read from the package root (`fromCaller`).
  */
-export const CRATE_MEMO_KIND = "crate/v8";
+export const CRATE_MEMO_KIND = "crate/v9";
 
 /** A passed `crate-source` comparison, and what it compared against. */
 export interface RememberedSource {
@@ -131,7 +132,8 @@ function isOutsideReference(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
   const r = value as Record<string, unknown>;
   return typeof r.file === "string" && typeof r.line === "number" &&
-    typeof r.form === "string" && typeof r.path === "string";
+    typeof r.form === "string" && typeof r.path === "string" &&
+    (r.fromCaller === undefined || r.fromCaller === true);
 }
 
 /** The memo, when the stored value has its shape (a memo of another shape is not used). */
