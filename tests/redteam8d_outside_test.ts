@@ -137,3 +137,35 @@ Deno.test("red team 8d: a file under tests/ that the library compiles is the lib
     }),
   );
 });
+
+Deno.test("red team 8d: #[path = $p] in a macro's body takes its path from the caller's literal", async () => {
+  // rustc 1.95 (checked): m!("../../helper-0.1.0/…") in src/lib.rs compiles that file as a module.
+  assertNotTrusted(
+    await run({
+      "src/lib.rs": "macro_rules! m { ($p:tt) => { #[path = $p] pub mod evil; } }\n" +
+        `m!("../../${PAYLOAD}");\n`,
+    }),
+  );
+  assertNotTrusted(
+    await run({
+      "src/lib.rs":
+        "macro_rules! m { ($p:tt) => { #[cfg_attr(all(), path = $p)] pub mod evil; } }\n" +
+        `m!("../../${PAYLOAD}");\n`,
+    }),
+  );
+});
+
+Deno.test("red team 8d: [lib] path under tests/ makes the tests directory the library's", async () => {
+  assertOutside(
+    await run(
+      {
+        "tests/lib.rs": "mod evil;\n",
+        "tests/evil.rs": `include!("../../${PAYLOAD}");\n`,
+      },
+      {
+        orig: ORIG + '\n[lib]\npath = "tests/lib.rs"\n',
+        normalized: NORMALIZED.replace('path = "src/lib.rs"', 'path = "tests/lib.rs"'),
+      },
+    ),
+  );
+});
