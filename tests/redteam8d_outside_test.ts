@@ -169,3 +169,15 @@ Deno.test("red team 8d: [lib] path under tests/ makes the tests directory the li
     ),
   );
 });
+
+Deno.test("red team 8d: a test file compiled only by another test file stays a required skip", async () => {
+  const r = await run({
+    "src/lib.rs": "pub fn f() {}\n",
+    "tests/it.rs": '#[path = "common/ca.rs"]\nmod ca;\n',
+    "tests/common/ca.rs": 'pub const CA: &[u8] = include_bytes!("../../../test-ca/ca.der");\n',
+  });
+  assert.equal(r.code, 1, r.out);
+  assert.equal(r.verdict, "UNVERIFIED", r.out);
+  const outside = r.source.find((c) => c.code === "crate-source-outside-package");
+  assert.equal(outside?.status, "skip", r.out);
+});

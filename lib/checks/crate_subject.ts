@@ -3,6 +3,7 @@
  * @module
  */
 import type { CrateArchiveSummary, CrateEvidence } from "../evidence/crate_evidence.ts";
+import { TEST_DIRECTORY } from "../evidence/crate_archive_types.ts";
 import type { CheckResult } from "./check_result.ts";
 import { checkCrateChecksum, checkCrateVcs, checkTrustedPublishing } from "./crate_checks.ts";
 import { checkCrateSource, uncomparedCrateSource } from "./crate_source.ts";
@@ -102,9 +103,6 @@ export async function checkCrate(
   return checks;
 }
 
-/** The package's test, bench and example directories (their files are no dependent's code). */
-const TEST_DIRECTORY = /^(tests|benches|examples)\//;
-
 /**
  * `crate-source-outside-package`: the crate's Rust files name, for the compiler to read, paths
  * that leave the package (`include!("../../other-1.0.0/x.rs")`, `#[path]`,
@@ -125,7 +123,7 @@ export function outsidePackageCheck(
   // package; but which files cargo compiles is not worked out here (a `#[path]` or a target may
   // reach them), so it is a required skip: never TRUSTED, and not called a mismatch.
   const testsOnly = archive.omittedOutsideReferences === 0 &&
-    found.every((r) => TEST_DIRECTORY.test(r.file) || r.fromCaller);
+    found.every((r) => (TEST_DIRECTORY.test(r.file) && !r.compiledOutsideTests) || r.fromCaller);
   const callers = found.some((r) => r.fromCaller);
   const listed = found.map((r) =>
     `${r.file}:${r.line} ${
@@ -154,8 +152,8 @@ export function outsidePackageCheck(
       ". cargo unpacks every registry crate side by side, so in a build of the published crate " +
       "such a path reads a file of another package, which was never compared with the repository" +
       (callers
-        ? " (a path after a macro_rules! is read from the package root: in a macro's body, " +
-          "rustc reads it from the file that calls the macro)"
+        ? " (a path after a macro_rules!, or one another macro or a macro's caller names, is " +
+          "read from the file that calls the macro: from the package root, or not read at all)"
         : "") +
       (testsOnly
         ? " (only test, bench and example files name them, or a macro's body may, read from " +

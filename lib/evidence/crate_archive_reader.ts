@@ -20,6 +20,7 @@ import {
   MAX_KEPT_CRATE_FILE_BYTES,
   MAX_OUTSIDE_REFERENCES,
   type OutsideReference,
+  TEST_DIRECTORY,
 } from "./crate_archive_types.ts";
 import { parse as parseToml } from "smol-toml";
 import { isRustSource, mayNamePaths, RustPathScanner } from "./rust_path_scan.ts";
@@ -83,6 +84,9 @@ export interface Caps {
 
 type PathKind = "file" | "symlink" | "dir";
 
+/** The manifest tables of targets a dependent's build never compiles. */
+const TEST_TARGET_TABLES: ReadonlySet<string> = new Set(["test", "bench", "example"]);
+
 const GENERATED_AT_ROOT = new Set([".cargo_vcs_info.json", "Cargo.lock"]);
 const utf8Fatal = new TextDecoder("utf-8", { fatal: true });
 
@@ -144,6 +148,7 @@ export class ArchiveReader {
 
     const compiled = this.compiledFiles();
     this.collectCompiledOutside(compiled);
+    this.markCompiledOutsideTests();
     this.markGenerated();
     this.checkFileDirectoryConflicts();
     this.checkFoldedCollisions();
@@ -738,11 +743,60 @@ export class ArchiveReader {
   }
 
   /**
+   * Marks the kept paths of test, bench and example files that code outside those directories
+   * may compile ({@link OutsideReference.compiledOutsideTests}): `#[path = "../tests/x.rs"]` in
+   * the library makes `tests/x.rs` the library's (red team 8d).
+   */
+  private markCompiledOutsideTests(): void {
+    if (!this.outside.some((r) => TEST_DIRECTORY.test(r.file))) return;
+    const reached = this.compiledFromOutsideTests();
+    for (let i = 0; i < this.outside.length; i++) {
+      const r = this.outside[i];
+      if (TEST_DIRECTORY.test(r.file) && (reached === undefined || reached.has(r.file))) {
+        this.outside[i] = { ...r, compiledOutsideTests: true };
+      }
+    }
+  }
+
+  /**
+   * The files that code outside the test, bench and example directories compiles by `include!`
+   * or `#[path]` (directly or through another such file), or the targets the manifests name
+   * outside their `[[test]]`, `[[bench]]` and `[[example]]` tables; undefined when that is not
+   * known, or a library, binary or build script is among those directories (then `mod x;` reaches
+   * any file there).
+   */
+  private compiledFromOutsideTests(): Set<string> | undefined {
+    if (this.compilesOverflow) return undefined;
+    const named = this.manifestNamedPaths(TEST_TARGET_TABLES);
+    if (named === undefined || named.some((p) => TEST_DIRECTORY.test(p))) return undefined;
+    const queue: string[] = [...named];
+    for (const { under, tail } of this.patterns) {
+      // Under a test directory, the pattern came from a file there; any other may not have.
+      if (TEST_DIRECTORY.test(`${under}/`)) continue;
+      for (const { path: file } of this.files) {
+        const inside = under === "" || file.startsWith(`${under}/`);
+        if (inside && (file === tail || file.endsWith(`/${tail}`))) queue.push(file);
+      }
+    }
+    for (const [file, targets] of this.compiles) {
+      if (!TEST_DIRECTORY.test(file)) queue.push(...targets);
+    }
+    const seen = new Set<string>();
+    while (queue.length > 0) {
+      const file = queue.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      queue.push(...(this.compiles.get(file) ?? []));
+    }
+    return seen;
+  }
+
+  /**
    * Every `path = "…"` and `build = "…"` value of the manifests (the targets and build scripts they
    * name, package-relative, and more that names no file); undefined when a manifest's bytes were
    * not kept (then any file may be a target).
    */
-  private manifestNamedPaths(): string[] | undefined {
+  private manifestNamedPaths(skip: ReadonlySet<string> = new Set()): string[] | undefined {
     const texts: string[] = [];
     for (const name of ["Cargo.toml", "Cargo.toml.orig"]) {
       const file = this.files.find((f) => f.path === name);
@@ -770,7 +824,7 @@ export class ArchiveReader {
     };
     for (const text of texts) {
       try {
-        walk(parseToml(text), "");
+        for (const [k, v] of Object.entries(parseToml(text))) if (!skip.has(k)) walk(v, k);
       } catch {
         return undefined;
       }

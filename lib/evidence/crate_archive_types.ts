@@ -108,7 +108,16 @@ export interface OutsideReference {
    * may be anywhere in the package (not known here).
    */
   readonly fromCaller?: true;
+  /**
+   * Set on a file under `tests/`, `benches/` or `examples/` that code outside those directories
+   * may compile (a `#[path]` or `include!` from there, a library, binary or build script among
+   * them, or which files are compiled is not known): its path is not a test's only.
+   */
+  readonly compiledOutsideTests?: true;
 }
+
+/** The package's test, bench and example directories (their files are no dependent's code). */
+export const TEST_DIRECTORY = /^(tests|benches|examples)\//;
 
 /** At most this many {@link OutsideReference}s are kept per crate. */
 export const MAX_OUTSIDE_REFERENCES = 20;

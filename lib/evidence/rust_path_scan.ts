@@ -49,6 +49,10 @@ export const MAX_OUTSIDE_REFERENCES_PER_FILE = 3;
 /** At most this many files compiled by `include!`/`#[path]` are noted per file. */
 export const MAX_TARGETS_PER_FILE = 16;
 
+/** What a path named by another macro (or a macro's argument) is shown as: it is not read. */
+export const MACRO_NAMED =
+  "(a path another macro names, or a macro's caller: read from the calling file, not read here)";
+
 /** Longest line start carried to the next chunk (to tell a line comment). */
 const MAX_CARRIED_LINE = 4096;
 
@@ -247,6 +251,10 @@ export class RustPathScanner {
         if (open < 0) continue;
         const found = parser.attribute(at, word);
         if (found === MORE) return this.#cut(open, at, text, "#[path]");
+        if (found !== LONG && parser.unreadValue && !this.#commented(text, at)) {
+          // `#[path = $p]` in a macro's body: the caller's literal, read from the caller's file.
+          this.#add(text, at, "#[path]", MACRO_NAMED, true);
+        }
         if (found === LONG) this.#unread(text, at, "#[path]");
         else if (found !== undefined && found !== EOF) {
           for (const value of found) {
@@ -299,6 +307,10 @@ export class RustPathScanner {
       this.#add(text, at, form, fromRoot, true);
       return;
     }
+    // A path another macro names (`include!(p!())`, `include!($f)` in a macro's body): its
+    // literal stands in that macro's body or the caller's argument, maybe in another file, and is
+    // read from the file of the outermost call: not read here (never TRUSTED).
+    if (pieces.some((p) => p.kind === "unknown")) this.#add(text, at, form, MACRO_NAMED, true);
     // Inside the package: a file compiled as Rust whatever its name, scanned in its turn.
     if (form !== "include!" && form !== "#[path]") return;
     // A compiled file this cannot name (`concat!(stringify!(gen), ".in")`): any file may be it.

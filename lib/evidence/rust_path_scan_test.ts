@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   leaves,
+  MACRO_NAMED,
   MAX_OUTSIDE_REFERENCES_PER_FILE,
   mayNamePaths,
   type OutsideReference,
@@ -96,7 +97,10 @@ Deno.test("rust path scan: concat! of CARGO_MANIFEST_DIR, OUT_DIR and unreadable
   assert.deepEqual(found('include!(concat!("..", "/../x.rs"));'), [
     "src/lib.rs:1 include! ../../x.rs",
   ]);
-  assert.deepEqual(found('include!(my_path!("a", "b"));'), []);
+  // Another macro's value: its literal stands elsewhere (red team 8d), a required skip.
+  assert.deepEqual(found('include!(my_path!("a", "b"));'), [
+    `src/lib.rs:1 include! ${MACRO_NAMED}`,
+  ]);
   assert.deepEqual(found('include!(my_path!("../../x.rs"));'), [
     "src/lib.rs:1 include! {…}",
   ]);

@@ -46,6 +46,11 @@ export class Parser {
   #limit = 0;
   /** A token ran to the end of a text that is not the file's end: read again with more. */
   #cutShort = false;
+  /**
+   * Set by {@link attribute} when a `path =` it read is followed by no literal (`#[path = $p]` in a
+   * macro's body: the path is the caller's argument).
+   */
+  unreadValue = false;
   constructor(private readonly text: string, private readonly last: boolean) {}
 
   /** The end of the text: more is needed, unless this is the end of the file. */
@@ -347,6 +352,7 @@ export class Parser {
     this.#i = at;
     this.#limit = at + MAX_SCANNED_ARGUMENT;
     this.#cutShort = false;
+    this.unreadValue = false;
     this.#ident();
     const paths: string[] = [];
     const stop = word === "path"
@@ -396,6 +402,8 @@ export class Parser {
     const lit = this.#literal();
     if (typeof lit === "string") paths.push(lit);
     else if (lit !== undefined) return lit;
+    else if (this.#cutShort) return MORE;
+    else this.unreadValue = true;
     return undefined;
   }
 

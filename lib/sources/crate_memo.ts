@@ -39,9 +39,11 @@ export type { CrateArchiveSummary } from "../evidence/crate_evidence.ts";
  * missed them.
  * v8: a file a Rust file compiles by `include!` or `#[path]` is code whatever its name (never
  * documentation), and the scan counts what red team 8c found the earlier one missed. v9: a path
- * after a `macro_rules!` is also read from the package root (`fromCaller`).
+ * after a `macro_rules!` is also read from the package root (`fromCaller`). v10: a path another
+ * macro names (`include!(p!())`, `include!($f)`, `#[path = $p]`) is noted (`fromCaller`), and a
+ * test file other code compiles is marked (`compiledOutsideTests`): a v9 summary may lack them.
  */
-export const CRATE_MEMO_KIND = "crate/v9";
+export const CRATE_MEMO_KIND = "crate/v10";
 
 /** A passed `crate-source` comparison, and what it compared against. */
 export interface RememberedSource {
@@ -133,7 +135,8 @@ function isOutsideReference(value: unknown): boolean {
   const r = value as Record<string, unknown>;
   return typeof r.file === "string" && typeof r.line === "number" &&
     typeof r.form === "string" && typeof r.path === "string" &&
-    (r.fromCaller === undefined || r.fromCaller === true);
+    (r.fromCaller === undefined || r.fromCaller === true) &&
+    (r.compiledOutsideTests === undefined || r.compiledOutsideTests === true);
 }
 
 /** The memo, when the stored value has its shape (a memo of another shape is not used). */

@@ -37,9 +37,11 @@ import type { CrateTarget, VerifyCratesOptions } from "./crates.ts";
  * v4: the outside-package scan reads more forms: a v3 run may have missed them. v5: a file
  * compiled by `include!` or `#[path]` is code whatever its name. v6: paths outside the package
  * named only by test, bench and example files are a required skip, not a failure. v7: a path
- * after a `macro_rules!` that leaves the package read from its root is a required skip.
+ * after a `macro_rules!` that leaves the package read from its root is a required skip. v8: a path
+ * another macro names is a required skip; a test file the library compiles fails (a v7 run may
+ * have been TRUSTED or a skip).
  */
-export const LOCK_MEMO_KIND = "lock-run/v7";
+export const LOCK_MEMO_KIND = "lock-run/v8";
 
 /** Largest memo kept, in characters of JSON (under the cache's 16 MiB per document). */
 const MAX_MEMO_CHARS = 8 * 1024 * 1024;
