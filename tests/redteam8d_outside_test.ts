@@ -181,3 +181,23 @@ Deno.test("red team 8d: a test file compiled only by another test file stays a r
   const outside = r.source.find((c) => c.code === "crate-source-outside-package");
   assert.equal(outside?.status, "skip", r.out);
 });
+
+Deno.test("red team 8d: a macro body's include! that starts the scanner's second 1 MiB chunk is still after the macro_rules!", async () => {
+  // The file's second chunk (1 MiB) starts with the include!: at index 0 of the text read, and the
+  // "after a macro_rules!" test was `at > 0`. Called from src/lib.rs, rustc reads
+  // ../../helper-0.1.0/… from src/: another crate (as in red team 8c's macro_rules! test).
+  const head = "macro_rules! payload {\n    () => {\n";
+  const line = "// padding padding padding padding padding padding padding padding\n";
+  let body = head;
+  while (body.length + line.length <= 1 << 20) body += line;
+  body += "/".repeat((1 << 20) - body.length - 1) + "\n";
+  assert.equal(body.length, 1 << 20);
+  body += `include!("../../${PAYLOAD}");\n    };\n}\n`;
+  const r = await run({
+    "src/lib.rs": '#[macro_use]\n#[path = "a/b/c/m.rs"]\nmod m;\npayload!();\n',
+    "src/a/b/c/m.rs": body,
+  });
+  assertNotTrusted(r);
+  const outside = r.source.find((c) => c.code === "crate-source-outside-package");
+  assert.match(outside?.message ?? "", /src\/a\/b\/c\/m\.rs:\d+/, r.out);
+});
