@@ -143,8 +143,10 @@ export class RustPathScanner {
   #exhausted = false;
   /** The end of the last candidate read in the current text. */
   #readTo = 0;
-  /** Whether a `macro_rules` was seen in the file before the current text. */
-  #afterMacroRules = false;
+  /** Where the file's first `macro_rules` starts (a byte offset in the file), if one was seen. */
+  #macroRulesAt = Infinity;
+  /** The file offset of the current text's first byte. */
+  #textStart = 0;
   /** Whether the candidate being read stands after a `macro_rules` of the file. */
   #fromCaller = false;
 
@@ -174,6 +176,7 @@ export class RustPathScanner {
     }
     let cut = bytes.length;
     this.#readTo = 0;
+    this.#textStart = this.#received - bytes.length;
     // windows-1252 decodes each byte to one character: indexes in the text are the bytes'.
     if (candidate && !this.#exhausted) cut = this.#scan(latin1.decode(bytes), last);
     if (last) {
@@ -217,12 +220,15 @@ export class RustPathScanner {
     this.#readTo = this.#scanned;
     // A literal in a `macro_rules!` body is read by rustc from the file that calls the macro:
     // every candidate after one is also read from the package root (see #judge).
-    const rules = this.#afterMacroRules ? 0 : text.indexOf("macro_rules");
-    if (rules >= 0) this.#afterMacroRules = true;
+    // (As file offsets: a candidate carried over to this text reads as in the whole file.)
+    if (this.#macroRulesAt === Infinity) {
+      const rules = text.indexOf("macro_rules");
+      if (rules >= 0) this.#macroRulesAt = this.#textStart + rules;
+    }
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const at = m.index;
       const word = m[1];
-      this.#fromCaller = rules >= 0 && at > rules;
+      this.#fromCaller = this.#textStart + at > this.#macroRulesAt;
       // Candidates can overlap (`include!(include!(…`): the reading is bounded by the file's size.
       if (this.#spent + parser.read > this.#budget) {
         this.#exhausted = true;

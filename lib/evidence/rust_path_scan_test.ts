@@ -21,6 +21,11 @@ function scan(text: string, file = "src/lib.rs", chunk = Infinity): RustPathScan
   return scanner;
 }
 
+/** Which references stand after a `macro_rules!` (read from the calling file). */
+function callers(found: readonly OutsideReference[]): boolean[] {
+  return found.map((f) => f.fromCaller === true);
+}
+
 function paths(found: readonly OutsideReference[]): string[] {
   return found.map((f) => `${f.file}:${f.line} ${f.form} ${f.path}`);
 }
@@ -245,6 +250,8 @@ Deno.test("rust path scan: random sources read in any chunks find what the whole
     "/",
     "#",
     '"\\x2e./\\u{2e}./z"',
+    "macro_rules! m { () => { ",
+    '"../x.rs"',
   ];
   let seed = 7;
   const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
@@ -257,8 +264,8 @@ Deno.test("rust path scan: random sources read in any chunks find what the whole
     for (const chunk of [1, 2, 3, 5, 8, 13, 64]) {
       const parted = scan(text, "src/lib.rs", chunk);
       assert.deepEqual(
-        [paths(parted.found), parted.omitted],
-        [paths(whole.found), whole.omitted],
+        [paths(parted.found), callers(parted.found), parted.omitted],
+        [paths(whole.found), callers(whole.found), whole.omitted],
         `chunk ${chunk}: ${JSON.stringify(text)}`,
       );
     }
