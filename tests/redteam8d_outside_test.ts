@@ -201,3 +201,22 @@ Deno.test("red team 8d: a macro body's include! that starts the scanner's second
   const outside = r.source.find((c) => c.code === "crate-source-outside-package");
   assert.match(outside?.message ?? "", /src\/a\/b\/c\/m\.rs:\d+/, r.out);
 });
+
+Deno.test("red team 8d: a file a macro body's include!/#[path] compiles is found from the caller's directory", async () => {
+  // rustc 1.95 (checked): m!() in src/lib.rs compiles src/body.in (not src/a/b/c/body.in), whose
+  // include! reads ../../helper-0.1.0/… from src/: another crate.
+  assertOutside(
+    await run({
+      "src/lib.rs": '#[macro_use]\n#[path = "a/b/c/m.rs"]\nmod m;\npub mod z { m!(); }\n',
+      "src/a/b/c/m.rs": 'macro_rules! m { () => { include!("body.in"); } }\n',
+      "src/body.in": `include!("../../${PAYLOAD}");\n`,
+    }),
+  );
+  assertOutside(
+    await run({
+      "src/lib.rs": '#[macro_use]\n#[path = "a/b/c/m.rs"]\nmod m;\nn!();\n',
+      "src/a/b/c/m.rs": 'macro_rules! n { () => { #[path = "sys.txt"] pub mod sys; } }\n',
+      "src/sys.txt": `include!("../../${PAYLOAD}");\n`,
+    }),
+  );
+});
