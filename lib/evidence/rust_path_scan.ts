@@ -319,6 +319,9 @@ export class RustPathScanner {
     if (pieces.some((p) => p.kind === "unknown")) this.#add(text, at, form, MACRO_NAMED, true);
     // Inside the package: a file compiled as Rust whatever its name, scanned in its turn.
     if (form !== "include!" && form !== "#[path]") return;
+    // In a macro's body, read from the calling file's directory (any in the package, not known
+    // here): any file may be the one compiled (red team 8d).
+    if (this.#fromCaller) this.targetsOverflow = true;
     // A compiled file this cannot name (`concat!(stringify!(gen), ".in")`): any file may be it.
     if (unnamedTarget(pieces)) this.targetsOverflow = true;
     const pattern = form === "#[path]" ? modulePattern(this.#dir, pieces) : undefined;
