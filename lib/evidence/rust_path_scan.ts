@@ -147,6 +147,8 @@ export class RustPathScanner {
   #macroRulesAt = Infinity;
   /** The file offset of the current text's first byte. */
   #textStart = 0;
+  /** Whether the candidate being judged is `path = "…"` in a macro's arguments. */
+  #macroArgument = false;
   /** Whether the candidate being read stands after a `macro_rules` of the file. */
   #fromCaller = false;
 
@@ -254,18 +256,27 @@ export class RustPathScanner {
         let open = attributeStart(text, raw ? at - 2 : at);
         // What came before the text was dropped: it may have been the attribute's opening.
         if (open === -2 && this.#dropped) open = at;
-        if (open < 0) continue;
+        // `m!(path = "…")`: a macro may make it an attribute (`#[$($a)*]`, `#[$a]` of a meta).
+        const argument = open < 0 && !raw && word === "path" && macroArgument(text, at);
+        if (open < 0 && !argument) continue;
+        if (argument) open = at;
         const found = parser.attribute(at, word);
         if (found === MORE) return this.#cut(open, at, text, "#[path]");
-        if (found !== LONG && parser.unreadValue && !this.#commented(text, at)) {
-          // `#[path = $p]` in a macro's body: the caller's literal, read from the caller's file.
-          this.#add(text, at, "#[path]", MACRO_NAMED, true);
-        }
-        if (found === LONG) this.#unread(text, at, "#[path]");
-        else if (found !== undefined && found !== EOF) {
-          for (const value of found) {
-            this.#judge(text, at, "#[path]", [{ kind: "lit", value }]);
+        // A macro's argument is a required skip whatever it names (it may be no attribute).
+        this.#macroArgument = argument;
+        try {
+          if (found !== LONG && parser.unreadValue && !this.#commented(text, at)) {
+            // `#[path = $p]` in a macro's body: the caller's literal, read from the caller's file.
+            this.#add(text, at, "#[path]", MACRO_NAMED, true);
           }
+          if (found === LONG) this.#unread(text, at, "#[path]");
+          else if (found !== undefined && found !== EOF) {
+            for (const value of found) {
+              this.#judge(text, at, "#[path]", [{ kind: "lit", value }]);
+            }
+          }
+        } finally {
+          this.#macroArgument = false;
         }
         continue;
       }
@@ -350,7 +361,8 @@ export class RustPathScanner {
     return /^\s*\/\//.test(prefix) && !prefix.includes('"') && !prefix.includes("*/");
   }
 
-  #add(text: string, at: number, form: string, path: string, fromCaller = false): void {
+  #add(text: string, at: number, form: string, path: string, caller = false): void {
+    const fromCaller = caller || this.#macroArgument;
     if (this.found.length >= MAX_OUTSIDE_REFERENCES_PER_FILE) {
       this.omitted++;
       return;
@@ -359,6 +371,25 @@ export class RustPathScanner {
     for (let i = text.indexOf("\n"); i >= 0 && i < at; i = text.indexOf("\n", i + 1)) line++;
     this.found.push({ file: this.file, line, form, path, ...(fromCaller ? { fromCaller } : {}) });
   }
+}
+
+/**
+ * Whether `path` at `at` (not an attribute's name) stands in a macro call's arguments
+ * (`m!(path = "…")`, `m! { x, path = "…" }`), which a macro may make an attribute of: the group
+ * around it (found by its brackets, within {@link MAX_SCANNED_ARGUMENT} bytes) follows a `!`.
+ */
+function macroArgument(text: string, at: number): boolean {
+  let depth = 0;
+  for (let i = at - 1; i >= 0 && i >= at - MAX_SCANNED_ARGUMENT; i--) {
+    const c = text[i];
+    if (c === ")" || c === "]" || c === "}") depth++;
+    else if (c === "(" || c === "[" || c === "{") {
+      if (depth-- > 0) continue;
+      const j = skipBack(text, i, "!");
+      return j >= 0 && text[j] === "!";
+    }
+  }
+  return false;
 }
 
 /** Counts `\n` bytes before `end`. */

@@ -283,3 +283,17 @@ Deno.test("rust path scan: overlapping invocations are read in time linear in th
   const parted = scan(text, "src/lib.rs", 65536);
   assert.deepEqual(paths(parted.found), paths(s.found));
 });
+
+Deno.test('rust path scan: path = "…" in a macro call\'s arguments is a required skip (red team 8d)', () => {
+  const s = scan('m!(path = "../../x.rs");\nn! { a, path = "/abs" }\n');
+  assert.deepEqual(paths(s.found), [
+    "src/lib.rs:1 #[path] ../../x.rs",
+    "src/lib.rs:2 #[path] /abs",
+  ]);
+  assert.deepEqual(callers(s.found), [true, true]);
+  // Not in a macro call: a variable, another attribute's argument.
+  const t = scan(
+    'let path = "/etc/x";\nif a { path = "/x"; }\n#[serde(path = "../../y")] struct S;\n',
+  );
+  assert.deepEqual(paths(t.found), []);
+});
