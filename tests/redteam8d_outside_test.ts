@@ -254,3 +254,13 @@ Deno.test({
     );
   },
 });
+
+Deno.test("red team 8d: an inline module's #[path] directory under tests/ makes its files the library's", async () => {
+  // rustc 1.95 (checked): #[path = "../tests"] mod t { mod evil; } compiles tests/evil.rs.
+  assertOutside(
+    await run({
+      "src/lib.rs": '#[path = "../tests"]\npub mod t { pub mod evil; }\n',
+      "tests/evil.rs": `include!("../../${PAYLOAD}");\n`,
+    }),
+  );
+});
