@@ -781,12 +781,28 @@ export class ArchiveReader {
     for (const [file, targets] of this.compiles) {
       if (!TEST_DIRECTORY.test(file)) queue.push(...targets);
     }
+    // The test, bench and example files under each directory ("" the package root).
+    const under = new Map<string, string[]>();
+    for (const { path } of this.files) {
+      if (!TEST_DIRECTORY.test(path)) continue;
+      const dirs = [""];
+      for (let i = path.indexOf("/"); i > 0; i = path.indexOf("/", i + 1)) {
+        dirs.push(path.slice(0, i));
+      }
+      for (const dir of dirs) {
+        const files = under.get(dir);
+        if (files) files.push(path);
+        else under.set(dir, [path]);
+      }
+    }
     const seen = new Set<string>();
     while (queue.length > 0) {
       const file = queue.pop()!;
       if (seen.has(file)) continue;
       seen.add(file);
       queue.push(...(this.compiles.get(file) ?? []));
+      // A directory (`#[path = "../tests"] mod t { mod x; }`): `mod` reaches the files under it.
+      for (const path of under.get(file) ?? []) queue.push(path);
     }
     return seen;
   }
