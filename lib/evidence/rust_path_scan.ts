@@ -149,6 +149,8 @@ export class RustPathScanner {
   #textStart = 0;
   /** Whether the candidate being judged is `path = "…"` in a macro's arguments. */
   #macroArgument = false;
+  /** Characters {@link macroArgument} read backwards so far. */
+  #walked = 0;
   /** Whether the candidate being read stands after a `macro_rules` of the file. */
   #fromCaller = false;
 
@@ -257,7 +259,7 @@ export class RustPathScanner {
         // What came before the text was dropped: it may have been the attribute's opening.
         if (open === -2 && this.#dropped) open = at;
         // `m!(path = "…")`: a macro may make it an attribute (`#[$($a)*]`, `#[$a]` of a meta).
-        const argument = open < 0 && !raw && word === "path" && macroArgument(text, at);
+        const argument = open < 0 && !raw && word === "path" && this.#inMacroCall(text, at);
         if (open < 0 && !argument) continue;
         if (argument) open = at;
         const found = parser.attribute(at, word);
@@ -291,6 +293,17 @@ export class RustPathScanner {
       } else if (pieces !== undefined && pieces !== EOF) this.#judge(text, at, form, pieces);
     }
     return text.length;
+  }
+
+  /**
+   * {@link macroArgument}, its backward reading bounded over the file (linear in its size): past
+   * that, any `path` is taken for a macro's argument (at most a required skip).
+   */
+  #inMacroCall(text: string, at: number): boolean {
+    if (this.#walked > this.#budget) return true;
+    const found = macroArgument(text, at);
+    this.#walked += found.read;
+    return found.inCall;
   }
 
   /** An invocation cut at `start`: carried unless it is already too long to read. */
@@ -378,7 +391,7 @@ export class RustPathScanner {
  * (`m!(path = "…")`, `m! { x, path = "…" }`), which a macro may make an attribute of: the group
  * around it (found by its brackets, within {@link MAX_SCANNED_ARGUMENT} bytes) follows a `!`.
  */
-function macroArgument(text: string, at: number): boolean {
+function macroArgument(text: string, at: number): { inCall: boolean; read: number } {
   let depth = 0;
   for (let i = at - 1; i >= 0 && i >= at - MAX_SCANNED_ARGUMENT; i--) {
     const c = text[i];
@@ -386,10 +399,10 @@ function macroArgument(text: string, at: number): boolean {
     else if (c === "(" || c === "[" || c === "{") {
       if (depth-- > 0) continue;
       const j = skipBack(text, i, "!");
-      return j >= 0 && text[j] === "!";
+      return { inCall: j >= 0 && text[j] === "!", read: at - i };
     }
   }
-  return false;
+  return { inCall: false, read: Math.min(at, MAX_SCANNED_ARGUMENT) };
 }
 
 /** Counts `\n` bytes before `end`. */

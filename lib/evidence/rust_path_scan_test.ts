@@ -297,3 +297,11 @@ Deno.test('rust path scan: path = "…" in a macro call\'s arguments is a requir
   );
   assert.deepEqual(paths(t.found), []);
 });
+
+Deno.test("rust path scan: many `path` words far inside a group are read in linear time (red team 8d)", () => {
+  const text = "fn f() {\n" + "x".repeat(5000) + "\n" + "let p = path;\n".repeat(200_000) + "}\n";
+  const started = performance.now();
+  const s = scan(text, "src/lib.rs", 1 << 20);
+  assert.deepEqual(paths(s.found), []);
+  assert.ok(performance.now() - started < 1000, `${performance.now() - started} ms`);
+});
