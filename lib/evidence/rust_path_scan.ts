@@ -303,7 +303,8 @@ export class RustPathScanner {
     if (this.#walked > this.#budget) return true;
     const found = macroArgument(text, at);
     this.#walked += found.read;
-    return found.inCall;
+    // The text starts first: what came before it was dropped may have opened a call.
+    return found.inCall ?? this.#dropped;
   }
 
   /** An invocation cut at `start`: carried unless it is already too long to read. */
@@ -391,7 +392,7 @@ export class RustPathScanner {
  * (`m!(path = "…")`, `m! { x, path = "…" }`), which a macro may make an attribute of: the group
  * around it (found by its brackets, within {@link MAX_SCANNED_ARGUMENT} bytes) follows a `!`.
  */
-function macroArgument(text: string, at: number): { inCall: boolean; read: number } {
+function macroArgument(text: string, at: number): { inCall?: boolean; read: number } {
   let depth = 0;
   for (let i = at - 1; i >= 0 && i >= at - MAX_SCANNED_ARGUMENT; i--) {
     const c = text[i];
@@ -402,7 +403,11 @@ function macroArgument(text: string, at: number): { inCall: boolean; read: numbe
       return { inCall: j >= 0 && text[j] === "!", read: at - i };
     }
   }
-  return { inCall: false, read: Math.min(at, MAX_SCANNED_ARGUMENT) };
+  // The text's start: the call may have opened in what came before it (see the caller).
+  return {
+    inCall: at <= MAX_SCANNED_ARGUMENT ? undefined : false,
+    read: Math.min(at, MAX_SCANNED_ARGUMENT),
+  };
 }
 
 /** Counts `\n` bytes before `end`. */

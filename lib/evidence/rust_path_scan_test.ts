@@ -305,3 +305,19 @@ Deno.test("rust path scan: many `path` words far inside a group are read in line
   assert.deepEqual(paths(s.found), []);
   assert.ok(performance.now() - started < 1000, `${performance.now() - started} ms`);
 });
+
+Deno.test("rust path scan: a macro call's path = argument on a later chunk than the call's opening (red team 8d)", () => {
+  const text = "m!(\n" + "a,\n".repeat(100) + 'path = "../../x.rs")\n';
+  for (const chunk of [Infinity, 16, 64]) {
+    const s = scan(text, "src/lib.rs", chunk);
+    assert.deepEqual(paths(s.found), ["src/lib.rs:102 #[path] ../../x.rs"], `chunk ${chunk}`);
+    // Read whole, a macro's argument (a required skip); read after the call's opening was dropped,
+    // a line that starts with `path` is taken for an attribute's (a failure: stricter).
+    if (chunk === Infinity) assert.deepEqual(callers(s.found), [true]);
+  }
+  // A `,` before it on its line, the call's opening dropped: still a macro's argument.
+  const t = "m!(\n" + "a,\n".repeat(100) + 'b, path = "../../x.rs")\n';
+  for (const chunk of [Infinity, 16, 64]) {
+    assert.deepEqual(callers(scan(t, "src/lib.rs", chunk).found), [true], `chunk ${chunk}`);
+  }
+});
