@@ -50,19 +50,18 @@ import {
   readIndex,
   type RecordKind,
   type RecordLocation,
-  splitRecord,
 } from "./cache_pack.ts";
 import { atSettle } from "./write_behind.ts";
 import { VERSION } from "../version.ts";
 import { HASH_CHUNK_BYTES } from "../limits.ts";
-import { hashFile, isNotFound, join, SHA256_HEX, sha256Hex, utf8Encoder } from "./_cache_util.ts";
+import { hashFile, isNotFound, join, SHA256_HEX, utf8Encoder } from "./_cache_util.ts";
 import { DEFAULT_CACHE_TTL_MS } from "./cache_settings.ts";
 import {
   type CachedDocument,
+  checkDocumentRecord,
   type DocumentAnswer,
   type DocumentEntry,
   type DocumentHit,
-  isDocumentHeader,
   openDocument,
   sameAnswer,
   saysTheSame,
@@ -321,7 +320,7 @@ export class Cache {
       if (ledger.answered.has(key)) {
         const current = ledger.writing.get(key) ?? this.#pendingDocs.get(key) ??
           await this.#readDocument(key);
-        if (!current || !bytesEqual(current.body, hit.body)) ledger.replaced = true;
+        if (!current || !saysTheSame(current, hit)) ledger.replaced = true;
       }
       ledger.answered.add(key);
     }
@@ -525,13 +524,8 @@ export class Cache {
       return size === expectedSize;
     }
     return await this.#withScratch(at.length, async (scratch) => {
-      let record: Uint8Array;
-      try {
-        record = await at.pack.readInto(scratch, at.offset, at.length);
-      } catch (error) {
-        if (!isNotFound(error)) this.#warnOnce(`cannot read ${at.pack.path}`, error);
-        return false;
-      }
+      const record = await this.#readRecord(at, scratch);
+      if (!record) return false;
       const body = blobBody(record, sha256);
       if (!body || createHash("sha256").update(body).digest("hex") !== sha256) {
         this.#dropCorrupt(this.#blobs, sha256, at);
@@ -957,23 +951,13 @@ export class Cache {
   async #documentIsIntact(key: string): Promise<boolean> {
     const at = this.#docs.get(key);
     if (!at) return false;
-    const intact = (record: Uint8Array | undefined) => {
-      if (!record) return undefined;
-      const parts = splitRecord(record);
-      return parts !== undefined && sha256Hex(parts.rest) === parts.digest &&
-        isDocumentHeader(parts.header as unknown as CachedDocument, key);
-    };
+    const intact = (record: Uint8Array | undefined) =>
+      record && checkDocumentRecord(record, key) !== undefined;
     // Read into a kept buffer (nothing of the record outlives the check), unless it is large.
     const verdict = at.length > SCRATCH_RECORD_BYTES
       ? intact(await this.#readRecord(at))
-      : await this.#withScratch(at.length, async (scratch) => {
-        try {
-          return intact(await at.pack.readInto(scratch, at.offset, at.length));
-        } catch (error) {
-          if (!isNotFound(error)) this.#warnOnce(`cannot read ${at.pack.path}`, error);
-          return undefined;
-        }
-      });
+      : await this.#withScratch(at.length, async (scratch) =>
+        intact(await this.#readRecord(at, scratch)));
     if (verdict === undefined) return false;
     if (!verdict) this.#dropCorrupt(this.#docs, key, at);
     return verdict;
@@ -996,9 +980,12 @@ export class Cache {
   }
 
   /** The bytes of a record (fewer when its pack is cut short); undefined when unreadable. */
-  async #readRecord(at: RecordLocation): Promise<Uint8Array | undefined> {
+  /** The record at `at` (read into `into` when given); undefined when it cannot be read. */
+  async #readRecord(at: RecordLocation, into?: Uint8Array): Promise<Uint8Array | undefined> {
     try {
-      return await at.pack.read(at.offset, at.length);
+      return into
+        ? await at.pack.readInto(into, at.offset, at.length)
+        : await at.pack.read(at.offset, at.length);
     } catch (error) {
       // A pack that is gone was compacted by another run: a miss, nothing to warn about.
       if (!isNotFound(error)) this.#warnOnce(`cannot read ${at.pack.path}`, error);

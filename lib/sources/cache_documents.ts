@@ -116,13 +116,25 @@ export function sealDocument(
   };
 }
 
-/** Checks a document's record; undefined when it is not whole, or not the record of `key`. */
-export function openDocument(record: Uint8Array, key: string): DocumentEntry | undefined {
+/**
+ * A document's record split into its verified header and body: undefined when it is not whole
+ * (its digest does not match), or not the record of `key`. Nothing is decoded.
+ */
+export function checkDocumentRecord(
+  record: Uint8Array,
+  key: string,
+): { doc: CachedDocument; body: Uint8Array } | undefined {
   const parts = splitRecord(record);
   if (!parts || sha256Hex(parts.rest) !== parts.digest) return undefined;
   const doc = parts.header as unknown as CachedDocument;
-  if (!isDocumentHeader(doc, key)) return undefined;
-  const body = parts.body;
+  return isDocumentHeader(doc, key) ? { doc, body: parts.body } : undefined;
+}
+
+/** Checks a document's record; undefined when it is not whole, or not the record of `key`. */
+export function openDocument(record: Uint8Array, key: string): DocumentEntry | undefined {
+  const checked = checkDocumentRecord(record, key);
+  if (!checked) return undefined;
+  const { doc, body } = checked;
   return doc.body === "text" ? { doc, body, text: utf8.decode(body) } : { doc, body };
 }
 
