@@ -723,12 +723,7 @@ export class ArchiveReader {
     const named = this.manifestNamedPaths();
     if (named === undefined) return undefined;
     const queue: string[] = [...named];
-    for (const { under, tail } of this.patterns) {
-      for (const { path: file } of this.files) {
-        const inside = under === "" || file.startsWith(`${under}/`);
-        if (inside && (file === tail || file.endsWith(`/${tail}`))) queue.push(file);
-      }
-    }
+    for (const pattern of this.patterns) queue.push(...this.filesOfPattern(pattern));
     for (const [file, targets] of this.compiles) {
       if (isRustSource(file)) queue.push(...targets);
     }
@@ -740,6 +735,17 @@ export class ArchiveReader {
       if (!isRustSource(file)) queue.push(...(this.compiles.get(file) ?? []));
     }
     return seen;
+  }
+
+  /**
+   * The files a `#[path]` in an inline module may have compiled: those under `under` whose path
+   * ends with `/tail` (see {@link RustPathScanner.targetPatterns}).
+   */
+  private filesOfPattern({ under, tail }: { under: string; tail: string }): string[] {
+    return this.files.map((f) => f.path).filter((file) =>
+      (under === "" || file.startsWith(`${under}/`)) &&
+      (file === tail || file.endsWith(`/${tail}`))
+    );
   }
 
   /**
@@ -770,13 +776,9 @@ export class ArchiveReader {
     const named = this.manifestNamedPaths(TEST_TARGET_TABLES);
     if (named === undefined || named.some((p) => TEST_DIRECTORY.test(p))) return undefined;
     const queue: string[] = [...named];
-    for (const { under, tail } of this.patterns) {
+    for (const pattern of this.patterns) {
       // Under a test directory, the pattern came from a file there; any other may not have.
-      if (TEST_DIRECTORY.test(`${under}/`)) continue;
-      for (const { path: file } of this.files) {
-        const inside = under === "" || file.startsWith(`${under}/`);
-        if (inside && (file === tail || file.endsWith(`/${tail}`))) queue.push(file);
-      }
+      if (!TEST_DIRECTORY.test(`${pattern.under}/`)) queue.push(...this.filesOfPattern(pattern));
     }
     for (const [file, targets] of this.compiles) {
       if (!TEST_DIRECTORY.test(file)) queue.push(...targets);
